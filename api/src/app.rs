@@ -1,0 +1,93 @@
+//! Starting a node: connect, migrate, seed, serve.
+
+use crate::config::Config;
+use crate::domain::NodeId;
+use crate::error::{AppError, AppResult};
+use crate::geo::Gazetteer;
+use crate::state::AppState;
+use crate::{db, http, seed};
+use axum::Router;
+use entities::json::StringList;
+use entities::node;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Connects, migrates and (per config) loads areas and demo data; returns the ready state.
+pub async fn prepare(config: Config) -> AppResult<AppState> {
+    let node_id = NodeId::parse(&config.node.id).map_err(|e| e.in_field("node.id"))?;
+    let (db, queries) =
+        db::connect(&config.database_url(), config.database.max_connections).await?;
+    db::migrate(&db).await?;
+    let gazetteer = Arc::new(Gazetteer::embedded()?);
+    let state = AppState {
+        config: Arc::new(config),
+        db,
+        node_id,
+        gazetteer,
+        queries,
+    };
+    ensure_local_node(&state).await?;
+    if state.config.seed.areas {
+        let n = seed::areas::load_if_empty(&state.db).await?;
+        if n > 0 {
+            tracing::info!(areas = n, "loaded CBS areas");
+        }
+    }
+    if state.config.seed.demo {
+        let n = seed::demo::load_if_empty(&state, &state.config.seed.demo_regions).await?;
+        if n > 0 {
+            tracing::info!(offers = n, "loaded demo data");
+        }
+    }
+    Ok(state)
+}
+
+async fn ensure_local_node(state: &AppState) -> AppResult<()> {
+    let id = state.node_id.as_str();
+    if node::Entity::find_by_id(id).one(&state.db).await?.is_some() {
+        return Ok(());
+    }
+    node::ActiveModel {
+        id: Set(id.to_string()),
+        name: Set(state.config.node.name.clone()),
+        base_url: Set(state.config.node.base_url.clone()),
+        is_local: Set(true),
+        region: Set(StringList(state.config.node.region.clone())),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub handle: tokio::task::JoinHandle<()>,
+}
+
+/// Binds `bind` (port 0 for a random port) and serves until `shutdown` resolves.
+pub async fn serve(
+    state: AppState,
+    bind: &str,
+    extra: Router<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> AppResult<Server> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot listen on {bind}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let app = http::router(state, extra);
+    let handle = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Server { addr, handle })
+}

@@ -1,0 +1,167 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file
+//! (`WIJK_CONFIG`, default `wijkwijzer.toml`), then `WIJK__SECTION__KEY` environment variables.
+//! The conventional `DATABASE_URL`, `MEILI_URL` and `MEILI_API_KEY` are honoured too.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// The whole configuration of a node.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub node: NodeConfig,
+    pub limits: LimitsConfig,
+    pub seed: SeedConfig,
+    /// Directory for node-local files (SQLite database, embedded search index).
+    pub data_dir: PathBuf,
+}
+
+/// HTTP server settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+}
+
+/// Database settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseConfig {
+    /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`; empty means a SQLite file
+    /// in `data_dir`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// Identity of this node.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NodeConfig {
+    /// Short stable id, the prefix of every global id this node creates.
+    pub id: String,
+    pub name: String,
+    /// Public base URL of this node.
+    pub base_url: Option<String>,
+    /// Gemeente codes of this node's region.
+    pub region: Vec<String>,
+}
+
+/// Request limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitsConfig {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_page_size: usize,
+    pub default_page_size: usize,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
+}
+
+/// Demo data loading.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SeedConfig {
+    /// Load the CBS areas on first start.
+    pub areas: bool,
+    /// Load demo organisations and offers on first start.
+    pub demo: bool,
+    /// Only demo records of these regions (`nijmegen`, `noord-holland-noord`, `zuid-limburg`);
+    /// empty means all.
+    pub demo_regions: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig::default(),
+            database: DatabaseConfig::default(),
+            node: NodeConfig::default(),
+            limits: LimitsConfig::default(),
+            seed: SeedConfig::default(),
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            max_connections: 10,
+        }
+    }
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            id: "demo".into(),
+            name: "Wijkwijzer demo".into(),
+            base_url: None,
+            region: Vec::new(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 5000,
+            max_page_size: 100,
+            default_page_size: 20,
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for SeedConfig {
+    fn default() -> Self {
+        Self {
+            areas: true,
+            demo: true,
+            demo_regions: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, the optional file and the environment.
+    pub fn load() -> Result<Self, Box<figment::Error>> {
+        let file = std::env::var("WIJK_CONFIG").unwrap_or_else(|_| "wijkwijzer.toml".into());
+        let mut figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("WIJK__").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        figment.extract().map_err(Box::new)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("wijkwijzer.sqlite").display()
+            )
+        } else {
+            self.database.url.clone()
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use crate::error::{AppError, AppResult};
+use entities::AreaKind;
+
+/// A CBS area code: `GM` + 4 digits, `WK` + 6 digits or `BU` + 8 digits.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AreaCode(String);
+
+impl AreaCode {
+    /// Parses a code, accepting lower case and surrounding space.
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        let code = raw.trim().to_ascii_uppercase();
+        let digits = match code.get(..2) {
+            Some("GM") => 4,
+            Some("WK") => 6,
+            Some("BU") => 8,
+            _ => 0,
+        };
+        let rest = code.get(2..).unwrap_or("");
+        if digits == 0 || rest.len() != digits || !rest.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::bad_input(format!(
+                "'{raw}' is not a CBS area code (GM0268, WK026801 or BU02680101)"
+            )));
+        }
+        Ok(Self(code))
+    }
+
+    /// The level this code belongs to.
+    pub fn kind(&self) -> AreaKind {
+        match &self.0[..2] {
+            "GM" => AreaKind::Gemeente,
+            "WK" => AreaKind::Wijk,
+            _ => AreaKind::Buurt,
+        }
+    }
+
+    /// The code of the gemeente this area lies in (its digits are a prefix of every lower level).
+    pub fn gemeente(&self) -> String {
+        format!("GM{}", &self.0[2..6])
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for AreaCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_level() {
+        assert_eq!(
+            AreaCode::parse("gm0268").unwrap().kind(),
+            AreaKind::Gemeente
+        );
+        assert_eq!(AreaCode::parse("WK026801").unwrap().kind(), AreaKind::Wijk);
+        let bu = AreaCode::parse(" BU02680101 ").unwrap();
+        assert_eq!(bu.kind(), AreaKind::Buurt);
+        assert_eq!(bu.gemeente(), "GM0268");
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "GM",
+            "GM268",
+            "GM02681",
+            "WK0268",
+            "BU0268010",
+            "XX0268",
+            "GM02a8",
+            "ĞM0268",
+        ] {
+            assert!(AreaCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Validated domain values, parsed once at the edge ("parse, don't validate").
+//!
+//! Each `parse` returns an [`AppError::BadInput`](crate::error::AppError) naming no field; callers
+//! attach the field path with `in_field`.
+
+mod area_code;
+mod global_id;
+mod postcode;
+mod text;
+
+pub use area_code::AreaCode;
+pub use global_id::{GlobalId, NodeId};
+pub use postcode::Postcode;
+pub use text::{AgbCode, Email, KvkNumber, TimeOfDay, WebUrl, optional_text, required_text};

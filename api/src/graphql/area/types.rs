@@ -1,0 +1,93 @@
+use crate::graphql::enums::AreaKind;
+use crate::graphql::offer::{OfferConnection, OfferFilterInput, offer_connection};
+use crate::graphql::{app, loaders};
+use crate::services;
+use async_graphql::{Context, Object, Result, SimpleObject};
+use entities::area;
+
+/// A WGS84 point.
+#[derive(SimpleObject, Clone, Copy, Debug)]
+pub struct Point {
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+}
+
+/// A CBS area: gemeente, wijk or buurt.
+pub struct Area(pub area::Model);
+
+#[Object]
+impl Area {
+    /// CBS code (`GM0268`, `WK026801`, `BU02680101`).
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// Level of the area.
+    async fn kind(&self) -> AreaKind {
+        self.0.kind.into()
+    }
+
+    /// Official CBS name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Centroid of the area.
+    async fn centroid(&self) -> Point {
+        Point {
+            lat: self.0.centroid_lat,
+            lon: self.0.centroid_lon,
+        }
+    }
+
+    /// The wijk of a buurt, the gemeente of a wijk; none for a gemeente.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Area>> {
+        let Some(code) = &self.0.parent_code else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .data::<loaders::Loaders>()?
+            .area
+            .load_one(code.clone())
+            .await?
+            .map(Area))
+    }
+
+    /// The gemeente this area lies in (itself for a gemeente).
+    async fn gemeente(&self, ctx: &Context<'_>) -> Result<Option<Area>> {
+        Ok(ctx
+            .data::<loaders::Loaders>()?
+            .area
+            .load_one(self.0.gemeente_code.clone())
+            .await?
+            .map(Area))
+    }
+
+    /// Wijken of a gemeente, buurten of a wijk, ordered by code.
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
+        let state = app(ctx)?;
+        let code = crate::domain::AreaCode::parse(&self.0.code)?;
+        let rows = services::area::list(&state.db, None, Some(&code), None, 1000).await?;
+        Ok(rows.into_iter().map(Area).collect())
+    }
+
+    /// GeoJSON geometry of the area, where known.
+    async fn geometry(&self) -> Option<&str> {
+        self.0.geometry.as_deref()
+    }
+
+    /// Public offers with a location in this area ("offers per neighbourhood").
+    async fn offers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OfferConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.area_code = Some(self.0.code.clone());
+        offer_connection(ctx, filter, first, after).await
+    }
+}

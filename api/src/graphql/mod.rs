@@ -1,0 +1,85 @@
+//! The GraphQL schema: one module per area, merged into one query and one mutation root.
+
+pub mod area;
+pub mod enums;
+pub mod loaders;
+pub mod offer;
+pub mod organisation;
+
+use crate::config::LimitsConfig;
+use crate::error::AppError;
+use crate::state::AppState;
+use async_graphql::{Context, EmptySubscription, MaybeUndefined, MergedObject, Schema};
+
+/// The query root.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    area::AreaQuery,
+    organisation::OrganisationQuery,
+    offer::OfferQuery,
+);
+
+/// The mutation root.
+#[derive(MergedObject, Default)]
+pub struct Mutation(organisation::OrganisationMutation, offer::OfferMutation);
+
+/// The node's schema type.
+pub type WijkSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with depth and complexity limits from config; `state` is schema data.
+pub fn build(state: Option<AppState>, limits: &LimitsConfig) -> WijkSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `api/schema.graphql`.
+pub fn sdl() -> String {
+    build(None, &LimitsConfig::default()).sdl()
+}
+
+/// The app state of a request.
+pub fn app<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {
+    ctx.data::<AppState>()
+}
+
+/// A GraphQL patch value as "unchanged / cleared / set".
+pub fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+/// Puts the field of an input error under `input` (arguments `id` and `organisationId` stay).
+pub fn input_error(e: AppError) -> AppError {
+    match e.field_name() {
+        Some("id") | Some("organisationId") => e,
+        _ if matches!(e, AppError::BadInput { .. }) => e.in_field("input"),
+        _ => e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fails when the schema changes without `api/schema.graphql` being updated.
+    /// Run with `UPDATE_SCHEMA=1` to rewrite the file after an intended change.
+    #[test]
+    fn schema_is_committed() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+        let current = super::sdl();
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "api/schema.graphql is out of date; review the change and rerun with UPDATE_SCHEMA=1"
+        );
+    }
+}

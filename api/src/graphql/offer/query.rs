@@ -1,0 +1,83 @@
+use super::inputs::OfferFilterInput;
+use super::types::Offer;
+use crate::domain::GlobalId;
+use crate::error::AppError;
+use crate::graphql::app;
+use crate::services::offer_list::{self, Cursor, OfferFilter};
+use crate::services::{offer as offer_svc, page};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, Object, Result};
+use entities::{offer, organisation};
+use sea_orm::EntityTrait;
+
+/// Extra fields of an offer list.
+pub struct OfferListInfo {
+    filter: OfferFilter,
+}
+
+#[Object]
+impl OfferListInfo {
+    /// Number of offers matching the filter (all pages).
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        Ok(offer_list::count(&app(ctx)?.db, &self.filter).await?)
+    }
+}
+
+/// A page of offers (Relay connection).
+pub type OfferConnection = Connection<String, Offer, OfferListInfo, EmptyFields>;
+
+/// Builds a page of public offers; shared by `offers` and `Area.offers`.
+pub async fn offer_connection(
+    ctx: &Context<'_>,
+    filter: OfferFilterInput,
+    first: Option<i32>,
+    after: Option<String>,
+) -> Result<OfferConnection> {
+    let state = app(ctx)?;
+    let limit = page::page_size(first, &state.config.limits)?;
+    let after = after.as_deref().map(Cursor::decode).transpose()?;
+    let filter = filter.parse()?;
+    let (rows, more) = offer_list::page(&state.db, &filter, after.as_ref(), limit).await?;
+    let mut conn =
+        Connection::with_additional_fields(after.is_some(), more, OfferListInfo { filter });
+    conn.edges.extend(
+        rows.into_iter()
+            .map(|o| Edge::new(Cursor::of(&o).encode(), Offer(o))),
+    );
+    Ok(conn)
+}
+
+/// Queries on offers.
+#[derive(Default)]
+pub struct OfferQuery;
+
+#[Object]
+impl OfferQuery {
+    /// One public offer by id.
+    async fn offer(&self, ctx: &Context<'_>, id: ID) -> Result<Offer> {
+        let state = app(ctx)?;
+        let gid = GlobalId::parse(&id).map_err(|e| e.in_field("id"))?;
+        let not_found = || AppError::NotFound(format!("offer {}", id.as_str()));
+        let (o, org) = offer::Entity::find_by_id(gid.to_string())
+            .find_also_related(organisation::Entity)
+            .one(&state.db)
+            .await?
+            .ok_or_else(not_found)?;
+        match org {
+            Some(org) if offer_svc::is_public(&o, &org) => Ok(Offer(o)),
+            _ => Err(not_found().into()),
+        }
+    }
+
+    /// Public offers, filtered, ordered by title, paged with `first` (at most the configured
+    /// maximum page size) and `after`.
+    async fn offers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OfferConnection> {
+        offer_connection(ctx, filter.unwrap_or_default(), first, after).await
+    }
+}

@@ -1,0 +1,89 @@
+use crate::graphql::app;
+use crate::graphql::area::Area;
+use crate::graphql::enums::{OrganisationKind, OrganisationStatus};
+use crate::graphql::loaders::Loaders;
+use crate::graphql::offer::{OfferConnection, OfferFilterInput, offer_connection};
+use crate::services;
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::organisation;
+
+/// An organisation that runs offers or refers to them.
+pub struct Organisation(pub organisation::Model);
+
+#[Object]
+impl Organisation {
+    /// Global id `<node-id>:<uuid>`.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// Node that owns this record; only that node changes it.
+    async fn origin_node(&self) -> &str {
+        &self.0.origin_node
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+    /// Publication state.
+    async fn status(&self) -> OrganisationStatus {
+        self.0.status.into()
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Kamer van Koophandel number.
+    async fn kvk(&self) -> Option<&str> {
+        self.0.kvk.as_deref()
+    }
+    /// AGB code of a care provider.
+    async fn agb(&self) -> Option<&str> {
+        self.0.agb.as_deref()
+    }
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+    /// Areas the organisation serves.
+    async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
+        let codes = services::organisation::area_codes(&app(ctx)?.db, &self.0.id).await?;
+        let areas = ctx
+            .data::<Loaders>()?
+            .area
+            .load_many(codes.iter().cloned())
+            .await?;
+        Ok(codes
+            .iter()
+            .filter_map(|c| areas.get(c).cloned().map(Area))
+            .collect())
+    }
+    /// The organisation's public offers.
+    async fn offers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OfferFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<OfferConnection> {
+        let mut filter = filter.unwrap_or_default();
+        filter.organisation_id = Some(ID(self.0.id.clone()));
+        offer_connection(ctx, filter, first, after).await
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Version for optimistic concurrency: send it back with an update.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}

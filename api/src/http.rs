@@ -1,0 +1,97 @@
+//! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
+//! plus whatever routes the binary adds (the web UI).
+
+use crate::error::AppError;
+use crate::graphql::{self, WijkSchema, loaders::Loaders};
+use crate::state::AppState;
+use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::{parse_query, types::OperationType};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The node's router: API routes merged with `extra` (pages), with limits and tracing.
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
+    let limits = state.config.limits.clone();
+    let schema = graphql::build(Some(state.clone()), &limits);
+    Router::new()
+        .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphiql", get(graphiql))
+        .route("/health", get(health))
+        .merge(extra)
+        .layer(Extension(schema))
+        .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
+        .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(limits.request_timeout_secs),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// True when the request would run a mutation (not allowed over GET).
+fn is_mutation(req: &async_graphql::Request) -> bool {
+    let Ok(doc) = parse_query(&req.query) else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        selected && op.node.ty == OperationType::Mutation
+    })
+}
+
+async fn graphql_handler(
+    State(state): State<AppState>,
+    Extension(schema): Extension<WijkSchema>,
+    method: Method,
+    req: GraphQLRequest,
+) -> Response {
+    let req = req.into_inner();
+    if method == Method::GET && is_mutation(&req) {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "mutations must be sent with POST",
+        )
+            .into_response();
+    }
+    let req = req.data(Loaders::new(&state.db));
+    GraphQLResponse::from(schema.execute(req).await).into_response()
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Wijkwijzer GraphiQL")
+            .finish(),
+    )
+}
+
+/// `/health`: 200 when the database answers, 503 otherwise.
+async fn health(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => Json(serde_json::json!({"status": "ok", "node": state.node_id.as_str()}))
+            .into_response(),
+        Err(e) => {
+            AppError::from(e).log_if_internal();
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}

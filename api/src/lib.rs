@@ -1,0 +1,17 @@
+//! A Wijkwijzer node: configuration, database, domain services, GraphQL API and HTTP surface.
+//!
+//! The `web` crate adds server-rendered pages and hosts the `wijkwijzer` binary, which calls
+//! [`cli::main`].
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod geo;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod services;
+pub mod state;

@@ -1,0 +1,189 @@
+//! Demo organisations and offers from Nijmegen, Noord-Holland-Noord and Zuid-Limburg.
+//!
+//! Loaded once (when the node has no organisations) through the same services as any client,
+//! so the demo data obeys every validation rule.
+
+use crate::error::{AppError, AppResult};
+use crate::services::offer::{self, LocationFields, OfferFields, SchedulePeriodFields};
+use crate::services::organisation::{self, OrganisationFields};
+use crate::state::AppState;
+use chrono::NaiveDate;
+use entities::{
+    CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind, TargetGroup,
+};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+
+const DEMO_JSON: &str = include_str!("../../data/demo.json");
+
+#[derive(Deserialize)]
+struct DemoOrganisation {
+    region: String,
+    name: String,
+    kind: OrganisationKind,
+    description: String,
+    website: Option<String>,
+    area_codes: Vec<String>,
+    offers: Vec<DemoOffer>,
+}
+
+#[derive(Deserialize)]
+struct DemoPeriod {
+    freq: String,
+    interval: i32,
+    byday: Vec<String>,
+    opens_at: String,
+    closes_at: String,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DemoLocation {
+    name: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    lat: Option<f64>,
+    lon: Option<f64>,
+}
+
+#[derive(Deserialize, Default)]
+struct DemoCircle {
+    year: Option<i32>,
+    #[serde(default)]
+    coaches: Vec<String>,
+    regisseur: Option<String>,
+    start_meeting: Option<NaiveDate>,
+    #[serde(default)]
+    sounding_board_meetings: Vec<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+struct DemoOffer {
+    title: String,
+    kind: OfferKind,
+    status: OfferStatus,
+    description: String,
+    intake: Intake,
+    cost_cents: Option<i32>,
+    cost_period: Option<CostPeriod>,
+    cost_note: Option<String>,
+    capacity: Option<i32>,
+    places_taken: Option<i32>,
+    has_waitlist: Option<bool>,
+    start_date: Option<NaiveDate>,
+    end_date: Option<NaiveDate>,
+    #[serde(default)]
+    schedule: Vec<DemoPeriod>,
+    how_to_join: Option<String>,
+    languages: Option<Vec<String>>,
+    life_domains: Vec<LifeDomain>,
+    target_groups: Vec<TargetGroup>,
+    locations: Vec<DemoLocation>,
+    herstelcirkel: Option<DemoCircle>,
+}
+
+impl From<DemoOffer> for OfferFields {
+    fn from(d: DemoOffer) -> Self {
+        let circle = d.herstelcirkel;
+        let is_circle = circle.is_some();
+        let circle = circle.unwrap_or_default();
+        OfferFields {
+            title: Some(d.title),
+            description: Some(d.description),
+            kind: Some(d.kind),
+            status: Some(d.status),
+            intake: Some(d.intake),
+            cost_cents: Some(d.cost_cents),
+            cost_period: Some(d.cost_period),
+            cost_note: Some(d.cost_note),
+            capacity: Some(d.capacity),
+            places_taken: d.places_taken,
+            has_waitlist: d.has_waitlist,
+            start_date: Some(d.start_date),
+            end_date: Some(d.end_date),
+            schedule: Some(
+                d.schedule
+                    .into_iter()
+                    .map(|p| SchedulePeriodFields {
+                        freq: p.freq,
+                        interval: p.interval,
+                        byday: p.byday,
+                        opens_at: p.opens_at,
+                        closes_at: p.closes_at,
+                        description: p.description,
+                    })
+                    .collect(),
+            ),
+            how_to_join: Some(d.how_to_join),
+            languages: d.languages,
+            life_domains: Some(d.life_domains),
+            target_groups: Some(d.target_groups),
+            locations: Some(
+                d.locations
+                    .into_iter()
+                    .map(|l| LocationFields {
+                        name: l.name,
+                        street: None,
+                        postcode: l.postcode,
+                        city: l.city,
+                        lat: l.lat,
+                        lon: l.lon,
+                    })
+                    .collect(),
+            ),
+            hc_year: is_circle.then_some(circle.year),
+            hc_coaches: is_circle.then_some(circle.coaches),
+            hc_regisseur: is_circle.then_some(circle.regisseur),
+            hc_start_meeting: is_circle.then_some(circle.start_meeting),
+            hc_sounding_board: is_circle.then_some(circle.sounding_board_meetings),
+            ..Default::default()
+        }
+    }
+}
+
+/// Regions that have demo data.
+pub const REGIONS: [&str; 3] = ["nijmegen", "noord-holland-noord", "zuid-limburg"];
+
+/// Loads the demo records of `regions` (all when empty), published, unless the node already has
+/// organisations. Returns the number of offers created.
+pub async fn load_if_empty(state: &AppState, regions: &[String]) -> AppResult<usize> {
+    if entities::organisation::Entity::find()
+        .count(&state.db)
+        .await?
+        > 0
+    {
+        return Ok(0);
+    }
+    load(state, regions).await
+}
+
+/// Loads the demo records of `regions` (all when empty), published.
+pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
+    let demo: Vec<DemoOrganisation> = serde_json::from_str(DEMO_JSON)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("demo.json: {e}")))?;
+    let mut offers = 0;
+    for org in demo
+        .into_iter()
+        .filter(|o| regions.is_empty() || regions.contains(&o.region))
+    {
+        let created = organisation::create(
+            state,
+            OrganisationFields {
+                name: Some(org.name),
+                kind: Some(org.kind),
+                description: Some(org.description),
+                website: Some(org.website),
+                area_codes: Some(org.area_codes),
+                ..Default::default()
+            },
+        )
+        .await?;
+        let published = organisation::publish(state, &created.id, created.version).await?;
+        for o in org.offers {
+            let draft = offer::create(state, &published.id, o.into()).await?;
+            offer::publish(state, &draft.offer.id, draft.offer.version).await?;
+            offers += 1;
+        }
+    }
+    Ok(offers)
+}

@@ -1,0 +1,4 @@
+//! First-start data: the CBS areas and the demo organisations and offers.
+
+pub mod areas;
+pub mod demo;

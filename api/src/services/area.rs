@@ -1,0 +1,57 @@
+//! CBS areas: lookup, tree navigation and the set of buurten below an area.
+
+use crate::domain::AreaCode;
+use crate::error::{AppError, AppResult};
+use entities::{AreaKind, area};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// One area by code.
+pub async fn get(db: &impl ConnectionTrait, code: &AreaCode) -> AppResult<area::Model> {
+    area::Entity::find_by_id(code.as_str())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("area {code}")))
+}
+
+/// Areas filtered by kind, parent and name, ordered by code.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kind: Option<AreaKind>,
+    parent: Option<&AreaCode>,
+    name_contains: Option<&str>,
+    limit: u64,
+) -> AppResult<Vec<area::Model>> {
+    let mut query = area::Entity::find()
+        .order_by_asc(area::Column::Code)
+        .limit(limit);
+    if let Some(kind) = kind {
+        query = query.filter(area::Column::Kind.eq(kind));
+    }
+    match parent {
+        Some(parent) => query = query.filter(area::Column::ParentCode.eq(parent.as_str())),
+        None if kind.is_none() && name_contains.is_none() => {
+            query = query.filter(area::Column::Kind.eq(AreaKind::Gemeente));
+        }
+        None => {}
+    }
+    if let Some(name) = name_contains.map(str::trim).filter(|n| !n.is_empty()) {
+        query = query.filter(area::Column::Name.contains(name));
+    }
+    Ok(query.all(db).await?)
+}
+
+/// Sub-query selecting the codes of every buurt in or equal to `code` (gemeente, wijk or buurt).
+pub fn buurten_within(code: &AreaCode) -> SelectStatement {
+    let col = match code.kind() {
+        AreaKind::Gemeente => area::Column::GemeenteCode,
+        AreaKind::Wijk => area::Column::ParentCode,
+        AreaKind::Buurt => area::Column::Code,
+    };
+    Query::select()
+        .column(area::Column::Code)
+        .from(area::Entity)
+        .and_where(Expr::col(col).eq(code.as_str()))
+        .and_where(Expr::col(area::Column::Kind).eq(AreaKind::Buurt.as_str()))
+        .to_owned()
+}

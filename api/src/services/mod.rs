@@ -1,0 +1,9 @@
+//! Domain services: the only code that writes records. GraphQL resolvers and web pages call
+//! these; each write is one transaction that also appends to the change log.
+
+pub mod area;
+pub mod changes;
+pub mod offer;
+pub mod offer_list;
+pub mod organisation;
+pub mod page;

@@ -1,0 +1,375 @@
+//! Organisations: create, update, publish, end. Only the origin node writes a record.
+
+use super::changes;
+use crate::db;
+use crate::domain::{
+    AgbCode, AreaCode, Email, GlobalId, KvkNumber, WebUrl, optional_text, required_text,
+};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use chrono::Utc;
+use entities::{
+    ChangeOp, OfferStatus, OrganisationKind, OrganisationStatus, RecordKind, area, offer,
+    organisation, organisation_area,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
+};
+
+/// Fields of an organisation as given by a client. `None` leaves a field as it is; for nullable
+/// fields `Some(None)` clears it.
+#[derive(Clone, Debug, Default)]
+pub struct OrganisationFields {
+    pub name: Option<String>,
+    pub kind: Option<OrganisationKind>,
+    pub description: Option<String>,
+    pub kvk: Option<Option<String>>,
+    pub agb: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phone: Option<Option<String>>,
+    /// CBS codes of the areas served (replaces the list).
+    pub area_codes: Option<Vec<String>>,
+}
+
+/// Checks a phone number's shape: digits with optional `+`, spaces, dashes and brackets.
+pub fn parse_phone(raw: &str) -> AppResult<String> {
+    let s = raw.trim();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    let ok =
+        (8..=15).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(AppError::bad_input(format!(
+            "'{raw}' is not a phone number"
+        )))
+    }
+}
+
+/// Applies `Some(Some(raw))` through a parser, `Some(None)` (or blank) as a clear.
+pub fn patch_opt<T>(
+    current: &mut Option<String>,
+    patch: Option<Option<String>>,
+    field: &str,
+    parse: impl FnOnce(&str) -> AppResult<T>,
+    keep: impl FnOnce(T) -> String,
+) -> AppResult<()> {
+    if let Some(value) = patch {
+        *current = match value.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => Some(keep(parse(raw).map_err(|e| e.in_field(field))?)),
+        };
+    }
+    Ok(())
+}
+
+fn apply(model: &mut organisation::Model, fields: &OrganisationFields) -> AppResult<()> {
+    if let Some(name) = &fields.name {
+        model.name = required_text(name, 200).map_err(|e| e.in_field("name"))?;
+    }
+    if let Some(kind) = fields.kind {
+        model.kind = kind;
+    }
+    if let Some(description) = &fields.description {
+        model.description = optional_text(Some(description), 10_000)
+            .map_err(|e| e.in_field("description"))?
+            .unwrap_or_default();
+    }
+    patch_opt(
+        &mut model.kvk,
+        fields.kvk.clone(),
+        "kvk",
+        KvkNumber::parse,
+        KvkNumber::into_inner,
+    )?;
+    patch_opt(
+        &mut model.agb,
+        fields.agb.clone(),
+        "agb",
+        AgbCode::parse,
+        AgbCode::into_inner,
+    )?;
+    patch_opt(
+        &mut model.website,
+        fields.website.clone(),
+        "website",
+        WebUrl::parse,
+        WebUrl::into_inner,
+    )?;
+    patch_opt(
+        &mut model.email,
+        fields.email.clone(),
+        "email",
+        Email::parse,
+        Email::into_inner,
+    )?;
+    patch_opt(
+        &mut model.phone,
+        fields.phone.clone(),
+        "phone",
+        parse_phone,
+        |p| p,
+    )?;
+    Ok(())
+}
+
+/// Parses area codes and checks each exists.
+async fn parse_areas(db: &impl ConnectionTrait, raw: &[String]) -> AppResult<Vec<AreaCode>> {
+    let mut codes: Vec<AreaCode> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        let code = AreaCode::parse(r).map_err(|e| e.in_field(&format!("areaCodes.{i}")))?;
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    if codes.len() > 500 {
+        return Err(AppError::field("areaCodes", "at most 500 areas"));
+    }
+    let known = area::Entity::find()
+        .filter(area::Column::Code.is_in(codes.iter().map(AreaCode::as_str)))
+        .count(db)
+        .await?;
+    if known as usize != codes.len() {
+        let existing: Vec<String> = area::Entity::find()
+            .filter(area::Column::Code.is_in(codes.iter().map(AreaCode::as_str)))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.code)
+            .collect();
+        if let Some((i, missing)) = codes
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !existing.iter().any(|e| e == c.as_str()))
+        {
+            return Err(AppError::field(
+                format!("areaCodes.{i}"),
+                format!("area {missing} does not exist"),
+            ));
+        }
+    }
+    Ok(codes)
+}
+
+async fn replace_areas(txn: &DatabaseTransaction, id: &str, codes: &[AreaCode]) -> AppResult<()> {
+    organisation_area::Entity::delete_many()
+        .filter(organisation_area::Column::OrganisationId.eq(id))
+        .exec(txn)
+        .await?;
+    if !codes.is_empty() {
+        organisation_area::Entity::insert_many(codes.iter().map(|c| {
+            organisation_area::ActiveModel {
+                organisation_id: Set(id.to_string()),
+                area_code: Set(c.as_str().to_string()),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Loads a record this node may write: it must exist and originate here.
+pub async fn load_own(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    id: &str,
+) -> AppResult<organisation::Model> {
+    let gid = GlobalId::parse(id).map_err(|e| e.in_field("id"))?;
+    let model = organisation::Entity::find_by_id(gid.to_string())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("organisation {id}")))?;
+    if model.origin_node != state.node_id.as_str() {
+        return Err(AppError::Forbidden(format!(
+            "organisation {id} is owned by node {}; only its home node can change it",
+            model.origin_node
+        )));
+    }
+    Ok(model)
+}
+
+/// Checks the client's `version` matches the stored one.
+pub fn check_version(stored: i32, given: i32, what: &str) -> AppResult<()> {
+    if stored == given {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "{what} was changed by someone else (version {stored}, you sent {given}); reload and try again"
+        )))
+    }
+}
+
+/// Writes `model` if its stored version is still `expected`; the version is bumped.
+async fn save(
+    txn: &DatabaseTransaction,
+    mut model: organisation::Model,
+    expected: i32,
+) -> AppResult<organisation::Model> {
+    model.version = expected + 1;
+    model.updated_at = Utc::now();
+    let id = model.id.clone();
+    let mut active = organisation::ActiveModel::from(model.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let done = organisation::Entity::update_many()
+        .set(active)
+        .filter(organisation::Column::Id.eq(id.as_str()))
+        .filter(organisation::Column::Version.eq(expected))
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "organisation {id} was changed by someone else; reload and try again"
+        )));
+    }
+    changes::record(
+        txn,
+        RecordKind::Organisation,
+        &id,
+        ChangeOp::Upsert,
+        &model.origin_node,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// Creates a draft organisation owned by this node.
+pub async fn create(
+    state: &AppState,
+    fields: OrganisationFields,
+) -> AppResult<organisation::Model> {
+    let now = Utc::now();
+    let mut model = organisation::Model {
+        id: GlobalId::new(&state.node_id).to_string(),
+        origin_node: state.node_id.to_string(),
+        name: String::new(),
+        kind: fields.kind.unwrap_or(OrganisationKind::Other),
+        status: OrganisationStatus::Draft,
+        description: String::new(),
+        kvk: None,
+        agb: None,
+        website: None,
+        email: None,
+        phone: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    if fields.name.is_none() {
+        return Err(AppError::field("name", "is required"));
+    }
+    apply(&mut model, &fields)?;
+    let areas = match &fields.area_codes {
+        Some(raw) => parse_areas(&state.db, raw).await?,
+        None => Vec::new(),
+    };
+    let txn = db::begin_write(&state.db).await?;
+    let active: organisation::ActiveModel = model.clone().into();
+    let model = active.insert(&txn).await?;
+    replace_areas(&txn, &model.id, &areas).await?;
+    changes::record(
+        &txn,
+        RecordKind::Organisation,
+        &model.id,
+        ChangeOp::Upsert,
+        &model.origin_node,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Updates an organisation if `version` is current.
+pub async fn update(
+    state: &AppState,
+    id: &str,
+    version: i32,
+    fields: OrganisationFields,
+) -> AppResult<organisation::Model> {
+    let areas = match &fields.area_codes {
+        Some(raw) => Some(parse_areas(&state.db, raw).await?),
+        None => None,
+    };
+    let txn = db::begin_write(&state.db).await?;
+    let mut model = load_own(&txn, state, id).await?;
+    check_version(model.version, version, "organisation")?;
+    if model.status == OrganisationStatus::Ended {
+        return Err(AppError::Conflict(
+            "an ended organisation cannot be changed".into(),
+        ));
+    }
+    apply(&mut model, &fields)?;
+    let model = save(&txn, model, version).await?;
+    if let Some(areas) = areas {
+        replace_areas(&txn, &model.id, &areas).await?;
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Publishes a draft organisation.
+pub async fn publish(state: &AppState, id: &str, version: i32) -> AppResult<organisation::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let mut model = load_own(&txn, state, id).await?;
+    check_version(model.version, version, "organisation")?;
+    if model.status == OrganisationStatus::Ended {
+        return Err(AppError::Conflict(
+            "an ended organisation cannot be published".into(),
+        ));
+    }
+    model.status = OrganisationStatus::Published;
+    let model = save(&txn, model, version).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Ends an organisation and every offer of it.
+pub async fn end(state: &AppState, id: &str, version: i32) -> AppResult<organisation::Model> {
+    let txn = db::begin_write(&state.db).await?;
+    let mut model = load_own(&txn, state, id).await?;
+    check_version(model.version, version, "organisation")?;
+    model.status = OrganisationStatus::Ended;
+    let model = save(&txn, model, version).await?;
+    let open: Vec<offer::Model> = offer::Entity::find()
+        .filter(offer::Column::OrganisationId.eq(model.id.as_str()))
+        .filter(offer::Column::Status.ne(OfferStatus::Ended))
+        .all(&txn)
+        .await?;
+    let now = Utc::now();
+    for o in &open {
+        offer::Entity::update_many()
+            .col_expr(
+                offer::Column::Status,
+                Expr::value(OfferStatus::Ended.as_str()),
+            )
+            .col_expr(offer::Column::Version, Expr::value(o.version + 1))
+            .col_expr(offer::Column::UpdatedAt, Expr::value(now))
+            .filter(offer::Column::Id.eq(o.id.as_str()))
+            .exec(&txn)
+            .await?;
+        changes::record(
+            &txn,
+            RecordKind::Offer,
+            &o.id,
+            ChangeOp::Upsert,
+            &o.origin_node,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Codes of the areas an organisation serves.
+pub async fn area_codes(db: &impl ConnectionTrait, id: &str) -> AppResult<Vec<String>> {
+    Ok(organisation_area::Entity::find()
+        .filter(organisation_area::Column::OrganisationId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.area_code)
+        .collect())
+}

@@ -1,0 +1,20 @@
+//! Application state shared by every request: configuration, database, gazetteer.
+
+use crate::config::Config;
+use crate::db::QueryCounter;
+use crate::domain::NodeId;
+use crate::geo::Gazetteer;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Cheap to clone; passed to handlers, resolvers and workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    /// This node's id, the prefix of the ids it creates.
+    pub node_id: NodeId,
+    pub gazetteer: Arc<Gazetteer>,
+    /// Statements executed on `db` since start.
+    pub queries: QueryCounter,
+}

@@ -1,0 +1,25 @@
+//! sea-orm entities of the Wijkwijzer data model.
+//!
+//! This crate knows nothing of HTTP or GraphQL: it holds the tables (one module each), the
+//! vocabularies stored in them ([`vocab`]) and typed JSON column values ([`json`]).
+//! Every public record (organisation, offer, location) has a global id `<node-id>:<uuid>`,
+//! an `origin_node`, `updated_at` and a `version` used for optimistic concurrency.
+
+pub mod area;
+pub mod change;
+pub mod consumer_cursor;
+pub mod json;
+pub mod location;
+pub mod membership;
+pub mod node;
+pub mod offer;
+pub mod offer_life_domain;
+pub mod offer_target_group;
+pub mod organisation;
+pub mod organisation_area;
+pub mod referral;
+pub mod referral_event;
+pub mod user;
+pub mod vocab;
+
+pub use vocab::*;

@@ -1,0 +1,52 @@
+//! Referrals from a practitioner to an offer. The patient is a pseudonymous reference only.
+
+use crate::json::StringList;
+use crate::{ContactPreference, ReferralStatus};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "referrals")]
+pub struct Model {
+    /// Global id `<node-id>:<uuid>`; also the idempotency key of cross-node delivery.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    /// Node of the referrer.
+    pub origin_node: String,
+    pub offer_id: String,
+    /// Node that owns the offer and the referral's lifecycle.
+    pub offer_node: String,
+    pub referrer_user_id: Option<String>,
+    /// The referring practice.
+    pub referrer_organisation_id: Option<String>,
+    /// Pseudonymous patient reference; removed when purged.
+    pub patient_ref: Option<String>,
+    pub consent: bool,
+    pub contact_preference: Option<ContactPreference>,
+    /// Life domains as the reason for referral.
+    pub reason_domains: StringList,
+    /// Short note without medical content; removed when purged.
+    pub note: Option<String>,
+    pub status: ReferralStatus,
+    pub status_reason: Option<String>,
+    /// The offer had no open places when the referral was made.
+    pub offer_was_full: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+    pub purged_at: Option<DateTimeUtc>,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::referral_event::Entity")]
+    ReferralEvent,
+}
+
+impl Related<super::referral_event::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ReferralEvent.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,15 @@
+//! Schema migrations of a Wijkwijzer node. A landed migration is never edited; each has a `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_core;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_core::Migration)]
+    }
+}
