@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
 //! plus whatever routes the binary adds (the web UI).
 
+use crate::auth::Actor;
 use crate::error::AppError;
 use crate::graphql::{self, WijkSchema, loaders::Loaders};
 use crate::state::AppState;
@@ -67,7 +68,8 @@ async fn graphql_handler(
         )
             .into_response();
     }
-    let req = req.data(Loaders::new(&state.db));
+    // Until sign-in lands (issue #4), every API caller acts as the node itself.
+    let req = req.data(Loaders::new(&state.db)).data(Actor::System);
     GraphQLResponse::from(schema.execute(req).await).into_response()
 }
 

@@ -4,6 +4,7 @@
 //! [`cli::main`].
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{
     LifeDomain, TargetGroup, area, location, offer_life_domain, offer_target_group, organisation,
+    organisation_area,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -26,6 +27,8 @@ pub struct LifeDomainsByOffer(DatabaseConnection);
 pub struct TargetGroupsByOffer(DatabaseConnection);
 /// Areas by CBS code.
 pub struct AreaLoader(DatabaseConnection);
+/// Codes of the areas an organisation serves, by organisation id.
+pub struct AreaCodesByOrganisation(DatabaseConnection);
 
 impl Loader<String> for OrganisationLoader {
     type Value = organisation::Model;
@@ -112,6 +115,29 @@ impl Loader<String> for AreaLoader {
     }
 }
 
+impl Loader<String> for AreaCodesByOrganisation {
+    type Value = Vec<String>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        let rows = organisation_area::Entity::find()
+            .filter(
+                organisation_area::Column::OrganisationId.is_in(keys.iter().map(String::as_str)),
+            )
+            .order_by_asc(organisation_area::Column::AreaCode)
+            .all(&self.0)
+            .await
+            .map_err(db_err)?;
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for row in rows {
+            map.entry(row.organisation_id)
+                .or_default()
+                .push(row.area_code);
+        }
+        Ok(map)
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub organisation: DataLoader<OrganisationLoader>,
@@ -119,6 +145,7 @@ pub struct Loaders {
     pub life_domains: DataLoader<LifeDomainsByOffer>,
     pub target_groups: DataLoader<TargetGroupsByOffer>,
     pub area: DataLoader<AreaLoader>,
+    pub organisation_areas: DataLoader<AreaCodesByOrganisation>,
 }
 
 impl Loaders {
@@ -130,6 +157,7 @@ impl Loaders {
             life_domains: DataLoader::new(LifeDomainsByOffer(db.clone()), tokio::spawn),
             target_groups: DataLoader::new(TargetGroupsByOffer(db.clone()), tokio::spawn),
             area: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
+            organisation_areas: DataLoader::new(AreaCodesByOrganisation(db.clone()), tokio::spawn),
         }
     }
 }

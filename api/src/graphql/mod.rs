@@ -42,6 +42,11 @@ pub fn sdl() -> String {
     build(None, &LimitsConfig::default()).sdl()
 }
 
+/// Who makes the request (set by the HTTP layer for each request).
+pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a crate::auth::Actor> {
+    ctx.data::<crate::auth::Actor>()
+}
+
 /// The app state of a request.
 pub fn app<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppState> {
     ctx.data::<AppState>()

@@ -3,6 +3,7 @@
 //! Loaded once (when the node has no organisations) through the same services as any client,
 //! so the demo data obeys every validation rule.
 
+use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 use crate::services::offer::{self, LocationFields, OfferFields, SchedulePeriodFields};
 use crate::services::organisation::{self, OrganisationFields};
@@ -168,6 +169,7 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
     {
         let created = organisation::create(
             state,
+            &Actor::System,
             OrganisationFields {
                 name: Some(org.name),
                 kind: Some(org.kind),
@@ -178,10 +180,11 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
             },
         )
         .await?;
-        let published = organisation::publish(state, &created.id, created.version).await?;
+        let published =
+            organisation::publish(state, &Actor::System, &created.id, created.version).await?;
         for o in org.offers {
-            let draft = offer::create(state, &published.id, o.into()).await?;
-            offer::publish(state, &draft.offer.id, draft.offer.version).await?;
+            let draft = offer::create(state, &Actor::System, &published.id, o.into()).await?;
+            offer::publish(state, &Actor::System, &draft.offer.id, draft.offer.version).await?;
             offers += 1;
         }
     }

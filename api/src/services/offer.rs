@@ -6,6 +6,7 @@
 
 use super::changes;
 use super::organisation::{check_version, parse_phone, patch_opt};
+use crate::auth::Actor;
 use crate::db;
 use crate::domain::{Email, GlobalId, Postcode, TimeOfDay, optional_text, required_text};
 use crate::error::{AppError, AppResult};
@@ -413,16 +414,16 @@ impl OfferDraft {
         if o.places_taken < 0 {
             return Err(AppError::field("placesTaken", "must not be negative"));
         }
-        if let Some(c) = o.capacity {
-            if o.places_taken > c {
-                return Err(AppError::field(
-                    "placesTaken",
-                    format!(
-                        "{} places taken is more than the capacity of {c}",
-                        o.places_taken
-                    ),
-                ));
-            }
+        if let Some(c) = o.capacity
+            && o.places_taken > c
+        {
+            return Err(AppError::field(
+                "placesTaken",
+                format!(
+                    "{} places taken is more than the capacity of {c}",
+                    o.places_taken
+                ),
+            ));
         }
         match o.cost_cents {
             Some(c) if c < 0 => return Err(AppError::field("costCents", "must not be negative")),
@@ -440,20 +441,20 @@ impl OfferDraft {
             }
             _ => {}
         }
-        if let (Some(start), Some(end)) = (o.start_date, o.end_date) {
-            if end < start {
-                return Err(AppError::field("endDate", "must not be before startDate"));
-            }
+        if let (Some(start), Some(end)) = (o.start_date, o.end_date)
+            && end < start
+        {
+            return Err(AppError::field("endDate", "must not be before startDate"));
         }
         for (field, age) in [("minAge", o.min_age), ("maxAge", o.max_age)] {
             if age.is_some_and(|a| !(0..=120).contains(&a)) {
                 return Err(AppError::field(field, "must be between 0 and 120"));
             }
         }
-        if let (Some(min), Some(max)) = (o.min_age, o.max_age) {
-            if max < min {
-                return Err(AppError::field("maxAge", "must not be below minAge"));
-            }
+        if let (Some(min), Some(max)) = (o.min_age, o.max_age)
+            && max < min
+        {
+            return Err(AppError::field("maxAge", "must not be below minAge"));
         }
         let is_circle = o.kind == OfferKind::Herstelcirkel;
         let has_circle_fields = o.hc_year.is_some()
@@ -485,8 +486,9 @@ pub async fn load_own(
     db: &impl ConnectionTrait,
     state: &AppState,
     id: &str,
+    field: &str,
 ) -> AppResult<offer::Model> {
-    let gid = GlobalId::parse(id).map_err(|e| e.in_field("id"))?;
+    let gid = GlobalId::parse(id).map_err(|e| e.in_field(field))?;
     let model = offer::Entity::find_by_id(gid.to_string())
         .one(db)
         .await?
@@ -643,6 +645,7 @@ async fn save(txn: &DatabaseTransaction, offer: &mut offer::Model, expected: i32
 /// Creates an unpublished offer for an organisation of this node.
 pub async fn create(
     state: &AppState,
+    actor: &Actor,
     organisation_id: &str,
     fields: OfferFields,
 ) -> AppResult<OfferDraft> {
@@ -656,9 +659,8 @@ pub async fn create(
         return Err(AppError::field("status", "a new offer cannot be ended"));
     }
     let txn = db::begin_write(&state.db).await?;
-    let org = super::organisation::load_own(&txn, state, organisation_id)
-        .await
-        .map_err(|e| e.in_field("organisationId"))?;
+    let org = super::organisation::load_own(&txn, state, organisation_id, "organisationId").await?;
+    actor.require_edit_organisation(&org.id)?;
     if org.status == OrganisationStatus::Ended {
         return Err(AppError::Conflict(
             "an ended organisation cannot get new offers".into(),
@@ -684,12 +686,14 @@ pub async fn create(
 
 async fn change(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     version: i32,
     edit: impl FnOnce(&mut OfferDraft) -> AppResult<()>,
 ) -> AppResult<OfferDraft> {
     let txn = db::begin_write(&state.db).await?;
-    let model = load_own(&txn, state, id).await?;
+    let model = load_own(&txn, state, id, "id").await?;
+    actor.require_edit_organisation(&model.organisation_id)?;
     check_version(model.version, version, "offer")?;
     if model.status == OfferStatus::Ended {
         return Err(AppError::Conflict(
@@ -708,6 +712,7 @@ async fn change(
 /// Updates an offer if `version` is current.
 pub async fn update(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     version: i32,
     fields: OfferFields,
@@ -715,15 +720,20 @@ pub async fn update(
     if fields.status == Some(OfferStatus::Ended) {
         return Err(AppError::field("status", "use endOffer to end an offer"));
     }
-    change(state, id, version, |draft| {
+    change(state, actor, id, version, |draft| {
         draft.apply(&fields, &state.gazetteer)
     })
     .await
 }
 
 /// Publishes an offer (visible once its organisation is published too).
-pub async fn publish(state: &AppState, id: &str, version: i32) -> AppResult<OfferDraft> {
-    change(state, id, version, |draft| {
+pub async fn publish(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+) -> AppResult<OfferDraft> {
+    change(state, actor, id, version, |draft| {
         draft.offer.published_at.get_or_insert_with(Utc::now);
         Ok(())
     })
@@ -731,8 +741,8 @@ pub async fn publish(state: &AppState, id: &str, version: i32) -> AppResult<Offe
 }
 
 /// Ends an offer; it stays readable but cannot be changed again.
-pub async fn end(state: &AppState, id: &str, version: i32) -> AppResult<OfferDraft> {
-    change(state, id, version, |draft| {
+pub async fn end(state: &AppState, actor: &Actor, id: &str, version: i32) -> AppResult<OfferDraft> {
+    change(state, actor, id, version, |draft| {
         draft.offer.status = OfferStatus::Ended;
         Ok(())
     })

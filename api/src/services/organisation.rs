@@ -1,6 +1,7 @@
 //! Organisations: create, update, publish, end. Only the origin node writes a record.
 
 use super::changes;
+use crate::auth::Actor;
 use crate::db;
 use crate::domain::{
     AgbCode, AreaCode, Email, GlobalId, KvkNumber, WebUrl, optional_text, required_text,
@@ -177,8 +178,9 @@ pub async fn load_own(
     db: &impl ConnectionTrait,
     state: &AppState,
     id: &str,
+    field: &str,
 ) -> AppResult<organisation::Model> {
-    let gid = GlobalId::parse(id).map_err(|e| e.in_field("id"))?;
+    let gid = GlobalId::parse(id).map_err(|e| e.in_field(field))?;
     let model = organisation::Entity::find_by_id(gid.to_string())
         .one(db)
         .await?
@@ -239,8 +241,10 @@ async fn save(
 /// Creates a draft organisation owned by this node.
 pub async fn create(
     state: &AppState,
+    actor: &Actor,
     fields: OrganisationFields,
 ) -> AppResult<organisation::Model> {
+    actor.require_create_organisation()?;
     let now = Utc::now();
     let mut model = organisation::Model {
         id: GlobalId::new(&state.node_id).to_string(),
@@ -285,6 +289,7 @@ pub async fn create(
 /// Updates an organisation if `version` is current.
 pub async fn update(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     version: i32,
     fields: OrganisationFields,
@@ -294,7 +299,8 @@ pub async fn update(
         None => None,
     };
     let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id).await?;
+    let mut model = load_own(&txn, state, id, "id").await?;
+    actor.require_edit_organisation(&model.id)?;
     check_version(model.version, version, "organisation")?;
     if model.status == OrganisationStatus::Ended {
         return Err(AppError::Conflict(
@@ -311,9 +317,15 @@ pub async fn update(
 }
 
 /// Publishes a draft organisation.
-pub async fn publish(state: &AppState, id: &str, version: i32) -> AppResult<organisation::Model> {
+pub async fn publish(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+) -> AppResult<organisation::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id).await?;
+    let mut model = load_own(&txn, state, id, "id").await?;
+    actor.require_edit_organisation(&model.id)?;
     check_version(model.version, version, "organisation")?;
     if model.status == OrganisationStatus::Ended {
         return Err(AppError::Conflict(
@@ -327,9 +339,15 @@ pub async fn publish(state: &AppState, id: &str, version: i32) -> AppResult<orga
 }
 
 /// Ends an organisation and every offer of it.
-pub async fn end(state: &AppState, id: &str, version: i32) -> AppResult<organisation::Model> {
+pub async fn end(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+) -> AppResult<organisation::Model> {
     let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id).await?;
+    let mut model = load_own(&txn, state, id, "id").await?;
+    actor.require_edit_organisation(&model.id)?;
     check_version(model.version, version, "organisation")?;
     model.status = OrganisationStatus::Ended;
     let model = save(&txn, model, version).await?;
@@ -361,15 +379,4 @@ pub async fn end(state: &AppState, id: &str, version: i32) -> AppResult<organisa
     }
     txn.commit().await?;
     Ok(model)
-}
-
-/// Codes of the areas an organisation serves.
-pub async fn area_codes(db: &impl ConnectionTrait, id: &str) -> AppResult<Vec<String>> {
-    Ok(organisation_area::Entity::find()
-        .filter(organisation_area::Column::OrganisationId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.area_code)
-        .collect())
 }

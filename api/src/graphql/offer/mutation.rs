@@ -1,6 +1,6 @@
 use super::inputs::OfferInput;
 use super::types::Offer;
-use crate::graphql::{app, input_error};
+use crate::graphql::{actor, app, input_error};
 use crate::services::offer as svc;
 use async_graphql::{Context, ID, Object, Result};
 
@@ -17,7 +17,7 @@ impl OfferMutation {
         organisation_id: ID,
         input: OfferInput,
     ) -> Result<Offer> {
-        let draft = svc::create(app(ctx)?, &organisation_id, input.into())
+        let draft = svc::create(app(ctx)?, actor(ctx)?, &organisation_id, input.into())
             .await
             .map_err(input_error)?;
         Ok(Offer(draft.offer))
@@ -31,7 +31,7 @@ impl OfferMutation {
         version: i32,
         input: OfferInput,
     ) -> Result<Offer> {
-        let draft = svc::update(app(ctx)?, &id, version, input.into())
+        let draft = svc::update(app(ctx)?, actor(ctx)?, &id, version, input.into())
             .await
             .map_err(input_error)?;
         Ok(Offer(draft.offer))
@@ -39,11 +39,17 @@ impl OfferMutation {
 
     /// Publishes an offer (visible once its organisation is published too).
     async fn publish_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Offer> {
-        Ok(Offer(svc::publish(app(ctx)?, &id, version).await?.offer))
+        Ok(Offer(
+            svc::publish(app(ctx)?, actor(ctx)?, &id, version)
+                .await?
+                .offer,
+        ))
     }
 
     /// Ends an offer; it can no longer be changed.
     async fn end_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Offer> {
-        Ok(Offer(svc::end(app(ctx)?, &id, version).await?.offer))
+        Ok(Offer(
+            svc::end(app(ctx)?, actor(ctx)?, &id, version).await?.offer,
+        ))
     }
 }

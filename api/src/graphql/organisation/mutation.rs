@@ -1,6 +1,6 @@
 use super::Organisation;
 use crate::graphql::enums::OrganisationKind;
-use crate::graphql::{app, input_error, patch};
+use crate::graphql::{actor, app, input_error, patch};
 use crate::services::organisation::{self as svc, OrganisationFields};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
@@ -52,7 +52,7 @@ impl OrganisationMutation {
         input: OrganisationInput,
     ) -> Result<Organisation> {
         Ok(Organisation(
-            svc::create(app(ctx)?, input.into())
+            svc::create(app(ctx)?, actor(ctx)?, input.into())
                 .await
                 .map_err(input_error)?,
         ))
@@ -67,7 +67,7 @@ impl OrganisationMutation {
         input: OrganisationInput,
     ) -> Result<Organisation> {
         Ok(Organisation(
-            svc::update(app(ctx)?, &id, version, input.into())
+            svc::update(app(ctx)?, actor(ctx)?, &id, version, input.into())
                 .await
                 .map_err(input_error)?,
         ))
@@ -80,7 +80,9 @@ impl OrganisationMutation {
         id: ID,
         version: i32,
     ) -> Result<Organisation> {
-        Ok(Organisation(svc::publish(app(ctx)?, &id, version).await?))
+        Ok(Organisation(
+            svc::publish(app(ctx)?, actor(ctx)?, &id, version).await?,
+        ))
     }
 
     /// Ends an organisation and all its offers.
@@ -90,6 +92,8 @@ impl OrganisationMutation {
         id: ID,
         version: i32,
     ) -> Result<Organisation> {
-        Ok(Organisation(svc::end(app(ctx)?, &id, version).await?))
+        Ok(Organisation(
+            svc::end(app(ctx)?, actor(ctx)?, &id, version).await?,
+        ))
     }
 }

@@ -1,9 +1,7 @@
-use crate::graphql::app;
 use crate::graphql::area::Area;
 use crate::graphql::enums::{OrganisationKind, OrganisationStatus};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::{OfferConnection, OfferFilterInput, offer_connection};
-use crate::services;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::organisation;
@@ -53,12 +51,13 @@ impl Organisation {
     }
     /// Areas the organisation serves.
     async fn areas(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
-        let codes = services::organisation::area_codes(&app(ctx)?.db, &self.0.id).await?;
-        let areas = ctx
-            .data::<Loaders>()?
-            .area
-            .load_many(codes.iter().cloned())
-            .await?;
+        let loaders = ctx.data::<Loaders>()?;
+        let codes = loaders
+            .organisation_areas
+            .load_one(self.0.id.clone())
+            .await?
+            .unwrap_or_default();
+        let areas = loaders.area.load_many(codes.iter().cloned()).await?;
         Ok(codes
             .iter()
             .filter_map(|c| areas.get(c).cloned().map(Area))

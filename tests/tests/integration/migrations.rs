@@ -1,0 +1,43 @@
+//! Migrations run up, down and up again on a fresh database.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, Database};
+
+#[tokio::test]
+async fn migrations_run_up_down_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin) => tests::fresh_postgres(&admin).await,
+        Err(_) => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("m.sqlite").display()
+        ),
+    };
+    let db = Database::connect(&url).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    let tables = [
+        "areas",
+        "organisations",
+        "offers",
+        "locations",
+        "referrals",
+        "referral_events",
+        "changes",
+    ];
+    for t in tables {
+        db.execute_unprepared(&format!("SELECT COUNT(*) FROM {t}"))
+            .await
+            .unwrap();
+    }
+    Migrator::down(&db, None).await.unwrap();
+    assert!(
+        db.execute_unprepared("SELECT COUNT(*) FROM offers")
+            .await
+            .is_err(),
+        "down drops the tables"
+    );
+    Migrator::up(&db, None).await.unwrap();
+    db.execute_unprepared("SELECT COUNT(*) FROM offers")
+        .await
+        .unwrap();
+}
