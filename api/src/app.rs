@@ -20,12 +20,17 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db::connect(&config.database_url(), config.database.max_connections).await?;
     db::migrate(&db).await?;
     let gazetteer = Arc::new(Gazetteer::embedded()?);
+    let peers = Arc::new(crate::federation::sync::Peers::new(
+        &config.federation.peers,
+        std::time::Duration::from_secs(config.federation.timeout_secs),
+    )?);
     let state = AppState {
         config: Arc::new(config),
         db,
         node_id,
         gazetteer,
         queries,
+        peers,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -80,6 +85,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
+    crate::federation::sync::spawn_workers(&state);
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)

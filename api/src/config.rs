@@ -16,6 +16,7 @@ pub struct Config {
     pub node: NodeConfig,
     pub limits: LimitsConfig,
     pub seed: SeedConfig,
+    pub federation: FederationConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -76,6 +77,68 @@ pub struct SeedConfig {
     pub demo_regions: Vec<String>,
 }
 
+/// Federation with peer nodes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FederationConfig {
+    /// Peers this node pulls from and accepts calls from.
+    pub peers: Vec<PeerConfig>,
+    /// Change-log rows per feed page.
+    pub page_size: u64,
+    /// Timeout of one call to a peer.
+    pub timeout_secs: u64,
+}
+
+impl Default for FederationConfig {
+    fn default() -> Self {
+        Self {
+            peers: Vec::new(),
+            page_size: 500,
+            timeout_secs: 20,
+        }
+    }
+}
+
+/// One peer node. Calls in both directions carry the shared `secret` (embedded default) or,
+/// when `token_url` is set, an OAuth2 client-credentials access token.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct PeerConfig {
+    /// The peer's node id.
+    pub id: String,
+    /// The peer's base URL (`https://nhn.wijkwijzer.example`).
+    pub base_url: String,
+    /// Shared secret between this node and the peer.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Seconds between pulls; 0 pulls on demand only.
+    #[serde(default = "default_interval")]
+    pub interval_secs: u64,
+    /// OAuth2 token endpoint of this node's identity provider, for client credentials.
+    #[serde(default)]
+    pub token_url: Option<String>,
+    #[serde(default)]
+    pub client_id: Option<String>,
+    #[serde(default)]
+    pub client_secret: Option<String>,
+}
+
+fn default_interval() -> u64 {
+    60
+}
+
+impl std::fmt::Debug for PeerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerConfig")
+            .field("id", &self.id)
+            .field("base_url", &self.base_url)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("interval_secs", &self.interval_secs)
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -84,6 +147,7 @@ impl Default for Config {
             node: NodeConfig::default(),
             limits: LimitsConfig::default(),
             seed: SeedConfig::default(),
+            federation: FederationConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

@@ -3,13 +3,14 @@
 
 use crate::auth::Actor;
 use crate::error::AppError;
+use crate::federation::peer_auth;
 use crate::graphql::{self, WijkSchema, loaders::Loaders};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::{parse_query, types::OperationType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -53,10 +54,25 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
     })
 }
 
+/// The actor of a request: a peer node when it names itself in `X-Wijk-Node` (and proves it),
+/// otherwise, until sign-in lands (issue #4), the node itself.
+fn request_actor(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError> {
+    let Some(node) = headers.get(peer_auth::NODE_HEADER) else {
+        return Ok(Actor::System);
+    };
+    let node = node.to_str().map_err(|_| AppError::Unauthenticated)?;
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    peer_auth::authenticate(&state.config.federation, node, bearer)
+}
+
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(schema): Extension<WijkSchema>,
     method: Method,
+    headers: HeaderMap,
     req: GraphQLRequest,
 ) -> Response {
     let req = req.into_inner();
@@ -68,8 +84,16 @@ async fn graphql_handler(
         )
             .into_response();
     }
-    // Until sign-in lands (issue #4), every API caller acts as the node itself.
-    let req = req.data(Loaders::new(&state.db)).data(Actor::System);
+    let actor = match request_actor(&state, &headers) {
+        Ok(actor) => actor,
+        Err(e) => {
+            let response = async_graphql::Response::from_errors(vec![
+                async_graphql::Error::from(e).into_server_error(async_graphql::Pos::default()),
+            ]);
+            return (StatusCode::UNAUTHORIZED, GraphQLResponse::from(response)).into_response();
+        }
+    };
+    let req = req.data(Loaders::new(&state.db)).data(actor);
     GraphQLResponse::from(schema.execute(req).await).into_response()
 }
 

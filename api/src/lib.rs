@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod geo;
 pub mod graphql;
 pub mod http;

@@ -17,4 +17,6 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Statements executed on `db` since start.
     pub queries: QueryCounter,
+    /// Federation peers.
+    pub peers: Arc<crate::federation::sync::Peers>,
 }

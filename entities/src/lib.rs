@@ -17,6 +17,7 @@ pub mod offer_life_domain;
 pub mod offer_target_group;
 pub mod organisation;
 pub mod organisation_area;
+pub mod peer_sync;
 pub mod referral;
 pub mod referral_event;
 pub mod user;

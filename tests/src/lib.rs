@@ -75,7 +75,8 @@ impl TestApp {
     /// Serves a prepared state on a random port.
     pub async fn serve(state: AppState, dir: tempfile::TempDir) -> Self {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = api::app::serve(state.clone(), "127.0.0.1:0", web::routes(), async {
+        let bind = state.config.server.bind.clone();
+        let server = api::app::serve(state.clone(), &bind, web::routes(), async {
             let _ = rx.await;
         })
         .await
@@ -116,14 +117,41 @@ impl TestApp {
     }
 
     /// Stops the server and waits for it.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and returns its config and data directory, to restart it later
+    /// (on the same address and database) with [`TestApp::restart`].
+    pub async fn stop_keeping_data(mut self) -> (Config, tempfile::TempDir) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(h) = self.handle.take() {
             let _ = h.await;
         }
+        let mut config = (*self.state.config).clone();
+        config.server.bind = self.addr.to_string();
+        config.database.url = self.state.config.database_url();
+        (config, self.dir)
     }
+
+    /// Starts a node again from a stopped node's config and data.
+    pub async fn restart(config: Config, dir: tempfile::TempDir) -> Self {
+        let state = api::app::prepare(config)
+            .await
+            .unwrap_or_else(|e| panic!("prepare: {}", e.message()));
+        Self::serve(state, dir).await
+    }
+}
+
+/// A free loopback port (bound and released), for nodes that must know each other's address
+/// before they start.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// The `extensions.code` of the first error of a GraphQL response.

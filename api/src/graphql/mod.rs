@@ -2,6 +2,7 @@
 
 pub mod area;
 pub mod enums;
+pub mod federation;
 pub mod loaders;
 pub mod offer;
 pub mod organisation;
@@ -17,11 +18,16 @@ pub struct Query(
     area::AreaQuery,
     organisation::OrganisationQuery,
     offer::OfferQuery,
+    federation::FederationQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(organisation::OrganisationMutation, offer::OfferMutation);
+pub struct Mutation(
+    organisation::OrganisationMutation,
+    offer::OfferMutation,
+    federation::FederationMutation,
+);
 
 /// The node's schema type.
 pub type WijkSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -748,3 +748,32 @@ pub async fn end(state: &AppState, actor: &Actor, id: &str, version: i32) -> App
     })
     .await
 }
+
+/// Deletes an offer of this node (its locations and lists go with it); peers receive a
+/// tombstone. `version` must be current.
+pub async fn delete(state: &AppState, actor: &Actor, id: &str, version: i32) -> AppResult<()> {
+    let txn = db::begin_write(&state.db).await?;
+    let model = load_own(&txn, state, id, "id").await?;
+    actor.require_edit_organisation(&model.organisation_id)?;
+    check_version(model.version, version, "offer")?;
+    let done = offer::Entity::delete_many()
+        .filter(offer::Column::Id.eq(model.id.as_str()))
+        .filter(offer::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(format!(
+            "offer {id} was changed by someone else; reload and try again"
+        )));
+    }
+    changes::record(
+        &txn,
+        RecordKind::Offer,
+        &model.id,
+        ChangeOp::Delete,
+        &model.origin_node,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -52,4 +52,10 @@ impl OfferMutation {
             svc::end(app(ctx)?, actor(ctx)?, &id, version).await?.offer,
         ))
     }
+
+    /// Deletes an offer; peers receive a tombstone. Returns the deleted offer's id.
+    async fn delete_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<ID> {
+        svc::delete(app(ctx)?, actor(ctx)?, &id, version).await?;
+        Ok(id)
+    }
 }

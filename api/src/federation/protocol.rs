@@ -1,0 +1,121 @@
+//! Wire types of the change feed. Stable JSON; versioned by `FEED_VERSION`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::json::SchedulePeriod;
+use entities::{
+    CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind, OrganisationStatus,
+    RecordKind, TargetGroup,
+};
+use serde::{Deserialize, Serialize};
+
+/// Version of this wire format.
+pub const FEED_VERSION: u32 = 1;
+
+/// One page of a node's change feed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FeedPage {
+    pub version: u32,
+    /// Node whose records these are.
+    pub node: String,
+    /// Highest change sequence number on the node when the page was read.
+    pub head_seq: i64,
+    /// Pass as `since` to get the next page.
+    pub next_cursor: i64,
+    pub has_more: bool,
+    pub entries: Vec<FeedEntry>,
+}
+
+/// The current state of one record, or its tombstone.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FeedEntry {
+    pub seq: i64,
+    pub kind: RecordKind,
+    pub id: String,
+    /// `None` for a tombstone: the record was deleted or is no longer public.
+    pub record: Option<Record>,
+}
+
+/// A public record.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Organisation(Box<OrganisationRecord>),
+    Offer(Box<OfferRecord>),
+}
+
+/// An organisation on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OrganisationRecord {
+    pub id: String,
+    pub origin_node: String,
+    pub name: String,
+    pub kind: OrganisationKind,
+    pub status: OrganisationStatus,
+    pub description: String,
+    pub kvk: Option<String>,
+    pub agb: Option<String>,
+    pub website: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub area_codes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// A location of an offer on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct LocationRecord {
+    pub id: String,
+    pub name: Option<String>,
+    pub street: Option<String>,
+    pub postcode: Option<String>,
+    pub city: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub buurt_code: Option<String>,
+    pub version: i32,
+}
+
+/// An offer on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OfferRecord {
+    pub id: String,
+    pub origin_node: String,
+    pub organisation_id: String,
+    pub title: String,
+    pub description: String,
+    pub kind: OfferKind,
+    pub status: OfferStatus,
+    pub published_at: Option<DateTime<Utc>>,
+    pub intake: Intake,
+    pub cost_cents: Option<i32>,
+    pub cost_period: Option<CostPeriod>,
+    pub cost_note: Option<String>,
+    pub capacity: Option<i32>,
+    pub places_taken: i32,
+    pub has_waitlist: bool,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub min_age: Option<i32>,
+    pub max_age: Option<i32>,
+    pub schedule: Vec<SchedulePeriod>,
+    pub schedule_note: Option<String>,
+    pub languages: Vec<String>,
+    pub accessibility: Option<String>,
+    pub how_to_join: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub hc_year: Option<i32>,
+    pub hc_coaches: Vec<String>,
+    pub hc_regisseur: Option<String>,
+    pub hc_start_meeting: Option<NaiveDate>,
+    pub hc_sounding_board: Vec<NaiveDate>,
+    pub life_domains: Vec<LifeDomain>,
+    pub target_groups: Vec<TargetGroup>,
+    pub locations: Vec<LocationRecord>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}

@@ -1,0 +1,243 @@
+//! Pulls peers' change feeds: on an interval per peer and on demand, one page per transaction,
+//! resuming from the stored cursor after any failure or restart.
+
+use super::mirror;
+use super::peer_auth::{NODE_HEADER, OutboundCredentials};
+use super::protocol::{FEED_VERSION, FeedPage};
+use crate::config::PeerConfig;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use chrono::Utc;
+use entities::peer_sync;
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+
+/// Most pages pulled from one peer in one sync run.
+const MAX_PAGES_PER_RUN: usize = 1000;
+
+const FEED_QUERY: &str =
+    "query($since: Int!, $first: Int!) { changeFeed(since: $since, first: $first) }";
+
+/// A configured peer: how to reach it, and a lock so syncs of one peer never overlap.
+pub struct Peer {
+    pub config: PeerConfig,
+    credentials: OutboundCredentials,
+    lock: Mutex<()>,
+}
+
+/// All peers of this node.
+pub struct Peers {
+    http: reqwest::Client,
+    by_id: HashMap<String, Peer>,
+}
+
+impl Peers {
+    /// Builds the peer set from configuration.
+    pub fn new(configs: &[PeerConfig], timeout: Duration) -> AppResult<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let by_id = configs
+            .iter()
+            .map(|c| {
+                let peer = Peer {
+                    config: c.clone(),
+                    credentials: OutboundCredentials::new(c.clone()),
+                    lock: Mutex::new(()),
+                };
+                (c.id.clone(), peer)
+            })
+            .collect();
+        Ok(Self { http, by_id })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Peer> {
+        self.by_id.get(id)
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.by_id.keys().map(String::as_str)
+    }
+
+    /// The `HTTP client` used for peer calls.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+/// Fetches one page of `peer`'s feed after `since`.
+pub async fn fetch(state: &AppState, peer: &Peer, since: i64) -> AppResult<FeedPage> {
+    let peers = &state.peers;
+    let url = format!("{}/graphql", peer.config.base_url.trim_end_matches('/'));
+    let body = serde_json::json!({
+        "query": FEED_QUERY,
+        "variables": {"since": since, "first": state.config.federation.page_size},
+    });
+    let response = peers
+        .http
+        .post(&url)
+        .header(NODE_HEADER, state.node_id.as_str())
+        .header(
+            reqwest::header::AUTHORIZATION,
+            peer.credentials.authorization(&peers.http).await?,
+        )
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("peer {} unreachable: {e}", peer.config.id))
+        })?;
+    let status = response.status();
+    let value: serde_json::Value = response.json().await.map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "peer {} sent no JSON (HTTP {status}): {e}",
+            peer.config.id
+        ))
+    })?;
+    if let Some(errors) = value.get("errors") {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "peer {} refused the feed request: {errors}",
+            peer.config.id
+        )));
+    }
+    let page: FeedPage =
+        serde_json::from_value(value["data"]["changeFeed"].clone()).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!(
+                "peer {} sent an unreadable feed page: {e}",
+                peer.config.id
+            ))
+        })?;
+    if page.version != FEED_VERSION {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "peer {} speaks feed version {}",
+            peer.config.id,
+            page.version
+        )));
+    }
+    if page.next_cursor < since {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "peer {} moved its cursor backwards",
+            peer.config.id
+        )));
+    }
+    Ok(page)
+}
+
+async fn load_status(state: &AppState, peer_id: &str) -> AppResult<peer_sync::Model> {
+    Ok(peer_sync::Entity::find_by_id(peer_id)
+        .one(&state.db)
+        .await?
+        .unwrap_or(peer_sync::Model {
+            peer_id: peer_id.to_string(),
+            cursor: 0,
+            head_seq: 0,
+            records_applied: 0,
+            last_attempt_at: None,
+            last_success_at: None,
+            last_error: None,
+        }))
+}
+
+async fn save_status(
+    db: &impl sea_orm::ConnectionTrait,
+    status: &peer_sync::Model,
+) -> AppResult<()> {
+    let exists = peer_sync::Entity::find_by_id(status.peer_id.as_str())
+        .one(db)
+        .await?
+        .is_some();
+    let active = status.clone().into_active_model().reset_all();
+    if exists {
+        active.update(db).await?;
+    } else {
+        active.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// Pulls everything new from one peer. Each page is applied and its cursor stored in one
+/// transaction, so a failure at any point loses nothing and the next run resumes.
+pub async fn sync_peer(state: &AppState, peer_id: &str) -> AppResult<peer_sync::Model> {
+    let peer = state
+        .peers
+        .get(peer_id)
+        .ok_or_else(|| AppError::NotFound(format!("peer {peer_id}")))?;
+    let _guard = peer.lock.lock().await;
+    let mut status = load_status(state, peer_id).await?;
+    status.last_attempt_at = Some(Utc::now());
+    let result = pull_pages(state, peer, &mut status).await;
+    match result {
+        Ok(()) => {
+            status.last_success_at = Some(Utc::now());
+            status.last_error = None;
+        }
+        Err(ref e) => {
+            let message = match e {
+                AppError::Internal(cause) => format!("{cause:#}"),
+                other => other.message(),
+            };
+            tracing::warn!(peer = peer_id, error = %message, "peer sync failed");
+            status.last_error = Some(message.chars().take(1000).collect());
+        }
+    }
+    save_status(&state.db, &status).await?;
+    result.map(|()| status)
+}
+
+async fn pull_pages(state: &AppState, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
+    for _ in 0..MAX_PAGES_PER_RUN {
+        let page = fetch(state, peer, status.cursor).await?;
+        let txn = db::begin_write(&state.db).await?;
+        let stats = mirror::apply(&txn, &peer.config.id, state.node_id.as_str(), &page).await?;
+        status.cursor = page.next_cursor;
+        status.head_seq = page.head_seq.max(page.next_cursor);
+        status.records_applied += (stats.upserts + stats.deletes) as i64;
+        save_status(&txn, status).await?;
+        txn.commit().await?;
+        if !page.has_more {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Starts one background puller per peer with a non-zero interval; failures back off up to
+/// fifteen minutes.
+pub fn spawn_workers(state: &AppState) {
+    for id in state.peers.ids().map(str::to_string).collect::<Vec<_>>() {
+        let Some(interval) = state
+            .peers
+            .get(&id)
+            .map(|p| p.config.interval_secs)
+            .filter(|i| *i > 0)
+        else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut failures = 0u32;
+            loop {
+                let wait = match sync_peer(&state, &id).await {
+                    Ok(_) => {
+                        failures = 0;
+                        Duration::from_secs(interval)
+                    }
+                    Err(_) => {
+                        failures = failures.saturating_add(1);
+                        Duration::from_secs((interval << failures.min(10)).min(900))
+                    }
+                };
+                tokio::time::sleep(wait).await;
+            }
+        });
+    }
+}
+
+/// Shared handle type stored in the app state.
+pub type SharedPeers = Arc<Peers>;
