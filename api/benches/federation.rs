@@ -1,0 +1,399 @@
+//! Federation benchmark: how long a fresh node takes to mirror a peer with many offers (and its
+//! peak memory), and the steady-state lag while the origin makes a given number of changes per
+//! second.
+//!
+//! `cargo bench -p api --bench federation` (SQLite in temporary directories). Environment:
+//! `OFFERS` (100000), `RATE` (changes per second, 100), `SECONDS` (steady-state duration, 30),
+//! `PAGE` (feed page size, 1000), `SYNC_MS` (mirror's pull interval, 1000),
+//! `TEST_DATABASE_URL` (PostgreSQL admin URL: both nodes get fresh databases).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use api::auth::Actor;
+use api::config::{Config, PeerConfig};
+use api::federation::sync::sync_peer;
+use api::services::changes;
+use api::services::offer::{self, OfferFields};
+use api::state::AppState;
+use chrono::Utc;
+use entities::json::{DateList, Schedule, StringList};
+use entities::{
+    ChangeOp, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind, OrganisationStatus,
+    RecordKind, location, offer as offer_entity, offer_life_domain, organisation,
+};
+use rand::{Rng, SeedableRng};
+use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, Set};
+use std::time::{Duration, Instant};
+
+fn env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn rss_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn database_url(dir: &std::path::Path, name: &str) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin) => {
+            let db = format!("wijk_bench_{name}_{}", uuid::Uuid::new_v4().simple());
+            let conn = Database::connect(&admin).await.unwrap();
+            conn.execute_unprepared(&format!("CREATE DATABASE {db}"))
+                .await
+                .unwrap();
+            let (base, _) = admin.rsplit_once('/').unwrap();
+            format!("{base}/{db}")
+        }
+        Err(_) => format!(
+            "sqlite://{}?mode=rwc",
+            dir.join(format!("{name}.sqlite")).display()
+        ),
+    }
+}
+
+async fn node(id: &str, dir: &std::path::Path, port: u16, peers: Vec<PeerConfig>) -> AppState {
+    let mut config = Config {
+        data_dir: dir.join(id),
+        ..Default::default()
+    };
+    config.node.id = id.into();
+    config.seed.demo = false;
+    config.server.bind = format!("127.0.0.1:{port}");
+    config.database.url = database_url(dir, id).await;
+    config.federation.peers = peers;
+    config.federation.page_size = env("PAGE", 1000);
+    api::app::prepare(config)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()))
+}
+
+/// Bulk-loads `n` published offers over `n / 5` organisations, one location each, with their
+/// change-log rows, directly (the services' per-offer transactions would dominate the set-up).
+async fn load(state: &AppState, n: u64) -> Vec<String> {
+    let buurten: Vec<(String, f64, f64)> = api::geo::area_rows()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kind == "buurt")
+        .map(|r| (r.code, r.centroid_lat, r.centroid_lon))
+        .collect();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let now = Utc::now();
+    let node = state.node_id.to_string();
+    let orgs: Vec<String> = (0..(n / 5).max(1))
+        .map(|_| format!("{node}:{}", uuid::Uuid::new_v4()))
+        .collect();
+    let txn = state.db.begin_write_for_bench().await;
+    for chunk in orgs.chunks(500) {
+        organisation::Entity::insert_many(chunk.iter().enumerate().map(|(i, id)| {
+            organisation::ActiveModel {
+                id: Set(id.clone()),
+                origin_node: Set(node.clone()),
+                name: Set(format!("Organisatie {i}")),
+                kind: Set(OrganisationKind::Welfare),
+                status: Set(OrganisationStatus::Published),
+                description: Set(String::new()),
+                kvk: Set(None),
+                agb: Set(None),
+                website: Set(None),
+                email: Set(None),
+                phone: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            }
+        }))
+        .exec(&txn)
+        .await
+        .unwrap();
+        for id in chunk {
+            changes::record(&txn, RecordKind::Organisation, id, ChangeOp::Upsert, &node)
+                .await
+                .unwrap();
+        }
+    }
+    let mut offers = Vec::with_capacity(n as usize);
+    let ids: Vec<String> = (0..n)
+        .map(|_| format!("{node}:{}", uuid::Uuid::new_v4()))
+        .collect();
+    for (c, chunk) in ids.chunks(400).enumerate() {
+        let mut rows = Vec::new();
+        let mut locs = Vec::new();
+        let mut domains = Vec::new();
+        for (i, id) in chunk.iter().enumerate() {
+            let k = c * 400 + i;
+            let (buurt, lat, lon) = &buurten[rng.random_range(0..buurten.len())];
+            rows.push(offer_entity::ActiveModel {
+                id: Set(id.clone()),
+                origin_node: Set(node.clone()),
+                organisation_id: Set(orgs[k % orgs.len()].clone()),
+                title: Set(format!("Wandelgroep {k}")),
+                description: Set(
+                    "Samen wandelen in de wijk, voor wie in beweging wil komen.".into()
+                ),
+                kind: Set(OfferKind::Group),
+                status: Set(OfferStatus::Open),
+                published_at: Set(Some(now)),
+                intake: Set(Intake::None),
+                cost_cents: Set(None),
+                cost_period: Set(None),
+                cost_note: Set(None),
+                capacity: Set(Some(20)),
+                places_taken: Set(rng.random_range(0..20)),
+                has_waitlist: Set(false),
+                start_date: Set(None),
+                end_date: Set(None),
+                min_age: Set(None),
+                max_age: Set(None),
+                schedule: Set(Schedule::default()),
+                schedule_note: Set(None),
+                languages: Set(StringList(vec!["nl".into()])),
+                accessibility: Set(None),
+                how_to_join: Set(None),
+                contact_name: Set(None),
+                contact_email: Set(None),
+                contact_phone: Set(None),
+                hc_year: Set(None),
+                hc_coaches: Set(StringList::default()),
+                hc_regisseur: Set(None),
+                hc_start_meeting: Set(None),
+                hc_sounding_board: Set(DateList::default()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                version: Set(1),
+            });
+            locs.push(location::ActiveModel {
+                id: Set(format!("{node}:{}", uuid::Uuid::new_v4())),
+                origin_node: Set(node.clone()),
+                offer_id: Set(id.clone()),
+                position: Set(0),
+                name: Set(None),
+                street: Set(None),
+                postcode: Set(None),
+                city: Set(None),
+                lat: Set(*lat),
+                lon: Set(*lon),
+                buurt_code: Set(Some(buurt.clone())),
+                updated_at: Set(now),
+                version: Set(1),
+            });
+            domains.push(offer_life_domain::ActiveModel {
+                offer_id: Set(id.clone()),
+                life_domain: Set(LifeDomain::Beweging),
+            });
+            offers.push(id.clone());
+        }
+        offer_entity::Entity::insert_many(rows)
+            .exec(&txn)
+            .await
+            .unwrap();
+        location::Entity::insert_many(locs)
+            .exec(&txn)
+            .await
+            .unwrap();
+        offer_life_domain::Entity::insert_many(domains)
+            .exec(&txn)
+            .await
+            .unwrap();
+        for id in chunk {
+            changes::record(&txn, RecordKind::Offer, id, ChangeOp::Upsert, &node)
+                .await
+                .unwrap();
+        }
+    }
+    txn.commit().await.unwrap();
+    offers
+}
+
+trait BeginWrite {
+    async fn begin_write_for_bench(&self) -> sea_orm::DatabaseTransaction;
+}
+
+impl BeginWrite for sea_orm::DatabaseConnection {
+    async fn begin_write_for_bench(&self) -> sea_orm::DatabaseTransaction {
+        api::db::begin_write(self).await.unwrap()
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(run());
+}
+
+async fn run() {
+    let n = env("OFFERS", 100_000);
+    let rate = env("RATE", 100);
+    let seconds = env("SECONDS", 30);
+    let sync_every = Duration::from_millis(env("SYNC_MS", 1000));
+    let backend = if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = tests_free_port();
+    let origin = node("origin", dir.path(), port, vec![]).await;
+    let secret = "bench-secret".to_string();
+    let mut origin_config = (*origin.config).clone();
+    origin_config.federation.peers = vec![PeerConfig {
+        id: "mirror".into(),
+        base_url: "http://127.0.0.1:1".into(),
+        secret: Some(secret.clone()),
+        interval_secs: 0,
+        token_url: None,
+        client_id: None,
+        client_secret: None,
+    }];
+    let origin = AppState {
+        config: std::sync::Arc::new(origin_config),
+        ..origin
+    };
+    let t = Instant::now();
+    let ids = load(&origin, n).await;
+    println!(
+        "loaded {n} offers at the origin in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    let server = api::app::serve(
+        origin.clone(),
+        &format!("127.0.0.1:{port}"),
+        axum::Router::new(),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", e.message()));
+
+    let peer = PeerConfig {
+        id: "origin".into(),
+        base_url: format!("http://{}", server.addr),
+        secret: Some(secret),
+        interval_secs: 0,
+        token_url: None,
+        client_id: None,
+        client_secret: None,
+    };
+    let mirror = node("mirror", dir.path(), 0, vec![peer]).await;
+    let rss_before = rss_kib("VmRSS:");
+    let t = Instant::now();
+    let status = sync_peer(&mirror, "origin")
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let full = t.elapsed();
+    let mirrored = offer_entity::Entity::find()
+        .count(&mirror.db)
+        .await
+        .unwrap();
+    assert_eq!(mirrored, n, "every offer mirrored");
+    let rss_after = rss_kib("VmRSS:");
+    let hwm = rss_kib("VmHWM:");
+
+    // Steady state: the origin updates random offers at `rate` per second; the mirror pulls
+    // every `sync_every`. Lag of a change = time from its commit to the end of the pull that
+    // applied it.
+    let writes: std::sync::Arc<tokio::sync::Mutex<Vec<(i64, Instant)>>> = Default::default();
+    let writer = {
+        let (origin, writes, ids) = (origin.clone(), writes.clone(), ids.clone());
+        tokio::spawn(async move {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            while Instant::now() < deadline {
+                tick.tick().await;
+                let id = &ids[rng.random_range(0..ids.len())];
+                let current = offer_entity::Entity::find_by_id(id.as_str())
+                    .one(&origin.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let fields = OfferFields {
+                    places_taken: Some(rng.random_range(0..20)),
+                    ..Default::default()
+                };
+                if offer::update(&origin, &Actor::System, id, current.version, fields)
+                    .await
+                    .is_ok()
+                {
+                    let seq = api::federation::feed::head_seq(&origin.db, "origin")
+                        .await
+                        .unwrap();
+                    writes.lock().await.push((seq, Instant::now()));
+                }
+            }
+        })
+    };
+    let mut lags = Vec::new();
+    let mut applied_upto = status.cursor;
+    let end = Instant::now() + Duration::from_secs(seconds + 3);
+    while Instant::now() < end {
+        tokio::time::sleep(sync_every).await;
+        let status = sync_peer(&mirror, "origin")
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+        let now = Instant::now();
+        for (seq, at) in writes.lock().await.iter() {
+            if *seq > applied_upto && *seq <= status.cursor {
+                lags.push(now - *at);
+            }
+        }
+        applied_upto = status.cursor;
+    }
+    writer.await.unwrap();
+    let total_writes = writes.lock().await.len();
+    lags.sort();
+
+    println!();
+    println!("| federation ({backend}) | value |");
+    println!("|---|---|");
+    println!(
+        "| offers mirrored | {mirrored} (+{} organisations) |",
+        n / 5
+    );
+    println!(
+        "| full mirror time | {:.1} s ({:.0} records/s) |",
+        full.as_secs_f64(),
+        (n + n / 5) as f64 / full.as_secs_f64()
+    );
+    println!(
+        "| RSS during mirror | {} MiB -> {} MiB (peak {} MiB, both nodes in one process) |",
+        rss_before / 1024,
+        rss_after / 1024,
+        hwm / 1024
+    );
+    println!(
+        "| steady state | {total_writes} changes at {rate}/s for {seconds} s, pull every {} ms |",
+        sync_every.as_millis()
+    );
+    println!("| changes applied at the mirror | {} |", lags.len());
+    println!(
+        "| lag p50 / p99 / max | {} / {} / {} ms |",
+        percentile(&lags, 0.5).as_millis(),
+        percentile(&lags, 0.99).as_millis(),
+        lags.last().copied().unwrap_or_default().as_millis()
+    );
+}
+
+fn tests_free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
