@@ -10,11 +10,9 @@ use crate::domain::{AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::geo;
 use crate::services::changes;
+use crate::services::offer::replace_lists;
 use entities::json::{DateList, Schedule, StringList};
-use entities::{
-    ChangeOp, RecordKind, location, offer, offer_life_domain, offer_target_group, organisation,
-    organisation_area,
-};
+use entities::{ChangeOp, RecordKind, location, offer, organisation, organisation_area};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     Set,
@@ -244,59 +242,34 @@ async fn upsert_offer(
         model.into_active_model().reset_all().insert(txn).await?;
     }
     let id = o.id.as_str();
-    offer_life_domain::Entity::delete_many()
-        .filter(offer_life_domain::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !o.life_domains.is_empty() {
-        offer_life_domain::Entity::insert_many(o.life_domains.iter().map(|d| {
-            offer_life_domain::ActiveModel {
-                offer_id: Set(id.to_string()),
-                life_domain: Set(*d),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    offer_target_group::Entity::delete_many()
-        .filter(offer_target_group::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !o.target_groups.is_empty() {
-        offer_target_group::Entity::insert_many(o.target_groups.iter().map(|g| {
-            offer_target_group::ActiveModel {
-                offer_id: Set(id.to_string()),
-                target_group: Set(*g),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    location::Entity::delete_many()
-        .filter(location::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !o.locations.is_empty() {
-        location::Entity::insert_many(o.locations.iter().enumerate().map(|(i, l)| {
-            location::ActiveModel {
-                id: Set(l.id.clone()),
-                origin_node: Set(o.origin_node.clone()),
-                offer_id: Set(id.to_string()),
-                position: Set(i as i32),
-                name: Set(l.name.clone()),
-                street: Set(l.street.clone()),
-                postcode: Set(l.postcode.clone()),
-                city: Set(l.city.clone()),
-                lat: Set(l.lat),
-                lon: Set(l.lon),
-                buurt_code: Set(l.buurt_code.clone()),
-                updated_at: Set(o.updated_at),
-                version: Set(l.version),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
+    let locations = o
+        .locations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| location::ActiveModel {
+            id: Set(l.id.clone()),
+            origin_node: Set(o.origin_node.clone()),
+            offer_id: Set(id.to_string()),
+            position: Set(i as i32),
+            name: Set(l.name.clone()),
+            street: Set(l.street.clone()),
+            postcode: Set(l.postcode.clone()),
+            city: Set(l.city.clone()),
+            lat: Set(l.lat),
+            lon: Set(l.lon),
+            buurt_code: Set(l.buurt_code.clone()),
+            updated_at: Set(o.updated_at),
+            version: Set(l.version),
+        })
+        .collect();
+    replace_lists(
+        txn,
+        id,
+        o.life_domains.iter().copied(),
+        o.target_groups.iter().copied(),
+        locations,
+    )
+    .await?;
     changes::record(txn, RecordKind::Offer, id, ChangeOp::Upsert, &o.origin_node).await?;
     stats.upserts += 1;
     Ok(())

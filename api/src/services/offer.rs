@@ -541,6 +541,57 @@ async fn load_draft(db: &impl ConnectionTrait, model: offer::Model) -> AppResult
     })
 }
 
+/// Replaces an offer's life domains, target groups and locations (the rows stored beside the
+/// offer row). Used by local writes and by the federation mirror.
+pub async fn replace_lists(
+    txn: &DatabaseTransaction,
+    offer_id: &str,
+    life_domains: impl IntoIterator<Item = LifeDomain>,
+    target_groups: impl IntoIterator<Item = TargetGroup>,
+    locations: Vec<location::ActiveModel>,
+) -> AppResult<()> {
+    offer_life_domain::Entity::delete_many()
+        .filter(offer_life_domain::Column::OfferId.eq(offer_id))
+        .exec(txn)
+        .await?;
+    let domains: Vec<_> = life_domains
+        .into_iter()
+        .map(|d| offer_life_domain::ActiveModel {
+            offer_id: Set(offer_id.to_string()),
+            life_domain: Set(d),
+        })
+        .collect();
+    if !domains.is_empty() {
+        offer_life_domain::Entity::insert_many(domains)
+            .exec(txn)
+            .await?;
+    }
+    offer_target_group::Entity::delete_many()
+        .filter(offer_target_group::Column::OfferId.eq(offer_id))
+        .exec(txn)
+        .await?;
+    let groups: Vec<_> = target_groups
+        .into_iter()
+        .map(|g| offer_target_group::ActiveModel {
+            offer_id: Set(offer_id.to_string()),
+            target_group: Set(g),
+        })
+        .collect();
+    if !groups.is_empty() {
+        offer_target_group::Entity::insert_many(groups)
+            .exec(txn)
+            .await?;
+    }
+    location::Entity::delete_many()
+        .filter(location::Column::OfferId.eq(offer_id))
+        .exec(txn)
+        .await?;
+    if !locations.is_empty() {
+        location::Entity::insert_many(locations).exec(txn).await?;
+    }
+    Ok(())
+}
+
 /// Writes the draft's lists. Locations keep their ids by position, so stable ids survive edits.
 async fn write_lists(
     txn: &DatabaseTransaction,
@@ -548,46 +599,17 @@ async fn write_lists(
     state: &AppState,
 ) -> AppResult<()> {
     let id = draft.offer.id.as_str();
-    offer_life_domain::Entity::delete_many()
-        .filter(offer_life_domain::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !draft.life_domains.is_empty() {
-        offer_life_domain::Entity::insert_many(draft.life_domains.iter().map(|d| {
-            offer_life_domain::ActiveModel {
-                offer_id: Set(id.to_string()),
-                life_domain: Set(*d),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    offer_target_group::Entity::delete_many()
-        .filter(offer_target_group::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !draft.target_groups.is_empty() {
-        offer_target_group::Entity::insert_many(draft.target_groups.iter().map(|g| {
-            offer_target_group::ActiveModel {
-                offer_id: Set(id.to_string()),
-                target_group: Set(*g),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
     let existing = location::Entity::find()
         .filter(location::Column::OfferId.eq(id))
         .order_by_asc(location::Column::Position)
         .all(txn)
         .await?;
-    location::Entity::delete_many()
-        .filter(location::Column::OfferId.eq(id))
-        .exec(txn)
-        .await?;
-    if !draft.locations.is_empty() {
-        let now = Utc::now();
-        let rows = draft.locations.iter().enumerate().map(|(i, l)| {
+    let now = Utc::now();
+    let locations = draft
+        .locations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
             let previous = existing.get(i);
             location::ActiveModel {
                 id: Set(previous.map_or_else(
@@ -607,10 +629,16 @@ async fn write_lists(
                 updated_at: Set(now),
                 version: Set(previous.map_or(1, |p| p.version + 1)),
             }
-        });
-        location::Entity::insert_many(rows).exec(txn).await?;
-    }
-    Ok(())
+        })
+        .collect();
+    replace_lists(
+        txn,
+        id,
+        draft.life_domains.iter().copied(),
+        draft.target_groups.iter().copied(),
+        locations,
+    )
+    .await
 }
 
 /// Writes the offer row if its stored version is still `expected`; bumps the version.
