@@ -16,6 +16,8 @@ pub struct Config {
     pub node: NodeConfig,
     pub limits: LimitsConfig,
     pub seed: SeedConfig,
+    pub cors: CorsConfig,
+    pub log: LogConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -63,6 +65,33 @@ pub struct LimitsConfig {
     pub body_limit_bytes: usize,
 }
 
+/// Cross-origin requests (`[cors]`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CorsConfig {
+    /// Origins allowed to call the API from a browser (`https://kaart.example.nl`); `*` allows
+    /// any origin; empty (the default) allows none.
+    pub allowed_origins: Vec<String>,
+    /// How long browsers may cache a preflight answer.
+    pub max_age_secs: u64,
+}
+
+/// Logging (`[log]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `text` (default) or `json` (one JSON object per line). `WIJK_LOG_FORMAT=json` also works.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+        }
+    }
+}
+
 /// Demo data loading.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
@@ -84,6 +113,11 @@ impl Default for Config {
             node: NodeConfig::default(),
             limits: LimitsConfig::default(),
             seed: SeedConfig::default(),
+            cors: CorsConfig {
+                allowed_origins: Vec::new(),
+                max_age_secs: 600,
+            },
+            log: LogConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

@@ -17,4 +17,6 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Statements executed on `db` since start.
     pub queries: QueryCounter,
+    /// Set when the node is stopping; workers watch it to flush and exit.
+    pub shutdown: crate::ops::shutdown::Shutdown,
 }

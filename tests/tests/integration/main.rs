@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas_and_offers;
+mod hsds;
 mod migrations;
 mod mutations;
+mod operations;
 mod query_cost;
