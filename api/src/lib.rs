@@ -10,6 +10,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod geo;
 pub mod graphql;
 pub mod hsds;
