@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas_and_offers;
+mod fault;
 mod hsds;
 mod migrations;
 mod mutations;
