@@ -23,6 +23,14 @@ fn gazetteer() -> &'static Gazetteer {
     G.get_or_init(|| Gazetteer::embedded().expect("embedded gazetteer"))
 }
 
+/// 2,048 cases per property, or `PROPTEST_CASES`.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(2048)
+}
+
 /// Any text, biased towards the shapes the parsers look for.
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -39,7 +47,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn domain_parsers_never_panic(raw in text()) {

@@ -122,12 +122,13 @@ fn list_response<T: Serialize>(page: Page<T>, ndjson: bool) -> AppResult<Respons
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
 }
 
-async fn root(State(state): State<AppState>) -> Response {
-    let base = state.config.node.base_url.clone().unwrap_or_default();
+/// The HSDS API root: the version and where the (unmodified, official) API description lives.
+async fn root() -> Response {
     axum::Json(serde_json::json!({
         "version": "3.0",
         "profile": "https://docs.openreferral.org/en/latest/hsds/overview.html",
-        "openapi_url": format!("{}/hsds/openapi.json", base.trim_end_matches('/')),
+        "openapi_url":
+            "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/openapi.json",
     }))
     .into_response()
 }

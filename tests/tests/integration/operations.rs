@@ -1,7 +1,7 @@
 //! Operations surface: `/metrics`, `/ready`, CORS, the body size limit and graceful shutdown.
 
 use entities::consumer_cursor;
-use sea_orm::{ActiveModelTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 use std::time::Duration;
 use tests::TestApp;
@@ -134,34 +134,84 @@ async fn body_limit_rejects_large_requests() {
 }
 
 #[tokio::test]
-async fn graceful_shutdown_finishes_requests_in_flight() {
-    let app = TestApp::spawn().await;
-    let shutdown = app.state.shutdown.clone();
-    // Start many requests, then ask the server to stop while they run.
-    let mut requests = Vec::new();
-    for _ in 0..20 {
-        let client = app.client.clone();
-        let url = app.url("/hsds/services?per_page=100");
-        requests.push(tokio::spawn(async move {
-            client.get(url).send().await.map(|r| r.status().as_u16())
-        }));
+async fn slow_requests_time_out() {
+    let app = TestApp::spawn_with(|c| {
+        c.seed.demo = false;
+        c.limits.request_timeout_secs = 1;
+    })
+    .await;
+    // Hold the write lock (SQLite) / an exclusive table lock (PostgreSQL) so a write waits.
+    let txn = api::db::begin_write(&app.state.db).await.unwrap();
+    if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE organisations IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
     }
-    tokio::time::sleep(Duration::from_millis(20)).await;
-    let addr = app.addr;
-    tokio::time::timeout(Duration::from_secs(30), app.stop())
+    let started = std::time::Instant::now();
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .json(
+            &json!({"query": "mutation { createOrganisation(input: {name: \"Te laat\"}) { id } }"}),
+        )
+        .send()
         .await
-        .expect("server stops within the timeout");
-    assert!(shutdown.is_triggered(), "workers were told to stop");
-    let mut finished = 0;
-    for r in requests {
-        // A request either completed with 200 or was never accepted (connection refused); none
-        // is cut off with an error status.
-        if let Ok(status) = r.await.unwrap() {
-            assert_eq!(status, 200);
-            finished += 1;
-        }
+        .unwrap();
+    assert_eq!(res.status(), 408);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    txn.rollback().await.unwrap();
+    // The node serves again once the lock is gone.
+    let res = app.client.get(app.url("/ready")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_requests_in_flight() {
+    let app = TestApp::spawn_with(|c| c.seed.demo = false).await;
+    let shutdown = app.state.shutdown.clone();
+    let db = app.state.db.clone();
+    // Hold the write lock so a write is certainly in flight when the stop arrives.
+    let txn = api::db::begin_write(&db).await.unwrap();
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE organisations IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
     }
-    assert!(finished > 0, "requests in flight were finished");
-    // And the port no longer accepts connections.
+    let in_flight = tokio::spawn({
+        let client = app.client.clone();
+        let url = app.url("/graphql");
+        async move {
+            let res = client
+                .post(url)
+                .json(&json!({"query": "mutation { createOrganisation(input: {name: \"Onderweg\"}) { id } }"}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, res.json::<serde_json::Value>().await.unwrap())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let addr = app.addr;
+    let stopping = tokio::spawn(app.stop());
+    // The stop waits for the request; the shutdown token fires at once.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(shutdown.is_triggered(), "workers were told to stop");
+    assert!(
+        !stopping.is_finished(),
+        "server waits for the request in flight"
+    );
+    txn.rollback().await.unwrap();
+    let (status, body) = in_flight.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        body["data"]["createOrganisation"]["id"].is_string(),
+        "{body}"
+    );
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .expect("server stops once the request is done")
+        .unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
