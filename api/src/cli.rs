@@ -62,7 +62,10 @@ fn init_tracing(config: &Config) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let json =
         std::env::var("WIJK_LOG_FORMAT").is_ok_and(|f| f == "json") || config.log.format == "json";
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr so `export-hsds --out -` writes clean JSON to stdout.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

@@ -2,7 +2,6 @@
 //! centroid_lat,centroid_lon`) and sets geometries from GeoJSON files whose features carry a
 //! `code` property (the CBS 2024 files in `shared/data`).
 
-use crate::domain::AreaCode;
 use crate::error::{AppError, AppResult};
 use crate::geo::AreaRow;
 use entities::{AreaKind, area};
@@ -25,6 +24,30 @@ pub struct AreaImport {
     pub unknown_features: usize,
 }
 
+/// Checks a CBS code against its type: `GM` + 4 digits, `WK` + 6, `BU` + 8 characters (CBS uses
+/// letters in some codes, e.g. Amsterdam's `WK0363AA`, so this is looser than
+/// [`AreaCode::parse`](crate::domain::AreaCode::parse)).
+fn check_code(raw: &str, kind: AreaKind) -> AppResult<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    let (prefix, len) = match kind {
+        AreaKind::Gemeente => ("GM", 6),
+        AreaKind::Wijk => ("WK", 8),
+        AreaKind::Buurt => ("BU", 10),
+    };
+    let ok = code.len() == len
+        && code.starts_with(prefix)
+        && code.bytes().all(|b| b.is_ascii_alphanumeric())
+        && code.as_bytes()[2..6].iter().all(u8::is_ascii_digit);
+    if ok {
+        Ok(code)
+    } else {
+        Err(AppError::bad_input(format!(
+            "'{raw}' is not a CBS {} code",
+            kind.as_str()
+        )))
+    }
+}
+
 /// Parses `areas.csv` text into area rows (with each row's gemeente worked out).
 pub fn parse_csv(text: &str) -> AppResult<Vec<area::ActiveModel>> {
     let rows: Vec<AreaRow> = csv::Reader::from_reader(text.as_bytes())
@@ -39,11 +62,11 @@ pub fn parse_csv(text: &str) -> AppResult<Vec<area::ActiveModel>> {
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.into_iter().enumerate() {
         let line = i + 2;
-        let code = AreaCode::parse(&r.code)
-            .map_err(|e| AppError::bad_input(format!("line {line}: {}", e.message())))?;
         let kind = AreaKind::from_str_opt(&r.kind).ok_or_else(|| {
             AppError::bad_input(format!("line {line}: unknown area type '{}'", r.kind))
         })?;
+        let code = check_code(&r.code, kind)
+            .map_err(|e| AppError::bad_input(format!("line {line}: {}", e.message())))?;
         let gemeente = match kind {
             AreaKind::Gemeente => r.code.clone(),
             AreaKind::Wijk => r.parent_code.clone(),
@@ -52,7 +75,7 @@ pub fn parse_csv(text: &str) -> AppResult<Vec<area::ActiveModel>> {
         crate::geo::check_point(r.centroid_lat, r.centroid_lon)
             .map_err(|e| AppError::bad_input(format!("line {line}: {}", e.message())))?;
         out.push(area::ActiveModel {
-            code: Set(code.as_str().to_string()),
+            code: Set(code),
             kind: Set(kind),
             name: Set(r.name),
             parent_code: Set(Some(r.parent_code).filter(|p| !p.is_empty())),

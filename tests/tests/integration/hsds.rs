@@ -163,8 +163,8 @@ async fn query_parameters_combine_and_page() {
     assert_eq!(past["total_items"].as_u64().unwrap(), total);
 
     // organization_id AND modified_after.
-    let (_, orgs) = get_json(&app, "/hsds/organizations?per_page=100").await;
-    let org_id = orgs["contents"][0]["id"].as_str().unwrap();
+    let (_, one) = get_json(&app, "/hsds/services?per_page=1").await;
+    let org_id = one["contents"][0]["organization_id"].as_str().unwrap();
     let (_, of_org) = get_json(&app, &format!("/hsds/services?organization_id={org_id}")).await;
     let n = of_org["total_items"].as_u64().unwrap();
     assert!(n > 0 && n < total);

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod area_import;
 mod areas_and_offers;
 mod fault;
 mod hsds;
