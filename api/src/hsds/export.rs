@@ -212,6 +212,84 @@ pub async fn service(state: &AppState, id: &str) -> AppResult<Service> {
         .ok_or_else(|| AppError::NotFound(format!("service {id}")))
 }
 
+/// The condition selecting locations of public offers.
+fn public_locations() -> AppResult<Condition> {
+    Ok(Condition::all().add(
+        location::Column::OfferId.in_subquery(
+            Query::select()
+                .column(offer::Column::Id)
+                .from(offer::Entity)
+                .cond_where(public_offers())
+                .to_owned(),
+        ),
+    ))
+}
+
+/// Service-at-location records of the given locations, with their nested location.
+async fn service_at_locations_of(
+    state: &AppState,
+    locations: Vec<location::Model>,
+) -> AppResult<Vec<ServiceAtLocation>> {
+    let offer_ids: Vec<&str> = locations.iter().map(|l| l.offer_id.as_str()).collect();
+    let offers: HashMap<String, offer::Model> = offer::Entity::find()
+        .filter(offer::Column::Id.is_in(offer_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    Ok(locations
+        .iter()
+        .filter_map(|l| {
+            let o = offers.get(&l.offer_id)?;
+            Some(map_location(o, l, &record_uuid(&o.id)))
+        })
+        .collect())
+}
+
+/// One page of service-at-location records (one per location of a public offer).
+pub async fn service_at_locations_page(
+    state: &AppState,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<ServiceAtLocation>, u64)> {
+    let cond = public_locations()?;
+    let total = location::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let rows = location::Entity::find()
+        .filter(cond)
+        .order_by_asc(location::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(&state.db)
+        .await?;
+    Ok((service_at_locations_of(state, rows).await?, total))
+}
+
+/// One service-at-location record by HSDS id (a UUIDv5, so found by scanning public locations'
+/// derived ids; the list is small per node).
+pub async fn service_at_location(state: &AppState, id: &str) -> AppResult<ServiceAtLocation> {
+    let wanted = Uuid::parse_str(id.trim())
+        .map_err(|_| AppError::field("id", format!("'{id}' is not a UUID")))?
+        .hyphenated()
+        .to_string();
+    let rows = location::Entity::find()
+        .filter(public_locations()?)
+        .all(&state.db)
+        .await?;
+    let hit: Vec<location::Model> = rows
+        .into_iter()
+        .filter(|l| sub_uuid(&l.offer_id, &format!("at:{}", l.id)) == wanted)
+        .collect();
+    service_at_locations_of(state, hit)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound(format!("service_at_location {id}")))
+}
+
 /// One page of published organizations and the total count.
 pub async fn organizations_page(
     state: &AppState,

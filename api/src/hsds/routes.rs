@@ -1,5 +1,5 @@
 //! The HSDS 3.0 API under `/hsds`: `/`, `/services`, `/services/{id}`, `/organizations`,
-//! `/organizations/{id}`.
+//! `/organizations/{id}`, `/service_at_locations`, `/service_at_locations/{id}`.
 //!
 //! Lists are paged with the HSDS `Page` wrapper (`page` is 1-based, `per_page` up to the
 //! configured maximum page size, or up to 10,000 with `minimal=true`). Query parameters combine
@@ -29,6 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/hsds/services/{id}", get(service))
         .route("/hsds/organizations", get(organizations))
         .route("/hsds/organizations/{id}", get(organization))
+        .route("/hsds/service_at_locations", get(service_at_locations))
+        .route("/hsds/service_at_locations/{id}", get(service_at_location))
 }
 
 /// Query parameters of the list endpoints (strings, parsed here so errors carry our codes).
@@ -212,4 +214,31 @@ async fn organization(
     Path(id): Path<String>,
 ) -> Result<Response, HsdsError> {
     Ok(axum::Json(export::organization(&state, &id).await?).into_response())
+}
+
+async fn service_at_locations(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, HsdsError> {
+    let ndjson = is_ndjson(params.format.as_deref())?;
+    let per_page = parse_u64(
+        params.per_page.as_deref(),
+        "per_page",
+        state.config.limits.default_page_size as u64,
+        1,
+        state.config.limits.max_page_size as u64,
+    )?;
+    let page = parse_u64(params.page.as_deref(), "page", 1, 1, u64::from(u32::MAX))?;
+    let (items, total) = export::service_at_locations_page(&state, page, per_page).await?;
+    Ok(list_response(
+        Page::new(items, total, page, per_page),
+        ndjson,
+    )?)
+}
+
+async fn service_at_location(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, HsdsError> {
+    Ok(axum::Json(export::service_at_location(&state, &id).await?).into_response())
 }

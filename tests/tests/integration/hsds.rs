@@ -135,6 +135,19 @@ async fn export_validates_against_official_schemas() {
     let (status, org) = get_json(&app, &format!("/hsds/organizations/{org_id}")).await;
     assert_eq!(status, 200);
     assert_valid(&organization_schema, &org, "organization detail");
+
+    let sal_schema = validator("service_at_location.json");
+    let (status, sals) = get_json(&app, "/hsds/service_at_locations?per_page=100").await;
+    assert_eq!(status, 200);
+    assert!(sals["total_items"].as_u64().unwrap() > 0);
+    for sal in sals["contents"].as_array().unwrap() {
+        assert_valid(&sal_schema, sal, "service_at_location");
+    }
+    let sal_id = sals["contents"][0]["id"].as_str().unwrap();
+    let (status, sal) = get_json(&app, &format!("/hsds/service_at_locations/{sal_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(sal["id"], sal_id);
+    assert_eq!(sal["location"]["location_type"], "physical");
     app.stop().await;
 }
 
