@@ -5,7 +5,7 @@
 //! `graphql_request_duration_seconds` (labels `operation` = the operation name or `anonymous`,
 //! `outcome` = `ok`|`error`). Sampled at scrape time: `db_pool_connections` (`state` =
 //! `size`|`idle`), `change_log_max_seq` and `change_log_backlog` per consumer (max seq minus the
-//! consumer's cursor). The recorder is process-wide (installed once), so nodes sharing a process
+//! consumer's cursor), `federation_peers`. The recorder is process-wide (installed once), so nodes sharing a process
 //! (tests) share the request metrics.
 
 use crate::state::AppState;
@@ -13,9 +13,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use entities::{change, consumer_cursor};
+use entities::{change, consumer_cursor, node};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{DbBackend, EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -125,6 +125,16 @@ async fn sample(state: &AppState) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read consumer cursors"),
+    }
+    // Federation placeholder: the number of known peers. A per-peer `peer_sync_lag_seconds`
+    // gauge belongs here once peers record their last sync.
+    match node::Entity::find()
+        .filter(node::Column::IsLocal.eq(false))
+        .count(&state.db)
+        .await
+    {
+        Ok(n) => metrics::gauge!("federation_peers").set(n as f64),
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot count peers"),
     }
 }
 

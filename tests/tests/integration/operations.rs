@@ -34,6 +34,7 @@ async fn metrics_report_requests_pool_and_backlog() {
         "db_pool_connections{state=\"size\"}",
         "db_pool_connections{state=\"idle\"}",
         "change_log_max_seq",
+        "federation_peers 0",
     ] {
         assert!(text.contains(needle), "missing {needle} in:\n{text}");
     }
