@@ -31,6 +31,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         gazetteer,
         queries,
         peers,
+        shutdown: Default::default(),
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -72,7 +73,9 @@ pub struct Server {
     pub handle: tokio::task::JoinHandle<()>,
 }
 
-/// Binds `bind` (port 0 for a random port) and serves until `shutdown` resolves.
+/// Binds `bind` (port 0 for a random port) and serves until `shutdown` resolves; then triggers
+/// the state's [`Shutdown`](crate::ops::shutdown::Shutdown) (so workers flush and `/ready` turns
+/// 503), stops accepting connections and finishes the requests in flight.
 pub async fn serve(
     state: AppState,
     bind: &str,
@@ -86,6 +89,12 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     crate::federation::sync::spawn_workers(&state);
+    let stopping = state.shutdown.clone();
+    let shutdown = async move {
+        shutdown.await;
+        tracing::info!("shutdown requested: finishing requests in flight");
+        stopping.trigger();
+    };
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)

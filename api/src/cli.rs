@@ -4,6 +4,7 @@ use crate::app;
 use crate::config::Config;
 use axum::Router;
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Wijkwijzer: a regional directory of social-domain offers.
@@ -28,14 +29,43 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Write every public record as an Open Referral HSDS 3.0 JSON file.
+    ExportHsds {
+        /// Output file (`-` for standard output).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Load another directory's HSDS 3.0 services as one organisation's offers.
+    ImportHsds {
+        /// An `export-hsds` file, an HSDS `Page` of services or a JSON list of services.
+        #[arg(long)]
+        file: PathBuf,
+        /// The local organisation (global id or exact name; created if no such name exists).
+        #[arg(long)]
+        organisation: String,
+    },
+    /// Upsert CBS areas from an areas.csv file and set geometries from GeoJSON files.
+    ImportAreas {
+        /// `code,type,name,parent_code,centroid_lat,centroid_lon`.
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// FeatureCollections whose features have a `code` property (repeatable).
+        #[arg(long)]
+        geojson: Vec<PathBuf>,
+    },
 }
 
-fn init_tracing() {
+/// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
+fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let json = std::env::var("WIJK_LOG_FORMAT").is_ok_and(|f| f == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let json =
+        std::env::var("WIJK_LOG_FORMAT").is_ok_and(|f| f == "json") || config.log.format == "json";
+    // Logs go to stderr so `export-hsds --out -` writes clean JSON to stdout.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -69,7 +99,14 @@ pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
         print!("{}", crate::graphql::sdl());
         return ExitCode::SUCCESS;
     }
-    init_tracing();
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: configuration: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_tracing(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -77,7 +114,7 @@ pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, pages)) {
+    match runtime.block_on(run(cli, config, pages)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -86,8 +123,11 @@ pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, pages: fn() -> Router<crate::state::AppState>) -> anyhow::Result<()> {
-    let mut config = Config::load()?;
+async fn run(
+    cli: Cli,
+    mut config: Config,
+    pages: fn() -> Router<crate::state::AppState>,
+) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let state = app::prepare(config).await.map_err(describe)?;
@@ -116,6 +156,60 @@ async fn run(cli: Cli, pages: fn() -> Router<crate::state::AppState>) -> anyhow:
             println!("loaded {n} demo offers");
         }
         Command::PrintSchema => {}
+        Command::ExportHsds { out } => {
+            config.seed.demo = false;
+            let state = app::prepare(config).await.map_err(describe)?;
+            let data = crate::hsds::export::dataset(&state)
+                .await
+                .map_err(describe)?;
+            let json = serde_json::to_string_pretty(&data)?;
+            if out.as_os_str() == "-" {
+                println!("{json}");
+            } else {
+                std::fs::write(&out, json)?;
+                eprintln!(
+                    "wrote {} organizations and {} services to {}",
+                    data.organizations.len(),
+                    data.services.len(),
+                    out.display()
+                );
+            }
+        }
+        Command::ImportHsds { file, organisation } => {
+            config.seed.demo = false;
+            let state = app::prepare(config).await.map_err(describe)?;
+            let text = std::fs::read_to_string(&file)?;
+            let services = crate::hsds::import::parse_file(&text).map_err(describe)?;
+            let org = crate::hsds::import::resolve_organisation(&state, &organisation)
+                .await
+                .map_err(describe)?;
+            let report =
+                crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services)
+                    .await
+                    .map_err(describe)?;
+            for (name, reason) in &report.skipped {
+                eprintln!("skipped '{name}': {reason}");
+            }
+            println!(
+                "imported {} of {} services as offers of {}",
+                report.created.len(),
+                services.len(),
+                report.organisation_id
+            );
+        }
+        Command::ImportAreas { csv, geojson } => {
+            config.seed.areas = false;
+            config.seed.demo = false;
+            let state = app::prepare(config).await.map_err(describe)?;
+            let paths: Vec<&std::path::Path> = geojson.iter().map(PathBuf::as_path).collect();
+            let report = crate::seed::area_files::import(&state.db, csv.as_deref(), &paths)
+                .await
+                .map_err(describe)?;
+            println!(
+                "upserted {} areas, set {} geometries ({} features with unknown codes)",
+                report.upserted, report.geometries, report.unknown_features
+            );
+        }
     }
     Ok(())
 }

@@ -17,6 +17,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub seed: SeedConfig,
     pub federation: FederationConfig,
+    pub cors: CorsConfig,
+    pub log: LogConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -62,6 +64,33 @@ pub struct LimitsConfig {
     pub default_page_size: usize,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+}
+
+/// Cross-origin requests (`[cors]`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CorsConfig {
+    /// Origins allowed to call the API from a browser (`https://kaart.example.nl`); `*` allows
+    /// any origin; empty (the default) allows none.
+    pub allowed_origins: Vec<String>,
+    /// How long browsers may cache a preflight answer.
+    pub max_age_secs: u64,
+}
+
+/// Logging (`[log]`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `text` (default) or `json` (one JSON object per line). `WIJK_LOG_FORMAT=json` also works.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "text".into(),
+        }
+    }
 }
 
 /// Demo data loading.
@@ -148,6 +177,11 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             seed: SeedConfig::default(),
             federation: FederationConfig::default(),
+            cors: CorsConfig {
+                allowed_origins: Vec::new(),
+                max_age_secs: 600,
+            },
+            log: LogConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
-//! plus whatever routes the binary adds (the web UI).
+//! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
+//! web UI). Layers: request metrics, CORS, body size limit, request timeout, tracing.
 
 use crate::auth::Actor;
 use crate::error::AppError;
@@ -22,12 +23,17 @@ use tower_http::trace::TraceLayer;
 /// The node's router: API routes merged with `extra` (pages), with limits and tracing.
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let limits = state.config.limits.clone();
+    crate::ops::metrics::handle();
     let schema = graphql::build(Some(state.clone()), &limits);
     Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
         .route("/graphiql", get(graphiql))
         .route("/health", get(health))
+        .route("/ready", get(crate::ops::ready::ready))
+        .route("/metrics", get(crate::ops::metrics::metrics_handler))
+        .merge(crate::hsds::routes::routes())
         .merge(extra)
+        .route_layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
         .layer(Extension(schema))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
@@ -35,6 +41,7 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(limits.request_timeout_secs),
         ))
+        .layer(crate::ops::cors::layer(&state.config.cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -68,6 +75,19 @@ fn request_actor(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppErro
     peer_auth::authenticate(&state.config.federation, node, bearer)
 }
 
+/// The operation's name: the one requested, or the name of the document's only operation.
+fn operation_name(req: &async_graphql::Request) -> Option<String> {
+    if let Some(name) = &req.operation_name {
+        return Some(name.clone());
+    }
+    let doc = parse_query(&req.query).ok()?;
+    let mut names = doc.operations.iter().map(|(name, _)| name);
+    match (names.next(), names.next()) {
+        (Some(Some(name)), None) => Some(name.to_string()),
+        _ => None,
+    }
+}
+
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(schema): Extension<WijkSchema>,
@@ -93,8 +113,16 @@ async fn graphql_handler(
             return (StatusCode::UNAUTHORIZED, GraphQLResponse::from(response)).into_response();
         }
     };
+    let operation = crate::ops::metrics::operation_label(operation_name(&req).as_deref());
     let req = req.data(Loaders::new(&state.db)).data(actor);
-    GraphQLResponse::from(schema.execute(req).await).into_response()
+    let start = std::time::Instant::now();
+    let response = schema.execute(req).await;
+    crate::ops::metrics::record_graphql(
+        &operation,
+        response.errors.is_empty(),
+        start.elapsed().as_secs_f64(),
+    );
+    GraphQLResponse::from(response).into_response()
 }
 
 async fn graphiql() -> Html<String> {

@@ -11,9 +11,13 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod federation;
+#[cfg(test)]
+mod fuzz;
 pub mod geo;
 pub mod graphql;
+pub mod hsds;
 pub mod http;
+pub mod ops;
 pub mod seed;
 pub mod services;
 pub mod state;

@@ -19,4 +19,6 @@ pub struct AppState {
     pub queries: QueryCounter,
     /// Federation peers.
     pub peers: Arc<crate::federation::sync::Peers>,
+    /// Set when the node is stopping; workers watch it to flush and exit.
+    pub shutdown: crate::ops::shutdown::Shutdown,
 }

@@ -57,6 +57,11 @@ impl GlobalId {
         Ok(Self { node, uuid })
     }
 
+    /// The UUID part (an HSDS id).
+    pub fn uuid(&self) -> uuid::Uuid {
+        self.uuid
+    }
+
     /// The node that created (and owns) the record.
     pub fn node(&self) -> &NodeId {
         &self.node

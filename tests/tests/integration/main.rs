@@ -3,8 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod area_import;
 mod areas_and_offers;
+mod fault;
 mod federation;
+mod hsds;
 mod migrations;
 mod mutations;
+mod operations;
 mod query_cost;

@@ -81,11 +81,12 @@ async fn listing_100_offers_costs_a_constant_number_of_queries() {
     assert_eq!(n_small, 5);
     assert_eq!(n_large, 100);
     // One batch per loader and nesting level (offers; organisations, locations, life domains,
-    // target groups; area codes, buurten; areas, wijken; gemeenten), however many rows: at most
-    // 12 statements. Batches may split by timing, so 5 rows can cost a few fewer than 100.
-    assert!(small <= 12, "5 offers cost {small} queries");
+    // target groups; area codes, buurten; areas, wijken; gemeenten): about ten statements,
+    // however many rows. A loader batch can split in two when its keys arrive in different
+    // ticks, so allow 24; one query per offer (100) or per organisation (50+) stays far above.
+    assert!(small <= 24, "5 offers cost {small} queries");
     assert!(
-        large <= 12,
+        large <= 24,
         "100 offers cost {large} queries (5 offers cost {small}): an N+1 crept in"
     );
 }

@@ -1,0 +1,664 @@
+//! Mapping public records to HSDS 3.0: offers -> `service`, organisations -> `organization`,
+//! locations -> `location` + `address` + `service_at_location`.
+//!
+//! Ids: HSDS wants UUIDs. A record with a global id `<node-id>:<uuid>` gets its UUID part; a
+//! sub-record without its own id (schedule, cost option, contact, phone, address, service area,
+//! attribute, service_at_location) gets a UUIDv5 of its parent's global id and a suffix, so ids
+//! are stable across exports. The global id itself is kept visible in an `attribute` with
+//! `link_type = "wijkwijzer:global_id"` (and as the organization `uri`, `urn:wijkwijzer:<id>`).
+
+use super::types::{
+    Address, Attribute, Contact, CostOption, Dataset, Language, Location, Organization,
+    OrganizationIdentifier, Phone, Schedule, Service, ServiceArea, ServiceAtLocation,
+};
+use crate::domain::GlobalId;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use entities::{
+    CostPeriod, OfferStatus, OrganisationStatus, area, location, offer, offer_life_domain,
+    offer_target_group, organisation, organisation_area,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// Namespace of the UUIDv5 ids of sub-records: UUIDv5(URL, "https://wijkwijzer.nl/hsds").
+fn namespace() -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, b"https://wijkwijzer.nl/hsds")
+}
+
+/// The HSDS id of a record with a global id: its UUID part (or a UUIDv5 if it is malformed).
+pub fn record_uuid(global_id: &str) -> String {
+    match GlobalId::parse(global_id) {
+        Ok(gid) => gid.uuid().hyphenated().to_string(),
+        Err(_) => Uuid::new_v5(&namespace(), global_id.as_bytes()).to_string(),
+    }
+}
+
+/// The stable HSDS id of a sub-record of `parent` (a global id) named by `suffix`.
+pub fn sub_uuid(parent: &str, suffix: &str) -> String {
+    Uuid::new_v5(&namespace(), format!("{parent}#{suffix}").as_bytes()).to_string()
+}
+
+/// `link_type` of the attribute carrying the Wijkwijzer global id.
+pub const GLOBAL_ID: &str = "wijkwijzer:global_id";
+/// `link_type` of the attribute carrying the offer kind.
+pub const KIND: &str = "wijkwijzer:kind";
+/// `link_type` of life-domain attributes.
+pub const LIFE_DOMAIN: &str = "wijkwijzer:life_domain";
+/// `link_type` of target-group attributes.
+pub const TARGET_GROUP: &str = "wijkwijzer:target_group";
+/// Prefix of service-area URIs: `urn:cbs:gebied:GM0268`.
+pub const AREA_URN: &str = "urn:cbs:gebied:";
+
+fn attribute(owner: &str, entity: &str, link_type: &str, value: &str) -> Attribute {
+    Attribute {
+        id: sub_uuid(owner, &format!("attribute:{link_type}:{value}")),
+        link_id: Some(record_uuid(owner)),
+        taxonomy_term_id: Some(Uuid::new_v5(&namespace(), link_type.as_bytes()).to_string()),
+        link_type: Some(link_type.to_string()),
+        link_entity: Some(entity.to_string()),
+        value: Some(value.to_string()),
+    }
+}
+
+fn rfc3339(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The HSDS status of an offer.
+pub fn service_status(status: OfferStatus) -> &'static str {
+    match status {
+        OfferStatus::Planned | OfferStatus::Open | OfferStatus::Full | OfferStatus::Running => {
+            "active"
+        }
+        OfferStatus::Paused => "temporarily closed",
+        OfferStatus::Ended => "defunct",
+    }
+}
+
+/// The condition selecting public offers.
+fn public_offers() -> Condition {
+    Condition::all()
+        .add(offer::Column::PublishedAt.is_not_null())
+        .add(
+            offer::Column::OrganisationId.in_subquery(
+                Query::select()
+                    .column(organisation::Column::Id)
+                    .from(organisation::Entity)
+                    .and_where(
+                        Expr::col(organisation::Column::Status)
+                            .eq(OrganisationStatus::Published.as_str()),
+                    )
+                    .to_owned(),
+            ),
+        )
+}
+
+/// Selects records whose global id has this UUID part.
+fn uuid_suffix(id: &str) -> AppResult<String> {
+    let uuid = Uuid::parse_str(id.trim())
+        .map_err(|_| AppError::field("id", format!("'{id}' is not a UUID")))?;
+    Ok(format!("%:{}", uuid.hyphenated()))
+}
+
+/// Filters on `/services`; all given filters must hold (AND).
+#[derive(Clone, Debug, Default)]
+pub struct ServiceFilter {
+    /// Only services changed after this moment.
+    pub modified_after: Option<DateTime<Utc>>,
+    /// Only services of this organization (HSDS UUID).
+    pub organization_id: Option<String>,
+    /// Only services whose name or description contains this text.
+    pub search: Option<String>,
+}
+
+impl ServiceFilter {
+    fn condition(&self) -> AppResult<Condition> {
+        let mut cond = public_offers();
+        if let Some(after) = self.modified_after {
+            cond = cond.add(offer::Column::UpdatedAt.gt(after));
+        }
+        if let Some(org) = &self.organization_id {
+            cond = cond.add(offer::Column::OrganisationId.like(uuid_suffix(org)?));
+        }
+        if let Some(text) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            cond = cond.add(
+                Condition::any()
+                    .add(offer::Column::Title.contains(text))
+                    .add(offer::Column::Description.contains(text)),
+            );
+        }
+        Ok(cond)
+    }
+}
+
+/// One page (1-based) of public services and the total count.
+pub async fn services_page(
+    state: &AppState,
+    filter: &ServiceFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<Service>, u64)> {
+    let cond = filter.condition()?;
+    let total = offer::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let offers = offer::Entity::find()
+        .filter(cond)
+        .order_by_asc(offer::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(&state.db)
+        .await?;
+    Ok((build_services(&state.db, offers, true).await?, total))
+}
+
+/// Ids and modification dates of public services.
+pub async fn services_minimal(
+    state: &AppState,
+    filter: &ServiceFilter,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<super::types::Minimal>, u64)> {
+    let cond = filter.condition()?;
+    let total = offer::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let rows: Vec<(String, DateTime<Utc>)> = offer::Entity::find()
+        .select_only()
+        .column(offer::Column::Id)
+        .column(offer::Column::UpdatedAt)
+        .filter(cond)
+        .order_by_asc(offer::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, at)| super::types::Minimal {
+            id: record_uuid(&id),
+            last_modified: Some(rfc3339(&at)),
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// One public service by HSDS id.
+pub async fn service(state: &AppState, id: &str) -> AppResult<Service> {
+    let found = offer::Entity::find()
+        .filter(public_offers())
+        .filter(offer::Column::Id.like(uuid_suffix(id)?))
+        .all(&state.db)
+        .await?;
+    build_services(&state.db, found, true)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound(format!("service {id}")))
+}
+
+/// The condition selecting locations of public offers.
+fn public_locations() -> AppResult<Condition> {
+    Ok(Condition::all().add(
+        location::Column::OfferId.in_subquery(
+            Query::select()
+                .column(offer::Column::Id)
+                .from(offer::Entity)
+                .cond_where(public_offers())
+                .to_owned(),
+        ),
+    ))
+}
+
+/// Service-at-location records of the given locations, with their nested location.
+async fn service_at_locations_of(
+    state: &AppState,
+    locations: Vec<location::Model>,
+) -> AppResult<Vec<ServiceAtLocation>> {
+    let offer_ids: Vec<&str> = locations.iter().map(|l| l.offer_id.as_str()).collect();
+    let offers: HashMap<String, offer::Model> = offer::Entity::find()
+        .filter(offer::Column::Id.is_in(offer_ids))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    Ok(locations
+        .iter()
+        .filter_map(|l| {
+            let o = offers.get(&l.offer_id)?;
+            Some(map_location(o, l, &record_uuid(&o.id)))
+        })
+        .collect())
+}
+
+/// One page of service-at-location records (one per location of a public offer).
+pub async fn service_at_locations_page(
+    state: &AppState,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<ServiceAtLocation>, u64)> {
+    let cond = public_locations()?;
+    let total = location::Entity::find()
+        .filter(cond.clone())
+        .count(&state.db)
+        .await?;
+    let rows = location::Entity::find()
+        .filter(cond)
+        .order_by_asc(location::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(&state.db)
+        .await?;
+    Ok((service_at_locations_of(state, rows).await?, total))
+}
+
+/// One service-at-location record by HSDS id (a UUIDv5, so found by scanning public locations'
+/// derived ids; the list is small per node).
+pub async fn service_at_location(state: &AppState, id: &str) -> AppResult<ServiceAtLocation> {
+    let wanted = Uuid::parse_str(id.trim())
+        .map_err(|_| AppError::field("id", format!("'{id}' is not a UUID")))?
+        .hyphenated()
+        .to_string();
+    let rows = location::Entity::find()
+        .filter(public_locations()?)
+        .all(&state.db)
+        .await?;
+    let hit: Vec<location::Model> = rows
+        .into_iter()
+        .filter(|l| sub_uuid(&l.offer_id, &format!("at:{}", l.id)) == wanted)
+        .collect();
+    service_at_locations_of(state, hit)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::NotFound(format!("service_at_location {id}")))
+}
+
+/// One page of published organizations and the total count.
+pub async fn organizations_page(
+    state: &AppState,
+    page: u64,
+    per_page: u64,
+) -> AppResult<(Vec<Organization>, u64)> {
+    let select = organisation::Entity::find()
+        .filter(organisation::Column::Status.eq(OrganisationStatus::Published));
+    let total = select.clone().count(&state.db).await?;
+    let orgs = select
+        .order_by_asc(organisation::Column::Id)
+        .offset(page.saturating_sub(1) * per_page)
+        .limit(per_page)
+        .all(&state.db)
+        .await?;
+    Ok((orgs.iter().map(map_organization).collect(), total))
+}
+
+/// One published organization by HSDS id, with its services.
+pub async fn organization(state: &AppState, id: &str) -> AppResult<Organization> {
+    let org = organisation::Entity::find()
+        .filter(organisation::Column::Status.eq(OrganisationStatus::Published))
+        .filter(organisation::Column::Id.like(uuid_suffix(id)?))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("organization {id}")))?;
+    let offers = offer::Entity::find()
+        .filter(public_offers())
+        .filter(offer::Column::OrganisationId.eq(org.id.as_str()))
+        .order_by_asc(offer::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut mapped = map_organization(&org);
+    mapped.services = build_services(&state.db, offers, false).await?;
+    Ok(mapped)
+}
+
+/// Every public record as one HSDS dataset (the `export-hsds` file).
+pub async fn dataset(state: &AppState) -> AppResult<Dataset> {
+    let orgs = organisation::Entity::find()
+        .filter(organisation::Column::Status.eq(OrganisationStatus::Published))
+        .order_by_asc(organisation::Column::Id)
+        .all(&state.db)
+        .await?;
+    let offers = offer::Entity::find()
+        .filter(public_offers())
+        .order_by_asc(offer::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(Dataset {
+        hsds_version: "3.0".into(),
+        node: state.node_id.to_string(),
+        generated_at: rfc3339(&Utc::now()),
+        organizations: orgs.iter().map(map_organization).collect(),
+        services: build_services(&state.db, offers, true).await?,
+    })
+}
+
+/// Maps an organisation (without services).
+pub fn map_organization(o: &organisation::Model) -> Organization {
+    let oid = record_uuid(&o.id);
+    let mut identifiers = Vec::new();
+    if let Some(kvk) = &o.kvk {
+        identifiers.push(OrganizationIdentifier {
+            id: sub_uuid(&o.id, "kvk"),
+            organization_id: Some(oid.clone()),
+            identifier_scheme: Some("NL-KVK".into()),
+            identifier_type: "KvK-nummer".into(),
+            identifier: kvk.clone(),
+        });
+    }
+    if let Some(agb) = &o.agb {
+        identifiers.push(OrganizationIdentifier {
+            id: sub_uuid(&o.id, "agb"),
+            organization_id: Some(oid.clone()),
+            identifier_scheme: Some("NL-AGB".into()),
+            identifier_type: "AGB-code".into(),
+            identifier: agb.clone(),
+        });
+    }
+    Organization {
+        id: oid.clone(),
+        name: o.name.clone(),
+        description: o.description.clone(),
+        email: o.email.clone(),
+        website: o.website.clone(),
+        uri: Some(format!("urn:wijkwijzer:{}", o.id)),
+        phones: o
+            .phone
+            .iter()
+            .map(|p| Phone {
+                id: sub_uuid(&o.id, "phone"),
+                organization_id: Some(oid.clone()),
+                contact_id: None,
+                number: p.clone(),
+            })
+            .collect(),
+        organization_identifiers: identifiers,
+        attributes: vec![
+            attribute(&o.id, "organization", GLOBAL_ID, &o.id),
+            attribute(
+                &o.id,
+                "organization",
+                "wijkwijzer:organisation_kind",
+                o.kind.as_str(),
+            ),
+        ],
+        services: Vec::new(),
+    }
+}
+
+fn cost_option_label(p: CostPeriod) -> &'static str {
+    p.as_str()
+}
+
+/// Maps offers with everything they link to, in a constant number of queries.
+async fn build_services(
+    db: &impl ConnectionTrait,
+    offers: Vec<offer::Model>,
+    with_organization: bool,
+) -> AppResult<Vec<Service>> {
+    if offers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offer_ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
+    let org_ids: Vec<&str> = offers.iter().map(|o| o.organisation_id.as_str()).collect();
+    let orgs: HashMap<String, organisation::Model> = organisation::Entity::find()
+        .filter(organisation::Column::Id.is_in(org_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    let mut locations: HashMap<String, Vec<location::Model>> = HashMap::new();
+    for l in location::Entity::find()
+        .filter(location::Column::OfferId.is_in(offer_ids.iter().copied()))
+        .order_by_asc(location::Column::Position)
+        .all(db)
+        .await?
+    {
+        locations.entry(l.offer_id.clone()).or_default().push(l);
+    }
+    let mut domains: HashMap<String, Vec<String>> = HashMap::new();
+    for d in offer_life_domain::Entity::find()
+        .filter(offer_life_domain::Column::OfferId.is_in(offer_ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        domains
+            .entry(d.offer_id)
+            .or_default()
+            .push(d.life_domain.as_str().to_string());
+    }
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    for g in offer_target_group::Entity::find()
+        .filter(offer_target_group::Column::OfferId.is_in(offer_ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        groups
+            .entry(g.offer_id)
+            .or_default()
+            .push(g.target_group.as_str().to_string());
+    }
+    let mut served: HashMap<String, Vec<String>> = HashMap::new();
+    for a in organisation_area::Entity::find()
+        .filter(organisation_area::Column::OrganisationId.is_in(org_ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        served
+            .entry(a.organisation_id)
+            .or_default()
+            .push(a.area_code);
+    }
+    // An offer serves its organisation's areas, or else the buurten of its locations.
+    let area_codes_of = |o: &offer::Model| -> Vec<String> {
+        match served.get(&o.organisation_id) {
+            Some(codes) if !codes.is_empty() => codes.clone(),
+            _ => {
+                let mut codes: Vec<String> = locations
+                    .get(&o.id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|l| l.buurt_code.clone())
+                    .collect();
+                codes.sort();
+                codes.dedup();
+                codes
+            }
+        }
+    };
+    let all_codes: Vec<String> = offers.iter().flat_map(&area_codes_of).collect();
+    let areas: HashMap<String, area::Model> = area::Entity::find()
+        .filter(area::Column::Code.is_in(all_codes.iter().map(String::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
+
+    let mut out = Vec::with_capacity(offers.len());
+    for o in &offers {
+        let sid = record_uuid(&o.id);
+        let org = orgs.get(&o.organisation_id);
+        let mut attributes = vec![
+            attribute(&o.id, "service", GLOBAL_ID, &o.id),
+            attribute(&o.id, "service", KIND, o.kind.as_str()),
+        ];
+        for d in domains.get(&o.id).into_iter().flatten() {
+            attributes.push(attribute(&o.id, "service", LIFE_DOMAIN, d));
+        }
+        for g in groups.get(&o.id).into_iter().flatten() {
+            attributes.push(attribute(&o.id, "service", TARGET_GROUP, g));
+        }
+        let schedules = o
+            .schedule
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Schedule {
+                id: sub_uuid(&o.id, &format!("schedule:{i}")),
+                service_id: Some(sid.clone()),
+                valid_from: o.start_date.map(|d| d.to_string()),
+                valid_to: o.end_date.map(|d| d.to_string()),
+                freq: Some(p.freq.clone()),
+                interval: Some(f64::from(p.interval)),
+                byday: Some(p.byday.join(",")).filter(|d| !d.is_empty()),
+                description: p.description.clone(),
+                opens_at: Some(p.opens_at.clone()),
+                closes_at: Some(p.closes_at.clone()),
+                notes: if i == 0 {
+                    o.schedule_note.clone()
+                } else {
+                    None
+                },
+            })
+            .collect();
+        let cost = match (o.cost_cents, o.cost_period) {
+            (Some(c), Some(period)) if c > 0 => CostOption {
+                id: sub_uuid(&o.id, "cost"),
+                service_id: Some(sid.clone()),
+                option: Some(cost_option_label(period).into()),
+                currency: Some("EUR".into()),
+                amount: Some(f64::from(c) / 100.0),
+                amount_description: o.cost_note.clone(),
+            },
+            _ => CostOption {
+                id: sub_uuid(&o.id, "cost"),
+                service_id: Some(sid.clone()),
+                option: Some("free".into()),
+                currency: Some("EUR".into()),
+                amount: Some(0.0),
+                amount_description: o.cost_note.clone(),
+            },
+        };
+        let contact_id = sub_uuid(&o.id, "contact");
+        let phones: Vec<Phone> = o
+            .contact_phone
+            .iter()
+            .map(|p| Phone {
+                id: sub_uuid(&o.id, "phone"),
+                organization_id: None,
+                contact_id: Some(contact_id.clone()),
+                number: p.clone(),
+            })
+            .collect();
+        let contacts =
+            if o.contact_name.is_some() || o.contact_email.is_some() || !phones.is_empty() {
+                vec![Contact {
+                    id: contact_id,
+                    service_id: Some(sid.clone()),
+                    name: o.contact_name.clone(),
+                    email: o.contact_email.clone(),
+                    phones,
+                }]
+            } else {
+                Vec::new()
+            };
+        let service_areas = area_codes_of(o)
+            .into_iter()
+            .map(|code| {
+                let a = areas.get(&code);
+                ServiceArea {
+                    id: sub_uuid(&o.id, &format!("area:{code}")),
+                    service_id: Some(sid.clone()),
+                    name: a.map(|a| format!("{} ({})", a.name, a.kind.as_str())),
+                    extent: a.and_then(|a| a.geometry.clone()),
+                    extent_type: a
+                        .and_then(|a| a.geometry.as_ref())
+                        .map(|_| "geojson".into()),
+                    uri: Some(format!("{AREA_URN}{code}")),
+                }
+            })
+            .collect();
+        let service_at_locations = locations
+            .get(&o.id)
+            .into_iter()
+            .flatten()
+            .map(|l| map_location(o, l, &sid))
+            .collect();
+        let age = |a: Option<i32>| a.map(f64::from);
+        out.push(Service {
+            id: sid.clone(),
+            organization_id: Some(record_uuid(&o.organisation_id)),
+            name: o.title.clone(),
+            description: Some(o.description.clone()).filter(|d| !d.is_empty()),
+            email: o.contact_email.clone(),
+            status: service_status(o.status).into(),
+            application_process: o.how_to_join.clone(),
+            fees_description: o.cost_note.clone(),
+            eligibility_description: None,
+            minimum_age: age(o.min_age),
+            maximum_age: age(o.max_age),
+            alert: None,
+            last_modified: Some(rfc3339(&o.updated_at)),
+            phones: Vec::new(),
+            schedules,
+            service_areas,
+            service_at_locations,
+            languages: o
+                .languages
+                .0
+                .iter()
+                .map(|code| Language {
+                    id: sub_uuid(&o.id, &format!("language:{code}")),
+                    service_id: Some(sid.clone()),
+                    code: Some(code.clone()),
+                })
+                .collect(),
+            organization: if with_organization {
+                org.map(|org| Box::new(map_organization(org)))
+            } else {
+                None
+            },
+            cost_options: vec![cost],
+            contacts,
+            attributes,
+        });
+    }
+    Ok(out)
+}
+
+fn map_location(o: &offer::Model, l: &location::Model, sid: &str) -> ServiceAtLocation {
+    let lid = record_uuid(&l.id);
+    let address =
+        (l.street.is_some() || l.city.is_some() || l.postcode.is_some()).then(|| Address {
+            id: sub_uuid(&l.id, "address"),
+            location_id: Some(lid.clone()),
+            address_1: l.street.clone().unwrap_or_default(),
+            city: l.city.clone().unwrap_or_default(),
+            state_province: String::new(),
+            postal_code: l.postcode.clone().unwrap_or_default(),
+            country: "NL".into(),
+            address_type: "physical".into(),
+        });
+    ServiceAtLocation {
+        id: sub_uuid(&o.id, &format!("at:{}", l.id)),
+        service_id: Some(sid.to_string()),
+        location_id: Some(lid.clone()),
+        location: Some(Location {
+            id: lid,
+            location_type: "physical".into(),
+            name: l.name.clone(),
+            latitude: Some(l.lat),
+            longitude: Some(l.lon),
+            external_identifier: l.buurt_code.clone(),
+            external_identifier_type: l.buurt_code.as_ref().map(|_| "cbs_buurtcode".into()),
+            addresses: address.into_iter().collect(),
+        }),
+    }
+}
