@@ -1,4 +1,4 @@
-//! Starting a node: connect, migrate, seed, serve.
+//! Starting a node: connect, migrate, seed, serve (with the search indexer running beside).
 
 use crate::config::Config;
 use crate::domain::NodeId;
@@ -20,12 +20,18 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db::connect(&config.database_url(), config.database.max_connections).await?;
     db::migrate(&db).await?;
     let gazetteer = Arc::new(Gazetteer::embedded()?);
+    let search = crate::search::SearchService::new(
+        crate::search::open(&config).await?,
+        db.clone(),
+        config.search.batch_size,
+    );
     let state = AppState {
         config: Arc::new(config),
         db,
         node_id,
         gazetteer,
         queries,
+        search,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -80,6 +86,8 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
+    let poll = std::time::Duration::from_millis(state.config.search.poll_interval_ms.max(10));
+    let indexer = state.search.start_worker(poll);
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
@@ -88,6 +96,7 @@ pub async fn serve(
         {
             tracing::error!(error = %e, "server stopped");
         }
+        indexer.abort();
     });
     Ok(Server { addr, handle })
 }

@@ -28,6 +28,8 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Rebuild the search index from the database and exit.
+    Reindex,
 }
 
 fn init_tracing() {
@@ -114,6 +116,14 @@ async fn run(cli: Cli, pages: fn() -> Router<crate::state::AppState>) -> anyhow:
                 .await
                 .map_err(describe)?;
             println!("loaded {n} demo offers");
+        }
+        Command::Reindex => {
+            let state = app::prepare(config).await.map_err(describe)?;
+            let n = state.search.reindex().await.map_err(describe)?;
+            println!(
+                "search index ({}) rebuilt with {n} offers",
+                state.search.index().backend()
+            );
         }
         Command::PrintSchema => {}
     }

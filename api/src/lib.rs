@@ -13,6 +13,7 @@ pub mod error;
 pub mod geo;
 pub mod graphql;
 pub mod http;
+pub mod search;
 pub mod seed;
 pub mod services;
 pub mod state;

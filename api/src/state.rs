@@ -1,9 +1,10 @@
-//! Application state shared by every request: configuration, database, gazetteer.
+//! Application state shared by every request: configuration, database, gazetteer, search.
 
 use crate::config::Config;
 use crate::db::QueryCounter;
 use crate::domain::NodeId;
 use crate::geo::Gazetteer;
+use crate::search::SearchService;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -17,4 +18,6 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Statements executed on `db` since start.
     pub queries: QueryCounter,
+    /// Search over public offers (index and indexer).
+    pub search: SearchService,
 }

@@ -5,6 +5,7 @@ pub mod enums;
 pub mod loaders;
 pub mod offer;
 pub mod organisation;
+pub mod search;
 
 use crate::config::LimitsConfig;
 use crate::error::AppError;
@@ -17,11 +18,16 @@ pub struct Query(
     area::AreaQuery,
     organisation::OrganisationQuery,
     offer::OfferQuery,
+    search::SearchQuery,
 );
 
 /// The mutation root.
 #[derive(MergedObject, Default)]
-pub struct Mutation(organisation::OrganisationMutation, offer::OfferMutation);
+pub struct Mutation(
+    organisation::OrganisationMutation,
+    offer::OfferMutation,
+    search::SearchMutation,
+);
 
 /// The node's schema type.
 pub type WijkSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -7,3 +7,4 @@ mod areas_and_offers;
 mod migrations;
 mod mutations;
 mod query_cost;
+mod search;
