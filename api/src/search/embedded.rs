@@ -141,13 +141,18 @@ pub struct TantivyIndex {
 impl TantivyIndex {
     /// Opens (or creates) the index in `dir`.
     pub fn open(dir: &Path) -> AppResult<Self> {
+        Self::open_with_heap(dir, NODE_WRITER_HEAP)
+    }
+
+    /// Like [`open`](Self::open) with a writer heap of `heap` bytes (bulk builds).
+    pub fn open_with_heap(dir: &Path, heap: usize) -> AppResult<Self> {
         std::fs::create_dir_all(dir).map_err(|e| {
             AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
         })?;
         let directory = MmapDirectory::open(dir).map_err(internal)?;
         let (schema, fields) = schema();
         let index = Index::open_or_create(directory, schema).map_err(internal)?;
-        Self::with_index(index, fields, NODE_WRITER_HEAP)
+        Self::with_index(index, fields, heap)
     }
 
     /// An index in memory (benchmarks, tests), with a writer heap of `heap` bytes.
