@@ -1,4 +1,4 @@
-//! Starting a node: connect, migrate, seed, serve.
+//! Starting a node: connect, migrate, seed, serve (with the search indexer running beside).
 
 use crate::config::Config;
 use crate::domain::NodeId;
@@ -24,6 +24,11 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         &config.federation.peers,
         std::time::Duration::from_secs(config.federation.timeout_secs),
     )?);
+    let search = crate::search::SearchService::new(
+        crate::search::open(&config).await?,
+        db.clone(),
+        config.search.batch_size,
+    );
     let state = AppState {
         config: Arc::new(config),
         db,
@@ -32,6 +37,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         queries,
         peers,
         shutdown: Default::default(),
+        search,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -95,6 +101,9 @@ pub async fn serve(
         tracing::info!("shutdown requested: finishing requests in flight");
         stopping.trigger();
     };
+    let poll = std::time::Duration::from_millis(state.config.search.poll_interval_ms.max(10));
+    let indexer = state.search.start_worker(poll);
+    let search = state.search.clone();
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app)
@@ -102,6 +111,11 @@ pub async fn serve(
             .await
         {
             tracing::error!(error = %e, "server stopped");
+        }
+        // Flush the outbox: everything committed before shutdown is indexed before exit.
+        indexer.abort();
+        if let Err(e) = search.sync_now().await {
+            tracing::warn!(error = ?e, "search index not flushed at shutdown");
         }
     });
     Ok(Server { addr, handle })

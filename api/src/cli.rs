@@ -53,6 +53,8 @@ enum Command {
         #[arg(long)]
         geojson: Vec<PathBuf>,
     },
+    /// Rebuild the search index from the database and exit.
+    Reindex,
 }
 
 /// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
@@ -154,6 +156,14 @@ async fn run(
                 .await
                 .map_err(describe)?;
             println!("loaded {n} demo offers");
+        }
+        Command::Reindex => {
+            let state = app::prepare(config).await.map_err(describe)?;
+            let n = state.search.reindex().await.map_err(describe)?;
+            println!(
+                "search index ({}) rebuilt with {n} offers",
+                state.search.index().backend()
+            );
         }
         Command::PrintSchema => {}
         Command::ExportHsds { out } => {

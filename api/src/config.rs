@@ -19,6 +19,7 @@ pub struct Config {
     pub federation: FederationConfig,
     pub cors: CorsConfig,
     pub log: LogConfig,
+    pub search: SearchConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -128,6 +129,34 @@ impl Default for FederationConfig {
     }
 }
 
+/// Search backend and indexer settings (`[search]`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchConfig {
+    /// Meilisearch URL (also `MEILI_URL`); empty means the embedded index in `data_dir/search`.
+    pub meili_url: Option<String>,
+    /// Meilisearch API key (also `MEILI_API_KEY`); never printed.
+    pub meili_api_key: Option<String>,
+    /// Meilisearch index uid.
+    pub meili_index: String,
+    /// How often the indexer looks for new changes, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// Change-log entries applied per index commit.
+    pub batch_size: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self {
+            meili_url: None,
+            meili_api_key: None,
+            meili_index: "offers".into(),
+            poll_interval_ms: 500,
+            batch_size: 500,
+        }
+    }
+}
+
 /// One peer node. Calls in both directions carry the shared `secret` (embedded default) or,
 /// when `token_url` is set, an OAuth2 client-credentials access token.
 #[derive(Clone, Serialize, Deserialize)]
@@ -168,6 +197,21 @@ impl std::fmt::Debug for PeerConfig {
     }
 }
 
+impl std::fmt::Debug for SearchConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchConfig")
+            .field("meili_url", &self.meili_url)
+            .field(
+                "meili_api_key",
+                &self.meili_api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("meili_index", &self.meili_index)
+            .field("poll_interval_ms", &self.poll_interval_ms)
+            .field("batch_size", &self.batch_size)
+            .finish()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -182,6 +226,7 @@ impl Default for Config {
                 max_age_secs: 600,
             },
             log: LogConfig::default(),
+            search: SearchConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }
@@ -247,6 +292,12 @@ impl Config {
             .merge(Env::prefixed("WIJK__").split("__"));
         if let Ok(url) = std::env::var("DATABASE_URL") {
             figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Ok(url) = std::env::var("MEILI_URL") {
+            figment = figment.merge(Serialized::default("search.meili_url", url));
+        }
+        if let Ok(key) = std::env::var("MEILI_API_KEY") {
+            figment = figment.merge(Serialized::default("search.meili_api_key", key));
         }
         figment.extract().map_err(Box::new)
     }

@@ -1,9 +1,10 @@
-//! Application state shared by every request: configuration, database, gazetteer.
+//! Application state shared by every request: configuration, database, gazetteer, search.
 
 use crate::config::Config;
 use crate::db::QueryCounter;
 use crate::domain::NodeId;
 use crate::geo::Gazetteer;
+use crate::search::SearchService;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -21,4 +22,6 @@ pub struct AppState {
     pub peers: Arc<crate::federation::sync::Peers>,
     /// Set when the node is stopping; workers watch it to flush and exit.
     pub shutdown: crate::ops::shutdown::Shutdown,
+    /// Search over public offers (index and indexer).
+    pub search: SearchService,
 }

@@ -6,6 +6,7 @@ pub mod federation;
 pub mod loaders;
 pub mod offer;
 pub mod organisation;
+pub mod search;
 
 use crate::config::LimitsConfig;
 use crate::error::AppError;
@@ -19,6 +20,7 @@ pub struct Query(
     organisation::OrganisationQuery,
     offer::OfferQuery,
     federation::FederationQuery,
+    search::SearchQuery,
 );
 
 /// The mutation root.
@@ -27,6 +29,7 @@ pub struct Mutation(
     organisation::OrganisationMutation,
     offer::OfferMutation,
     federation::FederationMutation,
+    search::SearchMutation,
 );
 
 /// The node's schema type.

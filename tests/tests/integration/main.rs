@@ -12,3 +12,4 @@ mod migrations;
 mod mutations;
 mod operations;
 mod query_cost;
+mod search;

@@ -1,0 +1,434 @@
+//! Search benchmark at national scale: every Dutch buurt from the embedded CBS table, 20 000
+//! organisations, 100 000 offers (synthetic, seeded), indexed straight from generated
+//! documents. Reports index build time, p50/p99/mean latency of mixed text + filter + geo
+//! queries and resident memory, for the embedded index and (when `MEILI_URL` is set)
+//! Meilisearch, side by side.
+//!
+//! Run: `cargo bench -p api --bench search` (`BENCH_OFFERS`, `BENCH_QUERIES` to scale).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use api::domain::AreaCode;
+use api::geo::{AreaRow, area_rows};
+use api::search::doc::DocArea;
+use api::search::embedded::TantivyIndex;
+use api::search::meili::MeiliIndex;
+use api::search::query::{Near, SearchFilter, SearchQuery, SearchSort};
+use api::search::{SearchDoc, SearchIndex};
+use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+const ACTIVITIES: &[(&str, &str)] = &[
+    (
+        "Wandelgroep",
+        "Samen wandelen door de buurt in een rustig tempo, na afloop koffie.",
+    ),
+    (
+        "Herstelcirkel",
+        "Een jaar lang om de week met lotgenoten werken aan leefstijl, begeleid door leefkrachtcoaches.",
+    ),
+    (
+        "Koffieochtend",
+        "Open inloop met koffie en een praatje voor wie wat vaker de deur uit wil.",
+    ),
+    (
+        "Beweeggroep",
+        "Begeleid sporten in een kleine groep onder leiding van een buurtsportcoach.",
+    ),
+    (
+        "Taalcafé",
+        "Nederlands oefenen in een ontspannen sfeer met vrijwilligers.",
+    ),
+    (
+        "Moestuin",
+        "Samen tuinieren, groenten kweken en elkaar ontmoeten in de buurtmoestuin.",
+    ),
+    (
+        "Slaapcursus",
+        "Bijeenkomsten over beter slapen zonder slaapmiddelen: slaapritme en ontspanning.",
+    ),
+    (
+        "Mindfulness",
+        "Cursus over stress, piekeren en ontspanning met oefeningen voor thuis.",
+    ),
+    (
+        "Kookclub",
+        "Samen gezond en goedkoop koken en daarna samen eten.",
+    ),
+    (
+        "Geldspreekuur",
+        "Gratis hulp bij vragen over geld, schulden en toeslagen.",
+    ),
+    (
+        "Mantelzorgcafé",
+        "Ervaringen delen en even op adem komen voor mantelzorgers.",
+    ),
+    (
+        "Buurtkamer",
+        "Huiskamer in de wijk voor een spelletje, koffie of een goed gesprek.",
+    ),
+];
+const ORG_KINDS: &[&str] = &[
+    "Stichting Welzijn",
+    "Buurtteam",
+    "Vrijwilligersgroep",
+    "Sportvereniging",
+    "GGZ Preventie",
+    "Huisartsenpraktijk",
+    "Wijkcentrum",
+];
+const WORDS: &[&str] = &[
+    "wandelgroep",
+    "herstelcirkel",
+    "koffie",
+    "eenzaamheid",
+    "angst",
+    "diabetes",
+    "bewegen",
+    "slapen",
+    "mantelzorg",
+    "taalcafe",
+    "moestuin",
+    "schulden",
+    "stress",
+    "koken",
+    "ouderen",
+    "mindfulness",
+    "somberheid",
+    "ontmoeting",
+    "sporten",
+    "nieuwkomers",
+];
+
+fn typo(word: &str, rng: &mut StdRng) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() >= 5 {
+        let i = rng.random_range(1..chars.len() - 1);
+        chars.swap(i, i + 1);
+    }
+    chars.into_iter().collect()
+}
+
+struct Geo {
+    gemeenten: Vec<AreaRow>,
+    /// Per buurt: (the buurt, its wijk, its gemeente) rows, by index.
+    buurten: Vec<(usize, usize, usize)>,
+    rows: Vec<AreaRow>,
+}
+
+fn geography() -> Geo {
+    let rows = area_rows().unwrap();
+    let by_code: HashMap<String, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.clone(), i))
+        .collect();
+    let mut buurten = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.kind == "buurt"
+            && let Some(&w) = by_code.get(&r.parent_code)
+            && let Some(&g) = by_code.get(&rows[w].parent_code)
+        {
+            buurten.push((i, w, g));
+        }
+    }
+    let gemeenten = rows
+        .iter()
+        .filter(|r| r.kind == "gemeente")
+        .map(|r| AreaRow {
+            code: r.code.clone(),
+            kind: r.kind.clone(),
+            name: r.name.clone(),
+            parent_code: r.parent_code.clone(),
+            centroid_lat: r.centroid_lat,
+            centroid_lon: r.centroid_lon,
+        })
+        .collect();
+    Geo {
+        gemeenten,
+        buurten,
+        rows,
+    }
+}
+
+fn documents(geo: &Geo, offers: usize, organisations: usize, rng: &mut StdRng) -> Vec<SearchDoc> {
+    let orgs: Vec<(String, String)> = (0..organisations)
+        .map(|i| {
+            let g = geo.gemeenten.choose(rng).unwrap();
+            (
+                format!("bench:org-{i}"),
+                format!("{} {} {}", ORG_KINDS.choose(rng).unwrap(), g.name, i % 97),
+            )
+        })
+        .collect();
+    (0..offers)
+        .map(|i| {
+            let (org_id, org_name) = orgs.choose(rng).unwrap();
+            let n_locations = if rng.random_bool(0.1) { 2 } else { 1 };
+            let mut areas = Vec::new();
+            let mut points = Vec::new();
+            let mut places = Vec::new();
+            for _ in 0..n_locations {
+                let &(b, w, g) = geo.buurten.choose(rng).unwrap();
+                for ix in [b, w, g] {
+                    let r = &geo.rows[ix];
+                    let a = DocArea {
+                        code: r.code.clone(),
+                        name: r.name.clone(),
+                    };
+                    if !areas.contains(&a) {
+                        areas.push(a);
+                    }
+                }
+                let r = &geo.rows[b];
+                points.push((
+                    r.centroid_lat + rng.random_range(-0.003..0.003),
+                    r.centroid_lon + rng.random_range(-0.003..0.003),
+                ));
+                places.push(geo.rows[g].name.clone());
+            }
+            let (what, text) = ACTIVITIES.choose(rng).unwrap();
+            let mut life_domains: Vec<LifeDomain> = {
+                let n = rng.random_range(1..4);
+                LifeDomain::ALL.choose_multiple(rng, n)
+            }
+            .copied()
+            .collect();
+            life_domains.sort();
+            let mut target_groups: Vec<TargetGroup> = {
+                let n = rng.random_range(1..3);
+                TargetGroup::ALL.choose_multiple(rng, n)
+            }
+            .copied()
+            .collect();
+            target_groups.sort();
+            let cost = *[0u32, 0, 0, 250, 500, 750, 1500].choose(rng).unwrap();
+            SearchDoc {
+                id: format!("bench:offer-{i}"),
+                origin_node: if i % 10 == 0 {
+                    "peer".into()
+                } else {
+                    "bench".into()
+                },
+                organisation_id: org_id.clone(),
+                organisation_name: org_name.clone(),
+                title: format!("{what} {}", areas[0].name),
+                description: format!("{text} Voor inwoners van {} en omgeving.", places[0]),
+                kind: *OfferKind::ALL.choose(rng).unwrap(),
+                status: *OfferStatus::ALL[..5].choose(rng).unwrap(),
+                life_domains,
+                target_groups,
+                cost_cents: cost,
+                open_places: rng.random_bool(0.7),
+                areas,
+                places,
+                points,
+            }
+        })
+        .collect()
+}
+
+fn queries(geo: &Geo, n: usize, rng: &mut StdRng) -> Vec<SearchQuery> {
+    (0..n)
+        .map(|_| {
+            let n_words = rng.random_range(0..3);
+            let mut words: Vec<String> = WORDS
+                .choose_multiple(rng, n_words)
+                .map(|w| w.to_string())
+                .collect();
+            if let Some(w) = words.first_mut()
+                && rng.random_bool(0.2)
+            {
+                *w = typo(w, rng);
+            }
+            if rng.random_bool(0.3) {
+                words.push(geo.gemeenten.choose(rng).unwrap().name.clone());
+            }
+            let mut filter = SearchFilter::default();
+            if rng.random_bool(0.3) {
+                filter.area =
+                    Some(AreaCode::parse(&geo.gemeenten.choose(rng).unwrap().code).unwrap());
+            }
+            if rng.random_bool(0.2) {
+                filter.kinds = vec![*OfferKind::ALL.choose(rng).unwrap()];
+            }
+            if rng.random_bool(0.2) {
+                filter.life_domains = vec![*LifeDomain::ALL.choose(rng).unwrap()];
+            }
+            if rng.random_bool(0.2) {
+                filter.target_groups = vec![*TargetGroup::ALL.choose(rng).unwrap()];
+            }
+            filter.open_places_only = rng.random_bool(0.2);
+            filter.free_only = rng.random_bool(0.1);
+            let near = rng.random_bool(0.5).then(|| {
+                let &(b, _, _) = geo.buurten.choose(rng).unwrap();
+                Near {
+                    lat: geo.rows[b].centroid_lat,
+                    lon: geo.rows[b].centroid_lon,
+                    radius_km: Some(rng.random_range(3.0..25.0)),
+                }
+            });
+            let sort = if near.is_some() && rng.random_bool(0.5) {
+                SearchSort::Distance
+            } else {
+                SearchSort::Relevance
+            };
+            SearchQuery::new(Some(&words.join(" ")), filter, near, sort, 0, 20).unwrap()
+        })
+        .collect()
+}
+
+/// Resident and peak resident memory of this process, in MiB.
+fn memory_mib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+struct Row {
+    backend: &'static str,
+    build: Duration,
+    latencies: Vec<Duration>,
+    rss: (f64, f64),
+    avg_hits: f64,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn run(
+    index: &dyn SearchIndex,
+    docs: &[SearchDoc],
+    qs: &[SearchQuery],
+    backend: &'static str,
+) -> Row {
+    let start = Instant::now();
+    index.replace_all(docs.to_vec()).await.unwrap();
+    let build = start.elapsed();
+    for q in qs.iter().take(50) {
+        index.search(q).await.unwrap();
+    }
+    let mut latencies = Vec::with_capacity(qs.len());
+    let mut hits = 0u64;
+    for q in qs {
+        let t = Instant::now();
+        let r = index.search(q).await.unwrap();
+        latencies.push(t.elapsed());
+        hits += r.total;
+    }
+    latencies.sort();
+    Row {
+        backend,
+        build,
+        latencies,
+        rss: memory_mib(),
+        avg_hits: hits as f64 / qs.len() as f64,
+    }
+}
+
+fn main() {
+    let offers: usize = std::env::var("BENCH_OFFERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let n_queries: usize = std::env::var("BENCH_QUERIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000);
+    let mut rng = StdRng::seed_from_u64(2026);
+    let geo = geography();
+    let t = Instant::now();
+    let docs = documents(&geo, offers, offers / 5, &mut rng);
+    let qs = queries(&geo, n_queries, &mut rng);
+    println!(
+        "generated {} offers over {} buurten and {} organisations in {:.1?}; {} queries",
+        docs.len(),
+        geo.buurten.len(),
+        offers / 5,
+        t.elapsed(),
+        qs.len()
+    );
+    println!("memory after generating: {:.0} MiB RSS", memory_mib().0);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut rows = Vec::new();
+
+    let dir = tempfile::tempdir().unwrap();
+    let embedded =
+        std::sync::Arc::new(TantivyIndex::open_with_heap(dir.path(), 200_000_000).unwrap());
+    // Direct (synchronous) path for latency, as the service would run it on a blocking thread.
+    let start = Instant::now();
+    embedded.add_all(&docs).unwrap();
+    embedded.commit().unwrap();
+    let build = start.elapsed();
+    for q in qs.iter().take(50) {
+        embedded.search_now(q).unwrap();
+    }
+    let mut latencies = Vec::with_capacity(qs.len());
+    let mut hits = 0u64;
+    for q in &qs {
+        let t = Instant::now();
+        let r = embedded.search_now(q).unwrap();
+        latencies.push(t.elapsed());
+        hits += r.total;
+    }
+    latencies.sort();
+    rows.push(Row {
+        backend: "embedded",
+        build,
+        latencies,
+        rss: memory_mib(),
+        avg_hits: hits as f64 / qs.len() as f64,
+    });
+    let disk: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!("embedded index on disk: {:.0} MiB", disk as f64 / 1048576.0);
+
+    match std::env::var("MEILI_URL") {
+        Ok(url) if !url.is_empty() => {
+            let key = std::env::var("MEILI_API_KEY").ok();
+            let meili = MeiliIndex::new(&url, key.as_deref(), "bench_offers").unwrap();
+            rows.push(runtime.block_on(run(&meili, &docs, &qs, "meilisearch")));
+        }
+        _ => println!("skipped: MEILI_URL not set (Meilisearch column)"),
+    }
+
+    println!();
+    println!(
+        "| backend | offers | build (s) | p50 (ms) | p99 (ms) | mean (ms) | avg total hits | RSS (MiB) | peak RSS (MiB) |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        let mean = r.latencies.iter().map(Duration::as_secs_f64).sum::<f64>()
+            / r.latencies.len() as f64
+            * 1000.0;
+        println!(
+            "| {} | {} | {:.1} | {:.2} | {:.2} | {:.2} | {:.0} | {:.0} | {:.0} |",
+            r.backend,
+            docs.len(),
+            r.build.as_secs_f64(),
+            percentile(&r.latencies, 0.5),
+            percentile(&r.latencies, 0.99),
+            mean,
+            r.avg_hits,
+            r.rss.0,
+            r.rss.1
+        );
+    }
+    drop(runtime);
+}

@@ -1,0 +1,109 @@
+use crate::graphql::enums::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+use crate::graphql::offer::Offer;
+use async_graphql::SimpleObject;
+
+/// A part of a hit with the words that matched the query in `<mark>…</mark>`.
+#[derive(SimpleObject)]
+pub struct SearchHighlight {
+    /// `title` or `description`.
+    pub field: String,
+    /// HTML-escaped text (a fragment, for the description) with matches marked.
+    pub fragment: String,
+}
+
+/// One search hit.
+#[derive(SimpleObject)]
+pub struct SearchHit {
+    /// Relevance score of the backend (higher is better; only comparable within one search).
+    pub score: f64,
+    /// Kilometres to the offer's nearest location, when `near` was given.
+    pub distance_km: Option<f64>,
+    /// The offer.
+    pub offer: Offer,
+    /// Title and description with matched words marked.
+    pub highlights: Vec<SearchHighlight>,
+}
+
+/// Number of matching offers of one kind.
+#[derive(SimpleObject)]
+pub struct KindCount {
+    /// The kind.
+    pub value: OfferKind,
+    /// Matching offers.
+    pub count: u64,
+}
+
+/// Number of matching offers working on one life domain.
+#[derive(SimpleObject)]
+pub struct LifeDomainCount {
+    /// The life domain.
+    pub value: LifeDomain,
+    /// Matching offers.
+    pub count: u64,
+}
+
+/// Number of matching offers for one target group.
+#[derive(SimpleObject)]
+pub struct TargetGroupCount {
+    /// The target group.
+    pub value: TargetGroup,
+    /// Matching offers.
+    pub count: u64,
+}
+
+/// Number of matching offers with one status.
+#[derive(SimpleObject)]
+pub struct StatusCount {
+    /// The status.
+    pub value: OfferStatus,
+    /// Matching offers.
+    pub count: u64,
+}
+
+/// Number of matching offers with a location in one gemeente.
+#[derive(SimpleObject)]
+pub struct GemeenteCount {
+    /// Gemeente code (`GM0268`).
+    pub code: String,
+    /// Gemeente name, where known.
+    pub name: Option<String>,
+    /// Matching offers.
+    pub count: u64,
+}
+
+/// Facet counts over all matching offers (every page), most frequent first.
+#[derive(SimpleObject)]
+pub struct SearchFacets {
+    /// By kind.
+    pub kind: Vec<KindCount>,
+    /// By life domain (an offer counts once per domain).
+    pub life_domain: Vec<LifeDomainCount>,
+    /// By target group (an offer counts once per group).
+    pub target_group: Vec<TargetGroupCount>,
+    /// By status.
+    pub status: Vec<StatusCount>,
+    /// By gemeente of the locations.
+    pub gemeente: Vec<GemeenteCount>,
+}
+
+/// The answer to `searchOffers`.
+#[derive(SimpleObject)]
+pub struct SearchResult {
+    /// Offers matching (all pages).
+    pub total_count: u64,
+    /// The requested page of hits.
+    pub hits: Vec<SearchHit>,
+    /// Facet counts over all matching offers.
+    pub facets: SearchFacets,
+    /// The backend that answered: `embedded` or `meilisearch`.
+    pub backend: String,
+}
+
+/// The outcome of a rebuild.
+#[derive(SimpleObject)]
+pub struct ReindexResult {
+    /// Offers in the rebuilt index.
+    pub indexed: u64,
+    /// Backend rebuilt.
+    pub backend: String,
+}

@@ -1,0 +1,307 @@
+//! The one document type both backends index ([`SearchDoc`]), built from the database here
+//! and nowhere else: an offer with its organisation's name, its locations' points and the
+//! buurt, wijk and gemeente (codes and names) each location lies in.
+
+use crate::error::AppResult;
+use crate::services::offer::{CapacityStatus, capacity_status, is_public};
+use entities::{
+    LifeDomain, OfferKind, OfferStatus, TargetGroup, area, location, offer, offer_life_domain,
+    offer_target_group, organisation,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Offers loaded per database round trip.
+const CHUNK: usize = 500;
+
+/// An area an offer's location lies in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DocArea {
+    /// CBS code (`GM0268`, `WK026809`, `BU02680970`).
+    pub code: String,
+    pub name: String,
+}
+
+/// An offer as both search backends index it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchDoc {
+    pub id: String,
+    pub origin_node: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub title: String,
+    pub description: String,
+    pub kind: OfferKind,
+    pub status: OfferStatus,
+    pub life_domains: Vec<LifeDomain>,
+    pub target_groups: Vec<TargetGroup>,
+    /// Cost in euro cents (0 when free).
+    pub cost_cents: u32,
+    /// Whether the offer can take participants now.
+    pub open_places: bool,
+    /// Buurten, wijken and gemeenten of the locations (distinct).
+    pub areas: Vec<DocArea>,
+    /// Names and cities of the locations.
+    pub places: Vec<String>,
+    /// Location points (lat, lon).
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Dutch words for a kind of offer, searchable as text.
+pub fn kind_words(k: OfferKind) -> &'static str {
+    match k {
+        OfferKind::Herstelcirkel => "herstelcirkel",
+        OfferKind::Group => "groep",
+        OfferKind::Activity => "activiteit",
+        OfferKind::Course => "cursus training",
+        OfferKind::WalkIn => "inloop",
+        OfferKind::IndividualSupport => "individuele ondersteuning",
+    }
+}
+
+/// Dutch words for a life domain, searchable as text.
+pub fn life_domain_words(d: LifeDomain) -> &'static str {
+    match d {
+        LifeDomain::Beweging => "beweging bewegen",
+        LifeDomain::Voeding => "voeding eten",
+        LifeDomain::Ontspanning => "ontspanning",
+        LifeDomain::Slapen => "slapen slaap",
+        LifeDomain::SocialeContacten => "sociale contacten ontmoeting",
+        LifeDomain::Zingeving => "zingeving",
+        LifeDomain::WerkDagbesteding => "werk dagbesteding",
+        LifeDomain::Financien => "financiën geldzaken",
+    }
+}
+
+/// Dutch words for a target group, searchable as text.
+pub fn target_group_words(g: TargetGroup) -> &'static str {
+    match g {
+        TargetGroup::AngstDepressie => "angst depressie somberheid",
+        TargetGroup::DiabetesType2 => "diabetes",
+        TargetGroup::Eenzaamheid => "eenzaamheid",
+        TargetGroup::ChronischePijn => "chronische pijn",
+        TargetGroup::Overgewicht => "overgewicht",
+        TargetGroup::StressBurnout => "stress burn-out",
+        TargetGroup::Ouderen => "ouderen",
+        TargetGroup::Jongeren => "jongeren",
+        TargetGroup::Mantelzorgers => "mantelzorgers mantelzorg",
+        TargetGroup::Nieuwkomers => "nieuwkomers",
+    }
+}
+
+impl SearchDoc {
+    /// Kind, life domains and target groups as Dutch words.
+    pub fn tags_text(&self) -> String {
+        let mut parts = vec![kind_words(self.kind)];
+        parts.extend(self.life_domains.iter().map(|d| life_domain_words(*d)));
+        parts.extend(self.target_groups.iter().map(|g| target_group_words(*g)));
+        parts.join(" ")
+    }
+
+    /// Area names and location names and cities.
+    pub fn area_text(&self) -> String {
+        let mut parts: Vec<&str> = self.areas.iter().map(|a| a.name.as_str()).collect();
+        parts.extend(self.places.iter().map(String::as_str));
+        parts.join(" ")
+    }
+
+    /// Gemeente codes of the locations.
+    pub fn gemeente_codes(&self) -> impl Iterator<Item = &str> {
+        self.areas
+            .iter()
+            .map(|a| a.code.as_str())
+            .filter(|c| c.starts_with("GM"))
+    }
+}
+
+/// Whether an offer belongs in the index: public (published offer of a published
+/// organisation) and not ended.
+pub fn indexable(o: &offer::Model, org: &organisation::Model) -> bool {
+    is_public(o, org) && o.status != OfferStatus::Ended
+}
+
+/// The outcome of loading offers by id: documents to upsert and ids to remove.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub docs: Vec<SearchDoc>,
+    /// Ids that are unknown or not indexable.
+    pub removed: Vec<String>,
+}
+
+/// Builds documents for `ids` (any number); ids that are missing or not public go to
+/// `removed`.
+pub async fn load(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Loaded> {
+    let mut out = Loaded::default();
+    for chunk in ids.chunks(CHUNK) {
+        let rows = offer::Entity::find()
+            .filter(offer::Column::Id.is_in(chunk.iter().map(String::as_str)))
+            .find_also_related(organisation::Entity)
+            .all(db)
+            .await?;
+        let mut found = BTreeSet::new();
+        let mut public = Vec::new();
+        for (o, org) in rows {
+            found.insert(o.id.clone());
+            match org {
+                Some(org) if indexable(&o, &org) => public.push((o, org)),
+                _ => out.removed.push(o.id),
+            }
+        }
+        out.removed
+            .extend(chunk.iter().filter(|id| !found.contains(*id)).cloned());
+        out.docs.extend(build(db, public).await?);
+    }
+    Ok(out)
+}
+
+/// Ids of every offer (in id order), for a full rebuild.
+pub async fn all_ids(db: &impl ConnectionTrait) -> AppResult<Vec<String>> {
+    Ok(offer::Entity::find()
+        .select_only()
+        .column(offer::Column::Id)
+        .order_by_asc(offer::Column::Id)
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
+}
+
+async fn build(
+    db: &impl ConnectionTrait,
+    rows: Vec<(offer::Model, organisation::Model)>,
+) -> AppResult<Vec<SearchDoc>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = rows.iter().map(|(o, _)| o.id.as_str()).collect();
+    let mut domains: HashMap<String, Vec<LifeDomain>> = HashMap::new();
+    for d in offer_life_domain::Entity::find()
+        .filter(offer_life_domain::Column::OfferId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        domains.entry(d.offer_id).or_default().push(d.life_domain);
+    }
+    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
+    for g in offer_target_group::Entity::find()
+        .filter(offer_target_group::Column::OfferId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        groups.entry(g.offer_id).or_default().push(g.target_group);
+    }
+    let mut locations: HashMap<String, Vec<location::Model>> = HashMap::new();
+    for l in location::Entity::find()
+        .filter(location::Column::OfferId.is_in(ids.iter().copied()))
+        .order_by_asc(location::Column::Position)
+        .all(db)
+        .await?
+    {
+        locations.entry(l.offer_id.clone()).or_default().push(l);
+    }
+    let areas = load_areas(
+        db,
+        locations
+            .values()
+            .flatten()
+            .filter_map(|l| l.buurt_code.clone())
+            .collect(),
+    )
+    .await?;
+    let docs = rows
+        .into_iter()
+        .map(|(o, org)| {
+            let locs = locations.remove(&o.id).unwrap_or_default();
+            let mut doc_areas = BTreeSet::new();
+            for l in &locs {
+                if let Some(code) = &l.buurt_code {
+                    doc_areas.extend(area_chain(&areas, code));
+                }
+            }
+            let mut places: Vec<String> = Vec::new();
+            for l in &locs {
+                for p in [&l.name, &l.city].into_iter().flatten() {
+                    if !places.contains(p) {
+                        places.push(p.clone());
+                    }
+                }
+            }
+            let mut life_domains = domains.remove(&o.id).unwrap_or_default();
+            life_domains.sort();
+            let mut target_groups = groups.remove(&o.id).unwrap_or_default();
+            target_groups.sort();
+            SearchDoc {
+                open_places: matches!(
+                    capacity_status(&o),
+                    CapacityStatus::Capacity | CapacityStatus::AdditionalAssessmentRequired
+                ),
+                cost_cents: o.cost_cents.unwrap_or(0).max(0) as u32,
+                id: o.id,
+                origin_node: o.origin_node,
+                organisation_id: org.id,
+                organisation_name: org.name,
+                title: o.title,
+                description: o.description,
+                kind: o.kind,
+                status: o.status,
+                life_domains,
+                target_groups,
+                areas: doc_areas.into_iter().collect(),
+                places,
+                points: locs.iter().map(|l| (l.lat, l.lon)).collect(),
+            }
+        })
+        .collect();
+    Ok(docs)
+}
+
+/// Loads the given buurten with their wijken and gemeenten, by code.
+async fn load_areas(
+    db: &impl ConnectionTrait,
+    buurten: BTreeSet<String>,
+) -> AppResult<BTreeMap<String, area::Model>> {
+    let mut out = BTreeMap::new();
+    let mut wanted: BTreeSet<String> = buurten;
+    // Two rounds: buurten, then their wijken and gemeenten.
+    for _ in 0..2 {
+        let codes: Vec<String> = wanted
+            .iter()
+            .filter(|c| !out.contains_key(*c))
+            .cloned()
+            .collect();
+        if codes.is_empty() {
+            break;
+        }
+        let rows = area::Entity::find()
+            .filter(area::Column::Code.is_in(codes))
+            .all(db)
+            .await?;
+        wanted = BTreeSet::new();
+        for a in rows {
+            wanted.extend(a.parent_code.clone());
+            wanted.insert(a.gemeente_code.clone());
+            out.insert(a.code.clone(), a);
+        }
+    }
+    Ok(out)
+}
+
+/// The area `code` and its ancestors.
+fn area_chain(areas: &BTreeMap<String, area::Model>, code: &str) -> Vec<DocArea> {
+    let mut out = Vec::new();
+    let mut next = Some(code.to_string());
+    while let Some(code) = next.take() {
+        let Some(a) = areas.get(&code) else { break };
+        out.push(DocArea {
+            code: a.code.clone(),
+            name: a.name.clone(),
+        });
+        next = a
+            .parent_code
+            .clone()
+            .or_else(|| (a.gemeente_code != a.code).then(|| a.gemeente_code.clone()));
+        if out.len() > 3 {
+            break;
+        }
+    }
+    out
+}

@@ -1,0 +1,743 @@
+//! The embedded search backend: an on-disk tantivy index under `data_dir/search/`.
+//!
+//! Text fields use the Dutch analyzer of [`super::text`]; every query word must match one
+//! field exactly (BM25, with per-field boosts) or, for words of 5+ letters, the catch-all
+//! field (words as written, not stemmed) within its typo budget ([`FuzzyTermQuery`]). Filters are term and range queries on
+//! indexed fast fields; the geo radius, distance, facet counts and the total are computed in
+//! one pass by [`SearchCollector`] over the matching documents.
+
+use super::SearchIndex;
+use super::doc::SearchDoc;
+use super::highlight;
+use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::text::{self, ANALYZER, RAW_ANALYZER};
+use crate::error::{AppError, AppResult};
+use crate::geo::distance_km;
+use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
+};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term,
+};
+
+/// Writer heap for a node (tantivy's minimum is 15 MB per thread).
+const NODE_WRITER_HEAP: usize = 30_000_000;
+
+/// Fields of the index schema.
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    description: Field,
+    org: Field,
+    area_text: Field,
+    tags: Field,
+    all_raw: Field,
+    area: Field,
+    origin: Field,
+    kind: Field,
+    status: Field,
+    life_domain: Field,
+    target_group: Field,
+    gemeente: Field,
+    cost: Field,
+    open: Field,
+    lat: Field,
+    lon: Field,
+    title_key: Field,
+    title_sort: Field,
+}
+
+/// Text fields with their BM25 boosts.
+const TEXT_BOOSTS: [(&str, f32); 5] = [
+    ("title", 3.0),
+    ("tags", 2.0),
+    ("org", 1.5),
+    ("area_text", 1.5),
+    ("description", 1.0),
+];
+/// Boost of a typo-tolerant match (constant score) relative to exact matches.
+const FUZZY_BOOST: f32 = 0.5;
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let num = INDEXED | FAST;
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title: b.add_text_field("title", text.clone() | STORED),
+        description: b.add_text_field("description", text.clone() | STORED),
+        org: b.add_text_field("org", text.clone()),
+        area_text: b.add_text_field("area_text", text.clone()),
+        tags: b.add_text_field("tags", text),
+        all_raw: b.add_text_field(
+            "all_raw",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(RAW_ANALYZER)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
+        area: b.add_text_field("area", STRING),
+        origin: b.add_text_field("origin", STRING),
+        kind: b.add_u64_field("kind", num.clone()),
+        status: b.add_u64_field("status", num.clone()),
+        life_domain: b.add_u64_field("life_domain", num.clone()),
+        target_group: b.add_u64_field("target_group", num.clone()),
+        gemeente: b.add_u64_field("gemeente", num.clone()),
+        cost: b.add_u64_field("cost", num.clone()),
+        open: b.add_u64_field("open", num),
+        lat: b.add_f64_field("lat", FAST),
+        lon: b.add_f64_field("lon", FAST),
+        title_key: b.add_u64_field("title_key", FAST),
+        title_sort: b.add_text_field("title_sort", STRING | FAST),
+    };
+    (b.build(), fields)
+}
+
+fn ix<T: PartialEq>(all: &[T], v: &T) -> u64 {
+    all.iter().position(|x| x == v).unwrap_or(0) as u64
+}
+
+/// `GM0268` as 268.
+fn gemeente_number(code: &str) -> Option<u64> {
+    code.strip_prefix("GM")?.parse().ok()
+}
+
+/// The first 8 bytes of the folded, lower-cased title, big-endian: orders like the title.
+pub fn title_key(title: &str) -> u64 {
+    let folded = text::sort_key(title);
+    let mut bytes = [0u8; 8];
+    for (b, c) in bytes.iter_mut().zip(folded.bytes()) {
+        *b = c;
+    }
+    u64::from_be_bytes(bytes)
+}
+
+/// The embedded tantivy index.
+pub struct TantivyIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Arc<Mutex<IndexWriter<TantivyDocument>>>,
+    fields: Fields,
+}
+
+impl TantivyIndex {
+    /// Opens (or creates) the index in `dir`.
+    pub fn open(dir: &Path) -> AppResult<Self> {
+        Self::open_with_heap(dir, NODE_WRITER_HEAP)
+    }
+
+    /// Like [`open`](Self::open) with a writer heap of `heap` bytes (bulk builds).
+    pub fn open_with_heap(dir: &Path, heap: usize) -> AppResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
+        })?;
+        let directory = MmapDirectory::open(dir).map_err(internal)?;
+        let (schema, fields) = schema();
+        let index = Index::open_or_create(directory, schema).map_err(internal)?;
+        Self::with_index(index, fields, heap)
+    }
+
+    /// An index in memory (benchmarks, tests), with a writer heap of `heap` bytes.
+    pub fn in_memory(heap: usize) -> AppResult<Self> {
+        let (schema, fields) = schema();
+        Self::with_index(Index::create_in_ram(schema), fields, heap)
+    }
+
+    fn with_index(index: Index, fields: Fields, heap: usize) -> AppResult<Self> {
+        index.tokenizers().register(ANALYZER, text::analyzer());
+        index
+            .tokenizers()
+            .register(RAW_ANALYZER, text::raw_analyzer());
+        let writer = index
+            .writer_with_num_threads(1, heap.max(15_000_000))
+            .map_err(internal)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(Self {
+            index,
+            reader,
+            writer: Arc::new(Mutex::new(writer)),
+            fields,
+        })
+    }
+
+    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &d.id);
+        doc.add_text(f.title, &d.title);
+        doc.add_text(f.description, &d.description);
+        doc.add_text(f.org, &d.organisation_name);
+        let areas = d.area_text();
+        let tags = d.tags_text();
+        doc.add_text(f.area_text, &areas);
+        doc.add_text(f.tags, &tags);
+        for t in [
+            &d.title,
+            &d.description,
+            &d.organisation_name,
+            &areas,
+            &tags,
+        ] {
+            doc.add_text(f.all_raw, t);
+        }
+        for a in &d.areas {
+            doc.add_text(f.area, &a.code);
+        }
+        doc.add_text(f.origin, &d.origin_node);
+        doc.add_u64(f.kind, ix(OfferKind::ALL, &d.kind));
+        doc.add_u64(f.status, ix(OfferStatus::ALL, &d.status));
+        for v in &d.life_domains {
+            doc.add_u64(f.life_domain, ix(LifeDomain::ALL, v));
+        }
+        for v in &d.target_groups {
+            doc.add_u64(f.target_group, ix(TargetGroup::ALL, v));
+        }
+        for g in d.gemeente_codes().filter_map(gemeente_number) {
+            doc.add_u64(f.gemeente, g);
+        }
+        doc.add_u64(f.cost, d.cost_cents as u64);
+        doc.add_u64(f.open, d.open_places as u64);
+        for (lat, lon) in &d.points {
+            doc.add_f64(f.lat, *lat);
+            doc.add_f64(f.lon, *lon);
+        }
+        doc.add_u64(f.title_key, title_key(&d.title));
+        doc.add_text(f.title_sort, text::sort_key(&d.title));
+        doc
+    }
+
+    /// Adds documents without committing (bulk builds); see [`Self::commit`].
+    pub fn add_all(&self, docs: &[SearchDoc]) -> AppResult<()> {
+        let writer = self.writer.lock().map_err(poisoned)?;
+        for d in docs {
+            writer.delete_term(Term::from_field_text(self.fields.id, &d.id));
+            writer.add_document(self.document(d)).map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    /// Commits pending changes and makes them visible to searches.
+    pub fn commit(&self) -> AppResult<()> {
+        let mut writer = self.writer.lock().map_err(poisoned)?;
+        writer.commit().map_err(internal)?;
+        drop(writer);
+        self.reader.reload().map_err(internal)
+    }
+
+    fn apply_blocking(&self, upserts: &[SearchDoc], deletes: &[String]) -> AppResult<()> {
+        {
+            let writer = self.writer.lock().map_err(poisoned)?;
+            for id in deletes {
+                writer.delete_term(Term::from_field_text(self.fields.id, id));
+            }
+        }
+        self.add_all(upserts)?;
+        self.commit()
+    }
+
+    fn replace_blocking(&self, docs: &[SearchDoc]) -> AppResult<()> {
+        self.writer
+            .lock()
+            .map_err(poisoned)?
+            .delete_all_documents()
+            .map_err(internal)?;
+        self.add_all(docs)?;
+        self.commit()
+    }
+
+    /// The text part of a query: every word must match (or any, when `all` is false).
+    fn text_query(&self, q: &SearchQuery, all: bool) -> Box<dyn Query> {
+        let schema = self.index.schema();
+        let occur = if all { Occur::Must } else { Occur::Should };
+        let words = q
+            .words
+            .iter()
+            .map(|w| {
+                let mut alts: Vec<(Occur, Box<dyn Query>)> = TEXT_BOOSTS
+                    .iter()
+                    .filter_map(|(name, boost)| {
+                        let field = schema.get_field(name).ok()?;
+                        let term = TermQuery::new(
+                            Term::from_field_text(field, &w.stem),
+                            IndexRecordOption::WithFreqs,
+                        );
+                        Some((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(term), *boost)) as Box<dyn Query>,
+                        ))
+                    })
+                    .collect();
+                if w.typos > 0 {
+                    let fuzzy = FuzzyTermQuery::new(
+                        Term::from_field_text(self.fields.all_raw, &w.raw),
+                        w.typos,
+                        true,
+                    );
+                    alts.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST)),
+                    ));
+                }
+                (occur, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
+            })
+            .collect();
+        Box::new(BooleanQuery::new(words))
+    }
+
+    fn filter_queries(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = &self.fields;
+        let filter = &q.filter;
+        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let term =
+            |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
+        let any_of = |terms: Vec<Term>| -> Box<dyn Query> {
+            Box::new(BooleanQuery::new(
+                terms
+                    .into_iter()
+                    .map(|t| (Occur::Should, term(t)))
+                    .collect(),
+            ))
+        };
+        if let Some(area) = &filter.area {
+            out.push((
+                Occur::Must,
+                term(Term::from_field_text(f.area, area.as_str())),
+            ));
+        }
+        if let Some(origin) = &filter.origin_node {
+            out.push((Occur::Must, term(Term::from_field_text(f.origin, origin))));
+        }
+        let mut enum_filter = |field: Field, values: Vec<u64>| {
+            if !values.is_empty() {
+                out.push((
+                    Occur::Must,
+                    any_of(
+                        values
+                            .into_iter()
+                            .map(|v| Term::from_field_u64(field, v))
+                            .collect(),
+                    ),
+                ));
+            }
+        };
+        enum_filter(
+            f.kind,
+            filter.kinds.iter().map(|v| ix(OfferKind::ALL, v)).collect(),
+        );
+        enum_filter(
+            f.status,
+            filter
+                .statuses
+                .iter()
+                .map(|v| ix(OfferStatus::ALL, v))
+                .collect(),
+        );
+        enum_filter(
+            f.life_domain,
+            filter
+                .life_domains
+                .iter()
+                .map(|v| ix(LifeDomain::ALL, v))
+                .collect(),
+        );
+        enum_filter(
+            f.target_group,
+            filter
+                .target_groups
+                .iter()
+                .map(|v| ix(TargetGroup::ALL, v))
+                .collect(),
+        );
+        if filter.open_places_only {
+            out.push((Occur::Must, term(Term::from_field_u64(f.open, 1))));
+        }
+        let max_cost = if filter.free_only {
+            Some(0)
+        } else {
+            filter.max_cost_cents
+        };
+        if let Some(max) = max_cost {
+            out.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Included(Term::from_field_u64(f.cost, 0)),
+                    Bound::Included(Term::from_field_u64(f.cost, max as u64)),
+                )),
+            ));
+        }
+        out
+    }
+
+    fn query(&self, q: &SearchQuery, all_words: bool) -> Box<dyn Query> {
+        let mut clauses = self.filter_queries(q);
+        if !q.words.is_empty() {
+            clauses.push((Occur::Must, self.text_query(q, all_words)));
+        }
+        if clauses.is_empty() {
+            Box::new(AllQuery)
+        } else if q.words.is_empty() {
+            // Pure filtering: every match scores the same.
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+            Box::new(BooleanQuery::new(clauses))
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        }
+    }
+
+    fn search_blocking(&self, q: &SearchQuery) -> AppResult<SearchResults> {
+        let searcher = self.reader.searcher();
+        let collector = SearchCollector {
+            near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
+        };
+        let mut found = searcher
+            .search(&*self.query(q, true), &collector)
+            .map_err(internal)?;
+        if found.candidates.is_empty() && q.words.len() > 1 {
+            // No offer has every word: fall back to offers with any of them (best first).
+            found = searcher
+                .search(&*self.query(q, false), &collector)
+                .map_err(internal)?;
+        }
+        let by_distance =
+            q.sort == SearchSort::Distance || (q.words.is_empty() && q.near.is_some());
+        let facets = found.facets();
+        let mut c = found.candidates;
+        let cmp = |a: &Candidate, b: &Candidate| {
+            if by_distance {
+                a.dist
+                    .total_cmp(&b.dist)
+                    .then(b.score.total_cmp(&a.score))
+                    .then(a.addr.cmp(&b.addr))
+            } else if q.words.is_empty() {
+                a.title_key.cmp(&b.title_key).then(a.addr.cmp(&b.addr))
+            } else {
+                b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr))
+            }
+        };
+        let end = (q.offset + q.limit).min(c.len());
+        if end < c.len() && end > 0 {
+            c.select_nth_unstable_by(end - 1, cmp);
+            let boundary = c[end - 1];
+            if !by_distance && q.words.is_empty() {
+                // Keep every title that ties with the last one on the 8-byte key; the full
+                // titles decide below.
+                c.retain(|x| x.title_key <= boundary.title_key);
+            } else {
+                c.truncate(end);
+            }
+        }
+        c.sort_by(cmp);
+        if !by_distance && q.words.is_empty() {
+            c = self.by_full_title(&searcher, c)?;
+            c.truncate(end);
+        }
+        let mut hits = Vec::new();
+        for cand in c.into_iter().skip(q.offset) {
+            let doc: TantivyDocument = searcher.doc(cand.addr).map_err(internal)?;
+            let get = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let title = get(self.fields.title);
+            let description = get(self.fields.description);
+            hits.push(SearchHit {
+                id: get(self.fields.id),
+                score: cand.score as f64,
+                distance_km: q.near.map(|_| cand.dist),
+                highlights: highlight::highlights(&q.words, &title, &description),
+            });
+        }
+        Ok(SearchResults {
+            total: found.total,
+            hits,
+            facets,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl SearchIndex for Arc<TantivyIndex> {
+    fn backend(&self) -> &'static str {
+        "embedded"
+    }
+
+    async fn apply(&self, upserts: Vec<SearchDoc>, deletes: Vec<String>) -> AppResult<()> {
+        let this = self.clone();
+        blocking(move || this.apply_blocking(&upserts, &deletes)).await
+    }
+
+    async fn replace_all(&self, docs: Vec<SearchDoc>) -> AppResult<()> {
+        let this = self.clone();
+        blocking(move || this.replace_blocking(&docs)).await
+    }
+
+    async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {
+        let this = self.clone();
+        let query = query.clone();
+        blocking(move || this.search_blocking(&query)).await
+    }
+
+    async fn count(&self) -> AppResult<u64> {
+        Ok(self.reader.searcher().num_docs())
+    }
+}
+
+impl TantivyIndex {
+    /// Orders candidates (already ordered by the 8-byte title key) by their whole sort title.
+    fn by_full_title(
+        &self,
+        searcher: &tantivy::Searcher,
+        candidates: Vec<Candidate>,
+    ) -> AppResult<Vec<Candidate>> {
+        let mut columns = Vec::new();
+        for reader in searcher.segment_readers() {
+            columns.push(reader.fast_fields().str("title_sort").map_err(internal)?);
+        }
+        let mut keyed = Vec::with_capacity(candidates.len());
+        for cand in candidates {
+            let mut title = String::new();
+            if let Some(col) = columns
+                .get(cand.addr.segment_ord as usize)
+                .and_then(Option::as_ref)
+                && let Some(ord) = col.term_ords(cand.addr.doc_id).next()
+            {
+                col.ord_to_str(ord, &mut title).map_err(internal)?;
+            }
+            keyed.push((title, cand));
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.addr.cmp(&b.1.addr)));
+        Ok(keyed.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// Searches on the calling thread (benchmarks).
+    pub fn search_now(&self, query: &SearchQuery) -> AppResult<SearchResults> {
+        self.search_blocking(query)
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> AppResult<T> + Send + 'static,
+) -> AppResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("search index: {e}"))
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
+    AppError::Internal(anyhow::anyhow!("search index writer lock poisoned"))
+}
+
+/// A matching document that passed the geo filter.
+#[derive(Clone, Copy)]
+struct Candidate {
+    score: Score,
+    dist: f64,
+    title_key: u64,
+    addr: DocAddress,
+}
+
+/// Counts per value of each facet field, indexed by vocabulary position or gemeente number.
+#[derive(Default)]
+struct Found {
+    total: u64,
+    candidates: Vec<Candidate>,
+    kind: Vec<u64>,
+    status: Vec<u64>,
+    life_domain: Vec<u64>,
+    target_group: Vec<u64>,
+    gemeente: std::collections::BTreeMap<u64, u64>,
+}
+
+impl Found {
+    fn merge(&mut self, other: Found) {
+        self.total += other.total;
+        self.candidates.extend(other.candidates);
+        for (a, b) in [
+            (&mut self.kind, other.kind),
+            (&mut self.status, other.status),
+            (&mut self.life_domain, other.life_domain),
+            (&mut self.target_group, other.target_group),
+        ] {
+            if a.len() < b.len() {
+                a.resize(b.len(), 0);
+            }
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (g, n) in other.gemeente {
+            *self.gemeente.entry(g).or_default() += n;
+        }
+    }
+
+    fn facets(&self) -> Facets {
+        fn values<T: Copy>(all: &[T], counts: &[u64]) -> Vec<FacetValue<T>> {
+            all.iter()
+                .zip(counts)
+                .map(|(v, c)| FacetValue {
+                    value: *v,
+                    count: *c,
+                })
+                .collect()
+        }
+        let mut f = Facets {
+            kind: values(OfferKind::ALL, &self.kind),
+            status: values(OfferStatus::ALL, &self.status),
+            life_domain: values(LifeDomain::ALL, &self.life_domain),
+            target_group: values(TargetGroup::ALL, &self.target_group),
+            gemeente: self
+                .gemeente
+                .iter()
+                .map(|(g, c)| FacetValue {
+                    value: format!("GM{g:04}"),
+                    count: *c,
+                })
+                .collect(),
+        };
+        f.normalise();
+        f
+    }
+}
+
+/// Applies the geo radius, computes distances and counts facets and the total.
+struct SearchCollector {
+    near: Option<(f64, f64, Option<f64>)>,
+}
+
+struct SegmentSearch {
+    segment: SegmentOrdinal,
+    near: Option<(f64, f64, Option<f64>)>,
+    kind: Column<u64>,
+    status: Column<u64>,
+    life_domain: Column<u64>,
+    target_group: Column<u64>,
+    gemeente: Column<u64>,
+    lat: Column<f64>,
+    lon: Column<f64>,
+    title_key: Column<u64>,
+    found: Found,
+}
+
+impl Collector for SearchCollector {
+    type Fruit = Found;
+    type Child = SegmentSearch;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentSearch> {
+        let ff = reader.fast_fields();
+        Ok(SegmentSearch {
+            segment,
+            near: self.near,
+            kind: ff.u64("kind")?,
+            status: ff.u64("status")?,
+            life_domain: ff.u64("life_domain")?,
+            target_group: ff.u64("target_group")?,
+            gemeente: ff.u64("gemeente")?,
+            lat: ff.f64("lat")?,
+            lon: ff.f64("lon")?,
+            title_key: ff.u64("title_key")?,
+            found: Found {
+                kind: vec![0; OfferKind::ALL.len()],
+                status: vec![0; OfferStatus::ALL.len()],
+                life_domain: vec![0; LifeDomain::ALL.len()],
+                target_group: vec![0; TargetGroup::ALL.len()],
+                ..Found::default()
+            },
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Found>) -> tantivy::Result<Found> {
+        let mut all = Found::default();
+        for f in fruits {
+            all.merge(f);
+        }
+        Ok(all)
+    }
+}
+
+fn bump(counts: &mut [u64], v: u64) {
+    if let Some(c) = counts.get_mut(v as usize) {
+        *c += 1;
+    }
+}
+
+impl SegmentCollector for SegmentSearch {
+    type Fruit = Found;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let mut dist = 0.0;
+        if let Some((lat, lon, radius)) = self.near {
+            dist = self
+                .lat
+                .values_for_doc(doc)
+                .zip(self.lon.values_for_doc(doc))
+                .map(|p| distance_km((lat, lon), p))
+                .fold(f64::INFINITY, f64::min);
+            if radius.is_some_and(|r| dist > r) {
+                return;
+            }
+        }
+        let f = &mut self.found;
+        f.total += 1;
+        for v in self.kind.values_for_doc(doc) {
+            bump(&mut f.kind, v);
+        }
+        for v in self.status.values_for_doc(doc) {
+            bump(&mut f.status, v);
+        }
+        for v in self.life_domain.values_for_doc(doc) {
+            bump(&mut f.life_domain, v);
+        }
+        for v in self.target_group.values_for_doc(doc) {
+            bump(&mut f.target_group, v);
+        }
+        for g in self.gemeente.values_for_doc(doc) {
+            *f.gemeente.entry(g).or_default() += 1;
+        }
+        f.candidates.push(Candidate {
+            score,
+            dist,
+            title_key: self.title_key.first(doc).unwrap_or(0),
+            addr: DocAddress::new(self.segment, doc),
+        });
+    }
+
+    fn harvest(self) -> Found {
+        self.found
+    }
+}

@@ -1,0 +1,59 @@
+//! Search over public offers: one [`SearchIndex`] interface with two backends of the same
+//! semantics, the embedded tantivy index ([`embedded`], default) and Meilisearch ([`meili`],
+//! when `MEILI_URL` is set), fed from the change log by [`outbox`].
+//!
+//! - [`doc`]: the one document type, built from the database.
+//! - [`query`]: the one query type, validated.
+//! - [`text`]: Dutch analysis (stop words, stemming, typo budgets) shared by both backends.
+//! - [`highlight`]: result highlighting shared by both backends.
+
+pub mod doc;
+pub mod embedded;
+pub mod highlight;
+pub mod meili;
+pub mod outbox;
+pub mod query;
+pub mod text;
+
+pub use doc::SearchDoc;
+pub use outbox::SearchService;
+pub use query::{SearchFilter, SearchQuery, SearchResults, SearchSort};
+
+use crate::config::Config;
+use crate::error::AppResult;
+use std::sync::Arc;
+
+/// A search index of public offers. Both backends implement the same semantics; the
+/// contract tests in the `tests` crate hold them to it.
+#[async_trait::async_trait]
+pub trait SearchIndex: Send + Sync {
+    /// `embedded` or `meilisearch`.
+    fn backend(&self) -> &'static str;
+
+    /// Upserts `upserts` and removes `deletes` (offer ids); durable when this returns.
+    async fn apply(&self, upserts: Vec<SearchDoc>, deletes: Vec<String>) -> AppResult<()>;
+
+    /// Replaces the whole index with `docs`.
+    async fn replace_all(&self, docs: Vec<SearchDoc>) -> AppResult<()>;
+
+    /// Runs a search.
+    async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults>;
+
+    /// Number of indexed offers.
+    async fn count(&self) -> AppResult<u64>;
+}
+
+/// Opens the backend selected by config: Meilisearch when a URL is set, else the embedded
+/// index under `data_dir/search`.
+pub async fn open(config: &Config) -> AppResult<Arc<dyn SearchIndex>> {
+    match config.search.meili_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Ok(Arc::new(meili::MeiliIndex::new(
+            url,
+            config.search.meili_api_key.as_deref(),
+            &config.search.meili_index,
+        )?)),
+        None => Ok(Arc::new(Arc::new(embedded::TantivyIndex::open(
+            &config.data_dir.join("search"),
+        )?))),
+    }
+}

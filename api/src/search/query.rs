@@ -1,0 +1,230 @@
+//! What a search asks and answers, independent of the backend: [`SearchQuery`] (parsed and
+//! validated here, the one place for search input rules) and [`SearchResults`].
+
+use super::text::{self, QueryWord};
+use crate::domain::{AreaCode, Postcode};
+use crate::error::{AppError, AppResult};
+use crate::geo::{self, Gazetteer};
+use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+
+/// Largest radius accepted, in kilometres.
+pub const MAX_RADIUS_KM: f64 = 300.0;
+/// Longest query text accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Largest `offset + limit` accepted (deep paging is not a search use case).
+pub const MAX_WINDOW: usize = 1000;
+
+/// Filters on indexed offers. Every given filter must hold; values within a list are
+/// alternatives.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchFilter {
+    /// Gemeente, wijk or buurt code: offers with a location in that area.
+    pub area: Option<AreaCode>,
+    pub kinds: Vec<OfferKind>,
+    pub life_domains: Vec<LifeDomain>,
+    pub target_groups: Vec<TargetGroup>,
+    pub statuses: Vec<OfferStatus>,
+    /// Only offers without cost.
+    pub free_only: bool,
+    /// Only offers costing at most this many euro cents (free ones included).
+    pub max_cost_cents: Option<u32>,
+    /// Only offers that can take participants now.
+    pub open_places_only: bool,
+    /// Only offers of this node.
+    pub origin_node: Option<String>,
+}
+
+/// A point to search around.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Near {
+    pub lat: f64,
+    pub lon: f64,
+    /// Only offers with a location within this many kilometres.
+    pub radius_km: Option<f64>,
+}
+
+/// Result order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchSort {
+    /// Best match first (by title when there is no query text).
+    #[default]
+    Relevance,
+    /// Nearest location first (needs a point).
+    Distance,
+}
+
+/// A validated search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchQuery {
+    /// The text as typed (trimmed).
+    pub text: String,
+    /// Analysed words of `text`; empty means "everything that passes the filters".
+    pub words: Vec<QueryWord>,
+    pub filter: SearchFilter,
+    pub near: Option<Near>,
+    pub sort: SearchSort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+/// A point or a postcode, as given by a client.
+#[derive(Clone, Debug, Default)]
+pub struct NearFields {
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub postcode: Option<String>,
+    pub radius_km: Option<f64>,
+}
+
+impl NearFields {
+    /// Parses into a point; a postcode resolves to its 4-digit area's centroid.
+    pub fn parse(&self, gazetteer: &Gazetteer) -> AppResult<Near> {
+        let (lat, lon) = match (self.lat, self.lon, self.postcode.as_deref()) {
+            (Some(lat), Some(lon), None) => geo::check_point(lat, lon)?,
+            (None, None, Some(raw)) => {
+                let pc = Postcode::parse(raw).map_err(|e| e.in_field("postcode"))?;
+                let area = gazetteer
+                    .postcode(&pc)
+                    .map_err(|e| e.in_field("postcode"))?;
+                (area.lat, area.lon)
+            }
+            (Some(_), None, None) => return Err(AppError::field("lon", "is required with lat")),
+            (None, Some(_), None) => return Err(AppError::field("lat", "is required with lon")),
+            (None, None, None) => {
+                return Err(AppError::field(
+                    "postcode",
+                    "give a postcode or lat and lon",
+                ));
+            }
+            _ => {
+                return Err(AppError::field(
+                    "postcode",
+                    "give either a postcode or lat and lon, not both",
+                ));
+            }
+        };
+        if let Some(r) = self.radius_km
+            && !(r > 0.0 && r <= MAX_RADIUS_KM)
+        {
+            return Err(AppError::field(
+                "radiusKm",
+                format!("must be more than 0 and at most {MAX_RADIUS_KM}"),
+            ));
+        }
+        Ok(Near {
+            lat,
+            lon,
+            radius_km: self.radius_km,
+        })
+    }
+}
+
+impl SearchQuery {
+    /// Validates a search. `near` must already be parsed (see [`NearFields::parse`]).
+    pub fn new(
+        text: Option<&str>,
+        filter: SearchFilter,
+        near: Option<Near>,
+        sort: SearchSort,
+        offset: usize,
+        limit: usize,
+    ) -> AppResult<Self> {
+        let text = text.unwrap_or("").trim().to_string();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::field(
+                "query",
+                format!("must be at most {MAX_QUERY_CHARS} characters"),
+            ));
+        }
+        if sort == SearchSort::Distance && near.is_none() {
+            return Err(AppError::field(
+                "sort",
+                "DISTANCE needs a point or postcode in `near`",
+            ));
+        }
+        if limit == 0 {
+            return Err(AppError::field("first", "must be at least 1"));
+        }
+        if offset + limit > MAX_WINDOW {
+            return Err(AppError::field(
+                "offset",
+                format!("offset + first must be at most {MAX_WINDOW}"),
+            ));
+        }
+        Ok(Self {
+            words: text::query_words(&text),
+            text,
+            filter,
+            near,
+            sort,
+            offset,
+            limit,
+        })
+    }
+
+    /// Everything passing the filters, first `limit`, for tests and tools.
+    pub fn text(text: &str, limit: usize) -> AppResult<Self> {
+        Self::new(
+            Some(text),
+            SearchFilter::default(),
+            None,
+            SearchSort::Relevance,
+            0,
+            limit,
+        )
+    }
+}
+
+/// One value of a facet with the number of matching offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetValue<T> {
+    pub value: T,
+    pub count: u64,
+}
+
+/// Facet counts over all offers matching a search (not only the page).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub kind: Vec<FacetValue<OfferKind>>,
+    pub life_domain: Vec<FacetValue<LifeDomain>>,
+    pub target_group: Vec<FacetValue<TargetGroup>>,
+    pub status: Vec<FacetValue<OfferStatus>>,
+    /// By gemeente code (`GM0268`).
+    pub gemeente: Vec<FacetValue<String>>,
+}
+
+impl Facets {
+    /// Sorts every facet by count (descending), then value, and drops zero counts.
+    pub fn normalise(&mut self) {
+        fn sort<T: Ord>(v: &mut Vec<FacetValue<T>>) {
+            v.retain(|f| f.count > 0);
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        }
+        sort(&mut self.kind);
+        sort(&mut self.life_domain);
+        sort(&mut self.target_group);
+        sort(&mut self.status);
+        sort(&mut self.gemeente);
+    }
+}
+
+/// One hit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchHit {
+    /// Offer id.
+    pub id: String,
+    /// Backend relevance score (higher is better; not comparable across backends).
+    pub score: f64,
+    /// Kilometres from the search point to the nearest location, when a point was given.
+    pub distance_km: Option<f64>,
+    pub highlights: Vec<super::highlight::Highlight>,
+}
+
+/// The answer to a search.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchResults {
+    /// Offers matching (all pages).
+    pub total: u64,
+    pub hits: Vec<SearchHit>,
+    pub facets: Facets,
+}

@@ -1,0 +1,953 @@
+//! Search contract: the same tests against the embedded index (always) and Meilisearch
+//! (when `MEILI_URL` is set): text with stemming and typos, filters, geo, facets, paging,
+//! highlighting, catch-up from the change log, rebuilds, failure handling, and a relevance set
+//! of realistic GP queries over the demo data (recall@5 and nDCG@10 per backend).
+
+use api::error::{AppError, AppResult};
+use api::geo::distance_km;
+use api::search::embedded::TantivyIndex;
+use api::search::{SearchDoc, SearchIndex, SearchQuery, SearchResults, SearchService};
+use entities::{location, offer};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use tests::{TestApp, error_code, error_field};
+
+/// A backend under contract.
+#[derive(Clone, Debug)]
+enum Backend {
+    Embedded,
+    Meili(String),
+}
+
+impl Backend {
+    fn name(&self) -> &'static str {
+        match self {
+            Backend::Embedded => "embedded",
+            Backend::Meili(_) => "meilisearch",
+        }
+    }
+}
+
+/// The embedded backend, plus Meilisearch when `MEILI_URL` is set.
+fn backends() -> Vec<Backend> {
+    let mut out = vec![Backend::Embedded];
+    match std::env::var("MEILI_URL") {
+        Ok(url) if !url.is_empty() => out.push(Backend::Meili(url)),
+        _ => println!("skipped: MEILI_URL not set (Meilisearch contract run)"),
+    }
+    out
+}
+
+/// A node with demo data on `backend`, its index caught up.
+async fn spawn(backend: &Backend) -> TestApp {
+    let backend = backend.clone();
+    let app = TestApp::spawn_with(move |c| {
+        if let Backend::Meili(url) = backend {
+            c.search.meili_url = Some(url);
+            c.search.meili_api_key = std::env::var("MEILI_API_KEY").ok();
+            c.search.meili_index = format!("test_{}", uuid::Uuid::new_v4().simple());
+        }
+    })
+    .await;
+    app.state.search.sync_now().await.unwrap();
+    app
+}
+
+const SEARCH: &str = r#"query($q: String, $filter: SearchFilterInput, $near: NearInput,
+    $sort: SearchSort, $first: Int, $offset: Int) {
+  searchOffers(query: $q, filter: $filter, near: $near, sort: $sort, first: $first, offset: $offset) {
+    totalCount backend
+    hits { score distanceKm highlights { field fragment }
+      offer { id title kind status openPlaces cost { free amountCents } lifeDomains targetGroups
+        locations { point { lat lon } buurt { code wijk: parent { code } gemeente { code } } } } }
+    facets { kind { value count } lifeDomain { value count } targetGroup { value count }
+      status { value count } gemeente { code name count } }
+  }
+}"#;
+
+async fn search(app: &TestApp, vars: Value) -> Value {
+    app.gql_ok(SEARCH, vars).await["searchOffers"].clone()
+}
+
+fn titles(res: &Value) -> Vec<String> {
+    res["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["offer"]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Number of public offers matching an `offers` filter (the SQL listing, independent of search).
+async fn sql_count(app: &TestApp, filter: Value) -> u64 {
+    app.gql_ok(
+        "query($f: OfferFilterInput) { offers(filter: $f, first: 1) { totalCount } }",
+        json!({"f": filter}),
+    )
+    .await["offers"]["totalCount"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn contract_text_stemming_typos_highlighting() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let all = search(&app, json!({"first": 100})).await;
+        assert_eq!(all["backend"], b);
+        assert_eq!(
+            all["totalCount"].as_u64().unwrap(),
+            sql_count(&app, json!({})).await,
+            "{b}: every public, not ended offer is indexed"
+        );
+        let sorted = {
+            let mut t = titles(&all);
+            t.sort_by_key(|t| t.to_lowercase());
+            t
+        };
+        assert_eq!(titles(&all), sorted, "{b}: without text, by title");
+
+        // Stemming: plural and inflected forms find the singular.
+        let res = search(&app, json!({"q": "wandelgroepen"})).await;
+        let t = titles(&res);
+        assert!(t.contains(&"Wandelgroep Lent".to_string()), "{b}: {t:?}");
+        assert!(
+            t.contains(&"Wandelgroep Heerlen-Centrum".to_string()),
+            "{b}: {t:?}"
+        );
+
+        // Typos: one edit from five letters, two from nine.
+        let res = search(&app, json!({"q": "herstelcirkl diabetes"})).await;
+        assert_eq!(
+            titles(&res).first().map(String::as_str),
+            Some("Herstelcirkel diabetes type 2 Heiloo"),
+            "{b}"
+        );
+        let res = search(&app, json!({"q": "moestiun"})).await;
+        assert_eq!(titles(&res), vec!["Moestuin Jekerkwartier"], "{b}");
+        // Short words must match exactly: "lend" is not "Lent".
+        let res = search(&app, json!({"q": "lend"})).await;
+        assert_eq!(res["totalCount"], 0, "{b}: {:?}", titles(&res));
+
+        // Highlighting marks stems and typos, in title and description.
+        let res = search(&app, json!({"q": "wandelgroepen rustig"})).await;
+        let hit = &res["hits"][0];
+        assert_eq!(hit["offer"]["title"], "Wandelgroep Lent", "{b}");
+        let hl = hit["highlights"].as_array().unwrap();
+        assert_eq!(hl[0]["field"], "title");
+        assert_eq!(hl[0]["fragment"], "<mark>Wandelgroep</mark> Lent");
+        assert_eq!(hl[1]["field"], "description");
+        assert!(
+            hl[1]["fragment"]
+                .as_str()
+                .unwrap()
+                .contains("<mark>Rustig</mark>"),
+            "{b}: {hl:?}"
+        );
+        assert!(hit["score"].as_f64().unwrap() > 0.0);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn contract_filters_match_the_sql_listing() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        // Each filter, alone, counts the same as the SQL listing of offers.
+        let cases = [
+            json!({"areaCode": "GM0268"}),
+            json!({"areaCode": "WK026809"}),
+            json!({"areaCode": "BU02680970"}),
+            json!({"kinds": ["HERSTELCIRKEL"]}),
+            json!({"kinds": ["GROUP", "WALK_IN"]}),
+            json!({"lifeDomains": ["FINANCIEN"]}),
+            json!({"targetGroups": ["DIABETES_TYPE_2"]}),
+            json!({"statuses": ["RUNNING"]}),
+            json!({"freeOnly": true}),
+            json!({"openPlacesOnly": true}),
+            json!({"originNode": "test"}),
+            json!({"areaCode": "GM0361", "kinds": ["HERSTELCIRKEL"], "openPlacesOnly": true}),
+        ];
+        for filter in cases {
+            let res = search(&app, json!({"filter": filter, "first": 100})).await;
+            let expected = sql_count(&app, filter.clone()).await;
+            assert!(expected > 0, "{filter} should match demo offers");
+            assert_eq!(
+                res["totalCount"].as_u64().unwrap(),
+                expected,
+                "{b}: {filter}"
+            );
+            assert_eq!(
+                res["hits"].as_array().unwrap().len() as u64,
+                expected,
+                "{b}: {filter}"
+            );
+        }
+        let none = search(&app, json!({"filter": {"originNode": "elders"}})).await;
+        assert_eq!(none["totalCount"], 0, "{b}");
+
+        // Cost: at most 5 euro includes free offers; compared with every indexed offer's cost.
+        let all = search(&app, json!({"first": 100})).await;
+        let cheap = |h: &&Value| {
+            h["offer"]["cost"]["free"] == true
+                || h["offer"]["cost"]["amountCents"].as_i64().unwrap() <= 500
+        };
+        let expected: Vec<String> = all["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(cheap)
+            .map(|h| h["offer"]["title"].as_str().unwrap().to_string())
+            .collect();
+        let res = search(&app, json!({"filter": {"maxCostCents": 500}, "first": 100})).await;
+        assert_eq!(titles(&res), expected, "{b}");
+        assert!(expected.contains(&"Herstelcirkel+ Bergen tweede jaar".to_string()));
+        assert!(expected.len() as u64 > sql_count(&app, json!({"freeOnly": true})).await);
+
+        // Text and filters combine.
+        let res = search(
+            &app,
+            json!({"q": "herstelcirkel", "filter": {"areaCode": "gm0361"}}),
+        )
+        .await;
+        assert_eq!(
+            titles(&res),
+            vec!["Herstelcirkel Psychische Kracht Alkmaar"],
+            "{b}"
+        );
+        let res = search(
+            &app,
+            json!({"q": "eenzaamheid", "filter": {"openPlacesOnly": true, "areaCode": "GM0268"}}),
+        )
+        .await;
+        let t = titles(&res);
+        assert!(
+            !t.contains(&"Herstelcirkel Psychische Kracht Oosterhout".to_string()),
+            "{b}: full"
+        );
+        assert!(
+            t.contains(&"Herstelcirkel Psychische Kracht Lent".to_string()),
+            "{b}: {t:?}"
+        );
+        app.stop().await;
+    }
+}
+
+/// Nearest-location distance of every public offer from a point, computed from the database.
+async fn distances(app: &TestApp, point: (f64, f64)) -> Vec<(String, f64)> {
+    let public: BTreeSet<String> = search(app, json!({"first": 100})).await["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["offer"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut out = Vec::new();
+    for (o, locs) in offer::Entity::find()
+        .find_with_related(location::Entity)
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
+        if public.contains(&o.id) {
+            let d = locs
+                .iter()
+                .map(|l| distance_km(point, (l.lat, l.lon)))
+                .fold(f64::INFINITY, f64::min);
+            out.push((o.title, d));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn contract_geo_radius_and_distance_sort() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let pc = api::domain::Postcode::parse("6663").unwrap();
+        let centre = app.state.gazetteer.postcode(&pc).unwrap().clone();
+        let all = distances(&app, (centre.lat, centre.lon)).await;
+        for radius in [3.0, 10.0, 150.0] {
+            let res = search(
+                &app,
+                json!({"near": {"postcode": "6663 AB", "radiusKm": radius}, "sort": "DISTANCE", "first": 100}),
+            )
+            .await;
+            let mut expected: Vec<&(String, f64)> =
+                all.iter().filter(|(_, d)| *d <= radius).collect();
+            expected.sort_by(|a, b| a.1.total_cmp(&b.1));
+            assert_eq!(
+                res["totalCount"].as_u64().unwrap(),
+                expected.len() as u64,
+                "{b}: {radius} km"
+            );
+            let got: Vec<f64> = res["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["distanceKm"].as_f64().unwrap())
+                .collect();
+            assert!(
+                got.windows(2).all(|w| w[0] <= w[1]),
+                "{b}: sorted by distance {got:?}"
+            );
+            for (g, (_, d)) in got.iter().zip(&expected) {
+                assert!((g - d).abs() < 0.02, "{b}: distance {g} vs {d}");
+            }
+        }
+        // A point works as well as a postcode; text + geo + distance sort.
+        let res = search(
+            &app,
+            json!({"q": "wandelgroep", "near": {"lat": 50.888, "lon": 5.979}, "sort": "DISTANCE"}),
+        )
+        .await;
+        assert_eq!(titles(&res)[0], "Wandelgroep Heerlen-Centrum", "{b}");
+        assert!(res["hits"][0]["distanceKm"].as_f64().unwrap() < 5.0);
+        // Without a point there is no distance.
+        let res = search(&app, json!({"q": "wandelgroep"})).await;
+        assert!(res["hits"][0]["distanceKm"].is_null());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn contract_facets_and_paging() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let res = search(&app, json!({"filter": {"areaCode": "GM0268"}, "first": 2})).await;
+        let total = res["totalCount"].as_u64().unwrap();
+        assert_eq!(res["hits"].as_array().unwrap().len(), 2, "{b}");
+        let f = &res["facets"];
+        // Facets count every matching offer, not the page, and agree with the SQL listing.
+        let sum: u64 = f["kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, total, "{b}");
+        for k in f["kind"].as_array().unwrap() {
+            let expected =
+                sql_count(&app, json!({"areaCode": "GM0268", "kinds": [k["value"]]})).await;
+            assert_eq!(
+                k["count"].as_u64().unwrap(),
+                expected,
+                "{b}: kind {}",
+                k["value"]
+            );
+        }
+        for d in f["lifeDomain"].as_array().unwrap() {
+            let expected = sql_count(
+                &app,
+                json!({"areaCode": "GM0268", "lifeDomains": [d["value"]]}),
+            )
+            .await;
+            assert_eq!(
+                d["count"].as_u64().unwrap(),
+                expected,
+                "{b}: domain {}",
+                d["value"]
+            );
+        }
+        for g in f["targetGroup"].as_array().unwrap() {
+            let expected = sql_count(
+                &app,
+                json!({"areaCode": "GM0268", "targetGroups": [g["value"]]}),
+            )
+            .await;
+            assert_eq!(
+                g["count"].as_u64().unwrap(),
+                expected,
+                "{b}: group {}",
+                g["value"]
+            );
+        }
+        let status_sum: u64 = f["status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["count"].as_u64().unwrap())
+            .sum();
+        assert_eq!(status_sum, total, "{b}");
+        assert_eq!(
+            f["gemeente"],
+            json!([{"code": "GM0268", "name": "Nijmegen", "count": total}]),
+            "{b}"
+        );
+        let counts: Vec<u64> = f["targetGroup"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["count"].as_u64().unwrap())
+            .collect();
+        assert!(
+            counts.windows(2).all(|w| w[0] >= w[1]),
+            "{b}: most frequent first"
+        );
+
+        // Facets over all gemeenten.
+        let all = search(&app, json!({"first": 1})).await;
+        for g in all["facets"]["gemeente"].as_array().unwrap() {
+            let expected = sql_count(&app, json!({"areaCode": g["code"]})).await;
+            assert_eq!(g["count"].as_u64().unwrap(), expected, "{b}: {}", g["code"]);
+        }
+
+        // Paging: pages are disjoint and together give the first ten.
+        for q in [json!(null), json!("herstelcirkel")] {
+            let ten = titles(&search(&app, json!({"q": q, "first": 10})).await);
+            let p1 = titles(&search(&app, json!({"q": q, "first": 5})).await);
+            let p2 = titles(&search(&app, json!({"q": q, "first": 5, "offset": 5})).await);
+            assert_eq!([p1, p2].concat(), ten, "{b}: {q}");
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn contract_bad_input_names_the_field() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        for (vars, field) in [
+            (json!({"sort": "DISTANCE"}), "sort"),
+            (json!({"near": {"postcode": "abc"}}), "near.postcode"),
+            (json!({"near": {"postcode": "1000"}}), "near.postcode"),
+            (json!({"near": {"lat": 52.0}}), "near.lon"),
+            (
+                json!({"near": {"postcode": "6663", "radiusKm": -1}}),
+                "near.radiusKm",
+            ),
+            (json!({"filter": {"areaCode": "XX12"}}), "filter.areaCode"),
+            (
+                json!({"filter": {"maxCostCents": -5}}),
+                "filter.maxCostCents",
+            ),
+            (json!({"first": 1000}), "first"),
+            (json!({"offset": -1}), "offset"),
+            (json!({"offset": 995, "first": 10}), "offset"),
+            (json!({"q": "x".repeat(201)}), "query"),
+        ] {
+            let body = app.gql(SEARCH, vars.clone()).await;
+            assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{vars}: {body}");
+            assert_eq!(error_field(&body), Some(field), "{vars}: {body}");
+        }
+        let body = app
+            .gql(SEARCH, json!({"near": {"lat": 40.0, "lon": 5.0}}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
+        app.stop().await;
+    }
+}
+
+const CREATE_ORG: &str = r#"mutation($input: OrganisationInput!) {
+  createOrganisation(input: $input) { id version } }"#;
+const PUBLISH_ORG: &str =
+    r#"mutation($id: ID!, $v: Int!) { publishOrganisation(id: $id, version: $v) { id version } }"#;
+const CREATE_OFFER: &str = r#"mutation($org: ID!, $input: OfferInput!) {
+  createOffer(organisationId: $org, input: $input) { id version } }"#;
+const PUBLISH_OFFER: &str =
+    r#"mutation($id: ID!, $v: Int!) { publishOffer(id: $id, version: $v) { id version } }"#;
+const UPDATE_OFFER: &str = r#"mutation($id: ID!, $v: Int!, $input: OfferInput!) {
+  updateOffer(id: $id, version: $v, input: $input) { id version } }"#;
+const END_OFFER: &str =
+    r#"mutation($id: ID!, $v: Int!) { endOffer(id: $id, version: $v) { id version } }"#;
+
+/// Creates a published organisation and a (not yet published) offer; returns (org, offer, version).
+async fn new_offer(app: &TestApp, title: &str) -> (Value, String, i64) {
+    let org = app
+        .gql_ok(
+            CREATE_ORG,
+            json!({"input": {"name": "Zwemclub De Spetters", "kind": "VOLUNTEER_GROUP"}}),
+        )
+        .await["createOrganisation"]
+        .clone();
+    let org = app
+        .gql_ok(PUBLISH_ORG, json!({"id": org["id"], "v": org["version"]}))
+        .await["publishOrganisation"]
+        .clone();
+    let o = app
+        .gql_ok(
+            CREATE_OFFER,
+            json!({"org": org["id"], "input": {"title": title, "kind": "GROUP", "status": "OPEN",
+                "description": "Wekelijks zwemmen in het Dukenburgbad.",
+                "locations": [{"postcode": "6535"}]}}),
+        )
+        .await["createOffer"]
+        .clone();
+    (
+        org,
+        o["id"].as_str().unwrap().to_string(),
+        o["version"].as_i64().unwrap(),
+    )
+}
+
+async fn found(app: &TestApp, q: &str) -> Vec<String> {
+    titles(&search(app, json!({"q": q})).await)
+}
+
+#[tokio::test]
+async fn contract_index_catches_up_after_create_update_end() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let (_, id, v) = new_offer(&app, "Zwemgroep Dukenburg").await;
+        app.state.search.sync_now().await.unwrap();
+        assert!(
+            found(&app, "zwemgroep").await.is_empty(),
+            "{b}: unpublished offers are not indexed"
+        );
+
+        let v =
+            app.gql_ok(PUBLISH_OFFER, json!({"id": id, "v": v})).await["publishOffer"]["version"]
+                .as_i64()
+                .unwrap();
+        let report = app.state.search.sync_now().await.unwrap();
+        assert!(report.changes >= 1);
+        assert_eq!(report.cursor, app.state.search.cursor().await.unwrap());
+        assert_eq!(
+            found(&app, "zwemgroep").await,
+            vec!["Zwemgroep Dukenburg"],
+            "{b}"
+        );
+        let res = search(
+            &app,
+            json!({"filter": {"areaCode": "GM0268"}, "first": 100}),
+        )
+        .await;
+        assert!(
+            titles(&res).contains(&"Zwemgroep Dukenburg".to_string()),
+            "{b}"
+        );
+
+        let v = app
+            .gql_ok(
+                UPDATE_OFFER,
+                json!({"id": id, "v": v, "input": {"title": "Aquajoggen Dukenburg"}}),
+            )
+            .await["updateOffer"]["version"]
+            .as_i64()
+            .unwrap();
+        app.state.search.sync_now().await.unwrap();
+        assert!(
+            found(&app, "zwemgroep").await.is_empty(),
+            "{b}: old title gone"
+        );
+        assert_eq!(
+            found(&app, "aquajoggen").await,
+            vec!["Aquajoggen Dukenburg"],
+            "{b}"
+        );
+
+        app.gql_ok(END_OFFER, json!({"id": id, "v": v})).await;
+        app.state.search.sync_now().await.unwrap();
+        assert!(
+            found(&app, "aquajoggen").await.is_empty(),
+            "{b}: ended offers leave the index"
+        );
+
+        // Ending an organisation removes its offers (a change to the organisation only).
+        let (org2, id2, v2) = new_offer(&app, "Zwemles volwassenen").await;
+        app.gql_ok(PUBLISH_OFFER, json!({"id": id2, "v": v2})).await;
+        app.state.search.sync_now().await.unwrap();
+        assert_eq!(found(&app, "zwemles").await.len(), 1, "{b}");
+        app.gql_ok(
+            r#"mutation($id: ID!, $v: Int!) { endOrganisation(id: $id, version: $v) { status } }"#,
+            json!({"id": org2["id"], "v": org2["version"]}),
+        )
+        .await;
+        app.state.search.sync_now().await.unwrap();
+        assert!(found(&app, "zwemles").await.is_empty(), "{b}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn contract_reindex_rebuilds_from_the_database() {
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let before = search(&app, json!({"first": 100})).await;
+        // Empty the index behind the indexer's back, then rebuild.
+        app.state
+            .search
+            .index()
+            .replace_all(Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(search(&app, json!({})).await["totalCount"], 0, "{b}");
+        let data = app
+            .gql_ok("mutation { reindexSearch { indexed backend } }", json!({}))
+            .await;
+        assert_eq!(data["reindexSearch"]["backend"], b);
+        assert_eq!(
+            data["reindexSearch"]["indexed"], before["totalCount"],
+            "{b}"
+        );
+        let after = search(&app, json!({"first": 100})).await;
+        assert_eq!(titles(&after), titles(&before), "{b}");
+        app.stop().await;
+    }
+}
+
+/// An index that fails its first `failures` writes, like a backend that is down.
+struct Flaky {
+    inner: Arc<dyn SearchIndex>,
+    failures: AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl SearchIndex for Flaky {
+    fn backend(&self) -> &'static str {
+        "flaky"
+    }
+    async fn apply(&self, upserts: Vec<SearchDoc>, deletes: Vec<String>) -> AppResult<()> {
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(AppError::Internal(anyhow::anyhow!("backend down")));
+        }
+        self.inner.apply(upserts, deletes).await
+    }
+    async fn replace_all(&self, docs: Vec<SearchDoc>) -> AppResult<()> {
+        self.inner.replace_all(docs).await
+    }
+    async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {
+        self.inner.search(query).await
+    }
+    async fn count(&self) -> AppResult<u64> {
+        self.inner.count().await
+    }
+}
+
+#[tokio::test]
+async fn indexer_advances_its_cursor_only_after_the_index_commits() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let open =
+        || -> Arc<dyn SearchIndex> { Arc::new(Arc::new(TantivyIndex::open(dir.path()).unwrap())) };
+    let flaky = Arc::new(Flaky {
+        inner: open(),
+        failures: AtomicU32::new(2),
+    });
+    let service = SearchService::with_consumer(flaky, app.state.db.clone(), 7, "search-test");
+    for _ in 0..2 {
+        assert!(service.sync_now().await.is_err());
+        assert_eq!(
+            service.cursor().await.unwrap(),
+            0,
+            "no progress while the backend is down"
+        );
+    }
+    let report = service.sync_now().await.unwrap();
+    assert!(report.changes > 7, "several batches");
+    let expected = sql_count(&app, json!({})).await;
+    let q = SearchQuery::text("", 100).unwrap();
+    assert_eq!(service.search(&q).await.unwrap().total, expected);
+
+    // A restart (new service, same index and cursor) has nothing left to do...
+    drop(service);
+    let again = SearchService::with_consumer(open(), app.state.db.clone(), 7, "search-test");
+    assert_eq!(again.sync_now().await.unwrap().changes, 0);
+    assert_eq!(again.search(&q).await.unwrap().total, expected);
+    // ...and a change made while it was down is applied on the next sync.
+    let (_, id, v) = new_offer(&app, "Zwemgroep Dukenburg").await;
+    app.gql_ok(PUBLISH_OFFER, json!({"id": id, "v": v})).await;
+    assert!(again.sync_now().await.unwrap().changes >= 2);
+    assert_eq!(again.search(&q).await.unwrap().total, expected + 1);
+}
+
+#[tokio::test]
+async fn meilisearch_outage_keeps_changes_for_later() {
+    // A Meilisearch URL nobody listens on: the node starts, searches fail with INTERNAL, and
+    // the cursor stays put so nothing is lost.
+    let app = TestApp::spawn_with(|c| {
+        c.search.meili_url = Some("http://127.0.0.1:9".into());
+        c.search.poll_interval_ms = 60_000;
+    })
+    .await;
+    assert!(app.state.search.sync_now().await.is_err());
+    assert_eq!(app.state.search.cursor().await.unwrap(), 0);
+    let body = app.gql(SEARCH, json!({"q": "wandelen"})).await;
+    assert_eq!(error_code(&body), Some("INTERNAL"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn worker_indexes_new_changes_without_being_asked() {
+    let app = TestApp::spawn_with(|c| c.search.poll_interval_ms = 50).await;
+    let (_, id, v) = new_offer(&app, "Zwemgroep Dukenburg").await;
+    app.gql_ok(PUBLISH_OFFER, json!({"id": id, "v": v})).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if found(&app, "zwemgroep").await == vec!["Zwemgroep Dukenburg"] {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "worker did not index the offer"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn reindex_requires_an_admin() {
+    // Until sign-in lands every API caller is the node itself (an admin); the rule is checked
+    // on the actor type.
+    assert!(api::auth::Actor::System.is_admin());
+    assert!(!api::auth::Actor::Anonymous.is_admin());
+    assert!(!api::auth::Actor::Peer("other".into()).is_admin());
+}
+
+/// Realistic GP queries over the demo data with the offers a GP would want to see.
+const RELEVANCE: &[(&str, &[&str])] = &[
+    ("wandelgroep angst Lent", &["Wandelgroep Lent"]),
+    (
+        "eenzaamheid Alkmaar",
+        &[
+            "Herstelcirkel Psychische Kracht Alkmaar",
+            "Buurtkamer Oudorp",
+            "Taalcafé en ontmoeting voor nieuwkomers",
+        ],
+    ),
+    (
+        "herstelcirkl diabetes",
+        &["Herstelcirkel diabetes type 2 Heiloo"],
+    ),
+    (
+        "herstelcirkel angst Maastricht",
+        &["Herstelcirkel Psychische Kracht Maastricht"],
+    ),
+    (
+        "wandelen",
+        &[
+            "Wandelgroep Lent",
+            "Wandelen voor je gezondheid Castricum",
+            "Wandelgroep Heerlen-Centrum",
+        ],
+    ),
+    (
+        "wandelgroep",
+        &[
+            "Wandelgroep Lent",
+            "Wandelgroep Heerlen-Centrum",
+            "Wandelen voor je gezondheid Castricum",
+        ],
+    ),
+    (
+        "mantelzorg",
+        &["Mantelzorgcafé Castricum", "Koffieochtend in Geesterhage"],
+    ),
+    ("schulden", &["Schuldhulp en geldzaken spreekuur"]),
+    ("geldzorgen", &["Schuldhulp en geldzaken spreekuur"]),
+    (
+        "slapen piekeren",
+        &[
+            "Slaapgroep Hoensbroek",
+            "Mindfulness en ontspanning met de POH-GGZ",
+        ],
+    ),
+    (
+        "beter slapen zonder slaapmiddelen",
+        &["Slaapgroep Hoensbroek"],
+    ),
+    ("moestuin", &["Moestuin Jekerkwartier"]),
+    ("tuinieren Maastricht", &["Moestuin Jekerkwartier"]),
+    ("taalcafe", &["Taalcafé en ontmoeting voor nieuwkomers"]),
+    (
+        "nederlands leren nieuwkomers",
+        &["Taalcafé en ontmoeting voor nieuwkomers"],
+    ),
+    (
+        "koffie inloop",
+        &["Koffieochtend in Geesterhage", "Buurtkamer Oudorp"],
+    ),
+    ("samen koken", &["Samen koken en eten in Nijmegen-Noord"]),
+    ("gezond eten", &["Samen koken en eten in Nijmegen-Noord"]),
+    (
+        "diabetes bewegen",
+        &[
+            "Bewegen op recept Nijmegen-Noord",
+            "Herstelcirkel diabetes type 2 Heiloo",
+            "Wandelgroep Heerlen-Centrum",
+        ],
+    ),
+    (
+        "overgewicht",
+        &[
+            "Bewegen op recept Nijmegen-Noord",
+            "Herstelcirkel diabetes type 2 Heiloo",
+            "Wandelgroep Heerlen-Centrum",
+        ],
+    ),
+    ("chronische pijn", &["Bewegen op recept Nijmegen-Noord"]),
+    (
+        "mindfulness",
+        &["Mindfulness en ontspanning met de POH-GGZ"],
+    ),
+    (
+        "stress",
+        &[
+            "Mindfulness en ontspanning met de POH-GGZ",
+            "Wandelen voor je gezondheid Castricum",
+            "Mantelzorgcafé Castricum",
+            "Schuldhulp en geldzaken spreekuur",
+            "De Hoofdzaak: inloop voor mentale gezondheid",
+            "Slaapgroep Hoensbroek",
+        ],
+    ),
+    (
+        "depressie Heerlen",
+        &[
+            "De Hoofdzaak: inloop voor mentale gezondheid",
+            "Slaapgroep Hoensbroek",
+        ],
+    ),
+    (
+        "herstelcirkel tweede jaar",
+        &["Herstelcirkel+ Bergen tweede jaar"],
+    ),
+    (
+        "vrijwilligerswerk Bergen",
+        &["Herstelcirkel+ Bergen tweede jaar"],
+    ),
+    (
+        "dagbesteding",
+        &[
+            "Moestuin Jekerkwartier",
+            "Taalcafé en ontmoeting voor nieuwkomers",
+            "Herstelcirkel+ Bergen tweede jaar",
+        ],
+    ),
+    (
+        "lotgenoten",
+        &[
+            "Herstelcirkel Psychische Kracht Alkmaar",
+            "Herstelcirkel Psychische Kracht Oosterhout",
+        ],
+    ),
+    (
+        "Oosterhout",
+        &["Herstelcirkel Psychische Kracht Oosterhout"],
+    ),
+    ("buurtsportcoach", &["Bewegen op recept Nijmegen-Noord"]),
+    (
+        "ervaringsdeskundigen",
+        &["De Hoofdzaak: inloop voor mentale gezondheid"],
+    ),
+    (
+        "mentale gezondheid",
+        &["De Hoofdzaak: inloop voor mentale gezondheid"],
+    ),
+    (
+        "hersteltcirkel Lent",
+        &["Herstelcirkel Psychische Kracht Lent"],
+    ),
+    ("wandelgroep Heerlen", &["Wandelgroep Heerlen-Centrum"]),
+    (
+        "eenzaam ouderen Castricum",
+        &["Koffieochtend in Geesterhage"],
+    ),
+    ("respijtzorg", &["Mantelzorgcafé Castricum"]),
+    ("Geesterhage", &["Koffieochtend in Geesterhage"]),
+    ("budgetmaatje", &["Schuldhulp en geldzaken spreekuur"]),
+    (
+        "psychische klachten Nijmegen",
+        &["Herstelcirkel Psychische Kracht Oosterhout"],
+    ),
+    (
+        "eenzaamhied",
+        &[
+            "Herstelcirkel Psychische Kracht Lent",
+            "Wandelgroep Lent",
+            "Samen koken en eten in Nijmegen-Noord",
+            "Koffieochtend in Geesterhage",
+            "Herstelcirkel Psychische Kracht Alkmaar",
+            "Herstelcirkel+ Bergen tweede jaar",
+            "Buurtkamer Oudorp",
+            "Taalcafé en ontmoeting voor nieuwkomers",
+            "Herstelcirkel Psychische Kracht Maastricht",
+            "Moestuin Jekerkwartier",
+            "De Hoofdzaak: inloop voor mentale gezondheid",
+            "Wandelgroep Heerlen-Centrum",
+        ],
+    ),
+];
+
+/// recall@k with the number of relevant offers capped at k (so a perfect ranking scores 1).
+fn recall_at(k: usize, ranked: &[String], relevant: &[&str]) -> f64 {
+    let hits = ranked
+        .iter()
+        .take(k)
+        .filter(|t| relevant.contains(&t.as_str()))
+        .count();
+    hits as f64 / relevant.len().min(k) as f64
+}
+
+/// nDCG@k with binary relevance.
+fn ndcg_at(k: usize, ranked: &[String], relevant: &[&str]) -> f64 {
+    let gain = |i: usize| 1.0 / ((i + 2) as f64).log2();
+    let dcg: f64 = ranked
+        .iter()
+        .take(k)
+        .enumerate()
+        .filter(|(_, t)| relevant.contains(&t.as_str()))
+        .map(|(i, _)| gain(i))
+        .sum();
+    let ideal: f64 = (0..relevant.len().min(k)).map(gain).sum();
+    dcg / ideal
+}
+
+#[tokio::test]
+async fn relevance_recall_and_ndcg_per_backend() {
+    assert!(RELEVANCE.len() >= 30);
+    let mut table = vec![format!(
+        "{:<12} {:>7} {:>9} {:>8}",
+        "backend", "queries", "recall@5", "nDCG@10"
+    )];
+    for backend in backends() {
+        let app = spawn(&backend).await;
+        let b = backend.name();
+        let (mut recall, mut ndcg) = (0.0, 0.0);
+        let mut misses = Vec::new();
+        for (q, relevant) in RELEVANCE {
+            let ranked = titles(&search(&app, json!({"q": q, "first": 10})).await);
+            let (r5, n10) = (
+                recall_at(5, &ranked, relevant),
+                ndcg_at(10, &ranked, relevant),
+            );
+            if r5 < 1.0 {
+                misses.push(format!("  {b}: {q:?} recall@5 {r5:.2} got {ranked:?}"));
+            }
+            recall += r5;
+            ndcg += n10;
+        }
+        let n = RELEVANCE.len() as f64;
+        let (recall, ndcg) = (recall / n, ndcg / n);
+        table.push(format!(
+            "{b:<12} {:>7} {recall:>9.3} {ndcg:>8.3}",
+            RELEVANCE.len()
+        ));
+        table.extend(misses);
+        assert!(
+            recall >= 0.8,
+            "{b}: recall@5 {recall:.3} below 0.8\n{}",
+            table.join("\n")
+        );
+        assert!(
+            ndcg >= 0.75,
+            "{b}: nDCG@10 {ndcg:.3} below 0.75\n{}",
+            table.join("\n")
+        );
+        app.stop().await;
+    }
+    println!("{}", table.join("\n"));
+}
