@@ -574,3 +574,56 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
     assert_eq!(status["cursor"], 6);
     assert_eq!(mirrored(&node).await, 1);
 }
+
+#[tokio::test]
+async fn mirrored_offers_are_found_by_search_with_their_origin() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let nhn = &nodes[1];
+    nhn.state
+        .search
+        .sync_now()
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let data = nhn
+        .gql_ok(
+            r#"{ searchOffers(query: "wandelgroep lent", first: 5) { totalCount hits { offer { title originNode } } } }"#,
+            json!({}),
+        )
+        .await;
+    let top = &data["searchOffers"]["hits"][0]["offer"];
+    assert_eq!(top["title"], "Wandelgroep Lent", "{data}");
+    assert_eq!(top["originNode"], "nijmegen");
+
+    // A tombstone removes the mirrored offer from the index too.
+    let a = &nodes[0];
+    let listed = offers_from(a, "nijmegen", Value::Null).await;
+    let walk = listed
+        .iter()
+        .find(|o| o["title"] == "Wandelgroep Lent")
+        .unwrap();
+    a.gql_ok(
+        "mutation($id: ID!, $v: Int!) { deleteOffer(id: $id, version: $v) }",
+        json!({"id": walk["id"], "v": walk["version"]}),
+    )
+    .await;
+    sync(nhn, "nijmegen").await;
+    nhn.state
+        .search
+        .sync_now()
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let data = nhn
+        .gql_ok(
+            r#"{ searchOffers(query: "wandelgroep lent", first: 5) { hits { offer { title } } } }"#,
+            json!({}),
+        )
+        .await;
+    let titles: Vec<&Value> = data["searchOffers"]["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| &h["offer"]["title"])
+        .collect();
+    assert!(!titles.contains(&&json!("Wandelgroep Lent")), "{data}");
+}
