@@ -5,17 +5,19 @@
 //! `graphql_request_duration_seconds` (labels `operation` = the operation name or `anonymous`,
 //! `outcome` = `ok`|`error`). Sampled at scrape time: `db_pool_connections` (`state` =
 //! `size`|`idle`), `change_log_max_seq` and `change_log_backlog` per consumer (max seq minus the
-//! consumer's cursor), `federation_peers`. The recorder is process-wide (installed once), so nodes sharing a process
-//! (tests) share the request metrics.
+//! consumer's cursor), `federation_peers` (configured) and per peer `federation_peer_lag_records`,
+//! `federation_peer_lag_seconds` (since the last successful pull) and `federation_peer_up` (the
+//! last pull succeeded). The recorder is process-wide (installed once), so nodes sharing a
+//! process (tests) share the request metrics.
 
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use entities::{change, consumer_cursor, node};
+use entities::{change, consumer_cursor, peer_sync};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ColumnTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{DbBackend, EntityTrait, QueryOrder};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -126,15 +128,24 @@ async fn sample(state: &AppState) {
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read consumer cursors"),
     }
-    // Federation placeholder: the number of known peers. A per-peer `peer_sync_lag_seconds`
-    // gauge belongs here once peers record their last sync.
-    match node::Entity::find()
-        .filter(node::Column::IsLocal.eq(false))
-        .count(&state.db)
-        .await
-    {
-        Ok(n) => metrics::gauge!("federation_peers").set(n as f64),
-        Err(e) => tracing::warn!(error = %e, "metrics: cannot count peers"),
+    // Federation: per configured peer, how far behind its feed this node is.
+    metrics::gauge!("federation_peers").set(state.config.federation.peers.len() as f64);
+    match peer_sync::Entity::find().all(&state.db).await {
+        Ok(rows) => {
+            for row in rows {
+                let peer = row.peer_id.clone();
+                metrics::gauge!("federation_peer_lag_records", "peer" => peer.clone())
+                    .set((row.head_seq - row.cursor).max(0) as f64);
+                if let Some(at) = row.last_success_at {
+                    let secs = (chrono::Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0;
+                    metrics::gauge!("federation_peer_lag_seconds", "peer" => peer.clone())
+                        .set(secs);
+                }
+                metrics::gauge!("federation_peer_up", "peer" => peer)
+                    .set(if row.last_error.is_none() { 1.0 } else { 0.0 });
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read peer sync status"),
     }
 }
 

@@ -354,6 +354,25 @@ async fn sync_resumes_after_the_peer_restarts() {
         .clone();
     assert_eq!(nij["lagRecords"], 0);
     assert!(nij["lagSeconds"].as_i64().is_some());
+
+    let metrics = nhn
+        .client
+        .get(nhn.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("federation_peers 2"), "{metrics}");
+    assert!(
+        metrics.contains("federation_peer_up{peer=\"nijmegen\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("federation_peer_lag_records{peer=\"nijmegen\"} 0"),
+        "{metrics}"
+    );
 }
 
 /// A fake peer on loopback whose `/graphql` answers with whatever body the test sets.
