@@ -20,12 +20,15 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db::connect(&config.database_url(), config.database.max_connections).await?;
     db::migrate(&db).await?;
     let gazetteer = Arc::new(Gazetteer::embedded()?);
+    let config_auth = config.auth.clone();
     let state = AppState {
         config: Arc::new(config),
         db,
         node_id,
         gazetteer,
         queries,
+        auth: Arc::new(crate::auth::AuthRuntime::new(&config_auth)),
+        referral_changes: tokio::sync::broadcast::channel(256).0,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -38,6 +41,12 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         let n = seed::demo::load_if_empty(&state, &state.config.seed.demo_regions).await?;
         if n > 0 {
             tracing::info!(offers = n, "loaded demo data");
+        }
+        if state.config.auth.local_enabled() {
+            let n = seed::users::load_if_empty(&state).await?;
+            if n > 0 {
+                tracing::info!(users = n, "created demo accounts");
+            }
         }
     }
     Ok(state)
@@ -80,14 +89,39 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
+    let purge = spawn_purge(state.clone());
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
         {
             tracing::error!(error = %e, "server stopped");
         }
+        if let Some(p) = purge {
+            p.abort();
+        }
     });
     Ok(Server { addr, handle })
+}
+
+/// Runs the referral purge every `auth.purge_interval_secs` (none when 0).
+fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let secs = state.config.auth.purge_interval_secs;
+    if secs == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let period = std::time::Duration::from_secs(secs);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                crate::services::referral::purge_expired(&state, chrono::Utc::now()).await
+            {
+                e.log_if_internal();
+            }
+        }
+    }))
 }

@@ -1,18 +1,20 @@
 //! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
 //! plus whatever routes the binary adds (the web UI).
 
-use crate::auth::Actor;
+use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
 use crate::graphql::{self, WijkSchema, loaders::Loaders};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::{parse_query, types::OperationType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -24,9 +26,12 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let schema = graphql::build(Some(state.clone()), &limits);
     Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql/ws", get(graphql::subscription::handler))
         .route("/graphiql", get(graphiql))
         .route("/health", get(health))
+        .merge(crate::auth::routes::routes())
         .merge(extra)
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(Extension(schema))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
@@ -36,6 +41,41 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The peer address of a request, when the server knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+/// Establishes the [`Actor`] of every request (bearer token, else session cookie, else
+/// anonymous) and puts it, with the [`ClientIp`], into the request extensions.
+/// An invalid bearer token is answered with `401` (a GraphQL error body with its code).
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = ClientIp(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    );
+    match auth_request::actor(&state, req.headers()).await {
+        Ok(actor) => {
+            req.extensions_mut().insert(actor);
+            req.extensions_mut().insert(ip);
+            next.run(req).await
+        }
+        Err(e) => error_body(e),
+    }
+}
+
+/// A GraphQL-shaped error response with the error's HTTP status and code.
+pub fn error_body(e: AppError) -> Response {
+    e.log_if_internal();
+    (
+        e.status(),
+        Json(serde_json::json!({
+            "errors": [{"message": e.message(), "extensions": {"code": e.code()}}]
+        })),
+    )
+        .into_response()
 }
 
 /// True when the request would run a mutation (not allowed over GET).
@@ -56,6 +96,8 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(schema): Extension<WijkSchema>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     method: Method,
     req: GraphQLRequest,
 ) -> Response {
@@ -68,8 +110,16 @@ async fn graphql_handler(
         )
             .into_response();
     }
-    // Until sign-in lands (issue #4), every API caller acts as the node itself.
-    let req = req.data(Loaders::new(&state.db)).data(Actor::System);
+    if is_mutation(&req) {
+        let key = match (&actor, ip.0) {
+            (Actor::Anonymous, Some(ip)) => format!("ip:{ip}"),
+            (other, _) => other.label(),
+        };
+        if let Err(e) = state.auth.mutations.hit(&key) {
+            return error_body(e);
+        }
+    }
+    let req = req.data(Loaders::new(&state.db)).data(actor).data(ip);
     GraphQLResponse::from(schema.execute(req).await).into_response()
 }
 

@@ -1,9 +1,12 @@
-//! Application state shared by every request: configuration, database, gazetteer.
+//! Application state shared by every request: configuration, database, gazetteer, sign-in
+//! machinery and the referral change channel.
 
+use crate::auth::AuthRuntime;
 use crate::config::Config;
 use crate::db::QueryCounter;
 use crate::domain::NodeId;
 use crate::geo::Gazetteer;
+use crate::services::referral::ReferralChange;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -17,4 +20,8 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Statements executed on `db` since start.
     pub queries: QueryCounter,
+    /// Sign-in throttles, rate limits and JWKS cache.
+    pub auth: Arc<AuthRuntime>,
+    /// Referral status changes, for subscriptions (no personal data on this channel).
+    pub referral_changes: tokio::sync::broadcast::Sender<ReferralChange>,
 }

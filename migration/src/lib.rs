@@ -3,6 +3,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_core;
+mod m20261122_000020_create_sessions;
+mod m20261122_000021_create_audit_log;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -10,6 +12,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_create_core::Migration)]
+        vec![
+            Box::new(m20261122_000001_create_core::Migration),
+            Box::new(m20261122_000020_create_sessions::Migration),
+            Box::new(m20261122_000021_create_audit_log::Migration),
+        ]
     }
 }

@@ -1,4 +1,5 @@
-//! First-start data: the CBS areas and the demo organisations and offers.
+//! First-start data: the CBS areas, the demo organisations and offers, and demo accounts.
 
 pub mod areas;
 pub mod demo;
+pub mod users;

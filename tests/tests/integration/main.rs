@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod areas_and_offers;
+mod auth;
 mod migrations;
 mod mutations;
 mod query_cost;
+mod referrals;
