@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod oidc;
+
 use api::config::Config;
 use api::state::AppState;
 use sea_orm::{ConnectionTrait, Database};

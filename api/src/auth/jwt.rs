@@ -13,6 +13,9 @@ use tokio::sync::{Mutex, RwLock};
 /// Shortest interval between two JWKS fetches triggered by unknown keys.
 pub const MIN_REFRESH: Duration = Duration::from_secs(5);
 
+/// Allowed clock skew when checking `exp`, in seconds.
+pub const LEEWAY_SECS: u64 = 5;
+
 /// What this node uses of the provider's discovery document.
 #[derive(Clone, Debug, Deserialize)]
 pub struct Discovery {
@@ -29,6 +32,8 @@ pub struct Claims {
     pub sub: String,
     pub email: Option<String>,
     pub exp: i64,
+    /// The nonce of an ID token.
+    pub nonce: Option<String>,
 }
 
 struct KeyCache {
@@ -147,8 +152,15 @@ impl JwksValidator {
         self.cache.read().await.keys.get(kid).cloned()
     }
 
-    /// Checks signature (a published key, by `kid`), issuer, audience and expiry.
+    /// Checks an access token: signature (a published key, by `kid`), issuer, the configured
+    /// audience and expiry.
     pub async fn validate(&self, token: &str) -> AppResult<Claims> {
+        let audience = self.audience.clone();
+        self.validate_for(token, &audience).await
+    }
+
+    /// Like [`validate`](Self::validate) for another audience (an ID token's is the client id).
+    pub async fn validate_for(&self, token: &str, audience: &str) -> AppResult<Claims> {
         let header = decode_header(token).map_err(unauthenticated("malformed"))?;
         let kid = header.kid.ok_or(AppError::Unauthenticated)?;
         let (key, alg) = match self.key(&kid).await {
@@ -166,9 +178,9 @@ impl JwksValidator {
         }
         let mut v = Validation::new(alg);
         v.set_issuer(&[self.issuer.as_str(), &format!("{}/", self.issuer)]);
-        v.set_audience(&[self.audience.as_str()]);
+        v.set_audience(&[audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        v.leeway = 30;
+        v.leeway = LEEWAY_SECS;
         decode::<Claims>(token, &key, &v)
             .map(|d| d.claims)
             .map_err(unauthenticated("invalid"))

@@ -5,6 +5,7 @@
 
 pub mod jwt;
 pub mod local;
+pub mod oidc;
 pub mod password;
 pub mod request;
 pub mod routes;
@@ -25,6 +26,8 @@ pub struct AuthRuntime {
     pub mutations: throttle::RateLimiter,
     /// Bearer JWT validation, when an OpenID Connect issuer is configured.
     pub jwks: Option<jwt::JwksValidator>,
+    /// OpenID Connect sign-ins between redirect and callback.
+    pub pending: oidc::PendingLogins,
 }
 
 impl AuthRuntime {
@@ -42,6 +45,7 @@ impl AuthRuntime {
                     config.audience.as_deref().unwrap_or(&config.client_id),
                 )
             }),
+            pending: oidc::PendingLogins::default(),
         }
     }
 }

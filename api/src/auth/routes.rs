@@ -1,11 +1,13 @@
-//! Sign-in pages under `/auth`: a login form for local accounts (`GET`/`POST /auth/login`),
+//! Sign-in pages under `/auth`: with an OpenID Connect issuer, `GET /auth/login` redirects to
+//! the provider and `GET /auth/callback` completes the sign-in ([`oidc`]); otherwise
+//! a login form for local accounts (`GET`/`POST /auth/login`),
 //! which sets the HttpOnly session cookie, and `POST /auth/logout` (cookie or bearer session).
 
-use crate::auth::{local, request, session};
+use crate::auth::{local, oidc, request, session};
 use crate::error::AppError;
 use crate::http::ClientIp;
 use crate::state::AppState;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -16,6 +18,7 @@ use serde::Deserialize;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/login", get(login_form).post(login_submit))
+        .route("/auth/callback", get(callback))
         .route("/auth/logout", post(logout))
 }
 
@@ -46,8 +49,39 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-async fn login_form() -> Html<String> {
-    page(None)
+/// `GET /auth/login`: the local login form, or a redirect to the OpenID Connect provider.
+async fn login_form(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if state.auth.jwks.is_none() {
+        return page(None).into_response();
+    }
+    match oidc::start(&state, &headers).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The query of the provider's redirect back.
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /auth/callback`: completes an OpenID Connect sign-in and sets the session cookie.
+async fn callback(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let (Some(code), Some(csrf), None) = (q.code, q.state, q.error) else {
+        return AppError::Unauthenticated.into_response();
+    };
+    match oidc::finish(&state, &headers, &code, &csrf).await {
+        Ok(token) => (jar.add(session_cookie(&state, token)), Redirect::to("/")).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when configured; it lives as long as

@@ -7,5 +7,6 @@ mod areas_and_offers;
 mod auth;
 mod migrations;
 mod mutations;
+mod oidc;
 mod query_cost;
 mod referrals;
