@@ -106,7 +106,8 @@ pub async fn serve(
     Ok(Server { addr, handle })
 }
 
-/// Runs the referral purge every `auth.purge_interval_secs` (none when 0).
+/// Runs the referral purge and drops expired sessions every `auth.purge_interval_secs`
+/// (never when 0).
 fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     let secs = state.config.auth.purge_interval_secs;
     if secs == 0 {
@@ -117,9 +118,11 @@ fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             tick.tick().await;
-            if let Err(e) =
-                crate::services::referral::purge_expired(&state, chrono::Utc::now()).await
-            {
+            let now = chrono::Utc::now();
+            if let Err(e) = crate::services::referral::purge_expired(&state, now).await {
+                e.log_if_internal();
+            }
+            if let Err(e) = crate::auth::session::delete_expired(&state.db, now).await {
                 e.log_if_internal();
             }
         }

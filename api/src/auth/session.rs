@@ -73,3 +73,12 @@ pub async fn revoke(db: &impl ConnectionTrait, token: &str) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// Deletes sessions that expired before `now`; returns how many.
+pub async fn delete_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> AppResult<u64> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::ExpiresAt.lt(now))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

@@ -73,6 +73,24 @@ async fn local_login_gives_a_bearer_session_with_roles() {
     );
     let again = app.gql_with(Some(&token), ME, json!({})).await;
     assert_eq!(again["data"]["me"]["email"], demo::GP, "{again}");
+    let later = chrono::Utc::now() + chrono::Duration::hours(13);
+    assert_eq!(
+        api::auth::session::delete_expired(&app.state.db, chrono::Utc::now())
+            .await
+            .unwrap(),
+        0
+    );
+    let second = app.sign_in(demo::GP).await;
+    assert!(
+        api::auth::session::delete_expired(&app.state.db, later)
+            .await
+            .unwrap()
+            >= 2,
+        "sessions expire after auth.session_hours"
+    );
+    let gone = app.gql_with(Some(&second), ME, json!({})).await;
+    assert_eq!(error_code(&gone), Some("UNAUTHENTICATED"));
+    let token = app.sign_in(demo::GP).await;
     let res = app
         .client
         .post(app.url("/auth/logout"))
