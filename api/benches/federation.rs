@@ -262,6 +262,7 @@ async fn run() {
         token_url: None,
         client_id: None,
         client_secret: None,
+        inbound_client_id: None,
     }];
     let origin = AppState {
         config: std::sync::Arc::new(origin_config),
@@ -290,6 +291,7 @@ async fn run() {
         token_url: None,
         client_id: None,
         client_secret: None,
+        inbound_client_id: None,
     };
     let mirror = node("mirror", dir.path(), 0, vec![peer]).await;
     let rss_before = rss_kib("VmRSS:");

@@ -29,6 +29,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db.clone(),
         config.search.batch_size,
     );
+    let config_auth = config.auth.clone();
     let state = AppState {
         config: Arc::new(config),
         db,
@@ -38,6 +39,8 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         peers,
         shutdown: Default::default(),
         search,
+        auth: Arc::new(crate::auth::AuthRuntime::new(&config_auth)),
+        referral_changes: tokio::sync::broadcast::channel(256).0,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -50,6 +53,12 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         let n = seed::demo::load_if_empty(&state, &state.config.seed.demo_regions).await?;
         if n > 0 {
             tracing::info!(offers = n, "loaded demo data");
+        }
+        if state.config.auth.local_enabled() {
+            let n = seed::users::load_if_empty(&state).await?;
+            if n > 0 {
+                tracing::info!(users = n, "created demo accounts");
+            }
         }
     }
     Ok(state)
@@ -104,13 +113,18 @@ pub async fn serve(
     let poll = std::time::Duration::from_millis(state.config.search.poll_interval_ms.max(10));
     let indexer = state.search.start_worker(poll);
     let search = state.search.clone();
+    let purge = spawn_purge(state.clone());
     let app = http::router(state, extra);
     let handle = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
         {
             tracing::error!(error = %e, "server stopped");
+        }
+        if let Some(p) = purge {
+            p.abort();
         }
         // Flush the outbox: everything committed before shutdown is indexed before exit.
         indexer.abort();
@@ -119,4 +133,27 @@ pub async fn serve(
         }
     });
     Ok(Server { addr, handle })
+}
+
+/// Runs the referral purge and drops expired sessions every `auth.purge_interval_secs`
+/// (never when 0).
+fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
+    let secs = state.config.auth.purge_interval_secs;
+    if secs == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let period = std::time::Duration::from_secs(secs);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            tick.tick().await;
+            let now = chrono::Utc::now();
+            if let Err(e) = crate::services::referral::purge_expired(&state, now).await {
+                e.log_if_internal();
+            }
+            if let Err(e) = crate::auth::session::delete_expired(&state.db, now).await {
+                e.log_if_internal();
+            }
+        }
+    }))
 }

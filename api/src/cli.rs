@@ -55,6 +55,28 @@ enum Command {
     },
     /// Rebuild the search index from the database and exit.
     Reindex,
+    /// Create a user (a local account when a password is given via WIJK_PASSWORD).
+    CreateUser {
+        /// E-mail address (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Name shown to others.
+        #[arg(long)]
+        name: String,
+        /// Role: practitioner, organisation_editor, municipality_analyst, node_admin.
+        #[arg(long)]
+        role: String,
+        /// Organisation id (practitioners and editors).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Gemeente code (analysts), e.g. GM0268.
+        #[arg(long)]
+        gemeente: Option<String>,
+        /// Password of a local account; read from the environment so it stays out of
+        /// shell history. Leave unset for OpenID Connect users.
+        #[arg(long, env = "WIJK_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
 }
 
 /// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
@@ -164,6 +186,38 @@ async fn run(
                 "search index ({}) rebuilt with {n} offers",
                 state.search.index().backend()
             );
+        }
+        Command::CreateUser {
+            email,
+            name,
+            role,
+            organisation,
+            gemeente,
+            password,
+        } => {
+            config.seed.areas = false;
+            config.seed.demo = false;
+            let state = app::prepare(config).await.map_err(describe)?;
+            let role = entities::Role::from_str_opt(&role)
+                .ok_or_else(|| anyhow::anyhow!("unknown role '{role}'"))?;
+            let user = crate::auth::users::create(
+                &state.db,
+                &state.node_id,
+                crate::auth::users::NewUser {
+                    email,
+                    display_name: name,
+                    password,
+                    oidc_subject: None,
+                    memberships: vec![crate::auth::Membership {
+                        role,
+                        organisation_id: organisation,
+                        gemeente_code: gemeente,
+                    }],
+                },
+            )
+            .await
+            .map_err(describe)?;
+            println!("created user {}", user.id);
         }
         Command::PrintSchema => {}
         Command::ExportHsds { out } => {

@@ -20,6 +20,7 @@ pub struct Config {
     pub cors: CorsConfig,
     pub log: LogConfig,
     pub search: SearchConfig,
+    pub auth: AuthConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -178,6 +179,10 @@ pub struct PeerConfig {
     pub client_id: Option<String>,
     #[serde(default)]
     pub client_secret: Option<String>,
+    /// Client id that this node's identity provider issues the peer's tokens to (`sub` of
+    /// the peer's client-credentials tokens), accepted instead of the shared secret.
+    #[serde(default)]
+    pub inbound_client_id: Option<String>,
 }
 
 fn default_interval() -> u64 {
@@ -212,6 +217,75 @@ impl std::fmt::Debug for SearchConfig {
     }
 }
 
+/// Sign-in, sessions, rate limits and referral retention (`[auth]`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// OpenID Connect issuer URL; when set, bearer JWTs are validated against its JWKS and
+    /// local accounts are off.
+    pub issuer: Option<String>,
+    /// OpenID Connect client id (also the expected audience unless `audience` is set).
+    pub client_id: String,
+    /// OpenID Connect client secret; never printed.
+    pub client_secret: String,
+    /// Expected `aud` of bearer access tokens; defaults to `client_id`.
+    pub audience: Option<String>,
+    /// Local accounts (e-mail and password) when no issuer is configured.
+    pub local_accounts: bool,
+    /// Lifetime of a session in hours.
+    pub session_hours: i64,
+    /// Mark the session cookie `Secure` (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// Failed sign-ins per e-mail or IP before each further attempt is delayed.
+    pub login_free_failures: u32,
+    /// First lockout after the free failures, in seconds; doubles with each further failure.
+    pub login_lockout_secs: u64,
+    /// Mutations per minute per caller (user, or IP when anonymous).
+    pub mutations_per_minute: u32,
+    /// Closed referrals lose their patient reference and note after this many days.
+    pub referral_retention_days: i64,
+    /// How often the node purges expired referral data, in seconds (0 = never).
+    pub purge_interval_secs: u64,
+}
+
+impl AuthConfig {
+    /// Whether local accounts may sign in (configured, and no OpenID Connect issuer).
+    pub fn local_enabled(&self) -> bool {
+        self.local_accounts && self.issuer.is_none()
+    }
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("audience", &self.audience)
+            .field("local_accounts", &self.local_accounts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            client_id: "wijkwijzer".into(),
+            client_secret: String::new(),
+            audience: None,
+            local_accounts: true,
+            session_hours: 12,
+            secure_cookies: false,
+            login_free_failures: 3,
+            login_lockout_secs: 2,
+            mutations_per_minute: 300,
+            referral_retention_days: 365,
+            purge_interval_secs: 3600,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -227,6 +301,7 @@ impl Default for Config {
             },
             log: LogConfig::default(),
             search: SearchConfig::default(),
+            auth: AuthConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

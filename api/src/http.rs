@@ -2,19 +2,20 @@
 //! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
 //! web UI). Layers: request metrics, CORS, body size limit, request timeout, tracing.
 
-use crate::auth::Actor;
+use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
-use crate::federation::peer_auth;
 use crate::graphql::{self, WijkSchema, loaders::Loaders};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::{parse_query, types::OperationType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -27,13 +28,16 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let schema = graphql::build(Some(state.clone()), &limits);
     Router::new()
         .route("/graphql", get(graphql_handler).post(graphql_handler))
+        .route("/graphql/ws", get(graphql::subscription::handler))
         .route("/graphiql", get(graphiql))
         .route("/health", get(health))
         .route("/ready", get(crate::ops::ready::ready))
         .route("/metrics", get(crate::ops::metrics::metrics_handler))
         .merge(crate::hsds::routes::routes())
+        .merge(crate::auth::routes::routes())
         .merge(extra)
         .route_layer(axum::middleware::from_fn(crate::ops::metrics::track_http))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(Extension(schema))
         .layer(DefaultBodyLimit::max(limits.body_limit_bytes))
         .layer(RequestBodyLimitLayer::new(limits.body_limit_bytes))
@@ -44,6 +48,41 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
         .layer(crate::ops::cors::layer(&state.config.cors))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The peer address of a request, when the server knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+/// Establishes the [`Actor`] of every request (bearer token, else session cookie, else
+/// anonymous) and puts it, with the [`ClientIp`], into the request extensions.
+/// An invalid bearer token is answered with `401` (a GraphQL error body with its code).
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let ip = ClientIp(
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip()),
+    );
+    match auth_request::actor(&state, req.headers()).await {
+        Ok(actor) => {
+            req.extensions_mut().insert(actor);
+            req.extensions_mut().insert(ip);
+            next.run(req).await
+        }
+        Err(e) => error_body(e),
+    }
+}
+
+/// A GraphQL-shaped error response with the error's HTTP status and code.
+pub fn error_body(e: AppError) -> Response {
+    e.log_if_internal();
+    (
+        e.status(),
+        Json(serde_json::json!({
+            "errors": [{"message": e.message(), "extensions": {"code": e.code()}}]
+        })),
+    )
+        .into_response()
 }
 
 /// True when the request would run a mutation (not allowed over GET).
@@ -59,20 +98,6 @@ fn is_mutation(req: &async_graphql::Request) -> bool {
         };
         selected && op.node.ty == OperationType::Mutation
     })
-}
-
-/// The actor of a request: a peer node when it names itself in `X-Wijk-Node` (and proves it),
-/// otherwise, until sign-in lands (issue #4), the node itself.
-fn request_actor(state: &AppState, headers: &HeaderMap) -> Result<Actor, AppError> {
-    let Some(node) = headers.get(peer_auth::NODE_HEADER) else {
-        return Ok(Actor::System);
-    };
-    let node = node.to_str().map_err(|_| AppError::Unauthenticated)?;
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    peer_auth::authenticate(&state.config.federation, node, bearer)
 }
 
 /// The operation's name: the one requested, or the name of the document's only operation.
@@ -91,8 +116,9 @@ fn operation_name(req: &async_graphql::Request) -> Option<String> {
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(schema): Extension<WijkSchema>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     method: Method,
-    headers: HeaderMap,
     req: GraphQLRequest,
 ) -> Response {
     let req = req.into_inner();
@@ -104,17 +130,17 @@ async fn graphql_handler(
         )
             .into_response();
     }
-    let actor = match request_actor(&state, &headers) {
-        Ok(actor) => actor,
-        Err(e) => {
-            let response = async_graphql::Response::from_errors(vec![
-                async_graphql::Error::from(e).into_server_error(async_graphql::Pos::default()),
-            ]);
-            return (StatusCode::UNAUTHORIZED, GraphQLResponse::from(response)).into_response();
+    if is_mutation(&req) {
+        let key = match (&actor, ip.0) {
+            (Actor::Anonymous, Some(ip)) => format!("ip:{ip}"),
+            (other, _) => other.label(),
+        };
+        if let Err(e) = state.auth.mutations.hit(&key) {
+            return error_body(e);
         }
-    };
+    }
     let operation = crate::ops::metrics::operation_label(operation_name(&req).as_deref());
-    let req = req.data(Loaders::new(&state.db)).data(actor);
+    let req = req.data(Loaders::new(&state.db)).data(actor).data(ip);
     let start = std::time::Instant::now();
     let response = schema.execute(req).await;
     crate::ops::metrics::record_graphql(

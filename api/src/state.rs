@@ -1,10 +1,14 @@
 //! Application state shared by every request: configuration, database, gazetteer, search.
+//! Application state shared by every request: configuration, database, gazetteer, sign-in
+//! machinery and the referral change channel.
 
+use crate::auth::AuthRuntime;
 use crate::config::Config;
 use crate::db::QueryCounter;
 use crate::domain::NodeId;
 use crate::geo::Gazetteer;
 use crate::search::SearchService;
+use crate::services::referral::ReferralChange;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -24,4 +28,8 @@ pub struct AppState {
     pub shutdown: crate::ops::shutdown::Shutdown,
     /// Search over public offers (index and indexer).
     pub search: SearchService,
+    /// Sign-in throttles, rate limits and JWKS cache.
+    pub auth: Arc<AuthRuntime>,
+    /// Referral status changes, for subscriptions (no personal data on this channel).
+    pub referral_changes: tokio::sync::broadcast::Sender<ReferralChange>,
 }

@@ -6,6 +6,7 @@
 //! an `origin_node`, `updated_at` and a `version` used for optimistic concurrency.
 
 pub mod area;
+pub mod audit_log;
 pub mod change;
 pub mod consumer_cursor;
 pub mod json;
@@ -20,6 +21,7 @@ pub mod organisation_area;
 pub mod peer_sync;
 pub mod referral;
 pub mod referral_event;
+pub mod session;
 pub mod user;
 pub mod vocab;
 

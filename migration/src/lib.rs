@@ -3,6 +3,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_core;
+mod m20261122_000020_create_sessions;
+mod m20261122_000021_create_audit_log;
 mod m20261122_000030_create_peer_sync;
 
 /// All migrations, in order.
@@ -13,6 +15,8 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261122_000001_create_core::Migration),
+            Box::new(m20261122_000020_create_sessions::Migration),
+            Box::new(m20261122_000021_create_audit_log::Migration),
             Box::new(m20261122_000030_create_peer_sync::Migration),
         ]
     }

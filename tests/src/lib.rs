@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod oidc;
+
 use api::config::Config;
 use api::state::AppState;
 use sea_orm::{ConnectionTrait, Database};
@@ -17,6 +19,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Keeps the node's data directory alive.
     pub dir: tempfile::TempDir,
+    /// Bearer token sent with every [`gql`](Self::gql) call, once [`signed_in`](Self::signed_in).
+    pub token: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -86,6 +90,7 @@ impl TestApp {
             state,
             client: reqwest::Client::new(),
             dir,
+            token: None,
             shutdown: Some(tx),
             handle: Some(server.handle),
         }
@@ -96,11 +101,63 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// POSTs a GraphQL request and returns the whole response body.
+    /// Signs in with a demo account (local password) and returns the bearer token.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let body = self
+            .gql_with(
+                None,
+                "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }",
+                json!({"e": email, "p": api::seed::users::DEMO_PASSWORD}),
+            )
+            .await;
+        body["data"]["login"]["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("sign-in of {email} failed: {body:#}"))
+            .to_string()
+    }
+
+    /// Creates a node admin with a local password (for nodes started without demo data) and
+    /// returns a bearer token for it.
+    pub async fn admin_token(&self) -> String {
+        let email = "beheer-test@wijkwijzer.example";
+        api::auth::users::create(
+            &self.state.db,
+            &self.state.node_id,
+            api::auth::users::NewUser {
+                email: email.into(),
+                display_name: "Testbeheer".into(),
+                password: Some(api::seed::users::DEMO_PASSWORD.into()),
+                oidc_subject: None,
+                memberships: vec![api::auth::Membership {
+                    role: entities::Role::NodeAdmin,
+                    organisation_id: None,
+                    gemeente_code: None,
+                }],
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("create admin: {}", e.message()));
+        self.sign_in(email).await
+    }
+
+    /// This app with every later [`gql`](Self::gql) call signed in as `email`.
+    pub async fn signed_in(mut self, email: &str) -> Self {
+        self.token = Some(self.sign_in(email).await);
+        self
+    }
+
+    /// POSTs a GraphQL request (with the default token, if any) and returns the whole body.
     pub async fn gql(&self, query: &str, variables: Value) -> Value {
-        self.client
-            .post(self.url("/graphql"))
-            .json(&json!({"query": query, "variables": variables}))
+        self.gql_with(self.token.as_deref(), query, variables).await
+    }
+
+    /// POSTs a GraphQL request with `token` as bearer (none: anonymous).
+    pub async fn gql_with(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.client.post(self.url("/graphql"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.json(&json!({"query": query, "variables": variables}))
             .send()
             .await
             .expect("POST /graphql")
@@ -152,6 +209,20 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// Demo accounts (see `api::seed::users`).
+pub mod demo {
+    /// Practitioner at Huisartsenpraktijk Lent.
+    pub const GP: &str = "huisarts@lent.example";
+    /// Second practitioner of the same practice.
+    pub const POH: &str = "poh@lent.example";
+    /// Editor of Bindkracht10.
+    pub const EDITOR: &str = "redactie@bindkracht10.example";
+    /// Municipality analyst of GM0268 (Nijmegen).
+    pub const ANALYST: &str = "analist@nijmegen.example";
+    /// Node admin.
+    pub const ADMIN: &str = "beheer@wijkwijzer.example";
 }
 
 /// The `extensions.code` of the first error of a GraphQL response.

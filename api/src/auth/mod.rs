@@ -3,8 +3,52 @@
 //! Every write service takes an [`Actor`]. How an actor is established (local accounts,
 //! OpenID Connect sessions, bearer JWTs, peer credentials) lives beside this module.
 
+pub mod jwt;
+pub mod local;
+pub mod oidc;
+pub mod password;
+pub mod request;
+pub mod routes;
+pub mod session;
+pub mod throttle;
+pub mod users;
+
+use crate::config::AuthConfig;
 use crate::error::{AppError, AppResult};
 use entities::Role;
+use std::time::Duration;
+
+/// The sign-in machinery of a running node, shared in app state.
+pub struct AuthRuntime {
+    /// Lockout after failed local sign-ins.
+    pub logins: throttle::LoginThrottle,
+    /// Mutations per caller and minute.
+    pub mutations: throttle::RateLimiter,
+    /// Bearer JWT validation, when an OpenID Connect issuer is configured.
+    pub jwks: Option<jwt::JwksValidator>,
+    /// OpenID Connect sign-ins between redirect and callback.
+    pub pending: oidc::PendingLogins,
+}
+
+impl AuthRuntime {
+    /// Built from the `[auth]` config.
+    pub fn new(config: &AuthConfig) -> Self {
+        Self {
+            logins: throttle::LoginThrottle::new(
+                config.login_free_failures,
+                Duration::from_secs(config.login_lockout_secs),
+            ),
+            mutations: throttle::RateLimiter::new(config.mutations_per_minute),
+            jwks: config.issuer.as_deref().map(|issuer| {
+                jwt::JwksValidator::new(
+                    issuer,
+                    config.audience.as_deref().unwrap_or(&config.client_id),
+                )
+            }),
+            pending: oidc::PendingLogins::default(),
+        }
+    }
+}
 
 /// A role held by a user, scoped to an organisation or a gemeente.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +153,56 @@ impl Actor {
     pub fn can_edit_organisation(&self, organisation_id: &str) -> bool {
         self.is_admin()
             || matches!(self, Actor::User(u) if u.organisations_as(Role::OrganisationEditor).any(|o| o == organisation_id))
+    }
+
+    /// Practices (organisations) the actor refers from as a practitioner.
+    pub fn practices(&self) -> Vec<String> {
+        match self {
+            Actor::User(u) => u
+                .organisations_as(Role::Practitioner)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Organisations whose incoming referrals the actor handles (as their editor).
+    pub fn receiving_organisations(&self) -> Vec<String> {
+        match self {
+            Actor::User(u) => u
+                .organisations_as(Role::OrganisationEditor)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The referrer side of a referral: practitioners of the referring practice (and the node).
+    pub fn is_referrer_side(&self, practice_id: Option<&str>) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::User(u) => {
+                practice_id.is_some_and(|p| u.organisations_as(Role::Practitioner).any(|o| o == p))
+            }
+            _ => false,
+        }
+    }
+
+    /// The receiving side of a referral: editors of the offer's organisation (and the node).
+    /// Node admins are deliberately not included: referral data is need-to-know.
+    pub fn is_receiver_side(&self, organisation_id: &str) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::User(u) => u
+                .organisations_as(Role::OrganisationEditor)
+                .any(|o| o == organisation_id),
+            _ => false,
+        }
+    }
+
+    /// `UNAUTHENTICATED` for anonymous callers, else `FORBIDDEN` with `what`.
+    pub fn denied(&self, what: &str) -> AppError {
+        self.deny(what)
     }
 
     /// Edits of an organisation and its offers: its editors and node admins.

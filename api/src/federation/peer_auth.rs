@@ -4,6 +4,7 @@
 use crate::auth::Actor;
 use crate::config::{FederationConfig, PeerConfig};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, TokenResponse, TokenUrl};
 use sha2::{Digest, Sha256};
@@ -18,8 +19,8 @@ fn same_secret(a: &str, b: &str) -> bool {
     Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
 }
 
-/// Authenticates an inbound call from node `node` presenting `bearer`.
-pub fn authenticate(
+/// Checks an inbound call's shared secret: node `node` presenting `bearer`.
+pub fn check_secret(
     config: &FederationConfig,
     node: &str,
     bearer: Option<&str>,
@@ -35,6 +36,33 @@ pub fn authenticate(
         }
         _ => Err(AppError::Unauthenticated),
     }
+}
+
+/// Authenticates an inbound call from node `node`: its shared secret, or an access token of this
+/// node's identity provider issued (client credentials) to the peer's `inbound_client_id`.
+pub async fn authenticate(state: &AppState, node: &str, bearer: Option<&str>) -> AppResult<Actor> {
+    if let Ok(actor) = check_secret(&state.config.federation, node, bearer) {
+        return Ok(actor);
+    }
+    let peer = state
+        .config
+        .federation
+        .peers
+        .iter()
+        .find(|p| p.id == node)
+        .ok_or(AppError::Unauthenticated)?;
+    if let (Some(client_id), Some(jwks), Some(token)) =
+        (&peer.inbound_client_id, &state.auth.jwks, bearer)
+    {
+        let claims = jwks
+            .validate(token)
+            .await
+            .map_err(|_| AppError::Unauthenticated)?;
+        if &claims.sub == client_id {
+            return Ok(Actor::Peer(peer.id.clone()));
+        }
+    }
+    Err(AppError::Unauthenticated)
 }
 
 /// Produces the `Authorization` header for calls to one peer, caching OAuth2 tokens.
@@ -107,6 +135,7 @@ mod tests {
                 token_url: None,
                 client_id: None,
                 client_secret: None,
+                inbound_client_id: None,
             }],
             ..Default::default()
         }
@@ -115,11 +144,11 @@ mod tests {
     #[test]
     fn only_known_peers_with_their_secret() {
         assert_eq!(
-            authenticate(&config(), "nhn", Some("s3cret")).unwrap(),
+            check_secret(&config(), "nhn", Some("s3cret")).unwrap(),
             Actor::Peer("nhn".into())
         );
-        assert!(authenticate(&config(), "nhn", Some("wrong")).is_err());
-        assert!(authenticate(&config(), "nhn", None).is_err());
-        assert!(authenticate(&config(), "other", Some("s3cret")).is_err());
+        assert!(check_secret(&config(), "nhn", Some("wrong")).is_err());
+        assert!(check_secret(&config(), "nhn", None).is_err());
+        assert!(check_secret(&config(), "other", Some("s3cret")).is_err());
     }
 }

@@ -57,3 +57,13 @@ pub enum CapacityStatus {
 pub fn to_entities<G: Copy + Into<E>, E>(list: &[G]) -> Vec<E> {
     list.iter().map(|v| (*v).into()).collect()
 }
+
+remote_enum!(
+    /// Status of a referral (FHIR Task status as used by the SDOH Clinical Care referral).
+    ReferralStatus => "entities::ReferralStatus" { Draft, Requested, Received, Accepted, Rejected, InProgress, OnHold, Failed, Completed, Cancelled, EnteredInError });
+remote_enum!(
+    /// How the patient prefers to be contacted by the receiving organisation.
+    ContactPreference => "entities::ContactPreference" { Phone, Email, Letter, ViaPractice });
+remote_enum!(
+    /// A role of a user, scoped to an organisation or gemeente.
+    Role => "entities::Role" { Practitioner, OrganisationEditor, MunicipalityAnalyst, NodeAdmin });

@@ -1,17 +1,21 @@
-//! The GraphQL schema: one module per area, merged into one query and one mutation root.
+//! The GraphQL schema: one module per area, merged into one query and one mutation root, plus
+//! the subscription root (referral status changes).
 
 pub mod area;
+pub mod auth;
 pub mod enums;
 pub mod federation;
 pub mod loaders;
 pub mod offer;
 pub mod organisation;
+pub mod referral;
 pub mod search;
+pub mod subscription;
 
 use crate::config::LimitsConfig;
 use crate::error::AppError;
 use crate::state::AppState;
-use async_graphql::{Context, EmptySubscription, MaybeUndefined, MergedObject, Schema};
+use async_graphql::{Context, MaybeUndefined, MergedObject, Schema};
 
 /// The query root.
 #[derive(MergedObject, Default)]
@@ -21,6 +25,8 @@ pub struct Query(
     offer::OfferQuery,
     federation::FederationQuery,
     search::SearchQuery,
+    auth::AuthQuery,
+    referral::ReferralQuery,
 );
 
 /// The mutation root.
@@ -30,16 +36,22 @@ pub struct Mutation(
     offer::OfferMutation,
     federation::FederationMutation,
     search::SearchMutation,
+    auth::AuthMutation,
+    referral::ReferralMutation,
 );
 
 /// The node's schema type.
-pub type WijkSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type WijkSchema = Schema<Query, Mutation, subscription::Subscription>;
 
 /// Builds the schema with depth and complexity limits from config; `state` is schema data.
 pub fn build(state: Option<AppState>, limits: &LimitsConfig) -> WijkSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity);
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        subscription::Subscription,
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity);
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -1,5 +1,6 @@
-//! First-start data: the CBS areas and the demo organisations and offers.
+//! First-start data: the CBS areas, the demo organisations and offers, and demo accounts.
 
 pub mod area_files;
 pub mod areas;
 pub mod demo;
+pub mod users;

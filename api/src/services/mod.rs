@@ -7,3 +7,4 @@ pub mod offer;
 pub mod offer_list;
 pub mod organisation;
 pub mod page;
+pub mod referral;

@@ -3,7 +3,7 @@
 use api::config::{Config, PeerConfig};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use tests::{TestApp, error_code, free_port};
+use tests::{TestApp, demo, error_code, free_port};
 
 const REGIONS: [(&str, &str); 3] = [
     ("nijmegen", "nijmegen"),
@@ -25,6 +25,7 @@ fn peer(me: &str, id: &str, port: u16) -> PeerConfig {
         token_url: None,
         client_id: None,
         client_secret: None,
+        inbound_client_id: None,
     }
 }
 
@@ -47,6 +48,8 @@ async fn three_nodes() -> Vec<TestApp> {
                 c.seed.demo_regions = vec![region.to_string()];
                 c.federation.peers = peers;
             })
+            .await
+            .signed_in(demo::ADMIN)
             .await,
         );
     }
@@ -307,7 +310,10 @@ async fn sync_resumes_after_the_peer_restarts() {
     );
     let cursor = before["cursor"].clone();
 
-    let a = TestApp::restart(config, dir).await;
+    let a = TestApp::restart(config, dir)
+        .await
+        .signed_in(demo::ADMIN)
+        .await;
     let orgs = a
         .gql_ok(
             r#"{ organisations(nameContains: "Bindkracht10") { id } }"#,
@@ -423,6 +429,8 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
         c.seed.demo_regions = vec!["noord-holland-noord".into()];
         c.federation.peers = vec![peer("nhn", "nijmegen", port)];
     })
+    .await
+    .signed_in(demo::ADMIN)
     .await;
     let mirrored = |node: &TestApp| {
         let db = node.state.db.clone();

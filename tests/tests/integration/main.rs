@@ -5,11 +5,14 @@
 
 mod area_import;
 mod areas_and_offers;
+mod auth;
 mod fault;
 mod federation;
 mod hsds;
 mod migrations;
 mod mutations;
+mod oidc;
 mod operations;
 mod query_cost;
+mod referrals;
 mod search;

@@ -23,6 +23,8 @@ async fn migrations_run_up_down_up() {
         "referrals",
         "referral_events",
         "changes",
+        "sessions",
+        "audit_log",
     ];
     for t in tables {
         db.execute_unprepared(&format!("SELECT COUNT(*) FROM {t}"))

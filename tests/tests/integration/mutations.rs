@@ -3,7 +3,7 @@
 use entities::{change, offer};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
-use tests::{TestApp, error_code, error_field};
+use tests::{TestApp, demo, error_code, error_field};
 
 const CREATE_ORG: &str = r#"mutation($input: OrganisationInput!) {
   createOrganisation(input: $input) { id status version originNode areas { code } } }"#;
@@ -66,7 +66,7 @@ async fn counts(app: &TestApp) -> (u64, u64) {
 
 #[tokio::test]
 async fn offer_lifecycle_create_publish_update_end() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(demo::ADMIN).await;
     let org = published_org(&app).await;
     let data = app
         .gql_ok(CREATE_OFFER, json!({"org": org, "input": circle_input()}))
@@ -160,7 +160,7 @@ async fn offer_lifecycle_create_publish_update_end() {
 
 #[tokio::test]
 async fn stale_version_is_refused_and_nothing_is_lost() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(demo::ADMIN).await;
     let org = published_org(&app).await;
     let data = app
         .gql_ok(CREATE_OFFER, json!({"org": org, "input": circle_input()}))
@@ -197,7 +197,7 @@ async fn stale_version_is_refused_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn concurrent_updates_with_the_same_version_let_exactly_one_win() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(demo::ADMIN).await;
     let org = published_org(&app).await;
     let data = app
         .gql_ok(CREATE_OFFER, json!({"org": org, "input": circle_input()}))
@@ -206,9 +206,10 @@ async fn concurrent_updates_with_the_same_version_let_exactly_one_win() {
     let tasks: Vec<_> = (0..8)
         .map(|i| {
             let (client, url, id) = (app.client.clone(), app.url("/graphql"), id.clone());
+            let token = app.token.clone().unwrap();
             tokio::spawn(async move {
                 let body = json!({"query": UPDATE_OFFER, "variables": {"id": id, "v": 1, "input": {"placesTaken": i}}});
-                client.post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap()
+                client.post(url).bearer_auth(token).json(&body).send().await.unwrap().json::<Value>().await.unwrap()
             })
         })
         .collect();
@@ -231,7 +232,7 @@ async fn concurrent_updates_with_the_same_version_let_exactly_one_win() {
 
 #[tokio::test]
 async fn invalid_input_names_the_field_and_writes_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(demo::ADMIN).await;
     let org = published_org(&app).await;
     let before = counts(&app).await;
     let cases: Vec<(Value, &str)> = vec![
@@ -359,7 +360,7 @@ async fn invalid_input_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn organisation_rules() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(demo::ADMIN).await;
     let bad_area = app
         .gql(
             CREATE_ORG,

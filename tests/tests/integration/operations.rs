@@ -141,6 +141,7 @@ async fn slow_requests_time_out() {
         c.limits.request_timeout_secs = 1;
     })
     .await;
+    let token = app.admin_token().await;
     // Hold the write lock (SQLite) / an exclusive table lock (PostgreSQL) so a write waits.
     let txn = api::db::begin_write(&app.state.db).await.unwrap();
     if app.state.db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -152,6 +153,7 @@ async fn slow_requests_time_out() {
     let res = app
         .client
         .post(app.url("/graphql"))
+        .bearer_auth(&token)
         .json(
             &json!({"query": "mutation { createOrganisation(input: {name: \"Te laat\"}) { id } }"}),
         )
@@ -172,6 +174,7 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
     let app = TestApp::spawn_with(|c| c.seed.demo = false).await;
     let shutdown = app.state.shutdown.clone();
     let db = app.state.db.clone();
+    let token = app.admin_token().await;
     // Hold the write lock so a write is certainly in flight when the stop arrives.
     let txn = api::db::begin_write(&db).await.unwrap();
     if db.get_database_backend() == sea_orm::DbBackend::Postgres {
@@ -185,6 +188,7 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
         async move {
             let res = client
                 .post(url)
+                .bearer_auth(&token)
                 .json(&json!({"query": "mutation { createOrganisation(input: {name: \"Onderweg\"}) { id } }"}))
                 .send()
                 .await

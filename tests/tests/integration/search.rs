@@ -51,6 +51,8 @@ async fn spawn(backend: &Backend) -> TestApp {
             c.search.meili_index = format!("test_{}", uuid::Uuid::new_v4().simple());
         }
     })
+    .await
+    .signed_in(tests::demo::ADMIN)
     .await;
     app.state.search.sync_now().await.unwrap();
     app
@@ -628,7 +630,7 @@ impl SearchIndex for Flaky {
 
 #[tokio::test]
 async fn indexer_advances_its_cursor_only_after_the_index_commits() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn().await.signed_in(tests::demo::ADMIN).await;
     let dir = tempfile::tempdir().unwrap();
     let open =
         || -> Arc<dyn SearchIndex> { Arc::new(Arc::new(TantivyIndex::open(dir.path()).unwrap())) };
@@ -681,7 +683,10 @@ async fn meilisearch_outage_keeps_changes_for_later() {
 
 #[tokio::test]
 async fn worker_indexes_new_changes_without_being_asked() {
-    let app = TestApp::spawn_with(|c| c.search.poll_interval_ms = 50).await;
+    let app = TestApp::spawn_with(|c| c.search.poll_interval_ms = 50)
+        .await
+        .signed_in(tests::demo::ADMIN)
+        .await;
     let (_, id, v) = new_offer(&app, "Zwemgroep Dukenburg").await;
     app.gql_ok(PUBLISH_OFFER, json!({"id": id, "v": v})).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);

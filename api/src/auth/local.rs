@@ -1,0 +1,77 @@
+//! Local accounts (the embedded default): e-mail and password sign-in, throttled per e-mail
+//! and per IP. Off when an OpenID Connect issuer is configured.
+
+use crate::auth::{User, password, session, users};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+/// A started session.
+pub struct SignedIn {
+    /// The session token (cookie value or bearer token); shown once.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// A hash verified when the e-mail is unknown, so both cases take the same time.
+fn dummy_hash() -> Option<&'static str> {
+    static HASH: OnceLock<Option<String>> = OnceLock::new();
+    HASH.get_or_init(|| password::hash("not-a-real-password-at-all").ok())
+        .as_deref()
+}
+
+/// Signs in with e-mail and password; `UNAUTHENTICATED` for a wrong pair,
+/// `TOO_MANY_REQUESTS` while the e-mail or IP is locked after repeated failures.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_text: &str,
+    ip: Option<IpAddr>,
+) -> AppResult<SignedIn> {
+    if !state.config.auth.local_enabled() {
+        return Err(AppError::Forbidden(
+            "local accounts are off on this node; sign in at /auth/login".into(),
+        ));
+    }
+    let mut keys = vec![format!("email:{}", email.trim().to_lowercase())];
+    if let Some(ip) = ip {
+        keys.push(format!("ip:{ip}"));
+    }
+    state.auth.logins.check(&keys)?;
+    let row = users::find_by_email(&state.db, email).await?;
+    let candidate = row
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .and_then(|u| u.password_hash.clone());
+    let pw = password_text.to_string();
+    let ok = tokio::task::spawn_blocking(move || match candidate {
+        Some(hash) => password::verify(&pw, &hash),
+        None => {
+            if let Some(h) = dummy_hash() {
+                password::verify(&pw, h);
+            }
+            false
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.into()))?;
+    let (true, Some(row)) = (ok, row) else {
+        state.auth.logins.failed(&keys)?;
+        tracing::info!("failed local sign-in");
+        return Err(AppError::Unauthenticated);
+    };
+    state.auth.logins.succeeded(&keys)?;
+    let user = users::find(&state.db, &row.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let (token, expires_at) =
+        session::create(&state.db, &user.id, state.config.auth.session_hours).await?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        user,
+    })
+}

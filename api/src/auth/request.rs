@@ -1,0 +1,62 @@
+//! Establishing the [`Actor`] of a request: a bearer token (session token or, with an OpenID
+//! Connect issuer, a JWT access token) or the session cookie; nothing means anonymous.
+
+use crate::auth::{Actor, session, users};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::http::{HeaderMap, header};
+use axum_extra::extract::cookie::CookieJar;
+
+/// The bearer token of the `Authorization` header, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The session cookie, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    CookieJar::from_headers(headers)
+        .get(session::COOKIE)
+        .map(|c| c.value().to_string())
+}
+
+/// Resolves a bearer token: `UNAUTHENTICATED` when it is invalid, expired or unknown.
+pub async fn actor_from_token(state: &AppState, token: &str) -> AppResult<Actor> {
+    if token.starts_with(session::TOKEN_PREFIX) {
+        return match session::resolve(&state.db, token).await? {
+            Some(u) => Ok(Actor::User(u)),
+            None => Err(AppError::Unauthenticated),
+        };
+    }
+    let Some(jwks) = &state.auth.jwks else {
+        return Err(AppError::Unauthenticated);
+    };
+    let claims = jwks.validate(token).await?;
+    match users::find_for_oidc(&state.db, &claims.sub, claims.email.as_deref()).await? {
+        Some(u) => Ok(Actor::User(u)),
+        None => Err(AppError::Forbidden(
+            "no account on this node for this identity; ask a node admin".into(),
+        )),
+    }
+}
+
+/// The actor of a request. A bad bearer token is an error; a stale cookie is anonymous.
+pub async fn actor(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
+    if let Some(node) = headers.get(crate::federation::peer_auth::NODE_HEADER) {
+        let node = node.to_str().map_err(|_| AppError::Unauthenticated)?;
+        return crate::federation::peer_auth::authenticate(state, node, bearer(headers)).await;
+    }
+    if let Some(token) = bearer(headers) {
+        return actor_from_token(state, token).await;
+    }
+    if let Some(token) = session_cookie(headers)
+        && let Some(u) = session::resolve(&state.db, &token).await?
+    {
+        return Ok(Actor::User(u));
+    }
+    Ok(Actor::Anonymous)
+}

@@ -1,0 +1,144 @@
+//! Sign-in pages under `/auth`: with an OpenID Connect issuer, `GET /auth/login` redirects to
+//! the provider and `GET /auth/callback` completes the sign-in ([`oidc`]); otherwise
+//! a login form for local accounts (`GET`/`POST /auth/login`),
+//! which sets the HttpOnly session cookie, and `POST /auth/logout` (cookie or bearer session).
+
+use crate::auth::{local, oidc, request, session};
+use crate::error::AppError;
+use crate::http::ClientIp;
+use crate::state::AppState;
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+
+/// The `/auth` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", get(login_form).post(login_submit))
+        .route("/auth/callback", get(callback))
+        .route("/auth/logout", post(logout))
+}
+
+/// The login form fields.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+fn page(message: Option<&str>) -> Html<String> {
+    let message = message
+        .map(|m| format!("<p role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    Html(format!(
+        "<!doctype html><html lang=\"nl\"><head><meta charset=\"utf-8\"><title>Inloggen - Wijkwijzer</title></head>\
+         <body><h1>Inloggen</h1>{message}<form method=\"post\" action=\"/auth/login\">\
+         <label>E-mail <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label>\
+         <label>Wachtwoord <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label>\
+         <button type=\"submit\">Inloggen</button></form></body></html>"
+    ))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /auth/login`: the local login form, or a redirect to the OpenID Connect provider.
+async fn login_form(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if state.auth.jwks.is_none() {
+        return page(None).into_response();
+    }
+    match oidc::start(&state, &headers).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The query of the provider's redirect back.
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /auth/callback`: completes an OpenID Connect sign-in and sets the session cookie.
+async fn callback(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let (Some(code), Some(csrf), None) = (q.code, q.state, q.error) else {
+        return AppError::Unauthenticated.into_response();
+    };
+    match oidc::finish(&state, &headers, &code, &csrf).await {
+        Ok(token) => (jar.add(session_cookie(&state, token)), Redirect::to("/")).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure when configured; it lives as long as
+/// the browser session, the server-side session expires after `auth.session_hours`.
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    Cookie::build((session::COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.auth.secure_cookies)
+        .path("/")
+        .build()
+}
+
+async fn login_submit(
+    State(state): State<AppState>,
+    Extension(ip): Extension<ClientIp>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match local::login(&state, &form.email, &form.password, ip.0).await {
+        Ok(signed_in) => (
+            jar.add(session_cookie(&state, signed_in.token)),
+            Redirect::to("/"),
+        )
+            .into_response(),
+        Err(e) => {
+            e.log_if_internal();
+            let status = e.status();
+            let msg = match e {
+                AppError::Unauthenticated => "Onbekend e-mailadres of onjuist wachtwoord.".into(),
+                other => other.message(),
+            };
+            (status, page(Some(&msg))).into_response()
+        }
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+) -> Response {
+    // API clients end their bearer session and get 204; browsers are sent home.
+    if let Some(token) = request::bearer(&headers) {
+        return match session::revoke(&state.db, token).await {
+            Ok(()) => axum::http::StatusCode::NO_CONTENT.into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
+    if let Some(token) = request::session_cookie(&headers)
+        && let Err(e) = session::revoke(&state.db, &token).await
+    {
+        return e.into_response();
+    }
+    (
+        jar.remove(Cookie::build(session::COOKIE).path("/").build()),
+        Redirect::to("/"),
+    )
+        .into_response()
+}

@@ -1,0 +1,9 @@
+//! Referrals: types, queries (own and incoming referrals, anonymous counts), mutations.
+
+mod mutation;
+mod query;
+mod types;
+
+pub use mutation::ReferralMutation;
+pub use query::ReferralQuery;
+pub use types::{Referral, ReferralUpdate};

@@ -1,0 +1,54 @@
+//! Queries on referrals; every referral returned is written to the audit log.
+
+use super::types::{Referral, ReferralCount};
+use crate::graphql::enums::ReferralStatus;
+use crate::graphql::{actor, app};
+use crate::services::{page, referral as svc};
+use async_graphql::{Context, ID, Object, Result};
+
+/// Queries on referrals.
+#[derive(Default)]
+pub struct ReferralQuery;
+
+#[Object]
+impl ReferralQuery {
+    /// One referral sent by your practice or to your organisation.
+    async fn referral(&self, ctx: &Context<'_>, id: ID) -> Result<Referral> {
+        Ok(Referral(svc::get(app(ctx)?, actor(ctx)?, &id).await?))
+    }
+
+    /// Referrals sent by your practices and to your organisations, newest first.
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<ReferralStatus>,
+        first: Option<i32>,
+    ) -> Result<Vec<Referral>> {
+        let state = app(ctx)?;
+        let limit = page::page_size(first, &state.config.limits)?;
+        Ok(svc::list(state, actor(ctx)?, status.map(Into::into), limit)
+            .await?
+            .into_iter()
+            .map(Referral)
+            .collect())
+    }
+
+    /// Anonymous counts per status of referrals to offers serving a gemeente (municipality
+    /// analysts of that gemeente and node admins).
+    async fn referral_counts(
+        &self,
+        ctx: &Context<'_>,
+        gemeente_code: String,
+    ) -> Result<Vec<ReferralCount>> {
+        Ok(
+            svc::counts_by_status(app(ctx)?, actor(ctx)?, &gemeente_code)
+                .await?
+                .into_iter()
+                .map(|(status, count)| ReferralCount {
+                    status: status.into(),
+                    count,
+                })
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,152 @@
+//! GraphQL types of referrals.
+
+use crate::graphql::app;
+use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus};
+use crate::graphql::offer::Offer;
+use crate::services::referral as svc;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{offer, referral, referral_event};
+use sea_orm::EntityTrait;
+
+/// A referral of a patient (by pseudonymous reference) to an offer.
+pub struct Referral(pub referral::Model);
+
+#[Object]
+impl Referral {
+    /// Global id; also the idempotency key between nodes.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// The offer referred to.
+    async fn offer_id(&self) -> ID {
+        ID(self.0.offer_id.clone())
+    }
+    /// The offer referred to (null when it no longer exists).
+    async fn offer(&self, ctx: &Context<'_>) -> Result<Option<Offer>> {
+        Ok(offer::Entity::find_by_id(self.0.offer_id.as_str())
+            .one(&app(ctx)?.db)
+            .await
+            .map_err(crate::error::AppError::from)?
+            .map(Offer))
+    }
+    /// The referring practice.
+    async fn referrer_organisation_id(&self) -> Option<ID> {
+        self.0.referrer_organisation_id.clone().map(ID)
+    }
+    /// Pseudonymous patient reference of the practice; null once purged.
+    async fn patient_ref(&self) -> Option<&str> {
+        self.0.patient_ref.as_deref()
+    }
+    /// The patient consented to the referral.
+    async fn consent(&self) -> bool {
+        self.0.consent
+    }
+    /// How the patient prefers to be contacted.
+    async fn contact_preference(&self) -> Option<ContactPreference> {
+        self.0.contact_preference.map(Into::into)
+    }
+    /// Life domains the referral is about.
+    async fn reason_domains(&self) -> Vec<LifeDomain> {
+        self.0
+            .reason_domains
+            .0
+            .iter()
+            .filter_map(|d| entities::LifeDomain::from_str_opt(d))
+            .map(Into::into)
+            .collect()
+    }
+    /// Short note without medical content; null once purged.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Current status.
+    async fn status(&self) -> ReferralStatus {
+        self.0.status.into()
+    }
+    /// Reason of a rejection or cancellation.
+    async fn status_reason(&self) -> Option<&str> {
+        self.0.status_reason.as_deref()
+    }
+    /// The offer had no open places when the referral was sent.
+    async fn offer_was_full(&self) -> bool {
+        self.0.offer_was_full
+    }
+    /// When the referral was sent.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When the referral was closed (rejected, completed, cancelled).
+    async fn closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.closed_at
+    }
+    /// When the patient reference and notes were removed after the retention period.
+    async fn purged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.purged_at
+    }
+    /// Optimistic-concurrency version; send it back with a status change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Every status change, oldest first.
+    async fn events(&self, ctx: &Context<'_>) -> Result<Vec<ReferralEvent>> {
+        Ok(svc::events(&app(ctx)?.db, &self.0.id)
+            .await?
+            .into_iter()
+            .map(ReferralEvent)
+            .collect())
+    }
+}
+
+/// One status change of a referral.
+pub struct ReferralEvent(pub referral_event::Model);
+
+#[Object]
+impl ReferralEvent {
+    /// When it happened.
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Who made the change: a user id, `system` or `node:<id>`.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    /// Status before (null for the first event).
+    async fn from_status(&self) -> Option<ReferralStatus> {
+        self.0.from_status.map(Into::into)
+    }
+    /// Status after.
+    async fn to_status(&self) -> ReferralStatus {
+        self.0.to_status.into()
+    }
+    /// Note or reason given with the change; null once purged.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}
+
+/// A status change announced to subscribers (no personal data).
+#[derive(SimpleObject, Clone)]
+pub struct ReferralUpdate {
+    /// The referral.
+    pub referral_id: ID,
+    /// Its new status.
+    pub status: ReferralStatus,
+    /// Its new version.
+    pub version: i32,
+    /// When it changed.
+    pub at: DateTime<Utc>,
+}
+
+/// Number of referrals with one status (anonymous).
+#[derive(SimpleObject)]
+pub struct ReferralCount {
+    /// The status.
+    pub status: ReferralStatus,
+    /// How many referrals have it.
+    pub count: u64,
+}

@@ -1,0 +1,615 @@
+//! Closed-loop referrals: a practitioner refers a patient (a pseudonymous reference, with
+//! consent) to an offer; the offer's organisation answers; both follow the status.
+//!
+//! The lifecycle follows the FHIR Task used by the SDOH Clinical Care referral:
+//! `requested -> received -> accepted | rejected (reason required) -> in_progress -> completed`,
+//! `cancelled` by either side before it closes. Every change appends a `referral_events` row,
+//! is written to the audit log and announced on [`AppState::referral_changes`]. Closed referrals
+//! lose their patient reference and notes after the retention period ([`purge_expired`]).
+
+use crate::auth::Actor;
+use crate::db;
+use crate::domain::{GlobalId, optional_text};
+use crate::error::{AppError, AppResult};
+use crate::services::offer::{CapacityStatus, capacity_status, is_public};
+use crate::services::organisation::check_version;
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use entities::json::StringList;
+use entities::{
+    ContactPreference, LifeDomain, ReferralStatus, audit_log, offer, organisation, referral,
+    referral_event,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+/// Longest note on a referral.
+pub const NOTE_MAX: usize = 280;
+
+/// Words that suggest medical content; such notes are refused (the note is not for diagnoses).
+const MEDICAL_TERMS: [&str; 14] = [
+    "diagnose",
+    "diagnosis",
+    "medicatie",
+    "medicijn",
+    "medication",
+    "depressie",
+    "psychose",
+    "suïcid",
+    "suicid",
+    "bipolair",
+    "antidepressiva",
+    "dsm",
+    "icpc",
+    "mg ",
+];
+
+/// A status change, as announced to subscribers: ids and status only, no personal data.
+#[derive(Clone, Debug)]
+pub struct ReferralChange {
+    pub referral_id: String,
+    /// The organisation of the offer (the receiving side).
+    pub receiving_organisation_id: String,
+    /// The referring practice.
+    pub referrer_organisation_id: Option<String>,
+    pub status: ReferralStatus,
+    pub version: i32,
+    pub at: DateTime<Utc>,
+}
+
+impl ReferralChange {
+    /// Whether `actor` may hear of this change.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        actor.is_receiver_side(&self.receiving_organisation_id)
+            || actor.is_referrer_side(self.referrer_organisation_id.as_deref())
+    }
+}
+
+/// A new referral as given by a practitioner.
+#[derive(Clone, Debug)]
+pub struct NewReferral {
+    pub offer_id: String,
+    /// The practice referring; may be left out when the practitioner has one practice.
+    pub practice_id: Option<String>,
+    pub patient_ref: String,
+    pub consent: bool,
+    pub contact_preference: Option<ContactPreference>,
+    pub reason_domains: Vec<LifeDomain>,
+    pub note: Option<String>,
+}
+
+/// Which side of a referral an actor is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Referrer,
+    Receiver,
+    Both,
+}
+
+/// Whether `from -> to` is a legal change for `side`.
+fn allowed(from: ReferralStatus, to: ReferralStatus, side: Side) -> bool {
+    use ReferralStatus::*;
+    let receiver = matches!(side, Side::Receiver | Side::Both);
+    match (from, to) {
+        (Requested, Received)
+        | (Received, Accepted)
+        | (Received, Rejected)
+        | (Accepted, InProgress)
+        | (InProgress, Completed) => receiver,
+        (Requested | Received | Accepted | InProgress, Cancelled) => true,
+        _ => false,
+    }
+}
+
+/// Whether a status closes the referral (starts the retention period).
+pub fn is_closed(status: ReferralStatus) -> bool {
+    matches!(
+        status,
+        ReferralStatus::Rejected
+            | ReferralStatus::Completed
+            | ReferralStatus::Cancelled
+            | ReferralStatus::Failed
+            | ReferralStatus::EnteredInError
+    )
+}
+
+/// A pseudonymous patient reference: 4-64 of letters, digits, `-` and `_`, and not a BSN.
+fn parse_patient_ref(raw: &str) -> AppResult<String> {
+    let s = raw.trim();
+    if s.len() < 4
+        || s.len() > 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::field(
+            "patientRef",
+            "must be 4-64 letters, digits, '-' or '_' (a pseudonym, not a name)",
+        ));
+    }
+    if s.len() == 9 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::field(
+            "patientRef",
+            "looks like a BSN; use the practice's pseudonymous reference",
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// A short note without medical content.
+fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
+    let note = optional_text(raw, NOTE_MAX).map_err(|e| e.in_field(field))?;
+    if let Some(n) = &note {
+        let lower = format!("{} ", n.to_lowercase());
+        if MEDICAL_TERMS.iter().any(|t| lower.contains(t)) {
+            return Err(AppError::field(
+                field,
+                "must not contain medical information (diagnoses, medication)",
+            ));
+        }
+    }
+    Ok(note)
+}
+
+/// Appends an audit record (who, what, which referral).
+pub async fn audit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    referral_id: &str,
+) -> AppResult<()> {
+    audit_log::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        at: Set(Utc::now()),
+        actor: Set(actor.label()),
+        action: Set(action.to_string()),
+        referral_id: Set(referral_id.to_string()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+async fn offer_and_org(
+    db: &impl ConnectionTrait,
+    offer_id: &str,
+) -> AppResult<(offer::Model, organisation::Model)> {
+    let o = offer::Entity::find_by_id(offer_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("offer {offer_id}")))?;
+    let org = organisation::Entity::find_by_id(o.organisation_id.as_str())
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("offer {offer_id}")))?;
+    Ok((o, org))
+}
+
+async fn event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    referral_id: &str,
+    from: Option<ReferralStatus>,
+    to: ReferralStatus,
+    note: Option<String>,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    referral_event::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        referral_id: Set(referral_id.to_string()),
+        at: Set(at),
+        actor: Set(actor.label()),
+        from_status: Set(from),
+        to_status: Set(to),
+        note: Set(note),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn announce(state: &AppState, r: &referral::Model, receiving_organisation_id: String) {
+    // No subscribers is fine.
+    let _ = state.referral_changes.send(ReferralChange {
+        referral_id: r.id.clone(),
+        receiving_organisation_id,
+        referrer_organisation_id: r.referrer_organisation_id.clone(),
+        status: r.status,
+        version: r.version,
+        at: r.updated_at,
+    });
+}
+
+/// Sends a referral (status `requested`). Practitioners only; consent is required. A referral
+/// to a full offer is allowed and flagged `offer_was_full`; the offer's places do not change.
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    new: NewReferral,
+) -> AppResult<referral::Model> {
+    let user = actor.user()?;
+    let practices = actor.practices();
+    let practice = match (&new.practice_id, practices.as_slice()) {
+        (_, []) => return Err(actor.denied("send referrals (practitioners only)")),
+        (Some(p), _) if practices.contains(p) => p.clone(),
+        (Some(_), _) => return Err(actor.denied("refer on behalf of another practice")),
+        (None, [one]) => one.clone(),
+        (None, _) => {
+            return Err(AppError::field(
+                "practiceId",
+                "is required when you work for several practices",
+            ));
+        }
+    };
+    if !new.consent {
+        return Err(AppError::field(
+            "consent",
+            "the patient must consent before a referral is sent",
+        ));
+    }
+    let patient_ref = parse_patient_ref(&new.patient_ref)?;
+    if new.reason_domains.is_empty() {
+        return Err(AppError::field(
+            "reasonDomains",
+            "name at least one life domain",
+        ));
+    }
+    let note = parse_note(new.note.as_deref(), "note")?;
+    let gid = GlobalId::parse(&new.offer_id).map_err(|e| e.in_field("offerId"))?;
+    let txn = db::begin_write(&state.db).await?;
+    let (o, org) = offer_and_org(&txn, &gid.to_string()).await?;
+    if !is_public(&o, &org) {
+        return Err(AppError::NotFound(format!("offer {}", new.offer_id)));
+    }
+    if o.origin_node != state.node_id.as_str() {
+        return Err(AppError::Conflict(
+            "referrals to offers of other nodes are not forwarded yet".into(),
+        ));
+    }
+    if o.status == entities::OfferStatus::Ended {
+        return Err(AppError::Conflict("this offer has ended".into()));
+    }
+    let full = matches!(
+        capacity_status(&o),
+        CapacityStatus::NoCapacity | CapacityStatus::Waitlist
+    );
+    let now = Utc::now();
+    let mut domains: Vec<String> = new
+        .reason_domains
+        .iter()
+        .map(|d| d.as_str().to_string())
+        .collect();
+    domains.sort();
+    domains.dedup();
+    let model = referral::Model {
+        id: GlobalId::new(&state.node_id).to_string(),
+        origin_node: state.node_id.to_string(),
+        offer_id: o.id.clone(),
+        offer_node: o.origin_node.clone(),
+        referrer_user_id: Some(user.id.clone()),
+        referrer_organisation_id: Some(practice),
+        patient_ref: Some(patient_ref),
+        consent: true,
+        contact_preference: new.contact_preference,
+        reason_domains: StringList(domains),
+        note,
+        status: ReferralStatus::Requested,
+        status_reason: None,
+        offer_was_full: full,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        purged_at: None,
+        version: 1,
+    };
+    let active: referral::ActiveModel = model.clone().into();
+    active.insert(&txn).await?;
+    event(
+        &txn,
+        actor,
+        &model.id,
+        None,
+        ReferralStatus::Requested,
+        None,
+        now,
+    )
+    .await?;
+    audit(&txn, actor, "create", &model.id).await?;
+    txn.commit().await?;
+    tracing::info!(referral = %model.id, "referral sent");
+    announce(state, &model, org.id);
+    Ok(model)
+}
+
+/// Changes the status of a referral if `version` is current and the change is legal for the
+/// actor's side. `rejected` needs a reason (`note`).
+pub async fn transition(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    version: i32,
+    to: ReferralStatus,
+    note: Option<String>,
+) -> AppResult<referral::Model> {
+    let gid = GlobalId::parse(id).map_err(|e| e.in_field("id"))?;
+    let note = parse_note(note.as_deref(), "note")?;
+    let txn = db::begin_write(&state.db).await?;
+    let model = referral::Entity::find_by_id(gid.to_string())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("referral {id}")))?;
+    let (_, org) = offer_and_org(&txn, &model.offer_id).await?;
+    let side = match (
+        actor.is_referrer_side(model.referrer_organisation_id.as_deref()),
+        actor.is_receiver_side(&org.id),
+    ) {
+        (true, true) => Side::Both,
+        (true, false) => Side::Referrer,
+        (false, true) => Side::Receiver,
+        (false, false) => {
+            return match actor {
+                Actor::Anonymous => Err(AppError::Unauthenticated),
+                _ => Err(AppError::NotFound(format!("referral {id}"))),
+            };
+        }
+    };
+    check_version(model.version, version, "referral")?;
+    if !allowed(model.status, to, side) {
+        return Err(AppError::Conflict(format!(
+            "a referral cannot go from {} to {}{}",
+            model.status,
+            to,
+            if side == Side::Referrer && !is_closed(model.status) {
+                " by the referrer (only cancel)"
+            } else {
+                ""
+            }
+        )));
+    }
+    if to == ReferralStatus::Rejected && note.is_none() {
+        return Err(AppError::field("note", "a rejection needs a reason"));
+    }
+    let now = Utc::now();
+    let from = model.status;
+    let mut next = model.clone();
+    next.status = to;
+    next.version = version + 1;
+    next.updated_at = now;
+    if matches!(to, ReferralStatus::Rejected | ReferralStatus::Cancelled) {
+        next.status_reason = note.clone();
+    }
+    if is_closed(to) {
+        next.closed_at = Some(now);
+    }
+    let mut active = referral::ActiveModel::from(next.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let done = referral::Entity::update_many()
+        .set(active)
+        .filter(referral::Column::Id.eq(next.id.as_str()))
+        .filter(referral::Column::Version.eq(version))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "referral was changed by someone else; reload and try again".into(),
+        ));
+    }
+    event(&txn, actor, &next.id, Some(from), to, note, now).await?;
+    audit(&txn, actor, "transition", &next.id).await?;
+    txn.commit().await?;
+    tracing::info!(referral = %next.id, from = %from, to = %to, "referral status changed");
+    announce(state, &next, org.id);
+    Ok(next)
+}
+
+/// One referral the actor may see (`NOT_FOUND` otherwise, so ids do not leak); audited.
+pub async fn get(state: &AppState, actor: &Actor, id: &str) -> AppResult<referral::Model> {
+    if matches!(actor, Actor::Anonymous) {
+        return Err(AppError::Unauthenticated);
+    }
+    let gid = GlobalId::parse(id).map_err(|e| e.in_field("id"))?;
+    let model = referral::Entity::find_by_id(gid.to_string())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("referral {id}")))?;
+    let (_, org) = offer_and_org(&state.db, &model.offer_id).await?;
+    if !(actor.is_referrer_side(model.referrer_organisation_id.as_deref())
+        || actor.is_receiver_side(&org.id))
+    {
+        return Err(AppError::NotFound(format!("referral {id}")));
+    }
+    audit(&state.db, actor, "read", &model.id).await?;
+    Ok(model)
+}
+
+/// Referrals the actor may see, newest first: those of its practices and those sent to its
+/// organisations. Analysts and admins see none. Every returned referral is audited as read.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    status: Option<ReferralStatus>,
+    limit: u64,
+) -> AppResult<Vec<referral::Model>> {
+    if matches!(actor, Actor::Anonymous) {
+        return Err(AppError::Unauthenticated);
+    }
+    let practices = actor.practices();
+    let receiving = actor.receiving_organisations();
+    if practices.is_empty() && receiving.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offer_ids: Vec<String> = if receiving.is_empty() {
+        Vec::new()
+    } else {
+        offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .filter(offer::Column::OrganisationId.is_in(receiving))
+            .into_tuple()
+            .all(&state.db)
+            .await?
+    };
+    let mut q = referral::Entity::find().filter(
+        Condition::any()
+            .add(referral::Column::ReferrerOrganisationId.is_in(practices))
+            .add(referral::Column::OfferId.is_in(offer_ids)),
+    );
+    if let Some(s) = status {
+        q = q.filter(referral::Column::Status.eq(s));
+    }
+    let rows = q
+        .order_by_desc(referral::Column::CreatedAt)
+        .order_by_desc(referral::Column::Id)
+        .limit(limit)
+        .all(&state.db)
+        .await?;
+    for r in &rows {
+        audit(&state.db, actor, "read", &r.id).await?;
+    }
+    Ok(rows)
+}
+
+/// The event log of a referral, oldest first (the caller has checked visibility).
+pub async fn events(
+    db: &impl ConnectionTrait,
+    referral_id: &str,
+) -> AppResult<Vec<referral_event::Model>> {
+    Ok(referral_event::Entity::find()
+        .filter(referral_event::Column::ReferralId.eq(referral_id))
+        .order_by_asc(referral_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Anonymous referral counts per status for offers of organisations serving `gemeente_code`
+/// (for municipality analysts of that gemeente and admins; no referral or person is shown).
+pub async fn counts_by_status(
+    state: &AppState,
+    actor: &Actor,
+    gemeente_code: &str,
+) -> AppResult<Vec<(ReferralStatus, u64)>> {
+    let allowed = actor.is_admin()
+        || matches!(actor, Actor::User(u) if u.analyst_gemeenten().any(|g| g == gemeente_code));
+    if !allowed {
+        return Err(actor.denied("see referral figures of this gemeente"));
+    }
+    let area_codes: Vec<String> = entities::area::Entity::find()
+        .select_only()
+        .column(entities::area::Column::Code)
+        .filter(entities::area::Column::GemeenteCode.eq(gemeente_code))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let org_ids: Vec<String> = entities::organisation_area::Entity::find()
+        .select_only()
+        .column(entities::organisation_area::Column::OrganisationId)
+        .filter(entities::organisation_area::Column::AreaCode.is_in(area_codes))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let offer_ids: Vec<String> = offer::Entity::find()
+        .select_only()
+        .column(offer::Column::Id)
+        .filter(offer::Column::OrganisationId.is_in(org_ids))
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let rows: Vec<(ReferralStatus, i64)> = referral::Entity::find()
+        .select_only()
+        .column(referral::Column::Status)
+        .column_as(referral::Column::Id.count(), "n")
+        .filter(referral::Column::OfferId.is_in(offer_ids))
+        .group_by(referral::Column::Status)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    let mut out: Vec<(ReferralStatus, u64)> = rows
+        .into_iter()
+        .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Removes the patient reference and notes of referrals closed before `now` minus the
+/// retention period; the rows (status, life domains, dates) stay for anonymous counts.
+/// Returns the number of referrals purged.
+pub async fn purge_expired(state: &AppState, now: DateTime<Utc>) -> AppResult<u64> {
+    let cutoff = now - Duration::days(state.config.auth.referral_retention_days.max(0));
+    let txn = db::begin_write(&state.db).await?;
+    let ids: Vec<String> = referral::Entity::find()
+        .select_only()
+        .column(referral::Column::Id)
+        .filter(referral::Column::ClosedAt.lt(cutoff))
+        .filter(referral::Column::PurgedAt.is_null())
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    referral::Entity::update_many()
+        .col_expr(
+            referral::Column::PatientRef,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(referral::Column::Note, Expr::value(Option::<String>::None))
+        .col_expr(
+            referral::Column::StatusReason,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(referral::Column::PurgedAt, Expr::value(now))
+        .filter(referral::Column::Id.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    referral_event::Entity::update_many()
+        .col_expr(
+            referral_event::Column::Note,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(referral_event::Column::ReferralId.is_in(ids.clone()))
+        .exec(&txn)
+        .await?;
+    for id in &ids {
+        audit(&txn, &Actor::System, "purge", id).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(count = ids.len(), "purged closed referrals");
+    Ok(ids.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ReferralStatus::*;
+
+    #[test]
+    fn lifecycle_rules() {
+        assert!(allowed(Requested, Received, Side::Receiver));
+        assert!(!allowed(Requested, Received, Side::Referrer));
+        assert!(
+            !allowed(Requested, Accepted, Side::Receiver),
+            "receive first"
+        );
+        assert!(allowed(Received, Rejected, Side::Receiver));
+        assert!(allowed(InProgress, Cancelled, Side::Referrer));
+        assert!(
+            !allowed(Completed, Cancelled, Side::Both),
+            "closed stays closed"
+        );
+        assert!(!allowed(Rejected, Accepted, Side::Both));
+    }
+
+    #[test]
+    fn notes_and_references_are_not_medical_or_identifying() {
+        assert!(parse_patient_ref("P-2026-0042").is_ok());
+        assert!(parse_patient_ref("123456782").is_err(), "BSN");
+        assert!(parse_patient_ref("Jan Jansen").is_err());
+        assert!(parse_note(Some("Graag bellen na 17:00"), "note").is_ok());
+        assert!(parse_note(Some("Diagnose: depressie"), "note").is_err());
+        assert!(parse_note(Some(&"x".repeat(NOTE_MAX + 1)), "note").is_err());
+    }
+}

@@ -1,0 +1,55 @@
+// OpenID Connect provider for integration tests, on loopback.
+// Env: PORT, REDIRECT_URI (of the node under test), CLIENT_ID, CLIENT_SECRET, AUDIENCE,
+// ACCESS_TTL (seconds).
+// Any e-mail signs in through the dev login form (password ignored); sub = e-mail.
+// Access tokens are JWTs for AUDIENCE (resource indicators). Each start signs with a new key.
+// Prints "ready <issuer>" when up.
+import Provider from 'oidc-provider';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+
+const port = Number(process.env.PORT || 0);
+const issuer = `http://127.0.0.1:${port}`;
+const audience = process.env.AUDIENCE || 'wijkwijzer';
+const accessTtl = Number(process.env.ACCESS_TTL || 300);
+
+// A fresh signing key (and kid) per start, so a restart rotates keys.
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+
+const provider = new Provider(issuer, {
+  jwks: { keys: [signingKey] },
+  clients: [{
+    client_id: process.env.CLIENT_ID || 'wijkwijzer',
+    client_secret: process.env.CLIENT_SECRET || 'test-secret',
+    redirect_uris: [process.env.REDIRECT_URI || 'http://127.0.0.1/auth/callback'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  }],
+  pkce: { required: () => true },
+  findAccount: async (ctx, id) => ({
+    accountId: id,
+    claims: async () => ({ sub: id, email: id, email_verified: true }),
+  }),
+  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  features: {
+    devInteractions: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      defaultResource: () => audience,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({
+        scope: 'openid email',
+        audience,
+        accessTokenFormat: 'jwt',
+        accessTokenTTL: accessTtl,
+      }),
+    },
+  },
+  ttl: { AccessToken: accessTtl, IdToken: 300 },
+});
+
+const server = provider.listen(port, '127.0.0.1', () => {
+  console.log(`ready ${issuer}`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

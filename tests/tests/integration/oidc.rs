@@ -1,0 +1,241 @@
+//! OpenID Connect against a real provider (npm `oidc-provider`, started by the harness): the
+//! web sign-in through the authorization code flow with PKCE, bearer JWT access tokens,
+//! forged and expired tokens, and a JWKS refresh when the provider rotates its key.
+
+use api::auth::Membership;
+use api::auth::users::{self, NewUser};
+use entities::{Role, organisation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tests::oidc::{
+    AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token, free_port,
+};
+use tests::{TestApp, demo, error_code};
+
+const ME: &str = "{ me { email memberships { role } } }";
+
+/// A node using the provider at `port`, with a practitioner and an editor account.
+async fn node_for(port: u16) -> TestApp {
+    let issuer = format!("http://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(|c| {
+        c.auth.issuer = Some(issuer);
+        c.auth.client_id = CLIENT_ID.into();
+        c.auth.client_secret = CLIENT_SECRET.into();
+        c.auth.audience = Some(AUDIENCE.into());
+    })
+    .await;
+    for (email, role, org) in [
+        (demo::GP, Role::Practitioner, "Huisartsenpraktijk Lent"),
+        (demo::EDITOR, Role::OrganisationEditor, "Bindkracht10"),
+    ] {
+        let org = organisation::Entity::find()
+            .filter(organisation::Column::Name.eq(org))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        users::create(
+            &app.state.db,
+            &app.state.node_id,
+            NewUser {
+                email: email.into(),
+                display_name: email.into(),
+                password: None,
+                // Access tokens carry `sub` only; the provider's `sub` is the e-mail.
+                oidc_subject: (email == demo::EDITOR).then(|| email.to_string()),
+                memberships: vec![Membership {
+                    role,
+                    organisation_id: Some(org.id),
+                    gemeente_code: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    }
+    app
+}
+
+async fn me_with_bearer(app: &TestApp, token: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&json!({"query": ME}))
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// An RSA key the provider does not publish (made by node's crypto), PKCS#1 DER.
+fn foreign_key() -> EncodingKey {
+    let out = std::process::Command::new("node")
+        .args(["-e", "const {generateKeyPairSync}=require('crypto');const {privateKey}=generateKeyPairSync('rsa',{modulusLength:2048});process.stdout.write(privateKey.export({type:'pkcs1',format:'der'}))"])
+        .output()
+        .unwrap();
+    EncodingKey::from_rsa_der(&out.stdout)
+}
+
+fn forge(issuer: &str, kid: &str, key: &EncodingKey) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.into());
+    let exp = chrono::Utc::now().timestamp() + 300;
+    let claims =
+        json!({"iss": issuer, "aud": AUDIENCE, "sub": demo::GP, "email": demo::GP, "exp": exp});
+    jsonwebtoken::encode(&header, &claims, key).unwrap()
+}
+
+fn kid_of(token: &str) -> String {
+    jsonwebtoken::decode_header(token).unwrap().kid.unwrap()
+}
+
+#[tokio::test]
+async fn web_sign_in_through_the_authorization_code_flow() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+
+    let mut browser = Browser::new();
+    let res = browser.get(&app.url("/auth/login")).await;
+    assert_eq!(res.status(), 303);
+    let to_provider = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to_provider.starts_with(&provider.issuer));
+    for part in [
+        "code_challenge=",
+        "code_challenge_method=S256",
+        "nonce=",
+        "state=",
+    ] {
+        assert!(to_provider.contains(part), "{part} in {to_provider}");
+    }
+    let back = browser
+        .sign_in_at_provider(&to_provider, demo::GP, &callback)
+        .await;
+    let res = browser.get(&back).await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    let session = browser.cookies.get("wijk_session").unwrap().clone();
+    let me: Value = browser
+        .client
+        .post(app.url("/graphql"))
+        .header("cookie", format!("wijk_session={session}"))
+        .json(&json!({"query": ME}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["data"]["me"]["email"], demo::GP, "{me}");
+    let stored = entities::user::Entity::find()
+        .filter(entities::user::Column::Email.eq(demo::GP))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.oidc_subject.as_deref(),
+        Some(demo::GP),
+        "sub remembered"
+    );
+
+    let replay = browser.get(&back).await;
+    assert_eq!(replay.status(), 400, "a state is used once");
+
+    let mut stranger = Browser::new();
+    let res = stranger.get(&app.url("/auth/login")).await;
+    let to_provider = res.headers()["location"].to_str().unwrap().to_string();
+    let back = stranger
+        .sign_in_at_provider(&to_provider, "stranger@example.org", &callback)
+        .await;
+    assert_eq!(stranger.get(&back).await.status(), 403, "no local account");
+
+    let local = app
+        .gql(
+            "mutation { login(email: \"huisarts@lent.example\", password: \"wijkwijzer-demo\") { token } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&local),
+        Some("FORBIDDEN"),
+        "local accounts are off"
+    );
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn bearer_access_tokens_are_checked_against_the_jwks() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+
+    let editor = access_token(&provider, &callback, demo::EDITOR).await;
+    let (status, me) = me_with_bearer(&app, &editor).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["data"]["me"]["email"], demo::EDITOR);
+    assert_eq!(
+        me["data"]["me"]["memberships"][0]["role"],
+        "ORGANISATION_EDITOR"
+    );
+    let body = app
+        .gql_with(
+            Some(&editor),
+            r#"mutation { createOrganisation(input: {name: "X"}) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+    // A valid token of an identity not linked to a local account gets no access.
+    let gp = access_token(&provider, &callback, demo::GP).await;
+    let (status, body) = me_with_bearer(&app, &gp).await;
+    assert_eq!(status, 403);
+    assert_eq!(error_code(&body), Some("FORBIDDEN"));
+
+    let mut tampered = gp.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(me_with_bearer(&app, &tampered).await.0, 401);
+
+    let key = foreign_key();
+    let forged_same_kid = forge(&provider.issuer, &kid_of(&gp), &key);
+    assert_eq!(me_with_bearer(&app, &forged_same_kid).await.0, 401);
+    let forged_new_kid = forge(&provider.issuer, "not-published", &key);
+    let (status, body) = me_with_bearer(&app, &forged_new_kid).await;
+    assert_eq!(status, 401);
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let jwks = || app.state.auth.jwks.as_ref().unwrap();
+
+    let provider = OidcProvider::start(port, &callback, 1).await;
+    let short = access_token(&provider, &callback, demo::EDITOR).await;
+    assert_eq!(me_with_bearer(&app, &short).await.0, 200);
+    assert_eq!(jwks().fetches().await, 1);
+    tokio::time::sleep(std::time::Duration::from_secs(
+        2 + api::auth::jwt::LEEWAY_SECS,
+    ))
+    .await;
+    assert_eq!(me_with_bearer(&app, &short).await.0, 401, "expired");
+    provider.stop().await;
+
+    // A restart signs with a new key under a new kid: the node refreshes its cached JWKS.
+    let provider = OidcProvider::start(port, &callback, 300).await;
+    let fresh = access_token(&provider, &callback, demo::EDITOR).await;
+    assert_ne!(kid_of(&fresh), kid_of(&short));
+    let (status, me) = me_with_bearer(&app, &fresh).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(jwks().fetches().await, 2, "one refresh for the unknown kid");
+    assert_eq!(me_with_bearer(&app, &fresh).await.0, 200);
+    assert_eq!(jwks().fetches().await, 2, "then served from the cache");
+    provider.stop().await;
+}
