@@ -10,7 +10,7 @@ use super::SearchIndex;
 use super::doc::SearchDoc;
 use super::highlight;
 use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
-use super::text::{self, ANALYZER, RAW_ANALYZER};
+use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
@@ -57,6 +57,7 @@ struct Fields {
     lat: Field,
     lon: Field,
     title_key: Field,
+    title_key2: Field,
     title_sort: Field,
 }
 
@@ -106,6 +107,7 @@ fn schema() -> (Schema, Fields) {
         lat: b.add_f64_field("lat", FAST),
         lon: b.add_f64_field("lon", FAST),
         title_key: b.add_u64_field("title_key", FAST),
+        title_key2: b.add_u64_field("title_key2", FAST),
         title_sort: b.add_text_field("title_sort", STRING | FAST),
     };
     (b.build(), fields)
@@ -120,14 +122,14 @@ fn gemeente_number(code: &str) -> Option<u64> {
     code.strip_prefix("GM")?.parse().ok()
 }
 
-/// The first 8 bytes of the folded, lower-cased title, big-endian: orders like the title.
-pub fn title_key(title: &str) -> u64 {
+/// The first 16 bytes of the folded, lower-cased title, big-endian: orders like the title.
+pub fn title_key(title: &str) -> u128 {
     let folded = text::sort_key(title);
-    let mut bytes = [0u8; 8];
+    let mut bytes = [0u8; 16];
     for (b, c) in bytes.iter_mut().zip(folded.bytes()) {
         *b = c;
     }
-    u64::from_be_bytes(bytes)
+    u128::from_be_bytes(bytes)
 }
 
 /// The embedded tantivy index.
@@ -149,9 +151,20 @@ impl TantivyIndex {
         std::fs::create_dir_all(dir).map_err(|e| {
             AppError::Internal(anyhow::anyhow!("cannot create {}: {e}", dir.display()))
         })?;
-        let directory = MmapDirectory::open(dir).map_err(internal)?;
         let (schema, fields) = schema();
-        let index = Index::open_or_create(directory, schema).map_err(internal)?;
+        let directory = MmapDirectory::open(dir).map_err(internal)?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            Err(tantivy::TantivyError::SchemaError(e)) => {
+                // An index of an older schema: start afresh; the indexer sees an empty index
+                // with a stored cursor and rebuilds it from the database.
+                tracing::warn!(error = %e, dir = %dir.display(), "search index schema changed; recreating it");
+                std::fs::remove_dir_all(dir).map_err(internal)?;
+                std::fs::create_dir_all(dir).map_err(internal)?;
+                Index::create_in_dir(dir, schema).map_err(internal)?
+            }
+            Err(e) => return Err(internal(e)),
+        };
         Self::with_index(index, fields, heap)
     }
 
@@ -223,7 +236,9 @@ impl TantivyIndex {
             doc.add_f64(f.lat, *lat);
             doc.add_f64(f.lon, *lon);
         }
-        doc.add_u64(f.title_key, title_key(&d.title));
+        let key = title_key(&d.title);
+        doc.add_u64(f.title_key, (key >> 64) as u64);
+        doc.add_u64(f.title_key2, key as u64);
         doc.add_text(f.title_sort, text::sort_key(&d.title));
         doc
     }
@@ -267,12 +282,10 @@ impl TantivyIndex {
         self.commit()
     }
 
-    /// The text part of a query: every word must match (or any, when `all` is false).
-    fn text_query(&self, q: &SearchQuery, all: bool) -> Box<dyn Query> {
+    /// The text part of a query: every word must match.
+    fn text_query(&self, words: &[QueryWord]) -> Box<dyn Query> {
         let schema = self.index.schema();
-        let occur = if all { Occur::Must } else { Occur::Should };
-        let words = q
-            .words
+        let words = words
             .iter()
             .map(|w| {
                 let mut alts: Vec<(Occur, Box<dyn Query>)> = TEXT_BOOSTS
@@ -300,7 +313,10 @@ impl TantivyIndex {
                         Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST)),
                     ));
                 }
-                (occur, Box::new(BooleanQuery::new(alts)) as Box<dyn Query>)
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(alts)) as Box<dyn Query>,
+                )
             })
             .collect();
         Box::new(BooleanQuery::new(words))
@@ -387,17 +403,33 @@ impl TantivyIndex {
                 )),
             ));
         }
+        if let Some(near) = q.near
+            && let Some(r) = near.radius_km
+        {
+            // A coarse bounding box; the collector checks the exact distance.
+            let dlat = r / 110.574 * 1.01;
+            let dlon = r / (111.320 * near.lat.to_radians().cos().max(0.1)) * 1.01;
+            for (field, centre, d) in [(f.lat, near.lat, dlat), (f.lon, near.lon, dlon)] {
+                out.push((
+                    Occur::Must,
+                    Box::new(RangeQuery::new(
+                        Bound::Included(Term::from_field_f64(field, centre - d)),
+                        Bound::Included(Term::from_field_f64(field, centre + d)),
+                    )),
+                ));
+            }
+        }
         out
     }
 
-    fn query(&self, q: &SearchQuery, all_words: bool) -> Box<dyn Query> {
+    fn query(&self, q: &SearchQuery, words: &[QueryWord]) -> Box<dyn Query> {
         let mut clauses = self.filter_queries(q);
-        if !q.words.is_empty() {
-            clauses.push((Occur::Must, self.text_query(q, all_words)));
+        if !words.is_empty() {
+            clauses.push((Occur::Must, self.text_query(words)));
         }
         if clauses.is_empty() {
             Box::new(AllQuery)
-        } else if q.words.is_empty() {
+        } else if words.is_empty() {
             // Pure filtering: every match scores the same.
             clauses.push((Occur::Must, Box::new(AllQuery)));
             Box::new(BooleanQuery::new(clauses))
@@ -412,12 +444,15 @@ impl TantivyIndex {
             near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
         };
         let mut found = searcher
-            .search(&*self.query(q, true), &collector)
+            .search(&*self.query(q, &q.words), &collector)
             .map_err(internal)?;
-        if found.candidates.is_empty() && q.words.len() > 1 {
-            // No offer has every word: fall back to offers with any of them (best first).
+        // When no offer has every word, drop words from the end until some match (as
+        // Meilisearch's `last` matching strategy does).
+        let mut kept = q.words.len();
+        while found.total == 0 && kept > 1 {
+            kept -= 1;
             found = searcher
-                .search(&*self.query(q, false), &collector)
+                .search(&*self.query(q, &q.words[..kept]), &collector)
                 .map_err(internal)?;
         }
         let by_distance =
@@ -441,7 +476,7 @@ impl TantivyIndex {
             c.select_nth_unstable_by(end - 1, cmp);
             let boundary = c[end - 1];
             if !by_distance && q.words.is_empty() {
-                // Keep every title that ties with the last one on the 8-byte key; the full
+                // Keep every title that ties with the last one on the 16-byte key; the full
                 // titles decide below.
                 c.retain(|x| x.title_key <= boundary.title_key);
             } else {
@@ -507,7 +542,7 @@ impl SearchIndex for Arc<TantivyIndex> {
 }
 
 impl TantivyIndex {
-    /// Orders candidates (already ordered by the 8-byte title key) by their whole sort title.
+    /// Orders candidates (already ordered by the 16-byte title key) by their whole sort title.
     fn by_full_title(
         &self,
         searcher: &tantivy::Searcher,
@@ -560,7 +595,7 @@ fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
 struct Candidate {
     score: Score,
     dist: f64,
-    title_key: u64,
+    title_key: u128,
     addr: DocAddress,
 }
 
@@ -643,6 +678,7 @@ struct SegmentSearch {
     lat: Column<f64>,
     lon: Column<f64>,
     title_key: Column<u64>,
+    title_key2: Column<u64>,
     found: Found,
 }
 
@@ -667,6 +703,7 @@ impl Collector for SearchCollector {
             lat: ff.f64("lat")?,
             lon: ff.f64("lon")?,
             title_key: ff.u64("title_key")?,
+            title_key2: ff.u64("title_key2")?,
             found: Found {
                 kind: vec![0; OfferKind::ALL.len()],
                 status: vec![0; OfferStatus::ALL.len()],
@@ -732,12 +769,38 @@ impl SegmentCollector for SegmentSearch {
         f.candidates.push(Candidate {
             score,
             dist,
-            title_key: self.title_key.first(doc).unwrap_or(0),
+            title_key: ((self.title_key.first(doc).unwrap_or(0) as u128) << 64)
+                | self.title_key2.first(doc).unwrap_or(0) as u128,
             addr: DocAddress::new(self.segment, doc),
         });
     }
 
     fn harvest(self) -> Found {
         self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_another_schema_is_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = Schema::builder();
+        b.add_text_field("old", STRING);
+        Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        assert_eq!(index.reader.searcher().num_docs(), 0);
+        // And it opens again as is.
+        drop(index);
+        TantivyIndex::open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn title_key_orders_like_the_folded_title() {
+        assert!(title_key("Ábc") < title_key("abd"));
+        assert!(title_key("Herstel") < title_key("Herstelcirkel"));
+        assert_eq!(gemeente_number("GM0268"), Some(268));
     }
 }

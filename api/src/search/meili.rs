@@ -317,7 +317,7 @@ impl SearchIndex for MeiliIndex {
         self.ready().await?;
         let mut res = self.run(q, MatchingStrategies::ALL).await?;
         if res.hits.is_empty() && q.offset == 0 && q.words.len() > 1 {
-            // No offer has every word: fall back to offers with fewer of them.
+            // No offer has every word: drop words from the end until some match.
             res = self.run(q, MatchingStrategies::LAST).await?;
         }
         let dist = res.facet_distribution.unwrap_or_default();

@@ -57,21 +57,32 @@ pub struct Word {
     pub to: usize,
 }
 
+thread_local! {
+    /// Analyzers are cheap to use but not to build; keep one of each per thread.
+    static ANALYZERS: std::cell::RefCell<(TextAnalyzer, TextAnalyzer)> =
+        std::cell::RefCell::new((analyzer(), raw_analyzer()));
+}
+
 /// Analyses `text` into words (stop words removed).
 pub fn words(text: &str) -> Vec<Word> {
-    let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        let t = stream.token();
-        out.push(Word {
-            raw: sort_key(text.get(t.offset_from..t.offset_to).unwrap_or_default()),
-            stem: t.text.clone(),
-            from: t.offset_from,
-            to: t.offset_to,
-        });
-    }
-    out
+    ANALYZERS.with(|cell| {
+        let mut analyzers = cell.borrow_mut();
+        let (stem, raw) = &mut *analyzers;
+        let mut stems = stem.token_stream(text);
+        let mut raws = raw.token_stream(text);
+        let mut out = Vec::new();
+        // Both streams see the same tokens: the stemmer changes words but never drops one.
+        while stems.advance() && raws.advance() {
+            let t = stems.token();
+            out.push(Word {
+                stem: t.text.clone(),
+                raw: raws.token().text.clone(),
+                from: t.offset_from,
+                to: t.offset_to,
+            });
+        }
+        out
+    })
 }
 
 /// A query word: its stem, the word as typed and how many typos it tolerates.
