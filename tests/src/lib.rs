@@ -140,6 +140,13 @@ impl TestApp {
         self.sign_in(email).await
     }
 
+    /// This app with every later [`gql`](Self::gql) call signed in as a new node admin (for
+    /// nodes started without demo data).
+    pub async fn as_new_admin(mut self) -> Self {
+        self.token = Some(self.admin_token().await);
+        self
+    }
+
     /// This app with every later [`gql`](Self::gql) call signed in as `email`.
     pub async fn signed_in(mut self, email: &str) -> Self {
         self.token = Some(self.sign_in(email).await);

@@ -24,7 +24,12 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
         eprintln!("SKIPPED: the database fault test needs TEST_DATABASE_URL (PostgreSQL)");
         return;
     };
-    let app = Arc::new(TestApp::spawn_with(|c| c.seed.demo = false).await);
+    let app = Arc::new(
+        TestApp::spawn_with(|c| c.seed.demo = false)
+            .await
+            .as_new_admin()
+            .await,
+    );
     let db_name = app
         .state
         .config
@@ -57,6 +62,7 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
                 let res = app
                     .client
                     .post(app.url("/graphql"))
+                    .bearer_auth(app.token.as_deref().unwrap_or_default())
                     .json(&json!({"query": CREATE_OFFER, "variables": {"org": org,
                         "input": {"title": title, "kind": "GROUP", "capacity": 10,
                                   "locations": [{"postcode": "6511AA"}]}}}))
