@@ -135,29 +135,29 @@ async fn root() -> Response {
     .into_response()
 }
 
+/// `page`, `per_page` (default and maximum given) and whether `format=ndjson` was asked.
+fn paging(params: &ListParams, default: u64, max: u64) -> Result<(u64, u64, bool), HsdsError> {
+    let ndjson = is_ndjson(params.format.as_deref())?;
+    let per_page = parse_u64(params.per_page.as_deref(), "per_page", default, 1, max)?;
+    let page = parse_u64(params.page.as_deref(), "page", 1, 1, u64::from(u32::MAX))?;
+    Ok((page, per_page, ndjson))
+}
+
 async fn services(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HsdsError> {
     let minimal = parse_bool(params.minimal.as_deref(), "minimal")?;
-    let ndjson = is_ndjson(params.format.as_deref())?;
-    let max = if minimal {
-        MAX_MINIMAL_PAGE
+    let limits = &state.config.limits;
+    let (page, per_page, ndjson) = if minimal {
+        paging(&params, MAX_MINIMAL_PAGE, MAX_MINIMAL_PAGE)?
     } else {
-        state.config.limits.max_page_size as u64
+        paging(
+            &params,
+            limits.default_page_size as u64,
+            limits.max_page_size as u64,
+        )?
     };
-    let per_page = parse_u64(
-        params.per_page.as_deref(),
-        "per_page",
-        if minimal {
-            MAX_MINIMAL_PAGE
-        } else {
-            state.config.limits.default_page_size as u64
-        },
-        1,
-        max,
-    )?;
-    let page = parse_u64(params.page.as_deref(), "page", 1, 1, u64::from(u32::MAX))?;
     let filter = ServiceFilter {
         modified_after: params
             .modified_after
@@ -193,15 +193,12 @@ async fn organizations(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HsdsError> {
-    let ndjson = is_ndjson(params.format.as_deref())?;
-    let per_page = parse_u64(
-        params.per_page.as_deref(),
-        "per_page",
-        state.config.limits.default_page_size as u64,
-        1,
-        state.config.limits.max_page_size as u64,
+    let limits = &state.config.limits;
+    let (page, per_page, ndjson) = paging(
+        &params,
+        limits.default_page_size as u64,
+        limits.max_page_size as u64,
     )?;
-    let page = parse_u64(params.page.as_deref(), "page", 1, 1, u64::from(u32::MAX))?;
     let (items, total) = export::organizations_page(&state, page, per_page).await?;
     Ok(list_response(
         Page::new(items, total, page, per_page),
@@ -220,15 +217,12 @@ async fn service_at_locations(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HsdsError> {
-    let ndjson = is_ndjson(params.format.as_deref())?;
-    let per_page = parse_u64(
-        params.per_page.as_deref(),
-        "per_page",
-        state.config.limits.default_page_size as u64,
-        1,
-        state.config.limits.max_page_size as u64,
+    let limits = &state.config.limits;
+    let (page, per_page, ndjson) = paging(
+        &params,
+        limits.default_page_size as u64,
+        limits.max_page_size as u64,
     )?;
-    let page = parse_u64(params.page.as_deref(), "page", 1, 1, u64::from(u32::MAX))?;
     let (items, total) = export::service_at_locations_page(&state, page, per_page).await?;
     Ok(list_response(
         Page::new(items, total, page, per_page),
