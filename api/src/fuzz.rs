@@ -10,12 +10,10 @@ use crate::geo::Gazetteer;
 use crate::hsds::routes::parse_modified_after;
 use crate::services::offer::{LocationFields, OfferDraft, OfferFields, SchedulePeriodFields};
 use crate::services::offer_list::Cursor;
-use chrono::{NaiveDate, Utc};
-use entities::json::{DateList, Schedule, StringList};
-use entities::{CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup, offer};
+use chrono::NaiveDate;
+use entities::{CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use proptest::prelude::*;
 use proptest::sample::select;
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 fn gazetteer() -> &'static Gazetteer {
@@ -98,49 +96,8 @@ proptest! {
 }
 
 fn blank_draft() -> OfferDraft {
-    let now = Utc::now();
-    OfferDraft {
-        offer: offer::Model {
-            id: "fuzz:6f1c4a6e-4b7e-4a53-9d58-2f1c1e0d9a11".into(),
-            origin_node: "fuzz".into(),
-            organisation_id: "fuzz:6f1c4a6e-4b7e-4a53-9d58-2f1c1e0d9a12".into(),
-            title: String::new(),
-            description: String::new(),
-            kind: OfferKind::Activity,
-            status: OfferStatus::Planned,
-            published_at: None,
-            intake: Intake::None,
-            cost_cents: None,
-            cost_period: None,
-            cost_note: None,
-            capacity: None,
-            places_taken: 0,
-            has_waitlist: false,
-            start_date: None,
-            end_date: None,
-            min_age: None,
-            max_age: None,
-            schedule: Schedule::default(),
-            schedule_note: None,
-            languages: StringList::default(),
-            accessibility: None,
-            how_to_join: None,
-            contact_name: None,
-            contact_email: None,
-            contact_phone: None,
-            hc_year: None,
-            hc_coaches: StringList::default(),
-            hc_regisseur: None,
-            hc_start_meeting: None,
-            hc_sounding_board: DateList::default(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        },
-        life_domains: BTreeSet::new(),
-        target_groups: BTreeSet::new(),
-        locations: Vec::new(),
-    }
+    let node = NodeId::parse("fuzz").expect("valid node id");
+    OfferDraft::new(&node, "fuzz:6f1c4a6e-4b7e-4a53-9d58-2f1c1e0d9a12".into())
 }
 
 fn small_int() -> impl Strategy<Value = i32> {

@@ -8,7 +8,7 @@ use super::changes;
 use super::organisation::{check_version, parse_phone, patch_opt};
 use crate::auth::Actor;
 use crate::db;
-use crate::domain::{Email, GlobalId, Postcode, TimeOfDay, optional_text, required_text};
+use crate::domain::{Email, GlobalId, NodeId, Postcode, TimeOfDay, optional_text, required_text};
 use crate::error::{AppError, AppResult};
 use crate::geo;
 use crate::state::AppState;
@@ -235,13 +235,14 @@ fn set<T: Clone>(target: &mut T, patch: &Option<T>) {
 }
 
 impl OfferDraft {
-    /// A new, unpublished offer of `organisation_id` with defaults for everything not given.
-    fn new(state: &AppState, organisation_id: String) -> Self {
+    /// A new, unpublished offer of `organisation_id` on `node`, with defaults for everything
+    /// not given.
+    pub fn new(node: &NodeId, organisation_id: String) -> Self {
         let now = Utc::now();
         Self {
             offer: offer::Model {
-                id: GlobalId::new(&state.node_id).to_string(),
-                origin_node: state.node_id.to_string(),
+                id: GlobalId::new(node).to_string(),
+                origin_node: node.to_string(),
                 organisation_id,
                 title: String::new(),
                 description: String::new(),
@@ -694,7 +695,7 @@ pub async fn create(
             "an ended organisation cannot get new offers".into(),
         ));
     }
-    let mut draft = OfferDraft::new(state, org.id);
+    let mut draft = OfferDraft::new(&state.node_id, org.id);
     draft.apply(&fields, &state.gazetteer)?;
     draft.check()?;
     let active: offer::ActiveModel = draft.offer.clone().into();
