@@ -1,11 +1,80 @@
-//! Server-rendered pages of a Wijkwijzer node. They call the `api` crate's services in-process.
+//! Server-rendered pages of a Wijkwijzer node. They call the `api` crate's services in-process
+//! (never GraphQL over HTTP), work without JavaScript, and speak Dutch or English.
+//!
+//! - [`pages`]: one module per page group, with its handlers.
+//! - [`layout`], [`form`], [`labels`], [`i18n`]: the shell, form controls with errors beside
+//!   their field, how values read, and the interface language.
+//! - [`error`]: service errors as pages.
+
+pub mod ctx;
+pub mod error;
+pub mod form;
+pub mod i18n;
+pub mod labels;
+pub mod layout;
+pub mod pages;
 
 use api::state::AppState;
 use axum::Router;
-use axum::response::Redirect;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 /// The routes of the web UI.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(|| async { Redirect::temporary("/graphiql") }))
+    Router::new()
+        .route("/", get(pages::search::search))
+        .route("/aanbod/{id}", get(pages::offer::show))
+        .route(
+            "/inloggen",
+            get(pages::account::login_form).post(pages::account::login_submit),
+        )
+        .route(
+            "/static/app.css",
+            get(|| asset("text/css", include_str!("../static/app.css"))),
+        )
+        .route(
+            "/static/app.js",
+            get(|| asset("text/javascript", include_str!("../static/app.js"))),
+        )
+        .layer(middleware::from_fn(i18n::remember))
+        .layer(middleware::from_fn(same_origin_posts))
+}
+
+async fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Refuses form posts from other sites (a second guard beside the SameSite=Lax session
+/// cookie): a POST whose `Origin` names another host than `Host` gets 403.
+async fn same_origin_posts(req: axum::extract::Request, next: middleware::Next) -> Response {
+    if req.method() == Method::POST {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|h| h.to_str().ok());
+        if let (Some(host), Some(origin)) = (host, origin) {
+            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+            if origin != "null" && origin_host != host {
+                return (StatusCode::FORBIDDEN, "cross-site form posts are refused")
+                    .into_response();
+            }
+        }
+    }
+    next.run(req).await
 }

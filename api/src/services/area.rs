@@ -55,3 +55,35 @@ pub fn buurten_within(code: &AreaCode) -> SelectStatement {
         .and_where(Expr::col(area::Column::Kind).eq(AreaKind::Buurt.as_str()))
         .to_owned()
 }
+
+/// Areas whose name is `name` (case-insensitive), broadest kind first (gemeente, wijk, buurt),
+/// then by code; at most `limit`.
+pub async fn by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+    limit: u64,
+) -> AppResult<Vec<area::Model>> {
+    use sea_orm::sea_query::Func;
+    let wanted = name.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut found = area::Entity::find()
+        .filter(Expr::expr(Func::lower(Expr::col(area::Column::Name))).eq(wanted))
+        .order_by_asc(area::Column::Code)
+        .limit(limit.saturating_mul(3))
+        .all(db)
+        .await?;
+    let rank = |k: AreaKind| match k {
+        AreaKind::Gemeente => 0,
+        AreaKind::Wijk => 1,
+        AreaKind::Buurt => 2,
+    };
+    found.sort_by(|a, b| {
+        rank(a.kind)
+            .cmp(&rank(b.kind))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(found)
+}

@@ -5,6 +5,7 @@ pub mod area;
 pub mod changes;
 pub mod offer;
 pub mod offer_list;
+pub mod offer_view;
 pub mod organisation;
 pub mod page;
 pub mod referral;

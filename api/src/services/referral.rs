@@ -104,6 +104,35 @@ fn allowed(from: ReferralStatus, to: ReferralStatus, side: Side) -> bool {
     }
 }
 
+/// Which side of `r` the actor is on, if any; `receiving_organisation_id` owns the offer.
+fn side_of(actor: &Actor, r: &referral::Model, receiving_organisation_id: &str) -> Option<Side> {
+    match (
+        actor.is_referrer_side(r.referrer_organisation_id.as_deref()),
+        actor.is_receiver_side(receiving_organisation_id),
+    ) {
+        (true, true) => Some(Side::Both),
+        (true, false) => Some(Side::Referrer),
+        (false, true) => Some(Side::Receiver),
+        (false, false) => None,
+    }
+}
+
+/// The statuses `actor` may move `r` to now (so pages offer only legal actions);
+/// `receiving_organisation_id` is the organisation of the referral's offer.
+pub fn next_statuses(
+    actor: &Actor,
+    r: &referral::Model,
+    receiving_organisation_id: &str,
+) -> Vec<ReferralStatus> {
+    use sea_orm::Iterable;
+    let Some(side) = side_of(actor, r, receiving_organisation_id) else {
+        return Vec::new();
+    };
+    ReferralStatus::iter()
+        .filter(|to| allowed(r.status, *to, side))
+        .collect()
+}
+
 /// Whether a status closes the referral (starts the retention period).
 pub fn is_closed(status: ReferralStatus) -> bool {
     matches!(
@@ -342,19 +371,11 @@ pub async fn transition(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("referral {id}")))?;
     let (_, org) = offer_and_org(&txn, &model.offer_id).await?;
-    let side = match (
-        actor.is_referrer_side(model.referrer_organisation_id.as_deref()),
-        actor.is_receiver_side(&org.id),
-    ) {
-        (true, true) => Side::Both,
-        (true, false) => Side::Referrer,
-        (false, true) => Side::Receiver,
-        (false, false) => {
-            return match actor {
-                Actor::Anonymous => Err(AppError::Unauthenticated),
-                _ => Err(AppError::NotFound(format!("referral {id}"))),
-            };
-        }
+    let Some(side) = side_of(actor, &model, &org.id) else {
+        return match actor {
+            Actor::Anonymous => Err(AppError::Unauthenticated),
+            _ => Err(AppError::NotFound(format!("referral {id}"))),
+        };
     };
     check_version(model.version, version, "referral")?;
     if !allowed(model.status, to, side) {

@@ -1,0 +1,77 @@
+//! What every page handler knows about its request: who asks ([`Actor`]), in which language,
+//! and at which address (for "back" links and sign-in redirects).
+
+use crate::i18n::Lang;
+use api::auth::Actor;
+use api::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::CookieJar;
+use std::convert::Infallible;
+
+/// The request context of a page.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub lang: Lang,
+    /// Path and query of the request, e.g. `/zoeken?q=wandelen`.
+    pub here: String,
+}
+
+impl Ctx {
+    /// The signed-in user's display name, if any.
+    pub fn user_name(&self) -> Option<&str> {
+        match &self.actor {
+            Actor::User(u) => Some(u.display_name.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for `self.lang.t(nl, en)`.
+    pub fn t<'a>(&self, nl: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(nl, en)
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        Ok(Self {
+            actor: parts
+                .extensions
+                .get::<Actor>()
+                .cloned()
+                .unwrap_or(Actor::Anonymous),
+            lang: Lang::of(parts.uri.query(), &jar),
+            here: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+        })
+    }
+}
+
+/// A local path to return to after sign-in: must start with one `/` (no other host).
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/verwijzingen")), "/verwijzingen");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

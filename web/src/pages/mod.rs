@@ -1,0 +1,5 @@
+//! One module per page group, each owning its routes.
+
+pub mod account;
+pub mod offer;
+pub mod search;

@@ -1,0 +1,185 @@
+//! An offer's page (`GET /aanbod/{id}`): who runs it, where, when (in plain language), cost,
+//! places, how to join, contact, Herstelcirkel details and provenance; with "refer" for
+//! practitioners and "edit" for its editors.
+
+use crate::ctx::Ctx;
+use crate::error::{OrPage, PageResult};
+use crate::labels::{self, Label};
+use crate::layout::{encode, page};
+use api::services::offer_view::{self, OfferView};
+use api::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use entities::{OfferKind, Role};
+use maud::{Markup, html};
+
+/// `GET /aanbod/{id}`.
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let v = offer_view::get(&state, &ctx.actor, &id)
+        .await
+        .or_page(&ctx)?;
+    let o = &v.offer;
+    let can_refer =
+        matches!(&ctx.actor, api::auth::Actor::User(u) if u.has_role(Role::Practitioner));
+    let can_edit = !v.is_mirrored(&state) && ctx.actor.can_edit_organisation(&v.organisation.id);
+    let body = html! {
+        p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
+        @if v.is_mirrored(&state) {
+            p.provenance {
+                (ctx.t("Dit aanbod komt uit de regio", "This offer comes from region")) " "
+                strong { (o.origin_node) } ". "
+                (ctx.t("Een verwijzing gaat naar die regio; wijzigen kan alleen daar.",
+                       "A referral is sent to that region; only it can change the offer."))
+            }
+        }
+        @if o.published_at.is_none() {
+            p.provenance { (ctx.t("Nog niet gepubliceerd: alleen zichtbaar voor uw organisatie.", "Not published yet: visible to your organisation only.")) }
+        }
+        p {
+            span.badge.ok[labels::has_room(o)].full[!labels::has_room(o)] { (labels::places(ctx.lang, o)) }
+            " " span.badge.neutral { (o.status.label(ctx.lang)) }
+        }
+        @if can_refer || can_edit {
+            div.actions {
+                @if can_refer {
+                    a.button href=(format!("/aanbod/{}/verwijzen", encode(&o.id))) { (ctx.t("Patiënt verwijzen", "Refer a patient")) }
+                }
+                @if can_edit {
+                    a.button.secondary href=(format!("/beheer/aanbod/{}", encode(&o.id))) { (ctx.t("Bewerken", "Edit")) }
+                }
+            }
+        }
+        @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
+            p { (para.trim()) }
+        }
+        (facts(&ctx, &v))
+        @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
+    };
+    Ok(page(&ctx, &o.title, body).into_response())
+}
+
+fn facts(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    let org = &v.organisation;
+    let langs: Vec<&str> = o
+        .languages
+        .0
+        .iter()
+        .map(|l| match l.as_str() {
+            "nl" => ctx.t("Nederlands", "Dutch"),
+            "en" => ctx.t("Engels", "English"),
+            "ar" => ctx.t("Arabisch", "Arabic"),
+            "tr" => ctx.t("Turks", "Turkish"),
+            other => other,
+        })
+        .collect();
+    html! {
+        h2 { (ctx.t("Praktisch", "Practical")) }
+        dl.facts {
+            dt { (ctx.t("Wie", "Who")) }
+            dd {
+                (org.name)
+                @if let Some(w) = &org.website { " · " a href=(w) { (ctx.t("website", "website")) } }
+            }
+            dt { (ctx.t("Wanneer", "When")) }
+            dd {
+                @if o.schedule.0.is_empty() && o.schedule_note.is_none() { (ctx.t("In overleg", "By arrangement")) }
+                @for p in &o.schedule.0 { (capitalise(&labels::period(ctx.lang, p))) br; }
+                @if let Some(n) = &o.schedule_note { (n) br; }
+                @match (o.start_date, o.end_date) {
+                    (Some(s), Some(e)) => { (ctx.t("Van", "From")) " " (labels::date(ctx.lang, s)) " " (ctx.t("tot", "to")) " " (labels::date(ctx.lang, e)) },
+                    (Some(s), None) => { (ctx.t("Vanaf", "From")) " " (labels::date(ctx.lang, s)) },
+                    (None, Some(e)) => { (ctx.t("Tot", "Until")) " " (labels::date(ctx.lang, e)) },
+                    (None, None) => {},
+                }
+            }
+            dt { (ctx.t("Waar", "Where")) }
+            dd {
+                @if v.locations.is_empty() { (ctx.t("Onbekend", "Unknown")) }
+                @for l in &v.locations {
+                    @if let Some(n) = &l.name { (n) ", " }
+                    @if let Some(s) = &l.street { (s) ", " }
+                    @if let Some(p) = &l.postcode { (p) " " }
+                    @if let Some(c) = &l.city { (c) }
+                    br;
+                }
+            }
+            dt { (ctx.t("Kosten", "Cost")) }
+            dd { (labels::cost(ctx.lang, o)) @if let Some(n) = &o.cost_note { " (" (n) ")" } }
+            dt { (ctx.t("Plekken", "Places")) }
+            dd { (labels::places(ctx.lang, o)) }
+            dt { (ctx.t("Aanmelden", "How to join")) }
+            dd {
+                (o.intake.label(ctx.lang))
+                @if let Some(h) = &o.how_to_join { ". " (h) }
+            }
+            @if o.contact_name.is_some() || o.contact_email.is_some() || o.contact_phone.is_some() {
+                dt { (ctx.t("Contact", "Contact")) }
+                dd {
+                    @if let Some(n) = &o.contact_name { (n) br; }
+                    @if let Some(e) = &o.contact_email { a href=(format!("mailto:{e}")) { (e) } br; }
+                    @if let Some(p) = &o.contact_phone { a href=(format!("tel:{}", p.replace(' ', ""))) { (p) } }
+                }
+            }
+            @if !v.life_domains.is_empty() {
+                dt { (ctx.t("Leefgebieden", "Life domains")) }
+                dd { (v.life_domains.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+            }
+            @if !v.target_groups.is_empty() {
+                dt { (ctx.t("Voor wie", "For whom")) }
+                dd { (v.target_groups.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+            }
+            @match (o.min_age, o.max_age) {
+                (Some(a), Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "–" (b) } },
+                (Some(a), None) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "+" } },
+                (None, Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (ctx.t("tot", "up to")) " " (b) } },
+                (None, None) => {},
+            }
+            @if !langs.is_empty() {
+                dt { (ctx.t("Talen", "Languages")) }
+                dd { (langs.join(", ")) }
+            }
+            @if let Some(a) = &o.accessibility {
+                dt { (ctx.t("Toegankelijkheid", "Accessibility")) }
+                dd { (a) }
+            }
+        }
+    }
+}
+
+fn herstelcirkel(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    html! {
+        h2 { (ctx.t("Over deze Herstelcirkel", "About this recovery circle")) }
+        dl.facts {
+            @if let Some(y) = o.hc_year {
+                dt { (ctx.t("Jaar", "Year")) }
+                dd { @if y == 1 { (ctx.t("Eerste jaar", "First year")) } @else { "Herstelcirkel+ " (ctx.t("jaar", "year")) " " (y) } }
+            }
+            @if !o.hc_coaches.0.is_empty() {
+                dt { (ctx.t("Leefkrachtcoaches", "Coaches")) }
+                dd { (o.hc_coaches.0.join(", ")) }
+            }
+            @if let Some(r) = &o.hc_regisseur {
+                dt { (ctx.t("Regisseur", "Coordinator")) }
+                dd { (r) }
+            }
+            @if let Some(d) = o.hc_start_meeting {
+                dt { (ctx.t("Startbijeenkomst", "Start meeting")) }
+                dd { (labels::date(ctx.lang, d)) " " (ctx.t("(met huisarts of POH)", "(with GP or practice nurse)")) }
+            }
+            @if !o.hc_sounding_board.0.is_empty() {
+                dt { (ctx.t("Klankbordbijeenkomsten", "Sounding-board meetings")) }
+                dd { (o.hc_sounding_board.0.iter().map(|d| labels::date(ctx.lang, *d)).collect::<Vec<_>>().join(", ")) }
+            }
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,427 @@
+//! The search page for GPs and POH (`GET /`): text, a postcode or neighbourhood, distance,
+//! life domains, target groups, kinds, free only, open places only; results as a numbered
+//! list and on a map with the same numbers. A plain GET form: every search is a link.
+
+use crate::ctx::Ctx;
+use crate::error::{OrPage, PageResult};
+use crate::form::{Errors, Field, choices};
+use crate::i18n::Lang;
+use crate::labels::{self, Label};
+use crate::layout::{encode, page};
+use api::domain::{AreaCode, Postcode};
+use api::error::{AppError, AppResult};
+use api::search::query::{Facets, NearFields};
+use api::search::{SearchFilter, SearchQuery, SearchSort};
+use api::services::offer_view::{self, OfferView};
+use api::state::AppState;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum_extra::extract::Query;
+use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+use maud::{Markup, html};
+use sea_orm::Iterable;
+use serde::Deserialize;
+
+/// Results per page.
+const PAGE_SIZE: usize = 10;
+/// Distances offered, in km.
+const DISTANCES: [u32; 6] = [1, 2, 5, 10, 25, 50];
+
+/// The search form's fields (Dutch parameter names: they show in shared links).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchParams {
+    /// Free text.
+    q: String,
+    /// A postcode, or the name or CBS code of a gemeente, wijk or buurt.
+    waar: String,
+    /// Radius in km around a postcode.
+    afstand: String,
+    domein: Vec<String>,
+    doelgroep: Vec<String>,
+    soort: Vec<String>,
+    gratis: Option<String>,
+    plekken: Option<String>,
+    pagina: Option<usize>,
+}
+
+/// Where to search: around a postcode, or within an area.
+enum Where {
+    Anywhere,
+    Near(Postcode, f64),
+    Area(entities::area::Model),
+}
+
+fn parse_list<T: Copy>(
+    raw: &[String],
+    field: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> AppResult<Vec<T>> {
+    raw.iter()
+        .map(|v| parse(v).ok_or_else(|| AppError::field(field, format!("unknown value '{v}'"))))
+        .collect()
+}
+
+async fn resolve_where(state: &AppState, lang: Lang, p: &SearchParams) -> AppResult<Where> {
+    let raw = p.waar.trim();
+    if raw.is_empty() {
+        return Ok(Where::Anywhere);
+    }
+    let km = match p.afstand.trim() {
+        "" => 5.0,
+        s => s
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|k| *k > 0.0 && *k <= 50.0)
+            .ok_or_else(|| {
+                AppError::field(
+                    "afstand",
+                    lang.t(
+                        "kies een afstand tot 50 km",
+                        "choose a distance up to 50 km",
+                    ),
+                )
+            })?,
+    };
+    if raw.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        let pc = Postcode::parse(raw).map_err(|e| e.in_field("waar"))?;
+        state
+            .gazetteer
+            .postcode(&pc)
+            .map_err(|e| e.in_field("waar"))?;
+        return Ok(Where::Near(pc, km));
+    }
+    if let Ok(code) = AreaCode::parse(raw) {
+        let area = api::services::area::get(&state.db, &code)
+            .await
+            .map_err(|_| {
+                AppError::field(
+                    "waar",
+                    format!(
+                        "{} {raw}",
+                        lang.t("geen gebied heeft code", "no area has code")
+                    ),
+                )
+            })?;
+        return Ok(Where::Area(area));
+    }
+    let found = api::services::area::by_name(&state.db, raw, 6).await?;
+    match found.as_slice() {
+        [] => Err(AppError::field(
+            "waar",
+            format!(
+                "'{raw}' {}",
+                lang.t(
+                    "is geen postcode en geen bekende gemeente, wijk of buurt",
+                    "is not a postcode or a known municipality, district or neighbourhood"
+                )
+            ),
+        )),
+        [one, ..] if found.iter().filter(|a| a.kind == one.kind).count() == 1 => {
+            Ok(Where::Area(one.clone()))
+        }
+        many => Err(AppError::field(
+            "waar",
+            format!(
+                "{} '{raw}': {}. {}",
+                lang.t("Meerdere gebieden heten", "Several areas are called"),
+                many.iter()
+                    .map(|a| format!("{} ({})", a.code, a.gemeente_code))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                lang.t(
+                    "Vul een postcode of code in.",
+                    "Enter a postcode or a code."
+                )
+            ),
+        )),
+    }
+}
+
+/// The validated search of a form, or the error of the field at fault.
+async fn build_query(
+    state: &AppState,
+    lang: Lang,
+    p: &SearchParams,
+) -> AppResult<(SearchQuery, Where)> {
+    let place = resolve_where(state, lang, p).await?;
+    let filter = SearchFilter {
+        area: match &place {
+            Where::Area(a) => Some(AreaCode::parse(&a.code)?),
+            _ => None,
+        },
+        kinds: parse_list(&p.soort, "soort", OfferKind::from_str_opt)?,
+        life_domains: parse_list(&p.domein, "domein", LifeDomain::from_str_opt)?,
+        target_groups: parse_list(&p.doelgroep, "doelgroep", TargetGroup::from_str_opt)?,
+        statuses: vec![
+            OfferStatus::Planned,
+            OfferStatus::Open,
+            OfferStatus::Full,
+            OfferStatus::Running,
+        ],
+        free_only: p.gratis.is_some(),
+        open_places_only: p.plekken.is_some(),
+        ..SearchFilter::default()
+    };
+    let near = match &place {
+        Where::Near(pc, km) => Some(
+            NearFields {
+                postcode: Some(pc.to_string()),
+                radius_km: Some(*km),
+                ..NearFields::default()
+            }
+            .parse(&state.gazetteer)
+            .map_err(|e| e.in_field("waar"))?,
+        ),
+        _ => None,
+    };
+    let sort = if near.is_some() && p.q.trim().is_empty() {
+        SearchSort::Distance
+    } else {
+        SearchSort::Relevance
+    };
+    let page = p.pagina.unwrap_or(1).clamp(1, 50);
+    let query = SearchQuery::new(
+        Some(&p.q),
+        filter,
+        near,
+        sort,
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
+    .map_err(|e| match e.field_name() {
+        Some("query") => e.in_field("q"),
+        _ => e,
+    })?;
+    Ok((query, place))
+}
+
+/// `GET /`: the search form and, once anything is asked, the results.
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<SearchParams>,
+) -> PageResult {
+    let asked = !(p.q.trim().is_empty()
+        && p.waar.trim().is_empty()
+        && p.domein.is_empty()
+        && p.doelgroep.is_empty()
+        && p.soort.is_empty()
+        && p.gratis.is_none()
+        && p.plekken.is_none());
+    let mut errors = Errors::none();
+    let mut found = None;
+    if asked {
+        match build_query(&state, ctx.lang, &p).await {
+            Ok((query, place)) => {
+                let results = state.search.search(&query).await.or_page(&ctx)?;
+                let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
+                let views = offer_view::many(&state.db, &ctx.actor, &ids)
+                    .await
+                    .or_page(&ctx)?;
+                let distances: Vec<Option<f64>> = views
+                    .iter()
+                    .map(|v| {
+                        results
+                            .hits
+                            .iter()
+                            .find(|h| h.id == v.offer.id)
+                            .and_then(|h| h.distance_km)
+                    })
+                    .collect();
+                found = Some((
+                    query,
+                    place,
+                    results.total,
+                    results.facets,
+                    views,
+                    distances,
+                ));
+            }
+            Err(e) => errors = Errors::from_app(&ctx, e).or_page(&ctx)?,
+        }
+    }
+    let title = ctx.t("Aanbod in de wijk zoeken", "Find local offers");
+    let facets = found.as_ref().map(|f| &f.3);
+    let body = html! {
+        div.layout {
+            (form(&ctx, &p, &errors, facets))
+            section aria-labelledby="resultaten" {
+                @match &found {
+                    None => {
+                        h2 #resultaten { (ctx.t("Zoek dichtbij uw patiënt", "Search close to your patient")) }
+                        p { (ctx.t(
+                            "Vul een postcode of wijk in en kies wat past: beweging, ontspanning, sociale contacten, zingeving. Herstelcirkels, groepen en activiteiten van welzijn, vrijwilligers en GGZ staan bij elkaar.",
+                            "Enter a postcode or neighbourhood and choose what fits: exercise, relaxation, social contacts, meaning. Recovery circles, groups and activities of welfare, volunteers and mental health services in one place."
+                        )) }
+                    }
+                    Some((query, place, total, _, views, distances)) => {
+                        h2 #resultaten aria-live="polite" {
+                            (total) " " (if *total == 1 { ctx.t("resultaat", "result") } else { ctx.t("resultaten", "results") })
+                            @match place {
+                                Where::Near(pc, km) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
+                                Where::Area(a) => span.count { " " (ctx.t("in", "in")) " " (a.name) },
+                                Where::Anywhere => {},
+                            }
+                        }
+                        @if views.is_empty() {
+                            p { (ctx.t("Niets gevonden. Maak de afstand groter of zet minder filters aan.", "Nothing found. Widen the distance or use fewer filters.")) }
+                        }
+                        ol.results start=(query.offset + 1) {
+                            @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
+                                (result(&ctx, &state, query.offset + i + 1, v, *d))
+                            }
+                        }
+                        (pager(&ctx, query.offset, *total))
+                    }
+                }
+            }
+        }
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::BAD_REQUEST
+    };
+    Ok((status, page(&ctx, title, body)).into_response())
+}
+
+/// The strings of a list, as `&str`.
+pub fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+fn count_of<T: PartialEq + Copy>(
+    facet: Option<&[api::search::query::FacetValue<T>]>,
+    v: T,
+) -> Option<u64> {
+    facet.map(|f| {
+        f.iter()
+            .find(|x| x.value == v)
+            .map(|x| x.count)
+            .unwrap_or(0)
+    })
+}
+
+fn options<T: Label + PartialEq + Copy>(
+    ctx: &Ctx,
+    values: impl Iterator<Item = T>,
+    key: impl Fn(T) -> &'static str,
+    facet: Option<&[api::search::query::FacetValue<T>]>,
+) -> Vec<(String, String)> {
+    values
+        .map(|v| {
+            let label = match count_of(facet, v) {
+                Some(n) => format!("{} ({n})", v.label(ctx.lang)),
+                None => v.label(ctx.lang).to_string(),
+            };
+            (key(v).to_string(), label)
+        })
+        .collect()
+}
+
+fn form(ctx: &Ctx, p: &SearchParams, errors: &Errors, facets: Option<&Facets>) -> Markup {
+    let distances: Vec<(String, String)> = DISTANCES
+        .iter()
+        .map(|d| (d.to_string(), format!("{d} km")))
+        .collect();
+    let afstand = if p.afstand.is_empty() {
+        "5".to_string()
+    } else {
+        p.afstand.clone()
+    };
+    html! {
+        form.filters method="get" action="/" role="search" aria-label=(ctx.t("Aanbod zoeken", "Search offers")) {
+            (errors.summary(ctx))
+            (Field::new("q", ctx.t("Zoekwoorden", "Keywords"))
+                .value(p.q.clone())
+                .hint(ctx.t("Bijvoorbeeld: wandelgroep, herstelcirkel, eenzaamheid", "For example: walking group, recovery circle, loneliness"))
+                .input(errors))
+            (Field::new("waar", ctx.t("Postcode of wijk", "Postcode or neighbourhood"))
+                .value(p.waar.clone())
+                .hint(ctx.t("Postcode (6512 AB) of naam van gemeente, wijk of buurt", "Postcode (6512 AB) or name of a municipality, district or neighbourhood"))
+                .autocomplete("postal-code")
+                .input(errors))
+            (Field::new("afstand", ctx.t("Afstand rond de postcode", "Distance around the postcode"))
+                .value(afstand)
+                .select(errors, &distances))
+            (choices("domein", ctx.t("Leefgebied", "Life domain"),
+                &options(ctx, LifeDomain::iter(), LifeDomain::as_str, facets.map(|f| f.life_domain.as_slice())),
+                &strs(&p.domein), errors, false))
+            (choices("doelgroep", ctx.t("Doelgroep", "Target group"),
+                &options(ctx, TargetGroup::iter(), TargetGroup::as_str, facets.map(|f| f.target_group.as_slice())),
+                &strs(&p.doelgroep), errors, false))
+            (choices("soort", ctx.t("Soort aanbod", "Kind of offer"),
+                &options(ctx, OfferKind::iter(), OfferKind::as_str, facets.map(|f| f.kind.as_slice())),
+                &strs(&p.soort), errors, false))
+            fieldset.field.choices {
+                legend { (ctx.t("Verder", "More")) }
+                div.choice {
+                    input #f-gratis type="checkbox" name="gratis" value="1" checked[p.gratis.is_some()];
+                    label for="f-gratis" { (ctx.t("Alleen gratis", "Free only")) }
+                }
+                div.choice {
+                    input #f-plekken type="checkbox" name="plekken" value="1" checked[p.plekken.is_some()];
+                    label for="f-plekken" { (ctx.t("Alleen met vrije plekken", "Open places only")) }
+                }
+            }
+            p { button type="submit" { (ctx.t("Zoeken", "Search")) } }
+        }
+    }
+}
+
+fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option<f64>) -> Markup {
+    let o = &v.offer;
+    let place = v
+        .locations
+        .first()
+        .and_then(|l| l.city.clone().or(l.name.clone()));
+    html! {
+        li {
+            span.num aria-hidden="true" { (n) }
+            h2 { a href=(format!("/aanbod/{}", encode(&o.id))) { (o.title) } }
+            p.meta {
+                (o.kind.label(ctx.lang)) " · " (v.organisation.name)
+                @if let Some(p) = place { " · " (p) }
+                @if let Some(d) = distance { " · " (format!("{d:.1}").replace('.', ctx.t(",", "."))) " km" }
+            }
+            p {
+                span.badge.ok[labels::has_room(o)].full[!labels::has_room(o)] { (labels::places(ctx.lang, o)) }
+                " " (labels::cost(ctx.lang, o))
+            }
+            @if v.is_mirrored(state) {
+                p.provenance { (ctx.t("Aanbod uit regio", "Offer from region")) " " (o.origin_node) }
+            }
+            ul.tags aria-label=(ctx.t("Leefgebieden", "Life domains")) {
+                @for d in &v.life_domains { li { (d.label(ctx.lang)) } }
+            }
+        }
+    }
+}
+
+fn pager(ctx: &Ctx, offset: usize, total: u64) -> Markup {
+    let page = offset / PAGE_SIZE + 1;
+    let more = ((offset + PAGE_SIZE) as u64) < total;
+    let link = |n: usize| {
+        let base: String = ctx
+            .here
+            .split_once('?')
+            .map(|(_, q)| q)
+            .unwrap_or("")
+            .split('&')
+            .filter(|kv| !kv.is_empty() && !kv.starts_with("pagina="))
+            .collect::<Vec<_>>()
+            .join("&");
+        format!("/?{base}&pagina={n}")
+    };
+    html! {
+        @if page > 1 || more {
+            nav.pager aria-label=(ctx.t("Pagina's", "Pages")) {
+                @if page > 1 { a href=(link(page - 1)) rel="prev" { (ctx.t("Vorige", "Previous")) } }
+                span { (ctx.t("Pagina", "Page")) " " (page) }
+                @if more { a href=(link(page + 1)) rel="next" { (ctx.t("Volgende", "Next")) } }
+            }
+        }
+    }
+}
