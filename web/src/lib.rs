@@ -19,13 +19,23 @@ use axum::Router;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// The routes of the web UI.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::search::search))
         .route("/aanbod/{id}", get(pages::offer::show))
+        .route(
+            "/aanbod/{id}/verwijzen",
+            get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
+        )
+        .route("/verwijzingen", get(pages::referral::list))
+        .route("/verwijzingen/{id}", get(pages::referral::show))
+        .route(
+            "/verwijzingen/{id}/status",
+            post(pages::referral::set_status),
+        )
         .route(
             "/inloggen",
             get(pages::account::login_form).post(pages::account::login_submit),

@@ -2,4 +2,5 @@
 
 pub mod account;
 pub mod offer;
+pub mod referral;
 pub mod search;
