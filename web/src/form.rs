@@ -90,6 +90,14 @@ impl Errors {
         Self(BTreeMap::from([(field.to_string(), message.into())]))
     }
 
+    /// Shows the error of service field `from` at form field `to`.
+    pub fn rename(mut self, from: &str, to: &str) -> Self {
+        if let Some(m) = self.0.remove(from) {
+            self.0.insert(to.to_string(), m);
+        }
+        self
+    }
+
     /// The error of `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str)

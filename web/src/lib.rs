@@ -31,6 +31,24 @@ pub fn routes() -> Router<AppState> {
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
         .route("/verwijzingen", get(pages::referral::list))
+        .route("/beheer", get(pages::manage::index))
+        .route(
+            "/beheer/aanbod/{id}",
+            get(pages::manage::edit_form).post(pages::manage::edit_submit),
+        )
+        .route(
+            "/beheer/aanbod/{id}/plekken",
+            post(pages::manage::set_places),
+        )
+        .route(
+            "/beheer/aanbod/{id}/publiceren",
+            post(pages::manage::publish),
+        )
+        .route("/beheer/aanbod/{id}/beeindigen", post(pages::manage::end))
+        .route(
+            "/beheer/organisatie/{id}/aanbod/nieuw",
+            get(pages::manage::new_form).post(pages::manage::new_submit),
+        )
         .route("/verwijzingen/{id}", get(pages::referral::show))
         .route(
             "/verwijzingen/{id}/status",

@@ -194,6 +194,25 @@ pub async fn load_own(
     Ok(model)
 }
 
+/// Organisations of this node that `actor` may edit (all of them for an admin), by name.
+pub async fn editable(state: &AppState, actor: &Actor) -> AppResult<Vec<organisation::Model>> {
+    use sea_orm::QueryOrder;
+    let mut query = organisation::Entity::find()
+        .filter(organisation::Column::OriginNode.eq(state.node_id.as_str()))
+        .order_by_asc(organisation::Column::Name);
+    if !actor.is_admin() {
+        let ids: Vec<String> = match actor {
+            Actor::User(u) => u
+                .organisations_as(entities::Role::OrganisationEditor)
+                .map(str::to_string)
+                .collect(),
+            _ => return Err(AppError::Unauthenticated),
+        };
+        query = query.filter(organisation::Column::Id.is_in(ids));
+    }
+    Ok(query.all(&state.db).await?)
+}
+
 /// Checks the client's `version` matches the stored one.
 pub fn check_version(stored: i32, given: i32, what: &str) -> AppResult<()> {
     if stored == given {

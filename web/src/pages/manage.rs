@@ -1,0 +1,413 @@
+//! Managing listings (`/beheer`), for organisation editors and node admins: each organisation
+//! with its offers and a quick "places taken" form per offer; the full offer form for new
+//! offers and edits; publish and end. Writes go through `api::services::offer`.
+
+use crate::ctx::Ctx;
+use crate::error::{OrPage, PageError, PageResult};
+use crate::form::{Errors, FormData, id_of};
+use crate::labels::{self, Label};
+use crate::layout::{encode, notice, page};
+use crate::pages::offer_form;
+use api::error::AppError;
+use api::services::offer::{self, OfferFields};
+use api::services::offer_view::{self, OfferView};
+use api::services::organisation;
+use api::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+/// A notice to show after a redirect.
+#[derive(Deserialize, Default)]
+pub struct Saved {
+    opgeslagen: Option<String>,
+}
+
+/// An error to show beside one offer's places field.
+struct RowError<'a> {
+    offer_id: &'a str,
+    message: String,
+    value: String,
+}
+
+fn version_of(ctx: &Ctx, f: &FormData) -> Result<i32, PageError> {
+    f.get("version")
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            PageError::new(
+                ctx,
+                AppError::bad_input("the form has no version; reload it"),
+            )
+        })
+}
+
+fn places_form(ctx: &Ctx, v: &OfferView, row_error: Option<&RowError>) -> Markup {
+    let o = &v.offer;
+    let id = format!("places-{}", o.id.replace(':', "-"));
+    let error = row_error.filter(|e| e.offer_id == o.id);
+    let value = error
+        .map(|e| e.value.clone())
+        .unwrap_or_else(|| o.places_taken.to_string());
+    html! {
+        form.inline method="post" action=(format!("/beheer/aanbod/{}/plekken", encode(&o.id))) {
+            input type="hidden" name="version" value=(o.version);
+            div.field.has-error[error.is_some()] {
+                label for=(id) { (ctx.t("Bezette plekken", "Places taken")) }
+                @if let Some(e) = error { p.error id=(format!("{id}-error")) { span.visually-hidden { "Fout: " } (e.message) } }
+                input id=(id) name="placesTaken" type="number" min="0" value=(value)
+                    aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))];
+                " " button type="submit" { (ctx.t("Opslaan", "Save")) span.visually-hidden { " " (o.title) } }
+            }
+        }
+    }
+}
+
+async fn overview(
+    state: &AppState,
+    ctx: &Ctx,
+    message: Option<&str>,
+    row_error: Option<&RowError<'_>>,
+) -> Result<Markup, PageError> {
+    let orgs = organisation::editable(state, &ctx.actor)
+        .await
+        .or_page(ctx)?;
+    if orgs.is_empty() {
+        return Err(PageError::new(
+            ctx,
+            ctx.actor
+                .denied("manage listings (organisation editors only)"),
+        ));
+    }
+    let mut sections = Vec::new();
+    for org in orgs {
+        let offers = offer_view::of_organisation(state, &ctx.actor, &org.id)
+            .await
+            .or_page(ctx)?;
+        sections.push((org, offers));
+    }
+    let title = ctx.t("Beheer van uw aanbod", "Manage your offers");
+    Ok(page(
+        ctx,
+        title,
+        html! {
+            @if let Some(m) = message { (notice(m)) }
+            @for (org, offers) in &sections {
+                section aria-labelledby=(id_of(&org.id)) {
+                    h2 id=(id_of(&org.id)) { (org.name) }
+                    div.actions {
+                        a.button href=(format!("/beheer/organisatie/{}/aanbod/nieuw", encode(&org.id))) { (ctx.t("Nieuw aanbod", "New offer")) }
+                    }
+                    @if offers.is_empty() { p { (ctx.t("Nog geen aanbod.", "No offers yet.")) } }
+                    @else {
+                        table {
+                            caption.visually-hidden { (ctx.t("Aanbod van", "Offers of")) " " (org.name) }
+                            thead { tr {
+                                th scope="col" { (ctx.t("Aanbod", "Offer")) }
+                                th scope="col" { (ctx.t("Status", "Status")) }
+                                th scope="col" { (ctx.t("Plekken", "Places")) }
+                                th scope="col" { (ctx.t("Bijwerken", "Update")) }
+                            } }
+                            tbody {
+                                @for v in offers {
+                                    tr id=(format!("aanbod-{}", v.offer.id.replace(':', "-"))) {
+                                        td {
+                                            a href=(format!("/beheer/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) }
+                                            br; span.meta { (v.offer.kind.label(ctx.lang)) }
+                                        }
+                                        td {
+                                            (v.offer.status.label(ctx.lang))
+                                            @if v.offer.published_at.is_none() { br; span.meta { (ctx.t("niet gepubliceerd", "not published")) } }
+                                        }
+                                        td { (labels::places(ctx.lang, &v.offer)) }
+                                        td {
+                                            @if v.offer.status == entities::OfferStatus::Ended { "–" }
+                                            @else { (places_form(ctx, v, row_error)) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// `GET /beheer`.
+pub async fn index(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    ctx.actor.user().cloned().or_page(&ctx)?;
+    let message = saved.opgeslagen.map(|_| ctx.t("Opgeslagen.", "Saved."));
+    Ok(overview(&state, &ctx, message, None).await?.into_response())
+}
+
+/// `POST /beheer/aanbod/{id}/plekken`: updates the places taken of one offer.
+pub async fn set_places(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let version = version_of(&ctx, &f)?;
+    let raw = f.value("placesTaken").to_string();
+    let result = match raw.parse::<i32>() {
+        Ok(n) => offer::update(
+            &state,
+            &ctx.actor,
+            &id,
+            version,
+            OfferFields {
+                places_taken: Some(n),
+                ..OfferFields::default()
+            },
+        )
+        .await
+        .map(|_| ()),
+        Err(_) => Err(AppError::field(
+            "placesTaken",
+            ctx.t("vul een heel getal in", "enter a whole number"),
+        )),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/beheer?opgeslagen=1#aanbod-{}",
+            id.replace(':', "-")
+        ))
+        .into_response()),
+        Err(e) => {
+            let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
+            let message = errors.0.values().next().cloned().unwrap_or_default();
+            let row = RowError {
+                offer_id: &id,
+                message,
+                value: raw,
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                overview(&state, &ctx, None, Some(&row)).await?,
+            )
+                .into_response())
+        }
+    }
+}
+
+fn edit_page(
+    ctx: &Ctx,
+    v: &OfferView,
+    f: &FormData,
+    errors: &Errors,
+    message: Option<&str>,
+) -> Markup {
+    let o = &v.offer;
+    let title = format!("{}: {}", ctx.t("Bewerken", "Edit"), o.title);
+    page(
+        ctx,
+        &title,
+        html! {
+            @if let Some(m) = message { (notice(m)) }
+            p { a href=(format!("/aanbod/{}", encode(&o.id))) { (ctx.t("Bekijk zoals verwijzers het zien", "View as referrers see it")) } " · " a href="/beheer" { (ctx.t("Terug naar beheer", "Back to manage")) } }
+            div.actions {
+                @if o.published_at.is_none() {
+                    form.inline method="post" action=(format!("/beheer/aanbod/{}/publiceren", encode(&o.id))) {
+                        input type="hidden" name="version" value=(o.version);
+                        button type="submit" { (ctx.t("Publiceren", "Publish")) }
+                    }
+                }
+                form.inline method="post" action=(format!("/beheer/aanbod/{}/beeindigen", encode(&o.id)))
+                    data-confirm=(ctx.t("Dit aanbod beëindigen? Daarna kan het niet meer worden gewijzigd.", "End this offer? It cannot be changed afterwards.")) {
+                    input type="hidden" name="version" value=(o.version);
+                    button.warning type="submit" { (ctx.t("Beëindigen", "End")) }
+                }
+            }
+            form method="post" action=(format!("/beheer/aanbod/{}", encode(&o.id))) {
+                (errors.summary(ctx))
+                input type="hidden" name="version" value=(o.version);
+                (offer_form::fields(ctx, f, errors))
+                p { button type="submit" { (ctx.t("Opslaan", "Save")) } }
+            }
+        },
+    )
+}
+
+/// Loads an offer for editing: it must be this node's and the actor must edit it.
+async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, PageError> {
+    let v = offer_view::get(state, &ctx.actor, id).await.or_page(ctx)?;
+    if v.is_mirrored(state) {
+        return Err(PageError::new(
+            ctx,
+            AppError::Forbidden(format!(
+                "offer {id} is owned by node {}",
+                v.offer.origin_node
+            )),
+        ));
+    }
+    ctx.actor
+        .require_edit_organisation(&v.organisation.id)
+        .or_page(ctx)?;
+    Ok(v)
+}
+
+/// `GET /beheer/aanbod/{id}`.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(saved): Query<Saved>,
+) -> PageResult {
+    ctx.actor.user().cloned().or_page(&ctx)?;
+    let v = editable(&state, &ctx, &id).await?;
+    let message = saved.opgeslagen.map(|_| ctx.t("Opgeslagen.", "Saved."));
+    Ok(edit_page(
+        &ctx,
+        &v,
+        &offer_form::values_of(&v),
+        &Errors::none(),
+        message,
+    )
+    .into_response())
+}
+
+/// `POST /beheer/aanbod/{id}`: saves the whole form.
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let v = editable(&state, &ctx, &id).await?;
+    let version = version_of(&ctx, &f)?;
+    let result = match offer_form::read(&f) {
+        Ok(fields) => offer::update(&state, &ctx.actor, &id, version, fields)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/beheer/aanbod/{}?opgeslagen=1", encode(&id))).into_response(),
+        ),
+        Err(e) => {
+            let errors = Errors::from_app(&ctx, e)
+                .or_page(&ctx)?
+                .rename("costCents", "cost");
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                edit_page(&ctx, &v, &f, &errors, None),
+            )
+                .into_response())
+        }
+    }
+}
+
+/// `POST /beheer/aanbod/{id}/publiceren`.
+pub async fn publish(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let version = version_of(&ctx, &f)?;
+    offer::publish(&state, &ctx.actor, &id, version)
+        .await
+        .or_page(&ctx)?;
+    Ok(Redirect::to(&format!("/beheer/aanbod/{}?opgeslagen=1", encode(&id))).into_response())
+}
+
+/// `POST /beheer/aanbod/{id}/beeindigen`.
+pub async fn end(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let version = version_of(&ctx, &f)?;
+    offer::end(&state, &ctx.actor, &id, version)
+        .await
+        .or_page(&ctx)?;
+    Ok(Redirect::to("/beheer?opgeslagen=1").into_response())
+}
+
+fn new_page(
+    ctx: &Ctx,
+    org: &entities::organisation::Model,
+    f: &FormData,
+    errors: &Errors,
+) -> Markup {
+    let title = format!("{}: {}", ctx.t("Nieuw aanbod", "New offer"), org.name);
+    page(
+        ctx,
+        &title,
+        html! {
+            form method="post" action=(format!("/beheer/organisatie/{}/aanbod/nieuw", encode(&org.id))) {
+                (errors.summary(ctx))
+                (offer_form::fields(ctx, f, errors))
+                p { button type="submit" { (ctx.t("Aanmaken", "Create")) } }
+            }
+        },
+    )
+}
+
+async fn own_org(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<entities::organisation::Model, PageError> {
+    organisation::editable(state, &ctx.actor)
+        .await
+        .or_page(ctx)?
+        .into_iter()
+        .find(|o| o.id == id)
+        .ok_or_else(|| PageError::new(ctx, AppError::NotFound(format!("organisation {id}"))))
+}
+
+/// `GET /beheer/organisatie/{id}/aanbod/nieuw`.
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+) -> PageResult {
+    ctx.actor.user().cloned().or_page(&ctx)?;
+    let org = own_org(&state, &ctx, &org_id).await?;
+    let defaults = FormData(vec![
+        ("status".into(), "planned".into()),
+        ("kind".into(), "group".into()),
+    ]);
+    Ok(new_page(&ctx, &org, &defaults, &Errors::none()).into_response())
+}
+
+/// `POST /beheer/organisatie/{id}/aanbod/nieuw`: creates the offer (unpublished).
+pub async fn new_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+    f: FormData,
+) -> PageResult {
+    let org = own_org(&state, &ctx, &org_id).await?;
+    let result = match offer_form::read(&f) {
+        Ok(fields) => offer::create(&state, &ctx.actor, &org.id, fields).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(draft) => Ok(Redirect::to(&format!(
+            "/beheer/aanbod/{}?opgeslagen=1",
+            encode(&draft.offer.id)
+        ))
+        .into_response()),
+        Err(e) => {
+            let errors = Errors::from_app(&ctx, e)
+                .or_page(&ctx)?
+                .rename("costCents", "cost");
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                new_page(&ctx, &org, &f, &errors),
+            )
+                .into_response())
+        }
+    }
+}
