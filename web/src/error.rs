@@ -9,11 +9,8 @@ use api::error::AppError;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
-/// A failed page request.
-pub struct PageError {
-    ctx: Ctx,
-    err: AppError,
-}
+/// A failed page request (boxed: it travels in every handler's `Result`).
+pub struct PageError(Box<(Ctx, AppError)>);
 
 /// A page handler's result.
 pub type PageResult = Result<Response, PageError>;
@@ -26,26 +23,20 @@ pub trait OrPage<T> {
 
 impl<T> OrPage<T> for Result<T, AppError> {
     fn or_page(self, ctx: &Ctx) -> Result<T, PageError> {
-        self.map_err(|err| PageError {
-            ctx: ctx.clone(),
-            err,
-        })
+        self.map_err(|err| PageError::new(ctx, err))
     }
 }
 
 impl PageError {
     /// An error for `ctx`.
     pub fn new(ctx: &Ctx, err: AppError) -> Self {
-        Self {
-            ctx: ctx.clone(),
-            err,
-        }
+        Self(Box::new((ctx.clone(), err)))
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let Self { ctx, err } = self;
+        let (ctx, err) = *self.0;
         err.log_if_internal();
         if matches!(err, AppError::Unauthenticated) {
             return Redirect::to(&format!("/inloggen?next={}", encode(&ctx.here))).into_response();

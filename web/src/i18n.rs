@@ -93,7 +93,7 @@ pub fn service_message(lang: Lang, message: &str) -> String {
     if lang == Lang::En {
         return message.to_string();
     }
-    const DUTCH: [(&str, &str); 21] = [
+    const DUTCH: &[(&str, &str)] = &[
         ("is required", "is verplicht"),
         ("must not be empty", "mag niet leeg zijn"),
         (
@@ -147,12 +147,8 @@ pub fn service_message(lang: Lang, message: &str) -> String {
             "must be more than 0 and at most 300",
             "moet meer dan 0 en hoogstens 300 km zijn",
         ),
-        (
-            "was changed by someone else; reload and try again",
-            "is intussen door iemand anders gewijzigd; laad de pagina opnieuw",
-        ),
     ];
-    for (en, nl) in DUTCH {
+    for &(en, nl) in DUTCH {
         if message == en {
             return nl.to_string();
         }
@@ -162,6 +158,9 @@ pub fn service_message(lang: Lang, message: &str) -> String {
     }
     if let Some(raw) = message.strip_suffix(" is not a Dutch postcode (1234 AB)") {
         return format!("{raw} is geen Nederlandse postcode (1234 AB)");
+    }
+    if message.contains("was changed by someone else") {
+        return "dit is intussen door iemand anders gewijzigd; laad de pagina opnieuw".to_string();
     }
     if message.contains("places taken is more than the capacity") {
         return "er zijn meer plekken bezet dan de capaciteit".to_string();

@@ -16,3 +16,4 @@ mod operations;
 mod query_cost;
 mod referrals;
 mod search;
+mod web;

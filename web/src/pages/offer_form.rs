@@ -21,7 +21,7 @@ pub fn parse_euros(raw: &str) -> AppResult<i32> {
     let s = raw.trim().trim_start_matches('€').trim().replace(',', ".");
     let bad = || AppError::field("costCents", format!("'{raw}' is not an amount in euros"));
     let value: f64 = s.parse().map_err(|_| bad())?;
-    if !value.is_finite() || value < 0.0 || value > 10_000.0 {
+    if !(0.0..=10_000.0).contains(&value) {
         return Err(bad());
     }
     Ok((value * 100.0).round() as i32)
