@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use entities::json::SchedulePeriod;
 use entities::{
     AreaKind, ContactPreference, CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus,
-    ReferralStatus, TargetGroup, offer,
+    OrganisationKind, ReferralStatus, TargetGroup, offer,
 };
 
 /// A closed vocabulary with a label per language.
@@ -103,6 +103,15 @@ labels!(Intake {
     None => ("Zonder aanmelding", "No sign-up needed"),
     Conversation => ("Na een kennismakingsgesprek", "After an introductory talk"),
     ReferralRequired => ("Alleen met verwijzing", "Referral required"),
+});
+
+labels!(OrganisationKind {
+    Welfare => ("Welzijnsorganisatie", "Welfare organisation"),
+    VolunteerGroup => ("Vrijwilligersgroep", "Volunteer group"),
+    GgzProvider => ("GGZ-aanbieder", "Mental health provider"),
+    GpPractice => ("Huisartsenpraktijk", "GP practice"),
+    Municipality => ("Gemeente", "Municipality"),
+    Other => ("Anders", "Other"),
 });
 
 labels!(AreaKind {

@@ -46,6 +46,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/beheer/aanbod/{id}/beeindigen", post(pages::manage::end))
         .route(
+            "/beheer/organisatie/{id}",
+            get(pages::organisation::edit_form).post(pages::organisation::edit_submit),
+        )
+        .route(
             "/beheer/organisatie/{id}/aanbod/nieuw",
             get(pages::manage::new_form).post(pages::manage::new_submit),
         )

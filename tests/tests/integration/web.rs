@@ -483,3 +483,49 @@ async fn a_gp_refers_and_the_organisation_answers() {
     let buttons = texts(&html, "button[name=to]");
     assert_eq!(buttons, ["Annuleren"], "the GP is offered only cancel");
 }
+
+#[tokio::test]
+async fn an_editor_keeps_the_organisation_details_current() {
+    let app = TestApp::spawn().await;
+    let editor = cookie(&app, "redactie@bindkracht10.example").await;
+    let offer = bindkracht_offer(&app).await;
+    let org = app.gql_ok(OFFER, json!({"id": offer["id"]})).await["offer"]["organisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/beheer/organisatie/{org}");
+    let (status, html) = get(&app, Some(&editor), &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut fields = form_fields(
+        &html,
+        &format!("/beheer/organisatie/{}", org.replace(':', "%3A")),
+    );
+    for (k, v) in fields.iter_mut() {
+        if k == "website" {
+            *v = "geen website".into();
+        }
+    }
+    let (status, _, html) = post(&app, &editor, &path, &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(texts(&html, "#f-website-error").len(), 1, "{html}");
+    for (k, v) in fields.iter_mut() {
+        match k.as_str() {
+            "website" => *v = "https://www.bindkracht10.nl/wijkteams".into(),
+            "phone" => *v = "024 123 45 67".into(),
+            _ => {}
+        }
+    }
+    let (status, _, _) = post(&app, &editor, &path, &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let q = r#"query($id: ID!) { organisation(id: $id) { website phone } }"#;
+    let after = app.gql_ok(q, json!({"id": org})).await;
+    assert_eq!(
+        after["organisation"]["website"],
+        "https://www.bindkracht10.nl/wijkteams"
+    );
+    assert_eq!(after["organisation"]["phone"], "024 123 45 67");
+    // Someone who does not edit it cannot open it (nor learn that it exists).
+    let other = cookie(&app, "huisarts@lent.example").await;
+    let (status, _) = get(&app, Some(&other), &path).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
