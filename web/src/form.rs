@@ -4,9 +4,12 @@
 //! `schedule.0.opensAt`, `locations.0.postcode`), so a service error lands beside its input.
 
 use crate::ctx::Ctx;
+use crate::error::{OrPage, PageError};
 use crate::i18n::service_message;
 use api::error::AppError;
 use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
 
@@ -90,14 +93,6 @@ impl Errors {
         Self(BTreeMap::from([(field.to_string(), message.into())]))
     }
 
-    /// Shows the error of service field `from` at form field `to`.
-    pub fn rename(mut self, from: &str, to: &str) -> Self {
-        if let Some(m) = self.0.remove(from) {
-            self.0.insert(to.to_string(), m);
-        }
-        self
-    }
-
     /// The error of `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0.get(field).map(String::as_str)
@@ -125,6 +120,24 @@ impl Errors {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Answers a form post: on success a `303` to the address `to` makes of the result; on bad
+/// input (or a lost race) the form again, drawn by `form` with the errors beside their fields,
+/// as `422`; any other error as an error page.
+pub fn answer<T>(
+    ctx: &Ctx,
+    result: Result<T, AppError>,
+    to: impl FnOnce(T) -> String,
+    form: impl FnOnce(&Errors) -> Markup,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
+        Err(e) => {
+            let errors = Errors::from_app(ctx, e).or_page(ctx)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, form(&errors)).into_response())
         }
     }
 }
@@ -225,83 +238,75 @@ impl<'a> Field<'a> {
         self
     }
 
-    fn parts(&self, errors: &Errors) -> (String, Option<String>, Option<String>, Option<&'a str>) {
+    /// The label, hint and error around the control `control` draws with the given ids.
+    fn wrap(&self, errors: &Errors, control: impl FnOnce(&Control) -> Markup) -> Markup {
         let id = id_of(self.name);
         let hint_id = self.hint.map(|_| format!("{id}-hint"));
-        let error = errors.get(self.name).map(str::to_string);
-        (id, hint_id, error, self.hint)
+        let error = errors.get(self.name);
+        let error_id = format!("{id}-error");
+        let described = [hint_id.as_deref(), error.map(|_| error_id.as_str())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let c = Control {
+            id: id.clone(),
+            described: (!described.is_empty()).then_some(described),
+            invalid: error.map(|_| "true"),
+        };
+        html! {
+            div.field.has-error[error.is_some()] {
+                label for=(id) { (self.label) @if self.required { span aria-hidden="true" { " *" } } }
+                @if let (Some(h), Some(hid)) = (self.hint, &hint_id) { p.hint id=(hid) { (h) } }
+                @if let Some(e) = error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
+                (control(&c))
+            }
+        }
     }
 
     /// The label, hint, error and an `<input>`.
     pub fn input(&self, errors: &Errors) -> Markup {
-        let (id, hint_id, error, hint) = self.parts(errors);
-        let error_id = format!("{id}-error");
-        let described = described_by(
-            hint_id.as_deref(),
-            error.as_ref().map(|_| error_id.as_str()),
-        );
         let a = &self.attrs;
-        html! {
-            div.field.has-error[error.is_some()] {
-                label for=(id) { (self.label) @if self.required { " " abbr title="verplicht" { "*" } } }
-                @if let (Some(h), Some(hid)) = (hint, &hint_id) { p.hint id=(hid) { (h) } }
-                @if let Some(e) = &error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
-                input id=(id) name=(self.name) type=(self.kind) value=(self.value) required[self.required]
-                    aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described]
+        self.wrap(errors, |c| {
+            html! {
+                input id=(c.id) name=(self.name) type=(self.kind) value=(self.value) required[self.required]
+                    aria-invalid=[c.invalid] aria-describedby=[&c.described]
                     min=[&a.min] max=[&a.max] step=[&a.step] autocomplete=[a.autocomplete]
                     inputmode=[a.inputmode] list=[a.list];
             }
-        }
+        })
     }
 
     /// The label, hint, error and a `<textarea>`.
     pub fn textarea(&self, errors: &Errors, rows: u32) -> Markup {
-        let (id, hint_id, error, hint) = self.parts(errors);
-        let error_id = format!("{id}-error");
-        let described = described_by(
-            hint_id.as_deref(),
-            error.as_ref().map(|_| error_id.as_str()),
-        );
-        html! {
-            div.field.has-error[error.is_some()] {
-                label for=(id) { (self.label) }
-                @if let (Some(h), Some(hid)) = (hint, &hint_id) { p.hint id=(hid) { (h) } }
-                @if let Some(e) = &error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
-                textarea id=(id) name=(self.name) rows=(rows) required[self.required]
-                    aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described] { (self.value) }
+        self.wrap(errors, |c| {
+            html! {
+                textarea id=(c.id) name=(self.name) rows=(rows) required[self.required]
+                    aria-invalid=[c.invalid] aria-describedby=[&c.described] { (self.value) }
             }
-        }
+        })
     }
 
     /// The label, hint, error and a `<select>` of `(value, label)` options.
     pub fn select(&self, errors: &Errors, options: &[(String, String)]) -> Markup {
-        let (id, hint_id, error, hint) = self.parts(errors);
-        let error_id = format!("{id}-error");
-        let described = described_by(
-            hint_id.as_deref(),
-            error.as_ref().map(|_| error_id.as_str()),
-        );
-        html! {
-            div.field.has-error[error.is_some()] {
-                label for=(id) { (self.label) }
-                @if let (Some(h), Some(hid)) = (hint, &hint_id) { p.hint id=(hid) { (h) } }
-                @if let Some(e) = &error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
-                select id=(id) name=(self.name) required[self.required]
-                    aria-invalid=[error.as_ref().map(|_| "true")] aria-describedby=[described] {
+        self.wrap(errors, |c| {
+            html! {
+                select id=(c.id) name=(self.name) required[self.required]
+                    aria-invalid=[c.invalid] aria-describedby=[&c.described] {
                     @for (v, l) in options {
                         option value=(v) selected[*v == self.value] { (l) }
                     }
                 }
             }
-        }
+        })
     }
 }
 
-fn described_by(hint: Option<&str>, error: Option<&str>) -> Option<String> {
-    match (hint, error) {
-        (None, None) => None,
-        (h, e) => Some([h, e].into_iter().flatten().collect::<Vec<_>>().join(" ")),
-    }
+/// The ids a form control carries.
+struct Control {
+    id: String,
+    described: Option<String>,
+    invalid: Option<&'static str>,
 }
 
 /// A group of checkboxes (or radios when `radio`) in a fieldset with a legend, the error

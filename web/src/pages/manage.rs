@@ -4,7 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError, PageResult};
-use crate::form::{Errors, FormData, id_of};
+use crate::form::{Errors, FormData, answer, id_of};
 use crate::labels::{self, Label};
 use crate::layout::{encode, notice, page};
 use crate::pages::offer_form;
@@ -283,26 +283,15 @@ pub async fn edit_submit(
     let v = editable(&state, &ctx, &id).await?;
     let version = version_of(&ctx, &f)?;
     let result = match offer_form::read(&f) {
-        Ok(fields) => offer::update(&state, &ctx.actor, &id, version, fields)
-            .await
-            .map(|_| ()),
+        Ok(fields) => offer::update(&state, &ctx.actor, &id, version, fields).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/beheer/aanbod/{}?opgeslagen=1", encode(&id))).into_response(),
-        ),
-        Err(e) => {
-            let errors = Errors::from_app(&ctx, e)
-                .or_page(&ctx)?
-                .rename("costCents", "cost");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                edit_page(&ctx, &v, &f, &errors, None),
-            )
-                .into_response())
-        }
-    }
+    answer(
+        &ctx,
+        result.map_err(offer_form::cost_field),
+        |d| format!("/beheer/aanbod/{}?opgeslagen=1", encode(&d.offer.id)),
+        |errors| edit_page(&ctx, &v, &f, errors, None),
+    )
 }
 
 /// `POST /beheer/aanbod/{id}/publiceren`.
@@ -393,21 +382,10 @@ pub async fn new_submit(
         Ok(fields) => offer::create(&state, &ctx.actor, &org.id, fields).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(draft) => Ok(Redirect::to(&format!(
-            "/beheer/aanbod/{}?opgeslagen=1",
-            encode(&draft.offer.id)
-        ))
-        .into_response()),
-        Err(e) => {
-            let errors = Errors::from_app(&ctx, e)
-                .or_page(&ctx)?
-                .rename("costCents", "cost");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                new_page(&ctx, &org, &f, &errors),
-            )
-                .into_response())
-        }
-    }
+    answer(
+        &ctx,
+        result.map_err(offer_form::cost_field),
+        |d| format!("/beheer/aanbod/{}?opgeslagen=1", encode(&d.offer.id)),
+        |errors| new_page(&ctx, &org, &f, errors),
+    )
 }

@@ -16,10 +16,21 @@ use sea_orm::Iterable;
 /// Day codes in week order.
 const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
+/// Moves a service error on `costCents` to the euro field `cost` of the form.
+pub fn cost_field(e: AppError) -> AppError {
+    match e {
+        AppError::BadInput {
+            field: Some(f),
+            message,
+        } if f == "costCents" => AppError::field("cost", message),
+        other => other,
+    }
+}
+
 /// Parses euros as typed (`7,50`, `7.50`, `€ 7`) into cents.
 pub fn parse_euros(raw: &str) -> AppResult<i32> {
     let s = raw.trim().trim_start_matches('€').trim().replace(',', ".");
-    let bad = || AppError::field("costCents", format!("'{raw}' is not an amount in euros"));
+    let bad = || AppError::field("cost", format!("'{raw}' is not an amount in euros"));
     let value: f64 = s.parse().map_err(|_| bad())?;
     if !(0.0..=10_000.0).contains(&value) {
         return Err(bad());

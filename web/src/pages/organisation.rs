@@ -3,15 +3,14 @@
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError, PageResult};
-use crate::form::{Errors, Field, FormData};
+use crate::form::{Errors, Field, FormData, answer};
 use crate::labels::Label;
 use crate::layout::{encode, notice, page};
 use api::error::AppError;
 use api::services::organisation::{self, OrganisationFields};
 use api::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use entities::{OrganisationKind, organisation as org_entity};
 use maud::{Markup, html};
 use sea_orm::Iterable;
@@ -115,19 +114,11 @@ pub async fn edit_submit(
         phone: opt("phone"),
         ..OrganisationFields::default()
     };
-    match organisation::update(&state, &ctx.actor, &o.id, version, fields).await {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/beheer/organisatie/{}?opgeslagen=1",
-            encode(&o.id)
-        ))
-        .into_response()),
-        Err(e) => {
-            let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                form(&ctx, &o, &f, &errors, None),
-            )
-                .into_response())
-        }
-    }
+    let result = organisation::update(&state, &ctx.actor, &o.id, version, fields).await;
+    answer(
+        &ctx,
+        result,
+        |o| format!("/beheer/organisatie/{}?opgeslagen=1", encode(&o.id)),
+        |errors| form(&ctx, &o, &f, errors, None),
+    )
 }

@@ -4,7 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError, PageResult};
-use crate::form::{Errors, Field, FormData, choices};
+use crate::form::{Errors, Field, FormData, answer, choices};
 use crate::labels::{self, Label};
 use crate::layout::{encode, notice, page};
 use api::error::{AppError, AppResult};
@@ -177,24 +177,19 @@ pub async fn refer_submit(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(r) => Ok(
-            Redirect::to(&format!("/verwijzingen/{}?verstuurd=1", encode(&r.id))).into_response(),
-        ),
-        Err(e) => {
-            let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
-            let title = ctx.t("Patiënt verwijzen", "Refer a patient");
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                page(
-                    &ctx,
-                    title,
-                    refer_form(&ctx, &v, &practice_list, &f, &errors),
-                ),
+    let title = ctx.t("Patiënt verwijzen", "Refer a patient");
+    answer(
+        &ctx,
+        result,
+        |r| format!("/verwijzingen/{}?verstuurd=1", encode(&r.id)),
+        |errors| {
+            page(
+                &ctx,
+                title,
+                refer_form(&ctx, &v, &practice_list, &f, errors),
             )
-                .into_response())
-        }
-    }
+        },
+    )
 }
 
 /// Offer titles and organisation names for a list of referrals.
