@@ -1,4 +1,3 @@
-//! Application state shared by every request: configuration, database, gazetteer, search.
 //! Application state shared by every request: configuration, database, gazetteer, sign-in
 //! machinery and the referral change channel.
 

@@ -70,8 +70,14 @@ pub fn routes() -> Router<AppState> {
             "/static/app.js",
             get(|| asset("text/javascript", include_str!("../static/app.js"))),
         )
+        .fallback(not_found)
         .layer(middleware::from_fn(i18n::remember))
         .layer(middleware::from_fn(same_origin_posts))
+}
+
+/// Any other address: the "not found" page.
+async fn not_found(ctx: ctx::Ctx) -> error::PageError {
+    error::PageError::new(&ctx, api::error::AppError::NotFound(ctx.here.clone()))
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
