@@ -135,7 +135,7 @@ async fn search_page_shows_what_the_search_api_finds() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let shown = texts(&html, "ol.results > li h2");
+    let shown = texts(&html, "ol.results > li h3");
     let api = app
         .gql_ok(
             r#"{ searchOffers(near: {postcode: "6663", radiusKm: 10}, sort: DISTANCE, first: 10,

@@ -380,7 +380,7 @@ fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option
     html! {
         li {
             span.num aria-hidden="true" { (n) }
-            h2 { a href=(format!("/aanbod/{}", encode(&o.id))) { (o.title) } }
+            h3 { a href=(format!("/aanbod/{}", encode(&o.id))) { (o.title) } }
             p.meta {
                 (o.kind.label(ctx.lang)) " · " (v.organisation.name)
                 @if let Some(p) = place { " · " (p) }
