@@ -12,6 +12,7 @@ pub mod form;
 pub mod i18n;
 pub mod labels;
 pub mod layout;
+pub mod map;
 pub mod pages;
 
 use api::state::AppState;

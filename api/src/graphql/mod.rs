@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod auth;
+pub mod coverage;
 pub mod enums;
 pub mod federation;
 pub mod loaders;
@@ -27,6 +28,7 @@ pub struct Query(
     search::SearchQuery,
     auth::AuthQuery,
     referral::ReferralQuery,
+    coverage::CoverageQuery,
 );
 
 /// The mutation root.

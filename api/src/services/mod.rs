@@ -3,6 +3,7 @@
 
 pub mod area;
 pub mod changes;
+pub mod coverage;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;

@@ -8,3 +8,4 @@ mod types;
 
 pub use mutation::SearchMutation;
 pub use query::SearchQuery;
+pub use types::{KindCount, LifeDomainCount};

@@ -1,0 +1,168 @@
+//! Coverage per gemeente, wijk and buurt for municipalities (public aggregates), with gaps:
+//! buurten without a matching offer within a distance. See [`crate::services::coverage`].
+
+use crate::domain::AreaCode;
+use crate::graphql::area::Area;
+use crate::graphql::enums::{AreaKind, LifeDomain, OfferKind};
+use crate::graphql::search::{KindCount, LifeDomainCount};
+use crate::graphql::{actor, app};
+use crate::services::coverage as svc;
+use async_graphql::{ComplexObject, Context, Object, Result, SimpleObject};
+
+/// Queries on coverage.
+#[derive(Default)]
+pub struct CoverageQuery;
+
+#[Object]
+impl CoverageQuery {
+    /// Coverage of a gemeente (one row per wijk), a wijk (one row per buurt) or a buurt:
+    /// active public offers with a location there, by kind and life domain, Herstelcirkels
+    /// with open places, and gaps. Offers across area and node borders count for the distance.
+    async fn coverage(
+        &self,
+        ctx: &Context<'_>,
+        area_code: String,
+        kind: Option<OfferKind>,
+        life_domain: Option<LifeDomain>,
+        #[graphql(default = 1.5)] distance_km: f64,
+    ) -> Result<Coverage> {
+        let area_code = AreaCode::parse(&area_code).map_err(|e| e.in_field("areaCode"))?;
+        let c = svc::coverage(
+            app(ctx)?,
+            actor(ctx)?,
+            svc::CoverageQuery {
+                area_code,
+                kind: kind.map(Into::into),
+                life_domain: life_domain.map(Into::into),
+                distance_km,
+            },
+        )
+        .await?;
+        Ok(Coverage::from(c))
+    }
+}
+
+/// The coverage of an area.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct Coverage {
+    /// The mapped area.
+    area: Area,
+    /// The distance used for gaps, in km.
+    distance_km: f64,
+    /// One row per wijk of a gemeente, per buurt of a wijk, or the buurt itself.
+    rows: Vec<CoverageRow>,
+    /// Buurten without a matching offer within the distance.
+    gaps: Vec<CoverageGap>,
+    /// The whole area.
+    totals: CoverageRow,
+    #[graphql(skip)]
+    source: svc::Coverage,
+}
+
+#[ComplexObject]
+impl Coverage {
+    /// The rows as CSV (header line first; `,` separated, `.` decimals).
+    async fn csv(&self) -> Result<String> {
+        Ok(svc::to_csv(&self.source)?)
+    }
+
+    /// The rows as a GeoJSON FeatureCollection (one Feature per row, figures as properties).
+    async fn geojson(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(svc::to_geojson(&self.source))
+    }
+}
+
+impl From<svc::Coverage> for Coverage {
+    fn from(c: svc::Coverage) -> Self {
+        Self {
+            distance_km: c.query.distance_km,
+            rows: c.rows.iter().cloned().map(CoverageRow::from).collect(),
+            gaps: c.gaps.iter().cloned().map(CoverageGap::from).collect(),
+            totals: CoverageRow::from(c.totals.clone()),
+            area: Area(c.area.clone()),
+            source: c,
+        }
+    }
+}
+
+/// Figures for one area.
+#[derive(SimpleObject)]
+pub struct CoverageRow {
+    /// CBS code.
+    code: String,
+    name: String,
+    kind: AreaKind,
+    /// Active public offers with a location in this area (matching the kind and life domain
+    /// asked for).
+    active_offers: u32,
+    /// Those offers by kind.
+    by_kind: Vec<KindCount>,
+    /// Those offers by life domain (an offer counts for each of its domains).
+    by_domain: Vec<LifeDomainCount>,
+    /// Herstelcirkels among them that can take participants now.
+    herstelcirkels_with_places: u32,
+    /// Buurten in this area.
+    buurten: u32,
+    /// Buurten in this area without a matching offer within the distance.
+    buurten_without_offer: u32,
+    /// For a buurt row: km from its centroid to the nearest matching offer location.
+    nearest_offer_km: Option<f64>,
+    /// GeoJSON geometry of the area, where known.
+    geometry: Option<String>,
+}
+
+impl From<svc::CoverageRow> for CoverageRow {
+    fn from(r: svc::CoverageRow) -> Self {
+        Self {
+            code: r.code,
+            name: r.name,
+            kind: r.kind.into(),
+            active_offers: r.active_offers,
+            by_kind: r
+                .by_kind
+                .into_iter()
+                .map(|(kind, count)| KindCount {
+                    value: kind.into(),
+                    count: count.into(),
+                })
+                .collect(),
+            by_domain: r
+                .by_domain
+                .into_iter()
+                .map(|(d, count)| LifeDomainCount {
+                    value: d.into(),
+                    count: count.into(),
+                })
+                .collect(),
+            herstelcirkels_with_places: r.herstelcirkels_with_places,
+            buurten: r.buurten,
+            buurten_without_offer: r.buurten_without_offer,
+            nearest_offer_km: r.nearest_offer_km,
+            geometry: r.geometry,
+        }
+    }
+}
+
+/// A buurt without a matching offer within the distance.
+#[derive(SimpleObject)]
+pub struct CoverageGap {
+    /// CBS buurt code.
+    code: String,
+    name: String,
+    /// The wijk it lies in.
+    wijk_code: Option<String>,
+    /// Km to the nearest matching offer location, if one lies near at all.
+    nearest_offer_km: Option<f64>,
+}
+
+impl From<svc::Gap> for CoverageGap {
+    fn from(g: svc::Gap) -> Self {
+        Self {
+            code: g.code,
+            name: g.name,
+            wijk_code: g.wijk_code,
+            nearest_offer_km: g.nearest_offer_km,
+        }
+    }
+}

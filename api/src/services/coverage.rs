@@ -1,0 +1,430 @@
+//! Coverage for municipalities: per wijk of a gemeente (or per buurt of a wijk) how many active
+//! offers have a location there, by kind and life domain, how many Herstelcirkels have open
+//! places, and which buurten have no matching offer within a distance of their centroid. Offers
+//! across area and node borders count for the distance (mirrored offers included), so a buurt at
+//! a border is not a gap when help is just across it. Aggregates only: public data, no persons.
+//!
+//! Four queries whatever the size of the area: its buurten, the rows' areas, the locations of
+//! active offers in the area's bounding box widened by the distance, and their life domains.
+
+use crate::auth::Actor;
+use crate::domain::AreaCode;
+use crate::error::{AppError, AppResult};
+use crate::geo::distance_km;
+use crate::services::offer::{CapacityStatus, capacity_status, is_public};
+use crate::services::offer_view::organisations;
+use crate::state::AppState;
+use entities::{
+    AreaKind, LifeDomain, OfferKind, OfferStatus, area, location, offer, offer_life_domain,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Largest distance accepted for gaps, in km.
+pub const MAX_DISTANCE_KM: f64 = 50.0;
+
+/// What to map.
+#[derive(Clone, Debug)]
+pub struct CoverageQuery {
+    /// The gemeente, wijk or buurt to map.
+    pub area_code: AreaCode,
+    /// Only offers of this kind.
+    pub kind: Option<OfferKind>,
+    /// Only offers working on this life domain.
+    pub life_domain: Option<LifeDomain>,
+    /// A buurt whose centroid has no matching offer location within this distance is a gap.
+    pub distance_km: f64,
+}
+
+/// Figures for one area (a row of the map, or the whole mapped area).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CoverageRow {
+    pub code: String,
+    pub name: String,
+    pub kind: AreaKind,
+    /// Active offers with a location in this area.
+    pub active_offers: u32,
+    /// Those offers by kind (kinds with none left out).
+    pub by_kind: Vec<(OfferKind, u32)>,
+    /// Those offers by life domain (an offer counts for each of its domains).
+    pub by_domain: Vec<(LifeDomain, u32)>,
+    /// Herstelcirkels among them that can take participants now.
+    pub herstelcirkels_with_places: u32,
+    /// Buurten in this area.
+    pub buurten: u32,
+    /// Buurten in this area without a matching offer within the distance.
+    pub buurten_without_offer: u32,
+    /// For a buurt: km from its centroid to the nearest matching offer location (none when
+    /// there is none nearby at all).
+    pub nearest_offer_km: Option<f64>,
+    /// GeoJSON geometry, where known.
+    pub geometry: Option<String>,
+}
+
+/// A buurt without a matching offer within the distance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gap {
+    pub code: String,
+    pub name: String,
+    /// The wijk it lies in.
+    pub wijk_code: Option<String>,
+    /// Km to the nearest matching offer location, if any lies within the search box.
+    pub nearest_offer_km: Option<f64>,
+}
+
+/// The coverage of an area.
+#[derive(Clone, Debug)]
+pub struct Coverage {
+    pub area: area::Model,
+    pub query: CoverageQuery,
+    /// One row per wijk of a gemeente, per buurt of a wijk, or the buurt itself.
+    pub rows: Vec<CoverageRow>,
+    /// Every buurt of the area without a matching offer within the distance.
+    pub gaps: Vec<Gap>,
+    /// The whole area.
+    pub totals: CoverageRow,
+}
+
+/// An active, matching offer with its locations.
+struct Active {
+    offer: offer::Model,
+    domains: Vec<LifeDomain>,
+    points: Vec<(f64, f64)>,
+    buurten: HashSet<String>,
+}
+
+/// Whether an offer runs (or will): not ended or paused.
+fn is_active(o: &offer::Model) -> bool {
+    !matches!(o.status, OfferStatus::Ended | OfferStatus::Paused)
+}
+
+/// Km per degree of latitude.
+const KM_PER_DEGREE: f64 = 111.32;
+
+/// Checks the query's distance.
+fn check_distance(km: f64) -> AppResult<()> {
+    if km > 0.0 && km <= MAX_DISTANCE_KM {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "distanceKm",
+            format!("must be more than 0 and at most {MAX_DISTANCE_KM}"),
+        ))
+    }
+}
+
+/// The coverage of `q.area_code`. Anyone may read it (public aggregates).
+pub async fn coverage(state: &AppState, _actor: &Actor, q: CoverageQuery) -> AppResult<Coverage> {
+    check_distance(q.distance_km)?;
+    let area = super::area::get(&state.db, &q.area_code).await?;
+    let buurten = area::Entity::find()
+        .filter(area::Column::Code.in_subquery(super::area::buurten_within(&q.area_code)))
+        .order_by_asc(area::Column::Code)
+        .all(&state.db)
+        .await?;
+    let row_areas = match area.kind {
+        AreaKind::Gemeente | AreaKind::Wijk => {
+            area::Entity::find()
+                .filter(area::Column::ParentCode.eq(area.code.as_str()))
+                .order_by_asc(area::Column::Code)
+                .all(&state.db)
+                .await?
+        }
+        AreaKind::Buurt => vec![area.clone()],
+    };
+    let active = active_offers(state, &q, &buurten).await?;
+
+    // Nearest matching location per buurt.
+    let nearest: HashMap<&str, Option<f64>> = buurten
+        .iter()
+        .map(|b| {
+            let d = active
+                .iter()
+                .flat_map(|a| a.points.iter())
+                .map(|p| distance_km((b.centroid_lat, b.centroid_lon), *p))
+                .min_by(f64::total_cmp);
+            (b.code.as_str(), d)
+        })
+        .collect();
+    let is_gap = |code: &str| {
+        nearest
+            .get(code)
+            .copied()
+            .flatten()
+            .is_none_or(|d| d > q.distance_km)
+    };
+    let gaps: Vec<Gap> = buurten
+        .iter()
+        .filter(|b| is_gap(&b.code))
+        .map(|b| Gap {
+            code: b.code.clone(),
+            name: b.name.clone(),
+            wijk_code: b.parent_code.clone(),
+            nearest_offer_km: nearest.get(b.code.as_str()).copied().flatten(),
+        })
+        .collect();
+
+    // The buurten of each row.
+    let buurten_of = |row: &area::Model| -> Vec<&area::Model> {
+        buurten
+            .iter()
+            .filter(|b| match row.kind {
+                AreaKind::Gemeente => true,
+                AreaKind::Wijk => b.parent_code.as_deref() == Some(row.code.as_str()),
+                AreaKind::Buurt => b.code == row.code,
+            })
+            .collect()
+    };
+    let row_of = |row: &area::Model| {
+        let inside = buurten_of(row);
+        let codes: HashSet<&str> = inside.iter().map(|b| b.code.as_str()).collect();
+        let offers: Vec<&Active> = active
+            .iter()
+            .filter(|a| a.buurten.iter().any(|b| codes.contains(b.as_str())))
+            .collect();
+        figures(
+            row,
+            &offers,
+            inside.len(),
+            inside.iter().filter(|b| is_gap(&b.code)).count(),
+            match row.kind {
+                AreaKind::Buurt => nearest.get(row.code.as_str()).copied().flatten(),
+                _ => None,
+            },
+        )
+    };
+    let rows = row_areas.iter().map(row_of).collect();
+    let totals = row_of(&area);
+    Ok(Coverage {
+        area,
+        query: q,
+        rows,
+        gaps,
+        totals,
+    })
+}
+
+/// Public, active offers matching the query with a location in the bounding box of `buurten`
+/// widened by the distance.
+async fn active_offers(
+    state: &AppState,
+    q: &CoverageQuery,
+    buurten: &[area::Model],
+) -> AppResult<Vec<Active>> {
+    if buurten.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
+        (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+    for b in buurten {
+        min_lat = min_lat.min(b.centroid_lat);
+        max_lat = max_lat.max(b.centroid_lat);
+        min_lon = min_lon.min(b.centroid_lon);
+        max_lon = max_lon.max(b.centroid_lon);
+    }
+    let dlat = q.distance_km / KM_PER_DEGREE;
+    let dlon = q.distance_km / (KM_PER_DEGREE * max_lat.to_radians().cos().max(0.1));
+    let rows = location::Entity::find()
+        .filter(location::Column::Lat.between(min_lat - dlat, max_lat + dlat))
+        .filter(location::Column::Lon.between(min_lon - dlon, max_lon + dlon))
+        .find_also_related(offer::Entity)
+        .all(&state.db)
+        .await?;
+    let mut by_offer: BTreeMap<String, (offer::Model, Vec<location::Model>)> = BTreeMap::new();
+    for (l, o) in rows {
+        let Some(o) = o else { continue };
+        if !is_active(&o) || q.kind.is_some_and(|k| k != o.kind) {
+            continue;
+        }
+        by_offer
+            .entry(o.id.clone())
+            .or_insert_with(|| (o, Vec::new()))
+            .1
+            .push(l);
+    }
+    let orgs = organisations(
+        &state.db,
+        by_offer.values().map(|(o, _)| o.organisation_id.clone()),
+    )
+    .await?;
+    by_offer.retain(|_, (o, _)| {
+        orgs.get(&o.organisation_id)
+            .is_some_and(|org| is_public(o, org))
+    });
+    let mut domains: HashMap<String, Vec<LifeDomain>> = HashMap::new();
+    for d in offer_life_domain::Entity::find()
+        .filter(offer_life_domain::Column::OfferId.is_in(by_offer.keys().cloned()))
+        .all(&state.db)
+        .await?
+    {
+        domains.entry(d.offer_id).or_default().push(d.life_domain);
+    }
+    Ok(by_offer
+        .into_values()
+        .filter_map(|(offer, locations)| {
+            let mut domains = domains.remove(&offer.id).unwrap_or_default();
+            domains.sort();
+            if q.life_domain.is_some_and(|d| !domains.contains(&d)) {
+                return None;
+            }
+            Some(Active {
+                points: locations.iter().map(|l| (l.lat, l.lon)).collect(),
+                buurten: locations.into_iter().filter_map(|l| l.buurt_code).collect(),
+                domains,
+                offer,
+            })
+        })
+        .collect())
+}
+
+fn figures(
+    row: &area::Model,
+    offers: &[&Active],
+    buurten: usize,
+    gaps: usize,
+    nearest_offer_km: Option<f64>,
+) -> CoverageRow {
+    let mut by_kind: BTreeMap<OfferKind, u32> = BTreeMap::new();
+    let mut by_domain: BTreeMap<LifeDomain, u32> = BTreeMap::new();
+    for a in offers {
+        *by_kind.entry(a.offer.kind).or_default() += 1;
+        for d in &a.domains {
+            *by_domain.entry(*d).or_default() += 1;
+        }
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    CoverageRow {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        kind: row.kind,
+        active_offers: count(offers.len()),
+        by_kind: by_kind.into_iter().collect(),
+        by_domain: by_domain.into_iter().collect(),
+        herstelcirkels_with_places: count(
+            offers
+                .iter()
+                .filter(|a| {
+                    a.offer.kind == OfferKind::Herstelcirkel
+                        && capacity_status(&a.offer) == CapacityStatus::Capacity
+                })
+                .count(),
+        ),
+        buurten: count(buurten),
+        buurten_without_offer: count(gaps),
+        nearest_offer_km,
+        geometry: row.geometry.clone(),
+    }
+}
+
+/// The rows as CSV (RFC 4180, `,` separated, `.` decimals), one line per row after a header.
+pub fn to_csv(c: &Coverage) -> AppResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec![
+        "code".to_string(),
+        "name".into(),
+        "kind".into(),
+        "active_offers".into(),
+        "herstelcirkels_with_places".into(),
+        "buurten".into(),
+        "buurten_without_offer".into(),
+        "nearest_offer_km".into(),
+    ];
+    use sea_orm::Iterable;
+    header.extend(OfferKind::iter().map(|k| format!("kind_{}", k.as_str())));
+    header.extend(LifeDomain::iter().map(|d| format!("domain_{}", d.as_str())));
+    let internal = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(&header).map_err(internal)?;
+    for r in &c.rows {
+        let mut rec = vec![
+            r.code.clone(),
+            r.name.clone(),
+            r.kind.as_str().to_string(),
+            r.active_offers.to_string(),
+            r.herstelcirkels_with_places.to_string(),
+            r.buurten.to_string(),
+            r.buurten_without_offer.to_string(),
+            r.nearest_offer_km
+                .map(|d| format!("{d:.2}"))
+                .unwrap_or_default(),
+        ];
+        rec.extend(OfferKind::iter().map(|k| count_in(&r.by_kind, k).to_string()));
+        rec.extend(LifeDomain::iter().map(|d| count_in(&r.by_domain, d).to_string()));
+        w.write_record(&rec).map_err(internal)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The count of `key` in a `(value, count)` list (0 when absent).
+pub fn count_in<T: PartialEq>(list: &[(T, u32)], key: T) -> u32 {
+    list.iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, n)| *n)
+        .unwrap_or(0)
+}
+
+/// The rows as a GeoJSON FeatureCollection: one Feature per row with its figures as
+/// properties and its geometry (null where unknown).
+pub fn to_geojson(c: &Coverage) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let features: Vec<Value> = c
+        .rows
+        .iter()
+        .map(|r| {
+            let geometry = r
+                .geometry
+                .as_deref()
+                .and_then(|g| serde_json::from_str::<Value>(g).ok())
+                .unwrap_or(Value::Null);
+            json!({
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "code": r.code,
+                    "name": r.name,
+                    "kind": r.kind.as_str(),
+                    "active_offers": r.active_offers,
+                    "herstelcirkels_with_places": r.herstelcirkels_with_places,
+                    "buurten": r.buurten,
+                    "buurten_without_offer": r.buurten_without_offer,
+                    "nearest_offer_km": r.nearest_offer_km,
+                    "by_kind": r.by_kind.iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+                    "by_domain": r.by_domain.iter().map(|(d, n)| (d.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+                }
+            })
+        })
+        .collect();
+    json!({
+        "type": "FeatureCollection",
+        "name": format!("coverage {}", c.area.code),
+        "properties": {
+            "area": c.area.code,
+            "kind": c.query.kind.map(|k| k.as_str()),
+            "life_domain": c.query.life_domain.map(|d| d.as_str()),
+            "distance_km": c.query.distance_km,
+        },
+        "features": features,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_are_bounded() {
+        assert!(check_distance(1.5).is_ok());
+        assert!(check_distance(0.0).is_err());
+        assert!(check_distance(f64::NAN).is_err());
+        assert!(check_distance(51.0).is_err());
+    }
+
+    #[test]
+    fn counts_default_to_zero() {
+        let list = vec![(OfferKind::Group, 3)];
+        assert_eq!(count_in(&list, OfferKind::Group), 3);
+        assert_eq!(count_in(&list, OfferKind::Course), 0);
+    }
+}

@@ -1,0 +1,412 @@
+//! Maps as inline SVG, drawn on the server (no JavaScript, no tiles): a choropleth of areas
+//! from their GeoJSON geometry, and numbered points over area outlines for search results.
+//! Longitude is scaled by the cosine of the mid latitude (good enough at the scale of a
+//! gemeente). Every map has a title and description, and the page shows the same figures as a
+//! table, so nothing depends on seeing the map.
+
+use crate::i18n::Lang;
+use maud::{Markup, html};
+use serde_json::Value;
+
+/// Width of the view box; the height follows the shape.
+const WIDTH: f64 = 1000.0;
+/// Sequential palette, light to dark (ColorBrewer Blues, colour-blind safe).
+const PALETTE: [&str; 5] = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
+
+/// An area to draw.
+#[derive(Clone, Debug)]
+pub struct MapArea {
+    pub code: String,
+    pub name: String,
+    /// GeoJSON Polygon or MultiPolygon, as stored.
+    pub geometry: Option<String>,
+    /// The figure that colours it.
+    pub value: u32,
+    /// Marked with hatching (a gap), not by colour alone.
+    pub gap: bool,
+    /// Where a click on it leads.
+    pub href: Option<String>,
+}
+
+/// A numbered point (the number matches the result list).
+#[derive(Clone, Debug)]
+pub struct MapPoint {
+    pub lat: f64,
+    pub lon: f64,
+    pub number: usize,
+    pub label: String,
+    pub href: Option<String>,
+}
+
+/// Rings of lon/lat pairs of a geometry; empty when it is not a (Multi)Polygon.
+fn rings(geometry: &str) -> Vec<Vec<(f64, f64)>> {
+    let Ok(v) = serde_json::from_str::<Value>(geometry) else {
+        return Vec::new();
+    };
+    let ring = |r: &Value| -> Vec<(f64, f64)> {
+        r.as_array()
+            .map(|pts| {
+                pts.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let polygon = |p: &Value| -> Vec<Vec<(f64, f64)>> {
+        p.as_array()
+            .map(|rs| rs.iter().map(ring).filter(|r| r.len() >= 3).collect())
+            .unwrap_or_default()
+    };
+    match (v.get("type").and_then(Value::as_str), v.get("coordinates")) {
+        (Some("Polygon"), Some(c)) => polygon(c),
+        (Some("MultiPolygon"), Some(Value::Array(ps))) => ps.iter().flat_map(polygon).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Lon/lat to view-box coordinates.
+#[derive(Clone, Copy, Debug)]
+struct Projection {
+    min_x: f64,
+    max_y: f64,
+    scale: f64,
+    cos: f64,
+    height: f64,
+}
+
+impl Projection {
+    /// Fits the lon/lat bounds into the view box with a margin of `margin` units.
+    fn fit(points: impl Iterator<Item = (f64, f64)>, margin: f64) -> Option<Self> {
+        let (mut min_lon, mut max_lon, mut min_lat, mut max_lat) =
+            (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for (lon, lat) in points {
+            min_lon = min_lon.min(lon);
+            max_lon = max_lon.max(lon);
+            min_lat = min_lat.min(lat);
+            max_lat = max_lat.max(lat);
+        }
+        if min_lon > max_lon {
+            return None;
+        }
+        let cos = ((min_lat + max_lat) / 2.0).to_radians().cos();
+        let w = ((max_lon - min_lon) * cos).max(1e-4);
+        let h = (max_lat - min_lat).max(1e-4);
+        let scale = (WIDTH - 2.0 * margin) / w.max(h * 1.0);
+        let scale = if h * scale > WIDTH * 0.9 {
+            (WIDTH * 0.9 - 2.0 * margin) / h
+        } else {
+            scale
+        };
+        Some(Self {
+            min_x: min_lon * cos - (WIDTH - w * scale) / 2.0 / scale,
+            max_y: max_lat + margin / scale,
+            scale,
+            cos,
+            height: h * scale + 2.0 * margin,
+        })
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            (lon * self.cos - self.min_x) * self.scale,
+            (self.max_y - lat) * self.scale,
+        )
+    }
+
+    fn path(&self, rings: &[Vec<(f64, f64)>]) -> String {
+        let mut d = String::new();
+        for ring in rings {
+            for (i, (lon, lat)) in ring.iter().enumerate() {
+                let (x, y) = self.xy(*lon, *lat);
+                d.push_str(&format!("{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" }));
+            }
+            d.push('Z');
+        }
+        d
+    }
+}
+
+/// Class limits for `values`: five classes, the first for zero.
+fn classes(max: u32) -> [u32; 4] {
+    if max <= 4 {
+        [1, 2, 3, 4]
+    } else {
+        let step = max.div_ceil(4);
+        [1, 1 + step, 1 + 2 * step, 1 + 3 * step]
+    }
+}
+
+fn class_of(value: u32, limits: &[u32; 4]) -> usize {
+    limits.iter().filter(|l| value >= **l).count()
+}
+
+/// The legend's text for each class.
+fn class_labels(limits: &[u32; 4], max: u32) -> Vec<String> {
+    let mut out = vec!["0".to_string()];
+    for i in 0..4 {
+        let lo = limits[i];
+        let hi = if i < 3 {
+            limits[i + 1] - 1
+        } else {
+            max.max(lo)
+        };
+        out.push(if lo == hi {
+            lo.to_string()
+        } else {
+            format!("{lo}–{hi}")
+        });
+    }
+    out
+}
+
+fn svg_open(id: &str, height: f64, title: &str, desc: &str, body: Markup) -> Markup {
+    let title_id = format!("{id}-titel");
+    let desc_id = format!("{id}-uitleg");
+    html! {
+        svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}"))
+            role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+            title id=(title_id) { (title) }
+            desc id=(desc_id) { (desc) }
+            defs {
+                pattern id=(format!("{id}-gat")) patternUnits="userSpaceOnUse" width="10" height="10" patternTransform="rotate(45)" {
+                    line x1="0" y1="0" x2="0" y2="10" stroke="#b10e1e" stroke-width="3" {}
+                }
+            }
+            (body)
+        }
+    }
+}
+
+/// A choropleth of `areas` coloured by value, gaps hatched. `legend` names the value; `gap`
+/// names what hatching means. Areas without geometry are listed under the map.
+pub fn choropleth(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    areas: &[MapArea],
+    legend: &str,
+    gap: &str,
+) -> Markup {
+    let shapes: Vec<(&MapArea, Vec<Vec<(f64, f64)>>)> = areas
+        .iter()
+        .map(|a| (a, a.geometry.as_deref().map(rings).unwrap_or_default()))
+        .collect();
+    let missing: Vec<&MapArea> = shapes
+        .iter()
+        .filter(|(_, r)| r.is_empty())
+        .map(|(a, _)| *a)
+        .collect();
+    let Some(proj) = Projection::fit(
+        shapes.iter().flat_map(|(_, r)| r.iter().flatten().copied()),
+        10.0,
+    ) else {
+        return html! { p { (lang.t("Voor deze gebieden zijn geen kaartvormen bekend.", "No shapes are known for these areas.")) } };
+    };
+    let max = areas.iter().map(|a| a.value).max().unwrap_or(0);
+    let limits = classes(max);
+    let labels = class_labels(&limits, max);
+    let desc = match lang {
+        Lang::Nl => format!("{legend}: kleur van licht (0) naar donker ({max}). {gap}: gearceerd."),
+        Lang::En => format!("{legend}: colour from light (0) to dark ({max}). {gap}: hatched."),
+    };
+    html! {
+        figure.map {
+            (svg_open(id, proj.height, title, &desc, html! {
+                @for (a, r) in shapes.iter().filter(|(_, r)| !r.is_empty()) {
+                    @let d = proj.path(r);
+                    @let shape = html! {
+                        path d=(d) fill=(PALETTE[class_of(a.value, &limits)]) stroke="#1b1b1b" stroke-width="1" fill-rule="evenodd" {
+                            title { (a.name) ": " (a.value) @if a.gap { " (" (gap) ")" } }
+                        }
+                        @if a.gap {
+                            path d=(d) fill=(format!("url(#{id}-gat)")) fill-rule="evenodd" stroke="none" pointer-events="none" {}
+                        }
+                    };
+                    @match &a.href {
+                        Some(h) => a href=(h) { (shape) },
+                        None => g { (shape) },
+                    }
+                }
+            }))
+            figcaption {
+                span { (legend) ": " }
+                ul.legend {
+                    @for (i, l) in labels.iter().enumerate() {
+                        li { span.swatch style=(format!("background:{}", PALETTE[i])) {} " " (l) }
+                    }
+                    li { span.swatch.hatched {} " " (gap) }
+                }
+            }
+            @if !missing.is_empty() {
+                p { (lang.t("Zonder kaartvorm: ", "Without a shape: ")) (missing.iter().map(|a| format!("{} ({})", a.name, a.value)).collect::<Vec<_>>().join(", ")) }
+            }
+        }
+    }
+}
+
+/// Numbered points over area outlines (the outlines only for context).
+pub fn point_map(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    points: &[MapPoint],
+    background: &[MapArea],
+) -> Markup {
+    if points.is_empty() {
+        return html! {};
+    }
+    let outlines: Vec<Vec<Vec<(f64, f64)>>> = background
+        .iter()
+        .filter_map(|a| a.geometry.as_deref().map(rings))
+        .filter(|r| !r.is_empty())
+        .collect();
+    let Some(proj) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)), 60.0) else {
+        return html! {};
+    };
+    let desc = match lang {
+        Lang::Nl => format!(
+            "{} genummerde plekken; de nummers zijn die van de lijst.",
+            points.len()
+        ),
+        Lang::En => format!(
+            "{} numbered places; the numbers are those of the list.",
+            points.len()
+        ),
+    };
+    html! {
+        figure.map {
+            (svg_open(id, proj.height, title, &desc, html! {
+                rect width=(WIDTH) height=(format!("{:.0}", proj.height)) fill="#fbfbfb" {}
+                @for r in &outlines {
+                    path d=(proj.path(r)) fill="#eef2f6" stroke="#8a8f94" stroke-width="1" fill-rule="evenodd" {}
+                }
+                @for p in points {
+                    @let (x, y) = proj.xy(p.lon, p.lat);
+                    @let marker = html! {
+                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="16" fill="#073763" stroke="#fff" stroke-width="3" {
+                            title { (p.number) ". " (p.label) }
+                        }
+                        text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 6.0)) text-anchor="middle" font-size="17" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
+                    };
+                    @match &p.href {
+                        Some(h) => a href=(h) { (marker) },
+                        None => g { (marker) },
+                    }
+                }
+            }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQUARE: &str = r#"{"type":"Polygon","coordinates":[[[5.8,51.8],[5.9,51.8],[5.9,51.9],[5.8,51.9],[5.8,51.8]]]}"#;
+    const MULTI: &str = r#"{"type":"MultiPolygon","coordinates":[[[[5.9,51.8],[6.0,51.8],[6.0,51.85],[5.9,51.8]]],[[[5.95,51.86],[5.97,51.86],[5.97,51.88],[5.95,51.86]]]]}"#;
+
+    fn area(code: &str, geometry: Option<&str>, value: u32, gap: bool) -> MapArea {
+        MapArea {
+            code: code.into(),
+            name: format!("Buurt <{code}>"),
+            geometry: geometry.map(str::to_string),
+            value,
+            gap,
+            href: Some(format!("/dekking?gebied={code}")),
+        }
+    }
+
+    #[test]
+    fn polygons_and_multipolygons_become_paths_inside_the_view_box() {
+        assert_eq!(rings(SQUARE).len(), 1);
+        assert_eq!(rings(MULTI).len(), 2);
+        assert!(rings("not json").is_empty());
+        assert!(rings(r#"{"type":"Point","coordinates":[5.8,51.8]}"#).is_empty());
+        let all = [rings(SQUARE), rings(MULTI)].concat();
+        let proj = Projection::fit(all.iter().flatten().copied(), 10.0).unwrap();
+        for (lon, lat) in all.iter().flatten() {
+            let (x, y) = proj.xy(*lon, *lat);
+            assert!((0.0..=WIDTH).contains(&x), "x {x}");
+            assert!((0.0..=proj.height).contains(&y), "y {y}");
+        }
+        // North is up.
+        assert!(proj.xy(5.8, 51.9).1 < proj.xy(5.8, 51.8).1);
+    }
+
+    #[test]
+    fn choropleth_escapes_names_hatches_gaps_and_lists_shapeless_areas() {
+        let svg = choropleth(
+            Lang::Nl,
+            "kaart",
+            "Aanbod per buurt",
+            &[
+                area("BU1", Some(SQUARE), 0, true),
+                area("BU2", Some(MULTI), 7, false),
+                area("BU3", None, 2, false),
+                area("BU4", Some("{broken"), 1, false),
+            ],
+            "Actief aanbod",
+            "Geen aanbod dichtbij",
+        )
+        .into_string();
+        assert_eq!(
+            svg.matches("<path").count(),
+            3,
+            "two shapes and one hatching"
+        );
+        assert!(svg.contains("url(#kaart-gat)"));
+        assert!(svg.contains("Buurt &lt;BU1&gt;"));
+        assert!(!svg.contains("<BU1>"));
+        assert!(svg.contains("Zonder kaartvorm: Buurt &lt;BU3&gt; (2), Buurt &lt;BU4&gt; (1)"));
+        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains(PALETTE[0]) && svg.contains(PALETTE[4]));
+    }
+
+    #[test]
+    fn classes_cover_every_value() {
+        let limits = classes(20);
+        assert_eq!(class_of(0, &limits), 0);
+        assert_eq!(class_of(1, &limits), 1);
+        assert_eq!(class_of(20, &limits), 4);
+        assert_eq!(class_labels(&classes(3), 3), ["0", "1", "2", "3", "4"]);
+        assert_eq!(
+            class_labels(&limits, 20),
+            ["0", "1–5", "6–10", "11–15", "16–20"]
+        );
+    }
+
+    #[test]
+    fn points_are_numbered_like_the_list() {
+        let svg = point_map(
+            Lang::Nl,
+            "resultaten-kaart",
+            "Kaart",
+            &[
+                MapPoint {
+                    lat: 51.87,
+                    lon: 5.86,
+                    number: 1,
+                    label: "Wandelen".into(),
+                    href: None,
+                },
+                MapPoint {
+                    lat: 51.88,
+                    lon: 5.87,
+                    number: 2,
+                    label: "Koken".into(),
+                    href: Some("/aanbod/x".into()),
+                },
+            ],
+            &[area("BU1", Some(SQUARE), 0, false)],
+        )
+        .into_string();
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert!(svg.contains("1. Wandelen"));
+        assert!(svg.contains(r#"href="/aanbod/x""#));
+        assert!(
+            point_map(Lang::Nl, "x", "x", &[], &[])
+                .into_string()
+                .is_empty()
+        );
+    }
+}
