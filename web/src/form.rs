@@ -142,6 +142,18 @@ pub fn answer<T>(
     }
 }
 
+/// Moves a service error on input field `from` to the form field `to` (where a form names or
+/// shapes a value differently from the API, e.g. euros for `costCents`).
+pub fn moved(e: AppError, from: &str, to: &str) -> AppError {
+    match e {
+        AppError::BadInput {
+            field: Some(f),
+            message,
+        } if f == from => AppError::field(to, message),
+        other => other,
+    }
+}
+
 /// The element id of a field name (`schedule.0.opensAt` -> `f-schedule-0-opensAt`).
 pub fn id_of(name: &str) -> String {
     format!("f-{}", name.replace(['.', '[', ']'], "-"))

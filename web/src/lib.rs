@@ -32,6 +32,9 @@ pub fn routes() -> Router<AppState> {
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
         .route("/verwijzingen", get(pages::referral::list))
+        .route("/dekking", get(pages::coverage::show))
+        .route("/dekking.csv", get(pages::coverage::csv))
+        .route("/dekking.geojson", get(pages::coverage::geojson))
         .route("/beheer", get(pages::manage::index))
         .route(
             "/beheer/aanbod/{id}",

@@ -18,13 +18,7 @@ const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
 /// Moves a service error on `costCents` to the euro field `cost` of the form.
 pub fn cost_field(e: AppError) -> AppError {
-    match e {
-        AppError::BadInput {
-            field: Some(f),
-            message,
-        } if f == "costCents" => AppError::field("cost", message),
-        other => other,
-    }
+    crate::form::moved(e, "costCents", "cost")
 }
 
 /// Parses euros as typed (`7,50`, `7.50`, `€ 7`) into cents.

@@ -92,51 +92,9 @@ async fn resolve_where(state: &AppState, lang: Lang, p: &SearchParams) -> AppRes
             .map_err(|e| e.in_field("waar"))?;
         return Ok(Where::Near(pc, km));
     }
-    if let Ok(code) = AreaCode::parse(raw) {
-        let area = api::services::area::get(&state.db, &code)
-            .await
-            .map_err(|_| {
-                AppError::field(
-                    "waar",
-                    format!(
-                        "{} {raw}",
-                        lang.t("geen gebied heeft code", "no area has code")
-                    ),
-                )
-            })?;
-        return Ok(Where::Area(area));
-    }
-    let found = api::services::area::by_name(&state.db, raw, 6).await?;
-    match found.as_slice() {
-        [] => Err(AppError::field(
-            "waar",
-            format!(
-                "'{raw}' {}",
-                lang.t(
-                    "is geen postcode en geen bekende gemeente, wijk of buurt",
-                    "is not a postcode or a known municipality, district or neighbourhood"
-                )
-            ),
-        )),
-        [one, ..] if found.iter().filter(|a| a.kind == one.kind).count() == 1 => {
-            Ok(Where::Area(one.clone()))
-        }
-        many => Err(AppError::field(
-            "waar",
-            format!(
-                "{} '{raw}': {}. {}",
-                lang.t("Meerdere gebieden heten", "Several areas are called"),
-                many.iter()
-                    .map(|a| format!("{} ({})", a.code, a.gemeente_code))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                lang.t(
-                    "Vul een postcode of code in.",
-                    "Enter a postcode or a code."
-                )
-            ),
-        )),
-    }
+    super::area_named(state, lang, raw, "waar")
+        .await
+        .map(Where::Area)
 }
 
 /// The validated search of a form, or the error of the field at fault.

@@ -1,0 +1,323 @@
+//! Coverage for municipalities (`/dekking`): per gemeente its wijken, per wijk its buurten, as
+//! an SVG choropleth of active offers with gaps hatched, a table of the same figures, the list
+//! of gaps, and CSV / GeoJSON exports of exactly what is shown (`/dekking.csv`,
+//! `/dekking.geojson`, same parameters).
+
+use crate::ctx::Ctx;
+use crate::error::{OrPage, PageResult};
+use crate::form::{Errors, Field, moved};
+use crate::i18n::Lang;
+use crate::labels::Label;
+use crate::layout::{encode, page};
+use crate::map::{MapArea, choropleth};
+use api::domain::AreaCode;
+use api::error::{AppError, AppResult};
+use api::services::coverage::{self, Coverage, CoverageQuery};
+use api::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum_extra::extract::Query;
+use entities::{AreaKind, LifeDomain, OfferKind};
+use maud::{Markup, html};
+use sea_orm::Iterable;
+use serde::Deserialize;
+
+/// Distances offered for gaps, in km.
+const DISTANCES: [&str; 6] = ["0.5", "1", "1.5", "2", "3", "5"];
+
+/// The coverage form's fields.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CoverageParams {
+    /// Gemeente, wijk or buurt: CBS code or name.
+    gebied: String,
+    soort: String,
+    domein: String,
+    afstand: String,
+}
+
+impl CoverageParams {
+    /// The query string of these parameters (for export and drill-down links).
+    fn query(&self, area: &str) -> String {
+        let mut q = format!("gebied={}", encode(area));
+        for (k, v) in [
+            ("soort", &self.soort),
+            ("domein", &self.domein),
+            ("afstand", &self.afstand),
+        ] {
+            if !v.is_empty() {
+                q.push_str(&format!("&{k}={}", encode(v)));
+            }
+        }
+        q
+    }
+}
+
+async fn run(state: &AppState, ctx: &Ctx, p: &CoverageParams) -> AppResult<Coverage> {
+    let area = super::area_named(state, ctx.lang, &p.gebied, "gebied").await?;
+    let kind = match p.soort.as_str() {
+        "" => None,
+        s => Some(
+            OfferKind::from_str_opt(s)
+                .ok_or_else(|| AppError::field("soort", format!("unknown kind '{s}'")))?,
+        ),
+    };
+    let life_domain = match p.domein.as_str() {
+        "" => None,
+        s => Some(
+            LifeDomain::from_str_opt(s)
+                .ok_or_else(|| AppError::field("domein", format!("unknown life domain '{s}'")))?,
+        ),
+    };
+    let distance_km = match p.afstand.trim() {
+        "" => 1.5,
+        s => s
+            .replace(',', ".")
+            .parse()
+            .map_err(|_| AppError::field("afstand", format!("'{s}' is not a distance")))?,
+    };
+    coverage::coverage(
+        state,
+        &ctx.actor,
+        CoverageQuery {
+            area_code: AreaCode::parse(&area.code)?,
+            kind,
+            life_domain,
+            distance_km,
+        },
+    )
+    .await
+    .map_err(|e| moved(e, "distanceKm", "afstand"))
+}
+
+/// The area to show when none is asked: the analyst's own gemeente, else none.
+fn default_area(ctx: &Ctx) -> Option<String> {
+    match &ctx.actor {
+        api::auth::Actor::User(u) => u.analyst_gemeenten().next().map(str::to_string),
+        _ => None,
+    }
+}
+
+fn options<T: Label + Copy>(
+    lang: Lang,
+    all: &str,
+    values: impl Iterator<Item = T>,
+    key: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    let mut out = vec![(String::new(), all.to_string())];
+    out.extend(values.map(|v| (key(v).to_string(), v.label(lang).to_string())));
+    out
+}
+
+fn form(ctx: &Ctx, p: &CoverageParams, errors: &Errors) -> Markup {
+    let distances: Vec<(String, String)> = DISTANCES
+        .iter()
+        .map(|d| {
+            (
+                d.to_string(),
+                format!("{} km", d.replace('.', ctx.t(",", "."))),
+            )
+        })
+        .collect();
+    html! {
+        form.filters method="get" action="/dekking" {
+            (errors.summary(ctx))
+            (Field::new("gebied", ctx.t("Gemeente, wijk of buurt", "Municipality, district or neighbourhood"))
+                .value(p.gebied.clone())
+                .hint(ctx.t("Naam of CBS-code, bijvoorbeeld Nijmegen of GM0268", "Name or CBS code, for example Nijmegen or GM0268"))
+                .required()
+                .input(errors))
+            (Field::new("soort", ctx.t("Soort aanbod", "Kind of offer")).value(p.soort.clone())
+                .select(errors, &options(ctx.lang, ctx.t("Alle soorten", "All kinds"), OfferKind::iter(), OfferKind::as_str)))
+            (Field::new("domein", ctx.t("Leefgebied", "Life domain")).value(p.domein.clone())
+                .select(errors, &options(ctx.lang, ctx.t("Alle leefgebieden", "All life domains"), LifeDomain::iter(), LifeDomain::as_str)))
+            (Field::new("afstand", ctx.t("Een buurt is een gat zonder aanbod binnen", "A neighbourhood is a gap without an offer within"))
+                .value(if p.afstand.is_empty() { "1.5".to_string() } else { p.afstand.clone() })
+                .select(errors, &distances))
+            p { button type="submit" { (ctx.t("Toon dekking", "Show coverage")) } }
+        }
+    }
+}
+
+fn km(ctx: &Ctx, d: Option<f64>) -> String {
+    match d {
+        Some(d) => format!("{d:.1} km").replace('.', ctx.t(",", ".")),
+        None => ctx.t("geen in de buurt", "none nearby").to_string(),
+    }
+}
+
+fn result(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
+    let drill = c.area.kind != AreaKind::Buurt;
+    let gap_label = ctx.t("Geen aanbod dichtbij", "No offer nearby");
+    let areas: Vec<MapArea> = c
+        .rows
+        .iter()
+        .map(|r| MapArea {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            geometry: r.geometry.clone(),
+            value: r.active_offers,
+            gap: r.buurten > 0 && r.buurten_without_offer == r.buurten,
+            href: (drill && r.kind != AreaKind::Buurt)
+                .then(|| format!("/dekking?{}", p.query(&r.code))),
+        })
+        .collect();
+    let level = match c.area.kind {
+        AreaKind::Gemeente => ctx.t("wijk", "district"),
+        _ => ctx.t("buurt", "neighbourhood"),
+    };
+    let title = format!(
+        "{} {} {}",
+        ctx.t("Actief aanbod per", "Active offers per"),
+        level,
+        ctx.t("in", "in")
+    );
+    let kinds: Vec<OfferKind> = OfferKind::iter()
+        .filter(|k| coverage::count_in(&c.totals.by_kind, *k) > 0)
+        .collect();
+    let t = &c.totals;
+    html! {
+        section aria-labelledby="dekking-titel" {
+            h2 #dekking-titel { (title) " " (c.area.name) }
+            @if let Some(parent) = &c.area.parent_code {
+                p { a href=(format!("/dekking?{}", p.query(parent))) { (ctx.t("Een niveau hoger", "One level up")) } }
+            }
+            p.summary {
+                (t.active_offers) " " (ctx.t("actieve aanbiedingen", "active offers")) " · "
+                (t.herstelcirkels_with_places) " " (ctx.t("Herstelcirkels met vrije plekken", "recovery circles with open places")) " · "
+                (t.buurten_without_offer) " " (ctx.t("van de", "of")) " " (t.buurten) " " (ctx.t("buurten zonder aanbod binnen", "neighbourhoods without an offer within")) " " (c.query.distance_km.to_string().replace('.', ctx.t(",", "."))) " km"
+            }
+            (choropleth(ctx.lang, "dekking-kaart", &format!("{title} {}", c.area.name), &areas, ctx.t("Actief aanbod", "Active offers"), gap_label))
+            p.actions {
+                a href=(format!("/dekking.csv?{}", p.query(&c.area.code))) download { (ctx.t("Download CSV", "Download CSV")) }
+                a href=(format!("/dekking.geojson?{}", p.query(&c.area.code))) download { (ctx.t("Download GeoJSON", "Download GeoJSON")) }
+            }
+            table {
+                caption { (ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) }
+                thead { tr {
+                    th scope="col" { (AreaKind::label(if c.area.kind == AreaKind::Gemeente { AreaKind::Wijk } else { AreaKind::Buurt }, ctx.lang)) }
+                    th.num scope="col" { (ctx.t("Actief aanbod", "Active offers")) }
+                    @for k in &kinds { th.num scope="col" { (k.label(ctx.lang)) } }
+                    th.num scope="col" { (ctx.t("Herstelcirkels met plek", "Circles with places")) }
+                    th.num scope="col" { (ctx.t("Buurten zonder aanbod", "Neighbourhoods without offer")) }
+                } }
+                tbody {
+                    @for r in &c.rows {
+                        tr {
+                            th scope="row" {
+                                @if drill && r.kind != AreaKind::Buurt { a href=(format!("/dekking?{}", p.query(&r.code))) { (r.name) } }
+                                @else { (r.name) }
+                            }
+                            td.num { (r.active_offers) }
+                            @for k in &kinds { td.num { (coverage::count_in(&r.by_kind, *k)) } }
+                            td.num { (r.herstelcirkels_with_places) }
+                            td.num { (r.buurten_without_offer) " / " (r.buurten) }
+                        }
+                    }
+                }
+            }
+            h2 { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
+            @if c.gaps.is_empty() {
+                p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
+            } @else {
+                table {
+                    caption.visually-hidden { (ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("Buurt", "Neighbourhood")) }
+                        th scope="col" { (ctx.t("Code", "Code")) }
+                        th.num scope="col" { (ctx.t("Dichtstbijzijnde aanbod", "Nearest offer")) }
+                    } }
+                    tbody {
+                        @for g in &c.gaps {
+                            tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /dekking`.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(mut p): Query<CoverageParams>,
+) -> PageResult {
+    if p.gebied.trim().is_empty()
+        && let Some(own) = default_area(&ctx)
+    {
+        p.gebied = own;
+    }
+    let title = ctx.t("Dekking per gebied", "Coverage per area");
+    if p.gebied.trim().is_empty() {
+        let body = html! {
+            (form(&ctx, &p, &Errors::none()))
+            p { (ctx.t("Kies een gemeente, bijvoorbeeld", "Choose a municipality, for example")) " "
+                a href="/dekking?gebied=GM0268" { "Nijmegen" } ", "
+                a href="/dekking?gebied=GM0361" { "Alkmaar" } " " (ctx.t("of", "or")) " "
+                a href="/dekking?gebied=GM0935" { "Maastricht" } "." }
+        };
+        return Ok(page(&ctx, title, body).into_response());
+    }
+    match run(&state, &ctx, &p).await {
+        Ok(c) => Ok(page(
+            &ctx,
+            title,
+            html! { (form(&ctx, &p, &Errors::none())) (result(&ctx, &p, &c)) },
+        )
+        .into_response()),
+        Err(e) => {
+            let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
+            Ok((
+                StatusCode::BAD_REQUEST,
+                page(&ctx, title, form(&ctx, &p, &errors)),
+            )
+                .into_response())
+        }
+    }
+}
+
+fn download(content_type: &'static str, name: String, body: String) -> axum::response::Response {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /dekking.csv`: the rows of the map as CSV.
+pub async fn csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<CoverageParams>,
+) -> PageResult {
+    let c = run(&state, &ctx, &p).await.or_page(&ctx)?;
+    let body = coverage::to_csv(&c).or_page(&ctx)?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        format!("dekking-{}.csv", c.area.code),
+        body,
+    ))
+}
+
+/// `GET /dekking.geojson`: the rows of the map as a GeoJSON FeatureCollection.
+pub async fn geojson(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<CoverageParams>,
+) -> PageResult {
+    let c = run(&state, &ctx, &p).await.or_page(&ctx)?;
+    let body = coverage::to_geojson(&c).to_string();
+    Ok(download(
+        "application/geo+json",
+        format!("dekking-{}.geojson", c.area.code),
+        body,
+    ))
+}
