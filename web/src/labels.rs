@@ -158,9 +158,18 @@ pub fn places(lang: Lang, o: &offer::Model) -> String {
     }
 }
 
-/// Whether the offer can take participants now (for the badge colour).
+/// Whether the offer can take participants now.
 pub fn has_room(o: &offer::Model) -> bool {
     capacity_status(o) == CapacityStatus::Capacity
+}
+
+/// The badge classes for the places text: room, full, or "it depends" (an intake decides).
+pub fn places_badge(o: &offer::Model) -> &'static str {
+    match capacity_status(o) {
+        CapacityStatus::Capacity => "badge ok",
+        CapacityStatus::NoCapacity | CapacityStatus::Waitlist => "badge full",
+        CapacityStatus::AdditionalAssessmentRequired => "badge neutral",
+    }
 }
 
 const DAYS_NL: [(&str, &str); 7] = [

@@ -126,13 +126,13 @@ impl Projection {
     }
 }
 
-/// Class limits for `values`: five classes, the first for zero.
+/// Lower limits of classes 1-4 (class 0 is zero): ranges as even as whole numbers allow, the
+/// last one ending at `max`.
 fn classes(max: u32) -> [u32; 4] {
     if max <= 4 {
         [1, 2, 3, 4]
     } else {
-        let step = max.div_ceil(4);
-        [1, 1 + step, 1 + 2 * step, 1 + 3 * step]
+        [1, 1 + max / 4, 1 + max / 2, 1 + 3 * max / 4]
     }
 }
 
@@ -260,9 +260,36 @@ pub fn point_map(
         .filter_map(|a| a.geometry.as_deref().map(rings))
         .filter(|r| !r.is_empty())
         .collect();
-    let Some(proj) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)), 60.0) else {
+    // At least about 2 km across, so close results are not blown up to the whole map.
+    let (lat0, lon0) = (points[0].lat, points[0].lon);
+    let span = [(lon0 - 0.015, lat0 - 0.01), (lon0 + 0.015, lat0 + 0.01)];
+    let Some(proj) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)).chain(span), 60.0)
+    else {
         return html! {};
     };
+    // Markers at (nearly) the same place fan out in rings around it.
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for p in points {
+        let (x, y) = proj.xy(p.lon, p.lat);
+        let free = |(cx, cy): (f64, f64)| {
+            placed
+                .iter()
+                .all(|(px, py)| (px - cx).hypot(py - cy) >= 46.0)
+        };
+        let spot = (0..48)
+            .map(|k: u32| {
+                if k == 0 {
+                    return (x, y);
+                }
+                let ring = f64::from((k - 1) / 6 + 1);
+                let angle = f64::from((k - 1) % 6) * std::f64::consts::FRAC_PI_3 + ring * 0.5;
+                (x + 50.0 * ring * angle.cos(), y + 50.0 * ring * angle.sin())
+            })
+            .find(|c| free(*c))
+            .unwrap_or((x, y));
+        placed.push(spot);
+    }
+    let positions = placed;
     let desc = match lang {
         Lang::Nl => format!(
             "{} genummerde plekken; de nummers zijn die van de lijst.",
@@ -280,13 +307,12 @@ pub fn point_map(
                 @for r in &outlines {
                     path d=(proj.path(r)) fill="#eef2f6" stroke="#8a8f94" stroke-width="1" fill-rule="evenodd" {}
                 }
-                @for p in points {
-                    @let (x, y) = proj.xy(p.lon, p.lat);
+                @for (p, (x, y)) in points.iter().zip(positions) {
                     @let marker = html! {
-                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="16" fill="#073763" stroke="#fff" stroke-width="3" {
+                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="22" fill="#073763" stroke="#fff" stroke-width="3" {
                             title { (p.number) ". " (p.label) }
                         }
-                        text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 6.0)) text-anchor="middle" font-size="17" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
+                        text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 8.0)) text-anchor="middle" font-size="22" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
                     };
                     @match &p.href {
                         Some(h) => a href=(h) { (marker) },

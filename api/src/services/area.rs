@@ -87,3 +87,23 @@ pub async fn by_name(
     found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(found)
 }
+
+/// Areas of `kind` with a known geometry whose centroid lies within the box (for map
+/// backgrounds), at most `limit`.
+pub async fn with_geometry_in(
+    db: &impl ConnectionTrait,
+    kind: AreaKind,
+    (min_lat, min_lon): (f64, f64),
+    (max_lat, max_lon): (f64, f64),
+    limit: u64,
+) -> AppResult<Vec<area::Model>> {
+    Ok(area::Entity::find()
+        .filter(area::Column::Kind.eq(kind))
+        .filter(area::Column::Geometry.is_not_null())
+        .filter(area::Column::CentroidLat.between(min_lat, max_lat))
+        .filter(area::Column::CentroidLon.between(min_lon, max_lon))
+        .order_by_asc(area::Column::Code)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

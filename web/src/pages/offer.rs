@@ -36,7 +36,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             p.provenance { (ctx.t("Nog niet gepubliceerd: alleen zichtbaar voor uw organisatie.", "Not published yet: visible to your organisation only.")) }
         }
         p {
-            span.badge.ok[labels::has_room(o)].full[!labels::has_room(o)] { (labels::places(ctx.lang, o)) }
+            span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) }
             " " span.badge.neutral { (o.status.label(ctx.lang)) }
         }
         @if can_refer || can_edit {

@@ -8,6 +8,7 @@ use crate::form::{Errors, Field, choices};
 use crate::i18n::Lang;
 use crate::labels::{self, Label};
 use crate::layout::{encode, page};
+use crate::map::{MapArea, MapPoint, point_map};
 use api::domain::{AreaCode, Postcode};
 use api::error::{AppError, AppResult};
 use api::search::query::{Facets, NearFields};
@@ -17,7 +18,7 @@ use api::state::AppState;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use axum_extra::extract::Query;
-use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
+use entities::{AreaKind, LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use maud::{Markup, html};
 use sea_orm::Iterable;
 use serde::Deserialize;
@@ -155,6 +156,18 @@ async fn build_query(
     Ok((query, place))
 }
 
+/// What a search found, ready to show.
+struct Found {
+    query: SearchQuery,
+    place: Where,
+    total: u64,
+    facets: Facets,
+    views: Vec<OfferView>,
+    /// Km from the search point, per view.
+    distances: Vec<Option<f64>>,
+    map: Markup,
+}
+
 /// `GET /`: the search form and, once anything is asked, the results.
 pub async fn search(
     State(state): State<AppState>,
@@ -188,20 +201,24 @@ pub async fn search(
                             .and_then(|h| h.distance_km)
                     })
                     .collect();
-                found = Some((
+                let map = results_map(&state, &ctx, query.offset, &views)
+                    .await
+                    .or_page(&ctx)?;
+                found = Some(Found {
                     query,
                     place,
-                    results.total,
-                    results.facets,
+                    total: results.total,
+                    facets: results.facets,
                     views,
                     distances,
-                ));
+                    map,
+                });
             }
             Err(e) => errors = Errors::from_app(&ctx, e).or_page(&ctx)?,
         }
     }
     let title = ctx.t("Aanbod in de wijk zoeken", "Find local offers");
-    let facets = found.as_ref().map(|f| &f.3);
+    let facets = found.as_ref().map(|f| &f.facets);
     let body = html! {
         div.layout {
             (form(&ctx, &p, &errors, facets))
@@ -214,7 +231,7 @@ pub async fn search(
                             "Enter a postcode or neighbourhood and choose what fits: exercise, relaxation, social contacts, meaning. Recovery circles, groups and activities of welfare, volunteers and mental health services in one place."
                         )) }
                     }
-                    Some((query, place, total, _, views, distances)) => {
+                    Some(Found { query, place, total, views, distances, map, .. }) => {
                         h2 #resultaten aria-live="polite" {
                             (total) " " (if *total == 1 { ctx.t("resultaat", "result") } else { ctx.t("resultaten", "results") })
                             @match place {
@@ -226,6 +243,7 @@ pub async fn search(
                         @if views.is_empty() {
                             p { (ctx.t("Niets gevonden. Maak de afstand groter of zet minder filters aan.", "Nothing found. Widen the distance or use fewer filters.")) }
                         }
+                        (map)
                         ol.results start=(query.offset + 1) {
                             @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
                                 (result(&ctx, &state, query.offset + i + 1, v, *d))
@@ -248,6 +266,64 @@ pub async fn search(
 /// The strings of a list, as `&str`.
 pub fn strs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
+}
+
+/// The results on a map, numbered like the list, over the buurten around them.
+async fn results_map(
+    state: &AppState,
+    ctx: &Ctx,
+    offset: usize,
+    views: &[OfferView],
+) -> AppResult<Markup> {
+    let points: Vec<MapPoint> = views
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let l = v.locations.first()?;
+            Some(MapPoint {
+                lat: l.lat,
+                lon: l.lon,
+                number: offset + i + 1,
+                label: v.offer.title.clone(),
+                href: Some(format!("/aanbod/{}", encode(&v.offer.id))),
+            })
+        })
+        .collect();
+    if points.is_empty() {
+        return Ok(html! {});
+    }
+    let margin = 0.01;
+    let min = points.iter().fold((90.0f64, 180.0f64), |(a, b), p| {
+        (a.min(p.lat), b.min(p.lon))
+    });
+    let max = points.iter().fold((-90.0f64, -180.0f64), |(a, b), p| {
+        (a.max(p.lat), b.max(p.lon))
+    });
+    let background: Vec<MapArea> = api::services::area::with_geometry_in(
+        &state.db,
+        AreaKind::Buurt,
+        (min.0 - margin, min.1 - margin),
+        (max.0 + margin, max.1 + margin),
+        400,
+    )
+    .await?
+    .into_iter()
+    .map(|a| MapArea {
+        code: a.code,
+        name: a.name,
+        geometry: a.geometry,
+        value: 0,
+        gap: false,
+        href: None,
+    })
+    .collect();
+    Ok(point_map(
+        ctx.lang,
+        "resultaten-kaart",
+        ctx.t("De resultaten op de kaart", "The results on a map"),
+        &points,
+        &background,
+    ))
 }
 
 fn count_of<T: PartialEq + Copy>(
@@ -345,7 +421,7 @@ fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option
                 @if let Some(d) = distance { " · " (format!("{d:.1}").replace('.', ctx.t(",", "."))) " km" }
             }
             p {
-                span.badge.ok[labels::has_room(o)].full[!labels::has_room(o)] { (labels::places(ctx.lang, o)) }
+                span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) }
                 " " (labels::cost(ctx.lang, o))
             }
             @if v.is_mirrored(state) {
