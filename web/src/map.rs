@@ -13,6 +13,9 @@ const WIDTH: f64 = 1000.0;
 /// Sequential palette, light to dark (ColorBrewer Blues, colour-blind safe).
 const PALETTE: [&str; 5] = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
 
+/// A closed ring of lon/lat pairs.
+type Ring = Vec<(f64, f64)>;
+
 /// An area to draw.
 #[derive(Clone, Debug)]
 pub struct MapArea {
@@ -39,11 +42,11 @@ pub struct MapPoint {
 }
 
 /// Rings of lon/lat pairs of a geometry; empty when it is not a (Multi)Polygon.
-fn rings(geometry: &str) -> Vec<Vec<(f64, f64)>> {
+fn rings(geometry: &str) -> Vec<Ring> {
     let Ok(v) = serde_json::from_str::<Value>(geometry) else {
         return Vec::new();
     };
-    let ring = |r: &Value| -> Vec<(f64, f64)> {
+    let ring = |r: &Value| -> Ring {
         r.as_array()
             .map(|pts| {
                 pts.iter()
@@ -52,7 +55,7 @@ fn rings(geometry: &str) -> Vec<Vec<(f64, f64)>> {
             })
             .unwrap_or_default()
     };
-    let polygon = |p: &Value| -> Vec<Vec<(f64, f64)>> {
+    let polygon = |p: &Value| -> Vec<Ring> {
         p.as_array()
             .map(|rs| rs.iter().map(ring).filter(|r| r.len() >= 3).collect())
             .unwrap_or_default()
@@ -113,7 +116,7 @@ impl Projection {
         )
     }
 
-    fn path(&self, rings: &[Vec<(f64, f64)>]) -> String {
+    fn path(&self, rings: &[Ring]) -> String {
         let mut d = String::new();
         for ring in rings {
             for (i, (lon, lat)) in ring.iter().enumerate() {
@@ -187,7 +190,7 @@ pub fn choropleth(
     legend: &str,
     gap: &str,
 ) -> Markup {
-    let shapes: Vec<(&MapArea, Vec<Vec<(f64, f64)>>)> = areas
+    let shapes: Vec<(&MapArea, Vec<Ring>)> = areas
         .iter()
         .map(|a| (a, a.geometry.as_deref().map(rings).unwrap_or_default()))
         .collect();
@@ -255,7 +258,7 @@ pub fn point_map(
     if points.is_empty() {
         return html! {};
     }
-    let outlines: Vec<Vec<Vec<(f64, f64)>>> = background
+    let outlines: Vec<Vec<Ring>> = background
         .iter()
         .filter_map(|a| a.geometry.as_deref().map(rings))
         .filter(|r| !r.is_empty())
