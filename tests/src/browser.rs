@@ -1,0 +1,225 @@
+//! A real browser for the web UI tests: Debian's Chromium, headless, driven through
+//! chromedriver (WebDriver) with fantoccini, and an axe-core check of WCAG 2.1 A/AA on any page.
+//!
+//! Needs `/usr/bin/chromedriver` (Debian `chromium-driver`) and `npm ci` in `tests/browser`
+//! (axe-core); `.ci/run` installs both. Without chromedriver a test is skipped with a message,
+//! unless `CI` is set: then it fails.
+
+use crate::TestApp;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// The chromedriver binary.
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A browser session against one node.
+pub struct Browser {
+    pub client: Client,
+    base: String,
+    _driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+/// One axe-core violation.
+#[derive(Debug, Clone)]
+pub struct Violation {
+    pub id: String,
+    pub impact: String,
+    pub help: String,
+    pub targets: Vec<String>,
+}
+
+fn axe_source() -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} missing ({e}); run `npm ci` in tests/browser", path.display()))
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium for `app`; `None` (skip) when chromedriver
+    /// is not installed and `CI` is not set.
+    pub async fn start(app: &TestApp) -> Option<Self> {
+        if !std::path::Path::new(CHROMEDRIVER).exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{CHROMEDRIVER} is missing; install chromium and chromium-driver"
+            );
+            eprintln!("SKIPPED: browser test needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+            return None;
+        }
+        let port = crate::free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..100 {
+            if http.get(format!("{url}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("connect to chromedriver");
+        Some(Self {
+            client,
+            base: app.url(""),
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Opens a path of the node.
+    pub async fn open(&self, path: &str) {
+        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    /// The path and query of the current page.
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.unwrap();
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        }
+    }
+
+    /// Waits for an element.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// All elements matching `css`.
+    pub async fn all(&self, css: &str) -> Vec<fantoccini::elements::Element> {
+        self.client.find_all(Locator::Css(css)).await.unwrap()
+    }
+
+    /// The text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap().trim().to_string()
+    }
+
+    /// The texts of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.all(css).await {
+            out.push(e.text().await.unwrap().trim().to_string());
+        }
+        out
+    }
+
+    /// Replaces the value of an input.
+    pub async fn fill(&self, css: &str, value: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks an element.
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Signs in through the login form.
+    pub async fn login(&self, email: &str) {
+        self.open("/inloggen").await;
+        self.fill("#f-email", email).await;
+        self.fill("#f-password", api::seed::users::DEMO_PASSWORD).await;
+        self.click("main form button[type=submit]").await;
+        self.find("nav form[action='/auth/logout']").await;
+    }
+
+    /// Signs out through the menu.
+    pub async fn logout(&self) {
+        self.click("nav form[action='/auth/logout'] button").await;
+        self.find("nav a[href^='/inloggen']").await;
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page.
+    pub async fn axe(&self) -> Vec<Violation> {
+        self.client.execute(&axe_source(), vec![]).await.unwrap();
+        let result = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                  .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help,
+                     targets: v.nodes.map(n => n.target.join(' '))}))))
+                  .catch(e => done({error: String(e)}));"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(e) = result.get("error") {
+            panic!("axe failed: {e}");
+        }
+        result
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v: &Value| Violation {
+                id: v["id"].as_str().unwrap_or("").into(),
+                impact: v["impact"].as_str().unwrap_or("").into(),
+                help: v["help"].as_str().unwrap_or("").into(),
+                targets: v["targets"]
+                    .as_array()
+                    .map(|t| t.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// Fails when the current page has a serious or critical accessibility violation.
+    pub async fn assert_accessible(&self, page: &str) {
+        let bad: Vec<Violation> = self
+            .axe()
+            .await
+            .into_iter()
+            .filter(|v| v.impact == "serious" || v.impact == "critical")
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{page} ({}): accessibility violations:\n{}",
+            self.path().await,
+            bad.iter()
+                .map(|v| format!("- {} [{}] {}: {}", v.id, v.impact, v.help, v.targets.join(" | ")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+
+    /// Ends the session.
+    pub async fn close(self) {
+        self.client.close().await.ok();
+    }
+}
