@@ -41,6 +41,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         search,
         auth: Arc::new(crate::auth::AuthRuntime::new(&config_auth)),
         referral_changes: tokio::sync::broadcast::channel(256).0,
+        delivery: Default::default(),
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -104,6 +105,7 @@ pub async fn serve(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     crate::federation::sync::spawn_workers(&state);
+    let delivery = crate::federation::delivery::spawn_worker(state.clone());
     let stopping = state.shutdown.clone();
     let shutdown = async move {
         shutdown.await;
@@ -126,6 +128,7 @@ pub async fn serve(
         if let Some(p) = purge {
             p.abort();
         }
+        delivery.abort();
         // Flush the outbox: everything committed before shutdown is indexed before exit.
         indexer.abort();
         if let Err(e) = search.sync_now().await {

@@ -118,6 +118,12 @@ pub struct FederationConfig {
     pub page_size: u64,
     /// Timeout of one call to a peer.
     pub timeout_secs: u64,
+    /// How often the referral delivery worker looks for due messages, in milliseconds (it is
+    /// also woken at once when a referral is sent or changes).
+    pub delivery_poll_ms: u64,
+    /// Longest wait between two attempts to deliver a message to a peer that is down; the wait
+    /// doubles from one second per failed attempt up to this.
+    pub delivery_max_backoff_secs: u64,
 }
 
 impl Default for FederationConfig {
@@ -126,6 +132,8 @@ impl Default for FederationConfig {
             peers: Vec::new(),
             page_size: 500,
             timeout_secs: 20,
+            delivery_poll_ms: 1000,
+            delivery_max_backoff_secs: 900,
         }
     }
 }

@@ -31,4 +31,6 @@ pub struct AppState {
     pub auth: Arc<AuthRuntime>,
     /// Referral status changes, for subscriptions (no personal data on this channel).
     pub referral_changes: tokio::sync::broadcast::Sender<ReferralChange>,
+    /// Wakes the cross-node referral delivery worker.
+    pub delivery: Arc<crate::federation::delivery::DeliveryRuntime>,
 }

@@ -21,6 +21,8 @@ pub mod organisation_area;
 pub mod peer_sync;
 pub mod referral;
 pub mod referral_event;
+pub mod referral_inbox;
+pub mod referral_outbox;
 pub mod session;
 pub mod user;
 pub mod vocab;

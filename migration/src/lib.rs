@@ -6,6 +6,7 @@ mod m20261122_000001_create_core;
 mod m20261122_000020_create_sessions;
 mod m20261122_000021_create_audit_log;
 mod m20261122_000030_create_peer_sync;
+mod m20261201_000040_create_referral_delivery;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000020_create_sessions::Migration),
             Box::new(m20261122_000021_create_audit_log::Migration),
             Box::new(m20261122_000030_create_peer_sync::Migration),
+            Box::new(m20261201_000040_create_referral_delivery::Migration),
         ]
     }
 }

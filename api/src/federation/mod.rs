@@ -5,6 +5,7 @@
 //! A node pulls each configured peer's feed ([`sync`]) and stores the records read-only with
 //! their origin ([`mirror`]). Only this module speaks the wire format ([`protocol`]).
 
+pub mod delivery;
 pub mod feed;
 pub mod mirror;
 pub mod peer_auth;

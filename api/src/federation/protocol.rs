@@ -1,10 +1,11 @@
-//! Wire types of the change feed. Stable JSON; versioned by `FEED_VERSION`.
+//! Wire types between nodes: the change feed (versioned by `FEED_VERSION`) and referral
+//! delivery messages (versioned by `REFERRAL_PROTOCOL_VERSION`). Stable JSON.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::json::SchedulePeriod;
 use entities::{
-    CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind, OrganisationStatus,
-    RecordKind, TargetGroup,
+    ContactPreference, CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind,
+    OrganisationStatus, RecordKind, ReferralStatus, TargetGroup,
 };
 use serde::{Deserialize, Serialize};
 
@@ -118,4 +119,83 @@ pub struct OfferRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// Version of the referral delivery messages.
+pub const REFERRAL_PROTOCOL_VERSION: u32 = 1;
+
+/// A message about one referral from the node of one side to the node of the other: the
+/// referrer's node forwards a new referral (and a cancellation) to the offer's node, which owns
+/// the lifecycle and sends its status changes back.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReferralMessage {
+    pub version: u32,
+    /// `<sender node>:<uuid>`: the receiver applies each message id once.
+    pub message_id: String,
+    /// The sending node.
+    pub from_node: String,
+    pub referral_id: String,
+    pub body: ReferralMessageBody,
+}
+
+/// What happened to the referral at the sender.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReferralMessageBody {
+    /// A new referral to one of the receiver's offers.
+    Created(Box<ForwardedReferral>),
+    /// A status change made at the sender.
+    StatusChanged(StatusChange),
+}
+
+/// A referral as the offer's node receives it: the same data a local receiver sees.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ForwardedReferral {
+    pub offer_id: String,
+    /// The referring practice (an organisation id of the sending node).
+    pub practice_id: Option<String>,
+    pub patient_ref: String,
+    pub consent: bool,
+    pub contact_preference: Option<ContactPreference>,
+    pub reason_domains: Vec<LifeDomain>,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One status change of a referral.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StatusChange {
+    pub from: ReferralStatus,
+    pub to: ReferralStatus,
+    /// Reason of a rejection or cancellation.
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// The receiver's answer to a message.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DeliveryReceipt {
+    pub outcome: DeliveryOutcome,
+    /// Why a message was refused.
+    pub reason: Option<String>,
+    /// The referral's status at the receiver after the message.
+    pub status: Option<ReferralStatus>,
+}
+
+/// Whether the receiver applied a message. A refused message is not sent again.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryOutcome {
+    Applied,
+    Refused,
+}
+
+impl DeliveryOutcome {
+    /// The stored string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Refused => "refused",
+        }
+    }
 }

@@ -71,48 +71,63 @@ impl Peers {
     }
 }
 
+impl Peer {
+    /// POSTs a GraphQL request to the peer as this node (node header and credentials) and
+    /// returns its `data`; transport failures, non-JSON answers and GraphQL errors are errors.
+    pub async fn graphql(
+        &self,
+        state: &AppState,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> AppResult<serde_json::Value> {
+        let http = &state.peers.http;
+        let url = format!("{}/graphql", self.config.base_url.trim_end_matches('/'));
+        let body = serde_json::json!({"query": query, "variables": variables});
+        let response = http
+            .post(&url)
+            .header(NODE_HEADER, state.node_id.as_str())
+            .header(
+                reqwest::header::AUTHORIZATION,
+                self.credentials.authorization(http).await?,
+            )
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("peer {} unreachable: {e}", self.config.id))
+            })?;
+        let status = response.status();
+        let mut value: serde_json::Value = response.json().await.map_err(|e| {
+            AppError::Internal(anyhow::anyhow!(
+                "peer {} sent no JSON (HTTP {status}): {e}",
+                self.config.id
+            ))
+        })?;
+        if let Some(errors) = value.get("errors") {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "peer {} refused the request: {errors}",
+                self.config.id
+            )));
+        }
+        Ok(value["data"].take())
+    }
+}
+
 /// Fetches one page of `peer`'s feed after `since`.
 pub async fn fetch(state: &AppState, peer: &Peer, since: i64) -> AppResult<FeedPage> {
-    let peers = &state.peers;
-    let url = format!("{}/graphql", peer.config.base_url.trim_end_matches('/'));
-    let body = serde_json::json!({
-        "query": FEED_QUERY,
-        "variables": {"since": since, "first": state.config.federation.page_size},
-    });
-    let response = peers
-        .http
-        .post(&url)
-        .header(NODE_HEADER, state.node_id.as_str())
-        .header(
-            reqwest::header::AUTHORIZATION,
-            peer.credentials.authorization(&peers.http).await?,
+    let data = peer
+        .graphql(
+            state,
+            FEED_QUERY,
+            serde_json::json!({"since": since, "first": state.config.federation.page_size}),
         )
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| {
-            AppError::Internal(anyhow::anyhow!("peer {} unreachable: {e}", peer.config.id))
-        })?;
-    let status = response.status();
-    let value: serde_json::Value = response.json().await.map_err(|e| {
+        .await?;
+    let page: FeedPage = serde_json::from_value(data["changeFeed"].clone()).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
-            "peer {} sent no JSON (HTTP {status}): {e}",
+            "peer {} sent an unreadable feed page: {e}",
             peer.config.id
         ))
     })?;
-    if let Some(errors) = value.get("errors") {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "peer {} refused the feed request: {errors}",
-            peer.config.id
-        )));
-    }
-    let page: FeedPage =
-        serde_json::from_value(value["data"]["changeFeed"].clone()).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!(
-                "peer {} sent an unreadable feed page: {e}",
-                peer.config.id
-            ))
-        })?;
     if page.version != FEED_VERSION {
         return Err(AppError::Internal(anyhow::anyhow!(
             "peer {} speaks feed version {}",

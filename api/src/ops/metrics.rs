@@ -7,7 +7,8 @@
 //! `size`|`idle`), `change_log_max_seq` and `change_log_backlog` per consumer (max seq minus the
 //! consumer's cursor), `federation_peers` (configured) and per peer `federation_peer_lag_records`,
 //! `federation_peer_lag_seconds` (since the last successful pull) and `federation_peer_up` (the
-//! last pull succeeded). The recorder is process-wide (installed once), so nodes sharing a
+//! last pull succeeded) and `federation_referral_deliveries_pending` (referral messages not yet
+//! delivered to the peer). The recorder is process-wide (installed once), so nodes sharing a
 //! process (tests) share the request metrics.
 
 use crate::state::AppState;
@@ -146,6 +147,15 @@ async fn sample(state: &AppState) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "metrics: cannot read peer sync status"),
+    }
+    for peer in &state.config.federation.peers {
+        match crate::federation::delivery::backlog(&state.db, &peer.id).await {
+            Ok(b) => {
+                metrics::gauge!("federation_referral_deliveries_pending", "peer" => peer.id.clone())
+                    .set(b.pending as f64)
+            }
+            Err(e) => e.log_if_internal(),
+        }
     }
 }
 

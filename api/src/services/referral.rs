@@ -6,11 +6,18 @@
 //! `cancelled` by either side before it closes. Every change appends a `referral_events` row,
 //! is written to the audit log and announced on [`AppState::referral_changes`]. Closed referrals
 //! lose their patient reference and notes after the retention period ([`purge_expired`]).
+//!
+//! A referral to an offer of another node is kept here and forwarded to that node, which owns
+//! its lifecycle ([`crate::federation::delivery`]); the referrer may still cancel it, and the
+//! offer node's changes come back ([`apply_remote_change`]). Both nodes hold the referral under
+//! one id.
 
 use crate::auth::Actor;
 use crate::db;
 use crate::domain::{GlobalId, optional_text};
 use crate::error::{AppError, AppResult};
+use crate::federation::delivery;
+use crate::federation::protocol::StatusChange;
 use crate::services::offer::{CapacityStatus, capacity_status, is_public};
 use crate::services::organisation::check_version;
 use crate::state::AppState;
@@ -252,6 +259,144 @@ fn announce(state: &AppState, r: &referral::Model, receiving_organisation_id: St
     });
 }
 
+/// The checked personal fields of a new referral.
+struct ReferralFields {
+    patient_ref: String,
+    contact_preference: Option<ContactPreference>,
+    /// Sorted, without duplicates.
+    reason_domains: Vec<String>,
+    note: Option<String>,
+}
+
+/// Consent, a pseudonymous reference, at least one life domain and a short non-medical note:
+/// the rules for every new referral, sent here or forwarded by a peer.
+fn checked_fields(new: &NewReferral) -> AppResult<ReferralFields> {
+    if !new.consent {
+        return Err(AppError::field(
+            "consent",
+            "the patient must consent before a referral is sent",
+        ));
+    }
+    let patient_ref = parse_patient_ref(&new.patient_ref)?;
+    if new.reason_domains.is_empty() {
+        return Err(AppError::field(
+            "reasonDomains",
+            "name at least one life domain",
+        ));
+    }
+    let note = parse_note(new.note.as_deref(), "note")?;
+    let mut reason_domains: Vec<String> = new
+        .reason_domains
+        .iter()
+        .map(|d| d.as_str().to_string())
+        .collect();
+    reason_domains.sort();
+    reason_domains.dedup();
+    Ok(ReferralFields {
+        patient_ref,
+        contact_preference: new.contact_preference,
+        reason_domains,
+        note,
+    })
+}
+
+/// A new referral (status `requested`, version 1) from `origin_node` to offer `o`; flagged
+/// `offer_was_full` when the offer has no open places.
+fn new_model(
+    id: String,
+    origin_node: &str,
+    o: &offer::Model,
+    referrer_user_id: Option<String>,
+    practice: Option<String>,
+    fields: ReferralFields,
+    now: DateTime<Utc>,
+) -> referral::Model {
+    referral::Model {
+        id,
+        origin_node: origin_node.to_string(),
+        offer_id: o.id.clone(),
+        offer_node: o.origin_node.clone(),
+        referrer_user_id,
+        referrer_organisation_id: practice,
+        patient_ref: Some(fields.patient_ref),
+        consent: true,
+        contact_preference: fields.contact_preference,
+        reason_domains: StringList(fields.reason_domains),
+        note: fields.note,
+        status: ReferralStatus::Requested,
+        status_reason: None,
+        offer_was_full: matches!(
+            capacity_status(o),
+            CapacityStatus::NoCapacity | CapacityStatus::Waitlist
+        ),
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        purged_at: None,
+        version: 1,
+    }
+}
+
+/// Inserts a new referral with its first event and audit record.
+async fn insert_new(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    model: &referral::Model,
+) -> AppResult<()> {
+    referral::ActiveModel::from(model.clone())
+        .insert(db)
+        .await?;
+    event(
+        db,
+        actor,
+        &model.id,
+        None,
+        ReferralStatus::Requested,
+        None,
+        model.created_at,
+    )
+    .await?;
+    audit(db, actor, "create", &model.id).await
+}
+
+/// Moves `model` to `to` (version + 1) unless someone changed it since it was read
+/// (`CONFLICT`); `reason` is kept as the status reason of a rejection, cancellation or failure.
+async fn store_status(
+    db: &impl ConnectionTrait,
+    model: &referral::Model,
+    to: ReferralStatus,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<referral::Model> {
+    let mut next = model.clone();
+    next.status = to;
+    next.version = model.version + 1;
+    next.updated_at = now;
+    if matches!(
+        to,
+        ReferralStatus::Rejected | ReferralStatus::Cancelled | ReferralStatus::Failed
+    ) {
+        next.status_reason = reason;
+    }
+    if is_closed(to) {
+        next.closed_at = Some(now);
+    }
+    let mut active = referral::ActiveModel::from(next.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::NotSet;
+    let done = referral::Entity::update_many()
+        .set(active)
+        .filter(referral::Column::Id.eq(next.id.as_str()))
+        .filter(referral::Column::Version.eq(model.version))
+        .exec(db)
+        .await?;
+    if done.rows_affected != 1 {
+        return Err(AppError::Conflict(
+            "referral was changed by someone else; reload and try again".into(),
+        ));
+    }
+    Ok(next)
+}
+
 /// Sends a referral (status `requested`). Practitioners only; consent is required. A referral
 /// to a full offer is allowed and flagged `offer_was_full`; the offer's places do not change.
 pub async fn create(
@@ -273,82 +418,41 @@ pub async fn create(
             ));
         }
     };
-    if !new.consent {
-        return Err(AppError::field(
-            "consent",
-            "the patient must consent before a referral is sent",
-        ));
-    }
-    let patient_ref = parse_patient_ref(&new.patient_ref)?;
-    if new.reason_domains.is_empty() {
-        return Err(AppError::field(
-            "reasonDomains",
-            "name at least one life domain",
-        ));
-    }
-    let note = parse_note(new.note.as_deref(), "note")?;
+    let fields = checked_fields(&new)?;
     let gid = GlobalId::parse(&new.offer_id).map_err(|e| e.in_field("offerId"))?;
     let txn = db::begin_write(&state.db).await?;
     let (o, org) = offer_and_org(&txn, &gid.to_string()).await?;
     if !is_public(&o, &org) {
         return Err(AppError::NotFound(format!("offer {}", new.offer_id)));
     }
-    if o.origin_node != state.node_id.as_str() {
-        return Err(AppError::Conflict(
-            "referrals to offers of other nodes are not forwarded yet".into(),
-        ));
+    let forwarded = o.origin_node != state.node_id.as_str();
+    if forwarded && state.peers.get(&o.origin_node).is_none() {
+        return Err(AppError::Conflict(format!(
+            "this offer belongs to node {}, which is not a peer of this node",
+            o.origin_node
+        )));
     }
     if o.status == entities::OfferStatus::Ended {
         return Err(AppError::Conflict("this offer has ended".into()));
     }
-    let full = matches!(
-        capacity_status(&o),
-        CapacityStatus::NoCapacity | CapacityStatus::Waitlist
+    let model = new_model(
+        GlobalId::new(&state.node_id).to_string(),
+        state.node_id.as_str(),
+        &o,
+        Some(user.id.clone()),
+        Some(practice),
+        fields,
+        Utc::now(),
     );
-    let now = Utc::now();
-    let mut domains: Vec<String> = new
-        .reason_domains
-        .iter()
-        .map(|d| d.as_str().to_string())
-        .collect();
-    domains.sort();
-    domains.dedup();
-    let model = referral::Model {
-        id: GlobalId::new(&state.node_id).to_string(),
-        origin_node: state.node_id.to_string(),
-        offer_id: o.id.clone(),
-        offer_node: o.origin_node.clone(),
-        referrer_user_id: Some(user.id.clone()),
-        referrer_organisation_id: Some(practice),
-        patient_ref: Some(patient_ref),
-        consent: true,
-        contact_preference: new.contact_preference,
-        reason_domains: StringList(domains),
-        note,
-        status: ReferralStatus::Requested,
-        status_reason: None,
-        offer_was_full: full,
-        created_at: now,
-        updated_at: now,
-        closed_at: None,
-        purged_at: None,
-        version: 1,
-    };
-    let active: referral::ActiveModel = model.clone().into();
-    active.insert(&txn).await?;
-    event(
-        &txn,
-        actor,
-        &model.id,
-        None,
-        ReferralStatus::Requested,
-        None,
-        now,
-    )
-    .await?;
-    audit(&txn, actor, "create", &model.id).await?;
+    insert_new(&txn, actor, &model).await?;
+    if forwarded {
+        delivery::forward_created(&txn, state, &model).await?;
+    }
     txn.commit().await?;
-    tracing::info!(referral = %model.id, "referral sent");
+    tracing::info!(referral = %model.id, forwarded, "referral sent");
+    if forwarded {
+        delivery::wake(state);
+    }
     announce(state, &model, org.id);
     Ok(model)
 }
@@ -395,35 +499,192 @@ pub async fn transition(
     }
     let now = Utc::now();
     let from = model.status;
-    let mut next = model.clone();
-    next.status = to;
-    next.version = version + 1;
-    next.updated_at = now;
-    if matches!(to, ReferralStatus::Rejected | ReferralStatus::Cancelled) {
-        next.status_reason = note.clone();
-    }
-    if is_closed(to) {
-        next.closed_at = Some(now);
-    }
-    let mut active = referral::ActiveModel::from(next.clone()).reset_all();
-    active.id = sea_orm::ActiveValue::NotSet;
-    let done = referral::Entity::update_many()
-        .set(active)
-        .filter(referral::Column::Id.eq(next.id.as_str()))
-        .filter(referral::Column::Version.eq(version))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected != 1 {
-        return Err(AppError::Conflict(
-            "referral was changed by someone else; reload and try again".into(),
-        ));
-    }
+    let next = store_status(&txn, &model, to, note.clone(), now).await?;
     event(&txn, actor, &next.id, Some(from), to, note, now).await?;
     audit(&txn, actor, "transition", &next.id).await?;
+    let other_node = counterpart_node(state, &next);
+    if let Some(peer) = &other_node {
+        let change = StatusChange {
+            from,
+            to,
+            reason: next.status_reason.clone(),
+            at: now,
+        };
+        delivery::forward_status(&txn, state, peer, &next, change).await?;
+    }
     txn.commit().await?;
     tracing::info!(referral = %next.id, from = %from, to = %to, "referral status changed");
+    if other_node.is_some() {
+        delivery::wake(state);
+    }
     announce(state, &next, org.id);
     Ok(next)
+}
+
+/// The node of the other side of a referral when that is not this node: the offer's node for
+/// a referral sent here, the referrer's node for a referral forwarded to one of our offers.
+pub fn counterpart_node(state: &AppState, r: &referral::Model) -> Option<String> {
+    let me = state.node_id.as_str();
+    if r.offer_node != me {
+        Some(r.offer_node.clone())
+    } else if r.origin_node != me {
+        Some(r.origin_node.clone())
+    } else {
+        None
+    }
+}
+
+/// What became of a peer's message about a referral.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RemoteOutcome {
+    /// Applied now or before; the referral's status here.
+    Applied(ReferralStatus),
+    /// Not applied: why, and the referral's status here if it exists.
+    Refused(String, Option<ReferralStatus>),
+}
+
+/// A referral changed by a peer's message, to [`announce_remote`] once committed.
+pub struct Changed(referral::Model, String);
+
+/// Announces a change made by a peer's message to this node's subscribers.
+pub fn announce_remote(state: &AppState, changed: Changed) {
+    announce(state, &changed.0, changed.1);
+}
+
+fn refused(
+    why: impl Into<String>,
+    status: Option<ReferralStatus>,
+) -> (RemoteOutcome, Option<Changed>) {
+    (RemoteOutcome::Refused(why.into(), status), None)
+}
+
+/// Stores a referral that `peer` (the referrer's node) forwards to one of this node's offers,
+/// under its own id `id` with status `requested`; the same rules as [`create`] apply. A
+/// referral id seen before is not stored again (delivery is idempotent on it).
+pub async fn accept_forwarded(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    peer: &str,
+    id: &str,
+    new: NewReferral,
+    created_at: DateTime<Utc>,
+) -> AppResult<(RemoteOutcome, Option<Changed>)> {
+    let me = state.node_id.as_str();
+    match GlobalId::parse(id) {
+        Ok(gid) if gid.node().as_str() == peer => {}
+        _ => {
+            return Ok(refused(
+                format!("node {peer} can only send referrals with ids {peer}:<uuid>"),
+                None,
+            ));
+        }
+    }
+    if let Some(existing) = referral::Entity::find_by_id(id).one(db).await? {
+        return Ok((RemoteOutcome::Applied(existing.status), None));
+    }
+    let (o, org) = match offer_and_org(db, &new.offer_id).await {
+        Ok(found) => found,
+        Err(AppError::NotFound(_)) => {
+            return Ok(refused(
+                format!("offer {} is unknown here", new.offer_id),
+                None,
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if o.origin_node != me {
+        return Ok(refused(
+            format!("offer {} is not an offer of node {me}", o.id),
+            None,
+        ));
+    }
+    if !is_public(&o, &org) || o.status == entities::OfferStatus::Ended {
+        return Ok(refused("the offer is not open to referrals", None));
+    }
+    let fields = match checked_fields(&new) {
+        Ok(f) => f,
+        Err(e) => return Ok(refused(e.message(), None)),
+    };
+    let actor = Actor::Peer(peer.to_string());
+    let mut model = new_model(
+        id.to_string(),
+        peer,
+        &o,
+        None,
+        new.practice_id,
+        fields,
+        Utc::now(),
+    );
+    model.created_at = created_at.min(model.created_at);
+    insert_new(db, &actor, &model).await?;
+    tracing::info!(referral = %model.id, from = peer, "forwarded referral received");
+    Ok((
+        RemoteOutcome::Applied(model.status),
+        Some(Changed(model, org.id)),
+    ))
+}
+
+/// Applies a status change that `peer` made to referral `id`. From the referrer's node only a
+/// cancellation of an open referral is taken. From the offer's node, which owns the lifecycle,
+/// every change is taken, except that a referral cancelled here stays cancelled while our
+/// cancellation is on its way (the offer's node answers it); `overrule` takes the change even
+/// then (the offer's node refused the cancellation).
+pub async fn apply_remote_change(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    peer: &str,
+    id: &str,
+    change: StatusChange,
+    overrule: bool,
+) -> AppResult<(RemoteOutcome, Option<Changed>)> {
+    use ReferralStatus::Cancelled;
+    let Some(model) = referral::Entity::find_by_id(id).one(db).await? else {
+        return Ok(refused(format!("referral {id} is unknown here"), None));
+    };
+    let me = state.node_id.as_str();
+    if model.offer_node == me && model.origin_node == peer {
+        if change.to != Cancelled || !allowed(model.status, Cancelled, Side::Referrer) {
+            return Ok(refused(
+                format!(
+                    "the referrer cannot move a referral from {} to {}",
+                    model.status, change.to
+                ),
+                Some(model.status),
+            ));
+        }
+    } else if model.origin_node == me && model.offer_node == peer {
+        if model.status == change.to || (model.status == Cancelled && !overrule) {
+            return Ok((RemoteOutcome::Applied(model.status), None));
+        }
+    } else {
+        return Ok(refused(
+            format!("node {peer} is not a party to referral {id}"),
+            None,
+        ));
+    }
+    let actor = Actor::Peer(peer.to_string());
+    let now = Utc::now();
+    let next = store_status(db, &model, change.to, change.reason.clone(), now).await?;
+    event(
+        db,
+        &actor,
+        id,
+        Some(model.status),
+        change.to,
+        change.reason,
+        change.at.min(now),
+    )
+    .await?;
+    audit(db, &actor, "transition", id).await?;
+    tracing::info!(referral = %id, from = %model.status, to = %change.to, peer, "referral status changed by peer");
+    let org_id = match offer_and_org(db, &next.offer_id).await {
+        Ok((_, org)) => org.id,
+        Err(_) => String::new(),
+    };
+    Ok((
+        RemoteOutcome::Applied(next.status),
+        Some(Changed(next, org_id)),
+    ))
 }
 
 /// One referral the actor may see (`NOT_FOUND` otherwise, so ids do not leak); audited.

@@ -1,8 +1,10 @@
-//! Federation in the API: the change feed peers pull, peer status, on-demand sync.
+//! Federation in the API: the change feed peers pull, referral delivery between nodes, peer
+//! status, on-demand sync and delivery.
 
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::federation::{feed, protocol::FeedPage, sync};
+use crate::federation::protocol::{DeliveryReceipt, FeedPage, ReferralMessage};
+use crate::federation::{delivery, feed, sync};
 use crate::graphql::{actor, app};
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -29,9 +31,20 @@ pub struct PeerStatus {
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last sync's error; null when it succeeded.
     pub last_error: Option<String>,
+    /// Referral messages (new referrals, status changes) still to be delivered to the peer.
+    pub pending_deliveries: u64,
+    /// When the oldest undelivered referral message was queued.
+    pub oldest_pending_delivery_at: Option<DateTime<Utc>>,
+    /// Why the last attempt to deliver that message failed.
+    pub last_delivery_error: Option<String>,
 }
 
-fn status(id: &str, base_url: &str, row: Option<peer_sync::Model>) -> PeerStatus {
+fn status(
+    id: &str,
+    base_url: &str,
+    row: Option<peer_sync::Model>,
+    backlog: delivery::Backlog,
+) -> PeerStatus {
     let row = row.unwrap_or(peer_sync::Model {
         peer_id: id.to_string(),
         cursor: 0,
@@ -54,6 +67,9 @@ fn status(id: &str, base_url: &str, row: Option<peer_sync::Model>) -> PeerStatus
         last_attempt_at: row.last_attempt_at,
         last_success_at: row.last_success_at,
         last_error: row.last_error,
+        pending_deliveries: backlog.pending,
+        oldest_pending_delivery_at: backlog.oldest_at,
+        last_delivery_error: backlog.last_error,
     }
 }
 
@@ -112,7 +128,8 @@ impl FederationQuery {
             let row = peer_sync::Entity::find_by_id(peer.id.as_str())
                 .one(&state.db)
                 .await?;
-            out.push(status(&peer.id, &peer.base_url, row));
+            let backlog = delivery::backlog(&state.db, &peer.id).await?;
+            out.push(status(&peer.id, &peer.base_url, row, backlog));
         }
         Ok(out)
     }
@@ -139,6 +156,35 @@ impl FederationMutation {
         let row = peer_sync::Entity::find_by_id(id.as_str())
             .one(&state.db)
             .await?;
-        Ok(status(&id, &base_url, row))
+        let backlog = delivery::backlog(&state.db, &id).await?;
+        Ok(status(&id, &base_url, row, backlog))
+    }
+
+    /// Delivers every due referral message to the peers now and returns how many were
+    /// delivered (failures wait for their next attempt, as in `federationStatus`). For node
+    /// admins.
+    async fn deliver_referrals(&self, ctx: &Context<'_>) -> Result<u64> {
+        require_admin(actor(ctx)?)?;
+        Ok(delivery::deliver_due(app(ctx)?).await? as u64)
+    }
+
+    /// Takes a referral message from a peer node (a new referral to one of this node's
+    /// offers, or a status change of a referral between the two nodes) in the referral
+    /// delivery wire format and returns the receipt; a message id is applied once. For peer
+    /// nodes.
+    async fn deliver_referral_message(
+        &self,
+        ctx: &Context<'_>,
+        message: Json<serde_json::Value>,
+    ) -> Result<Json<DeliveryReceipt>> {
+        let actor = actor(ctx)?;
+        if !matches!(actor, Actor::Peer(_)) {
+            return Err(actor
+                .denied("deliver referral messages (peer nodes only)")
+                .into());
+        }
+        let message: ReferralMessage = serde_json::from_value(message.0)
+            .map_err(|e| AppError::field("message", format!("is not a referral message: {e}")))?;
+        Ok(Json(delivery::receive(app(ctx)?, actor, message).await?))
     }
 }

@@ -30,6 +30,20 @@ impl Referral {
             .map_err(crate::error::AppError::from)?
             .map(Offer))
     }
+    /// The node of the referrer.
+    async fn origin_node(&self) -> &str {
+        &self.0.origin_node
+    }
+    /// The node of the offer, which owns the referral's lifecycle; a referral to another
+    /// node's offer is forwarded there.
+    async fn offer_node(&self) -> &str {
+        &self.0.offer_node
+    }
+    /// Messages about this referral still wait to be delivered to the other node (it is down
+    /// or unreachable; they are retried until it answers).
+    async fn delivery_pending(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(crate::federation::delivery::is_pending(&app(ctx)?.db, &self.0.id).await?)
+    }
     /// The referring practice.
     async fn referrer_organisation_id(&self) -> Option<ID> {
         self.0.referrer_organisation_id.clone().map(ID)
