@@ -1,6 +1,7 @@
 // OpenID Connect provider for integration tests, on loopback.
 // Env: PORT, REDIRECT_URI (of the node under test), CLIENT_ID, CLIENT_SECRET, AUDIENCE,
-// ACCESS_TTL (seconds).
+// ACCESS_TTL (seconds), PEER_CLIENTS (JSON [{client_id, client_secret}]: clients of peer nodes
+// that get access tokens with the client-credentials grant; their tokens' sub is the client id).
 // Any e-mail signs in through the dev login form (password ignored); sub = e-mail.
 // Access tokens are JWTs for AUDIENCE (resource indicators). Each start signs with a new key.
 // Prints "ready <issuer>" when up.
@@ -11,6 +12,14 @@ const port = Number(process.env.PORT || 0);
 const issuer = `http://127.0.0.1:${port}`;
 const audience = process.env.AUDIENCE || 'wijkwijzer';
 const accessTtl = Number(process.env.ACCESS_TTL || 300);
+const peerClients = JSON.parse(process.env.PEER_CLIENTS || '[]').map((c) => ({
+  client_id: c.client_id,
+  client_secret: c.client_secret,
+  grant_types: ['client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+}));
 
 // A fresh signing key (and kid) per start, so a restart rotates keys.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -25,7 +34,7 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
-  }],
+  }, ...peerClients],
   pkce: { required: () => true },
   findAccount: async (ctx, id) => ({
     accountId: id,
@@ -34,6 +43,7 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   features: {
     devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: () => audience,

@@ -35,9 +35,14 @@ pub struct Violation {
 }
 
 fn axe_source() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} missing ({e}); run `npm ci` in tests/browser", path.display()))
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} missing ({e}); run `npm ci` in tests/browser",
+            path.display()
+        )
+    })
 }
 
 impl Browser {
@@ -49,7 +54,9 @@ impl Browser {
                 std::env::var_os("CI").is_none(),
                 "{CHROMEDRIVER} is missing; install chromium and chromium-driver"
             );
-            eprintln!("SKIPPED: browser test needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+            eprintln!(
+                "SKIPPED: browser test needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+            );
             return None;
         }
         let port = crate::free_port();
@@ -97,7 +104,10 @@ impl Browser {
 
     /// Opens a path of the node.
     pub async fn open(&self, path: &str) {
-        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
     }
 
     /// The path and query of the current page.
@@ -126,7 +136,13 @@ impl Browser {
 
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap().trim().to_string()
+        self.find(css)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .trim()
+            .to_string()
     }
 
     /// The texts of every element matching `css`.
@@ -154,7 +170,8 @@ impl Browser {
     pub async fn login(&self, email: &str) {
         self.open("/inloggen").await;
         self.fill("#f-email", email).await;
-        self.fill("#f-password", api::seed::users::DEMO_PASSWORD).await;
+        self.fill("#f-password", api::seed::users::DEMO_PASSWORD)
+            .await;
         self.click("main form button[type=submit]").await;
         self.find("nav form[action='/auth/logout']").await;
     }
@@ -193,7 +210,11 @@ impl Browser {
                 help: v["help"].as_str().unwrap_or("").into(),
                 targets: v["targets"]
                     .as_array()
-                    .map(|t| t.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect()
@@ -212,7 +233,13 @@ impl Browser {
             "{page} ({}): accessibility violations:\n{}",
             self.path().await,
             bad.iter()
-                .map(|v| format!("- {} [{}] {}: {}", v.id, v.impact, v.help, v.targets.join(" | ")))
+                .map(|v| format!(
+                    "- {} [{}] {}: {}",
+                    v.id,
+                    v.impact,
+                    v.help,
+                    v.targets.join(" | ")
+                ))
                 .collect::<Vec<_>>()
                 .join("\n")
         );

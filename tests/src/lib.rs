@@ -117,28 +117,49 @@ impl TestApp {
             .to_string()
     }
 
-    /// Creates a node admin with a local password (for nodes started without demo data) and
-    /// returns a bearer token for it.
-    pub async fn admin_token(&self) -> String {
-        let email = "beheer-test@wijkwijzer.example";
+    /// Creates a user with a local password and `memberships` and returns a bearer token.
+    pub async fn user_token(&self, email: &str, memberships: Vec<api::auth::Membership>) -> String {
         api::auth::users::create(
             &self.state.db,
             &self.state.node_id,
             api::auth::users::NewUser {
                 email: email.into(),
-                display_name: "Testbeheer".into(),
+                display_name: email.into(),
                 password: Some(api::seed::users::DEMO_PASSWORD.into()),
                 oidc_subject: None,
-                memberships: vec![api::auth::Membership {
-                    role: entities::Role::NodeAdmin,
-                    organisation_id: None,
-                    gemeente_code: None,
-                }],
+                memberships,
             },
         )
         .await
-        .unwrap_or_else(|e| panic!("create admin: {}", e.message()));
+        .unwrap_or_else(|e| panic!("create user {email}: {}", e.message()));
         self.sign_in(email).await
+    }
+
+    /// Creates an editor of organisation `organisation_id` and returns a bearer token for it.
+    pub async fn editor_token(&self, email: &str, organisation_id: &str) -> String {
+        self.user_token(
+            email,
+            vec![api::auth::Membership {
+                role: entities::Role::OrganisationEditor,
+                organisation_id: Some(organisation_id.to_string()),
+                gemeente_code: None,
+            }],
+        )
+        .await
+    }
+
+    /// Creates a node admin with a local password (for nodes started without demo data) and
+    /// returns a bearer token for it.
+    pub async fn admin_token(&self) -> String {
+        self.user_token(
+            "beheer-test@wijkwijzer.example",
+            vec![api::auth::Membership {
+                role: entities::Role::NodeAdmin,
+                organisation_id: None,
+                gemeente_code: None,
+            }],
+        )
+        .await
     }
 
     /// This app with every later [`gql`](Self::gql) call signed in as a new node admin (for
@@ -231,6 +252,25 @@ pub mod demo {
     pub const ANALYST: &str = "analist@nijmegen.example";
     /// Node admin.
     pub const ADMIN: &str = "beheer@wijkwijzer.example";
+}
+
+/// Polls `check` every 100 ms until it returns `Some`, for at most `secs` seconds.
+pub async fn eventually<T, F, Fut>(secs: u64, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not within {secs} s: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// The `extensions.code` of the first error of a GraphQL response.

@@ -55,7 +55,22 @@ impl OidcProvider {
     /// Starts the provider on `port` for a node whose callback is `redirect_uri`;
     /// access tokens live `access_ttl` seconds.
     pub async fn start(port: u16, redirect_uri: &str, access_ttl: u32) -> Self {
+        Self::start_with_peers(port, redirect_uri, access_ttl, &[]).await
+    }
+
+    /// Like [`start`](Self::start), with clients of peer nodes (`(client_id, secret)`) that
+    /// get access tokens through the client-credentials grant at [`token_url`](Self::token_url).
+    pub async fn start_with_peers(
+        port: u16,
+        redirect_uri: &str,
+        access_ttl: u32,
+        peer_clients: &[(&str, &str)],
+    ) -> Self {
         ensure_installed();
+        let peers: Vec<serde_json::Value> = peer_clients
+            .iter()
+            .map(|(id, secret)| serde_json::json!({"client_id": id, "client_secret": secret}))
+            .collect();
         let mut child = tokio::process::Command::new("node")
             .arg("provider.mjs")
             .current_dir(dir())
@@ -65,6 +80,7 @@ impl OidcProvider {
             .env("CLIENT_SECRET", CLIENT_SECRET)
             .env("AUDIENCE", AUDIENCE)
             .env("ACCESS_TTL", access_ttl.to_string())
+            .env("PEER_CLIENTS", serde_json::Value::from(peers).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -88,6 +104,11 @@ impl OidcProvider {
             issuer: ready,
             child,
         }
+    }
+
+    /// The provider's token endpoint.
+    pub fn token_url(&self) -> String {
+        format!("{}/token", self.issuer)
     }
 
     /// Stops the provider and waits for it.

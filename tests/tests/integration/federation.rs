@@ -5,13 +5,13 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tests::{TestApp, demo, error_code, free_port};
 
-const REGIONS: [(&str, &str); 3] = [
+pub(crate) const REGIONS: [(&str, &str); 3] = [
     ("nijmegen", "nijmegen"),
     ("nhn", "noord-holland-noord"),
     ("zl", "zuid-limburg"),
 ];
 
-fn secret(a: &str, b: &str) -> String {
+pub(crate) fn secret(a: &str, b: &str) -> String {
     let (x, y) = if a < b { (a, b) } else { (b, a) };
     format!("secret-{x}-{y}")
 }
@@ -30,7 +30,7 @@ fn peer(me: &str, id: &str, port: u16) -> PeerConfig {
 }
 
 /// Starts the three regional nodes, each seeded with its own region's demo data.
-async fn three_nodes() -> Vec<TestApp> {
+pub(crate) async fn three_nodes() -> Vec<TestApp> {
     let ports: Vec<u16> = REGIONS.iter().map(|_| free_port()).collect();
     let mut nodes = Vec::new();
     for (i, (id, region)) in REGIONS.iter().enumerate() {
@@ -47,6 +47,8 @@ async fn three_nodes() -> Vec<TestApp> {
                 c.server.bind = format!("127.0.0.1:{port}");
                 c.seed.demo_regions = vec![region.to_string()];
                 c.federation.peers = peers;
+                // Referral deliveries to a peer that is down are retried every second.
+                c.federation.delivery_max_backoff_secs = 1;
             })
             .await
             .signed_in(demo::ADMIN)
@@ -66,7 +68,7 @@ async fn sync(node: &TestApp, peer: &str) -> Value {
     data["syncPeer"].clone()
 }
 
-async fn sync_all(nodes: &[TestApp]) {
+pub(crate) async fn sync_all(nodes: &[TestApp]) {
     for node in nodes {
         for (peer, _) in REGIONS {
             if peer != node.state.node_id.as_str() {
@@ -77,7 +79,7 @@ async fn sync_all(nodes: &[TestApp]) {
     }
 }
 
-async fn offers_from(node: &TestApp, origin: &str, statuses: Value) -> Vec<Value> {
+pub(crate) async fn offers_from(node: &TestApp, origin: &str, statuses: Value) -> Vec<Value> {
     let data = node
         .gql_ok(
             r#"query($origin: String, $statuses: [OfferStatus!]) {

@@ -8,6 +8,7 @@ mod areas_and_offers;
 mod auth;
 mod coverage;
 mod fault;
+mod federated_referrals;
 mod federation;
 mod hsds;
 mod migrations;

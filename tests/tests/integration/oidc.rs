@@ -239,3 +239,106 @@ async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
     assert_eq!(jwks().fetches().await, 2, "then served from the cache");
     provider.stop().await;
 }
+
+/// Nijmegen's client at the provider, for calls to the Noord-Holland-Noord node.
+const PEER_CLIENT: (&str, &str) = ("node-nijmegen", "cc-secret-nijmegen");
+
+/// Two nodes whose calls carry OAuth2 client-credentials tokens of the provider at `port`
+/// instead of a shared secret: `nhn` validates them against the provider's JWKS and takes the
+/// token of `PEER_CLIENT` as node `nijmegen`; `nijmegen` gets them with `client_secret`.
+async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
+    let issuer = format!("http://127.0.0.1:{port}");
+    let (nhn_port, nijmegen_port) = (free_port(), free_port());
+    let nhn = TestApp::spawn_with(|c| {
+        c.node.id = "nhn".into();
+        c.server.bind = format!("127.0.0.1:{nhn_port}");
+        c.seed.demo_regions = vec!["noord-holland-noord".into()];
+        c.auth.issuer = Some(issuer.clone());
+        c.auth.client_id = CLIENT_ID.into();
+        c.auth.client_secret = CLIENT_SECRET.into();
+        c.auth.audience = Some(AUDIENCE.into());
+        c.federation.peers = vec![api::config::PeerConfig {
+            id: "nijmegen".into(),
+            base_url: format!("http://127.0.0.1:{nijmegen_port}"),
+            secret: None,
+            interval_secs: 0,
+            token_url: None,
+            client_id: None,
+            client_secret: None,
+            inbound_client_id: Some(PEER_CLIENT.0.into()),
+        }];
+    })
+    .await;
+    let nijmegen = TestApp::spawn_with(|c| {
+        c.node.id = "nijmegen".into();
+        c.server.bind = format!("127.0.0.1:{nijmegen_port}");
+        c.seed.demo_regions = vec!["nijmegen".into()];
+        c.federation.peers = vec![api::config::PeerConfig {
+            id: "nhn".into(),
+            base_url: format!("http://127.0.0.1:{nhn_port}"),
+            secret: None,
+            interval_secs: 0,
+            token_url: Some(format!("{issuer}/token")),
+            client_id: Some(PEER_CLIENT.0.into()),
+            client_secret: Some(client_secret.into()),
+            inbound_client_id: None,
+        }];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await;
+    (nhn, nijmegen)
+}
+
+const SYNC: &str = r#"mutation { syncPeer(id: "nhn") { recordsApplied lastError } }"#;
+
+#[tokio::test]
+async fn peers_call_each_other_with_oauth2_client_credentials() {
+    let port = free_port();
+    let provider =
+        OidcProvider::start_with_peers(port, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
+            .await;
+    let (nhn, nijmegen) = oauth2_peers(port, PEER_CLIENT.1).await;
+
+    // The feed is pulled with a client-credentials token.
+    let status = nijmegen.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert!(status["recordsApplied"].as_i64().unwrap() > 0, "{status}");
+
+    // A referral to a mirrored offer is delivered with one too.
+    let offer = nijmegen
+        .gql_ok(
+            r#"{ offers(filter: {originNode: "nhn", statuses: [OPEN, RUNNING]}, first: 1) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await["offers"]["edges"][0]["node"]["id"]
+        .clone();
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let body = nijmegen
+        .gql_with(
+            Some(&gp),
+            r#"mutation($o: ID!) { sendReferral(input: {offerId: $o, patientRef: "P-OAUTH-01", consent: true,
+                 reasonDomains: [ZINGEVING]}) { id } }"#,
+            json!({"o": offer}),
+        )
+        .await;
+    let id = body["data"]["sendReferral"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    tests::eventually(15, "the referral reaches nhn", || async {
+        entities::referral::Entity::find_by_id(id.as_str())
+            .one(&nhn.state.db)
+            .await
+            .unwrap()
+    })
+    .await;
+
+    // The same client with a wrong secret gets no token, and so no feed.
+    let (_, impostor) = oauth2_peers(port, "wrong-secret").await;
+    let status = impostor.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
+    let error = status["lastError"].as_str().unwrap_or_default();
+    assert!(error.contains("token request"), "{status}");
+    assert_eq!(status["recordsApplied"], 0);
+    provider.stop().await;
+}

@@ -1,0 +1,377 @@
+//! Referrals across nodes: a GP at one node refers to another region's offer; the referral is
+//! delivered to the offer's node, which owns its lifecycle, and the status flows back. Delivery
+//! survives the peer being down and is idempotent.
+
+use crate::federation::{offers_from, secret, sync_all, three_nodes};
+use entities::{referral, referral_event, referral_outbox};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use tests::{TestApp, demo, error_code, eventually};
+
+const SEND: &str = r#"mutation($input: ReferralInput!) {
+  sendReferral(input: $input) { id status version originNode offerNode deliveryPending } }"#;
+const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $s: ReferralStatus!, $note: String) {
+  updateReferralStatus(id: $id, version: $v, status: $s, note: $note) { id status version } }"#;
+const ONE: &str = r#"query($id: ID!) { referral(id: $id) { id status version statusReason
+  originNode offerNode deliveryPending patientRef reasonDomains contactPreference note
+  events { actor fromStatus toStatus note } offer { id title } } }"#;
+const STATUS: &str = "{ federationStatus { id pendingDeliveries lastDeliveryError } }";
+
+fn input(offer: &str, patient: &str) -> Value {
+    json!({"offerId": offer, "patientRef": patient, "consent": true,
+           "contactPreference": "EMAIL", "reasonDomains": ["SOCIALE_CONTACTEN", "BEWEGING"],
+           "note": "Liefst in de ochtend"})
+}
+
+async fn send(node: &TestApp, token: &str, offer: &str, patient: &str) -> Value {
+    let body = node
+        .gql_with(Some(token), SEND, json!({"input": input(offer, patient)}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"]["sendReferral"].clone()
+}
+
+async fn step(node: &TestApp, token: &str, id: &Value, version: &Value, to: &str) -> Value {
+    let body = node
+        .gql_with(
+            Some(token),
+            MOVE,
+            json!({"id": id, "v": version, "s": to, "note": null}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{to}: {body}");
+    body["data"]["updateReferralStatus"].clone()
+}
+
+/// The referral as `token` sees it at `node`, once it exists there.
+async fn fetch(node: &TestApp, token: &str, id: &Value) -> Option<Value> {
+    let body = node.gql_with(Some(token), ONE, json!({"id": id})).await;
+    body.get("errors")
+        .is_none()
+        .then(|| body["data"]["referral"].clone())
+}
+
+/// Waits until the referral at `node` has `status`.
+async fn wait_status(node: &TestApp, token: &str, id: &Value, status: &str) -> Value {
+    eventually(
+        15,
+        &format!("{id} is {status} at {}", node.state.node_id),
+        || async {
+            fetch(node, token, id)
+                .await
+                .filter(|r| r["status"] == status)
+        },
+    )
+    .await
+}
+
+/// A public offer of `origin` as mirrored at `node`, with its organisation id at the origin.
+async fn mirrored_offer(node: &TestApp, origin: &TestApp) -> (String, String) {
+    let offer = offers_from(
+        node,
+        origin.state.node_id.as_str(),
+        json!(["OPEN", "RUNNING"]),
+    )
+    .await
+    .into_iter()
+    .next()
+    .expect("a mirrored open offer");
+    let id = offer["id"].as_str().unwrap().to_string();
+    let data = origin
+        .gql_ok(
+            "query($id: ID!) { offer(id: $id) { organisation { id } } }",
+            json!({"id": id}),
+        )
+        .await;
+    (
+        id,
+        data["offer"]["organisation"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+async fn pending(node: &TestApp, peer: &str) -> Value {
+    let data = node.gql_ok(STATUS, json!({})).await;
+    data["federationStatus"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == peer)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_referral_to_another_regions_offer_is_delivered_and_its_status_flows_back() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn, zl) = (&nodes[0], &nodes[1], &nodes[2]);
+    let (offer, org) = mirrored_offer(nijmegen, nhn).await;
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+
+    let sent = send(nijmegen, &gp, &offer, "P-NHN-0001").await;
+    assert_eq!(sent["status"], "REQUESTED");
+    assert_eq!(sent["originNode"], "nijmegen");
+    assert_eq!(sent["offerNode"], "nhn");
+    let id = sent["id"].clone();
+    assert!(id.as_str().unwrap().starts_with("nijmegen:"));
+
+    // The offer's node has it, under the same id, with what a local receiver would see.
+    let there = wait_status(nhn, &editor, &id, "REQUESTED").await;
+    assert_eq!(there["originNode"], "nijmegen");
+    assert_eq!(there["offerNode"], "nhn");
+    assert_eq!(there["patientRef"], "P-NHN-0001");
+    assert_eq!(there["contactPreference"], "EMAIL");
+    assert_eq!(there["note"], "Liefst in de ochtend");
+    assert_eq!(
+        there["reasonDomains"],
+        json!(["BEWEGING", "SOCIALE_CONTACTEN"])
+    );
+    assert_eq!(there["offer"]["id"], offer.as_str());
+    assert_eq!(there["events"][0]["actor"], "node:nijmegen");
+    // Nobody else has it: not the third node, not the GP's node's admin.
+    assert_eq!(
+        referral::Entity::find().count(&zl.state.db).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        error_code(&nijmegen.gql(ONE, json!({"id": id})).await),
+        Some("NOT_FOUND")
+    );
+    let here = eventually(10, "delivery acknowledged", || async {
+        fetch(nijmegen, &gp, &id)
+            .await
+            .filter(|r| r["deliveryPending"] == false)
+    })
+    .await;
+    assert_eq!(here["status"], "REQUESTED");
+    assert_eq!(pending(nijmegen, "nhn").await["pendingDeliveries"], 0);
+
+    // The offer's node owns the lifecycle; each step comes back to the GP.
+    let received = step(nhn, &editor, &id, &there["version"], "RECEIVED").await;
+    let accepted = step(nhn, &editor, &id, &received["version"], "ACCEPTED").await;
+    let back = wait_status(nijmegen, &gp, &id, "ACCEPTED").await;
+    let moves: Vec<(Value, Value, Value)> = back["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["actor"].clone(),
+                e["fromStatus"].clone(),
+                e["toStatus"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves[1..],
+        [
+            (json!("node:nhn"), json!("REQUESTED"), json!("RECEIVED")),
+            (json!("node:nhn"), json!("RECEIVED"), json!("ACCEPTED")),
+        ]
+    );
+    // The GP cannot move it on for the receiver, but may cancel it; that reaches the offer's node.
+    let body = nijmegen
+        .gql_with(
+            Some(&gp),
+            MOVE,
+            json!({"id": id, "v": back["version"], "s": "IN_PROGRESS", "note": null}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
+    step(nijmegen, &gp, &id, &back["version"], "CANCELLED").await;
+    let cancelled = wait_status(nhn, &editor, &id, "CANCELLED").await;
+    assert_eq!(cancelled["events"].as_array().unwrap().len(), 4);
+    let body = nhn
+        .gql_with(
+            Some(&editor),
+            MOVE,
+            json!({"id": id, "v": accepted["version"].as_i64().unwrap() + 1, "s": "IN_PROGRESS", "note": null}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("CONFLICT"),
+        "closed stays closed: {body}"
+    );
+    // The cancellation is not echoed back as a second change.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let final_here = fetch(nijmegen, &gp, &id).await.unwrap();
+    assert_eq!(final_here["status"], "CANCELLED");
+    assert_eq!(final_here["events"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn delivery_waits_for_a_peer_that_is_down_and_never_applies_a_message_twice() {
+    let mut nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (offer, org) = mirrored_offer(&nodes[0], &nodes[1]).await;
+    let nhn = nodes.remove(1);
+    let nijmegen = &nodes[0];
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let (config, dir) = nhn.stop_keeping_data().await;
+
+    // The peer is down: the referral is kept and queued, and can still be cancelled.
+    let first = send(nijmegen, &gp, &offer, "P-DOWN-0001").await;
+    assert_eq!(first["status"], "REQUESTED");
+    assert_eq!(first["deliveryPending"], true);
+    let second = send(nijmegen, &gp, &offer, "P-DOWN-0002").await;
+    step(
+        nijmegen,
+        &gp,
+        &second["id"],
+        &second["version"],
+        "CANCELLED",
+    )
+    .await;
+    let status = eventually(10, "a failed attempt is reported", || async {
+        let p = pending(nijmegen, "nhn").await;
+        p["lastDeliveryError"].is_string().then_some(p)
+    })
+    .await;
+    assert_eq!(status["pendingDeliveries"], 3, "{status}");
+    let attempts = referral_outbox::Entity::find()
+        .order_by_asc(referral_outbox::Column::Id)
+        .one(&nijmegen.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .attempts;
+    assert!(attempts >= 1);
+
+    // Back up: everything arrives, in order.
+    let nhn = TestApp::restart(config, dir).await;
+    eventually(20, "the backlog is delivered", || async {
+        (pending(nijmegen, "nhn").await["pendingDeliveries"] == 0).then_some(())
+    })
+    .await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    assert_eq!(
+        wait_status(&nhn, &editor, &first["id"], "REQUESTED").await["patientRef"],
+        "P-DOWN-0001"
+    );
+    wait_status(&nhn, &editor, &second["id"], "CANCELLED").await;
+    assert_eq!(
+        wait_status(nijmegen, &gp, &first["id"], "REQUESTED").await["deliveryPending"],
+        false
+    );
+
+    // Redelivering a message (its acknowledgement lost) or re-sending a referral under a new
+    // message id changes nothing.
+    let counts = |db: sea_orm::DatabaseConnection| async move {
+        (
+            referral::Entity::find().count(&db).await.unwrap(),
+            referral_event::Entity::find().count(&db).await.unwrap(),
+        )
+    };
+    let before = counts(nhn.state.db.clone()).await;
+    assert_eq!(before.0, 2);
+    let delivered = referral_outbox::Entity::find()
+        .order_by_asc(referral_outbox::Column::Id)
+        .all(&nijmegen.state.db)
+        .await
+        .unwrap();
+    assert!(
+        delivered
+            .iter()
+            .all(|m| m.outcome.as_deref() == Some("applied"))
+    );
+    let as_peer = |from: &'static str, message: Value| {
+        let client = nhn.client.clone();
+        let url = nhn.url("/graphql");
+        async move {
+            client
+                .post(url)
+                .header("x-wijk-node", from)
+                .bearer_auth(secret(from, "nhn"))
+                .json(&json!({
+                    "query": "mutation($m: JSON!) { deliverReferralMessage(message: $m) }",
+                    "variables": {"m": message},
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    for m in &delivered {
+        let message: Value = serde_json::from_str(&m.body).unwrap();
+        let again = as_peer("nijmegen", message.clone()).await;
+        assert_eq!(
+            again["data"]["deliverReferralMessage"]["outcome"], "applied",
+            "{again}"
+        );
+        let mut renamed = message;
+        renamed["message_id"] = json!(format!("nijmegen:{}", uuid::Uuid::new_v4()));
+        let again = as_peer("nijmegen", renamed).await;
+        assert!(again.get("errors").is_none(), "{again}");
+    }
+    assert_eq!(counts(nhn.state.db.clone()).await, before);
+
+    // A node cannot speak for another, nor send referrals under another node's ids.
+    let mut forged: Value = serde_json::from_str(&delivered[0].body).unwrap();
+    let body = as_peer("zl", forged.clone()).await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    forged["from_node"] = json!("zl");
+    forged["message_id"] = json!(format!("zl:{}", uuid::Uuid::new_v4()));
+    forged["referral_id"] = json!(format!("nijmegen:{}", uuid::Uuid::new_v4()));
+    let body = as_peer("zl", forged).await;
+    assert_eq!(
+        body["data"]["deliverReferralMessage"]["outcome"], "refused",
+        "{body}"
+    );
+    let body = nhn
+        .gql_with(
+            None,
+            "mutation($m: JSON!) { deliverReferralMessage(message: $m) }",
+            json!({"m": {"nonsense": true}}),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    assert_eq!(counts(nhn.state.db.clone()).await, before);
+}
+
+#[tokio::test]
+async fn a_referral_the_offers_node_refuses_fails_at_the_referrer() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let (offer, _) = mirrored_offer(nijmegen, nhn).await;
+    // The offer ends at its node; the GP's node has not pulled that yet.
+    let version = nhn
+        .gql_ok(
+            "query($id: ID!) { offer(id: $id) { version } }",
+            json!({"id": offer}),
+        )
+        .await["offer"]["version"]
+        .clone();
+    nhn.gql_ok(
+        "mutation($id: ID!, $v: Int!) { endOffer(id: $id, version: $v) { id } }",
+        json!({"id": offer, "v": version}),
+    )
+    .await;
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let sent = send(nijmegen, &gp, &offer, "P-ENDED-001").await;
+    let failed = wait_status(nijmegen, &gp, &sent["id"], "FAILED").await;
+    assert!(
+        failed["statusReason"]
+            .as_str()
+            .unwrap()
+            .starts_with("node nhn refused"),
+        "{failed}"
+    );
+    assert_eq!(failed["deliveryPending"], false);
+    assert_eq!(
+        referral::Entity::find()
+            .filter(referral::Column::Id.eq(sent["id"].as_str().unwrap()))
+            .count(&nhn.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
