@@ -1,10 +1,11 @@
 //! Federation benchmark: how long a fresh node takes to mirror a peer with many offers (and its
-//! peak memory), and the steady-state lag while the origin makes a given number of changes per
-//! second.
+//! peak memory), the steady-state lag while the origin makes a given number of changes per
+//! second, and how fast a backlog of referrals queued while the origin was down is delivered.
 //!
 //! `cargo bench -p api --bench federation` (SQLite in temporary directories). Environment:
 //! `OFFERS` (100000), `RATE` (changes per second, 100), `SECONDS` (steady-state duration, 30),
-//! `PAGE` (feed page size, 1000), `SYNC_MS` (mirror's pull interval, 1000),
+//! `PAGE` (feed page size, 1000), `SYNC_MS` (mirror's pull interval, 1000), `REFERRALS` (referral
+//! backlog delivered after an outage, 2000),
 //! `TEST_DATABASE_URL` (PostgreSQL admin URL: both nodes get fresh databases).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -22,7 +23,7 @@ use entities::{
     RecordKind, location, offer as offer_entity, offer_life_domain, organisation,
 };
 use rand::{Rng, SeedableRng};
-use sea_orm::{ConnectionTrait, Database, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, Set};
 use std::time::{Duration, Instant};
 
 fn env(name: &str, default: u64) -> u64 {
@@ -362,6 +363,38 @@ async fn run() {
     let total_writes = writes.lock().await.len();
     lags.sort();
 
+    // Referral delivery: GPs at the mirror refer to the origin's offers while the origin is
+    // "down" (no delivery runs), then one run drains the backlog over HTTP.
+    let referrals = env("REFERRALS", 2000);
+    let gp = referrer(&mirror).await;
+    let t = Instant::now();
+    for i in 0..referrals {
+        let new = api::services::referral::NewReferral {
+            offer_id: ids[i as usize % ids.len()].clone(),
+            practice_id: None,
+            patient_ref: format!("P-BENCH-{i:06}"),
+            consent: true,
+            contact_preference: None,
+            reason_domains: vec![LifeDomain::SocialeContacten],
+            note: None,
+        };
+        api::services::referral::create(&mirror, &gp, new)
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+    }
+    let queued = t.elapsed();
+    let t = Instant::now();
+    let delivered = api::federation::delivery::deliver_due(&mirror)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let drained = t.elapsed();
+    assert_eq!(delivered as u64, referrals, "the whole backlog delivered");
+    let at_origin = entities::referral::Entity::find()
+        .count(&origin.db)
+        .await
+        .unwrap();
+    assert_eq!(at_origin, referrals, "every referral stored at the origin");
+
     println!();
     println!("| federation ({backend}) | value |");
     println!("|---|---|");
@@ -391,6 +424,59 @@ async fn run() {
         percentile(&lags, 0.99).as_millis(),
         lags.last().copied().unwrap_or_default().as_millis()
     );
+    println!(
+        "| referrals sent to the origin's offers while it was down | {referrals} in {:.1} s ({:.0}/s) |",
+        queued.as_secs_f64(),
+        referrals as f64 / queued.as_secs_f64()
+    );
+    println!(
+        "| backlog delivered when it is back (one message per call, in order) | {:.1} s ({:.0} referrals/s) |",
+        drained.as_secs_f64(),
+        referrals as f64 / drained.as_secs_f64()
+    );
+}
+
+/// A practitioner of a new practice at `state`.
+async fn referrer(state: &AppState) -> Actor {
+    let now = Utc::now();
+    let practice = format!("{}:{}", state.node_id, uuid::Uuid::new_v4());
+    organisation::ActiveModel {
+        id: Set(practice.clone()),
+        origin_node: Set(state.node_id.to_string()),
+        name: Set("Huisartsenpraktijk Bench".into()),
+        kind: Set(OrganisationKind::GpPractice),
+        status: Set(OrganisationStatus::Published),
+        description: Set(String::new()),
+        kvk: Set(None),
+        agb: Set(None),
+        website: Set(None),
+        email: Set(None),
+        phone: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&state.db)
+    .await
+    .unwrap();
+    let user = api::auth::users::create(
+        &state.db,
+        &state.node_id,
+        api::auth::users::NewUser {
+            email: "huisarts@bench.example".into(),
+            display_name: "Huisarts".into(),
+            password: None,
+            oidc_subject: None,
+            memberships: vec![api::auth::Membership {
+                role: entities::Role::Practitioner,
+                organisation_id: Some(practice),
+                gemeente_code: None,
+            }],
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", e.message()));
+    Actor::User(user)
 }
 
 fn tests_free_port() -> u16 {
