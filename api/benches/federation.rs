@@ -96,22 +96,12 @@ async fn load(state: &AppState, n: u64) -> Vec<String> {
     let txn = state.db.begin_write_for_bench().await;
     for chunk in orgs.chunks(500) {
         organisation::Entity::insert_many(chunk.iter().enumerate().map(|(i, id)| {
-            organisation::ActiveModel {
-                id: Set(id.clone()),
-                origin_node: Set(node.clone()),
-                name: Set(format!("Organisatie {i}")),
-                kind: Set(OrganisationKind::Welfare),
-                status: Set(OrganisationStatus::Published),
-                description: Set(String::new()),
-                kvk: Set(None),
-                agb: Set(None),
-                website: Set(None),
-                email: Set(None),
-                phone: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            }
+            published_organisation(
+                id,
+                &node,
+                format!("Organisatie {i}"),
+                OrganisationKind::Welfare,
+            )
         }))
         .exec(&txn)
         .await
@@ -436,15 +426,19 @@ async fn run() {
     );
 }
 
-/// A practitioner of a new practice at `state`.
-async fn referrer(state: &AppState) -> Actor {
+/// A published organisation of node `node`, without contact details.
+fn published_organisation(
+    id: &str,
+    node: &str,
+    name: String,
+    kind: OrganisationKind,
+) -> organisation::ActiveModel {
     let now = Utc::now();
-    let practice = format!("{}:{}", state.node_id, uuid::Uuid::new_v4());
     organisation::ActiveModel {
-        id: Set(practice.clone()),
-        origin_node: Set(state.node_id.to_string()),
-        name: Set("Huisartsenpraktijk Bench".into()),
-        kind: Set(OrganisationKind::GpPractice),
+        id: Set(id.to_string()),
+        origin_node: Set(node.to_string()),
+        name: Set(name),
+        kind: Set(kind),
         status: Set(OrganisationStatus::Published),
         description: Set(String::new()),
         kvk: Set(None),
@@ -456,6 +450,17 @@ async fn referrer(state: &AppState) -> Actor {
         updated_at: Set(now),
         version: Set(1),
     }
+}
+
+/// A practitioner of a new practice at `state`.
+async fn referrer(state: &AppState) -> Actor {
+    let practice = format!("{}:{}", state.node_id, uuid::Uuid::new_v4());
+    published_organisation(
+        &practice,
+        state.node_id.as_str(),
+        "Huisartsenpraktijk Bench".into(),
+        OrganisationKind::GpPractice,
+    )
     .insert(&state.db)
     .await
     .unwrap();
