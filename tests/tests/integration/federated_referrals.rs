@@ -149,6 +149,29 @@ async fn a_referral_to_another_regions_offer_is_delivered_and_its_status_flows_b
     .await;
     assert_eq!(here["status"], "REQUESTED");
     assert_eq!(pending(nijmegen, "nhn").await["pendingDeliveries"], 0);
+    // Both referral pages say where it went or came from.
+    for (node, token, says) in [
+        (nijmegen, &gp, "Doorgestuurd naar het knooppunt nhn"),
+        (nhn, &editor, "Ontvangen van het knooppunt nijmegen"),
+    ] {
+        let page = node
+            .client
+            .get(node.url(&format!("/verwijzingen/{}", id.as_str().unwrap())))
+            .header("cookie", format!("wijk_session={token}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let doc = scraper::Html::parse_document(&page);
+        let delivery: String = doc
+            .select(&scraper::Selector::parse("#delivery").unwrap())
+            .flat_map(|e| e.text())
+            .collect();
+        assert!(delivery.starts_with(says), "{delivery:?}");
+        assert!(!delivery.contains("nog niet afgeleverd"), "{delivery:?}");
+    }
 
     // The offer's node owns the lifecycle; each step comes back to the GP.
     let received = step(nhn, &editor, &id, &there["version"], "RECEIVED").await;
@@ -241,6 +264,17 @@ async fn delivery_waits_for_a_peer_that_is_down_and_never_applies_a_message_twic
         .unwrap()
         .attempts;
     assert!(attempts >= 1);
+    let page = nijmegen
+        .client
+        .get(nijmegen.url(&format!("/verwijzingen/{}", first["id"].as_str().unwrap())))
+        .header("cookie", format!("wijk_session={gp}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("nog niet afgeleverd"), "the GP sees it waits");
 
     // Back up: everything arrives, in order.
     let nhn = TestApp::restart(config, dir).await;

@@ -313,6 +313,13 @@ async fn detail(
         None => String::new(),
     };
     let next = referral::next_statuses(&ctx.actor, &r, &receiving);
+    let other_node = referral::counterpart_node(state, &r);
+    let pending = match &other_node {
+        Some(_) => api::federation::delivery::is_pending(&state.db, &r.id)
+            .await
+            .or_page(ctx)?,
+        None => false,
+    };
     let title = ctx.t("Verwijzing", "Referral");
     Ok(page(
         ctx,
@@ -328,6 +335,19 @@ async fn detail(
                     Some(v) => { a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) } " · " (v.organisation.name) },
                     None => { (r.offer_id) },
                 } }
+                @if let Some(node) = &other_node {
+                    dt { (ctx.t("Regio", "Region")) }
+                    dd #delivery {
+                        @if r.offer_node == *node {
+                            (ctx.t("Doorgestuurd naar het knooppunt ", "Forwarded to the node ")) strong { (node) } (ctx.t(", dat de verwijzing afhandelt", ", which handles the referral"))
+                        } @else {
+                            (ctx.t("Ontvangen van het knooppunt ", "Received from the node ")) strong { (node) }
+                        }
+                        @if pending {
+                            " – " (ctx.t("nog niet afgeleverd; wordt automatisch opnieuw geprobeerd", "not delivered yet; retried automatically"))
+                        }
+                    }
+                }
                 dt { (ctx.t("Praktijk", "Practice")) }
                 dd { (r.referrer_organisation_id.as_ref().and_then(|p| practices.get(p)).map(String::as_str).unwrap_or("–")) }
                 dt { (ctx.t("Patiënt", "Patient")) }
