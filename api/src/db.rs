@@ -5,9 +5,11 @@
 //! ([`QueryCounter`]) so tests can prove the number of queries a request costs.
 
 use migration::MigratorTrait;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, Iterable, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +61,35 @@ pub async fn connect(
         inner.fetch_add(1, Ordering::Relaxed);
     });
     Ok((db, counter))
+}
+
+/// Most values bound in one statement (SQLite allows 32 766, PostgreSQL 65 535).
+pub const MAX_PARAMS: usize = 30_000;
+
+/// Inserts `rows` in as few statements as the parameter limit allows; with `upsert`, a row
+/// whose key exists is updated as it says instead.
+pub async fn insert_all<A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+    upsert: Option<&OnConflict>,
+) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter()
+        .count()
+        .max(1);
+    let per_statement = (MAX_PARAMS / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        let mut insert = <A::Entity as EntityTrait>::insert_many(chunk);
+        if let Some(on_conflict) = upsert {
+            insert = insert.on_conflict(on_conflict.clone());
+        }
+        insert.exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 /// Applies pending migrations.

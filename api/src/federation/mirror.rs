@@ -6,17 +6,20 @@
 //! the local change log (with the peer as origin) so local consumers such as search see them.
 
 use super::protocol::{FeedEntry, FeedPage, OfferRecord, OrganisationRecord, Record};
+use crate::db;
 use crate::domain::{AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::geo;
 use crate::services::changes;
-use crate::services::offer::replace_lists;
+use crate::services::offer::{OfferLists, replace_lists_many};
 use entities::json::{DateList, Schedule, StringList};
 use entities::{ChangeOp, RecordKind, location, offer, organisation, organisation_area};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    Set,
+    QuerySelect, Set,
 };
+use std::collections::HashMap;
 
 /// What applying a page did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -53,11 +56,15 @@ fn check_page(peer: &str, local: &str, page: &FeedPage) -> AppResult<()> {
         )));
     }
     let mut last = i64::MIN;
+    let mut seen = std::collections::HashSet::new();
     for e in &page.entries {
         if e.seq <= last {
             return Err(garbage("entries are not in sequence order".into()));
         }
         last = e.seq;
+        if !seen.insert(e.id.as_str()) {
+            return Err(garbage(format!("record {} appears twice", e.id)));
+        }
         check_owned(&e.id, peer)?;
         match &e.record {
             None => {}
@@ -97,7 +104,8 @@ fn check_page(peer: &str, local: &str, page: &FeedPage) -> AppResult<()> {
     Ok(())
 }
 
-/// Applies a page of `peer`'s feed inside `txn`.
+/// Applies a page of `peer`'s feed inside `txn`: organisations first (so offers of a new
+/// organisation find it), then offers, each kind in a constant number of statements.
 pub async fn apply(
     txn: &DatabaseTransaction,
     peer: &str,
@@ -106,100 +114,235 @@ pub async fn apply(
 ) -> AppResult<ApplyStats> {
     check_page(peer, local, page)?;
     let mut stats = ApplyStats::default();
-    // Organisations first, so offers of a new organisation find it.
-    let (orgs, offers): (Vec<&FeedEntry>, Vec<&FeedEntry>) = page
-        .entries
-        .iter()
-        .partition(|e| e.kind == RecordKind::Organisation);
-    for e in orgs.into_iter().chain(offers) {
+    let mut orgs = Vec::new();
+    let mut offers = Vec::new();
+    let mut tombstones = Vec::new();
+    for e in &page.entries {
         match &e.record {
-            Some(Record::Organisation(o)) => upsert_organisation(txn, o, &mut stats).await?,
-            Some(Record::Offer(o)) => upsert_offer(txn, o, &mut stats).await?,
-            None => delete(txn, e.kind, &e.id, peer, &mut stats).await?,
+            Some(Record::Organisation(o)) => orgs.push(o.as_ref()),
+            Some(Record::Offer(o)) => offers.push(o.as_ref()),
+            None => tombstones.push(e),
         }
+    }
+    let (org_tombstones, offer_tombstones): (Vec<&FeedEntry>, Vec<&FeedEntry>) = tombstones
+        .into_iter()
+        .partition(|e| e.kind == RecordKind::Organisation);
+    upsert_organisations(txn, peer, orgs, &mut stats).await?;
+    for e in org_tombstones {
+        delete(txn, e.kind, &e.id, peer, &mut stats).await?;
+    }
+    upsert_offers(txn, peer, offers, &mut stats).await?;
+    for e in offer_tombstones {
+        delete(txn, e.kind, &e.id, peer, &mut stats).await?;
     }
     Ok(stats)
 }
 
-async fn upsert_organisation(
+/// Stored versions of the records with `ids` in the table of `E`.
+async fn stored_versions<E>(
     txn: &DatabaseTransaction,
-    o: &OrganisationRecord,
+    id_column: E::Column,
+    version_column: E::Column,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, i32>>
+where
+    E: EntityTrait,
+{
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        let rows: Vec<(String, i32)> = E::find()
+            .select_only()
+            .column(id_column)
+            .column(version_column)
+            .filter(id_column.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The records not older than their stored copy (a replayed page is ignored).
+fn fresh<'a, R>(
+    records: Vec<&'a R>,
+    stored: &HashMap<String, i32>,
+    key: impl Fn(&R) -> (&str, i32),
+    stats: &mut ApplyStats,
+) -> Vec<&'a R> {
+    records
+        .into_iter()
+        .filter(|r| {
+            let (id, version) = key(r);
+            let keep = stored.get(id).is_none_or(|v| *v <= version);
+            if !keep {
+                stats.skipped += 1;
+            }
+            keep
+        })
+        .collect()
+}
+
+/// Updates every column but the key when the row exists.
+fn upsert_on<C: sea_orm::ColumnTrait>(key: C) -> OnConflict {
+    OnConflict::column(key)
+        .update_columns(C::iter().filter(|c| c.as_str() != key.as_str()))
+        .to_owned()
+}
+
+async fn upsert_organisations(
+    txn: &DatabaseTransaction,
+    peer: &str,
+    records: Vec<&OrganisationRecord>,
     stats: &mut ApplyStats,
 ) -> AppResult<()> {
-    let stored = organisation::Entity::find_by_id(o.id.as_str())
-        .one(txn)
-        .await?;
-    if stored.as_ref().is_some_and(|s| s.version > o.version) {
-        stats.skipped += 1;
-        return Ok(());
-    }
-    let model = organisation::Model {
-        id: o.id.clone(),
-        origin_node: o.origin_node.clone(),
-        name: o.name.clone(),
-        kind: o.kind,
-        status: o.status,
-        description: o.description.clone(),
-        kvk: o.kvk.clone(),
-        agb: o.agb.clone(),
-        website: o.website.clone(),
-        email: o.email.clone(),
-        phone: o.phone.clone(),
-        created_at: o.created_at,
-        updated_at: o.updated_at,
-        version: o.version,
-    };
-    if stored.is_some() {
-        model.into_active_model().reset_all().update(txn).await?;
-    } else {
-        model.into_active_model().reset_all().insert(txn).await?;
-    }
-    organisation_area::Entity::delete_many()
-        .filter(organisation_area::Column::OrganisationId.eq(o.id.as_str()))
-        .exec(txn)
-        .await?;
-    if !o.area_codes.is_empty() {
-        organisation_area::Entity::insert_many(o.area_codes.iter().map(|c| {
-            organisation_area::ActiveModel {
-                organisation_id: Set(o.id.clone()),
-                area_code: Set(c.trim().to_ascii_uppercase()),
-            }
-        }))
-        .exec(txn)
-        .await?;
-    }
-    changes::record(
+    let ids = records.iter().map(|o| o.id.clone()).collect();
+    let stored = stored_versions::<organisation::Entity>(
         txn,
-        RecordKind::Organisation,
-        &o.id,
-        ChangeOp::Upsert,
-        &o.origin_node,
+        organisation::Column::Id,
+        organisation::Column::Version,
+        ids,
     )
     .await?;
-    stats.upserts += 1;
+    let records = fresh(records, &stored, |o| (o.id.as_str(), o.version), stats);
+    if records.is_empty() {
+        return Ok(());
+    }
+    let models: Vec<organisation::ActiveModel> = records
+        .iter()
+        .map(|o| {
+            organisation::Model {
+                id: o.id.clone(),
+                origin_node: o.origin_node.clone(),
+                name: o.name.clone(),
+                kind: o.kind,
+                status: o.status,
+                description: o.description.clone(),
+                kvk: o.kvk.clone(),
+                agb: o.agb.clone(),
+                website: o.website.clone(),
+                email: o.email.clone(),
+                phone: o.phone.clone(),
+                created_at: o.created_at,
+                updated_at: o.updated_at,
+                version: o.version,
+            }
+            .into_active_model()
+            .reset_all()
+        })
+        .collect();
+    db::insert_all(txn, models, Some(&upsert_on(organisation::Column::Id))).await?;
+    let ids: Vec<String> = records.iter().map(|o| o.id.clone()).collect();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        organisation_area::Entity::delete_many()
+            .filter(organisation_area::Column::OrganisationId.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+    }
+    let areas: Vec<organisation_area::ActiveModel> = records
+        .iter()
+        .flat_map(|o| {
+            o.area_codes.iter().map(|c| organisation_area::ActiveModel {
+                organisation_id: Set(o.id.clone()),
+                area_code: Set(c.trim().to_ascii_uppercase()),
+            })
+        })
+        .collect();
+    db::insert_all(txn, areas, None).await?;
+    changes::record_many(
+        txn,
+        RecordKind::Organisation,
+        ids.iter().map(String::as_str),
+        ChangeOp::Upsert,
+        peer,
+    )
+    .await?;
+    stats.upserts += records.len() as u64;
     Ok(())
 }
 
-async fn upsert_offer(
+async fn upsert_offers(
     txn: &DatabaseTransaction,
-    o: &OfferRecord,
+    peer: &str,
+    records: Vec<&OfferRecord>,
     stats: &mut ApplyStats,
 ) -> AppResult<()> {
-    let stored = offer::Entity::find_by_id(o.id.as_str()).one(txn).await?;
-    if stored.as_ref().is_some_and(|s| s.version > o.version) {
-        stats.skipped += 1;
-        return Ok(());
-    }
-    if organisation::Entity::find_by_id(o.organisation_id.as_str())
-        .one(txn)
-        .await?
-        .is_none()
-    {
+    let ids = records.iter().map(|o| o.id.clone()).collect();
+    let stored =
+        stored_versions::<offer::Entity>(txn, offer::Column::Id, offer::Column::Version, ids)
+            .await?;
+    let records = fresh(records, &stored, |o| (o.id.as_str(), o.version), stats);
+    let org_ids: Vec<String> = records
+        .iter()
+        .map(|o| o.organisation_id.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let known_orgs = stored_versions::<organisation::Entity>(
+        txn,
+        organisation::Column::Id,
+        organisation::Column::Version,
+        org_ids,
+    )
+    .await?;
+    let (records, orphans): (Vec<&OfferRecord>, Vec<&OfferRecord>) = records
+        .into_iter()
+        .partition(|o| known_orgs.contains_key(&o.organisation_id));
+    for o in orphans {
         tracing::warn!(offer = %o.id, "mirrored offer skipped: its organisation is not mirrored");
         stats.skipped += 1;
+    }
+    if records.is_empty() {
         return Ok(());
     }
-    let model = offer::Model {
+    let models: Vec<offer::ActiveModel> = records
+        .iter()
+        .map(|o| offer_model(o).into_active_model().reset_all())
+        .collect();
+    db::insert_all(txn, models, Some(&upsert_on(offer::Column::Id))).await?;
+    let lists = records
+        .iter()
+        .map(|o| OfferLists {
+            offer_id: o.id.clone(),
+            life_domains: o.life_domains.clone(),
+            target_groups: o.target_groups.clone(),
+            locations: o
+                .locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| location::ActiveModel {
+                    id: Set(l.id.clone()),
+                    origin_node: Set(o.origin_node.clone()),
+                    offer_id: Set(o.id.clone()),
+                    position: Set(i as i32),
+                    name: Set(l.name.clone()),
+                    street: Set(l.street.clone()),
+                    postcode: Set(l.postcode.clone()),
+                    city: Set(l.city.clone()),
+                    lat: Set(l.lat),
+                    lon: Set(l.lon),
+                    buurt_code: Set(l.buurt_code.clone()),
+                    updated_at: Set(o.updated_at),
+                    version: Set(l.version),
+                })
+                .collect(),
+        })
+        .collect();
+    replace_lists_many(txn, lists).await?;
+    changes::record_many(
+        txn,
+        RecordKind::Offer,
+        records.iter().map(|o| o.id.as_str()),
+        ChangeOp::Upsert,
+        peer,
+    )
+    .await?;
+    stats.upserts += records.len() as u64;
+    Ok(())
+}
+
+fn offer_model(o: &OfferRecord) -> offer::Model {
+    offer::Model {
         id: o.id.clone(),
         origin_node: o.origin_node.clone(),
         organisation_id: o.organisation_id.clone(),
@@ -235,44 +378,7 @@ async fn upsert_offer(
         created_at: o.created_at,
         updated_at: o.updated_at,
         version: o.version,
-    };
-    if stored.is_some() {
-        model.into_active_model().reset_all().update(txn).await?;
-    } else {
-        model.into_active_model().reset_all().insert(txn).await?;
     }
-    let id = o.id.as_str();
-    let locations = o
-        .locations
-        .iter()
-        .enumerate()
-        .map(|(i, l)| location::ActiveModel {
-            id: Set(l.id.clone()),
-            origin_node: Set(o.origin_node.clone()),
-            offer_id: Set(id.to_string()),
-            position: Set(i as i32),
-            name: Set(l.name.clone()),
-            street: Set(l.street.clone()),
-            postcode: Set(l.postcode.clone()),
-            city: Set(l.city.clone()),
-            lat: Set(l.lat),
-            lon: Set(l.lon),
-            buurt_code: Set(l.buurt_code.clone()),
-            updated_at: Set(o.updated_at),
-            version: Set(l.version),
-        })
-        .collect();
-    replace_lists(
-        txn,
-        id,
-        o.life_domains.iter().copied(),
-        o.target_groups.iter().copied(),
-        locations,
-    )
-    .await?;
-    changes::record(txn, RecordKind::Offer, id, ChangeOp::Upsert, &o.origin_node).await?;
-    stats.upserts += 1;
-    Ok(())
 }
 
 async fn delete(

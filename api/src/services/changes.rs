@@ -5,9 +5,7 @@
 //! commits late. SQLite serialises writers already.
 
 use entities::{ChangeOp, RecordKind, change};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Set, Statement,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, Set, Statement};
 
 /// Advisory lock key for change-log appends ("wijk" in ASCII).
 const CHANGE_LOG_LOCK: i64 = 0x7769_6a6b;
@@ -20,6 +18,32 @@ pub async fn record(
     op: ChangeOp,
     origin_node: &str,
 ) -> Result<(), DbErr> {
+    record_many(txn, kind, std::iter::once(id), op, origin_node).await
+}
+
+/// [`record`] for many records of one kind, in order, in as few statements as possible.
+pub async fn record_many<'a>(
+    txn: &DatabaseTransaction,
+    kind: RecordKind,
+    ids: impl IntoIterator<Item = &'a str>,
+    op: ChangeOp,
+    origin_node: &str,
+) -> Result<(), DbErr> {
+    let at = chrono::Utc::now();
+    let rows: Vec<change::ActiveModel> = ids
+        .into_iter()
+        .map(|id| change::ActiveModel {
+            record_kind: Set(kind),
+            record_id: Set(id.to_string()),
+            op: Set(op),
+            origin_node: Set(origin_node.to_string()),
+            at: Set(at),
+            ..Default::default()
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
@@ -28,15 +52,5 @@ pub async fn record(
         ))
         .await?;
     }
-    change::ActiveModel {
-        record_kind: Set(kind),
-        record_id: Set(id.to_string()),
-        op: Set(op),
-        origin_node: Set(origin_node.to_string()),
-        at: Set(chrono::Utc::now()),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
+    crate::db::insert_all(txn, rows, None).await
 }

@@ -551,45 +551,72 @@ pub async fn replace_lists(
     target_groups: impl IntoIterator<Item = TargetGroup>,
     locations: Vec<location::ActiveModel>,
 ) -> AppResult<()> {
-    offer_life_domain::Entity::delete_many()
-        .filter(offer_life_domain::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    let domains: Vec<_> = life_domains
-        .into_iter()
-        .map(|d| offer_life_domain::ActiveModel {
-            offer_id: Set(offer_id.to_string()),
-            life_domain: Set(d),
-        })
-        .collect();
-    if !domains.is_empty() {
-        offer_life_domain::Entity::insert_many(domains)
+    replace_lists_many(
+        txn,
+        vec![OfferLists {
+            offer_id: offer_id.to_string(),
+            life_domains: life_domains.into_iter().collect(),
+            target_groups: target_groups.into_iter().collect(),
+            locations,
+        }],
+    )
+    .await
+}
+
+/// The rows stored beside one offer row.
+pub struct OfferLists {
+    pub offer_id: String,
+    pub life_domains: Vec<LifeDomain>,
+    pub target_groups: Vec<TargetGroup>,
+    pub locations: Vec<location::ActiveModel>,
+}
+
+/// [`replace_lists`] for many offers at once, in a constant number of statements per kind of
+/// row (a mirrored feed page).
+pub async fn replace_lists_many(
+    txn: &DatabaseTransaction,
+    lists: Vec<OfferLists>,
+) -> AppResult<()> {
+    let ids: Vec<String> = lists.iter().map(|l| l.offer_id.clone()).collect();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        offer_life_domain::Entity::delete_many()
+            .filter(offer_life_domain::Column::OfferId.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+        offer_target_group::Entity::delete_many()
+            .filter(offer_target_group::Column::OfferId.is_in(chunk.iter().cloned()))
+            .exec(txn)
+            .await?;
+        location::Entity::delete_many()
+            .filter(location::Column::OfferId.is_in(chunk.iter().cloned()))
             .exec(txn)
             .await?;
     }
-    offer_target_group::Entity::delete_many()
-        .filter(offer_target_group::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    let groups: Vec<_> = target_groups
-        .into_iter()
-        .map(|g| offer_target_group::ActiveModel {
-            offer_id: Set(offer_id.to_string()),
-            target_group: Set(g),
-        })
-        .collect();
-    if !groups.is_empty() {
-        offer_target_group::Entity::insert_many(groups)
-            .exec(txn)
-            .await?;
+    let mut domains = Vec::new();
+    let mut groups = Vec::new();
+    let mut locations = Vec::new();
+    for l in lists {
+        domains.extend(
+            l.life_domains
+                .into_iter()
+                .map(|d| offer_life_domain::ActiveModel {
+                    offer_id: Set(l.offer_id.clone()),
+                    life_domain: Set(d),
+                }),
+        );
+        groups.extend(
+            l.target_groups
+                .into_iter()
+                .map(|g| offer_target_group::ActiveModel {
+                    offer_id: Set(l.offer_id.clone()),
+                    target_group: Set(g),
+                }),
+        );
+        locations.extend(l.locations);
     }
-    location::Entity::delete_many()
-        .filter(location::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    if !locations.is_empty() {
-        location::Entity::insert_many(locations).exec(txn).await?;
-    }
+    db::insert_all(txn, domains, None).await?;
+    db::insert_all(txn, groups, None).await?;
+    db::insert_all(txn, locations, None).await?;
     Ok(())
 }
 
