@@ -13,7 +13,8 @@ pub struct Model {
     /// The node it goes to.
     pub peer_id: String,
     pub referral_id: String,
-    /// The message in the wire format (JSON).
+    /// The message in the wire format (JSON); emptied once delivered (it may carry personal
+    /// data).
     pub body: String,
     pub created_at: DateTimeUtc,
     /// Failed attempts so far.

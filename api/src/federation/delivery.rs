@@ -216,7 +216,8 @@ async fn send(
     })
 }
 
-/// Marks a message delivered; a refusal corrects the referral here from the receipt.
+/// Marks a message delivered (dropping its body); a refusal corrects the referral here from
+/// the receipt.
 async fn settle(
     state: &AppState,
     row: &referral_outbox::Model,
@@ -262,6 +263,8 @@ async fn settle(
             referral_outbox::Column::LastError,
             Expr::value(receipt.reason.clone()),
         )
+        // The message may carry a patient reference and a note: keep no copy once delivered.
+        .col_expr(referral_outbox::Column::Body, Expr::value(String::new()))
         .filter(referral_outbox::Column::Id.eq(row.id))
         .exec(&txn)
         .await?;
