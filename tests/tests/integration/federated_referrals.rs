@@ -2,7 +2,7 @@
 //! delivered to the offer's node, which owns its lifecycle, and the status flows back. Delivery
 //! survives the peer being down and is idempotent.
 
-use crate::federation::{offers_from, secret, sync_all, three_nodes};
+use crate::federation::{offers_from, secret, sync_all, three_nodes, three_nodes_with};
 use entities::{referral, referral_event, referral_outbox};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -229,7 +229,9 @@ async fn a_referral_to_another_regions_offer_is_delivered_and_its_status_flows_b
 
 #[tokio::test]
 async fn delivery_waits_for_a_peer_that_is_down_and_never_applies_a_message_twice() {
-    let mut nodes = three_nodes().await;
+    // Three mutations per user and minute (the GP sends two referrals and cancels one); the
+    // peers deliver and redeliver more than that, as they are not rate-limited.
+    let mut nodes = three_nodes_with(|c| c.auth.mutations_per_minute = 3).await;
     sync_all(&nodes).await;
     let (offer, org) = mirrored_offer(&nodes[0], &nodes[1]).await;
     let nhn = nodes.remove(1);

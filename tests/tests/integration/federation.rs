@@ -31,6 +31,11 @@ fn peer(me: &str, id: &str, port: u16) -> PeerConfig {
 
 /// Starts the three regional nodes, each seeded with its own region's demo data.
 pub(crate) async fn three_nodes() -> Vec<TestApp> {
+    three_nodes_with(|_| {}).await
+}
+
+/// [`three_nodes`] with every node's config further adjusted by `edit`.
+pub(crate) async fn three_nodes_with(edit: impl Fn(&mut Config)) -> Vec<TestApp> {
     let ports: Vec<u16> = REGIONS.iter().map(|_| free_port()).collect();
     let mut nodes = Vec::new();
     for (i, (id, region)) in REGIONS.iter().enumerate() {
@@ -49,6 +54,7 @@ pub(crate) async fn three_nodes() -> Vec<TestApp> {
                 c.federation.peers = peers;
                 // Referral deliveries to a peer that is down are retried every second.
                 c.federation.delivery_max_backoff_secs = 1;
+                edit(c);
             })
             .await
             .signed_in(demo::ADMIN)
