@@ -6,6 +6,8 @@
 //! unless `CI` is set: then it fails.
 
 use crate::TestApp;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -17,12 +19,26 @@ use tokio::process::{Child, Command};
 /// The chromedriver binary.
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A browser session against one node.
+/// A browser session against one node. Chromedriver runs in its own process group with
+/// Chromium under it; dropping the browser (also when a test panics) kills that group.
 pub struct Browser {
     pub client: Client,
     base: String,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            // The group id is chromedriver's pid (`process_group(0)`).
+            std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status()
+                .ok();
+        }
+    }
 }
 
 /// One axe-core violation.
@@ -35,9 +51,14 @@ pub struct Violation {
 }
 
 fn axe_source() -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} missing ({e}); run `npm ci` in tests/browser", path.display()))
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} missing ({e}); run `npm ci` in tests/browser",
+            path.display()
+        )
+    })
 }
 
 impl Browser {
@@ -49,7 +70,9 @@ impl Browser {
                 std::env::var_os("CI").is_none(),
                 "{CHROMEDRIVER} is missing; install chromium and chromium-driver"
             );
-            eprintln!("SKIPPED: browser test needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+            eprintln!(
+                "SKIPPED: browser test needs {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+            );
             return None;
         }
         let port = crate::free_port();
@@ -57,6 +80,7 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
@@ -90,14 +114,17 @@ impl Browser {
         Some(Self {
             client,
             base: app.url(""),
-            _driver: driver,
+            driver,
             _profile: profile,
         })
     }
 
     /// Opens a path of the node.
     pub async fn open(&self, path: &str) {
-        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
     }
 
     /// The path and query of the current page.
@@ -126,7 +153,13 @@ impl Browser {
 
     /// The text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap().trim().to_string()
+        self.find(css)
+            .await
+            .text()
+            .await
+            .unwrap()
+            .trim()
+            .to_string()
     }
 
     /// The texts of every element matching `css`.
@@ -150,11 +183,42 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Waits until the current path (with query) satisfies `ok`, e.g. after a form post.
+    pub async fn wait_path(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let path = self.path().await;
+            if ok(&path) {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never reached {what}; still at {}", self.path().await);
+    }
+
+    /// Runs a script in the page and returns what it returns.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// An attribute of the first element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.unwrap()
+    }
+
+    /// Presses and releases a key, as a person at the keyboard does.
+    pub async fn press(&self, key: Key) {
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key.into() })
+            .then(KeyAction::Up { value: key.into() });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
     /// Signs in through the login form.
     pub async fn login(&self, email: &str) {
         self.open("/inloggen").await;
         self.fill("#f-email", email).await;
-        self.fill("#f-password", api::seed::users::DEMO_PASSWORD).await;
+        self.fill("#f-password", api::seed::users::DEMO_PASSWORD)
+            .await;
         self.click("main form button[type=submit]").await;
         self.find("nav form[action='/auth/logout']").await;
     }
@@ -193,7 +257,11 @@ impl Browser {
                 help: v["help"].as_str().unwrap_or("").into(),
                 targets: v["targets"]
                     .as_array()
-                    .map(|t| t.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+                    .map(|t| {
+                        t.iter()
+                            .filter_map(|x| x.as_str().map(str::to_string))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             })
             .collect()
@@ -212,7 +280,13 @@ impl Browser {
             "{page} ({}): accessibility violations:\n{}",
             self.path().await,
             bad.iter()
-                .map(|v| format!("- {} [{}] {}: {}", v.id, v.impact, v.help, v.targets.join(" | ")))
+                .map(|v| format!(
+                    "- {} [{}] {}: {}",
+                    v.id,
+                    v.impact,
+                    v.help,
+                    v.targets.join(" | ")
+                ))
                 .collect::<Vec<_>>()
                 .join("\n")
         );
@@ -220,6 +294,6 @@ impl Browser {
 
     /// Ends the session.
     pub async fn close(self) {
-        self.client.close().await.ok();
+        self.client.clone().close().await.ok();
     }
 }
