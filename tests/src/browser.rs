@@ -268,13 +268,22 @@ impl Browser {
     }
 
     /// Fails when the current page has a serious or critical accessibility violation.
+    /// Milder findings are printed (shown with `--no-capture`).
     pub async fn assert_accessible(&self, page: &str) {
-        let bad: Vec<Violation> = self
+        let (bad, mild): (Vec<Violation>, Vec<Violation>) = self
             .axe()
             .await
             .into_iter()
-            .filter(|v| v.impact == "serious" || v.impact == "critical")
-            .collect();
+            .partition(|v| v.impact == "serious" || v.impact == "critical");
+        for v in &mild {
+            eprintln!(
+                "axe note on {page}: {} [{}] {}: {}",
+                v.id,
+                v.impact,
+                v.help,
+                v.targets.join(" | ")
+            );
+        }
         assert!(
             bad.is_empty(),
             "{page} ({}): accessibility violations:\n{}",
