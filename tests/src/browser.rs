@@ -213,19 +213,44 @@ impl Browser {
         self.client.perform_actions(keys).await.unwrap();
     }
 
+    /// Clicks a link or submit button and waits until the page it loads is complete (a marker
+    /// on the old page's `window` is gone), so nothing after it reads the old page.
+    pub async fn click_to_load(&self, css: &str) {
+        self.js("window.wijkOldPage = true; return null").await;
+        self.click(css).await;
+        for _ in 0..100 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.wijkOldPage !== true && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await;
+            if matches!(loaded, Ok(Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "clicking {css} loaded no new page; still at {}",
+            self.path().await
+        );
+    }
+
     /// Signs in through the login form.
     pub async fn login(&self, email: &str) {
         self.open("/inloggen").await;
         self.fill("#f-email", email).await;
         self.fill("#f-password", api::seed::users::DEMO_PASSWORD)
             .await;
-        self.click("main form button[type=submit]").await;
+        self.click_to_load("main form button[type=submit]").await;
         self.find("nav form[action='/auth/logout']").await;
     }
 
     /// Signs out through the menu.
     pub async fn logout(&self) {
-        self.click("nav form[action='/auth/logout'] button").await;
+        self.click_to_load("nav form[action='/auth/logout'] button")
+            .await;
         self.find("nav a[href^='/inloggen']").await;
     }
 

@@ -69,7 +69,8 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
     b.fill("#f-waar", "6663").await;
     b.click("#f-afstand option[value='10']").await;
     b.click("#f-domein input[value='sociale_contacten']").await;
-    b.click("form[role=search] button[type=submit]").await;
+    b.click_to_load("form[role=search] button[type=submit]")
+        .await;
     let path = b.wait_path("the results", |p| p.starts_with("/?q=")).await;
     assert!(path.contains("domein=sociale_contacten"), "{path}");
     assert!(path.contains("afstand=10"), "{path}");
@@ -143,7 +144,7 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
         .find(|(_, h)| h["offer"]["organisation"]["name"] == "Bindkracht10")
         .expect("a Bindkracht10 circle in the results");
     let offer_id = target["offer"]["id"].as_str().unwrap().to_string();
-    b.click(&format!("ol.results > li:nth-child({}) h3 a", n + 1))
+    b.click_to_load(&format!("ol.results > li:nth-child({}) h3 a", n + 1))
         .await;
     let offer_path = format!("/aanbod/{}", encoded(&offer_id));
     b.wait_path("the offer", |p| p == offer_path).await;
@@ -154,7 +155,7 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
     b.assert_accessible("offer page").await;
 
     // Refer: first without consent.
-    b.click(&format!("a.button[href='{offer_path}/verwijzen']"))
+    b.click_to_load(&format!("a.button[href='{offer_path}/verwijzen']"))
         .await;
     b.wait_path("the referral form", |p| p.ends_with("/verwijzen"))
         .await;
@@ -169,7 +170,7 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
     b.fill("#f-patientRef", "P-2026-0107").await;
     b.click("#f-contactPreference input[value='phone']").await;
     b.fill("#f-note", "Liever 's middags bellen").await;
-    b.click("main form button[type=submit]").await;
+    b.click_to_load("main form button[type=submit]").await;
     // The API's own refusal, in the page's language, stands beside the field.
     let refused = app
         .gql_with(
@@ -224,7 +225,7 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
 
     // With consent it is sent.
     b.click("#f-consent-0").await;
-    b.click("main form button[type=submit]").await;
+    b.click_to_load("main form button[type=submit]").await;
     let path = b
         .wait_path("the referral", |p| p.starts_with("/verwijzingen/"))
         .await;
@@ -270,7 +271,8 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
         .await;
     let editor_token = app.sign_in(EDITOR).await;
     for (to, api_status) in [("received", "RECEIVED"), ("accepted", "ACCEPTED")] {
-        b.click(&format!("button[name=to][value={to}]")).await;
+        b.click_to_load(&format!("button[name=to][value={to}]"))
+            .await;
         b.wait_path("the updated referral", |p| p.contains("bijgewerkt=1"))
             .await;
         let now = app
@@ -340,7 +342,7 @@ async fn browser_editor_updates_places() {
     let row = format!("#aanbod-{}", row_id(&id));
     let input = format!("#places-{}", row_id(&id));
     b.fill(&input, &new.to_string()).await;
-    b.click(&format!("{row} button[type=submit]")).await;
+    b.click_to_load(&format!("{row} button[type=submit]")).await;
     b.wait_path("saved", |p| p.starts_with("/beheer?opgeslagen=1"))
         .await;
     assert!(!b.text("p.notice").await.is_empty());
@@ -372,7 +374,7 @@ async fn browser_editor_updates_places() {
     // More places taken than there are: the error stands beside the field, nothing changes.
     b.open("/beheer").await;
     b.fill(&input, &(capacity + 1).to_string()).await;
-    b.click(&format!("{row} button[type=submit]")).await;
+    b.click_to_load(&format!("{row} button[type=submit]")).await;
     let error = b.text(&format!("{input}-error")).await;
     assert!(!error.is_empty());
     assert_eq!(
@@ -407,7 +409,7 @@ async fn browser_editor_updates_places() {
         .await;
     assert_eq!(moved["data"]["updateOffer"]["placesTaken"], 0, "{moved}");
     b.fill(&input, "1").await;
-    b.click(&format!("{row} button[type=submit]")).await;
+    b.click_to_load(&format!("{row} button[type=submit]")).await;
     let error = b.text(&format!("{input}-error")).await;
     assert!(error.contains("gewijzigd"), "{error}");
     assert_eq!(
@@ -524,7 +526,7 @@ async fn browser_coverage_map_drills_down_and_exports() {
     b.open("/dekking").await;
     b.assert_accessible("/dekking").await;
     b.fill("#f-gebied", "Nijmegen").await;
-    b.click("form.filters button[type=submit]").await;
+    b.click_to_load("form.filters button[type=submit]").await;
     b.wait_path("the coverage of Nijmegen", |p| {
         p.starts_with("/dekking?gebied=Nijmegen")
     })
@@ -597,14 +599,14 @@ async fn browser_coverage_map_drills_down_and_exports() {
         .js("return [...document.querySelectorAll('figure.map svg a')].filter(a => a.tabIndex >= 0).length")
         .await;
     assert_eq!(tab_stops, json!(0));
-    b.click(&format!("figure.map svg a[href*='gebied={wijk}']"))
+    b.click_to_load(&format!("figure.map svg a[href*='gebied={wijk}']"))
         .await;
     b.wait_path("the wijk", |p| p.contains(&format!("gebied={wijk}")))
         .await;
     assert_coverage(&app, &b, &wijk).await;
     b.assert_accessible("/dekking of a wijk").await;
     // And one level up again.
-    b.click("a[href^='/dekking?gebied=GM0268']").await;
+    b.click_to_load("a[href^='/dekking?gebied=GM0268']").await;
     b.wait_path("the gemeente", |p| p.contains("gebied=GM0268"))
         .await;
     assert_coverage(&app, &b, "GM0268").await;
@@ -643,7 +645,7 @@ async fn browser_other_pages_are_accessible_and_keyboard_ready() {
     b.assert_accessible("/inloggen").await;
     b.fill("#f-email", GP).await;
     b.fill("#f-password", "wrong").await;
-    b.click("main form button[type=submit]").await;
+    b.click_to_load("main form button[type=submit]").await;
     assert!(!b.text("#f-password-error").await.is_empty());
     b.assert_accessible("/inloggen with an error").await;
 
