@@ -6,6 +6,8 @@
 //! unless `CI` is set: then it fails.
 
 use crate::TestApp;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -17,12 +19,26 @@ use tokio::process::{Child, Command};
 /// The chromedriver binary.
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// A browser session against one node.
+/// A browser session against one node. Chromedriver runs in its own process group with
+/// Chromium under it; dropping the browser (also when a test panics) kills that group.
 pub struct Browser {
     pub client: Client,
     base: String,
-    _driver: Child,
+    driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            // The group id is chromedriver's pid (`process_group(0)`).
+            std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status()
+                .ok();
+        }
+    }
 }
 
 /// One axe-core violation.
@@ -64,6 +80,7 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
@@ -97,7 +114,7 @@ impl Browser {
         Some(Self {
             client,
             base: app.url(""),
-            _driver: driver,
+            driver,
             _profile: profile,
         })
     }
@@ -166,19 +183,74 @@ impl Browser {
         self.find(css).await.click().await.unwrap();
     }
 
+    /// Waits until the current path (with query) satisfies `ok`, e.g. after a form post.
+    pub async fn wait_path(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        for _ in 0..100 {
+            let path = self.path().await;
+            if ok(&path) {
+                return path;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never reached {what}; still at {}", self.path().await);
+    }
+
+    /// Runs a script in the page and returns what it returns.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// An attribute of the first element matching `css`.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css).await.attr(name).await.unwrap()
+    }
+
+    /// Presses and releases a key, as a person at the keyboard does.
+    pub async fn press(&self, key: Key) {
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key.into() })
+            .then(KeyAction::Up { value: key.into() });
+        self.client.perform_actions(keys).await.unwrap();
+    }
+
+    /// Clicks a link or submit button and waits until the page it loads is complete (a marker
+    /// on the old page's `window` is gone), so nothing after it reads the old page.
+    pub async fn click_to_load(&self, css: &str) {
+        self.js("window.wijkOldPage = true; return null").await;
+        self.click(css).await;
+        for _ in 0..100 {
+            let loaded = self
+                .client
+                .execute(
+                    "return window.wijkOldPage !== true && document.readyState === 'complete'",
+                    vec![],
+                )
+                .await;
+            if matches!(loaded, Ok(Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "clicking {css} loaded no new page; still at {}",
+            self.path().await
+        );
+    }
+
     /// Signs in through the login form.
     pub async fn login(&self, email: &str) {
         self.open("/inloggen").await;
         self.fill("#f-email", email).await;
         self.fill("#f-password", api::seed::users::DEMO_PASSWORD)
             .await;
-        self.click("main form button[type=submit]").await;
+        self.click_to_load("main form button[type=submit]").await;
         self.find("nav form[action='/auth/logout']").await;
     }
 
     /// Signs out through the menu.
     pub async fn logout(&self) {
-        self.click("nav form[action='/auth/logout'] button").await;
+        self.click_to_load("nav form[action='/auth/logout'] button")
+            .await;
         self.find("nav a[href^='/inloggen']").await;
     }
 
@@ -221,13 +293,22 @@ impl Browser {
     }
 
     /// Fails when the current page has a serious or critical accessibility violation.
+    /// Milder findings are printed (shown with `--no-capture`).
     pub async fn assert_accessible(&self, page: &str) {
-        let bad: Vec<Violation> = self
+        let (bad, mild): (Vec<Violation>, Vec<Violation>) = self
             .axe()
             .await
             .into_iter()
-            .filter(|v| v.impact == "serious" || v.impact == "critical")
-            .collect();
+            .partition(|v| v.impact == "serious" || v.impact == "critical");
+        for v in &mild {
+            eprintln!(
+                "axe note on {page}: {} [{}] {}: {}",
+                v.id,
+                v.impact,
+                v.help,
+                v.targets.join(" | ")
+            );
+        }
         assert!(
             bad.is_empty(),
             "{page} ({}): accessibility violations:\n{}",
@@ -247,6 +328,6 @@ impl Browser {
 
     /// Ends the session.
     pub async fn close(self) {
-        self.client.close().await.ok();
+        self.client.clone().close().await.ok();
     }
 }

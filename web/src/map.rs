@@ -2,7 +2,11 @@
 //! from their GeoJSON geometry, and numbered points over area outlines for search results.
 //! Longitude is scaled by the cosine of the mid latitude (good enough at the scale of a
 //! gemeente). Every map has a title and description, and the page shows the same figures as a
-//! table, so nothing depends on seeing the map.
+//! table, so nothing depends on seeing the map. A map without links is an image
+//! (`role="img"`); one whose areas or markers are links is a group of them (`role="group"`: an
+//! image's children are presentational, so links inside one would be focusable yet hidden
+//! from screen readers). Those links stay out of the tab order (`tabindex="-1"`): the table or
+//! list beside the map holds the same links, so keyboard users do not pass each one twice.
 
 use crate::i18n::Lang;
 use maud::{Markup, html};
@@ -162,12 +166,13 @@ fn class_labels(limits: &[u32; 4], max: u32) -> Vec<String> {
     out
 }
 
-fn svg_open(id: &str, height: f64, title: &str, desc: &str, body: Markup) -> Markup {
+/// The `<svg>` of a map: an image, or a group when it holds `links`.
+fn svg_open(id: &str, height: f64, title: &str, desc: &str, links: bool, body: Markup) -> Markup {
     let title_id = format!("{id}-titel");
     let desc_id = format!("{id}-uitleg");
     html! {
         svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {height:.0}"))
-            role="img" aria-labelledby=(format!("{title_id} {desc_id}")) {
+            role=(if links { "group" } else { "img" }) aria-labelledby=(format!("{title_id} {desc_id}")) {
             title id=(title_id) { (title) }
             desc id=(desc_id) { (desc) }
             defs {
@@ -214,7 +219,7 @@ pub fn choropleth(
     };
     html! {
         figure.map {
-            (svg_open(id, proj.height, title, &desc, html! {
+            (svg_open(id, proj.height, title, &desc, areas.iter().any(|a| a.href.is_some()), html! {
                 @for (a, r) in shapes.iter().filter(|(_, r)| !r.is_empty()) {
                     @let d = proj.path(r);
                     @let shape = html! {
@@ -226,7 +231,7 @@ pub fn choropleth(
                         }
                     };
                     @match &a.href {
-                        Some(h) => a href=(h) { (shape) },
+                        Some(h) => a href=(h) tabindex="-1" { (shape) },
                         None => g { (shape) },
                     }
                 }
@@ -305,7 +310,7 @@ pub fn point_map(
     };
     html! {
         figure.map {
-            (svg_open(id, proj.height, title, &desc, html! {
+            (svg_open(id, proj.height, title, &desc, points.iter().any(|p| p.href.is_some()), html! {
                 rect width=(WIDTH) height=(format!("{:.0}", proj.height)) fill="#fbfbfb" {}
                 @for r in &outlines {
                     path d=(proj.path(r)) fill="#eef2f6" stroke="#8a8f94" stroke-width="1" fill-rule="evenodd" {}
@@ -318,7 +323,7 @@ pub fn point_map(
                         text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 8.0)) text-anchor="middle" font-size="22" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
                     };
                     @match &p.href {
-                        Some(h) => a href=(h) { (marker) },
+                        Some(h) => a href=(h) tabindex="-1" { (marker) },
                         None => g { (marker) },
                     }
                 }
@@ -387,7 +392,20 @@ mod tests {
         assert!(svg.contains("Buurt &lt;BU1&gt;"));
         assert!(!svg.contains("<BU1>"));
         assert!(svg.contains("Zonder kaartvorm: Buurt &lt;BU3&gt; (2), Buurt &lt;BU4&gt; (1)"));
-        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains(r#"role="group""#), "its areas are links");
+        let plain = choropleth(
+            Lang::Nl,
+            "kaart",
+            "Aanbod per buurt",
+            &[MapArea {
+                href: None,
+                ..area("BU1", Some(SQUARE), 1, false)
+            }],
+            "Actief aanbod",
+            "Geen aanbod dichtbij",
+        )
+        .into_string();
+        assert!(plain.contains(r#"role="img""#), "without links an image");
         assert!(svg.contains(PALETTE[0]) && svg.contains(PALETTE[4]));
     }
 
@@ -431,7 +449,7 @@ mod tests {
         .into_string();
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(svg.contains("1. Wandelen"));
-        assert!(svg.contains(r#"href="/aanbod/x""#));
+        assert!(svg.contains(r#"href="/aanbod/x" tabindex="-1""#));
         assert!(
             point_map(Lang::Nl, "x", "x", &[], &[])
                 .into_string()

@@ -320,7 +320,10 @@ async fn the_coverage_page_and_its_exports_show_the_api_figures() {
         .unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains(r#"role="img""#));
+    assert!(
+        html.contains(r#"role="group""#),
+        "a map of links to each wijk"
+    );
     for r in api["rows"].as_array().unwrap() {
         assert!(
             html.contains(r["name"].as_str().unwrap()),
