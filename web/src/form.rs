@@ -5,7 +5,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError};
-use crate::i18n::service_message;
+use crate::i18n::{Lang, service_message};
 use api::error::AppError;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
@@ -59,9 +59,13 @@ impl FormData {
     }
 }
 
-/// Errors by field name; `""` holds errors not tied to one field.
+/// Errors by field name; `""` holds errors not tied to one field. Carries the page language
+/// for the words read out before each error.
 #[derive(Clone, Debug, Default)]
-pub struct Errors(pub BTreeMap<String, String>);
+pub struct Errors {
+    messages: BTreeMap<String, String>,
+    lang: Lang,
+}
 
 impl Errors {
     /// No errors.
@@ -85,22 +89,41 @@ impl Errors {
             }
             _ => return Err(err),
         }
-        Ok(Self(map))
+        Ok(Self {
+            messages: map,
+            lang: ctx.lang,
+        })
     }
 
     /// One error for `field`.
-    pub fn one(field: &str, message: impl Into<String>) -> Self {
-        Self(BTreeMap::from([(field.to_string(), message.into())]))
+    pub fn one(ctx: &Ctx, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            messages: BTreeMap::from([(field.to_string(), message.into())]),
+            lang: ctx.lang,
+        }
     }
 
     /// The error of `field`.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.messages.get(field).map(String::as_str)
+    }
+
+    /// The first error, of whichever field.
+    pub fn first(&self) -> Option<&str> {
+        self.messages.values().next().map(String::as_str)
     }
 
     /// Whether there is no error.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
+    }
+
+    /// The error of `field` as shown beside it (`id` for `aria-describedby`), if any.
+    fn beside(&self, field: &str, id: &str) -> Markup {
+        match self.get(field) {
+            Some(e) => error_line(self.lang, id, e),
+            None => html! {},
+        }
     }
 
     /// The summary at the top of a form: each error, linked to its field.
@@ -112,7 +135,7 @@ impl Errors {
             div.error-summary role="alert" aria-labelledby="fouten-titel" tabindex="-1" {
                 h2 #fouten-titel { (ctx.t("Controleer het formulier", "Please check the form")) }
                 ul {
-                    @for (field, message) in &self.0 {
+                    @for (field, message) in &self.messages {
                         li {
                             @if field.is_empty() { (message) }
                             @else { a href=(format!("#{}", id_of(field))) { (message) } }
@@ -157,6 +180,12 @@ pub fn moved(e: AppError, from: &str, to: &str) -> AppError {
 /// The element id of a field name (`schedule.0.opensAt` -> `f-schedule-0-opensAt`).
 pub fn id_of(name: &str) -> String {
     format!("f-{}", name.replace(['.', '[', ']'], "-"))
+}
+
+/// An error beside its field, with a word for screen readers before it; `id` is what the
+/// control's `aria-describedby` names.
+pub fn error_line(lang: Lang, id: &str, message: &str) -> Markup {
+    html! { p.error id=(id) { span.visually-hidden { (lang.t("Fout: ", "Error: ")) } (message) } }
 }
 
 /// A form field: a label, an optional hint, the error if any, and the control.
@@ -270,7 +299,7 @@ impl<'a> Field<'a> {
             div.field.has-error[error.is_some()] {
                 label for=(id) { (self.label) @if self.required { span aria-hidden="true" { " *" } } }
                 @if let (Some(h), Some(hid)) = (self.hint, &hint_id) { p.hint id=(hid) { (h) } }
-                @if let Some(e) = error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
+                (errors.beside(self.name, &error_id))
                 (control(&c))
             }
         }
@@ -338,7 +367,7 @@ pub fn choices(
         fieldset.field.choices.has-error[error.is_some()] id=(id)
             aria-describedby=[error.map(|_| error_id.as_str())] {
             legend { (legend) }
-            @if let Some(e) = error { p.error id=(error_id) { span.visually-hidden { "Fout: " } (e) } }
+            (errors.beside(name, &error_id))
             @for (i, (v, l)) in options.iter().enumerate() {
                 @let oid = format!("{id}-{i}");
                 div.choice {
@@ -357,7 +386,10 @@ mod tests {
 
     #[test]
     fn errors_land_beside_their_field() {
-        let errors = Errors::one("schedule.0.opensAt", "must be HH:MM");
+        let errors = Errors {
+            messages: BTreeMap::from([("schedule.0.opensAt".into(), "must be HH:MM".into())]),
+            lang: Lang::En,
+        };
         let html = Field::new("schedule.0.opensAt", "Van")
             .kind("time")
             .value("9\"x")
@@ -366,7 +398,7 @@ mod tests {
         assert!(html.contains("id=\"f-schedule-0-opensAt\""));
         assert!(html.contains("aria-invalid=\"true\""));
         assert!(html.contains("aria-describedby=\"f-schedule-0-opensAt-error\""));
-        assert!(html.contains("must be HH:MM"));
+        assert!(html.contains("Error: </span>must be HH:MM"), "{html}");
         assert!(html.contains("value=\"9&quot;x\""), "{html}");
     }
 

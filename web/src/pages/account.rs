@@ -90,7 +90,7 @@ pub async fn login_submit(
             };
             Ok((
                 status,
-                form(&ctx, &next, &email, &Errors::one("password", message)),
+                form(&ctx, &next, &email, &Errors::one(&ctx, "password", message)),
             )
                 .into_response())
         }

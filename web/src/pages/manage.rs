@@ -4,7 +4,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError, PageResult};
-use crate::form::{Errors, FormData, answer, id_of};
+use crate::form::{Errors, FormData, answer, error_line, id_of};
 use crate::labels::{self, Label};
 use crate::layout::{encode, notice, page};
 use crate::pages::offer_form;
@@ -55,7 +55,7 @@ fn places_form(ctx: &Ctx, v: &OfferView, row_error: Option<&RowError>) -> Markup
             input type="hidden" name="version" value=(o.version);
             div.field.has-error[error.is_some()] {
                 label for=(id) { (ctx.t("Bezette plekken", "Places taken")) }
-                @if let Some(e) = error { p.error id=(format!("{id}-error")) { span.visually-hidden { "Fout: " } (e.message) } }
+                @if let Some(e) = error { (error_line(ctx.lang, &format!("{id}-error"), &e.message)) }
                 input id=(id) name="placesTaken" type="number" min="0" value=(value)
                     aria-invalid=[error.map(|_| "true")] aria-describedby=[error.map(|_| format!("{id}-error"))];
                 " " button type="submit" { (ctx.t("Opslaan", "Save")) span.visually-hidden { " " (o.title) } }
@@ -182,7 +182,7 @@ pub async fn set_places(
         .into_response()),
         Err(e) => {
             let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
-            let message = errors.0.values().next().cloned().unwrap_or_default();
+            let message = errors.first().unwrap_or_default().to_string();
             let row = RowError {
                 offer_id: &id,
                 message,

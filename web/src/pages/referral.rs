@@ -143,6 +143,7 @@ pub async fn refer_submit(
             Some(c) => Some(c),
             None => {
                 let errors = Errors::one(
+                    &ctx,
                     "contactPreference",
                     ctx.t("kies een van de mogelijkheden", "choose one of the options"),
                 );
