@@ -2,7 +2,9 @@
 //!
 //! Meilisearch has no Dutch stemmer, so documents and queries go through the same analysis as
 //! the embedded index ([`super::text::stem_text`]): it matches stems, with its own typo
-//! tolerance (one typo from 5 letters, two from 9, the same budget as the embedded index).
+//! tolerance (one typo from 5 letters, two from 9, the same budget as the embedded index),
+//! which also reaches a field of the words as written (`raw`), so a typo that defeats the
+//! stemmer ("eenzaamhied") still finds the word, as in the embedded index.
 //! Filters, geo radius, sorting and facets map to Meilisearch filter expressions, `_geo`,
 //! `sort` and `facets`. Highlighting is shared ([`super::highlight`]). Known difference: only
 //! an offer's first location is its `_geo` point, so the radius filter and distance sort of a
@@ -43,6 +45,8 @@ struct MeiliDoc {
     org_s: String,
     area_s: String,
     description_s: String,
+    /// Every text field as written (not stemmed), for typos counted on the words as typed.
+    raw: String,
     area: Vec<String>,
     origin: String,
     kind: String,
@@ -89,6 +93,14 @@ impl From<&SearchDoc> for MeiliDoc {
             org_s: text::stem_text(&d.organisation_name),
             area_s: text::stem_text(&d.area_text()),
             description_s: text::stem_text(&d.description),
+            raw: text::raw_text(&format!(
+                "{} {} {} {} {}",
+                d.title,
+                d.tags_text(),
+                d.organisation_name,
+                d.area_text(),
+                d.description
+            )),
             area: d.areas.iter().map(|a| a.code.clone()).collect(),
             origin: d.origin_node.clone(),
             kind: d.kind.as_str().into(),
@@ -154,7 +166,14 @@ impl MeiliIndex {
 
     async fn configure(&self) -> AppResult<()> {
         let settings = Settings::new()
-            .with_searchable_attributes(["title_s", "tags_s", "org_s", "area_s", "description_s"])
+            .with_searchable_attributes([
+                "title_s",
+                "tags_s",
+                "org_s",
+                "area_s",
+                "description_s",
+                "raw",
+            ])
             .with_filterable_attributes([
                 "area",
                 "origin",

@@ -132,6 +132,16 @@ pub fn stem_text(text: &str) -> String {
         .join(" ")
 }
 
+/// The words of `text` as written (lower-cased, folded, stop words removed), joined by spaces:
+/// what the Meilisearch backend matches typos against, as the embedded index does.
+pub fn raw_text(text: &str) -> String {
+    words(text)
+        .into_iter()
+        .map(|w| w.raw)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether a word of a text matches a query word: the same stem, or the word as written
 /// within the query word's typo budget (a transposition counts as one edit, as in the
 /// embedded fuzzy query).
