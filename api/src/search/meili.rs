@@ -20,7 +20,7 @@ use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
-use meilisearch_sdk::settings::Settings;
+use meilisearch_sdk::settings::{FacetingSettings, PaginationSetting, Settings};
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -31,6 +31,10 @@ const TASK_TIMEOUT: Duration = Duration::from_secs(120);
 /// Documents per indexing request.
 const UPLOAD_CHUNK: usize = 5_000;
 const FACETS: [&str; 5] = ["kind", "status", "life_domain", "target_group", "gemeente"];
+/// Most matches counted (Meilisearch's default is 1 000).
+const MAX_TOTAL_HITS: usize = 1_000_000;
+/// Most values counted per facet (Meilisearch's default is 100).
+const MAX_FACET_VALUES: usize = 1_000;
 
 /// A document as stored in Meilisearch.
 #[derive(Serialize, Deserialize, Debug)]
@@ -187,6 +191,15 @@ impl MeiliIndex {
                 "_geo",
             ])
             .with_sortable_attributes(["title_key", "_geo"])
+            // Totals and facets count every match, as in the embedded index: past Meilisearch's
+            // defaults (1 000 hits, 100 values per facet; there are 342 gemeenten).
+            .with_pagination(PaginationSetting {
+                max_total_hits: MAX_TOTAL_HITS,
+            })
+            .with_faceting(FacetingSettings {
+                max_values_per_facet: MAX_FACET_VALUES,
+                sort_facet_values_by: None,
+            })
             .with_displayed_attributes(["id", "title", "description", "points"]);
         let task = self.index.set_settings(&settings).await.map_err(internal)?;
         self.wait(task).await
