@@ -20,7 +20,9 @@ use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use meilisearch_sdk::client::Client;
 use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
-use meilisearch_sdk::settings::{FacetingSettings, PaginationSetting, Settings};
+use meilisearch_sdk::settings::{
+    FacetingSettings, PaginationSetting, PrefixSearchSettings, Settings,
+};
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -202,6 +204,13 @@ impl MeiliIndex {
             })
             .with_displayed_attributes(["id", "title", "description", "points"]);
         let task = self.index.set_settings(&settings).await.map_err(internal)?;
+        self.wait(task).await?;
+        // Words match whole, as in the embedded index: no prefix matching of the last word.
+        let task = self
+            .index
+            .set_prefix_search(PrefixSearchSettings::Disabled)
+            .await
+            .map_err(internal)?;
         self.wait(task).await
     }
 
