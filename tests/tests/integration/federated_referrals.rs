@@ -92,6 +92,24 @@ async fn mirrored_offer(node: &TestApp, origin: &TestApp) -> (String, String) {
     )
 }
 
+/// What the referral page at `node` says of the other node (`#delivery`), signed in as `token`.
+async fn delivery_line(node: &TestApp, token: &str, id: &Value) -> String {
+    let page = node
+        .client
+        .get(node.url(&format!("/verwijzingen/{}", id.as_str().unwrap())))
+        .header("cookie", format!("wijk_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    scraper::Html::parse_document(&page)
+        .select(&scraper::Selector::parse("#delivery").unwrap())
+        .flat_map(|e| e.text())
+        .collect()
+}
+
 async fn pending(node: &TestApp, peer: &str) -> Value {
     let data = node.gql_ok(STATUS, json!({})).await;
     data["federationStatus"]
@@ -154,21 +172,7 @@ async fn a_referral_to_another_regions_offer_is_delivered_and_its_status_flows_b
         (nijmegen, &gp, "Doorgestuurd naar het knooppunt nhn"),
         (nhn, &editor, "Ontvangen van het knooppunt nijmegen"),
     ] {
-        let page = node
-            .client
-            .get(node.url(&format!("/verwijzingen/{}", id.as_str().unwrap())))
-            .header("cookie", format!("wijk_session={token}"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let doc = scraper::Html::parse_document(&page);
-        let delivery: String = doc
-            .select(&scraper::Selector::parse("#delivery").unwrap())
-            .flat_map(|e| e.text())
-            .collect();
+        let delivery = delivery_line(node, token, &id).await;
         assert!(delivery.starts_with(says), "{delivery:?}");
         assert!(!delivery.contains("nog niet afgeleverd"), "{delivery:?}");
     }
@@ -266,17 +270,11 @@ async fn delivery_waits_for_a_peer_that_is_down_and_never_applies_a_message_twic
         .unwrap()
         .attempts;
     assert!(attempts >= 1);
-    let page = nijmegen
-        .client
-        .get(nijmegen.url(&format!("/verwijzingen/{}", first["id"].as_str().unwrap())))
-        .header("cookie", format!("wijk_session={gp}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("nog niet afgeleverd"), "the GP sees it waits");
+    let delivery = delivery_line(nijmegen, &gp, &first["id"]).await;
+    assert!(
+        delivery.contains("nog niet afgeleverd"),
+        "the GP sees it waits: {delivery:?}"
+    );
     // What a lost acknowledgement would make the node send again, later.
     let queued: Vec<Value> = referral_outbox::Entity::find()
         .order_by_asc(referral_outbox::Column::Id)
