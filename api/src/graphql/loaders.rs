@@ -6,9 +6,9 @@ use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{
     LifeDomain, TargetGroup, area, location, offer_life_domain, offer_target_group, organisation,
-    organisation_area,
+    organisation_area, referral_outbox,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 type LoadResult<V> = Result<HashMap<String, V>, async_graphql::Error>;
@@ -29,6 +29,8 @@ pub struct TargetGroupsByOffer(DatabaseConnection);
 pub struct AreaLoader(DatabaseConnection);
 /// Codes of the areas an organisation serves, by organisation id.
 pub struct AreaCodesByOrganisation(DatabaseConnection);
+/// Referral messages still waiting for delivery to a peer, by referral id (absent: none).
+pub struct PendingDeliveriesByReferral(DatabaseConnection);
 
 impl Loader<String> for OrganisationLoader {
     type Value = organisation::Model;
@@ -138,6 +140,29 @@ impl Loader<String> for AreaCodesByOrganisation {
     }
 }
 
+impl Loader<String> for PendingDeliveriesByReferral {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        let rows: Vec<(String, i64)> = referral_outbox::Entity::find()
+            .select_only()
+            .column(referral_outbox::Column::ReferralId)
+            .column_as(referral_outbox::Column::Id.count(), "n")
+            .filter(referral_outbox::Column::ReferralId.is_in(keys.iter().map(String::as_str)))
+            .filter(referral_outbox::Column::DeliveredAt.is_null())
+            .group_by(referral_outbox::Column::ReferralId)
+            .into_tuple()
+            .all(&self.0)
+            .await
+            .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub organisation: DataLoader<OrganisationLoader>,
@@ -146,6 +171,7 @@ pub struct Loaders {
     pub target_groups: DataLoader<TargetGroupsByOffer>,
     pub area: DataLoader<AreaLoader>,
     pub organisation_areas: DataLoader<AreaCodesByOrganisation>,
+    pub pending_deliveries: DataLoader<PendingDeliveriesByReferral>,
 }
 
 impl Loaders {
@@ -158,6 +184,10 @@ impl Loaders {
             target_groups: DataLoader::new(TargetGroupsByOffer(db.clone()), tokio::spawn),
             area: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
             organisation_areas: DataLoader::new(AreaCodesByOrganisation(db.clone()), tokio::spawn),
+            pending_deliveries: DataLoader::new(
+                PendingDeliveriesByReferral(db.clone()),
+                tokio::spawn,
+            ),
         }
     }
 }

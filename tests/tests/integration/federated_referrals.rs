@@ -270,6 +270,15 @@ async fn delivery_waits_for_a_peer_that_is_down_and_never_applies_a_message_twic
         .unwrap()
         .attempts;
     assert!(attempts >= 1);
+    let list = nijmegen
+        .gql_with(Some(&gp), "{ referrals { id deliveryPending } }", json!({}))
+        .await;
+    let list = list["data"]["referrals"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(
+        list.iter().all(|r| r["deliveryPending"] == true),
+        "{list:?}"
+    );
     let delivery = delivery_line(nijmegen, &gp, &first["id"]).await;
     assert!(
         delivery.contains("nog niet afgeleverd"),

@@ -2,6 +2,7 @@
 
 use crate::graphql::app;
 use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::Offer;
 use crate::services::referral as svc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -42,7 +43,12 @@ impl Referral {
     /// Messages about this referral still wait to be delivered to the other node (it is down
     /// or unreachable; they are retried until it answers).
     async fn delivery_pending(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(crate::federation::delivery::is_pending(&app(ctx)?.db, &self.0.id).await?)
+        Ok(ctx
+            .data::<Loaders>()?
+            .pending_deliveries
+            .load_one(self.0.id.clone())
+            .await?
+            .is_some_and(|n| n > 0))
     }
     /// The referring practice.
     async fn referrer_organisation_id(&self) -> Option<ID> {
