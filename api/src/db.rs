@@ -7,9 +7,9 @@
 use migration::MigratorTrait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, Iterable, SqliteTransactionMode,
-    TransactionOptions, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, EntityTrait, Iterable, QueryFilter,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -88,6 +88,22 @@ where
             insert = insert.on_conflict(on_conflict.clone());
         }
         insert.exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the rows of `E` whose `column` is one of `values`, in as few statements as the
+/// parameter limit allows.
+pub async fn delete_in<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    column: E::Column,
+    values: &[String],
+) -> Result<(), DbErr> {
+    for chunk in values.chunks(MAX_PARAMS) {
+        E::delete_many()
+            .filter(column.is_in(chunk.iter().map(String::as_str)))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

@@ -167,10 +167,7 @@ async fn deliver_to(state: &AppState, peer_id: &str) -> AppResult<usize> {
                 delivered += 1;
             }
             Err(e) => {
-                let message = match &e {
-                    AppError::Internal(cause) => format!("{cause:#}"),
-                    other => other.message(),
-                };
+                let message = super::failure_text(&e);
                 let attempts = row.attempts.saturating_add(1);
                 let wait = backoff(attempts, state.config.federation.delivery_max_backoff_secs);
                 tracing::warn!(peer = peer_id, referral = %row.referral_id, attempts,
@@ -181,7 +178,7 @@ async fn deliver_to(state: &AppState, peer_id: &str) -> AppResult<usize> {
                     .col_expr(referral_outbox::Column::NextAttemptAt, Expr::value(next))
                     .col_expr(
                         referral_outbox::Column::LastError,
-                        Expr::value(Some(message.chars().take(1000).collect::<String>())),
+                        Expr::value(Some(message)),
                     )
                     .filter(referral_outbox::Column::Id.eq(row.id))
                     .exec(&state.db)
@@ -275,15 +272,18 @@ async fn settle(
     Ok(())
 }
 
-/// Applies a message from peer `actor` (once per message id) and returns the receipt.
+/// Applies a message (in the wire format) from peer `actor`, once per message id, and
+/// returns the receipt.
 pub async fn receive(
     state: &AppState,
     actor: &Actor,
-    message: ReferralMessage,
+    message: serde_json::Value,
 ) -> AppResult<DeliveryReceipt> {
     let Actor::Peer(peer) = actor else {
         return Err(actor.denied("deliver referral messages (peer nodes only)"));
     };
+    let message: ReferralMessage = serde_json::from_value(message)
+        .map_err(|e| AppError::field("message", format!("is not a referral message: {e}")))?;
     if message.version != REFERRAL_PROTOCOL_VERSION {
         return Err(AppError::field(
             "message.version",

@@ -5,7 +5,7 @@
 //! (a replayed page) is ignored, so replays never roll data back. Applied records are written to
 //! the local change log (with the peer as origin) so local consumers such as search see them.
 
-use super::protocol::{FeedEntry, FeedPage, OfferRecord, OrganisationRecord, Record};
+use super::protocol::{FeedPage, OfferRecord, OrganisationRecord, Record};
 use crate::db;
 use crate::domain::{AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
@@ -114,19 +114,16 @@ pub async fn apply(
 ) -> AppResult<ApplyStats> {
     check_page(peer, local, page)?;
     let mut stats = ApplyStats::default();
-    let mut orgs = Vec::new();
-    let mut offers = Vec::new();
-    let mut tombstones = Vec::new();
+    let (mut orgs, mut offers) = (Vec::new(), Vec::new());
+    let (mut org_tombstones, mut offer_tombstones) = (Vec::new(), Vec::new());
     for e in &page.entries {
-        match &e.record {
-            Some(Record::Organisation(o)) => orgs.push(o.as_ref()),
-            Some(Record::Offer(o)) => offers.push(o.as_ref()),
-            None => tombstones.push(e),
+        match (&e.record, e.kind) {
+            (Some(Record::Organisation(o)), _) => orgs.push(o.as_ref()),
+            (Some(Record::Offer(o)), _) => offers.push(o.as_ref()),
+            (None, RecordKind::Organisation) => org_tombstones.push(e),
+            (None, RecordKind::Offer) => offer_tombstones.push(e),
         }
     }
-    let (org_tombstones, offer_tombstones): (Vec<&FeedEntry>, Vec<&FeedEntry>) = tombstones
-        .into_iter()
-        .partition(|e| e.kind == RecordKind::Organisation);
     upsert_organisations(txn, peer, orgs, &mut stats).await?;
     for e in org_tombstones {
         delete(txn, e.kind, &e.id, peer, &mut stats).await?;
@@ -233,12 +230,12 @@ async fn upsert_organisations(
         .collect();
     db::insert_all(txn, models, Some(&upsert_on(organisation::Column::Id))).await?;
     let ids: Vec<String> = records.iter().map(|o| o.id.clone()).collect();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        organisation_area::Entity::delete_many()
-            .filter(organisation_area::Column::OrganisationId.is_in(chunk.iter().cloned()))
-            .exec(txn)
-            .await?;
-    }
+    db::delete_in::<organisation_area::Entity>(
+        txn,
+        organisation_area::Column::OrganisationId,
+        &ids,
+    )
+    .await?;
     let areas: Vec<organisation_area::ActiveModel> = records
         .iter()
         .flat_map(|o| {

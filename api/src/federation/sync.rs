@@ -193,12 +193,9 @@ pub async fn sync_peer(state: &AppState, peer_id: &str) -> AppResult<peer_sync::
             status.last_error = None;
         }
         Err(ref e) => {
-            let message = match e {
-                AppError::Internal(cause) => format!("{cause:#}"),
-                other => other.message(),
-            };
+            let message = super::failure_text(e);
             tracing::warn!(peer = peer_id, error = %message, "peer sync failed");
-            status.last_error = Some(message.chars().take(1000).collect());
+            status.last_error = Some(message);
         }
     }
     save_status(&state.db, &status).await?;

@@ -578,20 +578,11 @@ pub async fn replace_lists_many(
     lists: Vec<OfferLists>,
 ) -> AppResult<()> {
     let ids: Vec<String> = lists.iter().map(|l| l.offer_id.clone()).collect();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        offer_life_domain::Entity::delete_many()
-            .filter(offer_life_domain::Column::OfferId.is_in(chunk.iter().cloned()))
-            .exec(txn)
-            .await?;
-        offer_target_group::Entity::delete_many()
-            .filter(offer_target_group::Column::OfferId.is_in(chunk.iter().cloned()))
-            .exec(txn)
-            .await?;
-        location::Entity::delete_many()
-            .filter(location::Column::OfferId.is_in(chunk.iter().cloned()))
-            .exec(txn)
-            .await?;
-    }
+    db::delete_in::<offer_life_domain::Entity>(txn, offer_life_domain::Column::OfferId, &ids)
+        .await?;
+    db::delete_in::<offer_target_group::Entity>(txn, offer_target_group::Column::OfferId, &ids)
+        .await?;
+    db::delete_in::<location::Entity>(txn, location::Column::OfferId, &ids).await?;
     let mut domains = Vec::new();
     let mut groups = Vec::new();
     let mut locations = Vec::new();

@@ -677,9 +677,11 @@ pub async fn apply_remote_change(
     .await?;
     audit(db, &actor, "transition", id).await?;
     tracing::info!(referral = %id, from = %model.status, to = %change.to, peer, "referral status changed by peer");
+    // A mirrored offer may be gone here by now; the change is announced all the same.
     let org_id = match offer_and_org(db, &next.offer_id).await {
         Ok((_, org)) => org.id,
-        Err(_) => String::new(),
+        Err(AppError::NotFound(_)) => String::new(),
+        Err(e) => return Err(e),
     };
     Ok((
         RemoteOutcome::Applied(next.status),

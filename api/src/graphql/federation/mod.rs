@@ -3,7 +3,7 @@
 
 use crate::auth::Actor;
 use crate::error::AppError;
-use crate::federation::protocol::{DeliveryReceipt, FeedPage, ReferralMessage};
+use crate::federation::protocol::{DeliveryReceipt, FeedPage};
 use crate::federation::{delivery, feed, sync};
 use crate::graphql::{actor, app};
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
@@ -177,14 +177,8 @@ impl FederationMutation {
         ctx: &Context<'_>,
         message: Json<serde_json::Value>,
     ) -> Result<Json<DeliveryReceipt>> {
-        let actor = actor(ctx)?;
-        if !matches!(actor, Actor::Peer(_)) {
-            return Err(actor
-                .denied("deliver referral messages (peer nodes only)")
-                .into());
-        }
-        let message: ReferralMessage = serde_json::from_value(message.0)
-            .map_err(|e| AppError::field("message", format!("is not a referral message: {e}")))?;
-        Ok(Json(delivery::receive(app(ctx)?, actor, message).await?))
+        Ok(Json(
+            delivery::receive(app(ctx)?, actor(ctx)?, message.0).await?,
+        ))
     }
 }
