@@ -60,10 +60,18 @@ pub struct NodeConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LimitsConfig {
+    /// Deepest GraphQL selection nesting.
     pub max_depth: usize,
+    /// Highest GraphQL query complexity; list fields count their page size or fan-out (see
+    /// `graphql::cost`).
     pub max_complexity: usize,
     pub max_page_size: usize,
     pub default_page_size: usize,
+    /// Most SQL statements one GraphQL request may run before it stops (`QUERY_TOO_COSTLY`).
+    pub max_sql_statements: u64,
+    /// Longest wall time of one GraphQL request in milliseconds before it stops
+    /// (`QUERY_TOO_COSTLY`).
+    pub max_request_ms: u64,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
 }
@@ -350,6 +358,8 @@ impl Default for LimitsConfig {
             max_complexity: 5000,
             max_page_size: 100,
             default_page_size: 20,
+            max_sql_statements: 500,
+            max_request_ms: 5000,
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
         }

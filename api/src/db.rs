@@ -2,7 +2,9 @@
 //!
 //! SQLite runs in WAL mode and write transactions begin `IMMEDIATE`, so concurrent writers queue
 //! on the lock instead of failing on a read-to-write upgrade. Every executed statement is counted
-//! ([`QueryCounter`]) so tests can prove the number of queries a request costs.
+//! ([`QueryCounter`]) so tests can prove the number of queries a request costs, and also on the
+//! counter of the request whose task runs it ([`QueryCounter::scope`]), so a request can be
+//! stopped past its budget.
 
 use migration::MigratorTrait;
 use sea_orm::sea_query::OnConflict;
@@ -19,10 +21,25 @@ use std::time::Duration;
 #[derive(Clone, Debug, Default)]
 pub struct QueryCounter(Arc<AtomicU64>);
 
+tokio::task_local! {
+    /// The counter of the request whose task is running (see [`QueryCounter::scope`]).
+    static REQUEST: QueryCounter;
+}
+
 impl QueryCounter {
     /// Statements executed so far.
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
+    }
+
+    /// Runs `work` with every statement it executes (in its own task; spawned tasks need their
+    /// own scope) also counted on this counter.
+    pub async fn scope<F: std::future::Future>(&self, work: F) -> F::Output {
+        REQUEST.scope(self.clone(), work).await
+    }
+
+    fn add_one(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -56,9 +73,12 @@ pub async fn connect(
         .await?;
     }
     let counter = QueryCounter::default();
-    let inner = counter.0.clone();
+    let pool_wide = counter.clone();
+    // sea-orm calls this in the task that awaited the statement, so the task-local counter is
+    // the one of the request that ran it.
     db.set_metric_callback(move |_| {
-        inner.fetch_add(1, Ordering::Relaxed);
+        pool_wide.add_one();
+        let _ = REQUEST.try_with(QueryCounter::add_one);
     });
     Ok((db, counter))
 }

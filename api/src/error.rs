@@ -1,7 +1,7 @@
 //! The one error type of the node, with stable codes.
 //!
 //! Every failure a user can see maps to a code (`NOT_FOUND`, `BAD_USER_INPUT`, `UNAUTHENTICATED`,
-//! `FORBIDDEN`, `CONFLICT`, `TOO_MANY_REQUESTS`, `INTERNAL`) that appears as GraphQL
+//! `FORBIDDEN`, `CONFLICT`, `TOO_MANY_REQUESTS`, `QUERY_TOO_COSTLY`, `INTERNAL`) that appears as GraphQL
 //! `extensions.code`, an HTTP status and a plain message. Internal causes are logged once, where
 //! they cross the boundary, and never shown.
 
@@ -32,6 +32,9 @@ pub enum AppError {
     Conflict(String),
     /// Too many attempts in a short time.
     TooManyRequests,
+    /// A GraphQL request over the node's limits (complexity, depth, SQL statements or time);
+    /// the message says which.
+    QueryTooCostly(String),
     /// Anything else; the cause is logged, not shown.
     Internal(anyhow::Error),
 }
@@ -87,7 +90,7 @@ impl AppError {
                 message,
             } => message.clone(),
             Self::Unauthenticated => "sign-in required".into(),
-            Self::Forbidden(m) | Self::Conflict(m) => m.clone(),
+            Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooCostly(m) => m.clone(),
             Self::TooManyRequests => "too many requests, try again later".into(),
             Self::Internal(_) => "internal error".into(),
         }
@@ -102,6 +105,7 @@ impl AppError {
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
+            Self::QueryTooCostly(_) => "QUERY_TOO_COSTLY",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -115,6 +119,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::QueryTooCostly(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,13 +4,13 @@
 
 use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
-use crate::graphql::{self, WijkSchema, loaders::Loaders};
+use crate::graphql::{self, WijkSchema, transport};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::{parse_query, types::OperationType};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -113,16 +113,33 @@ fn operation_name(req: &async_graphql::Request) -> Option<String> {
     }
 }
 
+/// `/graphql` over GET and POST (see [`graphql::transport`] for the GraphQL-over-HTTP rules):
+/// mutation rate limit, then the request within its budget ([`graphql::budget`]).
 async fn graphql_handler(
     State(state): State<AppState>,
     Extension(schema): Extension<WijkSchema>,
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,
     method: Method,
-    req: GraphQLRequest,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let req = req.into_inner();
-    if method == Method::GET && is_mutation(&req) {
+    let media = match transport::negotiate(&headers) {
+        Ok(media) => media,
+        Err(refused) => return refused,
+    };
+    let parsed = if method == Method::GET {
+        transport::from_uri(&uri)
+    } else {
+        transport::from_body(&headers, &body)
+    };
+    let req = match parsed {
+        Ok(req) => req,
+        Err(malformed) => return malformed.respond(media),
+    };
+    let mutation = is_mutation(&req);
+    if method == Method::GET && mutation {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],
@@ -132,7 +149,7 @@ async fn graphql_handler(
     }
     // Peer nodes are exempt: they are configured by the admins, and a backlog of referral
     // messages after an outage must drain at full speed.
-    if is_mutation(&req) && !matches!(actor, Actor::Peer(_)) {
+    if mutation && !matches!(actor, Actor::Peer(_)) {
         let key = match (&actor, ip.0) {
             (Actor::Anonymous, Some(ip)) => format!("ip:{ip}"),
             (other, _) => other.label(),
@@ -142,15 +159,16 @@ async fn graphql_handler(
         }
     }
     let operation = crate::ops::metrics::operation_label(operation_name(&req).as_deref());
-    let req = req.data(Loaders::new(&state.db)).data(actor).data(ip);
+    let req = req.data(actor).data(ip);
     let start = std::time::Instant::now();
-    let response = schema.execute(req).await;
+    let response =
+        graphql::budget::execute(&schema, req, &state.config.limits, &state.db, mutation).await;
     crate::ops::metrics::record_graphql(
         &operation,
         response.errors.is_empty(),
         start.elapsed().as_secs_f64(),
     );
-    GraphQLResponse::from(response).into_response()
+    transport::respond(media, response)
 }
 
 async fn graphiql() -> Html<String> {

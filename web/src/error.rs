@@ -48,7 +48,9 @@ impl IntoResponse for PageError {
             }
             AppError::Forbidden(_) => ctx.t("Geen toegang", "Not allowed"),
             AppError::Conflict(_) => ctx.t("Dat kan nu niet", "That is not possible now"),
-            AppError::TooManyRequests => ctx.t("Even geduld", "Please wait"),
+            AppError::TooManyRequests | AppError::QueryTooCostly(_) => {
+                ctx.t("Even geduld", "Please wait")
+            }
             AppError::Unauthenticated | AppError::Internal(_) => {
                 ctx.t("Er ging iets mis", "Something went wrong")
             }

@@ -1,12 +1,15 @@
 //! DataLoaders per foreign key, built per request, so a list of offers with their
-//! organisations, locations, life domains, target groups and areas costs a constant number of
-//! queries.
+//! organisations, locations, life domains, target groups and areas, or a list of areas with
+//! their children and offers, costs a constant number of queries.
 
+use crate::db::QueryCounter;
 use crate::error::AppError;
+use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
 use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::futures_util::future::BoxFuture;
 use entities::{
-    LifeDomain, TargetGroup, area, location, offer_life_domain, offer_target_group, organisation,
-    organisation_area, referral_outbox,
+    LifeDomain, TargetGroup, area, location, offer, offer_life_domain, offer_target_group,
+    organisation, organisation_area, referral_outbox,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
@@ -31,6 +34,29 @@ pub struct AreaLoader(DatabaseConnection);
 pub struct AreaCodesByOrganisation(DatabaseConnection);
 /// Referral messages still waiting for delivery to a peer, by referral id (absent: none).
 pub struct PendingDeliveriesByReferral(DatabaseConnection);
+/// Child areas (wijken of a gemeente, buurten of a wijk) by parent code, ordered by code.
+pub struct ChildrenByParent(DatabaseConnection);
+/// Pages of public offers per area or organisation (`Area.offers`, `Organisation.offers`).
+pub struct OfferPages(DatabaseConnection);
+/// Numbers of public offers per area or organisation (`totalCount` of those lists).
+pub struct OfferCounts(DatabaseConnection);
+
+/// One page of one group's offers: the group and the list's arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OfferPageKey {
+    pub group: OfferGroup,
+    /// The list's filter without the group's own area or organisation.
+    pub filter: OfferFilter,
+    pub after: Option<Cursor>,
+    pub limit: u64,
+}
+
+/// The number of one group's offers matching a filter.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct OfferCountKey {
+    pub group: OfferGroup,
+    pub filter: OfferFilter,
+}
 
 impl Loader<String> for OrganisationLoader {
     type Value = organisation::Model;
@@ -163,6 +189,97 @@ impl Loader<String> for PendingDeliveriesByReferral {
     }
 }
 
+impl Loader<String> for ChildrenByParent {
+    type Value = Vec<area::Model>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        let rows = area::Entity::find()
+            .filter(area::Column::ParentCode.is_in(keys.iter().map(String::as_str)))
+            .order_by_asc(area::Column::Code)
+            .all(&self.0)
+            .await
+            .map_err(db_err)?;
+        let mut map: HashMap<String, Vec<area::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(parent) = row.parent_code.clone() {
+                map.entry(parent).or_default().push(row);
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// Keys grouped by what they share besides their group: each share is one statement.
+fn by_shared<K: Clone, S: std::hash::Hash + Eq>(
+    keys: &[K],
+    shared: impl Fn(&K) -> S,
+    group: impl Fn(&K) -> OfferGroup,
+) -> HashMap<S, Vec<OfferGroup>> {
+    let mut map: HashMap<S, Vec<OfferGroup>> = HashMap::new();
+    for key in keys {
+        map.entry(shared(key)).or_default().push(group(key));
+    }
+    map
+}
+
+impl Loader<OfferPageKey> for OfferPages {
+    type Value = (Vec<offer::Model>, bool);
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[OfferPageKey],
+    ) -> Result<HashMap<OfferPageKey, Self::Value>, Self::Error> {
+        let shares = by_shared(
+            keys,
+            |k| (k.filter.clone(), k.after.clone(), k.limit),
+            |k| k.group.clone(),
+        );
+        let mut out = HashMap::new();
+        for ((filter, after, limit), groups) in shares {
+            let pages =
+                offer_list::pages_by_group(&self.0, &filter, &groups, after.as_ref(), limit)
+                    .await?;
+            for (group, page) in pages {
+                let key = OfferPageKey {
+                    group,
+                    filter: filter.clone(),
+                    after: after.clone(),
+                    limit,
+                };
+                out.insert(key, page);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Loader<OfferCountKey> for OfferCounts {
+    type Value = u64;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[OfferCountKey],
+    ) -> Result<HashMap<OfferCountKey, Self::Value>, Self::Error> {
+        let shares = by_shared(keys, |k| k.filter.clone(), |k| k.group.clone());
+        let mut out = HashMap::new();
+        for (filter, groups) in shares {
+            for (group, n) in offer_list::counts_by_group(&self.0, &filter, &groups).await? {
+                out.insert(
+                    OfferCountKey {
+                        group,
+                        filter: filter.clone(),
+                    },
+                    n,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub organisation: DataLoader<OrganisationLoader>,
@@ -172,22 +289,39 @@ pub struct Loaders {
     pub area: DataLoader<AreaLoader>,
     pub organisation_areas: DataLoader<AreaCodesByOrganisation>,
     pub pending_deliveries: DataLoader<PendingDeliveriesByReferral>,
+    pub children: DataLoader<ChildrenByParent>,
+    pub offer_pages: DataLoader<OfferPages>,
+    pub offer_counts: DataLoader<OfferCounts>,
 }
 
 impl Loaders {
     /// Fresh loaders (fresh caches) for one request.
     pub fn new(db: &DatabaseConnection) -> Self {
+        Self::counted(db, &QueryCounter::default())
+    }
+
+    /// Fresh loaders whose batches also count their statements on `request` (the request's
+    /// budget): batches run in tasks of their own, outside the request's task.
+    pub fn counted(db: &DatabaseConnection, request: &QueryCounter) -> Self {
+        let spawner = |request: QueryCounter| {
+            move |batch: BoxFuture<'static, ()>| {
+                let request = request.clone();
+                tokio::spawn(async move { request.scope(batch).await })
+            }
+        };
+        let db = || db.clone();
+        let r = || spawner(request.clone());
         Self {
-            organisation: DataLoader::new(OrganisationLoader(db.clone()), tokio::spawn),
-            locations: DataLoader::new(LocationsByOffer(db.clone()), tokio::spawn),
-            life_domains: DataLoader::new(LifeDomainsByOffer(db.clone()), tokio::spawn),
-            target_groups: DataLoader::new(TargetGroupsByOffer(db.clone()), tokio::spawn),
-            area: DataLoader::new(AreaLoader(db.clone()), tokio::spawn),
-            organisation_areas: DataLoader::new(AreaCodesByOrganisation(db.clone()), tokio::spawn),
-            pending_deliveries: DataLoader::new(
-                PendingDeliveriesByReferral(db.clone()),
-                tokio::spawn,
-            ),
+            organisation: DataLoader::new(OrganisationLoader(db()), r()),
+            locations: DataLoader::new(LocationsByOffer(db()), r()),
+            life_domains: DataLoader::new(LifeDomainsByOffer(db()), r()),
+            target_groups: DataLoader::new(TargetGroupsByOffer(db()), r()),
+            area: DataLoader::new(AreaLoader(db()), r()),
+            organisation_areas: DataLoader::new(AreaCodesByOrganisation(db()), r()),
+            pending_deliveries: DataLoader::new(PendingDeliveriesByReferral(db()), r()),
+            children: DataLoader::new(ChildrenByParent(db()), r()),
+            offer_pages: DataLoader::new(OfferPages(db()), r()),
+            offer_counts: DataLoader::new(OfferCounts(db()), r()),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod area;
 pub mod auth;
+pub mod budget;
+pub mod cost;
 pub mod coverage;
 pub mod enums;
 pub mod federation;
@@ -12,6 +14,7 @@ pub mod organisation;
 pub mod referral;
 pub mod search;
 pub mod subscription;
+pub mod transport;
 
 use crate::config::LimitsConfig;
 use crate::error::AppError;
@@ -45,15 +48,15 @@ pub struct Mutation(
 /// The node's schema type.
 pub type WijkSchema = Schema<Query, Mutation, subscription::Subscription>;
 
-/// Builds the schema with depth and complexity limits from config; `state` is schema data.
+/// Builds the schema with the request budget of config (depth, complexity, and per request SQL
+/// statements and time; see [`budget`]); `state` is schema data.
 pub fn build(state: Option<AppState>, limits: &LimitsConfig) -> WijkSchema {
     let mut builder = Schema::build(
         Query::default(),
         Mutation::default(),
         subscription::Subscription,
     )
-    .limit_depth(limits.max_depth)
-    .limit_complexity(limits.max_complexity);
+    .extension(budget::BudgetExtension::new(limits));
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -2,8 +2,9 @@
 //!
 //! Recorded as requests run: `http_requests_total` and `http_request_duration_seconds` (labels
 //! `method`, `route` = the matched route template, `status`), `graphql_requests_total` and
-//! `graphql_request_duration_seconds` (labels `operation` = the operation name or `anonymous`,
-//! `outcome` = `ok`|`error`). Sampled at scrape time: `db_pool_connections` (`state` =
+//! `graphql_request_duration_seconds` (labels `operation` = the operation name, `anonymous`, or
+//! `other` for odd names and for new names once [`MAX_OPERATION_LABELS`] are in use, so callers
+//! cannot grow the series without bound; `outcome` = `ok`|`error`). Sampled at scrape time: `db_pool_connections` (`state` =
 //! `size`|`idle`), `change_log_max_seq` and `change_log_backlog` per consumer (max seq minus the
 //! consumer's cursor), `federation_peers` (configured) and per peer `federation_peer_lag_records`,
 //! `federation_peer_lag_seconds` (since the last successful pull) and `federation_peer_up` (the
@@ -19,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use entities::{change, consumer_cursor, peer_sync};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use sea_orm::{DbBackend, EntityTrait, QueryOrder};
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// Latency buckets in seconds: 1 ms to 10 s.
@@ -69,12 +71,31 @@ pub async fn track_http(req: Request, next: Next) -> Response {
     response
 }
 
-/// A label-safe operation name: the client's name if it is a plain identifier, else `other`.
+/// Most distinct operation names that get series of their own (process-wide, like the
+/// recorder); later new names are counted as `other`.
+pub const MAX_OPERATION_LABELS: usize = 100;
+
+/// Operation names that have a series.
+static OPERATIONS: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+
+/// A label-safe operation name: the client's name if it is a plain identifier and one of the
+/// first [`MAX_OPERATION_LABELS`] names seen, else `other`.
 pub fn operation_label(name: Option<&str>) -> String {
     match name {
         None | Some("") => "anonymous".into(),
         Some(n) if n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
-            n.to_string()
+            let mut seen = OPERATIONS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if seen.contains(n) {
+                n.to_string()
+            } else if seen.len() < MAX_OPERATION_LABELS {
+                seen.insert(n.to_string());
+                n.to_string()
+            } else {
+                "other".into()
+            }
         }
         Some(_) => "other".into(),
     }

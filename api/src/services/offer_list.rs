@@ -6,18 +6,22 @@ use crate::error::{AppError, AppResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::{
-    LifeDomain, OfferKind, OfferStatus, OrganisationStatus, TargetGroup, location, offer,
-    offer_life_domain, offer_target_group, organisation,
+    AreaKind, LifeDomain, OfferKind, OfferStatus, OrganisationStatus, TargetGroup, area, location,
+    offer, offer_life_domain, offer_target_group, organisation,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
+    WindowStatement,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use std::collections::HashMap;
 
 /// Filters on public offers; every given filter must hold (AND), values within one filter are
 /// alternatives (OR).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct OfferFilter {
     /// Gemeente, wijk or buurt: offers with a location in it.
     pub area: Option<AreaCode>,
@@ -35,7 +39,7 @@ pub struct OfferFilter {
 }
 
 /// Where a page starts: after the offer with this sort key.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Cursor {
     pub title: String,
     pub id: String,
@@ -154,6 +158,17 @@ fn condition(filter: &OfferFilter) -> Condition {
     cond
 }
 
+/// Offers after the cursor in (title, id) order.
+fn after_cursor(c: &Cursor) -> Condition {
+    Condition::any()
+        .add(offer::Column::Title.gt(c.title.as_str()))
+        .add(
+            Condition::all()
+                .add(offer::Column::Title.eq(c.title.as_str()))
+                .add(offer::Column::Id.gt(c.id.as_str())),
+        )
+}
+
 /// One page of public offers ordered by title, and whether more follow.
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -163,15 +178,7 @@ pub async fn page(
 ) -> AppResult<(Vec<offer::Model>, bool)> {
     let mut cond = condition(filter);
     if let Some(c) = after {
-        cond = cond.add(
-            Condition::any()
-                .add(offer::Column::Title.gt(c.title.as_str()))
-                .add(
-                    Condition::all()
-                        .add(offer::Column::Title.eq(c.title.as_str()))
-                        .add(offer::Column::Id.gt(c.id.as_str())),
-                ),
-        );
+        cond = cond.add(after_cursor(c));
     }
     let mut rows = offer::Entity::find()
         .filter(cond)
@@ -191,4 +198,229 @@ pub async fn count(db: &impl ConnectionTrait, filter: &OfferFilter) -> AppResult
         .filter(condition(filter))
         .count(db)
         .await?)
+}
+
+/// The offers one nested list shows: those with a location in an area (`Area.offers`), or those
+/// of an organisation (`Organisation.offers`). Lists of many groups are read together
+/// ([`pages_by_group`], [`counts_by_group`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum OfferGroup {
+    Area(AreaCode),
+    Organisation(String),
+}
+
+impl OfferGroup {
+    /// The key the group's rows carry in batched queries.
+    fn key(&self) -> &str {
+        match self {
+            Self::Area(code) => code.as_str(),
+            Self::Organisation(id) => id,
+        }
+    }
+}
+
+const GROUP: &str = "grp";
+const MEMBERS: &str = "members";
+
+/// Sub-query `(offer_id, grp)`: each offer once per group it belongs to.
+fn members(groups: &[OfferGroup]) -> SelectStatement {
+    let (offer_id, grp) = (Alias::new("offer_id"), Alias::new(GROUP));
+    let organisations: Vec<String> = groups
+        .iter()
+        .filter_map(|g| match g {
+            OfferGroup::Organisation(id) => Some(id.clone()),
+            OfferGroup::Area(_) => None,
+        })
+        .collect();
+    let of_kind = |kind: AreaKind| pick_areas(groups, kind);
+    let mut parts: Vec<SelectStatement> = Vec::new();
+    if !organisations.is_empty() {
+        parts.push(
+            Query::select()
+                .expr_as(
+                    Expr::col((offer::Entity, offer::Column::Id)),
+                    offer_id.clone(),
+                )
+                .expr_as(
+                    Expr::col((offer::Entity, offer::Column::OrganisationId)),
+                    grp.clone(),
+                )
+                .from(offer::Entity)
+                .and_where(offer::Column::OrganisationId.is_in(organisations))
+                .to_owned(),
+        );
+    }
+    // A location lies in one buurt; its wijk and gemeente come from the area table.
+    for (kind, column) in [
+        (AreaKind::Gemeente, area::Column::GemeenteCode),
+        (AreaKind::Wijk, area::Column::ParentCode),
+    ] {
+        let codes = of_kind(kind);
+        if codes.is_empty() {
+            continue;
+        }
+        parts.push(
+            Query::select()
+                .expr_as(
+                    Expr::col((location::Entity, location::Column::OfferId)),
+                    offer_id.clone(),
+                )
+                .expr_as(Expr::col((area::Entity, column)), grp.clone())
+                .from(location::Entity)
+                .inner_join(
+                    area::Entity,
+                    Expr::col((area::Entity, area::Column::Code))
+                        .equals((location::Entity, location::Column::BuurtCode)),
+                )
+                .and_where(
+                    Expr::col((area::Entity, area::Column::Kind)).eq(AreaKind::Buurt.as_str()),
+                )
+                .and_where(Expr::col((area::Entity, column)).is_in(codes))
+                .to_owned(),
+        );
+    }
+    let buurten = of_kind(AreaKind::Buurt);
+    if !buurten.is_empty() {
+        parts.push(
+            Query::select()
+                .expr_as(
+                    Expr::col((location::Entity, location::Column::OfferId)),
+                    offer_id.clone(),
+                )
+                .expr_as(
+                    Expr::col((location::Entity, location::Column::BuurtCode)),
+                    grp.clone(),
+                )
+                .from(location::Entity)
+                .and_where(location::Column::BuurtCode.is_in(buurten))
+                .to_owned(),
+        );
+    }
+    let mut parts = parts.into_iter();
+    let Some(mut union) = parts.next() else {
+        // No groups: a sub-query without rows.
+        return Query::select()
+            .expr_as(Expr::val(""), offer_id)
+            .expr_as(Expr::val(""), grp)
+            .and_where(Expr::val(1).eq(0))
+            .to_owned();
+    };
+    for part in parts {
+        union.union(UnionType::All, part);
+    }
+    // Distinct: an offer with two locations in one area belongs to it once.
+    Query::select()
+        .column(Asterisk)
+        .from_subquery(union, Alias::new("u"))
+        .distinct()
+        .to_owned()
+}
+
+fn pick_areas(groups: &[OfferGroup], kind: AreaKind) -> Vec<String> {
+    groups
+        .iter()
+        .filter_map(|g| match g {
+            OfferGroup::Area(code) if code.kind() == kind => Some(code.as_str().to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Public offers matching `filter` joined to their groups.
+fn grouped(filter: &OfferFilter, groups: &[OfferGroup]) -> SelectStatement {
+    Query::select()
+        .from(offer::Entity)
+        .join_subquery(
+            JoinType::InnerJoin,
+            members(groups),
+            Alias::new(MEMBERS),
+            Expr::col((Alias::new(MEMBERS), Alias::new("offer_id")))
+                .equals((offer::Entity, offer::Column::Id)),
+        )
+        .cond_where(condition(filter))
+        .to_owned()
+}
+
+/// For each group, one page of its public offers matching `filter` (ordered by title, after
+/// the cursor, at most `limit`) and whether more follow, in one statement.
+pub async fn pages_by_group(
+    db: &impl ConnectionTrait,
+    filter: &OfferFilter,
+    groups: &[OfferGroup],
+    after: Option<&Cursor>,
+    limit: u64,
+) -> AppResult<HashMap<OfferGroup, (Vec<offer::Model>, bool)>> {
+    let group_col = (Alias::new(MEMBERS), Alias::new(GROUP));
+    let mut inner = grouped(filter, groups);
+    inner
+        .columns(offer::Column::iter().map(|c| (offer::Entity, c)))
+        .expr_as(Expr::col(group_col.clone()), Alias::new(GROUP))
+        .expr_window_as(
+            Expr::cust("ROW_NUMBER()"),
+            WindowStatement::partition_by(group_col)
+                .order_by((offer::Entity, offer::Column::Title), Order::Asc)
+                .order_by((offer::Entity, offer::Column::Id), Order::Asc)
+                .to_owned(),
+            Alias::new("rn"),
+        );
+    if let Some(c) = after {
+        inner.cond_where(after_cursor(c));
+    }
+    let ranked = Alias::new("ranked");
+    let query = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, ranked.clone())
+        .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(limit.saturating_add(1)))
+        .order_by((ranked.clone(), Alias::new(GROUP)), Order::Asc)
+        .order_by((ranked, Alias::new("rn")), Order::Asc)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let by_key: HashMap<&str, &OfferGroup> = groups.iter().map(|g| (g.key(), g)).collect();
+    let mut pages: HashMap<OfferGroup, (Vec<offer::Model>, bool)> = groups
+        .iter()
+        .map(|g| (g.clone(), (Vec::new(), false)))
+        .collect();
+    for row in rows {
+        let key: String = row.try_get("", GROUP)?;
+        let Some(group) = by_key.get(key.as_str()) else {
+            continue;
+        };
+        let offer = offer::Model::from_query_result(&row, "")?;
+        if let Some((list, more)) = pages.get_mut(*group) {
+            if list.len() as u64 >= limit {
+                *more = true;
+            } else {
+                list.push(offer);
+            }
+        }
+    }
+    Ok(pages)
+}
+
+/// For each group, the number of its public offers matching `filter`, in one statement.
+pub async fn counts_by_group(
+    db: &impl ConnectionTrait,
+    filter: &OfferFilter,
+    groups: &[OfferGroup],
+) -> AppResult<HashMap<OfferGroup, u64>> {
+    let group_col = (Alias::new(MEMBERS), Alias::new(GROUP));
+    let query = grouped(filter, groups)
+        .expr_as(Expr::col(group_col.clone()), Alias::new(GROUP))
+        .expr_as(
+            Expr::col((offer::Entity, offer::Column::Id)).count(),
+            Alias::new("n"),
+        )
+        .group_by_col(group_col)
+        .to_owned();
+    let rows = db.query_all(&query).await?;
+    let mut counts: HashMap<OfferGroup, u64> = groups.iter().map(|g| (g.clone(), 0)).collect();
+    let by_key: HashMap<&str, &OfferGroup> = groups.iter().map(|g| (g.key(), g)).collect();
+    for row in rows {
+        let key: String = row.try_get("", GROUP)?;
+        let n: i64 = row.try_get("", "n")?;
+        if let Some(group) = by_key.get(key.as_str()) {
+            counts.insert((*group).clone(), u64::try_from(n).unwrap_or(0));
+        }
+    }
+    Ok(counts)
 }

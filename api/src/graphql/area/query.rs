@@ -20,6 +20,9 @@ impl AreaQuery {
 
     /// Areas by level, parent and name; without arguments, all gemeenten. The tree is walked
     /// with `children` and `parent`.
+    #[graphql(
+        complexity = "crate::graphql::cost::times(usize::try_from(limit).unwrap_or(0), child_complexity)"
+    )]
     async fn areas(
         &self,
         ctx: &Context<'_>,

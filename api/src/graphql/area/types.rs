@@ -1,7 +1,8 @@
+use crate::domain::AreaCode;
 use crate::graphql::enums::AreaKind;
+use crate::graphql::loaders;
 use crate::graphql::offer::{OfferConnection, OfferFilterInput, offer_connection};
-use crate::graphql::{app, loaders};
-use crate::services;
+use crate::services::offer_list::OfferGroup;
 use async_graphql::{Context, Object, Result, SimpleObject};
 use entities::area;
 
@@ -65,12 +66,18 @@ impl Area {
             .map(Area))
     }
 
-    /// Wijken of a gemeente, buurten of a wijk, ordered by code.
+    /// Wijken of a gemeente, buurten of a wijk, ordered by code. Counts as 40 areas towards
+    /// the query's complexity.
+    #[graphql(
+        complexity = "crate::graphql::cost::times(crate::graphql::cost::AREA_CHILDREN, child_complexity)"
+    )]
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<Area>> {
-        let state = app(ctx)?;
-        let code = crate::domain::AreaCode::parse(&self.0.code)?;
-        let rows = services::area::list(&state.db, None, Some(&code), None, 1000).await?;
-        Ok(rows.into_iter().map(Area).collect())
+        let rows = ctx
+            .data::<loaders::Loaders>()?
+            .children
+            .load_one(self.0.code.clone())
+            .await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Area).collect())
     }
 
     /// GeoJSON geometry of the area, where known.
@@ -78,7 +85,9 @@ impl Area {
         self.0.geometry.as_deref()
     }
 
-    /// Public offers with a location in this area ("offers per neighbourhood").
+    /// Public offers with a location in this area ("offers per neighbourhood"); over a list
+    /// of areas, one query for all of them.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn offers(
         &self,
         ctx: &Context<'_>,
@@ -87,7 +96,8 @@ impl Area {
         after: Option<String>,
     ) -> Result<OfferConnection> {
         let mut filter = filter.unwrap_or_default();
-        filter.area_code = Some(self.0.code.clone());
-        offer_connection(ctx, filter, first, after).await
+        filter.area_code = None;
+        let group = OfferGroup::Area(AreaCode::parse(&self.0.code)?);
+        offer_connection(ctx, filter, Some(group), first, after).await
     }
 }

@@ -3,7 +3,8 @@ use super::types::Offer;
 use crate::domain::GlobalId;
 use crate::error::AppError;
 use crate::graphql::app;
-use crate::services::offer_list::{self, Cursor, OfferFilter};
+use crate::graphql::loaders::{Loaders, OfferCountKey, OfferPageKey};
+use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
 use crate::services::{offer as offer_svc, page};
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
@@ -13,23 +14,39 @@ use sea_orm::EntityTrait;
 /// Extra fields of an offer list.
 pub struct OfferListInfo {
     filter: OfferFilter,
+    group: Option<OfferGroup>,
 }
 
 #[Object]
 impl OfferListInfo {
     /// Number of offers matching the filter (all pages).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(offer_list::count(&app(ctx)?.db, &self.filter).await?)
+        let Some(group) = &self.group else {
+            return Ok(offer_list::count(&app(ctx)?.db, &self.filter).await?);
+        };
+        let key = OfferCountKey {
+            group: group.clone(),
+            filter: self.filter.clone(),
+        };
+        Ok(ctx
+            .data::<Loaders>()?
+            .offer_counts
+            .load_one(key)
+            .await?
+            .unwrap_or(0))
     }
 }
 
 /// A page of offers (Relay connection).
 pub type OfferConnection = Connection<String, Offer, OfferListInfo, EmptyFields>;
 
-/// Builds a page of public offers; shared by `offers` and `Area.offers`.
+/// Builds a page of public offers; shared by `offers` and, with the `group` whose offers they
+/// list (batched over a list of areas or organisations), `Area.offers` and
+/// `Organisation.offers`.
 pub async fn offer_connection(
     ctx: &Context<'_>,
     filter: OfferFilterInput,
+    group: Option<OfferGroup>,
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<OfferConnection> {
@@ -37,9 +54,21 @@ pub async fn offer_connection(
     let limit = page::page_size(first, &state.config.limits)?;
     let after = after.as_deref().map(Cursor::decode).transpose()?;
     let filter = filter.parse()?;
-    let (rows, more) = offer_list::page(&state.db, &filter, after.as_ref(), limit).await?;
+    let (rows, more) = match &group {
+        None => offer_list::page(&state.db, &filter, after.as_ref(), limit).await?,
+        Some(group) => {
+            let key = OfferPageKey {
+                group: group.clone(),
+                filter: filter.clone(),
+                after: after.clone(),
+                limit,
+            };
+            let page = ctx.data::<Loaders>()?.offer_pages.load_one(key).await?;
+            page.unwrap_or_default()
+        }
+    };
     let mut conn =
-        Connection::with_additional_fields(after.is_some(), more, OfferListInfo { filter });
+        Connection::with_additional_fields(after.is_some(), more, OfferListInfo { filter, group });
     conn.edges.extend(
         rows.into_iter()
             .map(|o| Edge::new(Cursor::of(&o).encode(), Offer(o))),
@@ -71,6 +100,7 @@ impl OfferQuery {
 
     /// Public offers, filtered, ordered by title, paged with `first` (at most the configured
     /// maximum page size) and `after`.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn offers(
         &self,
         ctx: &Context<'_>,
@@ -78,6 +108,6 @@ impl OfferQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<OfferConnection> {
-        offer_connection(ctx, filter.unwrap_or_default(), first, after).await
+        offer_connection(ctx, filter.unwrap_or_default(), None, first, after).await
     }
 }

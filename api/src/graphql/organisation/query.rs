@@ -26,6 +26,7 @@ impl OrganisationQuery {
     }
 
     /// Published organisations, by name; optionally of one kind or matching a name.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,

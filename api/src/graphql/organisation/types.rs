@@ -2,6 +2,7 @@ use crate::graphql::area::Area;
 use crate::graphql::enums::{OrganisationKind, OrganisationStatus};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::{OfferConnection, OfferFilterInput, offer_connection};
+use crate::services::offer_list::OfferGroup;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entities::organisation;
@@ -63,7 +64,9 @@ impl Organisation {
             .filter_map(|c| areas.get(c).cloned().map(Area))
             .collect())
     }
-    /// The organisation's public offers.
+    /// The organisation's public offers; over a list of organisations, one query for all of
+    /// them.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn offers(
         &self,
         ctx: &Context<'_>,
@@ -72,8 +75,9 @@ impl Organisation {
         after: Option<String>,
     ) -> Result<OfferConnection> {
         let mut filter = filter.unwrap_or_default();
-        filter.organisation_id = Some(ID(self.0.id.clone()));
-        offer_connection(ctx, filter, first, after).await
+        filter.organisation_id = None;
+        let group = OfferGroup::Organisation(self.0.id.clone());
+        offer_connection(ctx, filter, Some(group), first, after).await
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -18,6 +18,7 @@ impl ReferralQuery {
     }
 
     /// Referrals sent by your practices and to your organisations, newest first.
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn referrals(
         &self,
         ctx: &Context<'_>,

@@ -24,6 +24,7 @@ impl SearchQuery {
     /// two from 9), with filters, an optional point or postcode (`near`, with a radius and
     /// distance sort), facet counts, paging (`first`, `offset`) and highlighting.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]
     async fn search_offers(
         &self,
         ctx: &Context<'_>,
