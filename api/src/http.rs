@@ -138,6 +138,9 @@ async fn graphql_handler(
         Ok(req) => req,
         Err(malformed) => return malformed.respond(media),
     };
+    if let Err(refused) = transport::coerce_variables(&req) {
+        return transport::respond(media, refused);
+    }
     let mutation = is_mutation(&req);
     if method == Method::GET && mutation {
         return (

@@ -198,6 +198,50 @@ fn from_params(mut params: Map<String, Json>) -> Result<async_graphql::Request, 
     Ok(request)
 }
 
+/// The part of variable coercion (GraphQL's `CoerceVariableValues`) that async-graphql leaves
+/// to execution: a variable of non-null type without default must be given, and not as null.
+/// `Err` is the request error to answer with.
+pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), async_graphql::Response> {
+    // Parse errors and unknown operations are reported by the execution itself.
+    let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
+        return Ok(());
+    };
+    let operation = doc
+        .operations
+        .iter()
+        .find(|(name, _)| match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        });
+    let Some((_, operation)) = operation else {
+        return Ok(());
+    };
+    let errors: Vec<async_graphql::ServerError> = operation
+        .node
+        .variable_definitions
+        .iter()
+        .filter(|def| {
+            let given = request.variables.get(def.node.name.node.as_str());
+            def.node.default_value().is_none() && given.is_none_or(|v| *v == Value::Null)
+        })
+        .map(|def| {
+            let e = AppError::bad_input(format!(
+                "variable ${} of non-null type {} must be given",
+                def.node.name.node, def.node.var_type.node
+            ));
+            let mut error = async_graphql::ServerError::new(e.message(), Some(def.pos));
+            error.extensions = async_graphql::Error::from(e).extensions;
+            error
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(async_graphql::Response::from_errors(errors))
+    }
+}
+
 /// True for a response to a request error: no data, and no error from a field.
 fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == Value::Null

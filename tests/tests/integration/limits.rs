@@ -116,11 +116,9 @@ async fn page_size_refuses_a_page_just_over_the_maximum() {
 
 #[tokio::test]
 async fn the_statement_budget_stops_a_request_just_over_it() {
-    let app = TestApp::spawn_with(|c| {
+    let app = crate::query_cost::quiet_node(|c| {
         c.seed.demo = false;
         c.limits.max_sql_statements = 5;
-        c.search.poll_interval_ms = 3_600_000;
-        c.federation.delivery_poll_ms = 3_600_000;
     })
     .await;
     // Each `area` is one statement of its own.

@@ -94,14 +94,24 @@ async fn listing_100_offers_costs_a_constant_number_of_queries() {
     );
 }
 
-/// A node whose background workers stay idle, so the pool-wide statement counter only sees
-/// the requests of the test.
-async fn quiet_node() -> TestApp {
-    TestApp::spawn_with(|c| {
+/// A node whose background workers stay idle once their start-up work is done, so the
+/// pool-wide statement counter only sees the requests of the test.
+pub async fn quiet_node(edit: impl FnOnce(&mut api::config::Config)) -> TestApp {
+    let app = TestApp::spawn_with(|c| {
         c.search.poll_interval_ms = 3_600_000;
         c.federation.delivery_poll_ms = 3_600_000;
+        edit(c);
     })
-    .await
+    .await;
+    let mut last = u64::MAX;
+    tests::eventually(20, "start-up work to settle", || {
+        let now = app.state.queries.get();
+        let settled = now == last;
+        last = now;
+        async move { settled.then_some(()) }
+    })
+    .await;
+    app
 }
 
 /// Runs `query` anonymously: the body, the SQL statements it cost and its wall time.
@@ -115,7 +125,7 @@ async fn measure(app: &TestApp, query: &str) -> (Value, u64, Duration) {
 /// Anonymous worst shapes: each is refused before it runs or answered within budget.
 #[tokio::test]
 async fn the_worst_anonymous_shapes_are_refused_or_stay_within_budget() {
-    let app = quiet_node().await;
+    let app = quiet_node(|_| {}).await;
     let limits = app.state.config.limits.clone();
     let aliases = |n: usize, field: &str| {
         let fields: Vec<String> = (0..n).map(|i| format!("a{i}: {field}")).collect();
@@ -185,7 +195,7 @@ async fn the_worst_anonymous_shapes_are_refused_or_stay_within_budget() {
 /// ten times the areas cost no more statements.
 #[tokio::test]
 async fn offers_under_lists_are_batched() {
-    let app = quiet_node().await;
+    let app = quiet_node(|_| {}).await;
     let under_areas = |limit: usize| {
         format!(
             "{{ areas(kind: BUURT, limit: {limit}) {{ code offers(first: 2) {{ totalCount edges {{ node {{ title }} }} }} }} }}"
