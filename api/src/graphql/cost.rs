@@ -15,6 +15,11 @@ pub const AREA_CHILDREN: usize = 40;
 /// default configuration (`limits.default_page_size`).
 pub const UNSPECIFIED_PAGE: usize = 20;
 
+/// Most items charged for a paged list: the default maximum page size
+/// (`limits.max_page_size`). A larger `first` is refused when the list runs, with
+/// `BAD_USER_INPUT` on `first`, which says more than a complexity error.
+pub const MAX_PAGE: usize = 100;
+
 /// Highest cost one field can reach, so sums over many fields cannot overflow.
 const CEILING: usize = 1 << 40;
 
@@ -28,7 +33,9 @@ pub fn times(items: usize, child: usize) -> usize {
 
 /// Cost of a paged list asking for `first` items (a negative `first` is refused when it runs).
 pub fn page(first: Option<i32>, child: usize) -> usize {
-    let items = first.map_or(UNSPECIFIED_PAGE, |n| usize::try_from(n).unwrap_or(0));
+    let items = first.map_or(UNSPECIFIED_PAGE, |n| {
+        usize::try_from(n).unwrap_or(0).min(MAX_PAGE)
+    });
     times(items, child)
 }
 
@@ -41,6 +48,7 @@ mod tests {
         assert_eq!(page(Some(10), 3), 31);
         assert_eq!(page(None, 1), UNSPECIFIED_PAGE + 1);
         assert_eq!(page(Some(-5), 7), 1);
+        assert_eq!(page(Some(1000), 1), MAX_PAGE + 1);
         assert_eq!(times(usize::MAX, usize::MAX), CEILING);
         assert_eq!(times(AREA_CHILDREN, times(AREA_CHILDREN, 2)), 40 * 81 + 1);
     }
