@@ -10,7 +10,8 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::{parse_query, types::OperationType};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -120,29 +121,27 @@ async fn graphql_handler(
     Extension(schema): Extension<WijkSchema>,
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    http: Parts,
     body: Bytes,
 ) -> Response {
-    let media = match transport::negotiate(&headers) {
+    let media = match transport::negotiate(&http.headers) {
         Ok(media) => media,
-        Err(refused) => return refused,
+        Err(refused) => return refused.respond(transport::MediaType::Json),
     };
-    let parsed = if method == Method::GET {
-        transport::from_uri(&uri)
+    let parsed = if http.method == Method::GET {
+        transport::from_uri(&http.uri)
     } else {
-        transport::from_body(&headers, &body)
+        transport::from_body(&http.headers, &body)
     };
     let req = match parsed {
         Ok(req) => req,
         Err(malformed) => return malformed.respond(media),
     };
-    if let Err(refused) = transport::coerce_variables(&req) {
-        return transport::respond(media, refused);
+    if let Err(errors) = transport::coerce_variables(&req) {
+        return transport::respond(media, async_graphql::Response::from_errors(errors));
     }
     let mutation = is_mutation(&req);
-    if method == Method::GET && mutation {
+    if http.method == Method::GET && mutation {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],

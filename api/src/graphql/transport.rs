@@ -19,7 +19,7 @@
 //! - Mutations over GET are `405` (checked by the handler).
 
 use crate::error::AppError;
-use async_graphql::{Value, Variables};
+use async_graphql::{ServerError, Value, Variables};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value as Json};
@@ -43,7 +43,7 @@ impl MediaType {
 }
 
 /// Picks the response media type from the `Accept` header; `Err` is the `406` answer.
-pub fn negotiate(headers: &HeaderMap) -> Result<MediaType, Response> {
+pub fn negotiate(headers: &HeaderMap) -> Result<MediaType, Refusal> {
     let Some(accept) = headers.get(header::ACCEPT) else {
         return Ok(MediaType::GraphQlResponse);
     };
@@ -76,23 +76,22 @@ pub fn negotiate(headers: &HeaderMap) -> Result<MediaType, Response> {
             best = Some((q, media));
         }
     }
-    best.map(|(_, media)| media).ok_or_else(|| {
-        (
-            StatusCode::NOT_ACCEPTABLE,
-            "this endpoint answers application/graphql-response+json or application/json",
-        )
-            .into_response()
+    best.map(|(_, media)| media).ok_or_else(|| Refusal {
+        status: StatusCode::NOT_ACCEPTABLE,
+        message: "this endpoint answers application/graphql-response+json or application/json"
+            .into(),
     })
 }
 
-/// A request that is not a well-formed GraphQL-over-HTTP request.
+/// A request refused before it runs: not acceptable, unsupported media type, or not a
+/// well-formed GraphQL-over-HTTP request.
 #[derive(Debug)]
-pub struct Malformed {
+pub struct Refusal {
     status: StatusCode,
     message: String,
 }
 
-impl Malformed {
+impl Refusal {
     fn bad(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
@@ -100,7 +99,8 @@ impl Malformed {
         }
     }
 
-    /// The answer: the status, and one error without `data` (`BAD_USER_INPUT`).
+    /// The answer: the status, and one error without `data` (`BAD_USER_INPUT`); a `406` in
+    /// `application/json`.
     pub fn respond(self, media: MediaType) -> Response {
         let error = AppError::bad_input(self.message);
         let body = serde_json::json!({
@@ -111,21 +111,21 @@ impl Malformed {
 }
 
 /// Reads a GET request's parameters from the URL.
-pub fn from_uri(uri: &Uri) -> Result<async_graphql::Request, Malformed> {
+pub fn from_uri(uri: &Uri) -> Result<async_graphql::Request, Refusal> {
     let pairs: Vec<(String, String)> = match uri.query() {
         None => Vec::new(),
         Some(q) => axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
             .map(|p| p.0)
-            .map_err(|_| Malformed::bad(format!("the URL parameters cannot be read: {q}")))?,
+            .map_err(|_| Refusal::bad(format!("the URL parameters cannot be read: {q}")))?,
     };
     let mut params = Map::new();
     for (name, value) in pairs {
         if params.contains_key(&name) {
-            return Err(Malformed::bad(format!("`{name}` is given twice")));
+            return Err(Refusal::bad(format!("`{name}` is given twice")));
         }
         let value = match name.as_str() {
             "variables" | "extensions" => serde_json::from_str(&value)
-                .map_err(|_| Malformed::bad(format!("`{name}` must be a JSON-encoded map")))?,
+                .map_err(|_| Refusal::bad(format!("`{name}` must be a JSON-encoded map")))?,
             "operationName" if value.is_empty() => Json::Null,
             _ => Json::String(value),
         };
@@ -135,8 +135,8 @@ pub fn from_uri(uri: &Uri) -> Result<async_graphql::Request, Malformed> {
 }
 
 /// Reads a POST request's JSON body.
-pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, Malformed> {
-    let unsupported = || Malformed {
+pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Request, Refusal> {
+    let unsupported = || Refusal {
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
         message: "the body must be application/json (UTF-8)".into(),
     };
@@ -161,39 +161,39 @@ pub fn from_body(headers: &HeaderMap, body: &[u8]) -> Result<async_graphql::Requ
     }
     match serde_json::from_slice::<Json>(body) {
         Ok(Json::Object(params)) => from_params(params),
-        Ok(_) => Err(Malformed::bad("the body must be a JSON object")),
-        Err(e) => Err(Malformed::bad(format!("the body is not JSON: {e}"))),
+        Ok(_) => Err(Refusal::bad("the body must be a JSON object")),
+        Err(e) => Err(Refusal::bad(format!("the body is not JSON: {e}"))),
     }
 }
 
 /// Checks the parameters' types and builds the request.
-fn from_params(mut params: Map<String, Json>) -> Result<async_graphql::Request, Malformed> {
+fn from_params(mut params: Map<String, Json>) -> Result<async_graphql::Request, Refusal> {
     let query = match params.remove("query") {
         Some(Json::String(q)) => q,
-        None | Some(Json::Null) => return Err(Malformed::bad("`query` is missing")),
-        Some(_) => return Err(Malformed::bad("`query` must be a string")),
+        None | Some(Json::Null) => return Err(Refusal::bad("`query` is missing")),
+        Some(_) => return Err(Refusal::bad("`query` must be a string")),
     };
     let mut request = async_graphql::Request::new(query);
     match params.remove("operationName") {
         None | Some(Json::Null) => {}
         Some(Json::String(name)) => request = request.operation_name(name),
-        Some(_) => return Err(Malformed::bad("`operationName` must be a string")),
+        Some(_) => return Err(Refusal::bad("`operationName` must be a string")),
     }
     match params.remove("variables") {
         None | Some(Json::Null) => {}
         Some(v @ Json::Object(_)) => request = request.variables(Variables::from_json(v)),
-        Some(_) => return Err(Malformed::bad("`variables` must be a map")),
+        Some(_) => return Err(Refusal::bad("`variables` must be a map")),
     }
     match params.remove("extensions") {
         None | Some(Json::Null) => {}
         Some(Json::Object(map)) => {
             for (name, value) in map {
                 let value = Value::from_json(value)
-                    .map_err(|_| Malformed::bad("`extensions` cannot be read"))?;
+                    .map_err(|_| Refusal::bad("`extensions` cannot be read"))?;
                 request.extensions.0.insert(name, value);
             }
         }
-        Some(_) => return Err(Malformed::bad("`extensions` must be a map")),
+        Some(_) => return Err(Refusal::bad("`extensions` must be a map")),
     }
     Ok(request)
 }
@@ -201,7 +201,7 @@ fn from_params(mut params: Map<String, Json>) -> Result<async_graphql::Request, 
 /// The part of variable coercion (GraphQL's `CoerceVariableValues`) that async-graphql leaves
 /// to execution: a variable of non-null type without default must be given, and not as null.
 /// `Err` is the request error to answer with.
-pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), async_graphql::Response> {
+pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), Vec<ServerError>> {
     // Parse errors and unknown operations are reported by the execution itself.
     let Ok(doc) = async_graphql::parser::parse_query(&request.query) else {
         return Ok(());
@@ -217,7 +217,7 @@ pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), async_gr
     let Some((_, operation)) = operation else {
         return Ok(());
     };
-    let errors: Vec<async_graphql::ServerError> = operation
+    let errors: Vec<ServerError> = operation
         .node
         .variable_definitions
         .iter()
@@ -230,7 +230,7 @@ pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), async_gr
                 "variable ${} of non-null type {} must be given",
                 def.node.name.node, def.node.var_type.node
             ));
-            let mut error = async_graphql::ServerError::new(e.message(), Some(def.pos));
+            let mut error = ServerError::new(e.message(), Some(def.pos));
             error.extensions = async_graphql::Error::from(e).extensions;
             error
         })
@@ -238,7 +238,7 @@ pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), async_gr
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(async_graphql::Response::from_errors(errors))
+        Err(errors)
     }
 }
 
@@ -294,7 +294,7 @@ mod tests {
     fn accept(value: &str) -> Result<MediaType, StatusCode> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
-        negotiate(&headers).map_err(|r| r.status())
+        negotiate(&headers).map_err(|r| r.status)
     }
 
     #[test]
