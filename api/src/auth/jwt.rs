@@ -165,6 +165,7 @@ impl JwksValidator {
             return Err(unavailable("OIDC discovery"));
         }
         let url = format!("{}/.well-known/openid-configuration", self.issuer);
+        self.attempts.fetch_add(1, Ordering::SeqCst);
         let fetched: AppResult<Discovery> = async {
             let d: Discovery = self
                 .http
@@ -203,7 +204,8 @@ impl JwksValidator {
         self.fetches.load(Ordering::SeqCst)
     }
 
-    /// How many times a JWKS fetch was tried, failed ones included.
+    /// How many times the provider was asked for its discovery document or keys, failed
+    /// attempts included.
     pub fn fetch_attempts(&self) -> u64 {
         self.attempts.load(Ordering::SeqCst)
     }

@@ -14,7 +14,7 @@ type Socket =
 const UPDATES: &str = "subscription { referralUpdates { referralId status } }";
 
 /// Opens `/graphql/ws` with `headers` on the upgrade; the HTTP status when refused.
-async fn open(app: &TestApp, headers: &[(&str, String)]) -> Result<Socket, u16> {
+async fn open(app: &TestApp, headers: &[(&'static str, String)]) -> Result<Socket, u16> {
     let mut req = format!("ws://{}/graphql/ws", app.addr)
         .into_client_request()
         .unwrap();
@@ -98,18 +98,20 @@ async fn mutations_and_login_are_refused_over_websockets() {
         init(&mut ws, json!({})).await.unwrap()["type"],
         "connection_ack"
     );
-    for _ in 0..5 {
+    for i in 0..5 {
         subscribe(
             &mut ws,
-            "login",
+            &format!("login-{i}"),
             r#"mutation { login(email: "huisarts@lent.example", password: "guess-guess-guess") { token } }"#,
         )
         .await;
         let answer = next(&mut ws).await.unwrap();
+        assert_eq!(answer["id"], format!("login-{i}"));
         assert_eq!(
             answer["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
             "{answer}"
         );
+        assert_eq!(next(&mut ws).await.unwrap()["type"], "complete");
     }
     let mut ws = open(&app, &[]).await.unwrap();
     init(&mut ws, json!({"authorization": format!("Bearer {token}")})).await;
