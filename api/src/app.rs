@@ -153,7 +153,8 @@ async fn refuse_published_passwords(state: &AppState, addr: SocketAddr) -> AppRe
     }
     Err(AppError::Forbidden(format!(
         "refusing to listen on {addr}: the demo account(s) {} still have the published password. \
-         Disable or delete them, and create the first admin with \
+         Disable them (`wijkwijzer disable-demo-accounts`) \
+         and create the first admin with \
          `WIJK_PASSWORD=... wijkwijzer create-user --email ... --name ... --role node_admin` \
          (or serve on 127.0.0.1 for a local demo)",
         found.join(", ")

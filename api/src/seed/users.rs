@@ -83,6 +83,20 @@ pub async fn published_password_accounts(
     Ok(found)
 }
 
+/// Disables every demo account (`wijkwijzer disable-demo-accounts`); returns how many.
+pub async fn disable_demo_accounts(db: &impl sea_orm::ConnectionTrait) -> AppResult<u64> {
+    let emails: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
+    Ok(user::Entity::update_many()
+        .col_expr(
+            user::Column::Disabled,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(user::Column::Email.is_in(emails))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Creates the demo accounts unless the node has users; returns how many were created.
 pub async fn load_if_empty(state: &AppState) -> AppResult<usize> {
     if user::Entity::find().count(&state.db).await? > 0 {

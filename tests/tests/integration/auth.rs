@@ -453,7 +453,19 @@ async fn a_public_node_has_no_demo_accounts_and_will_not_serve_published_passwor
     let message = refused.message();
     assert!(message.contains("beheer@wijkwijzer.example"), "{message}");
     assert!(message.contains("create-user"), "{message}");
+    assert!(message.contains("disable-demo-accounts"), "{message}");
     let local = api::app::serve(public.state.clone(), "127.0.0.1:0", web::routes(), async {}).await;
     assert!(local.is_ok(), "a loopback demo still runs");
     local.unwrap().handle.await.unwrap();
+    // Once they are disabled, the node serves publicly.
+    assert_eq!(
+        api::seed::users::disable_demo_accounts(&public.state.db)
+            .await
+            .unwrap(),
+        5
+    );
+    let public_again =
+        api::app::serve(public.state.clone(), "0.0.0.0:0", web::routes(), async {}).await;
+    assert!(public_again.is_ok(), "no published password left");
+    public_again.unwrap().handle.await.unwrap();
 }
