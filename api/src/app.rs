@@ -29,7 +29,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db.clone(),
         config.search.batch_size,
     );
-    let config_auth = config.auth.clone();
+    let auth = Arc::new(crate::auth::AuthRuntime::new(&config)?);
     let state = AppState {
         config: Arc::new(config),
         db,
@@ -39,7 +39,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         peers,
         shutdown: Default::default(),
         search,
-        auth: Arc::new(crate::auth::AuthRuntime::new(&config_auth)),
+        auth,
         referral_changes: tokio::sync::broadcast::channel(256).0,
         delivery: Default::default(),
     };
@@ -55,7 +55,9 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         if n > 0 {
             tracing::info!(offers = n, "loaded demo data");
         }
-        if state.config.auth.local_enabled() {
+        if state.config.auth.local_enabled()
+            && seed::users::is_loopback_bind(&state.config.server.bind)
+        {
             let n = seed::users::load_if_empty(&state).await?;
             if n > 0 {
                 tracing::info!(users = n, "created demo accounts");
@@ -104,6 +106,7 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
+    refuse_published_passwords(&state, addr).await?;
     crate::federation::sync::spawn_workers(&state);
     let delivery = crate::federation::delivery::spawn_worker(state.clone());
     let stopping = state.shutdown.clone();
@@ -136,6 +139,26 @@ pub async fn serve(
         }
     });
     Ok(Server { addr, handle })
+}
+
+/// A node reachable from other machines does not start while a demo account has the password
+/// published in the README.
+async fn refuse_published_passwords(state: &AppState, addr: SocketAddr) -> AppResult<()> {
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    let found = seed::users::published_password_accounts(&state.db).await?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(format!(
+        "refusing to listen on {addr}: the demo account(s) {} still have the published password. \
+         Disable them (`wijkwijzer disable-demo-accounts`) \
+         and create the first admin with \
+         `WIJK_PASSWORD=... wijkwijzer create-user --email ... --name ... --role node_admin` \
+         (or serve on 127.0.0.1 for a local demo)",
+        found.join(", ")
+    )))
 }
 
 /// Runs the referral purge and drops expired sessions every `auth.purge_interval_secs`

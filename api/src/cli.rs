@@ -77,6 +77,9 @@ enum Command {
         #[arg(long, env = "WIJK_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Disable the demo accounts (their password is published), e.g. before serving a node
+    /// that began as a local demo on a public address.
+    DisableDemoAccounts,
 }
 
 /// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
@@ -218,6 +221,15 @@ async fn run(
             .await
             .map_err(describe)?;
             println!("created user {}", user.id);
+        }
+        Command::DisableDemoAccounts => {
+            config.seed.areas = false;
+            config.seed.demo = false;
+            let state = app::prepare(config).await.map_err(describe)?;
+            let n = crate::seed::users::disable_demo_accounts(&state.db)
+                .await
+                .map_err(describe)?;
+            println!("disabled {n} demo accounts");
         }
         Command::PrintSchema => {}
         Command::ExportHsds { out } => {

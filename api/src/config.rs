@@ -31,6 +31,11 @@ pub struct Config {
 pub struct ServerConfig {
     /// Address to listen on.
     pub bind: String,
+    /// Reverse proxies (IP addresses or networks such as `10.0.0.0/8`) whose
+    /// `X-Forwarded-For` names the client; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// Open GraphQL websockets per user (or per client address when anonymous).
+    pub ws_connections_per_user: u32,
 }
 
 /// Database settings.
@@ -262,6 +267,12 @@ pub struct AuthConfig {
     pub referral_retention_days: i64,
     /// How often the node purges expired referral data, in seconds (0 = never).
     pub purge_interval_secs: u64,
+    /// How often a websocket re-checks that its session is live and its roles unchanged, in
+    /// seconds (a sign-out is noticed at once).
+    pub session_recheck_secs: u64,
+    /// Expected `aud` of peer nodes' client-credentials tokens: this node; defaults to
+    /// `node.base_url` (peers ask for tokens with `resource` = this node's base URL).
+    pub peer_audience: Option<String>,
 }
 
 impl AuthConfig {
@@ -298,6 +309,8 @@ impl Default for AuthConfig {
             mutations_per_minute: 300,
             referral_retention_days: 365,
             purge_interval_secs: 3600,
+            session_recheck_secs: 30,
+            peer_audience: None,
         }
     }
 }
@@ -327,6 +340,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             bind: "127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            ws_connections_per_user: 8,
         }
     }
 }

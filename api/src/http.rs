@@ -16,7 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -47,23 +47,34 @@ pub fn router(state: AppState, extra: Router<AppState>) -> Router {
             Duration::from_secs(limits.request_timeout_secs),
         ))
         .layer(crate::ops::cors::layer(&state.config.cors))
+        .layer(middleware::from_fn({
+            let https = state.config.auth.secure_cookies;
+            move |req, next| crate::ops::security_headers::add(https, req, next)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// The peer address of a request, when the server knows it.
-#[derive(Clone, Copy, Debug)]
-pub struct ClientIp(pub Option<IpAddr>);
+pub use crate::auth::client_ip::ClientIp;
 
-/// Establishes the [`Actor`] of every request (bearer token, else session cookie, else
-/// anonymous) and puts it, with the [`ClientIp`], into the request extensions.
-/// An invalid bearer token is answered with `401` (a GraphQL error body with its code).
+/// Establishes the identity of every request: refuses cross-site requests that break the
+/// same-origin rule ([`same_origin`](crate::auth::same_origin)), then puts the [`Actor`]
+/// (bearer token, else session cookie, else anonymous) and the [`ClientIp`] (the peer, or
+/// what a trusted proxy forwarded) into the request extensions. An invalid bearer token is
+/// answered with `401`, a cross-site request with `403` (a GraphQL error body with its code).
 async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let ip = ClientIp(
-        req.extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip()),
-    );
+    let site = crate::auth::same_origin::Site {
+        base_url: state.config.node.base_url.as_deref(),
+        https_only: state.config.auth.secure_cookies,
+    };
+    if let Err(e) = crate::auth::same_origin::guard(site, req.method(), req.uri(), req.headers()) {
+        return error_body(e);
+    }
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let ip = state.auth.proxies.client_ip(peer, req.headers());
     match auth_request::actor(&state, req.headers()).await {
         Ok(actor) => {
             req.extensions_mut().insert(actor);
@@ -173,13 +184,14 @@ async fn graphql_handler(
     transport::respond(media, response)
 }
 
-async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Wijkwijzer GraphiQL")
-            .finish(),
-    )
+/// GraphiQL, under its own Content-Security-Policy (scripts from unpkg.com).
+async fn graphiql() -> Response {
+    let html = GraphiQLSource::build()
+        .endpoint("/graphql")
+        .title("Wijkwijzer GraphiQL")
+        .finish();
+    let policy = crate::ops::security_headers::graphiql_policy(&html);
+    ([(header::CONTENT_SECURITY_POLICY, policy)], Html(html)).into_response()
 }
 
 /// `/health`: 200 when the database answers, 503 otherwise.

@@ -2,8 +2,10 @@
 // Env: PORT, REDIRECT_URI (of the node under test), CLIENT_ID, CLIENT_SECRET, AUDIENCE,
 // ACCESS_TTL (seconds), PEER_CLIENTS (JSON [{client_id, client_secret}]: clients of peer nodes
 // that get access tokens with the client-credentials grant; their tokens' sub is the client id).
-// Any e-mail signs in through the dev login form (password ignored); sub = e-mail.
-// Access tokens are JWTs for AUDIENCE (resource indicators). Each start signs with a new key.
+// Any e-mail signs in through the dev login form (password ignored); sub = e-mail; the e-mail
+// counts as verified (email_verified) unless it starts with "unverified".
+// Access tokens are JWTs (typ at+jwt) for the requested resource (RFC 8707 `resource`), by
+// default AUDIENCE (resource indicators). Each start signs with a new key.
 // Prints "ready <issuer>" when up.
 import Provider from 'oidc-provider';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -38,7 +40,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   findAccount: async (ctx, id) => ({
     accountId: id,
-    claims: async () => ({ sub: id, email: id, email_verified: true }),
+    claims: async () => ({ sub: id, email: id, email_verified: !id.startsWith('unverified') }),
   }),
   claims: { openid: ['sub'], email: ['email', 'email_verified'] },
   features: {
@@ -48,9 +50,9 @@ const provider = new Provider(issuer, {
       enabled: true,
       defaultResource: () => audience,
       useGrantedResource: () => true,
-      getResourceServerInfo: () => ({
+      getResourceServerInfo: (ctx, resourceIndicator) => ({
         scope: 'openid email',
-        audience,
+        audience: resourceIndicator,
         accessTokenFormat: 'jwt',
         accessTokenTTL: accessTtl,
       }),

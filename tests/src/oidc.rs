@@ -66,6 +66,18 @@ impl OidcProvider {
         access_ttl: u32,
         peer_clients: &[(&str, &str)],
     ) -> Self {
+        Self::start_full(port, redirect_uri, access_ttl, peer_clients, AUDIENCE).await
+    }
+
+    /// Like [`start_with_peers`](Self::start_with_peers), with `audience` as the default
+    /// audience of access tokens (tokens asked with a `resource` get that resource).
+    pub async fn start_full(
+        port: u16,
+        redirect_uri: &str,
+        access_ttl: u32,
+        peer_clients: &[(&str, &str)],
+        audience: &str,
+    ) -> Self {
         ensure_installed();
         let peers: Vec<serde_json::Value> = peer_clients
             .iter()
@@ -78,7 +90,7 @@ impl OidcProvider {
             .env("REDIRECT_URI", redirect_uri)
             .env("CLIENT_ID", CLIENT_ID)
             .env("CLIENT_SECRET", CLIENT_SECRET)
-            .env("AUDIENCE", AUDIENCE)
+            .env("AUDIENCE", audience)
             .env("ACCESS_TTL", access_ttl.to_string())
             .env("PEER_CLIENTS", serde_json::Value::from(peers).to_string())
             .stdout(Stdio::piped())
@@ -254,6 +266,38 @@ fn hidden_inputs(html: &str) -> Vec<(String, String)> {
 /// Gets a JWT access token for `email` as the registered client (code flow with PKCE), with
 /// `redirect_uri` the registered callback (intercepted, never called).
 pub async fn access_token(provider: &OidcProvider, redirect_uri: &str, email: &str) -> String {
+    tokens(provider, redirect_uri, email).await.0
+}
+
+/// A client-credentials access token of peer client `(client_id, secret)`, asked for
+/// `resource` (none: the provider's default audience).
+pub async fn client_credentials_token(
+    provider: &OidcProvider,
+    (client_id, secret): (&str, &str),
+    resource: Option<&str>,
+) -> String {
+    let mut form = vec![("grant_type", "client_credentials")];
+    if let Some(r) = resource {
+        form.push(("resource", r));
+    }
+    let res: serde_json::Value = reqwest::Client::new()
+        .post(provider.token_url())
+        .basic_auth(client_id, Some(secret))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    res["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token: {res}"))
+        .to_string()
+}
+
+/// Like [`access_token`], returning the access token and the ID token.
+pub async fn tokens(provider: &OidcProvider, redirect_uri: &str, email: &str) -> (String, String) {
     let verifier = format!("verifier-{}-{}", uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));
@@ -293,8 +337,13 @@ pub async fn access_token(provider: &OidcProvider, redirect_uri: &str, email: &s
         .json()
         .await
         .unwrap();
-    res["access_token"]
+    let access = res["access_token"]
         .as_str()
         .unwrap_or_else(|| panic!("no access token: {res}"))
-        .to_string()
+        .to_string();
+    let id = res["id_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no ID token: {res}"))
+        .to_string();
+    (access, id)
 }

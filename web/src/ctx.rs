@@ -54,24 +54,5 @@ impl FromRequestParts<AppState> for Ctx {
     }
 }
 
-/// A local path to return to after sign-in: must start with one `/` (no other host).
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed() {
-        assert_eq!(safe_next(Some("/verwijzingen")), "/verwijzingen");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
-}
+/// A local path to return to after sign-in (the node's one rule: [`api::auth::redirect`]).
+pub use api::auth::redirect::safe_next;

@@ -5,6 +5,10 @@
 //! - [`layout`], [`form`], [`labels`], [`i18n`]: the shell, form controls with errors beside
 //!   their field, how values read, and the interface language.
 //! - [`error`]: service errors as pages.
+//!
+//! Cross-site form posts never reach these handlers: the node's router refuses them for every
+//! route ([`api::auth::same_origin`]), and its security headers (a Content-Security-Policy
+//! without inline script or style) cover every page.
 
 pub mod ctx;
 pub mod error;
@@ -17,7 +21,7 @@ pub mod pages;
 
 use api::state::AppState;
 use axum::Router;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -76,7 +80,6 @@ pub fn routes() -> Router<AppState> {
         )
         .fallback(not_found)
         .layer(middleware::from_fn(i18n::remember))
-        .layer(middleware::from_fn(same_origin_posts))
 }
 
 /// Any other address: the "not found" page.
@@ -96,27 +99,4 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Refuses form posts from other sites (a second guard beside the SameSite=Lax session
-/// cookie): a POST whose `Origin` names another host than `Host` gets 403.
-async fn same_origin_posts(req: axum::extract::Request, next: middleware::Next) -> Response {
-    if req.method() == Method::POST {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok());
-        let origin = req
-            .headers()
-            .get(header::ORIGIN)
-            .and_then(|h| h.to_str().ok());
-        if let (Some(host), Some(origin)) = (host, origin) {
-            let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-            if origin != "null" && origin_host != host {
-                return (StatusCode::FORBIDDEN, "cross-site form posts are refused")
-                    .into_response();
-            }
-        }
-    }
-    next.run(req).await
 }

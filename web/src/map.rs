@@ -240,7 +240,7 @@ pub fn choropleth(
                 span { (legend) ": " }
                 ul.legend {
                     @for (i, l) in labels.iter().enumerate() {
-                        li { span.swatch style=(format!("background:{}", PALETTE[i])) {} " " (l) }
+                        li { span class=(format!("swatch swatch-{i}")) {} " " (l) }
                     }
                     li { span.swatch.hatched {} " " (gap) }
                 }

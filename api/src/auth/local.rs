@@ -36,11 +36,7 @@ pub async fn login(
             "local accounts are off on this node; sign in at /auth/login".into(),
         ));
     }
-    let mut keys = vec![format!("email:{}", email.trim().to_lowercase())];
-    if let Some(ip) = ip {
-        keys.push(format!("ip:{ip}"));
-    }
-    state.auth.logins.check(&keys)?;
+    let attempt = state.auth.logins.begin(email, ip)?;
     let row = users::find_by_email(&state.db, email).await?;
     let candidate = row
         .as_ref()
@@ -59,11 +55,11 @@ pub async fn login(
     .await
     .map_err(|e| AppError::Internal(e.into()))?;
     let (true, Some(row)) = (ok, row) else {
-        state.auth.logins.failed(&keys)?;
+        attempt.failed();
         tracing::info!("failed local sign-in");
         return Err(AppError::Unauthenticated);
     };
-    state.auth.logins.succeeded(&keys)?;
+    attempt.succeeded();
     let user = users::find(&state.db, &row.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;

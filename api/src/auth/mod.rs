@@ -3,17 +3,21 @@
 //! Every write service takes an [`Actor`]. How an actor is established (local accounts,
 //! OpenID Connect sessions, bearer JWTs, peer credentials) lives beside this module.
 
+pub mod client_ip;
 pub mod jwt;
+pub mod live;
 pub mod local;
 pub mod oidc;
 pub mod password;
+pub mod redirect;
 pub mod request;
 pub mod routes;
+pub mod same_origin;
 pub mod session;
 pub mod throttle;
 pub mod users;
 
-use crate::config::AuthConfig;
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
 use entities::Role;
 use std::time::Duration;
@@ -26,27 +30,32 @@ pub struct AuthRuntime {
     pub mutations: throttle::RateLimiter,
     /// Bearer JWT validation, when an OpenID Connect issuer is configured.
     pub jwks: Option<jwt::JwksValidator>,
-    /// OpenID Connect sign-ins between redirect and callback.
-    pub pending: oidc::PendingLogins,
+    /// Signs the short-lived cookie that binds an OpenID Connect sign-in to its browser.
+    pub login_key: oidc::LoginKey,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub proxies: client_ip::TrustedProxies,
+    /// Open websockets per caller, and news of ended sessions.
+    pub live: live::LiveSessions,
 }
 
 impl AuthRuntime {
-    /// Built from the `[auth]` config.
-    pub fn new(config: &AuthConfig) -> Self {
-        Self {
+    /// Built from the `[auth]` and `[server]` config; a bad `server.trusted_proxies` entry
+    /// is `BAD_USER_INPUT`.
+    pub fn new(config: &Config) -> AppResult<Self> {
+        let auth = &config.auth;
+        Ok(Self {
             logins: throttle::LoginThrottle::new(
-                config.login_free_failures,
-                Duration::from_secs(config.login_lockout_secs),
+                auth.login_free_failures,
+                Duration::from_secs(auth.login_lockout_secs),
             ),
-            mutations: throttle::RateLimiter::new(config.mutations_per_minute),
-            jwks: config.issuer.as_deref().map(|issuer| {
-                jwt::JwksValidator::new(
-                    issuer,
-                    config.audience.as_deref().unwrap_or(&config.client_id),
-                )
+            mutations: throttle::RateLimiter::new(auth.mutations_per_minute),
+            jwks: auth.issuer.as_deref().map(|issuer| {
+                jwt::JwksValidator::new(issuer, auth.audience.as_deref().unwrap_or(&auth.client_id))
             }),
-            pending: oidc::PendingLogins::default(),
-        }
+            login_key: oidc::LoginKey::random(),
+            proxies: client_ip::TrustedProxies::parse(&config.server.trusted_proxies)?,
+            live: live::LiveSessions::new(config.server.ws_connections_per_user),
+        })
     }
 }
 

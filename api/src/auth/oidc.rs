@@ -2,12 +2,19 @@
 //! crate): `GET /auth/login` redirects to the provider with `state`, `nonce` and a PKCE
 //! challenge; `GET /auth/callback` checks `state`, exchanges the code, validates the ID token
 //! (signature via JWKS, issuer, audience = client id, expiry, nonce), maps it to a local user
-//! by `sub` or e-mail and starts a server-side session (cookie).
+//! by `sub` or verified e-mail and starts a server-side session (cookie).
+//!
+//! The node keeps nothing between redirect and callback: `state`, PKCE verifier, nonce and
+//! where to return travel in a short-lived cookie ([`LOGIN_COOKIE`], HttpOnly, SameSite=Lax,
+//! `Path=/auth`) signed with a key of this process ([`LoginKey`]). The callback must come with
+//! the cookie of the browser that started the sign-in, so a callback URL replayed in another
+//! browser is refused, and anonymous sign-in starts cost no memory.
 
-use crate::auth::{session, users};
+use crate::auth::{redirect, session, users};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::http::HeaderMap;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
     BasicTokenType,
@@ -19,12 +26,13 @@ use oauth2::{
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long a started sign-in may take.
-const PENDING_TTL: Duration = Duration::from_secs(600);
+pub const PENDING_TTL: Duration = Duration::from_secs(600);
+
+/// Name of the cookie that carries a started sign-in.
+pub const LOGIN_COOKIE: &str = "wijk_oidc";
 
 /// The `id_token` of the token response.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -49,16 +57,41 @@ type OidcClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// A sign-in between redirect and callback.
-struct Pending {
-    verifier: PkceCodeVerifier,
-    nonce: String,
-    started: Instant,
+/// The key that signs sign-in cookies (random per process: a restart cancels sign-ins in
+/// progress).
+pub struct LoginKey([u8; 32]);
+
+impl LoginKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        Self(key)
+    }
 }
 
-/// Sign-ins in progress, by `state`.
-#[derive(Default)]
-pub struct PendingLogins(Mutex<HashMap<String, Pending>>);
+/// A sign-in between redirect and callback, as carried by [`LOGIN_COOKIE`].
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    state: String,
+    verifier: String,
+    nonce: String,
+    /// A local path to return to.
+    next: String,
+    exp: i64,
+}
+
+/// A started sign-in: where to send the browser, and the cookie value binding it.
+pub struct Started {
+    pub url: String,
+    pub cookie: String,
+}
+
+/// A finished sign-in: the session token and the local path to return to.
+pub struct Finished {
+    pub token: String,
+    pub next: String,
+}
 
 fn internal(what: &str) -> impl FnOnce(String) -> AppError + '_ {
     move |e| AppError::Internal(anyhow::anyhow!("{what}: {e}"))
@@ -114,8 +147,13 @@ fn random_nonce() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Starts a sign-in: the provider URL to redirect the browser to.
-pub async fn start(state: &AppState, headers: &HeaderMap) -> AppResult<String> {
+/// Starts a sign-in that returns to `next` (a local path): the provider URL to redirect
+/// the browser to and the signed cookie value that binds the sign-in to this browser.
+pub async fn start(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: Option<&str>,
+) -> AppResult<Started> {
     let client = client(state, headers).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = random_nonce();
@@ -126,41 +164,57 @@ pub async fn start(state: &AppState, headers: &HeaderMap) -> AppResult<String> {
         .add_extra_param("nonce", nonce.clone())
         .set_pkce_challenge(challenge)
         .url();
-    let mut pending = state
-        .auth
-        .pending
-        .0
-        .lock()
-        .map_err(|_| internal("pending logins")("lock poisoned".into()))?;
-    pending.retain(|_, p| p.started.elapsed() < PENDING_TTL);
-    pending.insert(
-        csrf.secret().clone(),
-        Pending {
-            verifier,
-            nonce,
-            started: Instant::now(),
-        },
-    );
-    Ok(url.to_string())
+    let pending = Pending {
+        state: csrf.secret().clone(),
+        verifier: verifier.secret().clone(),
+        nonce,
+        next: redirect::safe_next(next).to_string(),
+        exp: chrono::Utc::now().timestamp() + PENDING_TTL.as_secs() as i64,
+    };
+    let cookie = jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &pending,
+        &EncodingKey::from_secret(&state.auth.login_key.0),
+    )
+    .map_err(|e| internal("sign-in cookie")(e.to_string()))?;
+    Ok(Started {
+        url: url.to_string(),
+        cookie,
+    })
 }
 
-/// Completes a sign-in: checks `state`, exchanges `code`, validates the ID token and starts a
-/// session for the matching local user. Returns the session token.
+/// The sign-in carried by `cookie`, if it is this process's, unexpired and for `csrf`.
+fn pending(state: &AppState, cookie: Option<&str>, csrf: &str) -> AppResult<Pending> {
+    let refused = || AppError::bad_input("unknown or expired sign-in; start again");
+    let mut v = Validation::new(Algorithm::HS256);
+    v.set_required_spec_claims(&["exp"]);
+    v.leeway = 0;
+    let pending = jsonwebtoken::decode::<Pending>(
+        cookie.ok_or_else(refused)?,
+        &DecodingKey::from_secret(&state.auth.login_key.0),
+        &v,
+    )
+    .map_err(|_| refused())?
+    .claims;
+    // Both values are random and secret to the browser; compare their digests anyway.
+    use sha2::{Digest, Sha256};
+    if Sha256::digest(pending.state.as_bytes()) != Sha256::digest(csrf.as_bytes()) {
+        tracing::info!("OIDC callback refused: state of another sign-in");
+        return Err(refused());
+    }
+    Ok(pending)
+}
+
+/// Completes a sign-in: checks `state` against the browser's sign-in `cookie`, exchanges
+/// `code`, validates the ID token and starts a session for the matching local user.
 pub async fn finish(
     state: &AppState,
     headers: &HeaderMap,
     code: &str,
     csrf: &str,
-) -> AppResult<String> {
-    let pending = state
-        .auth
-        .pending
-        .0
-        .lock()
-        .map_err(|_| internal("pending logins")("lock poisoned".into()))?
-        .remove(csrf)
-        .filter(|p| p.started.elapsed() < PENDING_TTL)
-        .ok_or_else(|| AppError::bad_input("unknown or expired sign-in; start again"))?;
+    cookie: Option<&str>,
+) -> AppResult<Finished> {
+    let pending = pending(state, cookie, csrf)?;
     let client = client(state, headers).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -169,7 +223,7 @@ pub async fn finish(
         .map_err(|e| internal("http client")(e.to_string()))?;
     let token = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
-        .set_pkce_verifier(pending.verifier)
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
         .request_async(&http)
         .await
         .map_err(|e| {
@@ -183,13 +237,14 @@ pub async fn finish(
         .ok_or(AppError::Unauthenticated)?;
     let jwks = state.auth.jwks.as_ref().ok_or(AppError::Unauthenticated)?;
     let claims = jwks
-        .validate_for(&id_token, &state.config.auth.client_id)
+        .validate_id_token(&id_token, &state.config.auth.client_id)
         .await?;
     if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
         tracing::info!("OIDC ID token refused: nonce mismatch");
         return Err(AppError::Unauthenticated);
     }
-    let user = users::find_for_oidc(&state.db, &claims.sub, claims.email.as_deref())
+    let email = claims.email.as_deref().filter(|_| claims.email_verified());
+    let user = users::find_for_oidc(&state.db, &claims.sub, email)
         .await?
         .ok_or_else(|| {
             AppError::Forbidden(
@@ -197,5 +252,8 @@ pub async fn finish(
             )
         })?;
     let (token, _) = session::create(&state.db, &user.id, state.config.auth.session_hours).await?;
-    Ok(token)
+    Ok(Finished {
+        token,
+        next: redirect::safe_next(Some(&pending.next)).to_string(),
+    })
 }

@@ -17,6 +17,32 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
+/// How a request presents itself, before the credentials are checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// Nothing: anonymous.
+    None,
+    /// The session cookie of the web UI (sent by browsers on their own: ambient authority).
+    Cookie,
+    /// An `Authorization: Bearer` token (never sent by a browser on its own).
+    Bearer,
+    /// A peer node (`X-Wijk-Node`).
+    Peer,
+}
+
+/// The kind of credentials the request carries, in the order [`actor`] looks at them.
+pub fn credentials(headers: &HeaderMap) -> Credentials {
+    if headers.contains_key(crate::federation::peer_auth::NODE_HEADER) {
+        Credentials::Peer
+    } else if bearer(headers).is_some() {
+        Credentials::Bearer
+    } else if session_cookie(headers).is_some_and(|c| !c.is_empty()) {
+        Credentials::Cookie
+    } else {
+        Credentials::None
+    }
+}
+
 /// The session cookie, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     CookieJar::from_headers(headers)
@@ -36,7 +62,8 @@ pub async fn actor_from_token(state: &AppState, token: &str) -> AppResult<Actor>
         return Err(AppError::Unauthenticated);
     };
     let claims = jwks.validate(token).await?;
-    match users::find_for_oidc(&state.db, &claims.sub, claims.email.as_deref()).await? {
+    let email = claims.email.as_deref().filter(|_| claims.email_verified());
+    match users::find_for_oidc(&state.db, &claims.sub, email).await? {
         Some(u) => Ok(Actor::User(u)),
         None => Err(AppError::Forbidden(
             "no account on this node for this identity; ask a node admin".into(),

@@ -1,11 +1,12 @@
-//! Sign-in pages under `/auth`: with an OpenID Connect issuer, `GET /auth/login` redirects to
-//! the provider and `GET /auth/callback` completes the sign-in ([`oidc`]); otherwise
-//! a login form for local accounts (`GET`/`POST /auth/login`),
+//! Sign-in pages under `/auth`: with an OpenID Connect issuer, `GET /auth/login?next=/path`
+//! redirects to the provider and `GET /auth/callback` completes the sign-in ([`oidc`]);
+//! otherwise a login form for local accounts (`GET`/`POST /auth/login`),
 //! which sets the HttpOnly session cookie, and `POST /auth/logout` (cookie or bearer session).
+//! Cross-site posts never reach these handlers ([`same_origin`](crate::auth::same_origin)).
 
+use crate::auth::client_ip::ClientIp;
 use crate::auth::{local, oidc, request, session};
 use crate::error::AppError;
-use crate::http::ClientIp;
 use crate::state::AppState;
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -49,15 +50,43 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// `GET /auth/login`: the local login form, or a redirect to the OpenID Connect provider.
-async fn login_form(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+/// The query of `GET /auth/login`.
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// `GET /auth/login`: the local login form, or a redirect to the OpenID Connect provider with
+/// the sign-in cookie that binds the sign-in to this browser.
+async fn login_form(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if state.auth.jwks.is_none() {
         return page(None).into_response();
     }
-    match oidc::start(&state, &headers).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+    match oidc::start(&state, &headers, q.next.as_deref()).await {
+        Ok(started) => (
+            jar.add(login_cookie(&state, started.cookie)),
+            Redirect::to(&started.url),
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// The cookie of a started OpenID Connect sign-in: HttpOnly, SameSite=Lax (it must come
+/// back on the provider's top-level redirect), only sent to `/auth`, gone after 10 minutes.
+fn login_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((oidc::LOGIN_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.config.auth.secure_cookies)
+        .path("/auth")
+        .max_age(time::Duration::seconds(oidc::PENDING_TTL.as_secs() as i64))
+        .build()
 }
 
 /// The query of the provider's redirect back.
@@ -68,19 +97,26 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// `GET /auth/callback`: completes an OpenID Connect sign-in and sets the session cookie.
+/// `GET /auth/callback`: completes an OpenID Connect sign-in started in this browser, sets
+/// the session cookie and drops the sign-in cookie.
 async fn callback(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
     Query(q): Query<CallbackQuery>,
 ) -> Response {
+    let started = jar.get(oidc::LOGIN_COOKIE).map(|c| c.value().to_string());
+    let jar = jar.remove(Cookie::build(oidc::LOGIN_COOKIE).path("/auth").build());
     let (Some(code), Some(csrf), None) = (q.code, q.state, q.error) else {
-        return AppError::Unauthenticated.into_response();
+        return (jar, AppError::Unauthenticated).into_response();
     };
-    match oidc::finish(&state, &headers, &code, &csrf).await {
-        Ok(token) => (jar.add(session_cookie(&state, token)), Redirect::to("/")).into_response(),
-        Err(e) => e.into_response(),
+    match oidc::finish(&state, &headers, &code, &csrf, started.as_deref()).await {
+        Ok(done) => (
+            jar.add(session_cookie(&state, done.token)),
+            Redirect::to(&done.next),
+        )
+            .into_response(),
+        Err(e) => (jar, e).into_response(),
     }
 }
 
@@ -127,14 +163,18 @@ async fn logout(
     // API clients end their bearer session and get 204; browsers are sent home.
     if let Some(token) = request::bearer(&headers) {
         return match session::revoke(&state.db, token).await {
-            Ok(()) => axum::http::StatusCode::NO_CONTENT.into_response(),
+            Ok(()) => {
+                state.auth.live.sessions_changed();
+                axum::http::StatusCode::NO_CONTENT.into_response()
+            }
             Err(e) => e.into_response(),
         };
     }
-    if let Some(token) = request::session_cookie(&headers)
-        && let Err(e) = session::revoke(&state.db, &token).await
-    {
-        return e.into_response();
+    if let Some(token) = request::session_cookie(&headers) {
+        if let Err(e) = session::revoke(&state.db, &token).await {
+            return e.into_response();
+        }
+        state.auth.live.sessions_changed();
     }
     (
         jar.remove(Cookie::build(session::COOKIE).path("/").build()),

@@ -1,85 +1,173 @@
-//! In-memory keyed limiters: exponential lockout after failed sign-ins (per e-mail and per IP)
-//! and a per-caller budget of mutations per minute.
+//! In-memory keyed limiters: exponential lockout after failed sign-ins (per e-mail and per
+//! client address, counted apart) and a per-caller budget of mutations per minute.
+//!
+//! A sign-in is counted before its password is checked ([`LoginThrottle::begin`] reserves a
+//! place under one lock), so parallel guesses cannot all pass the check before the first
+//! failure is recorded; an attempt that is neither failed nor succeeded (a dropped request)
+//! counts as a failure.
 
+use crate::auth::client_ip::throttle_key;
 use crate::error::{AppError, AppResult};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Longest lockout after repeated failures.
 const MAX_LOCKOUT: Duration = Duration::from_secs(15 * 60);
-/// Keys kept before idle ones are dropped.
+/// Failures of a key are forgotten after this long without a new one.
+const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
+/// Keys kept before forgettable ones are dropped.
 const MAX_KEYS: usize = 10_000;
 
 #[derive(Clone, Copy)]
 struct Failures {
     count: u32,
+    /// Attempts counted in but not finished yet.
+    in_flight: u32,
     locked_until: Option<Instant>,
+    last: Instant,
+}
+
+impl Failures {
+    /// Nothing worth remembering: no lockout, no attempt running, failures forgotten.
+    fn forgettable(&self, now: Instant) -> bool {
+        self.in_flight == 0
+            && self.locked_until.is_none_or(|u| u <= now)
+            && (self.count == 0 || now.duration_since(self.last) >= FORGET_AFTER)
+    }
+}
+
+struct Keys {
+    map: HashMap<String, Failures>,
+    /// Size at which forgettable keys are dropped next.
+    sweep_at: usize,
 }
 
 /// Slows down password guessing: after `free` failures for a key, each further failure locks
-/// the key for `base`, doubling per failure (capped at 15 minutes).
+/// the key for `base`, doubling per failure (capped at 15 minutes). Keys are an e-mail address
+/// and a client address (IPv6 per /64); a success clears the e-mail's failures only.
 pub struct LoginThrottle {
-    keys: Mutex<HashMap<String, Failures>>,
+    keys: Mutex<Keys>,
     free: u32,
     base: Duration,
+}
+
+/// A sign-in attempt counted in by [`LoginThrottle::begin`]. [`succeeded`](Self::succeeded)
+/// ends it well; anything else (also dropping it) counts as a failure.
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    email: String,
+    ip: Option<String>,
+    done: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was right: the e-mail's failures are forgotten, the address keeps its own.
+    pub fn succeeded(mut self) {
+        self.done = true;
+        self.throttle.finish(&self.email, self.ip.as_deref(), false);
+    }
+
+    /// The password was wrong.
+    pub fn failed(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.done = true;
+            self.throttle.finish(&self.email, self.ip.as_deref(), true);
+        }
+    }
 }
 
 impl LoginThrottle {
     /// A throttle with `free` unpunished failures and a first lockout of `base`.
     pub fn new(free: u32, base: Duration) -> Self {
         Self {
-            keys: Mutex::new(HashMap::new()),
+            keys: Mutex::new(Keys {
+                map: HashMap::new(),
+                sweep_at: MAX_KEYS,
+            }),
             free,
             base,
         }
     }
 
-    /// `TOO_MANY_REQUESTS` while any of `keys` is locked.
-    pub fn check(&self, keys: &[String]) -> AppResult<()> {
+    /// Counts in a sign-in for `email` from `ip`, or `TOO_MANY_REQUESTS` while either is
+    /// locked, or while the attempts already running could use up its free failures.
+    pub fn begin(&self, email: &str, ip: Option<IpAddr>) -> AppResult<Attempt<'_>> {
+        let email = format!("email:{}", email.trim().to_lowercase());
+        let ip = ip.map(throttle_key);
         let now = Instant::now();
-        let map = self.keys.lock().map_err(|_| poisoned())?;
-        let locked = keys.iter().any(|k| {
-            map.get(k)
-                .and_then(|f| f.locked_until)
-                .is_some_and(|until| until > now)
-        });
-        if locked {
-            Err(AppError::TooManyRequests)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Records a failed attempt for each key.
-    pub fn failed(&self, keys: &[String]) -> AppResult<()> {
-        let now = Instant::now();
-        let mut map = self.keys.lock().map_err(|_| poisoned())?;
-        if map.len() > MAX_KEYS {
-            map.retain(|_, f| f.locked_until.is_some_and(|u| u > now));
-        }
-        for k in keys {
-            let f = map.entry(k.clone()).or_insert(Failures {
-                count: 0,
-                locked_until: None,
-            });
-            f.count = f.count.saturating_add(1);
-            if f.count > self.free {
-                let doublings = (f.count - self.free - 1).min(16);
-                let wait = self.base.saturating_mul(1 << doublings).min(MAX_LOCKOUT);
-                f.locked_until = Some(now + wait);
+        let mut keys = self.keys.lock().map_err(|_| poisoned())?;
+        let names: Vec<&String> = std::iter::once(&email).chain(ip.as_ref()).collect();
+        for name in &names {
+            if let Some(f) = keys.map.get(*name) {
+                let locked = f.locked_until.is_some_and(|u| u > now);
+                let busy = f.in_flight > 0 && f.count + f.in_flight > self.free;
+                if locked || busy {
+                    return Err(AppError::TooManyRequests);
+                }
             }
         }
-        Ok(())
+        if keys.map.len() >= keys.sweep_at {
+            keys.map.retain(|_, f| !f.forgettable(now));
+            keys.sweep_at = (keys.map.len() * 2).max(MAX_KEYS);
+        }
+        for name in names {
+            let f = keys.map.entry(name.clone()).or_insert(Failures {
+                count: 0,
+                in_flight: 0,
+                locked_until: None,
+                last: now,
+            });
+            f.in_flight += 1;
+        }
+        Ok(Attempt {
+            throttle: self,
+            email,
+            ip,
+            done: false,
+        })
     }
 
-    /// Forgets failures of `keys` after a successful sign-in.
-    pub fn succeeded(&self, keys: &[String]) -> AppResult<()> {
-        let mut map = self.keys.lock().map_err(|_| poisoned())?;
-        for k in keys {
-            map.remove(k);
+    fn finish(&self, email: &str, ip: Option<&str>, failed: bool) {
+        let now = Instant::now();
+        let Ok(mut keys) = self.keys.lock() else {
+            return;
+        };
+        for name in std::iter::once(email).chain(ip) {
+            let Some(f) = keys.map.get_mut(name) else {
+                continue;
+            };
+            f.in_flight = f.in_flight.saturating_sub(1);
+            if failed {
+                f.count = f.count.saturating_add(1);
+                f.last = now;
+                if f.count > self.free {
+                    let doublings = (f.count - self.free - 1).min(16);
+                    let wait = self.base.saturating_mul(1 << doublings).min(MAX_LOCKOUT);
+                    f.locked_until = Some(now + wait);
+                }
+            } else if name == email {
+                f.count = 0;
+                f.locked_until = None;
+            }
         }
-        Ok(())
+    }
+
+    /// Keys held (for tests).
+    pub fn len(&self) -> usize {
+        self.keys.lock().map(|k| k.map.len()).unwrap_or_default()
+    }
+
+    /// Whether no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -127,21 +215,75 @@ fn poisoned() -> AppError {
 mod tests {
     use super::*;
 
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
     #[test]
-    fn lockout_starts_after_free_failures_and_clears_on_success() {
+    fn lockout_starts_after_free_failures_and_success_clears_the_email_only() {
         let t = LoginThrottle::new(2, Duration::from_secs(60));
-        let keys = vec!["email:a".to_string()];
-        t.failed(&keys).unwrap();
-        t.failed(&keys).unwrap();
-        assert!(t.check(&keys).is_ok(), "two failures are free");
-        t.failed(&keys).unwrap();
-        assert!(matches!(t.check(&keys), Err(AppError::TooManyRequests)));
+        t.begin("a@x", ip("192.0.2.1")).unwrap().failed();
+        t.begin("a@x", ip("192.0.2.1")).unwrap().failed();
+        t.begin("a@x", ip("192.0.2.2")).unwrap().succeeded();
+        assert!(t.begin("a@x", ip("192.0.2.9")).is_ok(), "e-mail cleared");
+        t.begin("b@x", ip("192.0.2.1")).unwrap().failed();
         assert!(
-            t.check(&["email:b".to_string()]).is_ok(),
+            matches!(
+                t.begin("c@x", ip("192.0.2.1")),
+                Err(AppError::TooManyRequests)
+            ),
+            "the address kept its failures"
+        );
+        assert!(
+            t.begin("c@x", ip("192.0.2.3")).is_ok(),
             "other keys unaffected"
         );
-        t.succeeded(&keys).unwrap();
-        assert!(t.check(&keys).is_ok());
+    }
+
+    #[test]
+    fn attempts_are_counted_before_they_finish() {
+        let t = LoginThrottle::new(3, Duration::from_secs(60));
+        let running: Vec<_> = (0..4)
+            .map(|_| t.begin("a@x", ip("192.0.2.1")).unwrap())
+            .collect();
+        assert!(
+            matches!(
+                t.begin("a@x", ip("192.0.2.1")),
+                Err(AppError::TooManyRequests)
+            ),
+            "a fifth guess waits for the four running ones"
+        );
+        drop(running);
+        assert!(matches!(
+            t.begin("a@x", None),
+            Err(AppError::TooManyRequests)
+        ));
+    }
+
+    #[test]
+    fn ipv6_neighbours_share_a_counter() {
+        let t = LoginThrottle::new(1, Duration::from_secs(60));
+        t.begin("a@x", ip("2001:db8::1")).unwrap().failed();
+        t.begin("b@x", ip("2001:db8::2")).unwrap().failed();
+        assert!(matches!(
+            t.begin("c@x", ip("2001:db8::3")),
+            Err(AppError::TooManyRequests)
+        ));
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_forget_counted_ones() {
+        let t = LoginThrottle::new(1, Duration::from_secs(60));
+        t.begin("victim@x", None).unwrap().failed();
+        t.begin("victim@x", None).unwrap().failed();
+        for i in 0..(MAX_KEYS + 10) {
+            t.begin(&format!("flood{i}@x"), None).unwrap().succeeded();
+        }
+        assert!(t.len() < MAX_KEYS + 10, "uncounted keys were dropped");
+        assert!(matches!(
+            t.begin("victim@x", None),
+            Err(AppError::TooManyRequests)
+        ));
     }
 
     #[test]

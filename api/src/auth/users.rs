@@ -40,11 +40,13 @@ pub async fn find_by_email(
 }
 
 /// The user signed in with OpenID Connect: matched by `sub`, else by e-mail (then `sub` is
-/// remembered). Unknown people get no access: a node admin creates users.
+/// remembered). Pass `verified_email` only when the provider says it verified the address
+/// (`email_verified`): otherwise anyone could claim a local user's address at a provider that
+/// lets people choose it. Unknown people get no access: a node admin creates users.
 pub async fn find_for_oidc(
     db: &impl ConnectionTrait,
     subject: &str,
-    email: Option<&str>,
+    verified_email: Option<&str>,
 ) -> AppResult<Option<User>> {
     if let Some(u) = user::Entity::find()
         .filter(user::Column::OidcSubject.eq(subject))
@@ -53,7 +55,7 @@ pub async fn find_for_oidc(
     {
         return find(db, &u.id).await;
     }
-    let Some(email) = email else {
+    let Some(email) = verified_email else {
         return Ok(None);
     };
     let Some(u) = find_by_email(db, email).await? else {

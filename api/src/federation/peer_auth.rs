@@ -1,5 +1,8 @@
 //! Node-to-node credentials: a per-peer shared secret (embedded default) or OAuth2 client
-//! credentials against this node's identity provider.
+//! credentials against this node's identity provider. A client-credentials token is asked for
+//! the peer it is meant for (`resource` = the peer's base URL, RFC 8707) and accepted only when
+//! it was issued for this node: its audience is [`peer_audience`], it is an access token (not
+//! an ID token) and its subject is the calling peer's `inbound_client_id`.
 
 use crate::auth::Actor;
 use crate::config::{FederationConfig, PeerConfig};
@@ -38,6 +41,17 @@ pub fn check_secret(
     }
 }
 
+/// The audience a peer's token must have to be for this node: `auth.peer_audience`, else
+/// `node.base_url` (without a trailing `/`); `None` when neither is configured.
+pub fn peer_audience(config: &crate::config::Config) -> Option<String> {
+    config
+        .auth
+        .peer_audience
+        .as_deref()
+        .or(config.node.base_url.as_deref())
+        .map(|a| a.trim_end_matches('/').to_string())
+}
+
 /// Authenticates an inbound call from node `node`: its shared secret, or an access token of this
 /// node's identity provider issued (client credentials) to the peer's `inbound_client_id`.
 pub async fn authenticate(state: &AppState, node: &str, bearer: Option<&str>) -> AppResult<Actor> {
@@ -54,8 +68,15 @@ pub async fn authenticate(state: &AppState, node: &str, bearer: Option<&str>) ->
     if let (Some(client_id), Some(jwks), Some(token)) =
         (&peer.inbound_client_id, &state.auth.jwks, bearer)
     {
+        let Some(audience) = peer_audience(&state.config) else {
+            tracing::warn!(
+                peer = %peer.id,
+                "peer token refused: set node.base_url or auth.peer_audience to accept OAuth2 peer tokens"
+            );
+            return Err(AppError::Unauthenticated);
+        };
         let claims = jwks
-            .validate(token)
+            .validate_access_for(token, &audience)
             .await
             .map_err(|_| AppError::Unauthenticated)?;
         if &claims.sub == client_id {
@@ -95,6 +116,10 @@ impl OutboundCredentials {
             }
             let response = client
                 .exchange_client_credentials()
+                .add_extra_param(
+                    "resource",
+                    self.peer.base_url.trim_end_matches('/').to_string(),
+                )
                 .request_async(http)
                 .await
                 .map_err(|e| {

@@ -1,6 +1,8 @@
-//! Running a node in production: Prometheus metrics, readiness, CORS, graceful shutdown.
+//! Running a node in production: Prometheus metrics, readiness, CORS, security headers,
+//! graceful shutdown.
 
 pub mod cors;
 pub mod metrics;
 pub mod ready;
+pub mod security_headers;
 pub mod shutdown;

@@ -1,7 +1,11 @@
 //! Demo accounts for local sign-in, one per role (passwords in the README). Created once, when
-//! the node has no users, for the demo organisations that were loaded.
+//! the node has no users, for the demo organisations that were loaded, and only on a node
+//! bound to a loopback address (the `cargo run` demo): a node reachable from elsewhere gets its
+//! first admin with `create-user`, and refuses to start while a demo account still has the
+//! published password ([`published_password_accounts`]).
 
 use crate::auth::Membership;
+use crate::auth::password;
 use crate::auth::users::{self, NewUser};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -44,6 +48,54 @@ const DEMO_USERS: [(&str, &str, Role, &str); 5] = [
         "",
     ),
 ];
+
+/// Whether `bind` (`server.bind`) only listens on this machine: a loopback IP, or `localhost`.
+pub fn is_loopback_bind(bind: &str) -> bool {
+    if let Ok(addr) = bind.parse::<std::net::SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    bind.rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
+/// E-mail addresses of enabled demo accounts that still have the published password.
+pub async fn published_password_accounts(
+    db: &impl sea_orm::ConnectionTrait,
+) -> AppResult<Vec<String>> {
+    let emails: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
+    let rows = user::Entity::find()
+        .filter(user::Column::Email.is_in(emails))
+        .filter(user::Column::Disabled.eq(false))
+        .all(db)
+        .await?;
+    let mut found = Vec::new();
+    for row in rows {
+        let Some(hash) = row.password_hash else {
+            continue;
+        };
+        let published = tokio::task::spawn_blocking(move || password::verify(DEMO_PASSWORD, &hash))
+            .await
+            .map_err(|e| crate::error::AppError::Internal(e.into()))?;
+        if published {
+            found.push(row.email);
+        }
+    }
+    Ok(found)
+}
+
+/// Disables every demo account (`wijkwijzer disable-demo-accounts`); returns how many.
+pub async fn disable_demo_accounts(db: &impl sea_orm::ConnectionTrait) -> AppResult<u64> {
+    let emails: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
+    Ok(user::Entity::update_many()
+        .col_expr(
+            user::Column::Disabled,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(user::Column::Email.is_in(emails))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
 
 /// Creates the demo accounts unless the node has users; returns how many were created.
 pub async fn load_if_empty(state: &AppState) -> AppResult<usize> {

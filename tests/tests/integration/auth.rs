@@ -306,3 +306,166 @@ async fn each_role_may_do_its_own_work_only() {
         assert_eq!(error_code(&body), Some("FORBIDDEN"));
     }
 }
+
+async fn login_code(app: &TestApp, email: &str, password: &str, forwarded: Option<&str>) -> String {
+    let mut req = app.client.post(app.url("/graphql"));
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let body: Value = req
+        .json(&json!({"query": LOGIN, "variables": {"e": email, "p": password}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    error_code(&body).unwrap_or("OK").to_string()
+}
+
+#[tokio::test]
+async fn parallel_guesses_are_counted_before_they_are_checked() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.login_free_failures = 3;
+        c.auth.login_lockout_secs = 60;
+    })
+    .await;
+    let guesses = (0..24).map(|_| login_code(&app, demo::GP, "guess-guess-guess", None));
+    let codes = futures::future::join_all(guesses).await;
+    let checked = codes.iter().filter(|c| *c == "UNAUTHENTICATED").count();
+    let locked = codes.iter().filter(|c| *c == "TOO_MANY_REQUESTS").count();
+    assert_eq!(checked + locked, 24, "{codes:?}");
+    assert!(
+        checked <= 4,
+        "at most the free failures and the one that locks are checked: {codes:?}"
+    );
+    assert_eq!(
+        login_code(&app, demo::GP, api::seed::users::DEMO_PASSWORD, None).await,
+        "TOO_MANY_REQUESTS"
+    );
+}
+
+#[tokio::test]
+async fn a_success_clears_the_email_not_the_address() {
+    let app = TestApp::spawn_with(|c| {
+        c.auth.login_free_failures = 2;
+        c.auth.login_lockout_secs = 60;
+    })
+    .await;
+    for email in ["a@guess.example", "b@guess.example"] {
+        assert_eq!(
+            login_code(&app, email, "guess-guess-guess", None).await,
+            "UNAUTHENTICATED"
+        );
+    }
+    // The attacker's own account signs in fine ...
+    assert_eq!(
+        login_code(&app, demo::POH, api::seed::users::DEMO_PASSWORD, None).await,
+        "OK"
+    );
+    // ... but that does not give the address new free guesses.
+    assert_eq!(
+        login_code(&app, "c@guess.example", "guess-guess-guess", None).await,
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        login_code(&app, demo::GP, "guess-guess-guess", None).await,
+        "TOO_MANY_REQUESTS"
+    );
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_trusted_proxies() {
+    let throttled = |trusted: bool| {
+        TestApp::spawn_with(move |c| {
+            c.auth.login_free_failures = 1;
+            c.auth.login_lockout_secs = 60;
+            if trusted {
+                c.server.trusted_proxies = vec!["127.0.0.0/8".into()];
+            }
+        })
+    };
+    // A caller cannot pick a new address with X-Forwarded-For: the TCP peer is counted.
+    let direct = throttled(false).await;
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let (email, ip) = (format!("u{i}@guess.example"), format!("203.0.113.{i}"));
+        codes.push(login_code(&direct, &email, "guess-guess-guess", Some(&ip)).await);
+    }
+    assert_eq!(
+        codes,
+        ["UNAUTHENTICATED", "UNAUTHENTICATED", "TOO_MANY_REQUESTS"],
+        "one counter for the peer"
+    );
+
+    // Behind a trusted proxy each forwarded client has its own counter.
+    let proxied = throttled(true).await;
+    for i in 0..3 {
+        let ip = format!("203.0.113.{i}");
+        let email = format!("u{i}@guess.example");
+        assert_eq!(
+            login_code(&proxied, &email, "guess-guess-guess", Some(&ip)).await,
+            "UNAUTHENTICATED"
+        );
+    }
+    // Entries left of the one the proxy added are the client's to invent: only that one
+    // counts (203.0.113.0 failed once above; its second failure locks it).
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let chain = format!("198.51.100.{i}, 203.0.113.0");
+        let email = format!("v{i}@guess.example");
+        codes.push(login_code(&proxied, &email, "guess-guess-guess", Some(&chain)).await);
+    }
+    assert_eq!(
+        codes,
+        ["UNAUTHENTICATED", "TOO_MANY_REQUESTS", "TOO_MANY_REQUESTS"]
+    );
+}
+
+#[tokio::test]
+async fn a_public_node_has_no_demo_accounts_and_will_not_serve_published_passwords() {
+    use sea_orm::PaginatorTrait;
+    let public = TestApp::spawn_with(|c| c.server.bind = "0.0.0.0:0".into()).await;
+    let users = entities::user::Entity::find()
+        .count(&public.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        users, 0,
+        "no demo accounts on a non-loopback bind, demo data or not"
+    );
+    assert!(
+        entities::organisation::Entity::find()
+            .count(&public.state.db)
+            .await
+            .unwrap()
+            > 0,
+        "the demo organisations are loaded"
+    );
+    // Demo accounts made earlier (say on a laptop) keep the node from listening publicly.
+    api::seed::users::load_if_empty(&public.state)
+        .await
+        .unwrap();
+    let refused = api::app::serve(public.state.clone(), "0.0.0.0:0", web::routes(), async {})
+        .await
+        .err()
+        .expect("refused to serve");
+    let message = refused.message();
+    assert!(message.contains("beheer@wijkwijzer.example"), "{message}");
+    assert!(message.contains("create-user"), "{message}");
+    assert!(message.contains("disable-demo-accounts"), "{message}");
+    let local = api::app::serve(public.state.clone(), "127.0.0.1:0", web::routes(), async {}).await;
+    assert!(local.is_ok(), "a loopback demo still runs");
+    local.unwrap().handle.await.unwrap();
+    // Once they are disabled, the node serves publicly.
+    assert_eq!(
+        api::seed::users::disable_demo_accounts(&public.state.db)
+            .await
+            .unwrap(),
+        5
+    );
+    let public_again =
+        api::app::serve(public.state.clone(), "0.0.0.0:0", web::routes(), async {}).await;
+    assert!(public_again.is_ok(), "no published password left");
+    public_again.unwrap().handle.await.unwrap();
+}

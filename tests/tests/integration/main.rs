@@ -20,5 +20,7 @@ mod oidc;
 mod operations;
 mod query_cost;
 mod referrals;
+mod same_origin;
 mod search;
 mod web;
+mod websocket;

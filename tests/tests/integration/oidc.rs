@@ -9,7 +9,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::oidc::{
-    AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token, free_port,
+    AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token,
+    client_credentials_token, free_port, tokens,
 };
 use tests::{TestApp, demo, error_code};
 
@@ -17,12 +18,17 @@ const ME: &str = "{ me { email memberships { role } } }";
 
 /// A node using the provider at `port`, with a practitioner and an editor account.
 async fn node_for(port: u16) -> TestApp {
+    node_with_audience(port, Some(AUDIENCE)).await
+}
+
+/// Like [`node_for`], expecting bearer tokens for `audience` (none: the client id).
+async fn node_with_audience(port: u16, audience: Option<&str>) -> TestApp {
     let issuer = format!("http://127.0.0.1:{port}");
     let app = TestApp::spawn_with(|c| {
         c.auth.issuer = Some(issuer);
         c.auth.client_id = CLIENT_ID.into();
         c.auth.client_secret = CLIENT_SECRET.into();
-        c.auth.audience = Some(AUDIENCE.into());
+        c.auth.audience = audience.map(str::to_string);
     })
     .await;
     for (email, role, org) in [
@@ -251,6 +257,7 @@ async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
     let (nhn_port, nijmegen_port) = (free_port(), free_port());
     let nhn = TestApp::spawn_with(|c| {
         c.node.id = "nhn".into();
+        c.node.base_url = Some(format!("http://127.0.0.1:{nhn_port}"));
         c.server.bind = format!("127.0.0.1:{nhn_port}");
         c.seed.demo_regions = vec!["noord-holland-noord".into()];
         c.auth.issuer = Some(issuer.clone());
@@ -341,4 +348,197 @@ async fn peers_call_each_other_with_oauth2_client_credentials() {
     assert!(error.contains("token request"), "{status}");
     assert_eq!(status["recordsApplied"], 0);
     provider.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_only_completes_in_the_browser_that_started_it() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+
+    let mut victim = Browser::new();
+    let res = victim.get(&app.url("/auth/login?next=/verwijzingen")).await;
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("wijk_oidc="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/auth", "Max-Age=600"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let to_provider = res.headers()["location"].to_str().unwrap().to_string();
+    let back = victim
+        .sign_in_at_provider(&to_provider, demo::GP, &callback)
+        .await;
+
+    // The callback URL opened in another browser, with no sign-in or with one of its own
+    // (login CSRF: an attacker's account pushed into the victim's browser), is refused.
+    let mut other = Browser::new();
+    let res = other.get(&back).await;
+    assert_eq!(res.status(), 400);
+    assert!(!other.cookies.contains_key("wijk_session"));
+    let mut started_elsewhere = Browser::new();
+    started_elsewhere.get(&app.url("/auth/login")).await;
+    assert!(started_elsewhere.cookies.contains_key("wijk_oidc"));
+    let res = started_elsewhere.get(&back).await;
+    assert_eq!(res.status(), 400);
+    assert!(!started_elsewhere.cookies.contains_key("wijk_session"));
+    assert!(
+        !started_elsewhere.cookies.contains_key("wijk_oidc"),
+        "a failed callback drops the sign-in cookie"
+    );
+
+    // The browser that started it signs in and returns where it wanted to go.
+    let res = victim.get(&back).await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    assert_eq!(res.headers()["location"], "/verwijzingen");
+    assert!(victim.cookies.contains_key("wijk_session"));
+    assert!(!victim.cookies.contains_key("wijk_oidc"), "used once");
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn sign_in_start_keeps_only_local_return_paths() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+    let mut browser = Browser::new();
+    let mut start = reqwest::Url::parse(&app.url("/auth/login")).unwrap();
+    start
+        .query_pairs_mut()
+        .append_pair("next", "/\t/evil.example");
+    let res = browser.get(start.as_str()).await;
+    let to_provider = res.headers()["location"].to_str().unwrap().to_string();
+    let back = browser
+        .sign_in_at_provider(&to_provider, demo::GP, &callback)
+        .await;
+    let res = browser.get(&back).await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    // The web sign-in page hands `next` over to the provider sign-in.
+    let res = browser.get(&app.url("/inloggen?next=%2Fbeheer")).await;
+    assert_eq!(res.headers()["location"], "/auth/login?next=%2Fbeheer");
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn an_unverified_email_is_not_linked_to_a_local_account() {
+    let port = free_port();
+    let app = node_for(port).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+    // A local user whose address someone registers, unverified, at the provider.
+    let email = "unverified-poh@lent.example";
+    users::create(
+        &app.state.db,
+        &app.state.node_id,
+        NewUser {
+            email: email.into(),
+            display_name: email.into(),
+            password: None,
+            oidc_subject: None,
+            memberships: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let mut browser = Browser::new();
+    let res = browser.get(&app.url("/auth/login")).await;
+    let to_provider = res.headers()["location"].to_str().unwrap().to_string();
+    let back = browser
+        .sign_in_at_provider(&to_provider, email, &callback)
+        .await;
+    assert_eq!(browser.get(&back).await.status(), 403);
+    let stored = entities::user::Entity::find()
+        .filter(entities::user::Column::Email.eq(email))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.oidc_subject, None, "not linked");
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn id_tokens_are_no_bearer_tokens() {
+    let port = free_port();
+    // Bearer tokens for the client id (the default audience), as ID tokens are.
+    let app = node_with_audience(port, None).await;
+    let callback = app.url("/auth/callback");
+    let provider = OidcProvider::start(port, &callback, 300).await;
+    let (_, id_token) = tokens(&provider, &callback, demo::EDITOR).await;
+    let (status, body) = me_with_bearer(&app, &id_token).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn peer_tokens_must_be_issued_for_this_node() {
+    let port = free_port();
+    let provider =
+        OidcProvider::start_with_peers(port, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
+            .await;
+    let (nhn, _nijmegen) = oauth2_peers(port, PEER_CLIENT.1).await;
+    let call = |token: String| {
+        let nhn = &nhn;
+        async move {
+            nhn.client
+                .post(nhn.url("/graphql"))
+                .header("x-wijk-node", "nijmegen")
+                .bearer_auth(token)
+                .json(&json!({"query": "{ __typename }"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let for_nhn = client_credentials_token(&provider, PEER_CLIENT, Some(&nhn.url(""))).await;
+    assert_eq!(call(for_nhn).await, 200);
+    // The same client's token for the user API, or for another node, is no key to nhn.
+    let for_api = client_credentials_token(&provider, PEER_CLIENT, None).await;
+    assert_eq!(call(for_api).await, 401);
+    let for_other =
+        client_credentials_token(&provider, PEER_CLIENT, Some("http://127.0.0.1:1")).await;
+    assert_eq!(call(for_other).await, 401);
+    provider.stop().await;
+}
+
+#[tokio::test]
+async fn a_provider_that_is_down_is_not_asked_again_at_once() {
+    // The provider never comes up: its port stays closed.
+    let port = free_port();
+    let app = node_for(port).await;
+    let jwks = || app.state.auth.jwks.as_ref().unwrap();
+    assert_eq!(jwks().fetch_attempts(), 0);
+    // Tokens with key ids the node does not know, in parallel and after each other: one
+    // failed fetch, then none for a while, however many tokens arrive.
+    let key = foreign_key();
+    let forged: Vec<String> = (0..8)
+        .map(|i| {
+            forge(
+                &format!("http://127.0.0.1:{port}"),
+                &format!("kid-{i}"),
+                &key,
+            )
+        })
+        .collect();
+    let statuses = futures::future::join_all(forged.iter().map(|t| me_with_bearer(&app, t))).await;
+    assert!(statuses.iter().all(|(s, _)| *s != 200), "{statuses:?}");
+    for t in &forged {
+        assert_ne!(me_with_bearer(&app, t).await.0, 200);
+    }
+    assert_eq!(jwks().fetch_attempts(), 1, "one failed fetch, then a pause");
+    // Sign-in starts are not a way around it either.
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/auth/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    assert_eq!(jwks().fetch_attempts(), 1);
 }

@@ -6,8 +6,8 @@ use crate::ctx::{Ctx, safe_next};
 use crate::error::PageResult;
 use crate::form::{Errors, Field, FormData};
 use crate::layout::page;
+use api::auth::client_ip::ClientIp;
 use api::error::AppError;
-use api::http::ClientIp;
 use api::state::AppState;
 use axum::Extension;
 use axum::extract::{Query, State};
@@ -46,10 +46,11 @@ pub async fn login_form(
     ctx: Ctx,
     Query(q): Query<Next>,
 ) -> PageResult {
-    if !state.config.auth.local_enabled() {
-        return Ok(Redirect::to("/auth/login").into_response());
-    }
     let next = safe_next(q.next.as_deref()).to_string();
+    if !state.config.auth.local_enabled() {
+        let to = format!("/auth/login?next={}", crate::layout::encode(&next));
+        return Ok(Redirect::to(&to).into_response());
+    }
     Ok(form(&ctx, &next, "", &Errors::none()).into_response())
 }
 

@@ -1,9 +1,9 @@
 //! Sign-in over GraphQL: `me` and the local-account `login` mutation.
 
+use crate::auth::client_ip::ClientIp;
 use crate::auth::{Actor, User, local};
 use crate::graphql::enums::Role;
 use crate::graphql::{actor, app};
-use crate::http::ClientIp;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
