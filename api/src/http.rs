@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
 //! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
-//! web UI). Layers: request metrics, CORS, body size limit, request timeout, tracing.
+//! web UI). Layers: request metrics, identity and the same-origin rule (`authenticate`), body
+//! size limit, request timeout, CORS, security headers, tracing.
 
 use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
