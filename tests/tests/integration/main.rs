@@ -19,4 +19,5 @@ mod operations;
 mod query_cost;
 mod referrals;
 mod search;
+mod untrusted_fields;
 mod web;

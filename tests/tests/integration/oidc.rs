@@ -8,17 +8,26 @@ use entities::{Role, organisation};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
-use tests::oidc::{
-    AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token, free_port,
-};
-use tests::{TestApp, demo, error_code};
+use tests::oidc::{AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token};
+use tests::{TestApp, demo, error_code, listener, port_of};
 
 const ME: &str = "{ me { email memberships { role } } }";
 
-/// A node using the provider at `port`, with a practitioner and an editor account.
-async fn node_for(port: u16) -> TestApp {
-    let issuer = format!("http://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(|c| {
+/// A provider (on a port it picks) for a node that will serve on a bound listener, and that
+/// node, with a practitioner and an editor account; access tokens live `access_ttl` seconds.
+async fn provider_and_node(access_ttl: u32) -> (OidcProvider, TestApp) {
+    let listener = listener().await;
+    let callback = format!("http://127.0.0.1:{}/auth/callback", port_of(&listener));
+    let provider = OidcProvider::start(0, &callback, access_ttl).await;
+    let app = node_for(listener, &provider.issuer).await;
+    (provider, app)
+}
+
+/// A node on `listener` using the provider at `issuer`, with a practitioner and an editor
+/// account.
+async fn node_for(listener: tokio::net::TcpListener, issuer: &str) -> TestApp {
+    let issuer = issuer.to_string();
+    let app = TestApp::spawn_on(listener, |c| {
         c.auth.issuer = Some(issuer);
         c.auth.client_id = CLIENT_ID.into();
         c.auth.client_secret = CLIENT_SECRET.into();
@@ -93,10 +102,8 @@ fn kid_of(token: &str) -> String {
 
 #[tokio::test]
 async fn web_sign_in_through_the_authorization_code_flow() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
 
     let mut browser = Browser::new();
     let res = browser.get(&app.url("/auth/login")).await;
@@ -168,10 +175,8 @@ async fn web_sign_in_through_the_authorization_code_flow() {
 
 #[tokio::test]
 async fn bearer_access_tokens_are_checked_against_the_jwks() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
 
     let editor = access_token(&provider, &callback, demo::EDITOR).await;
     let (status, me) = me_with_bearer(&app, &editor).await;
@@ -212,20 +217,21 @@ async fn bearer_access_tokens_are_checked_against_the_jwks() {
 
 #[tokio::test]
 async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(1).await;
     let callback = app.url("/auth/callback");
     let jwks = || app.state.auth.jwks.as_ref().unwrap();
+    let port = provider.port;
 
-    let provider = OidcProvider::start(port, &callback, 1).await;
     let short = access_token(&provider, &callback, demo::EDITOR).await;
     assert_eq!(me_with_bearer(&app, &short).await.0, 200);
     assert_eq!(jwks().fetches().await, 1);
-    tokio::time::sleep(std::time::Duration::from_secs(
-        2 + api::auth::jwt::LEEWAY_SECS,
-    ))
+    // Refused once its one-second lifetime (and the clock leeway) has passed.
+    tests::eventually(
+        10 + api::auth::jwt::LEEWAY_SECS,
+        "the short token expires",
+        || async { (me_with_bearer(&app, &short).await.0 == 401).then_some(()) },
+    )
     .await;
-    assert_eq!(me_with_bearer(&app, &short).await.0, 401, "expired");
     provider.stop().await;
 
     // A restart signs with a new key under a new kid: the node refreshes its cached JWKS.
@@ -243,17 +249,16 @@ async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
 /// Nijmegen's client at the provider, for calls to the Noord-Holland-Noord node.
 const PEER_CLIENT: (&str, &str) = ("node-nijmegen", "cc-secret-nijmegen");
 
-/// Two nodes whose calls carry OAuth2 client-credentials tokens of the provider at `port`
+/// Two nodes whose calls carry OAuth2 client-credentials tokens of the provider at `issuer`
 /// instead of a shared secret: `nhn` validates them against the provider's JWKS and takes the
 /// token of `PEER_CLIENT` as node `nijmegen`; `nijmegen` gets them with `client_secret`.
-async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
-    let issuer = format!("http://127.0.0.1:{port}");
-    let (nhn_port, nijmegen_port) = (free_port(), free_port());
-    let nhn = TestApp::spawn_with(|c| {
+async fn oauth2_peers(issuer: &str, client_secret: &str) -> (TestApp, TestApp) {
+    let (nhn_listener, nijmegen_listener) = (listener().await, listener().await);
+    let (nhn_port, nijmegen_port) = (port_of(&nhn_listener), port_of(&nijmegen_listener));
+    let nhn = TestApp::spawn_on(nhn_listener, |c| {
         c.node.id = "nhn".into();
-        c.server.bind = format!("127.0.0.1:{nhn_port}");
         c.seed.demo_regions = vec!["noord-holland-noord".into()];
-        c.auth.issuer = Some(issuer.clone());
+        c.auth.issuer = Some(issuer.to_string());
         c.auth.client_id = CLIENT_ID.into();
         c.auth.client_secret = CLIENT_SECRET.into();
         c.auth.audience = Some(AUDIENCE.into());
@@ -269,9 +274,8 @@ async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
         }];
     })
     .await;
-    let nijmegen = TestApp::spawn_with(|c| {
+    let nijmegen = TestApp::spawn_on(nijmegen_listener, |c| {
         c.node.id = "nijmegen".into();
-        c.server.bind = format!("127.0.0.1:{nijmegen_port}");
         c.seed.demo_regions = vec!["nijmegen".into()];
         c.federation.peers = vec![api::config::PeerConfig {
             id: "nhn".into(),
@@ -294,11 +298,10 @@ const SYNC: &str = r#"mutation { syncPeer(id: "nhn") { recordsApplied lastError 
 
 #[tokio::test]
 async fn peers_call_each_other_with_oauth2_client_credentials() {
-    let port = free_port();
     let provider =
-        OidcProvider::start_with_peers(port, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
+        OidcProvider::start_with_peers(0, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
             .await;
-    let (nhn, nijmegen) = oauth2_peers(port, PEER_CLIENT.1).await;
+    let (nhn, nijmegen) = oauth2_peers(&provider.issuer, PEER_CLIENT.1).await;
 
     // The feed is pulled with a client-credentials token.
     let status = nijmegen.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
@@ -335,7 +338,7 @@ async fn peers_call_each_other_with_oauth2_client_credentials() {
     .await;
 
     // The same client with a wrong secret gets no token, and so no feed.
-    let (_, impostor) = oauth2_peers(port, "wrong-secret").await;
+    let (_, impostor) = oauth2_peers(&provider.issuer, "wrong-secret").await;
     let status = impostor.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
     let error = status["lastError"].as_str().unwrap_or_default();
     assert!(error.contains("token request"), "{status}");
