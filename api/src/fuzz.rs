@@ -567,7 +567,13 @@ mod untrusted {
     }
 
     fn referral_message() -> impl Strategy<Value = ReferralMessage> {
-        let created = (text(), text(), any::<bool>(), proptest::option::of(text())).prop_map(
+        let patient = prop_oneof![text(), "[0-9]{8,10}", "[A-Za-z0-9_-]{2,70}"];
+        let note = prop_oneof![
+            text(),
+            "(Liefst|Graag|Na) (de )?(diagnose|medicatie|depressie|psychose|ochtend)[a-z ]{0,20}",
+            "[a-z ]{270,290}",
+        ];
+        let created = (text(), patient, any::<bool>(), proptest::option::of(note)).prop_map(
             |(offer_id, patient_ref, consent, note)| {
                 ReferralMessageBody::Created(Box::new(ForwardedReferral {
                     offer_id,
