@@ -79,7 +79,7 @@ impl OidcProvider {
             .spawn()
             .expect("start node tests/oidc/provider.mjs");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.unwrap() {
                 if let Some(issuer) = line.strip_prefix("ready ") {
                     return issuer.to_string();
@@ -88,7 +88,7 @@ impl OidcProvider {
             panic!("provider exited before it was ready");
         })
         .await
-        .expect("provider ready within 30 s");
+        .expect("provider ready within 60 s");
         // Keep draining stdout: node dies of EPIPE when it logs into a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let port = ready
