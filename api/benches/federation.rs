@@ -7,6 +7,10 @@
 //! `PAGE` (feed page size, 1000), `SYNC_MS` (mirror's pull interval, 1000), `REFERRALS` (referral
 //! backlog delivered after an outage, 2000),
 //! `TEST_DATABASE_URL` (PostgreSQL admin URL: both nodes get fresh databases).
+//! `BENCH_SMOKE=1` changes the defaults to a run of seconds (500 offers in pages of 100, 20
+//! changes/s for 2 s, pull every 200 ms, 50 referrals), as CI runs it. Every run checks that the mirror holds every
+//! offer, that it ends equal to the origin after the steady state, and that the whole referral
+//! backlog arrives; a failed check exits non-zero.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -26,11 +30,17 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, Set};
 use std::time::{Duration, Instant};
 
-fn env(name: &str, default: u64) -> u64 {
+/// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
+fn smoke() -> bool {
+    std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// `name` from the environment, else `default` (or `smoke_default` in a smoke run).
+fn env_or(name: &str, default: u64, smoke_default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+        .unwrap_or(if smoke() { smoke_default } else { default })
 }
 
 fn rss_kib(field: &str) -> u64 {
@@ -72,7 +82,7 @@ async fn node(id: &str, dir: &std::path::Path, port: u16, peers: Vec<PeerConfig>
     config.server.bind = format!("127.0.0.1:{port}");
     config.database.url = database_url(dir, id).await;
     config.federation.peers = peers;
-    config.federation.page_size = env("PAGE", 1000);
+    config.federation.page_size = env_or("PAGE", 1000, 100);
     api::app::prepare(config)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()))
@@ -231,17 +241,18 @@ fn main() {
 }
 
 async fn run() {
-    let n = env("OFFERS", 100_000);
-    let rate = env("RATE", 100);
-    let seconds = env("SECONDS", 30);
-    let sync_every = Duration::from_millis(env("SYNC_MS", 1000));
+    let n = env_or("OFFERS", 100_000, 500);
+    let rate = env_or("RATE", 100, 20);
+    let seconds = env_or("SECONDS", 30, 2);
+    let sync_every = Duration::from_millis(env_or("SYNC_MS", 1000, 200));
     let backend = if std::env::var("TEST_DATABASE_URL").is_ok() {
         "postgres"
     } else {
         "sqlite"
     };
     let dir = tempfile::tempdir().unwrap();
-    let port = tests_free_port();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     let origin = node("origin", dir.path(), port, vec![]).await;
     let secret = "bench-secret".to_string();
     let mut origin_config = (*origin.config).clone();
@@ -265,9 +276,9 @@ async fn run() {
         "loaded {n} offers at the origin in {:.1}s",
         t.elapsed().as_secs_f64()
     );
-    let server = api::app::serve(
+    let server = api::app::serve_on(
         origin.clone(),
-        &format!("127.0.0.1:{port}"),
+        listener,
         axum::Router::new(),
         std::future::pending(),
     )
@@ -352,10 +363,39 @@ async fn run() {
     writer.await.unwrap();
     let total_writes = writes.lock().await.len();
     lags.sort();
+    // After the last pull the mirror holds the origin's state of every offer.
+    sync_peer(&mirror, "origin")
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let state_of = |db: sea_orm::DatabaseConnection| async move {
+        let mut rows: Vec<(String, i32, i32)> = offer_entity::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.id, o.version, o.places_taken))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (at_origin, at_mirror) = (
+        state_of(origin.db.clone()).await,
+        state_of(mirror.db.clone()).await,
+    );
+    assert_eq!(
+        at_origin.len(),
+        at_mirror.len(),
+        "offer count after the steady state"
+    );
+    assert!(
+        at_origin == at_mirror,
+        "the mirror equals the origin after the steady state"
+    );
+    assert!(total_writes > 0, "the steady state made changes");
 
     // Referral delivery: GPs at the mirror refer to the origin's offers while the origin is
     // "down" (no delivery runs), then one run drains the backlog over HTTP.
-    let referrals = env("REFERRALS", 2000);
+    let referrals = env_or("REFERRALS", 2000, 50);
     let gp = referrer(&mirror).await;
     let t = Instant::now();
     for i in 0..referrals {
@@ -482,11 +522,4 @@ async fn referrer(state: &AppState) -> Actor {
     .await
     .unwrap_or_else(|e| panic!("{}", e.message()));
     Actor::User(user)
-}
-
-fn tests_free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
 }

@@ -5,6 +5,9 @@
 //! Meilisearch, side by side.
 //!
 //! Run: `cargo bench -p api --bench search` (`BENCH_OFFERS`, `BENCH_QUERIES` to scale).
+//! `BENCH_SMOKE=1` runs a small size (2 000 offers, 200 queries) in seconds, as CI does; every
+//! run checks that the index holds every offer and that queries find them, and exits non-zero
+//! when not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -323,13 +326,21 @@ async fn run(
     }
     let mut latencies = Vec::with_capacity(qs.len());
     let mut hits = 0u64;
+    let mut results = Vec::with_capacity(qs.len());
     for q in qs {
         let t = Instant::now();
         let r = index.search(q).await.unwrap();
         latencies.push(t.elapsed());
         hits += r.total;
+        results.push((r.total, r.hits.into_iter().map(|h| h.id).collect()));
     }
     latencies.sort();
+    let all = index
+        .search(&SearchQuery::text("", 20).unwrap())
+        .await
+        .unwrap()
+        .total;
+    check(backend, docs, all, &results);
     Row {
         backend,
         build,
@@ -339,15 +350,64 @@ async fn run(
     }
 }
 
+/// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
+fn smoke() -> bool {
+    std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The correctness checks of a run: the index holds every offer, every hit is a known offer,
+/// and the mixed queries find offers. Exits non-zero on a failure.
+fn check(backend: &str, docs: &[SearchDoc], all: u64, results: &[(u64, Vec<String>)]) {
+    let ids: std::collections::HashSet<&str> = docs.iter().map(|d| d.id.as_str()).collect();
+    let mut failures = Vec::new();
+    if all != docs.len() as u64 {
+        failures.push(format!("the index holds {all} of {} offers", docs.len()));
+    }
+    if let Some((_, hits)) = results
+        .iter()
+        .find(|(_, hits)| hits.iter().any(|h| !ids.contains(h.as_str())))
+    {
+        failures.push(format!("unknown offer among hits {hits:?}"));
+    }
+    if let Some((total, hits)) = results
+        .iter()
+        .find(|(total, hits)| hits.len() as u64 > *total || hits.len() > 20)
+    {
+        failures.push(format!("{} hits for a total of {total}", hits.len()));
+    }
+    let found = results.iter().filter(|(total, _)| *total > 0).count();
+    if found * 2 < results.len() {
+        failures.push(format!(
+            "only {found} of {} queries found anything",
+            results.len()
+        ));
+    }
+    if failures.is_empty() {
+        println!(
+            "check {backend}: ok ({all} offers indexed, {found} of {} queries with hits)",
+            results.len()
+        );
+    } else {
+        eprintln!("check {backend}: FAILED: {}", failures.join("; "));
+        std::process::exit(1);
+    }
+}
+
 fn main() {
+    let (default_offers, default_queries) = if smoke() {
+        (2_000, 200)
+    } else {
+        (100_000, 2_000)
+    };
     let offers: usize = std::env::var("BENCH_OFFERS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(default_offers);
     let n_queries: usize = std::env::var("BENCH_QUERIES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
+        .unwrap_or(default_queries);
+    let everything = SearchQuery::text("", 20).unwrap();
     let mut rng = StdRng::seed_from_u64(2026);
     let geo = geography();
     let t = Instant::now();
@@ -378,13 +438,21 @@ fn main() {
     }
     let mut latencies = Vec::with_capacity(qs.len());
     let mut hits = 0u64;
+    let mut results = Vec::with_capacity(qs.len());
     for q in &qs {
         let t = Instant::now();
         let r = embedded.search_now(q).unwrap();
         latencies.push(t.elapsed());
         hits += r.total;
+        results.push((r.total, r.hits.into_iter().map(|h| h.id).collect()));
     }
     latencies.sort();
+    check(
+        "embedded",
+        &docs,
+        embedded.search_now(&everything).unwrap().total,
+        &results,
+    );
     rows.push(Row {
         backend: "embedded",
         build,

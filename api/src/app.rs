@@ -103,6 +103,17 @@ pub async fn serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot listen on {bind}: {e}")))?;
+    serve_on(state, listener, extra, shutdown).await
+}
+
+/// [`serve`] on a listener already bound (tests bind first, so nodes know each other's
+/// address before they start, without releasing and re-binding a port).
+pub async fn serve_on(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    extra: Router<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> AppResult<Server> {
     let addr = listener
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;

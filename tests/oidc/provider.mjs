@@ -6,12 +6,13 @@
 // counts as verified (email_verified) unless it starts with "unverified".
 // Access tokens are JWTs (typ at+jwt) for the requested resource (RFC 8707 `resource`), by
 // default AUDIENCE (resource indicators). Each start signs with a new key.
-// Prints "ready <issuer>" when up.
+// Listens first (PORT 0: a port the system picks, so no test races for a free port), then
+// prints "ready <issuer>" with the port it got.
 import Provider from 'oidc-provider';
+import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 
 const port = Number(process.env.PORT || 0);
-const issuer = `http://127.0.0.1:${port}`;
 const audience = process.env.AUDIENCE || 'wijkwijzer';
 const accessTtl = Number(process.env.ACCESS_TTL || 300);
 const peerClients = JSON.parse(process.env.PEER_CLIENTS || '[]').map((c) => ({
@@ -27,7 +28,7 @@ const peerClients = JSON.parse(process.env.PEER_CLIENTS || '[]').map((c) => ({
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 
-const provider = new Provider(issuer, {
+const makeProvider = (issuer) => new Provider(issuer, {
   jwks: { keys: [signingKey] },
   clients: [{
     client_id: process.env.CLIENT_ID || 'wijkwijzer',
@@ -61,7 +62,10 @@ const provider = new Provider(issuer, {
   ttl: { AccessToken: accessTtl, IdToken: 300 },
 });
 
-const server = provider.listen(port, '127.0.0.1', () => {
+const server = http.createServer();
+server.listen(port, '127.0.0.1', () => {
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  server.on('request', makeProvider(issuer).callback());
   console.log(`ready ${issuer}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// The chromedriver binary.
@@ -75,27 +76,33 @@ impl Browser {
             );
             return None;
         }
-        let port = crate::free_port();
         // The profile, and every scratch directory Chromium makes, go in one temporary
         // directory that is removed with the browser.
         let profile = tempfile::tempdir().unwrap();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
+        // Port 0: chromedriver binds a port itself and says which once it is ready.
+        let mut driver = Command::new(CHROMEDRIVER)
+            .arg("--port=0")
             .env("TMPDIR", profile.path())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
-        let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        for _ in 0..100 {
-            if http.get(format!("{url}/status")).send().await.is_ok() {
-                break;
+        let mut lines = BufReader::new(driver.stdout.take().unwrap()).lines();
+        let port: u16 = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                    return rest.trim_end_matches('.').parse().expect("a port");
+                }
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            panic!("chromedriver exited before it was ready");
+        })
+        .await
+        .expect("chromedriver ready within 30 s");
+        // Keep draining its output so it never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

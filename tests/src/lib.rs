@@ -58,30 +58,59 @@ impl TestApp {
         Self::spawn_with(|_| {}).await
     }
 
-    /// A node with config adjusted by `edit`.
+    /// A node with config adjusted by `edit`, on a random loopback port.
     pub async fn spawn_with(edit: impl FnOnce(&mut Config)) -> Self {
+        Self::spawn_on(listener().await, edit).await
+    }
+
+    /// A node with config adjusted by `edit`, serving on `listener` (bound beforehand with
+    /// [`listener`], so other nodes can be configured with its address first). `edit` must not
+    /// change `server.bind`: the node keeps the listener it was handed.
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config {
             data_dir: dir.path().to_path_buf(),
             ..Default::default()
         };
         config.node.id = "test".into();
-        config.server.bind = "127.0.0.1:0".into();
+        // Informational: the node serves on the listener (a restart binds its address).
+        let bind = "127.0.0.1:0".to_string();
+        config.server.bind = bind.clone();
         if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
             config.database.url = fresh_postgres(&admin).await;
         }
         edit(&mut config);
+        assert_eq!(
+            config.server.bind, bind,
+            "hand the node a bound listener (TestApp::spawn_on) instead of a port"
+        );
         let state = api::app::prepare(config)
             .await
             .unwrap_or_else(|e| panic!("prepare: {}", e.message()));
-        Self::serve(state, dir).await
+        Self::serve_on(state, dir, listener).await
     }
 
-    /// Serves a prepared state on a random port.
+    /// Serves a prepared state on its configured `server.bind` (a restart on the address the
+    /// node had).
     pub async fn serve(state: AppState, dir: tempfile::TempDir) -> Self {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let bind = state.config.server.bind.clone();
-        let server = api::app::serve(state.clone(), &bind, web::routes(), async {
+        let listener = tokio::net::TcpListener::bind(&bind)
+            .await
+            .unwrap_or_else(|e| panic!("bind {bind}: {e}"));
+        Self::serve_on(state, dir, listener).await
+    }
+
+    /// Serves a prepared state on `listener`.
+    pub async fn serve_on(
+        state: AppState,
+        dir: tempfile::TempDir,
+        listener: tokio::net::TcpListener,
+    ) -> Self {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = api::app::serve_on(state.clone(), listener, web::routes(), async {
             let _ = rx.await;
         })
         .await
@@ -231,13 +260,18 @@ impl TestApp {
     }
 }
 
-/// A free loopback port (bound and released), for nodes that must know each other's address
-/// before they start.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+/// A listener bound to a random loopback port, to hand to a node ([`TestApp::spawn_on`]) whose
+/// address others must know before it starts. The port stays bound from here on: no race with
+/// other tests for a port that was released.
+pub async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port")
+}
+
+/// The port of a bound listener.
+pub fn port_of(listener: &tokio::net::TcpListener) -> u16 {
+    listener.local_addr().expect("bound address").port()
 }
 
 /// Demo accounts (see `api::seed::users`).

@@ -35,15 +35,6 @@ fn ensure_installed() {
     assert!(ok, "npm ci in tests/oidc failed");
 }
 
-/// A free loopback port (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A running provider; killed on drop.
 pub struct OidcProvider {
     pub port: u16,
@@ -52,8 +43,9 @@ pub struct OidcProvider {
 }
 
 impl OidcProvider {
-    /// Starts the provider on `port` for a node whose callback is `redirect_uri`;
-    /// access tokens live `access_ttl` seconds.
+    /// Starts the provider on `port` (0: a port the provider binds and reports, see
+    /// [`port`](Self::port)) for a node whose callback is `redirect_uri`; access tokens live
+    /// `access_ttl` seconds.
     pub async fn start(port: u16, redirect_uri: &str, access_ttl: u32) -> Self {
         Self::start_with_peers(port, redirect_uri, access_ttl, &[]).await
     }
@@ -99,7 +91,7 @@ impl OidcProvider {
             .spawn()
             .expect("start node tests/oidc/provider.mjs");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let ready = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        let ready = tokio::time::timeout(std::time::Duration::from_secs(60), async {
             while let Some(line) = lines.next_line().await.unwrap() {
                 if let Some(issuer) = line.strip_prefix("ready ") {
                     return issuer.to_string();
@@ -108,9 +100,14 @@ impl OidcProvider {
             panic!("provider exited before it was ready");
         })
         .await
-        .expect("provider ready within 30 s");
+        .expect("provider ready within 60 s");
         // Keep draining stdout: node dies of EPIPE when it logs into a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let port = ready
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("issuer with a port");
         Self {
             port,
             issuer: ready,

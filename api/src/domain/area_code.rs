@@ -1,7 +1,8 @@
 use crate::error::{AppError, AppResult};
 use entities::AreaKind;
 
-/// A CBS area code: `GM` + 4 digits, `WK` + 6 digits or `BU` + 8 digits.
+/// A CBS area code: `GM` + 4 digits, `WK` + 6 or `BU` + 8 characters, the first 4 of them the
+/// gemeente's digits and the rest digits or capital letters (Amsterdam: `WK0363AF`, `BU0363MP02`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AreaCode(String);
 
@@ -16,7 +17,13 @@ impl AreaCode {
             _ => 0,
         };
         let rest = code.get(2..).unwrap_or("");
-        if digits == 0 || rest.len() != digits || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        let ok = digits > 0
+            && rest.len() == digits
+            && rest.bytes().take(4).all(|b| b.is_ascii_digit())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        if !ok {
             return Err(AppError::bad_input(format!(
                 "'{raw}' is not a CBS area code (GM0268, WK026801 or BU02680101)"
             )));
@@ -63,6 +70,19 @@ mod tests {
         let bu = AreaCode::parse(" BU02680101 ").unwrap();
         assert_eq!(bu.kind(), AreaKind::Buurt);
         assert_eq!(bu.gemeente(), "GM0268");
+        let amsterdam = AreaCode::parse("bu0363mp02").unwrap();
+        assert_eq!(amsterdam.as_str(), "BU0363MP02");
+        assert_eq!(amsterdam.gemeente(), "GM0363");
+        assert_eq!(AreaCode::parse("WK0363AF").unwrap().kind(), AreaKind::Wijk);
+    }
+
+    /// Every code of the embedded CBS table parses, and round-trips.
+    #[test]
+    fn parses_every_cbs_code() {
+        for row in crate::geo::area_rows().unwrap() {
+            let code = AreaCode::parse(&row.code).unwrap_or_else(|e| panic!("{}", e.message()));
+            assert_eq!(code.as_str(), row.code);
+        }
     }
 
     #[test]
@@ -76,6 +96,9 @@ mod tests {
             "BU0268010",
             "XX0268",
             "GM02a8",
+            "GMAB12",
+            "WK02AB01",
+            "BU0363-P02",
             "ĞM0268",
         ] {
             assert!(AreaCode::parse(bad).is_err(), "{bad}");

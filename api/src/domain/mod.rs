@@ -11,4 +11,4 @@ mod text;
 pub use area_code::AreaCode;
 pub use global_id::{GlobalId, NodeId};
 pub use postcode::Postcode;
-pub use text::{AgbCode, Email, KvkNumber, TimeOfDay, WebUrl, optional_text, required_text};
+pub use text::{AgbCode, Email, KvkNumber, Phone, TimeOfDay, WebUrl, optional_text, required_text};

@@ -38,8 +38,18 @@ macro_rules! digits_type {
                 }
             }
 
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
             pub fn into_inner(self) -> String {
                 self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
             }
         }
     };
@@ -54,20 +64,33 @@ digits_type!(
     AgbCode, 8, "an AGB code (8 digits)"
 );
 
-/// An e-mail address, checked for shape only.
+/// An e-mail address `local@domain`: the local part of RFC 5322 "atext" characters and dots,
+/// the domain of at least two DNS labels (letters, digits, `-`), at most 254 characters. Only
+/// the shape is checked, but nothing that could break out of a `mailto:` link passes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> AppResult<Self> {
         let s = raw.trim();
+        let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+        let label = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        };
         let ok = s.len() <= 254
-            && !s.chars().any(char::is_whitespace)
             && s.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
+                    && local.len() <= 64
+                    && local.chars().all(atext)
+                    && !local.starts_with('.')
+                    && !local.ends_with('.')
+                    && !local.contains("..")
+                    && domain.split('.').count() >= 2
+                    && domain.split('.').all(label)
             });
         if ok {
             Ok(Self(s.to_string()))
@@ -78,37 +101,96 @@ impl Email {
         }
     }
 
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn into_inner(self) -> String {
         self.0
     }
 }
 
-/// An http(s) URL.
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An absolute `http` or `https` URL with a host, at most 500 characters, without spaces,
+/// control characters or user credentials: the only links a page renders from stored data, so
+/// no `javascript:` or `data:` URL passes (parsed by the `url` crate, WHATWG rules).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebUrl(String);
 
 impl WebUrl {
     pub fn parse(raw: &str) -> AppResult<Self> {
         let s = raw.trim();
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"));
-        let ok = s.len() <= 500
-            && rest.is_some_and(|r| {
-                let host = r.split(['/', '?', '#']).next().unwrap_or("");
-                !host.is_empty() && !r.chars().any(char::is_whitespace)
-            });
+        let bad = || AppError::bad_input(format!("'{raw}' is not an http(s) URL"));
+        // The WHATWG parser strips tabs and newlines and trims controls; refuse them instead,
+        // so the stored text is exactly what was checked.
+        if s.is_empty() || s.len() > 500 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let url = url::Url::parse(s).map_err(|_| bad())?;
+        let ok = matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|h| !h.is_empty())
+            && url.username().is_empty()
+            && url.password().is_none()
+            && s.get(..url.scheme().len() + 3)
+                .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{}://", url.scheme())));
         if ok {
             Ok(Self(s.to_string()))
         } else {
-            Err(AppError::bad_input(format!(
-                "'{raw}' is not an http(s) URL"
-            )))
+            Err(bad())
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     pub fn into_inner(self) -> String {
         self.0
+    }
+}
+
+impl std::fmt::Display for WebUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A phone number: 8-15 digits with optional `+`, spaces, dashes and brackets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> AppResult<Self> {
+        let s = raw.trim();
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        let ok = (8..=15).contains(&digits)
+            && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(AppError::bad_input(format!(
+                "'{raw}' is not a phone number"
+            )))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Display for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -148,6 +230,26 @@ mod tests {
         assert!(Email::parse("info@example").is_err());
         assert!(WebUrl::parse("https://www.bindkracht10.nl/").is_ok());
         assert!(WebUrl::parse("javascript:alert(1)").is_err());
+        for bad in [
+            "data:text/html,<script>alert(1)</script>",
+            "JaVaScRiPt:alert(1)",
+            "https:alert(1)",
+            "https:/evil.example",
+            "http://",
+            "https://user:pw@evil.example/",
+            "java\tscript:alert(1)",
+            "https://evil.example/\u{0}",
+            "vbscript:msgbox",
+            "//evil.example",
+            "ftp://x.nl",
+        ] {
+            assert!(WebUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Email::parse("javascript:alert(1)//@x.nl").is_err());
+        assert!(Email::parse("a\"onmouseover=x@y.nl").is_err());
+        assert!(Email::parse("ria.de-vries+wijk@bindkracht10.nl").is_ok());
+        assert!(Phone::parse("024 - 382 28 38").is_ok());
+        assert!(Phone::parse("javascript:1234567890").is_err());
         assert!(TimeOfDay::parse("09:30").is_ok());
         assert!(TimeOfDay::parse("25:00").is_err());
     }

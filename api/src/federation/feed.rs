@@ -2,7 +2,7 @@
 //!
 //! A page lists each changed record once (at its latest sequence number in the page) with its
 //! current state if it is public, or a tombstone if it was deleted or is not (or no longer)
-//! public. Only records owned by this node are published; mirrored records are not re-exported.
+//! public: drafts, unpublished and ended records never leave the node. Only records owned by this node are published; mirrored records are not re-exported.
 
 use super::protocol::{
     FEED_VERSION, FeedEntry, FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record,
@@ -11,8 +11,8 @@ use crate::error::AppResult;
 use crate::services::offer::is_public;
 use crate::state::AppState;
 use entities::{
-    OrganisationStatus, RecordKind, change, location, offer, offer_life_domain, offer_target_group,
-    organisation, organisation_area,
+    OfferStatus, OrganisationStatus, RecordKind, change, location, offer, offer_life_domain,
+    offer_target_group, organisation, organisation_area,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +20,12 @@ use std::collections::{BTreeMap, HashMap};
 /// Whether an organisation is published to peers.
 pub fn organisation_is_public(org: &organisation::Model) -> bool {
     org.status == OrganisationStatus::Published
+}
+
+/// Whether an offer is published to peers: public ([`is_public`]) and not ended. Drafts,
+/// unpublished and ended offers travel as tombstones.
+pub fn offer_is_shared(o: &offer::Model, org: &organisation::Model) -> bool {
+    is_public(o, org) && o.status != OfferStatus::Ended
 }
 
 /// Highest change sequence number of records owned by this node (0 when none).
@@ -148,7 +154,7 @@ pub async fn page(state: &AppState, since: i64, limit: u64) -> AppResult<FeedPag
                     .get(&id)
                     .filter(|o| {
                         orgs.get(&o.organisation_id)
-                            .is_some_and(|org| is_public(o, org))
+                            .is_some_and(|org| offer_is_shared(o, org))
                     })
                     .map(|o| {
                         Record::Offer(Box::new(offer_record(

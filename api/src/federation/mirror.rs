@@ -1,19 +1,25 @@
 //! Stores a peer's records read-only, with their origin.
 //!
 //! A page is applied in one transaction, or not at all. Every record must belong to the peer
-//! it came from (its id's node prefix and `origin_node`); a record older than the stored copy
+//! it came from (its id's node prefix and `origin_node`), be public, and pass the parsers a
+//! local write of the same fields passes (see [`check_page`]); a record older than the stored copy
 //! (a replayed page) is ignored, so replays never roll data back. Applied records are written to
 //! the local change log (with the peer as origin) so local consumers such as search see them.
 
-use super::protocol::{FeedPage, OfferRecord, OrganisationRecord, Record};
+use super::protocol::{FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record};
 use crate::db;
 use crate::domain::{AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
-use crate::geo;
 use crate::services::changes;
-use crate::services::offer::{OfferLists, replace_lists_many};
+use crate::services::offer::{
+    self as offer_service, LocationDraft, OfferDraft, OfferLists, replace_lists_many,
+};
+use crate::services::organisation as org_service;
 use entities::json::{DateList, Schedule, StringList};
-use entities::{ChangeOp, RecordKind, location, offer, organisation, organisation_area};
+use entities::{
+    ChangeOp, OfferStatus, OrganisationStatus, RecordKind, location, offer, organisation,
+    organisation_area,
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
@@ -34,9 +40,12 @@ fn garbage(message: String) -> AppError {
     AppError::bad_input(format!("peer sent an invalid feed: {message}"))
 }
 
-/// Checks that `id` is a global id owned by `peer`.
+/// Checks that `id` is a global id owned by `peer`, written as its node writes it.
 fn check_owned(id: &str, peer: &str) -> AppResult<()> {
-    let gid = GlobalId::parse(id).map_err(|_| garbage(format!("'{id}' is not a global id")))?;
+    let gid = GlobalId::parse(id)
+        .ok()
+        .filter(|g| g.to_string() == id)
+        .ok_or_else(|| garbage(format!("'{id}' is not a global id")))?;
     if gid.node().as_str() != peer {
         return Err(garbage(format!(
             "record {id} does not belong to node {peer}"
@@ -45,7 +54,13 @@ fn check_owned(id: &str, peer: &str) -> AppResult<()> {
     Ok(())
 }
 
-fn check_page(peer: &str, local: &str, page: &FeedPage) -> AppResult<()> {
+/// Checks a page whole and returns it as this node stores it. Each record must belong to `peer`
+/// (page `node`, id prefix and `origin_node` agree), be public (a published organisation; a
+/// published offer that has not ended: drafts and ended records never reach a mirror) and pass
+/// the rules of a local write, field by field through the same domain types
+/// ([`org_service::check_received`], [`offer_service::check_received`]): a peer cannot plant
+/// what a local editor could not type.
+pub(crate) fn check_page(peer: &str, local: &str, page: &FeedPage) -> AppResult<FeedPage> {
     if peer == local {
         return Err(garbage("a node cannot mirror itself".into()));
     }
@@ -55,53 +70,167 @@ fn check_page(peer: &str, local: &str, page: &FeedPage) -> AppResult<()> {
             page.node
         )));
     }
+    let mut checked = page.clone();
     let mut last = i64::MIN;
     let mut seen = std::collections::HashSet::new();
-    for e in &page.entries {
+    for e in &mut checked.entries {
         if e.seq <= last {
             return Err(garbage("entries are not in sequence order".into()));
         }
         last = e.seq;
-        if !seen.insert(e.id.as_str()) {
+        if !seen.insert(e.id.clone()) {
             return Err(garbage(format!("record {} appears twice", e.id)));
         }
         check_owned(&e.id, peer)?;
-        match &e.record {
+        let (kind, id) = (e.kind, e.id.clone());
+        match &mut e.record {
             None => {}
             Some(Record::Organisation(o)) => {
-                if e.kind != RecordKind::Organisation || o.id != e.id || o.origin_node != peer {
-                    return Err(garbage(format!("entry {} does not match its record", e.id)));
+                if kind != RecordKind::Organisation || o.id != id || o.origin_node != peer {
+                    return Err(garbage(format!("entry {id} does not match its record")));
                 }
-                if o.name.trim().is_empty() || o.version < 1 {
-                    return Err(garbage(format!("organisation {} is incomplete", o.id)));
-                }
-                for code in &o.area_codes {
-                    AreaCode::parse(code)
-                        .map_err(|_| garbage(format!("'{code}' is not an area code")))?;
-                }
+                let checked = checked_organisation(o)?;
+                **o = checked;
             }
             Some(Record::Offer(o)) => {
-                if e.kind != RecordKind::Offer || o.id != e.id || o.origin_node != peer {
-                    return Err(garbage(format!("entry {} does not match its record", e.id)));
+                if kind != RecordKind::Offer || o.id != id || o.origin_node != peer {
+                    return Err(garbage(format!("entry {id} does not match its record")));
                 }
                 check_owned(&o.organisation_id, peer)?;
-                if o.title.trim().is_empty()
-                    || o.version < 1
-                    || o.places_taken < 0
-                    || o.capacity.is_some_and(|c| c < 0)
-                {
-                    return Err(garbage(format!("offer {} is incomplete or invalid", o.id)));
-                }
                 for l in &o.locations {
                     check_owned(&l.id, peer)?;
-                    geo::check_point(l.lat, l.lon).map_err(|_| {
-                        garbage(format!("location {} is not in the Netherlands", l.id))
-                    })?;
                 }
+                let checked = checked_offer(o)?;
+                **o = checked;
             }
         }
     }
-    Ok(())
+    Ok(checked)
+}
+
+/// The reason a received record is refused, naming the record and the field.
+fn invalid(what: &str, id: &str, e: &AppError) -> AppError {
+    garbage(format!("{what} {id} is invalid: {}", e.message()))
+}
+
+fn checked_organisation(o: &OrganisationRecord) -> AppResult<OrganisationRecord> {
+    if o.status != OrganisationStatus::Published {
+        return Err(garbage(format!("organisation {} is not public", o.id)));
+    }
+    if o.version < 1 {
+        return Err(garbage(format!("organisation {} has no version", o.id)));
+    }
+    if o.area_codes.len() > 500 {
+        return Err(garbage(format!(
+            "organisation {} serves over 500 areas",
+            o.id
+        )));
+    }
+    let mut area_codes: Vec<String> = Vec::with_capacity(o.area_codes.len());
+    for code in &o.area_codes {
+        let code =
+            AreaCode::parse(code).map_err(|_| garbage(format!("'{code}' is not an area code")))?;
+        if !area_codes.contains(&code.to_string()) {
+            area_codes.push(code.to_string());
+        }
+    }
+
+    let m = org_service::check_received(&organisation_model(o))
+        .map_err(|e| invalid("organisation", &o.id, &e))?;
+    Ok(OrganisationRecord {
+        name: m.name,
+        description: m.description,
+        kvk: m.kvk,
+        agb: m.agb,
+        website: m.website,
+        email: m.email,
+        phone: m.phone,
+        area_codes,
+        ..o.clone()
+    })
+}
+
+fn checked_offer(o: &OfferRecord) -> AppResult<OfferRecord> {
+    if o.published_at.is_none() || o.status == OfferStatus::Ended {
+        return Err(garbage(format!("offer {} is not public", o.id)));
+    }
+    if o.version < 1 {
+        return Err(garbage(format!("offer {} has no version", o.id)));
+    }
+    let draft = OfferDraft {
+        offer: offer_model(o),
+        life_domains: o.life_domains.iter().copied().collect(),
+        target_groups: o.target_groups.iter().copied().collect(),
+        locations: o
+            .locations
+            .iter()
+            .map(|l| LocationDraft {
+                name: l.name.clone(),
+                street: l.street.clone(),
+                postcode: l.postcode.clone(),
+                city: l.city.clone(),
+                lat: l.lat,
+                lon: l.lon,
+                buurt_code: l.buurt_code.clone(),
+            })
+            .collect(),
+    };
+    let checked = offer_service::check_received(&draft).map_err(|e| invalid("offer", &o.id, &e))?;
+    let m = checked.offer;
+    Ok(OfferRecord {
+        title: m.title,
+        description: m.description,
+        cost_note: m.cost_note,
+        schedule: m.schedule.0,
+        schedule_note: m.schedule_note,
+        languages: m.languages.0,
+        accessibility: m.accessibility,
+        how_to_join: m.how_to_join,
+        contact_name: m.contact_name,
+        contact_email: m.contact_email,
+        contact_phone: m.contact_phone,
+        hc_coaches: m.hc_coaches.0,
+        hc_regisseur: m.hc_regisseur,
+        hc_sounding_board: m.hc_sounding_board.0,
+        life_domains: checked.life_domains.into_iter().collect(),
+        target_groups: checked.target_groups.into_iter().collect(),
+        locations: o
+            .locations
+            .iter()
+            .zip(checked.locations)
+            .map(|(l, c)| LocationRecord {
+                id: l.id.clone(),
+                name: c.name,
+                street: c.street,
+                postcode: c.postcode,
+                city: c.city,
+                lat: c.lat,
+                lon: c.lon,
+                buurt_code: c.buurt_code,
+                version: l.version,
+            })
+            .collect(),
+        ..o.clone()
+    })
+}
+
+fn organisation_model(o: &OrganisationRecord) -> organisation::Model {
+    organisation::Model {
+        id: o.id.clone(),
+        origin_node: o.origin_node.clone(),
+        name: o.name.clone(),
+        kind: o.kind,
+        status: o.status,
+        description: o.description.clone(),
+        kvk: o.kvk.clone(),
+        agb: o.agb.clone(),
+        website: o.website.clone(),
+        email: o.email.clone(),
+        phone: o.phone.clone(),
+        created_at: o.created_at,
+        updated_at: o.updated_at,
+        version: o.version,
+    }
 }
 
 /// Applies a page of `peer`'s feed inside `txn`: organisations first (so offers of a new
@@ -112,7 +241,7 @@ pub async fn apply(
     local: &str,
     page: &FeedPage,
 ) -> AppResult<ApplyStats> {
-    check_page(peer, local, page)?;
+    let page = &check_page(peer, local, page)?;
     let mut stats = ApplyStats::default();
     let (mut orgs, mut offers) = (Vec::new(), Vec::new());
     let (mut org_tombstones, mut offer_tombstones) = (Vec::new(), Vec::new());
@@ -207,26 +336,7 @@ async fn upsert_organisations(
     }
     let models: Vec<organisation::ActiveModel> = records
         .iter()
-        .map(|o| {
-            organisation::Model {
-                id: o.id.clone(),
-                origin_node: o.origin_node.clone(),
-                name: o.name.clone(),
-                kind: o.kind,
-                status: o.status,
-                description: o.description.clone(),
-                kvk: o.kvk.clone(),
-                agb: o.agb.clone(),
-                website: o.website.clone(),
-                email: o.email.clone(),
-                phone: o.phone.clone(),
-                created_at: o.created_at,
-                updated_at: o.updated_at,
-                version: o.version,
-            }
-            .into_active_model()
-            .reset_all()
-        })
+        .map(|o| organisation_model(o).into_active_model().reset_all())
         .collect();
     db::insert_all(txn, models, Some(&upsert_on(organisation::Column::Id))).await?;
     let ids: Vec<String> = records.iter().map(|o| o.id.clone()).collect();
@@ -241,7 +351,7 @@ async fn upsert_organisations(
         .flat_map(|o| {
             o.area_codes.iter().map(|c| organisation_area::ActiveModel {
                 organisation_id: Set(o.id.clone()),
-                area_code: Set(c.trim().to_ascii_uppercase()),
+                area_code: Set(c.clone()),
             })
         })
         .collect();

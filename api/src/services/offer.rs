@@ -5,10 +5,12 @@
 //! groups and locations, and appends to the change log.
 
 use super::changes;
-use super::organisation::{check_version, parse_phone, patch_opt};
+use super::organisation::{check_version, patch_opt};
 use crate::auth::Actor;
 use crate::db;
-use crate::domain::{Email, GlobalId, NodeId, Postcode, TimeOfDay, optional_text, required_text};
+use crate::domain::{
+    AreaCode, Email, GlobalId, NodeId, Phone, Postcode, TimeOfDay, optional_text, required_text,
+};
 use crate::error::{AppError, AppResult};
 use crate::geo;
 use crate::state::AppState;
@@ -180,7 +182,12 @@ fn parse_period(p: &SchedulePeriodFields) -> AppResult<SchedulePeriod> {
     })
 }
 
-fn parse_location(l: &LocationFields, gazetteer: &geo::Gazetteer) -> AppResult<LocationDraft> {
+/// Parses a location; without a `gazetteer` (a received record) the point must be given and
+/// the buurt is left to the caller.
+fn parse_location(
+    l: &LocationFields,
+    gazetteer: Option<&geo::Gazetteer>,
+) -> AppResult<LocationDraft> {
     let postcode = match l
         .postcode
         .as_deref()
@@ -195,7 +202,10 @@ fn parse_location(l: &LocationFields, gazetteer: &geo::Gazetteer) -> AppResult<L
         (Some(_), None, _) => return Err(AppError::field("lon", "is required with lat")),
         (None, Some(_), _) => return Err(AppError::field("lat", "is required with lon")),
         (None, None, Some(pc)) => {
-            let area = gazetteer.postcode(pc).map_err(|e| e.in_field("postcode"))?;
+            let area = gazetteer
+                .ok_or_else(|| AppError::field("lat", "is required"))?
+                .postcode(pc)
+                .map_err(|e| e.in_field("postcode"))?;
             (area.lat, area.lon)
         }
         (None, None, None) => {
@@ -212,7 +222,9 @@ fn parse_location(l: &LocationFields, gazetteer: &geo::Gazetteer) -> AppResult<L
         city: optional_text(l.city.as_deref(), 100).map_err(|e| e.in_field("city"))?,
         lat,
         lon,
-        buurt_code: gazetteer.nearest_buurt(lat, lon).map(str::to_string),
+        buurt_code: gazetteer
+            .and_then(|g| g.nearest_buurt(lat, lon))
+            .map(str::to_string),
     })
 }
 
@@ -349,8 +361,8 @@ impl OfferDraft {
             &mut o.contact_phone,
             f.contact_phone.clone(),
             "contactPhone",
-            parse_phone,
-            |p| p,
+            Phone::parse,
+            Phone::into_inner,
         )?;
         set(&mut o.hc_year, &f.hc_year);
         if let Some(coaches) = &f.hc_coaches {
@@ -391,7 +403,8 @@ impl OfferDraft {
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    parse_location(l, gazetteer).map_err(|e| e.in_field(&format!("locations.{i}")))
+                    parse_location(l, Some(gazetteer))
+                        .map_err(|e| e.in_field(&format!("locations.{i}")))
                 })
                 .collect::<AppResult<_>>()?;
         }
@@ -480,6 +493,92 @@ impl OfferDraft {
         }
         Ok(())
     }
+}
+
+/// Checks a whole offer received from elsewhere (a peer's change feed) with the rules of a
+/// local write: every field through [`OfferDraft::apply`] and [`OfferDraft::check`], each
+/// location through the parser of a form's location (with its point and buurt as received).
+/// Returns the offer as this node stores it (trimmed, normalised).
+pub fn check_received(draft: &OfferDraft) -> AppResult<OfferDraft> {
+    let o = &draft.offer;
+    let fields = OfferFields {
+        title: Some(o.title.clone()),
+        description: Some(o.description.clone()),
+        kind: Some(o.kind),
+        status: Some(o.status),
+        intake: Some(o.intake),
+        cost_cents: Some(o.cost_cents),
+        cost_period: Some(o.cost_period),
+        cost_note: Some(o.cost_note.clone()),
+        capacity: Some(o.capacity),
+        places_taken: Some(o.places_taken),
+        has_waitlist: Some(o.has_waitlist),
+        start_date: Some(o.start_date),
+        end_date: Some(o.end_date),
+        min_age: Some(o.min_age),
+        max_age: Some(o.max_age),
+        schedule: Some(
+            o.schedule
+                .0
+                .iter()
+                .map(|p| SchedulePeriodFields {
+                    freq: p.freq.clone(),
+                    interval: i32::try_from(p.interval).unwrap_or(i32::MAX),
+                    byday: p.byday.clone(),
+                    opens_at: p.opens_at.clone(),
+                    closes_at: p.closes_at.clone(),
+                    description: p.description.clone(),
+                })
+                .collect(),
+        ),
+        schedule_note: Some(o.schedule_note.clone()),
+        languages: Some(o.languages.0.clone()),
+        accessibility: Some(o.accessibility.clone()),
+        how_to_join: Some(o.how_to_join.clone()),
+        contact_name: Some(o.contact_name.clone()),
+        contact_email: Some(o.contact_email.clone()),
+        contact_phone: Some(o.contact_phone.clone()),
+        life_domains: None,
+        target_groups: None,
+        locations: None,
+        hc_year: Some(o.hc_year),
+        hc_coaches: Some(o.hc_coaches.0.clone()),
+        hc_regisseur: Some(o.hc_regisseur.clone()),
+        hc_start_meeting: Some(o.hc_start_meeting),
+        hc_sounding_board: Some(o.hc_sounding_board.0.clone()),
+    };
+    let mut out = draft.clone();
+    out.apply(&fields, &geo::Gazetteer::default())?;
+    if draft.locations.len() > 20 {
+        return Err(AppError::field("locations", "at most 20 locations"));
+    }
+    out.locations = draft
+        .locations
+        .iter()
+        .map(|l| -> AppResult<LocationDraft> {
+            let fields = LocationFields {
+                name: l.name.clone(),
+                street: l.street.clone(),
+                postcode: l.postcode.clone(),
+                city: l.city.clone(),
+                lat: Some(l.lat),
+                lon: Some(l.lon),
+            };
+            let mut parsed = parse_location(&fields, None)?;
+            parsed.buurt_code = match &l.buurt_code {
+                Some(code) => match AreaCode::parse(code)? {
+                    code if code.kind() == entities::AreaKind::Buurt => Some(code.to_string()),
+                    _ => return Err(AppError::field("buurtCode", "must be a buurt code")),
+                },
+                None => None,
+            };
+            Ok(parsed)
+        })
+        .enumerate()
+        .map(|(i, r)| r.map_err(|e| e.in_field(&format!("locations.{i}"))))
+        .collect::<AppResult<_>>()?;
+    out.check()?;
+    Ok(out)
 }
 
 /// Loads an offer this node may write: it must exist and originate here.

@@ -4,7 +4,7 @@ use super::changes;
 use crate::auth::Actor;
 use crate::db;
 use crate::domain::{
-    AgbCode, AreaCode, Email, GlobalId, KvkNumber, WebUrl, optional_text, required_text,
+    AgbCode, AreaCode, Email, GlobalId, KvkNumber, Phone, WebUrl, optional_text, required_text,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -33,21 +33,6 @@ pub struct OrganisationFields {
     pub phone: Option<Option<String>>,
     /// CBS codes of the areas served (replaces the list).
     pub area_codes: Option<Vec<String>>,
-}
-
-/// Checks a phone number's shape: digits with optional `+`, spaces, dashes and brackets.
-pub fn parse_phone(raw: &str) -> AppResult<String> {
-    let s = raw.trim();
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    let ok =
-        (8..=15).contains(&digits) && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(AppError::bad_input(format!(
-            "'{raw}' is not a phone number"
-        )))
-    }
 }
 
 /// Applies `Some(Some(raw))` through a parser, `Some(None)` (or blank) as a clear.
@@ -111,10 +96,30 @@ fn apply(model: &mut organisation::Model, fields: &OrganisationFields) -> AppRes
         &mut model.phone,
         fields.phone.clone(),
         "phone",
-        parse_phone,
-        |p| p,
+        Phone::parse,
+        Phone::into_inner,
     )?;
     Ok(())
+}
+
+/// Checks a whole organisation received from elsewhere (a peer's change feed) with the rules
+/// of a local write: every field through the same parsers as a form or GraphQL input. Returns
+/// the organisation as this node stores it (trimmed, normalised).
+pub fn check_received(model: &organisation::Model) -> AppResult<organisation::Model> {
+    let mut out = model.clone();
+    let fields = OrganisationFields {
+        name: Some(model.name.clone()),
+        kind: Some(model.kind),
+        description: Some(model.description.clone()),
+        kvk: Some(model.kvk.clone()),
+        agb: Some(model.agb.clone()),
+        website: Some(model.website.clone()),
+        email: Some(model.email.clone()),
+        phone: Some(model.phone.clone()),
+        area_codes: None,
+    };
+    apply(&mut out, &fields)?;
+    Ok(out)
 }
 
 /// Parses area codes and checks each exists.

@@ -153,7 +153,7 @@ pub fn is_closed(status: ReferralStatus) -> bool {
 }
 
 /// A pseudonymous patient reference: 4-64 of letters, digits, `-` and `_`, and not a BSN.
-fn parse_patient_ref(raw: &str) -> AppResult<String> {
+pub(crate) fn parse_patient_ref(raw: &str) -> AppResult<String> {
     let s = raw.trim();
     if s.len() < 4
         || s.len() > 64
@@ -176,7 +176,7 @@ fn parse_patient_ref(raw: &str) -> AppResult<String> {
 }
 
 /// A short note without medical content.
-fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
+pub(crate) fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
     let note = optional_text(raw, NOTE_MAX).map_err(|e| e.in_field(field))?;
     if let Some(n) = &note {
         let lower = format!("{} ", n.to_lowercase());

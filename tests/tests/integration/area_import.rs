@@ -24,6 +24,11 @@ fn shared_data() -> Option<PathBuf> {
 #[tokio::test]
 async fn imports_cbs_csv_and_geojson() {
     let Some(dir) = shared_data() else {
+        // Under CI a missing data set is a failure, not a silent pass.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "../shared/data (CBS areas.csv and GeoJSON) is missing next to the repository"
+        );
         eprintln!("SKIPPED: ../shared/data not found next to the repository");
         return;
     };

@@ -9,7 +9,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, Database, EntityTrait, QueryFilter};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 use tests::{TestApp, error_code};
 
 const CREATE_ORG: &str =
@@ -54,9 +53,16 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
 
     let stop = Arc::new(AtomicBool::new(false));
     let failed = Arc::new(AtomicU64::new(0));
+    let acked_count = Arc::new(AtomicU64::new(0));
     let mut writers = Vec::new();
     for w in 0..8 {
-        let (app, org, stop, failed) = (app.clone(), org.clone(), stop.clone(), failed.clone());
+        let (app, org, stop, failed, acked_count) = (
+            app.clone(),
+            org.clone(),
+            stop.clone(),
+            failed.clone(),
+            acked_count.clone(),
+        );
         writers.push(tokio::spawn(async move {
             let mut acked = Vec::new();
             let mut i = 0;
@@ -78,7 +84,10 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
                 };
                 let body: serde_json::Value = res.json().await.unwrap_or_default();
                 match body["data"]["createOffer"]["id"].as_str() {
-                    Some(id) => acked.push((id.to_string(), title)),
+                    Some(id) => {
+                        acked.push((id.to_string(), title));
+                        acked_count.fetch_add(1, Ordering::Relaxed);
+                    }
                     None => {
                         // Only internal errors (the cut connection) are expected here.
                         assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
@@ -90,11 +99,22 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
         }));
     }
 
-    // Kill every connection of the node's database five times while the writers run.
+    // Kill every connection of the node's database five times while the writers run, each
+    // time once the writers have made progress again (so every cut hits a working node).
+    let progress = |what: &'static str| {
+        let acked_count = acked_count.clone();
+        async move {
+            let from = acked_count.load(Ordering::Relaxed);
+            tests::eventually(60, what, || async {
+                (acked_count.load(Ordering::Relaxed) >= from + 5).then_some(())
+            })
+            .await;
+        }
+    };
     let admin = Database::connect(admin_url.as_str()).await.unwrap();
     let mut killed = 0u64;
     for _ in 0..5 {
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        progress("writes acknowledged between cuts").await;
         let rows = admin
             .query_all_raw(sea_orm::Statement::from_string(
                 sea_orm::DbBackend::Postgres,
@@ -107,7 +127,7 @@ async fn node_recovers_from_killed_database_connections_without_losing_writes() 
             .unwrap();
         killed += rows.len() as u64;
     }
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    progress("writes acknowledged after the last cut").await;
     stop.store(true, Ordering::Relaxed);
     let mut acked = Vec::new();
     for w in writers {

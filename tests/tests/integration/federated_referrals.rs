@@ -224,8 +224,18 @@ async fn a_referral_to_another_regions_offer_is_delivered_and_its_status_flows_b
         Some("CONFLICT"),
         "closed stays closed: {body}"
     );
-    // The cancellation is not echoed back as a second change.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The cancellation is not echoed back as a second change: an echo would be queued at nhn
+    // with the cancellation itself, so once nhn has nothing left to deliver, it would be here.
+    eventually(15, "nhn has delivered everything", || async {
+        let status = nhn.gql_ok(STATUS, json!({})).await;
+        status["federationStatus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["pendingDeliveries"] == 0)
+            .then_some(())
+    })
+    .await;
     let final_here = fetch(nijmegen, &gp, &id).await.unwrap();
     assert_eq!(final_here["status"], "CANCELLED");
     assert_eq!(final_here["events"].as_array().unwrap().len(), 4);

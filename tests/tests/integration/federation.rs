@@ -3,7 +3,7 @@
 use api::config::{Config, PeerConfig};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use tests::{TestApp, demo, error_code, free_port};
+use tests::{TestApp, demo, error_code, listener, port_of};
 
 pub(crate) const REGIONS: [(&str, &str); 3] = [
     ("nijmegen", "nijmegen"),
@@ -36,20 +36,22 @@ pub(crate) async fn three_nodes() -> Vec<TestApp> {
 
 /// [`three_nodes`] with every node's config further adjusted by `edit`.
 pub(crate) async fn three_nodes_with(edit: impl Fn(&mut Config)) -> Vec<TestApp> {
-    let ports: Vec<u16> = REGIONS.iter().map(|_| free_port()).collect();
+    let mut listeners = Vec::new();
+    for _ in REGIONS {
+        listeners.push(listener().await);
+    }
+    let ports: Vec<u16> = listeners.iter().map(port_of).collect();
     let mut nodes = Vec::new();
-    for (i, (id, region)) in REGIONS.iter().enumerate() {
+    for ((i, (id, region)), listener) in REGIONS.iter().enumerate().zip(listeners) {
         let peers: Vec<PeerConfig> = REGIONS
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
             .map(|(j, (pid, _))| peer(id, pid, ports[j]))
             .collect();
-        let port = ports[i];
         nodes.push(
-            TestApp::spawn_with(|c: &mut Config| {
+            TestApp::spawn_on(listener, |c: &mut Config| {
                 c.node.id = id.to_string();
-                c.server.bind = format!("127.0.0.1:{port}");
                 c.seed.demo_regions = vec![region.to_string()];
                 c.federation.peers = peers;
                 // Referral deliveries to a peer that is down are retried every second.
@@ -186,14 +188,8 @@ async fn three_nodes_converge_on_create_update_end_delete() {
     sync_all(&nodes).await;
     for node in &nodes[1..] {
         assert!(
-            seen(node, &id, Value::Null).await.is_none(),
-            "ended offers leave the default listing"
-        );
-        assert_eq!(
-            seen(node, &id, json!(["ENDED"]))
-                .await
-                .expect("ended offer mirrored")["status"],
-            "ENDED"
+            seen(node, &id, json!(["ENDED"])).await.is_none(),
+            "an ended offer leaves the mirrors"
         );
     }
 
@@ -661,4 +657,597 @@ async fn mirrored_offers_are_found_by_search_with_their_origin() {
         .map(|h| &h["offer"]["title"])
         .collect();
     assert!(!titles.contains(&&json!("Wandelgroep Lent")), "{data}");
+}
+
+const PEER_ORG: &str = "nijmegen:5f0c7a4e-9a43-4c1e-8f7b-0d0d3c6b1a01";
+const PEER_OFFER: &str = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e11";
+
+/// A valid, public organisation record of node `nijmegen`.
+fn peer_org() -> api::federation::protocol::OrganisationRecord {
+    let now = chrono::Utc::now();
+    api::federation::protocol::OrganisationRecord {
+        id: PEER_ORG.into(),
+        origin_node: "nijmegen".into(),
+        name: "Buurtwerk over de grens".into(),
+        kind: entities::OrganisationKind::Welfare,
+        status: entities::OrganisationStatus::Published,
+        description: String::new(),
+        kvk: Some("41048127".into()),
+        agb: None,
+        website: Some("https://buurtwerk.example/".into()),
+        email: Some("info@buurtwerk.example".into()),
+        phone: Some("024 - 382 28 38".into()),
+        area_codes: vec!["GM0268".into()],
+        created_at: now,
+        updated_at: now,
+        version: 2,
+    }
+}
+
+/// A valid, published offer record of [`peer_org`] with one location.
+fn peer_offer() -> api::federation::protocol::OfferRecord {
+    let now = chrono::Utc::now();
+    api::federation::protocol::OfferRecord {
+        id: PEER_OFFER.into(),
+        origin_node: "nijmegen".into(),
+        organisation_id: PEER_ORG.into(),
+        title: "Wandelen aan de Waal".into(),
+        description: String::new(),
+        kind: entities::OfferKind::Group,
+        status: entities::OfferStatus::Open,
+        published_at: Some(now),
+        intake: entities::Intake::None,
+        cost_cents: None,
+        cost_period: None,
+        cost_note: None,
+        capacity: Some(10),
+        places_taken: 1,
+        has_waitlist: false,
+        start_date: None,
+        end_date: None,
+        min_age: None,
+        max_age: None,
+        schedule: vec![],
+        schedule_note: None,
+        languages: vec!["nl".into()],
+        accessibility: None,
+        how_to_join: None,
+        contact_name: None,
+        contact_email: Some("wandelen@buurtwerk.example".into()),
+        contact_phone: None,
+        hc_year: None,
+        hc_coaches: vec![],
+        hc_regisseur: None,
+        hc_start_meeting: None,
+        hc_sounding_board: vec![],
+        life_domains: vec![],
+        target_groups: vec![],
+        locations: vec![api::federation::protocol::LocationRecord {
+            id: "nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6".into(),
+            name: Some("Waalkade".into()),
+            street: None,
+            postcode: Some("6511AA".into()),
+            city: Some("Nijmegen".into()),
+            lat: 51.8475,
+            lon: 5.8625,
+            buurt_code: Some("BU02680000".into()),
+            version: 1,
+        }],
+        created_at: now,
+        updated_at: now,
+        version: 3,
+    }
+}
+
+/// A page of `node` with the organisation and offer as given.
+fn page_of(
+    node: &str,
+    org: api::federation::protocol::OrganisationRecord,
+    offer: api::federation::protocol::OfferRecord,
+) -> String {
+    use api::federation::protocol::{FeedEntry, FeedPage, Record};
+    let page = FeedPage {
+        version: api::federation::protocol::FEED_VERSION,
+        node: node.into(),
+        head_seq: 2,
+        next_cursor: 2,
+        has_more: false,
+        entries: vec![
+            FeedEntry {
+                seq: 1,
+                kind: entities::RecordKind::Organisation,
+                id: org.id.clone(),
+                record: Some(Record::Organisation(Box::new(org))),
+            },
+            FeedEntry {
+                seq: 2,
+                kind: entities::RecordKind::Offer,
+                id: offer.id.clone(),
+                record: Some(Record::Offer(Box::new(offer))),
+            },
+        ],
+    };
+    json!({"data": {"changeFeed": page}}).to_string()
+}
+
+/// A node `nhn` (no demo data) pulling from a fake `nijmegen` that serves `body`.
+async fn node_with_fake_nijmegen() -> (TestApp, std::sync::Arc<std::sync::Mutex<String>>) {
+    let body = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let port = fake_peer(body.clone()).await;
+    let node = TestApp::spawn_with(|c: &mut Config| {
+        c.node.id = "nhn".into();
+        c.seed.demo_regions = vec!["noord-holland-noord".into()];
+        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await;
+    (node, body)
+}
+
+/// How many records of `nijmegen` the node stores (organisations, offers, locations).
+async fn stored_from_nijmegen(node: &TestApp) -> (u64, u64, u64) {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let db = &node.state.db;
+    (
+        entities::organisation::Entity::find()
+            .filter(entities::organisation::Column::OriginNode.eq("nijmegen"))
+            .count(db)
+            .await
+            .unwrap(),
+        entities::offer::Entity::find()
+            .filter(entities::offer::Column::OriginNode.eq("nijmegen"))
+            .count(db)
+            .await
+            .unwrap(),
+        entities::location::Entity::find()
+            .filter(entities::location::Column::OriginNode.eq("nijmegen"))
+            .count(db)
+            .await
+            .unwrap(),
+    )
+}
+
+/// Every typed field of a peer's record goes through the domain type a local editor's input
+/// goes through: a page with one bad value (a `javascript:` or `data:` website, a broken
+/// e-mail, phone, KvK or postcode, an over-long name, a draft or ended record) is refused
+/// whole, and nothing of it reaches the database or the offer page.
+#[tokio::test]
+async fn a_hostile_peer_cannot_plant_links_or_bad_fields() {
+    use api::federation::protocol::{OfferRecord, OrganisationRecord};
+    let (node, body) = node_with_fake_nijmegen().await;
+    type OrgEdit = fn(&mut OrganisationRecord);
+    type OfferEdit = fn(&mut OfferRecord);
+    fn org(what: &'static str, edit: OrgEdit) -> (&'static str, OrgEdit) {
+        (what, edit)
+    }
+    fn off(what: &'static str, edit: OfferEdit) -> (&'static str, OfferEdit) {
+        (what, edit)
+    }
+    let org_cases = [
+        org("website", |o| {
+            o.website = Some("javascript:alert(document.cookie)".into())
+        }),
+        org("website", |o| {
+            o.website = Some("JavaScript:alert(1)//https://x.nl".into())
+        }),
+        org("website", |o| {
+            o.website = Some("data:text/html,<script>alert(1)</script>".into())
+        }),
+        org("website", |o| {
+            o.website = Some("java\tscript:alert(1)".into())
+        }),
+        org("website", |o| {
+            o.website = Some("https://user:pw@evil.example/".into())
+        }),
+        org("email", |o| {
+            o.email = Some("javascript:alert(1)//@x.nl".into())
+        }),
+        org("phone", |o| o.phone = Some("tel:0243822838".into())),
+        org("kvk", |o| o.kvk = Some("4104812x".into())),
+        org("agb", |o| o.agb = Some("1".into())),
+        org("name", |o| o.name = "x".repeat(201)),
+        org("not public", |o| {
+            o.status = entities::OrganisationStatus::Draft
+        }),
+        org("not public", |o| {
+            o.status = entities::OrganisationStatus::Ended
+        }),
+    ];
+    let offer_cases = [
+        off("contactEmail", |o| {
+            o.contact_email = Some("a b@c.nl".into())
+        }),
+        off("contactPhone", |o| {
+            o.contact_phone = Some("javascript:1".into())
+        }),
+        off("postcode", |o| {
+            o.locations[0].postcode = Some("0123 AB".into())
+        }),
+        off("buurtCode", |o| {
+            o.locations[0].buurt_code = Some("GM0268".into())
+        }),
+        off("lat", |o| o.locations[0].lat = 48.85),
+        off("title", |o| o.title = "x".repeat(201)),
+        off("languages", |o| o.languages = vec!["<script>".into()]),
+        off("placesTaken", |o| o.places_taken = 11),
+        off("not public", |o| o.published_at = None),
+        off("not public", |o| o.status = entities::OfferStatus::Ended),
+    ];
+    let mut pages = Vec::new();
+    for (what, edit) in org_cases {
+        let mut org = peer_org();
+        edit(&mut org);
+        pages.push((what, page_of("nijmegen", org, peer_offer())));
+    }
+    for (what, edit) in offer_cases {
+        let mut offer = peer_offer();
+        edit(&mut offer);
+        pages.push((what, page_of("nijmegen", peer_org(), offer)));
+    }
+    for (what, page) in pages {
+        *body.lock().unwrap() = page;
+        let status = sync(&node, "nijmegen").await;
+        let error = status["lastError"].as_str().unwrap_or_default();
+        assert!(error.contains(what), "{what}: {status}");
+        assert_eq!(status["cursor"], 0, "{what}");
+        assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0), "{what}");
+        let page = node
+            .client
+            .get(node.url(&format!("/aanbod/{PEER_OFFER}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 404, "{what}");
+    }
+
+    // The same page with valid values applies, and the link on the offer page is the URL.
+    *body.lock().unwrap() = page_of("nijmegen", peer_org(), peer_offer());
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 1, 1));
+    let html = node
+        .client
+        .get(node.url(&format!("/aanbod/{PEER_OFFER}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"href="https://buurtwerk.example/""#),
+        "{html}"
+    );
+}
+
+/// The page renders only http(s) links even from a value that was stored unchecked (defence in
+/// depth, e.g. data written before the rule).
+#[tokio::test]
+async fn the_offer_page_links_only_validated_urls() {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    let (node, body) = node_with_fake_nijmegen().await;
+    *body.lock().unwrap() = page_of("nijmegen", peer_org(), peer_offer());
+    assert_eq!(sync(&node, "nijmegen").await["lastError"], Value::Null);
+    let stored = entities::organisation::Entity::find_by_id(PEER_ORG)
+        .one(&node.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = stored.into_active_model();
+    active.website = Set(Some("javascript:alert(1)".into()));
+    active.update(&node.state.db).await.unwrap();
+    let offer = entities::offer::Entity::find_by_id(PEER_OFFER)
+        .one(&node.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active = offer.into_active_model();
+    active.contact_email = Set(Some("x\"onclick=alert(1)@y.nl".into()));
+    active.update(&node.state.db).await.unwrap();
+    let html = node
+        .client
+        .get(node.url(&format!("/aanbod/{PEER_OFFER}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(!html.contains("mailto:x"), "{html}");
+}
+
+/// A page whose `node`, or a record whose `origin_node`, organisation or location id disagrees
+/// with the peer (the id prefix) is refused whole.
+#[tokio::test]
+async fn a_page_whose_node_or_origin_disagrees_with_the_ids_is_refused_whole() {
+    let (node, body) = node_with_fake_nijmegen().await;
+    let mut cases = vec![("page is from node", page_of("zl", peer_org(), peer_offer()))];
+    let mut org = peer_org();
+    org.origin_node = "zl".into();
+    cases.push(("does not match", page_of("nijmegen", org, peer_offer())));
+    let mut offer = peer_offer();
+    offer.origin_node = "zl".into();
+    cases.push(("does not match", page_of("nijmegen", peer_org(), offer)));
+    let mut offer = peer_offer();
+    offer.organisation_id = "zl:5f0c7a4e-9a43-4c1e-8f7b-0d0d3c6b1a01".into();
+    cases.push(("does not belong", page_of("nijmegen", peer_org(), offer)));
+    let mut offer = peer_offer();
+    offer.locations[0].id = "nhn:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6".into();
+    cases.push(("does not belong", page_of("nijmegen", peer_org(), offer)));
+    // A record of a third node relayed by the peer.
+    let mut org = peer_org();
+    org.id = "zl:5f0c7a4e-9a43-4c1e-8f7b-0d0d3c6b1a01".into();
+    org.origin_node = "zl".into();
+    cases.push(("does not belong", page_of("nijmegen", org, peer_offer())));
+    for (what, page) in cases {
+        *body.lock().unwrap() = page;
+        let status = sync(&node, "nijmegen").await;
+        let error = status["lastError"].as_str().unwrap_or_default();
+        assert!(error.contains(what), "{what}: {status}");
+        assert_eq!(status["cursor"], 0, "{what}");
+        assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0), "{what}");
+    }
+}
+
+/// POSTs a GraphQL request to `node` with the credentials of peer `as_peer`.
+async fn as_peer(node: &TestApp, as_peer: &str, query: &str, variables: Value) -> Value {
+    node.client
+        .post(node.url("/graphql"))
+        .header("x-wijk-node", as_peer)
+        .bearer_auth(secret(as_peer, node.state.node_id.as_str()))
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Every entry of `node`'s change feed as peer `reader` reads it, page by page.
+async fn whole_feed(node: &TestApp, reader: &str) -> Vec<Value> {
+    let mut since = 0;
+    let mut entries = Vec::new();
+    loop {
+        let body = as_peer(
+            node,
+            reader,
+            "query($s: Int!) { changeFeed(since: $s, first: 50) }",
+            json!({"s": since}),
+        )
+        .await;
+        let page = &body["data"]["changeFeed"];
+        entries.extend(page["entries"].as_array().expect("a feed page").clone());
+        since = page["next_cursor"].as_i64().unwrap();
+        if page["has_more"] != true {
+            return entries;
+        }
+    }
+}
+
+async fn create_org(node: &TestApp, name: &str, publish: bool) -> String {
+    let data = node
+        .gql_ok(
+            r#"mutation($n: String!) { createOrganisation(input: {name: $n, kind: WELFARE, areaCodes: ["GM0268"]}) { id } }"#,
+            json!({"n": name}),
+        )
+        .await;
+    let id = data["createOrganisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    if publish {
+        node.gql_ok(
+            "mutation($id: ID!) { publishOrganisation(id: $id, version: 1) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    }
+    id
+}
+
+async fn create_offer(node: &TestApp, org: &str, title: &str, publish: bool) -> String {
+    let data = node
+        .gql_ok(
+            r#"mutation($org: ID!, $t: String!) { createOffer(organisationId: $org, input: {title: $t, kind: GROUP,
+                 locations: [{postcode: "6576"}]}) { id } }"#,
+            json!({"org": org, "t": title}),
+        )
+        .await;
+    let id = data["createOffer"]["id"].as_str().unwrap().to_string();
+    if publish {
+        node.gql_ok(
+            "mutation($id: ID!) { publishOffer(id: $id, version: 1) { id } }",
+            json!({"id": id}),
+        )
+        .await;
+    }
+    id
+}
+
+/// What a node never shares: draft and unpublished organisations and offers, ended records and
+/// the records it mirrors from a third node stay out of its change feed (a tombstone at most)
+/// and out of its peers' databases, also when a record was shared before it ended.
+#[tokio::test]
+async fn drafts_ended_and_third_node_records_never_leave_their_node() {
+    let nodes = three_nodes().await;
+    let nij = &nodes[0];
+    let draft_org = create_org(nij, "Conceptorganisatie", false).await;
+    let offer_of_draft_org = create_offer(nij, &draft_org, "Aanbod van een concept", true).await;
+    let public_org = create_org(nij, "Openbare organisatie", true).await;
+    let unpublished = create_offer(nij, &public_org, "Nog niet gepubliceerd", false).await;
+    let to_end = create_offer(nij, &public_org, "Straks beëindigd", true).await;
+    let org_to_end = create_org(nij, "Straks opgeheven", true).await;
+    let offer_of_org_to_end = create_offer(nij, &org_to_end, "Van een opgeheven", true).await;
+    sync_all(&nodes).await;
+    for node in &nodes[1..] {
+        assert!(
+            seen(node, &to_end, Value::Null).await.is_some(),
+            "shared while public"
+        );
+    }
+    nij.gql_ok(
+        "mutation($id: ID!) { endOffer(id: $id, version: 2) { id } }",
+        json!({"id": to_end}),
+    )
+    .await;
+    nij.gql_ok(
+        "mutation($id: ID!) { endOrganisation(id: $id, version: 2) { id } }",
+        json!({"id": org_to_end}),
+    )
+    .await;
+    sync_all(&nodes).await;
+
+    let hidden = [
+        &draft_org,
+        &offer_of_draft_org,
+        &unpublished,
+        &to_end,
+        &org_to_end,
+        &offer_of_org_to_end,
+    ];
+    for reader in ["nhn", "zl"] {
+        for e in whole_feed(nij, reader).await {
+            if hidden.iter().any(|h| e["id"] == h.as_str()) {
+                assert_eq!(e["record"], Value::Null, "only a tombstone: {e}");
+            }
+        }
+    }
+    for node in &nodes[1..] {
+        for id in hidden {
+            let org = entities::organisation::Entity::find_by_id(id.as_str())
+                .one(&node.state.db)
+                .await
+                .unwrap();
+            let offer = entities::offer::Entity::find_by_id(id.as_str())
+                .one(&node.state.db)
+                .await
+                .unwrap();
+            assert!(
+                org.is_none() && offer.is_none(),
+                "{id} at {}",
+                node.state.node_id
+            );
+        }
+    }
+
+    // Each node's feed carries only its own records, never those it mirrors.
+    for (i, node) in nodes.iter().enumerate() {
+        let reader = REGIONS[(i + 1) % 3].0;
+        let own = format!("{}:", node.state.node_id);
+        let entries = whole_feed(node, reader).await;
+        assert!(!entries.is_empty());
+        for e in entries {
+            assert!(e["id"].as_str().unwrap().starts_with(&own), "{e}");
+        }
+    }
+}
+
+/// A peer's credentials open the change feed and referral delivery only: every other query
+/// answers a peer exactly what it answers an anonymous caller (no referrals, no drafts, no
+/// users), and mutations are refused.
+#[tokio::test]
+async fn peer_credentials_read_nothing_beyond_the_public_feed() {
+    let nodes = three_nodes().await;
+    let nij = &nodes[0];
+    let draft_org = create_org(nij, "Geheime conceptorganisatie", false).await;
+    let public_org = create_org(nij, "Openbare organisatie", true).await;
+    let draft_offer = create_offer(nij, &public_org, "Geheim conceptaanbod", false).await;
+    let local = offers_from(nij, "nijmegen", json!(["OPEN", "RUNNING"])).await;
+    let gp = nij.sign_in(demo::GP).await;
+    let sent = nij
+        .gql_with(
+            Some(&gp),
+            r#"mutation($o: ID!) { sendReferral(input: {offerId: $o, patientRef: "PEER-SECRET-1",
+                 consent: true, reasonDomains: [SOCIALE_CONTACTEN], note: "Niet voor peers"}) { id } }"#,
+            json!({"o": local[0]["id"]}),
+        )
+        .await;
+    let referral = sent["data"]["sendReferral"]["id"].clone();
+    assert!(referral.is_string(), "{sent}");
+
+    let reads = [
+        ("{ me { id email memberships { role } } }", json!({})),
+        ("{ referrals { id patientRef note } }", json!({})),
+        (
+            "query($id: ID!) { referral(id: $id) { id patientRef note } }",
+            json!({"id": referral}),
+        ),
+        (
+            r#"{ referralCounts(gemeenteCode: "GM0268") { status count } }"#,
+            json!({}),
+        ),
+        ("{ federationStatus { id cursor } }", json!({})),
+        (
+            "query($id: ID!) { organisation(id: $id) { id name status } }",
+            json!({"id": draft_org}),
+        ),
+        (
+            "query($id: ID!) { offer(id: $id) { id title } }",
+            json!({"id": draft_offer}),
+        ),
+        (
+            "{ organisations(first: 100) { id name status } }",
+            json!({}),
+        ),
+        (
+            "query($id: ID!) { organisation(id: $id) { offers(first: 50) { totalCount edges { node { id title } } } } }",
+            json!({"id": public_org}),
+        ),
+        (
+            r#"{ offers(filter: {originNode: "nijmegen", statuses: [PLANNED, OPEN, FULL, RUNNING, PAUSED, ENDED]}, first: 100) { totalCount edges { node { id title } } } }"#,
+            json!({}),
+        ),
+        (
+            r#"{ searchOffers(query: "geheim conceptaanbod") { totalCount hits { offer { id } } } }"#,
+            json!({}),
+        ),
+    ];
+    for (query, vars) in reads {
+        let peer = as_peer(nij, "nhn", query, vars.clone()).await;
+        let anonymous = nij.gql_with(None, query, vars).await;
+        if anonymous.get("errors").is_none() {
+            assert_eq!(peer["data"], anonymous["data"], "{query}: {peer}");
+        } else {
+            // Refused to an anonymous caller: a peer gets an error or an empty answer.
+            let empty = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+            assert!(
+                peer.get("errors").is_some()
+                    || peer["data"]
+                        .as_object()
+                        .is_some_and(|d| d.values().all(empty)),
+                "{query}: {peer}"
+            );
+        }
+        let text = peer.to_string();
+        for secret in ["PEER-SECRET-1", "Niet voor peers", "Geheim", "huisarts@"] {
+            assert!(!text.contains(secret), "{query} leaks {secret}: {text}");
+        }
+    }
+    for (mutation, vars) in [
+        (
+            r#"mutation { createOrganisation(input: {name: "Via een peer"}) { id } }"#,
+            json!({}),
+        ),
+        (
+            "mutation($id: ID!) { publishOrganisation(id: $id, version: 1) { id } }",
+            json!({"id": draft_org}),
+        ),
+        (
+            r#"mutation($id: ID!) { updateReferralStatus(id: $id, version: 1, status: CANCELLED) { id } }"#,
+            json!({"id": referral}),
+        ),
+        (r#"mutation { syncPeer(id: "zl") { id } }"#, json!({})),
+    ] {
+        let body = as_peer(nij, "nhn", mutation, vars).await;
+        assert!(
+            matches!(
+                error_code(&body),
+                Some("FORBIDDEN" | "UNAUTHENTICATED" | "NOT_FOUND")
+            ),
+            "{mutation}: {body}"
+        );
+    }
 }

@@ -22,5 +22,6 @@ mod query_cost;
 mod referrals;
 mod same_origin;
 mod search;
+mod untrusted_fields;
 mod web;
 mod websocket;

@@ -10,21 +10,40 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::oidc::{
     AUDIENCE, Browser, CLIENT_ID, CLIENT_SECRET, OidcProvider, access_token,
-    client_credentials_token, free_port, tokens,
+    client_credentials_token, tokens,
 };
-use tests::{TestApp, demo, error_code};
+use tests::{TestApp, demo, error_code, listener, port_of};
 
 const ME: &str = "{ me { email memberships { role } } }";
 
-/// A node using the provider at `port`, with a practitioner and an editor account.
-async fn node_for(port: u16) -> TestApp {
-    node_with_audience(port, Some(AUDIENCE)).await
+/// A provider (on a port it picks) for a node that will serve on a bound listener, and that
+/// node, with a practitioner and an editor account; access tokens live `access_ttl` seconds.
+async fn provider_and_node(access_ttl: u32) -> (OidcProvider, TestApp) {
+    provider_and_node_for(access_ttl, Some(AUDIENCE)).await
 }
 
-/// Like [`node_for`], expecting bearer tokens for `audience` (none: the client id).
-async fn node_with_audience(port: u16, audience: Option<&str>) -> TestApp {
-    let issuer = format!("http://127.0.0.1:{port}");
-    let app = TestApp::spawn_with(|c| {
+/// Like [`provider_and_node`], the node expecting bearer tokens for `audience` (none: the
+/// client id).
+async fn provider_and_node_for(
+    access_ttl: u32,
+    audience: Option<&str>,
+) -> (OidcProvider, TestApp) {
+    let listener = listener().await;
+    let callback = format!("http://127.0.0.1:{}/auth/callback", port_of(&listener));
+    let provider = OidcProvider::start(0, &callback, access_ttl).await;
+    let app = node_for(listener, &provider.issuer, audience).await;
+    (provider, app)
+}
+
+/// A node on `listener` using the provider at `issuer` and expecting bearer tokens for
+/// `audience`, with a practitioner and an editor account.
+async fn node_for(
+    listener: tokio::net::TcpListener,
+    issuer: &str,
+    audience: Option<&str>,
+) -> TestApp {
+    let issuer = issuer.to_string();
+    let app = TestApp::spawn_on(listener, |c| {
         c.auth.issuer = Some(issuer);
         c.auth.client_id = CLIENT_ID.into();
         c.auth.client_secret = CLIENT_SECRET.into();
@@ -99,10 +118,8 @@ fn kid_of(token: &str) -> String {
 
 #[tokio::test]
 async fn web_sign_in_through_the_authorization_code_flow() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
 
     let mut browser = Browser::new();
     let res = browser.get(&app.url("/auth/login")).await;
@@ -174,10 +191,8 @@ async fn web_sign_in_through_the_authorization_code_flow() {
 
 #[tokio::test]
 async fn bearer_access_tokens_are_checked_against_the_jwks() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
 
     let editor = access_token(&provider, &callback, demo::EDITOR).await;
     let (status, me) = me_with_bearer(&app, &editor).await;
@@ -218,20 +233,21 @@ async fn bearer_access_tokens_are_checked_against_the_jwks() {
 
 #[tokio::test]
 async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(1).await;
     let callback = app.url("/auth/callback");
     let jwks = || app.state.auth.jwks.as_ref().unwrap();
+    let port = provider.port;
 
-    let provider = OidcProvider::start(port, &callback, 1).await;
     let short = access_token(&provider, &callback, demo::EDITOR).await;
     assert_eq!(me_with_bearer(&app, &short).await.0, 200);
     assert_eq!(jwks().fetches().await, 1);
-    tokio::time::sleep(std::time::Duration::from_secs(
-        2 + api::auth::jwt::LEEWAY_SECS,
-    ))
+    // Refused once its one-second lifetime (and the clock leeway) has passed.
+    tests::eventually(
+        10 + api::auth::jwt::LEEWAY_SECS,
+        "the short token expires",
+        || async { (me_with_bearer(&app, &short).await.0 == 401).then_some(()) },
+    )
     .await;
-    assert_eq!(me_with_bearer(&app, &short).await.0, 401, "expired");
     provider.stop().await;
 
     // A restart signs with a new key under a new kid: the node refreshes its cached JWKS.
@@ -250,18 +266,17 @@ async fn expired_tokens_fail_and_a_rotated_key_is_fetched() {
 /// Nijmegen's client at the provider, for calls to the Noord-Holland-Noord node.
 const PEER_CLIENT: (&str, &str) = ("node-nijmegen", "cc-secret-nijmegen");
 
-/// Two nodes whose calls carry OAuth2 client-credentials tokens of the provider at `port`
+/// Two nodes whose calls carry OAuth2 client-credentials tokens of the provider at `issuer`
 /// instead of a shared secret: `nhn` validates them against the provider's JWKS and takes the
 /// token of `PEER_CLIENT` as node `nijmegen`; `nijmegen` gets them with `client_secret`.
-async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
-    let issuer = format!("http://127.0.0.1:{port}");
-    let (nhn_port, nijmegen_port) = (free_port(), free_port());
-    let nhn = TestApp::spawn_with(|c| {
+async fn oauth2_peers(issuer: &str, client_secret: &str) -> (TestApp, TestApp) {
+    let (nhn_listener, nijmegen_listener) = (listener().await, listener().await);
+    let (nhn_port, nijmegen_port) = (port_of(&nhn_listener), port_of(&nijmegen_listener));
+    let nhn = TestApp::spawn_on(nhn_listener, |c| {
         c.node.id = "nhn".into();
         c.node.base_url = Some(format!("http://127.0.0.1:{nhn_port}"));
-        c.server.bind = format!("127.0.0.1:{nhn_port}");
         c.seed.demo_regions = vec!["noord-holland-noord".into()];
-        c.auth.issuer = Some(issuer.clone());
+        c.auth.issuer = Some(issuer.to_string());
         c.auth.client_id = CLIENT_ID.into();
         c.auth.client_secret = CLIENT_SECRET.into();
         c.auth.audience = Some(AUDIENCE.into());
@@ -277,9 +292,8 @@ async fn oauth2_peers(port: u16, client_secret: &str) -> (TestApp, TestApp) {
         }];
     })
     .await;
-    let nijmegen = TestApp::spawn_with(|c| {
+    let nijmegen = TestApp::spawn_on(nijmegen_listener, |c| {
         c.node.id = "nijmegen".into();
-        c.server.bind = format!("127.0.0.1:{nijmegen_port}");
         c.seed.demo_regions = vec!["nijmegen".into()];
         c.federation.peers = vec![api::config::PeerConfig {
             id: "nhn".into(),
@@ -302,11 +316,10 @@ const SYNC: &str = r#"mutation { syncPeer(id: "nhn") { recordsApplied lastError 
 
 #[tokio::test]
 async fn peers_call_each_other_with_oauth2_client_credentials() {
-    let port = free_port();
     let provider =
-        OidcProvider::start_with_peers(port, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
+        OidcProvider::start_with_peers(0, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
             .await;
-    let (nhn, nijmegen) = oauth2_peers(port, PEER_CLIENT.1).await;
+    let (nhn, nijmegen) = oauth2_peers(&provider.issuer, PEER_CLIENT.1).await;
 
     // The feed is pulled with a client-credentials token.
     let status = nijmegen.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
@@ -343,7 +356,7 @@ async fn peers_call_each_other_with_oauth2_client_credentials() {
     .await;
 
     // The same client with a wrong secret gets no token, and so no feed.
-    let (_, impostor) = oauth2_peers(port, "wrong-secret").await;
+    let (_, impostor) = oauth2_peers(&provider.issuer, "wrong-secret").await;
     let status = impostor.gql_ok(SYNC, json!({})).await["syncPeer"].clone();
     let error = status["lastError"].as_str().unwrap_or_default();
     assert!(error.contains("token request"), "{status}");
@@ -353,10 +366,8 @@ async fn peers_call_each_other_with_oauth2_client_credentials() {
 
 #[tokio::test]
 async fn a_callback_only_completes_in_the_browser_that_started_it() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
 
     let mut victim = Browser::new();
     let res = victim.get(&app.url("/auth/login?next=/verwijzingen")).await;
@@ -398,10 +409,8 @@ async fn a_callback_only_completes_in_the_browser_that_started_it() {
 
 #[tokio::test]
 async fn sign_in_start_keeps_only_local_return_paths() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
     let mut browser = Browser::new();
     let mut start = reqwest::Url::parse(&app.url("/auth/login")).unwrap();
     start
@@ -423,10 +432,8 @@ async fn sign_in_start_keeps_only_local_return_paths() {
 
 #[tokio::test]
 async fn an_unverified_email_is_not_linked_to_a_local_account() {
-    let port = free_port();
-    let app = node_for(port).await;
+    let (provider, app) = provider_and_node(300).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
     // A local user whose address someone registers, unverified, at the provider.
     let email = "unverified-poh@lent.example";
     users::create(
@@ -461,11 +468,9 @@ async fn an_unverified_email_is_not_linked_to_a_local_account() {
 
 #[tokio::test]
 async fn id_tokens_are_no_bearer_tokens() {
-    let port = free_port();
     // Bearer tokens for the client id (the default audience), as ID tokens are.
-    let app = node_with_audience(port, None).await;
+    let (provider, app) = provider_and_node_for(300, None).await;
     let callback = app.url("/auth/callback");
-    let provider = OidcProvider::start(port, &callback, 300).await;
     let (_, id_token) = tokens(&provider, &callback, demo::EDITOR).await;
     let (status, body) = me_with_bearer(&app, &id_token).await;
     assert_eq!(status, 401, "{body}");
@@ -475,11 +480,10 @@ async fn id_tokens_are_no_bearer_tokens() {
 
 #[tokio::test]
 async fn peer_tokens_must_be_issued_for_this_node() {
-    let port = free_port();
     let provider =
-        OidcProvider::start_with_peers(port, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
+        OidcProvider::start_with_peers(0, "http://127.0.0.1/auth/callback", 300, &[PEER_CLIENT])
             .await;
-    let (nhn, _nijmegen) = oauth2_peers(port, PEER_CLIENT.1).await;
+    let (nhn, _nijmegen) = oauth2_peers(&provider.issuer, PEER_CLIENT.1).await;
     let call = |token: String| {
         let nhn = &nhn;
         async move {
@@ -508,9 +512,9 @@ async fn peer_tokens_must_be_issued_for_this_node() {
 
 #[tokio::test]
 async fn a_provider_that_is_down_is_not_asked_again_at_once() {
-    // The provider never comes up: its port stays closed.
-    let port = free_port();
-    let app = node_for(port).await;
+    // The provider never comes up: nothing listens on port 1 of loopback.
+    let issuer = "http://127.0.0.1:1";
+    let app = node_for(listener().await, issuer, Some(AUDIENCE)).await;
     let jwks = || app.state.auth.jwks.as_ref().unwrap();
     assert_eq!(jwks().fetch_attempts(), 0);
     // Tokens with key ids the node does not know, in parallel and after each other: one
@@ -518,11 +522,7 @@ async fn a_provider_that_is_down_is_not_asked_again_at_once() {
     let key = foreign_key();
     let forged: Vec<String> = (0..8)
         .map(|i| {
-            forge(
-                &format!("http://127.0.0.1:{port}"),
-                &format!("kid-{i}"),
-                &key,
-            )
+            forge(issuer, &format!("kid-{i}"), &key)
         })
         .collect();
     let statuses = futures::future::join_all(forged.iter().map(|t| me_with_bearer(&app, t))).await;

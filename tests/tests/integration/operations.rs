@@ -171,7 +171,14 @@ async fn slow_requests_time_out() {
 
 #[tokio::test]
 async fn graceful_shutdown_finishes_requests_in_flight() {
-    let app = TestApp::spawn_with(|c| c.seed.demo = false).await;
+    // No background worker touches the database during the test, so a second busy pool
+    // connection is the request's.
+    let app = TestApp::spawn_with(|c| {
+        c.seed.demo = false;
+        c.search.poll_interval_ms = 3_600_000;
+        c.federation.delivery_poll_ms = 3_600_000;
+    })
+    .await;
     let shutdown = app.state.shutdown.clone();
     let db = app.state.db.clone();
     let token = app.admin_token().await;
@@ -197,12 +204,27 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
             (status, res.json::<serde_json::Value>().await.unwrap())
         }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // In flight: the request holds a pool connection beside the test's transaction.
+    let busy = || match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            pool.size() as usize - pool.num_idle()
+        }
+        _ => {
+            let pool = db.get_sqlite_connection_pool();
+            pool.size() as usize - pool.num_idle()
+        }
+    };
+    tests::eventually(10, "the request reaches the database", || async {
+        (busy() >= 2).then_some(())
+    })
+    .await;
     let addr = app.addr;
     let stopping = tokio::spawn(app.stop());
     // The stop waits for the request; the shutdown token fires at once.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(shutdown.is_triggered(), "workers were told to stop");
+    tokio::time::timeout(Duration::from_secs(5), shutdown.wait())
+        .await
+        .expect("workers were told to stop");
     assert!(
         !stopping.is_finished(),
         "server waits for the request in flight"

@@ -314,7 +314,11 @@ async fn both_sides_hear_status_changes_over_the_websocket() {
     let mut gp_ws = subscribe(&app, &gp).await;
     let mut editor_ws = subscribe(&app, &editor).await;
     let mut analyst_ws = subscribe(&app, &analyst).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // Each subscription holds a receiver of the node's change channel once it is registered.
+    tests::eventually(5, "three subscriptions registered", || async {
+        (app.state.referral_changes.receiver_count() >= 3).then_some(())
+    })
+    .await;
 
     let r = send(&app, &gp, &offer).await;
     let r = step(&app, &editor, &r, "RECEIVED", None).await;
@@ -336,7 +340,27 @@ async fn both_sides_hear_status_changes_over_the_websocket() {
         }
         assert_eq!(statuses, ["REQUESTED", "RECEIVED"]);
     }
-    let nothing =
-        tokio::time::timeout(std::time::Duration::from_millis(300), analyst_ws.next()).await;
-    assert!(nothing.is_err(), "the analyst hears nothing: {nothing:?}");
+    // The analyst's socket answers two pings; an update it was sent would come before the
+    // second pong (the connection polls its subscription again between the two).
+    for ping in 0..2 {
+        analyst_ws
+            .send(Message::text(json!({"type": "ping"}).to_string()))
+            .await
+            .unwrap();
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(5), analyst_ws.next())
+                .await
+                .expect("a pong within 5 s")
+                .unwrap()
+                .unwrap();
+            let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+            assert_ne!(
+                v["type"], "next",
+                "the analyst hears nothing: {v} (ping {ping})"
+            );
+            if v["type"] == "pong" {
+                break;
+            }
+        }
+    }
 }

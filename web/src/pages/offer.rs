@@ -79,7 +79,8 @@ fn facts(ctx: &Ctx, v: &OfferView) -> Markup {
             dt { (ctx.t("Wie", "Who")) }
             dd {
                 (org.name)
-                @if let Some(w) = &org.website { " · " a href=(w) { (ctx.t("website", "website")) } }
+                // Only an http(s) URL becomes a link, whatever is stored (defence in depth).
+                @if let Some(w) = org.website.as_deref().and_then(|w| api::domain::WebUrl::parse(w).ok()) { " · " a href=(w.as_str()) { (ctx.t("website", "website")) } }
             }
             dt { (ctx.t("Wanneer", "When")) }
             dd {
@@ -117,8 +118,13 @@ fn facts(ctx: &Ctx, v: &OfferView) -> Markup {
                 dt { (ctx.t("Contact", "Contact")) }
                 dd {
                     @if let Some(n) = &o.contact_name { (n) br; }
-                    @if let Some(e) = &o.contact_email { a href=(format!("mailto:{e}")) { (e) } br; }
-                    @if let Some(p) = &o.contact_phone { a href=(format!("tel:{}", p.replace(' ', ""))) { (p) } }
+                    @if let Some(e) = &o.contact_email {
+                        @if let Ok(valid) = api::domain::Email::parse(e) { a href=(format!("mailto:{valid}")) { (e) } } @else { (e) }
+                        br;
+                    }
+                    @if let Some(p) = &o.contact_phone {
+                        @if let Ok(valid) = api::domain::Phone::parse(p) { a href=(format!("tel:{}", valid.as_str().replace(' ', ""))) { (p) } } @else { (p) }
+                    }
                 }
             }
             @if !v.life_domains.is_empty() {
