@@ -52,7 +52,7 @@ impl AuthRuntime {
             jwks: auth.issuer.as_deref().map(|issuer| {
                 jwt::JwksValidator::new(issuer, auth.audience.as_deref().unwrap_or(&auth.client_id))
             }),
-            login_key: oidc::LoginKey::random(),
+            login_key: oidc::LoginKey::from_config(auth),
             proxies: client_ip::TrustedProxies::parse(&config.server.trusted_proxies)?,
             live: live::LiveSessions::new(config.server.ws_connections_per_user),
         })

@@ -6,7 +6,7 @@
 //!
 //! The node keeps nothing between redirect and callback: `state`, PKCE verifier, nonce and
 //! where to return travel in a short-lived cookie ([`LOGIN_COOKIE`], HttpOnly, SameSite=Lax,
-//! `Path=/auth`) signed with a key of this process ([`LoginKey`]). The callback must come with
+//! `Path=/auth`) signed with the node's [`LoginKey`]. The callback must come with
 //! the cookie of the browser that started the sign-in, so a callback URL replayed in another
 //! browser is refused, and anonymous sign-in starts cost no memory.
 
@@ -57,11 +57,24 @@ type OidcClient = oauth2::Client<
     EndpointSet,
 >;
 
-/// The key that signs sign-in cookies (random per process: a restart cancels sign-ins in
-/// progress).
+/// The key that signs sign-in cookies. Derived from the client secret, so every replica of a
+/// node behind one reverse proxy accepts the cookie another replica set (and a restart keeps
+/// sign-ins in progress); random per process when there is no secret (a public client).
 pub struct LoginKey([u8; 32]);
 
 impl LoginKey {
+    /// The key of a node with the `[auth]` config `config`.
+    pub fn from_config(config: &crate::config::AuthConfig) -> Self {
+        if config.client_secret.is_empty() {
+            return Self::random();
+        }
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(b"wijkwijzer sign-in cookie key v1\0");
+        hash.update(config.client_secret.as_bytes());
+        Self(hash.finalize().into())
+    }
+
     /// A fresh random key.
     pub fn random() -> Self {
         let mut key = [0u8; 32];
@@ -256,4 +269,31 @@ pub async fn finish(
         token,
         next: redirect::safe_next(Some(&pending.next)).to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginKey;
+    use crate::config::AuthConfig;
+
+    /// Replicas (and a restarted node) with one client secret sign sign-in cookies alike, so
+    /// a callback that reaches another replica than the sign-in start still completes.
+    #[test]
+    fn replicas_with_one_client_secret_share_the_sign_in_key() {
+        let config = |secret: &str| AuthConfig {
+            client_secret: secret.into(),
+            ..Default::default()
+        };
+        let a = LoginKey::from_config(&config("s3cret"));
+        let b = LoginKey::from_config(&config("s3cret"));
+        let other = LoginKey::from_config(&config("another"));
+        assert_eq!(a.0, b.0);
+        assert_ne!(a.0, other.0);
+        let public = LoginKey::from_config(&config(""));
+        assert_ne!(
+            public.0,
+            LoginKey::from_config(&config("")).0,
+            "random without a secret"
+        );
+    }
 }

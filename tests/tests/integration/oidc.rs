@@ -24,10 +24,7 @@ async fn provider_and_node(access_ttl: u32) -> (OidcProvider, TestApp) {
 
 /// Like [`provider_and_node`], the node expecting bearer tokens for `audience` (none: the
 /// client id).
-async fn provider_and_node_for(
-    access_ttl: u32,
-    audience: Option<&str>,
-) -> (OidcProvider, TestApp) {
+async fn provider_and_node_for(access_ttl: u32, audience: Option<&str>) -> (OidcProvider, TestApp) {
     let listener = listener().await;
     let callback = format!("http://127.0.0.1:{}/auth/callback", port_of(&listener));
     let provider = OidcProvider::start(0, &callback, access_ttl).await;
@@ -521,9 +518,7 @@ async fn a_provider_that_is_down_is_not_asked_again_at_once() {
     // failed fetch, then none for a while, however many tokens arrive.
     let key = foreign_key();
     let forged: Vec<String> = (0..8)
-        .map(|i| {
-            forge(issuer, &format!("kid-{i}"), &key)
-        })
+        .map(|i| forge(issuer, &format!("kid-{i}"), &key))
         .collect();
     let statuses = futures::future::join_all(forged.iter().map(|t| me_with_bearer(&app, t))).await;
     assert!(statuses.iter().all(|(s, _)| *s != 200), "{statuses:?}");
