@@ -17,6 +17,7 @@ mod mutations;
 mod oidc;
 mod operations;
 mod query_cost;
+mod referral_isolation;
 mod referrals;
 mod search;
 mod web;
