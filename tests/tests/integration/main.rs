@@ -18,6 +18,7 @@ mod oidc;
 mod operations;
 mod query_cost;
 mod referral_isolation;
+mod referral_retention;
 mod referrals;
 mod search;
 mod web;
