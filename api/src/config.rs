@@ -263,8 +263,12 @@ pub struct AuthConfig {
     pub login_lockout_secs: u64,
     /// Mutations per minute per caller (user, or IP when anonymous).
     pub mutations_per_minute: u32,
-    /// Closed referrals lose their patient reference and note after this many days.
+    /// Closed referrals lose their patient reference, notes, reasons and undelivered messages
+    /// after this many days.
     pub referral_retention_days: i64,
+    /// A referral left open this many days after its last status change is cancelled by the
+    /// node (and then purged like any closed referral).
+    pub open_referral_max_days: i64,
     /// How often the node purges expired referral data, in seconds (0 = never).
     pub purge_interval_secs: u64,
     /// How often a websocket re-checks that its session is live and its roles unchanged, in
@@ -308,6 +312,7 @@ impl Default for AuthConfig {
             login_lockout_secs: 2,
             mutations_per_minute: 300,
             referral_retention_days: 365,
+            open_referral_max_days: 365,
             purge_interval_secs: 3600,
             session_recheck_secs: 30,
             peer_audience: None,

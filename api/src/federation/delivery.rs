@@ -239,7 +239,7 @@ async fn settle(
             let change = StatusChange {
                 from: r.status,
                 to,
-                reason: Some(format!("node {} refused: {why}", row.peer_id)),
+                reason: Some(refusal_reason(&row.peer_id, &why)),
                 at: Utc::now(),
             };
             changed = svc::apply_remote_change(&txn, state, &row.peer_id, &r.id, change, true)
@@ -270,6 +270,20 @@ async fn settle(
         svc::announce_remote(state, c);
     }
     Ok(())
+}
+
+/// The status reason kept for a peer's refusal: `node <peer> refused: <why>`, cut to a note's
+/// length, or without the peer's words when they break the note rules (the peer's text is
+/// not trusted more than a note).
+fn refusal_reason(peer: &str, why: &str) -> String {
+    let full: String = format!("node {peer} refused: {why}")
+        .chars()
+        .take(svc::NOTE_MAX)
+        .collect();
+    match svc::parse_note(Some(&full), "reason") {
+        Ok(Some(ok)) => ok,
+        _ => format!("node {peer} refused the message"),
+    }
 }
 
 /// Applies a message (in the wire format) from peer `actor`, once per message id, and
@@ -406,6 +420,19 @@ pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_reason_follows_the_note_rules() {
+        assert_eq!(
+            refusal_reason("nhn", "the offer has ended"),
+            "node nhn refused: the offer has ended"
+        );
+        assert_eq!(
+            refusal_reason("nhn", "diagnose: psychose"),
+            "node nhn refused the message"
+        );
+        assert!(refusal_reason("nhn", &"x".repeat(1000)).chars().count() <= svc::NOTE_MAX);
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {

@@ -3,8 +3,10 @@
 //!
 //! Ids: HSDS wants UUIDs. A record with a global id `<node-id>:<uuid>` gets its UUID part; a
 //! sub-record without its own id (schedule, cost option, contact, phone, address, service area,
-//! attribute, service_at_location) gets a UUIDv5 of its parent's global id and a suffix, so ids
-//! are stable across exports. The global id itself is kept visible in an `attribute` with
+//! attribute) gets a UUIDv5 of its parent's global id and a suffix, so ids are stable across
+//! exports. A service_at_location (one per location: each location belongs to one offer) gets
+//! its location's UUID under a fixed mask ([`service_at_location_uuid`]): distinct from the
+//! location id, stable, and leading back to the location in one indexed lookup. The global id itself is kept visible in an `attribute` with
 //! `link_type = "wijkwijzer:global_id"` (and as the organization `uri`, `urn:wijkwijzer:<id>`).
 
 use super::types::{
@@ -43,6 +45,34 @@ pub fn record_uuid(global_id: &str) -> String {
 /// The stable HSDS id of a sub-record of `parent` (a global id) named by `suffix`.
 pub fn sub_uuid(parent: &str, suffix: &str) -> String {
     Uuid::new_v5(&namespace(), format!("{parent}#{suffix}").as_bytes()).to_string()
+}
+
+/// The mask that turns a location's UUID into its service_at_location's UUID and back: bytes
+/// of UUIDv5(namespace, "service_at_location") with the version and variant bits cleared, so
+/// the result keeps the location UUID's version and variant.
+fn service_at_location_mask() -> [u8; 16] {
+    let mut mask = *Uuid::new_v5(&namespace(), b"service_at_location").as_bytes();
+    mask[6] &= 0x0f;
+    mask[8] &= 0x3f;
+    mask
+}
+
+/// XOR of a UUID with [`service_at_location_mask`] (its own inverse).
+fn masked(uuid: &Uuid) -> Uuid {
+    let mask = service_at_location_mask();
+    let mut bytes = *uuid.as_bytes();
+    for (b, m) in bytes.iter_mut().zip(mask) {
+        *b ^= m;
+    }
+    Uuid::from_bytes(bytes)
+}
+
+/// The HSDS id of the service_at_location of location `location_id` (a global id).
+pub fn service_at_location_uuid(location_id: &str) -> String {
+    match GlobalId::parse(location_id) {
+        Ok(gid) => masked(&gid.uuid()).hyphenated().to_string(),
+        Err(_) => sub_uuid(location_id, "at"),
+    }
 }
 
 /// `link_type` of the attribute carrying the Wijkwijzer global id.
@@ -242,7 +272,7 @@ async fn service_at_locations_of(
         .iter()
         .filter_map(|l| {
             let o = offers.get(&l.offer_id)?;
-            Some(map_location(o, l, &record_uuid(&o.id)))
+            Some(map_location(l, &record_uuid(&o.id)))
         })
         .collect())
 }
@@ -268,21 +298,22 @@ pub async fn service_at_locations_page(
     Ok((service_at_locations_of(state, rows).await?, total))
 }
 
-/// One service-at-location record by HSDS id (a UUIDv5, so found by scanning public locations'
-/// derived ids; the list is small per node).
+/// One service-at-location record by HSDS id: its location is found by primary key among the
+/// global ids the UUID can have here (this node's and each configured peer's), in one
+/// statement whatever the size of the catalogue, plus one for its offer.
 pub async fn service_at_location(state: &AppState, id: &str) -> AppResult<ServiceAtLocation> {
     let wanted = Uuid::parse_str(id.trim())
-        .map_err(|_| AppError::field("id", format!("'{id}' is not a UUID")))?
-        .hyphenated()
-        .to_string();
-    let rows = location::Entity::find()
+        .map_err(|_| AppError::field("id", format!("'{id}' is not a UUID")))?;
+    let location_uuid = masked(&wanted).hyphenated().to_string();
+    let candidates: Vec<String> = std::iter::once(state.node_id.as_str())
+        .chain(state.config.federation.peers.iter().map(|p| p.id.as_str()))
+        .map(|node| format!("{node}:{location_uuid}"))
+        .collect();
+    let hit = location::Entity::find()
+        .filter(location::Column::Id.is_in(candidates))
         .filter(public_locations()?)
         .all(&state.db)
         .await?;
-    let hit: Vec<location::Model> = rows
-        .into_iter()
-        .filter(|l| sub_uuid(&l.offer_id, &format!("at:{}", l.id)) == wanted)
-        .collect();
     service_at_locations_of(state, hit)
         .await?
         .into_iter()
@@ -589,7 +620,7 @@ async fn build_services(
             .get(&o.id)
             .into_iter()
             .flatten()
-            .map(|l| map_location(o, l, &sid))
+            .map(|l| map_location(l, &sid))
             .collect();
         let age = |a: Option<i32>| a.map(f64::from);
         out.push(Service {
@@ -633,7 +664,7 @@ async fn build_services(
     Ok(out)
 }
 
-fn map_location(o: &offer::Model, l: &location::Model, sid: &str) -> ServiceAtLocation {
+fn map_location(l: &location::Model, sid: &str) -> ServiceAtLocation {
     let lid = record_uuid(&l.id);
     let address =
         (l.street.is_some() || l.city.is_some() || l.postcode.is_some()).then(|| Address {
@@ -647,7 +678,7 @@ fn map_location(o: &offer::Model, l: &location::Model, sid: &str) -> ServiceAtLo
             address_type: "physical".into(),
         });
     ServiceAtLocation {
-        id: sub_uuid(&o.id, &format!("at:{}", l.id)),
+        id: service_at_location_uuid(&l.id),
         service_id: Some(sid.to_string()),
         location_id: Some(lid.clone()),
         location: Some(Location {

@@ -10,3 +10,4 @@ pub mod offer_view;
 pub mod organisation;
 pub mod page;
 pub mod referral;
+pub mod referral_purge;

@@ -896,12 +896,18 @@ pub async fn end(state: &AppState, actor: &Actor, id: &str, version: i32) -> App
 }
 
 /// Deletes an offer of this node (its locations and lists go with it); peers receive a
-/// tombstone. `version` must be current.
+/// tombstone. `version` must be current. An offer with referrals is not deleted (`CONFLICT`):
+/// it is ended instead, so its referrals keep their offer.
 pub async fn delete(state: &AppState, actor: &Actor, id: &str, version: i32) -> AppResult<()> {
     let txn = db::begin_write(&state.db).await?;
     let model = load_own(&txn, state, id, "id").await?;
     actor.require_edit_organisation(&model.organisation_id)?;
     check_version(model.version, version, "offer")?;
+    if crate::services::referral::offer_has_referrals(&txn, &model.id).await? {
+        return Err(AppError::Conflict(
+            "this offer has referrals; end it instead, so they stay readable".into(),
+        ));
+    }
     let done = offer::Entity::delete_many()
         .filter(offer::Column::Id.eq(model.id.as_str()))
         .filter(offer::Column::Version.eq(version))

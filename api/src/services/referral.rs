@@ -4,8 +4,9 @@
 //! The lifecycle follows the FHIR Task used by the SDOH Clinical Care referral:
 //! `requested -> received -> accepted | rejected (reason required) -> in_progress -> completed`,
 //! `cancelled` by either side before it closes. Every change appends a `referral_events` row,
-//! is written to the audit log and announced on [`AppState::referral_changes`]. Closed referrals
-//! lose their patient reference and notes after the retention period ([`purge_expired`]).
+//! is written to the audit log and announced on [`AppState::referral_changes`]. Referrals left
+//! open too long are closed, and closed ones lose their personal data after the retention
+//! period ([`super::referral_purge`]).
 //!
 //! A referral to an offer of another node is kept here and forwarded to that node, which owns
 //! its lifecycle ([`crate::federation::delivery`]); the referrer may still cancel it, and the
@@ -21,13 +22,12 @@ use crate::federation::protocol::StatusChange;
 use crate::services::offer::{CapacityStatus, capacity_status, is_public};
 use crate::services::organisation::check_version;
 use crate::state::AppState;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entities::json::StringList;
 use entities::{
     ContactPreference, LifeDomain, ReferralStatus, audit_log, offer, organisation, referral,
     referral_event,
 };
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -175,8 +175,8 @@ pub(crate) fn parse_patient_ref(raw: &str) -> AppResult<String> {
     Ok(s.to_string())
 }
 
-/// A short note without medical content.
-pub(crate) fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
+/// A short note without medical content (at most [`NOTE_MAX`] characters).
+pub fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
     let note = optional_text(raw, NOTE_MAX).map_err(|e| e.in_field(field))?;
     if let Some(n) = &note {
         let lower = format!("{} ", n.to_lowercase());
@@ -224,7 +224,25 @@ async fn offer_and_org(
     Ok((o, org))
 }
 
-async fn event(
+/// The organisation of the referral's offer (the receiving side), or `""` when the offer is gone
+/// here (a mirrored offer its node deleted or hid): then only the referrer's side sees it.
+pub(crate) async fn receiving_organisation(
+    db: &impl ConnectionTrait,
+    offer_id: &str,
+) -> AppResult<String> {
+    match offer_and_org(db, offer_id).await {
+        Ok((_, org)) => Ok(org.id),
+        Err(AppError::NotFound(_)) => Ok(String::new()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `actor` is on either side of `r`, whose offer belongs to `receiving_organisation_id`.
+fn may_see(actor: &Actor, r: &referral::Model, receiving_organisation_id: &str) -> bool {
+    side_of(actor, r, receiving_organisation_id).is_some()
+}
+
+pub(crate) async fn event(
     db: &impl ConnectionTrait,
     actor: &Actor,
     referral_id: &str,
@@ -247,7 +265,7 @@ async fn event(
     Ok(())
 }
 
-fn announce(state: &AppState, r: &referral::Model, receiving_organisation_id: String) {
+pub(crate) fn announce(state: &AppState, r: &referral::Model, receiving_organisation_id: String) {
     // No subscribers is fine.
     let _ = state.referral_changes.send(ReferralChange {
         referral_id: r.id.clone(),
@@ -361,7 +379,7 @@ async fn insert_new(
 
 /// Moves `model` to `to` (version + 1) unless someone changed it since it was read
 /// (`CONFLICT`); `reason` is kept as the status reason of a rejection, cancellation or failure.
-async fn store_status(
+pub(crate) async fn store_status(
     db: &impl ConnectionTrait,
     model: &referral::Model,
     to: ReferralStatus,
@@ -474,8 +492,8 @@ pub async fn transition(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("referral {id}")))?;
-    let (_, org) = offer_and_org(&txn, &model.offer_id).await?;
-    let Some(side) = side_of(actor, &model, &org.id) else {
+    let receiving = receiving_organisation(&txn, &model.offer_id).await?;
+    let Some(side) = side_of(actor, &model, &receiving) else {
         return match actor {
             Actor::Anonymous => Err(AppError::Unauthenticated),
             _ => Err(AppError::NotFound(format!("referral {id}"))),
@@ -517,7 +535,7 @@ pub async fn transition(
     if other_node.is_some() {
         delivery::wake(state);
     }
-    announce(state, &next, org.id);
+    announce(state, &next, receiving);
     Ok(next)
 }
 
@@ -582,6 +600,16 @@ pub async fn accept_forwarded(
     if let Some(existing) = referral::Entity::find_by_id(id).one(db).await? {
         return Ok((RemoteOutcome::Applied(existing.status), None));
     }
+    // The practice decides who follows the referral here: it must be one of the sender's.
+    match new.practice_id.as_deref().map(GlobalId::parse) {
+        Some(Ok(p)) if p.node().as_str() == peer => {}
+        _ => {
+            return Ok(refused(
+                format!("the referring practice must be an organisation of node {peer}"),
+                None,
+            ));
+        }
+    }
     let (o, org) = match offer_and_org(db, &new.offer_id).await {
         Ok(found) => found,
         Err(AppError::NotFound(_)) => {
@@ -641,6 +669,10 @@ pub async fn apply_remote_change(
     let Some(model) = referral::Entity::find_by_id(id).one(db).await? else {
         return Ok(refused(format!("referral {id} is unknown here"), None));
     };
+    // A peer's reason becomes a status reason and an event note: the note rules apply.
+    if let Err(e) = parse_note(change.reason.as_deref(), "reason") {
+        return Ok(refused(e.message(), Some(model.status)));
+    }
     let me = state.node_id.as_str();
     if model.offer_node == me && model.origin_node == peer {
         if change.to != Cancelled || !allowed(model.status, Cancelled, Side::Referrer) {
@@ -678,11 +710,7 @@ pub async fn apply_remote_change(
     audit(db, &actor, "transition", id).await?;
     tracing::info!(referral = %id, from = %model.status, to = %change.to, peer, "referral status changed by peer");
     // A mirrored offer may be gone here by now; the change is announced all the same.
-    let org_id = match offer_and_org(db, &next.offer_id).await {
-        Ok((_, org)) => org.id,
-        Err(AppError::NotFound(_)) => String::new(),
-        Err(e) => return Err(e),
-    };
+    let org_id = receiving_organisation(db, &next.offer_id).await?;
     Ok((
         RemoteOutcome::Applied(next.status),
         Some(Changed(next, org_id)),
@@ -699,10 +727,8 @@ pub async fn get(state: &AppState, actor: &Actor, id: &str) -> AppResult<referra
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("referral {id}")))?;
-    let (_, org) = offer_and_org(&state.db, &model.offer_id).await?;
-    if !(actor.is_referrer_side(model.referrer_organisation_id.as_deref())
-        || actor.is_receiver_side(&org.id))
-    {
+    let receiving = receiving_organisation(&state.db, &model.offer_id).await?;
+    if !may_see(actor, &model, &receiving) {
         return Err(AppError::NotFound(format!("referral {id}")));
     }
     audit(&state.db, actor, "read", &model.id).await?;
@@ -754,6 +780,17 @@ pub async fn list(
         audit(&state.db, actor, "read", &r.id).await?;
     }
     Ok(rows)
+}
+
+/// Whether any referral names offer `offer_id`. Such an offer is ended rather than deleted, so
+/// both sides keep reading (and the referrer cancelling) its referrals with the offer's title.
+pub async fn offer_has_referrals(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<bool> {
+    use sea_orm::PaginatorTrait;
+    Ok(referral::Entity::find()
+        .filter(referral::Column::OfferId.eq(offer_id))
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// The event log of a referral, oldest first (the caller has checked visibility).
@@ -818,52 +855,7 @@ pub async fn counts_by_status(
     Ok(out)
 }
 
-/// Removes the patient reference and notes of referrals closed before `now` minus the
-/// retention period; the rows (status, life domains, dates) stay for anonymous counts.
-/// Returns the number of referrals purged.
-pub async fn purge_expired(state: &AppState, now: DateTime<Utc>) -> AppResult<u64> {
-    let cutoff = now - Duration::days(state.config.auth.referral_retention_days.max(0));
-    let txn = db::begin_write(&state.db).await?;
-    let ids: Vec<String> = referral::Entity::find()
-        .select_only()
-        .column(referral::Column::Id)
-        .filter(referral::Column::ClosedAt.lt(cutoff))
-        .filter(referral::Column::PurgedAt.is_null())
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    referral::Entity::update_many()
-        .col_expr(
-            referral::Column::PatientRef,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(referral::Column::Note, Expr::value(Option::<String>::None))
-        .col_expr(
-            referral::Column::StatusReason,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(referral::Column::PurgedAt, Expr::value(now))
-        .filter(referral::Column::Id.is_in(ids.clone()))
-        .exec(&txn)
-        .await?;
-    referral_event::Entity::update_many()
-        .col_expr(
-            referral_event::Column::Note,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(referral_event::Column::ReferralId.is_in(ids.clone()))
-        .exec(&txn)
-        .await?;
-    for id in &ids {
-        audit(&txn, &Actor::System, "purge", id).await?;
-    }
-    txn.commit().await?;
-    tracing::info!(count = ids.len(), "purged closed referrals");
-    Ok(ids.len() as u64)
-}
+pub use super::referral_purge::{PurgeReport, purge_expired};
 
 #[cfg(test)]
 mod tests {

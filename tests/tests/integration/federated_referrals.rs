@@ -3,7 +3,11 @@
 //! survives the peer being down and is idempotent.
 
 use crate::federation::{offers_from, secret, sync_all, three_nodes, three_nodes_with};
-use entities::{referral, referral_event, referral_outbox};
+use api::federation::protocol::{
+    ForwardedReferral, REFERRAL_PROTOCOL_VERSION, ReferralMessage, ReferralMessageBody,
+    StatusChange,
+};
+use entities::{ReferralStatus, referral, referral_event, referral_outbox};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use tests::{TestApp, demo, error_code, eventually};
@@ -447,4 +451,164 @@ async fn a_referral_the_offers_node_refuses_fails_at_the_referrer() {
             .unwrap(),
         0
     );
+}
+
+/// Delivers `message` to `node` as peer `from` (with its real credentials).
+async fn deliver_as(node: &TestApp, from: &str, message: &Value) -> Value {
+    node.client
+        .post(node.url("/graphql"))
+        .header("x-wijk-node", from)
+        .bearer_auth(secret(from, node.state.node_id.as_str()))
+        .json(&json!({
+            "query": "mutation($m: JSON!) { deliverReferralMessage(message: $m) }",
+            "variables": {"m": message},
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()
+}
+
+/// A wire message from `from` about `referral_id`.
+fn message(from: &str, referral_id: &str, body: ReferralMessageBody) -> Value {
+    serde_json::to_value(ReferralMessage {
+        version: REFERRAL_PROTOCOL_VERSION,
+        message_id: format!("{from}:{}", uuid::Uuid::new_v4()),
+        from_node: from.into(),
+        referral_id: referral_id.into(),
+        body,
+    })
+    .unwrap()
+}
+
+fn receipt(body: &Value) -> (String, String) {
+    let r = &body["data"]["deliverReferralMessage"];
+    assert!(r.is_object(), "{body}");
+    (
+        r["outcome"].as_str().unwrap().to_string(),
+        r["reason"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_not_hold() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let (offer, org) = mirrored_offer(nijmegen, nhn).await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    // A practice of nhn itself, with a practitioner: a forged referral naming it would be
+    // followed by that practitioner.
+    let own_practice = crate::referral_isolation::organisation_of(
+        nhn,
+        "Praktijk Schagen",
+        entities::OrganisationKind::GpPractice,
+    )
+    .await;
+    let own_gp =
+        crate::referral_isolation::practitioner_of(nhn, "huisarts@schagen.example", &own_practice)
+            .await;
+    let created = |practice: Option<String>| {
+        ReferralMessageBody::Created(Box::new(ForwardedReferral {
+            offer_id: offer.clone(),
+            practice_id: practice,
+            patient_ref: "P-FORGED-01".into(),
+            consent: true,
+            contact_preference: None,
+            reason_domains: vec![entities::LifeDomain::Beweging],
+            note: None,
+            created_at: chrono::Utc::now(),
+        }))
+    };
+    for practice in [
+        Some(own_practice.clone()),
+        Some(format!("zl:{}", uuid::Uuid::new_v4())),
+        Some("not-an-id".to_string()),
+        None,
+    ] {
+        let id = format!("nijmegen:{}", uuid::Uuid::new_v4());
+        let body = deliver_as(
+            nhn,
+            "nijmegen",
+            &message("nijmegen", &id, created(practice.clone())),
+        )
+        .await;
+        let (outcome, reason) = receipt(&body);
+        assert_eq!(outcome, "refused", "practice {practice:?}: {body}");
+        assert!(reason.contains("practice"), "{reason}");
+    }
+    let list = nhn
+        .gql_with(Some(&own_gp), "{ referrals { id } }", json!({}))
+        .await;
+    assert_eq!(list["data"]["referrals"], json!([]), "{list}");
+    assert_eq!(
+        referral::Entity::find().count(&nhn.state.db).await.unwrap(),
+        0
+    );
+
+    // A real referral, then status reasons from either side that a note may not hold.
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let sent = send(nijmegen, &gp, &offer, "P-REASON-01").await;
+    let id = sent["id"].as_str().unwrap().to_string();
+    let there = wait_status(nhn, &editor, &sent["id"], "REQUESTED").await;
+    for (why, reason) in [
+        (
+            "medical",
+            "Diagnose depressie, medicatie gestart".to_string(),
+        ),
+        ("too long", "x".repeat(281)),
+    ] {
+        // From the referrer's node: a cancellation.
+        let change = StatusChange {
+            from: ReferralStatus::Requested,
+            to: ReferralStatus::Cancelled,
+            reason: Some(reason.clone()),
+            at: chrono::Utc::now(),
+        };
+        let body = deliver_as(
+            nhn,
+            "nijmegen",
+            &message("nijmegen", &id, ReferralMessageBody::StatusChanged(change)),
+        )
+        .await;
+        assert_eq!(receipt(&body).0, "refused", "{why} cancellation: {body}");
+        // From the offer's node: a rejection.
+        let change = StatusChange {
+            from: ReferralStatus::Received,
+            to: ReferralStatus::Rejected,
+            reason: Some(reason),
+            at: chrono::Utc::now(),
+        };
+        let body = deliver_as(
+            nijmegen,
+            "nhn",
+            &message("nhn", &id, ReferralMessageBody::StatusChanged(change)),
+        )
+        .await;
+        assert_eq!(receipt(&body).0, "refused", "{why} rejection: {body}");
+    }
+    let at_nhn = fetch(nhn, &editor, &sent["id"]).await.unwrap();
+    assert_eq!(at_nhn["status"], "REQUESTED");
+    assert_eq!(at_nhn["version"], there["version"]);
+    let at_nijmegen = fetch(nijmegen, &gp, &sent["id"]).await.unwrap();
+    assert_eq!(at_nijmegen["status"], "REQUESTED");
+    assert_eq!(at_nijmegen["events"].as_array().unwrap().len(), 1);
+    // A proper reason is taken.
+    let change = StatusChange {
+        from: ReferralStatus::Requested,
+        to: ReferralStatus::Cancelled,
+        reason: Some("Patiënt verhuist".into()),
+        at: chrono::Utc::now(),
+    };
+    let body = deliver_as(
+        nhn,
+        "nijmegen",
+        &message("nijmegen", &id, ReferralMessageBody::StatusChanged(change)),
+    )
+    .await;
+    assert_eq!(receipt(&body).0, "applied", "{body}");
+    let cancelled = fetch(nhn, &editor, &sent["id"]).await.unwrap();
+    assert_eq!(cancelled["statusReason"], "Patiënt verhuist");
 }

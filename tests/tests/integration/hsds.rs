@@ -370,3 +370,89 @@ async fn import_rejects_invalid_services_through_validation() {
     assert!(import::parse_file("{not json").is_err());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_service_at_location_is_looked_up_by_index_whatever_the_catalogue_size() {
+    use entities::location;
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    // Background workers share the statement counter: keep them idle while counting.
+    let app = TestApp::spawn_with(|c| {
+        c.search.poll_interval_ms = 3_600_000;
+        c.federation.delivery_poll_ms = 3_600_000;
+    })
+    .await;
+    // Start-up work (search index, first worker runs) shares the counter: wait until the
+    // counter stands still between two polls, then take the fewest statements of three lookups.
+    let last = std::cell::Cell::new(u64::MAX);
+    tests::eventually(20, "the node is idle", || {
+        let now = app.state.queries.get();
+        let idle = last.replace(now) == now;
+        async move { idle.then_some(()) }
+    })
+    .await;
+    let cost = |id: String| {
+        let app = &app;
+        async move {
+            let mut fewest = u64::MAX;
+            let mut sal = Value::Null;
+            for _ in 0..3 {
+                let before = app.state.queries.get();
+                let (status, body) =
+                    get_json(app, &format!("/hsds/service_at_locations/{id}")).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["id"], id.as_str());
+                fewest = fewest.min(app.state.queries.get() - before);
+                sal = body;
+            }
+            (fewest, sal)
+        }
+    };
+    let (_, sals) = get_json(&app, "/hsds/service_at_locations?per_page=1").await;
+    let first = sals["contents"][0].clone();
+    let (small, _) = cost(first["id"].as_str().unwrap().to_string()).await;
+
+    // 3,000 more locations of one public offer.
+    let (offer_id, _) = crate::auth::offer_by_title(&app, "Wandelgroep Lent").await;
+    let new_ids: Vec<String> = (0..3000)
+        .map(|_| format!("test:{}", uuid::Uuid::new_v4()))
+        .collect();
+    for chunk in new_ids.chunks(500) {
+        location::Entity::insert_many(chunk.iter().enumerate().map(|(i, id)| {
+            location::ActiveModel {
+                id: Set(id.clone()),
+                origin_node: Set("test".into()),
+                offer_id: Set(offer_id.clone()),
+                position: Set(100 + i as i32),
+                name: Set(Some(format!("Plek {i}"))),
+                street: Set(None),
+                postcode: Set(None),
+                city: Set(Some("Nijmegen".into())),
+                lat: Set(51.85),
+                lon: Set(5.86),
+                buurt_code: Set(None),
+                updated_at: Set(chrono::Utc::now()),
+                version: Set(1),
+            }
+        }))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let (large, _) = cost(first["id"].as_str().unwrap().to_string()).await;
+    let last = new_ids.last().unwrap();
+    let (newest, sal) = cost(export::service_at_location_uuid(last)).await;
+    assert_eq!(sal["location"]["id"], export::record_uuid(last));
+    assert!(
+        small <= 3 && large == small && newest == small,
+        "statements: {small} before, {large} and {newest} after 3,000 more locations"
+    );
+    // The service_at_location id differs from its location's id, and unknown ids are 404.
+    assert_ne!(first["id"], first["location"]["id"]);
+    let (status, _) = get_json(
+        &app,
+        &format!("/hsds/service_at_locations/{}", uuid::Uuid::new_v4()),
+    )
+    .await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}

@@ -19,6 +19,8 @@ mod mutations;
 mod oidc;
 mod operations;
 mod query_cost;
+mod referral_isolation;
+mod referral_retention;
 mod referrals;
 mod same_origin;
 mod search;

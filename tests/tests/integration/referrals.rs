@@ -224,7 +224,8 @@ async fn rejection_cancellation_and_purge_after_retention() {
     assert_eq!(
         api::services::referral::purge_expired(&app.state, now)
             .await
-            .unwrap(),
+            .unwrap()
+            .purged,
         0,
         "nothing is old enough yet"
     );
@@ -232,7 +233,8 @@ async fn rejection_cancellation_and_purge_after_retention() {
     assert_eq!(
         api::services::referral::purge_expired(&app.state, later)
             .await
-            .unwrap(),
+            .unwrap()
+            .purged,
         2
     );
     let rows = referral::Entity::find().all(&app.state.db).await.unwrap();
