@@ -1,4 +1,5 @@
-//! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
+//! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP, see
+//! [`graphql::transport`]; each request within its budget, see [`graphql::budget`]), `/graphiql`, `/health`,
 //! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
 //! web UI). Layers: request metrics, CORS, body size limit, request timeout, tracing.
 
