@@ -1,7 +1,8 @@
 //! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP, see
-//! [`graphql::transport`]; each request within its budget, see [`graphql::budget`]), `/graphiql`, `/health`,
-//! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
-//! web UI). Layers: request metrics, CORS, body size limit, request timeout, tracing.
+//! [`graphql::transport`]; each request within its budget, see [`graphql::budget`]),
+//! `/graphiql`, `/health`, `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever
+//! routes the binary adds (the web UI). Layers: request metrics, CORS, body size limit, request
+//! timeout, tracing.
 
 use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
