@@ -1,7 +1,8 @@
-//! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP), `/graphiql`, `/health`,
-//! `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever routes the binary adds (the
-//! web UI). Layers: request metrics, identity and the same-origin rule (`authenticate`), body
-//! size limit, request timeout, CORS, security headers, tracing.
+//! The HTTP surface: `/graphql` (GET and POST per GraphQL over HTTP, see
+//! [`graphql::transport`]; each request within its budget, see [`graphql::budget`]),
+//! `/graphiql`, `/health`, `/ready`, `/metrics`, the HSDS API under `/hsds`, plus whatever
+//! routes the binary adds (the web UI). Layers: request metrics, identity and the same-origin
+//! rule (`authenticate`), body size limit, request timeout, CORS, security headers, tracing.
 
 use crate::auth::{Actor, request as auth_request};
 use crate::error::AppError;
@@ -165,7 +166,7 @@ async fn graphql_handler(
     // messages after an outage must drain at full speed.
     if mutation && !matches!(actor, Actor::Peer(_)) {
         let key = match (&actor, ip.0) {
-            (Actor::Anonymous, Some(ip)) => format!("ip:{ip}"),
+            (Actor::Anonymous, Some(ip)) => crate::auth::client_ip::throttle_key(ip),
             (other, _) => other.label(),
         };
         if let Err(e) = state.auth.mutations.hit(&key) {

@@ -7,7 +7,9 @@
 //! ([`Loaders::counted`]). [`BudgetExtension`] checks the budget before every field, so a
 //! request stops between fields, never inside a service call (a mutation already begun
 //! completes or rolls back whole). A query (never a mutation) is also cut off at its deadline
-//! even inside a long resolver.
+//! even inside a long resolver. The work of a mutation itself (a peer sync, a reindex) is
+//! bounded by its service, not by this budget: the budget starts afresh for the selection read
+//! after each mutation field.
 
 use super::WijkSchema;
 use super::loaders::Loaders;
@@ -19,15 +21,19 @@ use async_graphql::extensions::{
 };
 use async_graphql::{ServerError, ServerResult, ValidationResult, Value};
 use sea_orm::DatabaseConnection;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What one request may still spend.
 pub struct Budget {
     statements: QueryCounter,
     max_statements: u64,
-    started: Instant,
     max_time: Duration,
+    /// Statements and instant the budget counts from.
+    origin: Mutex<(u64, Instant)>,
+    /// Set by a mutation field: the next check starts the budget afresh.
+    restart: AtomicBool,
     /// The first overrun, once there is one.
     overrun: OnceLock<String>,
 }
@@ -38,8 +44,9 @@ impl Budget {
         Arc::new(Self {
             statements: QueryCounter::default(),
             max_statements: limits.max_sql_statements,
-            started: Instant::now(),
             max_time: Duration::from_millis(limits.max_request_ms),
+            origin: Mutex::new((0, Instant::now())),
+            restart: AtomicBool::new(false),
             overrun: OnceLock::new(),
         })
     }
@@ -54,23 +61,35 @@ impl Budget {
         if let Some(reason) = self.overrun.get() {
             return Err(AppError::QueryTooCostly(reason.clone()));
         }
-        let ran = self.statements.get();
+        let (from, since) = {
+            let mut origin = self.origin.lock().unwrap_or_else(PoisonError::into_inner);
+            if self.restart.swap(false, Ordering::SeqCst) {
+                *origin = (self.statements.get(), Instant::now());
+            }
+            *origin
+        };
+        let ran = self.statements.get().saturating_sub(from);
         if ran > self.max_statements {
             return Err(self.stop(format!(
                 "the request stopped after {ran} SQL statements (at most {} per request); ask for fewer or smaller lists",
                 self.max_statements
             )));
         }
-        if self.started.elapsed() > self.max_time {
-            return Err(self.out_of_time());
+        if since.elapsed() > self.max_time {
+            return Err(self.out_of_time(since));
         }
         Ok(())
     }
 
-    fn out_of_time(&self) -> AppError {
+    /// Starts the budget afresh at the next check (after a mutation field's own work).
+    fn restart_after_mutation(&self) {
+        self.restart.store(true, Ordering::SeqCst);
+    }
+
+    fn out_of_time(&self, since: Instant) -> AppError {
         self.stop(format!(
             "the request stopped after {} ms (at most {} ms per request); ask for fewer or smaller lists",
-            self.started.elapsed().as_millis(),
+            since.elapsed().as_millis(),
             self.max_time.as_millis()
         ))
     }
@@ -80,8 +99,12 @@ impl Budget {
         AppError::QueryTooCostly(reason.clone())
     }
 
+    fn started(&self) -> Instant {
+        self.origin.lock().unwrap_or_else(PoisonError::into_inner).1
+    }
+
     fn time_left(&self) -> Duration {
-        self.max_time.saturating_sub(self.started.elapsed())
+        self.max_time.saturating_sub(self.started().elapsed())
     }
 }
 
@@ -106,7 +129,7 @@ pub async fn execute(
         match tokio::time::timeout(budget.time_left(), run).await {
             Ok(response) => response,
             Err(_) => {
-                budget.out_of_time();
+                budget.out_of_time(budget.started());
                 async_graphql::Response::new(Value::Null)
             }
         }
@@ -189,6 +212,10 @@ impl Extension for BudgetCheck {
     ) -> ServerResult<Option<Value>> {
         if let Some(budget) = ctx.data_opt::<Arc<Budget>>() {
             budget.check().map_err(server_error)?;
+            // Mutation fields run one after another; their selection is read afterwards.
+            if info.parent_type == "Mutation" {
+                budget.restart_after_mutation();
+            }
         }
         next.run(ctx, info).await
     }

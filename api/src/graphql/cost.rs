@@ -39,6 +39,14 @@ pub fn page(first: Option<i32>, child: usize) -> usize {
     times(items, child)
 }
 
+/// Most areas one `areas` list returns; a larger `limit` is refused when it runs.
+pub const MAX_AREAS: usize = 1000;
+
+/// Cost of `areas(limit)`: `limit` areas (at most [`MAX_AREAS`]) whose selection costs `child`.
+pub fn areas(limit: i32, child: usize) -> usize {
+    times(usize::try_from(limit).unwrap_or(0).min(MAX_AREAS), child)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +57,7 @@ mod tests {
         assert_eq!(page(None, 1), UNSPECIFIED_PAGE + 1);
         assert_eq!(page(Some(-5), 7), 1);
         assert_eq!(page(Some(1000), 1), MAX_PAGE + 1);
+        assert_eq!(areas(5000, 1), MAX_AREAS + 1);
         assert_eq!(times(usize::MAX, usize::MAX), CEILING);
         assert_eq!(times(AREA_CHILDREN, times(AREA_CHILDREN, 2)), 40 * 81 + 1);
     }

@@ -20,9 +20,7 @@ impl AreaQuery {
 
     /// Areas by level, parent and name; without arguments, all gemeenten. The tree is walked
     /// with `children` and `parent`.
-    #[graphql(
-        complexity = "crate::graphql::cost::times(usize::try_from(limit).unwrap_or(0), child_complexity)"
-    )]
+    #[graphql(complexity = "crate::graphql::cost::areas(limit, child_complexity)")]
     async fn areas(
         &self,
         ctx: &Context<'_>,
@@ -31,7 +29,7 @@ impl AreaQuery {
         name_contains: Option<String>,
         #[graphql(default = 500)] limit: i32,
     ) -> Result<Vec<Area>> {
-        if !(1..=1000).contains(&limit) {
+        if !(1..=crate::graphql::cost::MAX_AREAS as i32).contains(&limit) {
             return Err(AppError::field("limit", "must be between 1 and 1000").into());
         }
         let parent = parent_code
