@@ -160,6 +160,21 @@ impl LoginThrottle {
         }
     }
 
+    /// Whether sign-ins for `email` or from `ip` are locked out now.
+    pub fn is_locked(&self, email: &str, ip: Option<IpAddr>) -> bool {
+        let email = format!("email:{}", email.trim().to_lowercase());
+        let ip = ip.map(throttle_key);
+        let now = Instant::now();
+        let Ok(keys) = self.keys.lock() else {
+            return true;
+        };
+        std::iter::once(&email).chain(ip.as_ref()).any(|name| {
+            keys.map
+                .get(name)
+                .is_some_and(|f| f.locked_until.is_some_and(|u| u > now))
+        })
+    }
+
     /// Keys held (for tests).
     pub fn len(&self) -> usize {
         self.keys.lock().map(|k| k.map.len()).unwrap_or_default()
