@@ -99,8 +99,8 @@ pub fn error_body(e: AppError) -> Response {
         .into_response()
 }
 
-/// True when the request would run a mutation (not allowed over GET).
-fn is_mutation(req: &async_graphql::Request) -> bool {
+/// True when the request would run a mutation (not allowed over GET nor over websockets).
+pub(crate) fn is_mutation(req: &async_graphql::Request) -> bool {
     let Ok(doc) = parse_query(&req.query) else {
         return false;
     };

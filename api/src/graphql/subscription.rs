@@ -18,7 +18,6 @@ use crate::graphql::loaders::Loaders;
 use crate::graphql::referral::ReferralUpdate;
 use crate::graphql::{WijkSchema, actor, app};
 use crate::state::AppState;
-use async_graphql::parser::{parse_query, types::OperationType};
 use async_graphql::{
     Context, Data, Executor, ID, Request, Response as GqlResponse, Result, Subscription,
 };
@@ -93,24 +92,9 @@ fn refusal(e: AppError) -> GqlResponse {
     GqlResponse::from_errors(vec![e.into_server_error(Default::default())])
 }
 
-/// Whether the operation the request runs is a mutation.
-fn is_mutation(req: &Request) -> bool {
-    let Ok(doc) = parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        selected && op.node.ty == OperationType::Mutation
-    })
-}
-
 impl SocketExecutor {
     fn refused(&self, req: &Request) -> Option<GqlResponse> {
-        if is_mutation(req) {
+        if crate::http::is_mutation(req) {
             return Some(refusal(AppError::Forbidden(
                 "mutations are not accepted over websockets; send them with POST /graphql".into(),
             )));
