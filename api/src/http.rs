@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::graphql::{self, WijkSchema, transport};
 use crate::state::AppState;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::{parse_query, types::OperationType};
+use async_graphql::parser::parse_query;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::request::Parts;
@@ -99,21 +99,6 @@ pub fn error_body(e: AppError) -> Response {
         .into_response()
 }
 
-/// True when the request would run a mutation (not allowed over GET nor over websockets).
-pub(crate) fn is_mutation(req: &async_graphql::Request) -> bool {
-    let Ok(doc) = parse_query(&req.query) else {
-        return false;
-    };
-    doc.operations.iter().any(|(name, op)| {
-        let selected = match (&req.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        selected && op.node.ty == OperationType::Mutation
-    })
-}
-
 /// The operation's name: the one requested, or the name of the document's only operation.
 fn operation_name(req: &async_graphql::Request) -> Option<String> {
     if let Some(name) = &req.operation_name {
@@ -153,7 +138,7 @@ async fn graphql_handler(
     if let Err(errors) = transport::coerce_variables(&req) {
         return transport::respond(media, async_graphql::Response::from_errors(errors));
     }
-    let mutation = is_mutation(&req);
+    let mutation = graphql::transport::is_mutation(&req);
     if http.method == Method::GET && mutation {
         return (
             StatusCode::METHOD_NOT_ALLOWED,

@@ -94,7 +94,7 @@ fn refusal(e: AppError) -> GqlResponse {
 
 impl SocketExecutor {
     fn refused(&self, req: &Request) -> Option<GqlResponse> {
-        if crate::http::is_mutation(req) {
+        if super::transport::is_mutation(req) {
             return Some(refusal(AppError::Forbidden(
                 "mutations are not accepted over websockets; send them with POST /graphql".into(),
             )));

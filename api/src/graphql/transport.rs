@@ -19,6 +19,7 @@
 //! - Mutations over GET are `405` (checked by the handler).
 
 use crate::error::AppError;
+use async_graphql::parser::{parse_query, types::OperationType};
 use async_graphql::{ServerError, Value, Variables};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -243,6 +244,21 @@ pub fn coerce_variables(request: &async_graphql::Request) -> Result<(), Vec<Serv
 }
 
 /// True for a response to a request error: no data, and no error from a field.
+/// True when the request would run a mutation (not allowed over GET nor over websockets).
+pub fn is_mutation(req: &async_graphql::Request) -> bool {
+    let Ok(doc) = parse_query(&req.query) else {
+        return false;
+    };
+    doc.operations.iter().any(|(name, op)| {
+        let selected = match (&req.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        selected && op.node.ty == OperationType::Mutation
+    })
+}
+
 fn is_request_error(response: &async_graphql::Response) -> bool {
     response.data == Value::Null
         && !response.errors.is_empty()
