@@ -18,6 +18,7 @@ pub struct Point {
 /// A CBS area: gemeente, wijk or buurt.
 pub struct Area(pub area::Model);
 
+/// A CBS area: gemeente, wijk or buurt, with its place in the tree and its offers.
 #[Object]
 impl Area {
     /// CBS code (`GM0268`, `WK026801`, `BU02680101`).
