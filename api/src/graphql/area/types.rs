@@ -1,3 +1,5 @@
+//! The `Area` object (a CBS gemeente, wijk or buurt) and map points.
+
 use crate::domain::AreaCode;
 use crate::graphql::enums::AreaKind;
 use crate::graphql::loaders;
