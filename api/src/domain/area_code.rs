@@ -1,3 +1,5 @@
+//! CBS area codes (`GM`/`WK`/`BU`), parsed once at the edge.
+
 use crate::error::{AppError, AppResult};
 use entities::AreaKind;
 

@@ -1,3 +1,5 @@
+//! Node ids and global record ids `<node-id>:<uuid>`.
+
 use crate::error::{AppError, AppResult};
 
 /// A node id: 1-32 characters of `a-z`, `0-9` and `-`, not starting with `-`.

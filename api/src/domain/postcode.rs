@@ -1,3 +1,5 @@
+//! Dutch postcodes (`1234AB` or the four-digit `1234`).
+
 use crate::error::{AppError, AppResult};
 
 /// A Dutch postcode: four digits (not starting with 0), optionally two letters (not SA, SD, SS).

@@ -1,3 +1,6 @@
+//! Checked text values: trimmed required and optional text, e-mail addresses, web URLs, phone
+//! numbers and times of day.
+
 use crate::error::{AppError, AppResult};
 
 /// Trims a required text and checks its length in characters.

@@ -113,4 +113,51 @@ mod tests {
             "api/schema.graphql is out of date; review the change and rerun with UPDATE_SCHEMA=1"
         );
     }
+
+    /// Fails on any object, interface or input field or enum value of the committed SDL without
+    /// a description (a `///` doc comment on the Rust item), naming each one.
+    #[test]
+    fn schema_is_documented() {
+        use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
+        let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+            .unwrap();
+        let doc = async_graphql::parser::parse_schema(&sdl).unwrap();
+        let mut undocumented = Vec::new();
+        for def in &doc.definitions {
+            let TypeSystemDefinition::Type(t) = def else {
+                continue;
+            };
+            let t = &t.node;
+            let name = t.name.node.as_str();
+            let mut check = |member: &str, described: bool| {
+                if !described {
+                    undocumented.push(format!("{name}.{member}"));
+                }
+            };
+            match &t.kind {
+                TypeKind::Object(o) => o
+                    .fields
+                    .iter()
+                    .for_each(|f| check(&f.node.name.node, f.node.description.is_some())),
+                TypeKind::Interface(i) => i
+                    .fields
+                    .iter()
+                    .for_each(|f| check(&f.node.name.node, f.node.description.is_some())),
+                TypeKind::InputObject(i) => i
+                    .fields
+                    .iter()
+                    .for_each(|f| check(&f.node.name.node, f.node.description.is_some())),
+                TypeKind::Enum(e) => e
+                    .values
+                    .iter()
+                    .for_each(|v| check(&v.node.value.node, v.node.description.is_some())),
+                TypeKind::Scalar | TypeKind::Union(_) => {}
+            }
+        }
+        assert!(
+            undocumented.is_empty(),
+            "give these a `///` doc comment: {}",
+            undocumented.join(", ")
+        );
+    }
 }

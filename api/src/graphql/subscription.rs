@@ -35,6 +35,7 @@ use tokio::sync::broadcast::error::RecvError;
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates over the websocket at `/graphql/ws`.
 #[Subscription]
 impl Subscription {
     /// Status changes of referrals you may see (sent by your practices or to your

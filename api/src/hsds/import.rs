@@ -5,7 +5,7 @@
 //! Services with status `defunct` are skipped. Imported offers are published unless the service
 //! is `inactive`. Importing the same file twice creates the offers twice (no matching on ids).
 
-use super::export::{AREA_URN, GLOBAL_ID, KIND, LIFE_DOMAIN, TARGET_GROUP};
+use super::export::{AREA_URN, KIND, LIFE_DOMAIN, TARGET_GROUP};
 use super::types::{Dataset, Service};
 use crate::auth::Actor;
 use crate::domain::GlobalId;
@@ -241,9 +241,4 @@ pub fn area_codes(s: &Service) -> Vec<String> {
         .filter_map(|a| a.uri.as_deref()?.strip_prefix(AREA_URN))
         .map(str::to_string)
         .collect()
-}
-
-/// The origin global id of an exported service, if it carries one.
-pub fn origin_global_id(s: &Service) -> Option<&str> {
-    attribute_values(s, GLOBAL_ID).next()
 }

@@ -143,22 +143,36 @@ fn paging(params: &ListParams, default: u64, max: u64) -> Result<(u64, u64, bool
     Ok((page, per_page, ndjson))
 }
 
-async fn services(
-    State(state): State<AppState>,
-    Query(params): Query<ListParams>,
-) -> Result<Response, HsdsError> {
-    let minimal = parse_bool(params.minimal.as_deref(), "minimal")?;
+/// The configured default and maximum page size of the full (not minimal) lists.
+fn page_sizes(state: &AppState) -> (u64, u64) {
     let limits = &state.config.limits;
-    let (page, per_page, ndjson) = if minimal {
-        paging(&params, MAX_MINIMAL_PAGE, MAX_MINIMAL_PAGE)?
-    } else {
-        paging(
-            &params,
-            limits.default_page_size as u64,
-            limits.max_page_size as u64,
-        )?
-    };
-    let filter = ServiceFilter {
+    (limits.default_page_size as u64, limits.max_page_size as u64)
+}
+
+/// One list response, the same for every list: parses the paging in `params` (with the
+/// default and maximum `per_page` given), loads that page with `load(page, per_page)` (its
+/// items and the total count) and writes it as an HSDS `Page` or as NDJSON.
+async fn paged<T, F, Fut>(
+    params: &ListParams,
+    (default, max): (u64, u64),
+    load: F,
+) -> Result<Response, HsdsError>
+where
+    T: Serialize,
+    F: FnOnce(u64, u64) -> Fut,
+    Fut: Future<Output = AppResult<(Vec<T>, u64)>>,
+{
+    let (page, per_page, ndjson) = paging(params, default, max)?;
+    let (items, total) = load(page, per_page).await?;
+    Ok(list_response(
+        Page::new(items, total, page, per_page),
+        ndjson,
+    )?)
+}
+
+/// The service filter of `/hsds/services` from its query parameters.
+fn service_filter(params: &ListParams) -> AppResult<ServiceFilter> {
+    Ok(ServiceFilter {
         modified_after: params
             .modified_after
             .as_deref()
@@ -167,19 +181,32 @@ async fn services(
             .transpose()?,
         organization_id: params.organization_id.clone(),
         search: params.search.clone(),
-    };
+    })
+}
+
+async fn services(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, HsdsError> {
+    let minimal = parse_bool(params.minimal.as_deref(), "minimal")?;
+    let state = &state;
+    let params = &params;
+    // The filter is parsed after the paging (inside `load`), so a bad page is reported first.
     if minimal {
-        let (items, total) = export::services_minimal(&state, &filter, page, per_page).await?;
-        return Ok(list_response(
-            Page::new(items, total, page, per_page),
-            ndjson,
-        )?);
+        paged(
+            params,
+            (MAX_MINIMAL_PAGE, MAX_MINIMAL_PAGE),
+            |page, per_page| async move {
+                export::services_minimal(state, &service_filter(params)?, page, per_page).await
+            },
+        )
+        .await
+    } else {
+        paged(params, page_sizes(state), |page, per_page| async move {
+            export::services_page(state, &service_filter(params)?, page, per_page).await
+        })
+        .await
     }
-    let (items, total) = export::services_page(&state, &filter, page, per_page).await?;
-    Ok(list_response(
-        Page::new(items, total, page, per_page),
-        ndjson,
-    )?)
 }
 
 async fn service(
@@ -193,17 +220,10 @@ async fn organizations(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HsdsError> {
-    let limits = &state.config.limits;
-    let (page, per_page, ndjson) = paging(
-        &params,
-        limits.default_page_size as u64,
-        limits.max_page_size as u64,
-    )?;
-    let (items, total) = export::organizations_page(&state, page, per_page).await?;
-    Ok(list_response(
-        Page::new(items, total, page, per_page),
-        ndjson,
-    )?)
+    paged(&params, page_sizes(&state), |page, per_page| {
+        export::organizations_page(&state, page, per_page)
+    })
+    .await
 }
 
 async fn organization(
@@ -217,17 +237,10 @@ async fn service_at_locations(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, HsdsError> {
-    let limits = &state.config.limits;
-    let (page, per_page, ndjson) = paging(
-        &params,
-        limits.default_page_size as u64,
-        limits.max_page_size as u64,
-    )?;
-    let (items, total) = export::service_at_locations_page(&state, page, per_page).await?;
-    Ok(list_response(
-        Page::new(items, total, page, per_page),
-        ndjson,
-    )?)
+    paged(&params, page_sizes(&state), |page, per_page| {
+        export::service_at_locations_page(&state, page, per_page)
+    })
+    .await
 }
 
 async fn service_at_location(

@@ -168,12 +168,6 @@ impl TantivyIndex {
         Self::with_index(index, fields, heap)
     }
 
-    /// An index in memory (benchmarks, tests), with a writer heap of `heap` bytes.
-    pub fn in_memory(heap: usize) -> AppResult<Self> {
-        let (schema, fields) = schema();
-        Self::with_index(Index::create_in_ram(schema), fields, heap)
-    }
-
     fn with_index(index: Index, fields: Fields, heap: usize) -> AppResult<Self> {
         index.tokenizers().register(ANALYZER, text::analyzer());
         index

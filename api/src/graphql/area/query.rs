@@ -1,3 +1,5 @@
+//! Area queries: one area by CBS code and areas by level, parent and name.
+
 use super::Area;
 use crate::domain::AreaCode;
 use crate::error::AppError;

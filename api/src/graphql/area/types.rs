@@ -1,3 +1,5 @@
+//! The `Area` object (a CBS gemeente, wijk or buurt) and map points.
+
 use crate::domain::AreaCode;
 use crate::graphql::enums::AreaKind;
 use crate::graphql::loaders;
@@ -18,6 +20,7 @@ pub struct Point {
 /// A CBS area: gemeente, wijk or buurt.
 pub struct Area(pub area::Model);
 
+/// A CBS area: gemeente, wijk or buurt, with its place in the tree and its offers.
 #[Object]
 impl Area {
     /// CBS code (`GM0268`, `WK026801`, `BU02680101`).

@@ -91,7 +91,9 @@ impl From<svc::Coverage> for Coverage {
 pub struct CoverageRow {
     /// CBS code.
     code: String,
+    /// Name of the area.
     name: String,
+    /// Level of the area.
     kind: AreaKind,
     /// Active public offers with a location in this area (matching the kind and life domain
     /// asked for).
@@ -149,6 +151,7 @@ impl From<svc::CoverageRow> for CoverageRow {
 pub struct CoverageGap {
     /// CBS buurt code.
     code: String,
+    /// Name of the buurt.
     name: String,
     /// The wijk it lies in.
     wijk_code: Option<String>,

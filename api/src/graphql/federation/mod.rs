@@ -16,6 +16,7 @@ use sea_orm::EntityTrait;
 pub struct PeerStatus {
     /// The peer's node id.
     pub id: String,
+    /// The peer's base URL, as configured.
     pub base_url: String,
     /// Last feed sequence number applied from the peer.
     pub cursor: i64,
@@ -27,7 +28,9 @@ pub struct PeerStatus {
     pub lag_seconds: Option<i64>,
     /// Records applied from this peer so far.
     pub records_applied: i64,
+    /// When this node last tried to sync from the peer; null before the first try.
     pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When a sync from the peer last succeeded; null before the first success.
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last sync's error; null when it succeeded.
     pub last_error: Option<String>,

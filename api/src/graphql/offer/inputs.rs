@@ -1,3 +1,6 @@
+//! Offer inputs: the list filter and the fields of `createOffer`/`updateOffer`, turned into
+//! service types.
+
 use crate::domain::AreaCode;
 use crate::error::AppResult;
 use crate::graphql::enums::{
@@ -14,8 +17,11 @@ use chrono::NaiveDate;
 pub struct OfferFilterInput {
     /// Gemeente, wijk or buurt code: offers with a location in that area.
     pub area_code: Option<String>,
+    /// Offers of any of these kinds.
     pub kinds: Option<Vec<OfferKind>>,
+    /// Offers working on any of these life domains.
     pub life_domains: Option<Vec<LifeDomain>>,
+    /// Offers meant for any of these target groups.
     pub target_groups: Option<Vec<TargetGroup>>,
     /// Statuses to include; by default every status but ENDED.
     pub statuses: Option<Vec<OfferStatus>>,
@@ -25,6 +31,7 @@ pub struct OfferFilterInput {
     /// Only offers without cost.
     #[graphql(default)]
     pub free_only: bool,
+    /// Only offers of this organisation (its global id).
     pub organisation_id: Option<ID>,
     /// Only records owned by this node.
     pub origin_node: Option<String>,
@@ -67,18 +74,24 @@ pub struct SchedulePeriodInput {
     pub opens_at: String,
     /// Local end time `HH:MM`.
     pub closes_at: String,
+    /// Free text about this period, e.g. "in de bibliotheek".
     pub description: Option<String>,
 }
 
 /// A location: give a postcode, a point, or both (the point wins; the buurt is derived).
 #[derive(InputObject, Clone, Debug)]
 pub struct LocationInput {
+    /// Name of the place, e.g. "Buurthuis De Driesprong".
     pub name: Option<String>,
+    /// Street and house number.
     pub street: Option<String>,
     /// Dutch postcode (`6663 AB` or `6663`).
     pub postcode: Option<String>,
+    /// Town or city.
     pub city: Option<String>,
+    /// Latitude in WGS84; give it together with `lon`.
     pub lat: Option<f64>,
+    /// Longitude in WGS84; give it together with `lat`.
     pub lon: Option<f64>,
 }
 
@@ -87,10 +100,14 @@ pub struct LocationInput {
 pub struct HerstelcirkelInput {
     /// 1, or 2-3 for Herstelcirkel+.
     pub year: Option<i32>,
+    /// Names of the leefkrachtcoaches guiding the circle (at most 20).
     #[graphql(default)]
     pub coaches: Vec<String>,
+    /// Name of the regisseur who coordinates the circle.
     pub regisseur: Option<String>,
+    /// Date of the start meeting with GP or POH.
     pub start_meeting: Option<NaiveDate>,
+    /// Dates of the sounding-board meetings.
     #[graphql(default)]
     pub sounding_board_meetings: Vec<NaiveDate>,
 }
@@ -99,37 +116,57 @@ pub struct HerstelcirkelInput {
 /// their value and `null` clears a nullable field. Lists replace the stored list.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OfferInput {
+    /// Short title shown in lists; at least 3 characters. Required on create.
     pub title: Option<String>,
+    /// What the offer is and what participants can expect (plain text).
     pub description: Option<String>,
+    /// Kind of offer. Required on create.
     pub kind: Option<OfferKind>,
     /// Lifecycle status (use `endOffer` to end).
     pub status: Option<OfferStatus>,
+    /// How participants get in.
     pub intake: Option<Intake>,
     /// Cost in euro cents per `costPeriod`; null or 0 means free.
     pub cost_cents: MaybeUndefined<i32>,
+    /// Period the cost is charged for; required when there is a cost.
     pub cost_period: MaybeUndefined<CostPeriod>,
+    /// Free text about the cost, e.g. "vergoed door de gemeente".
     pub cost_note: MaybeUndefined<String>,
     /// Maximum participants; null for no fixed limit. Must not be negative.
     pub capacity: MaybeUndefined<i32>,
     /// Places taken; at most `capacity`.
     pub places_taken: Option<i32>,
+    /// Whether a full offer keeps a waiting list.
     pub has_waitlist: Option<bool>,
+    /// First day of the offer.
     pub start_date: MaybeUndefined<NaiveDate>,
     /// Not before `startDate`.
     pub end_date: MaybeUndefined<NaiveDate>,
+    /// Youngest age (years) the offer is meant for, 0-120.
     pub min_age: MaybeUndefined<i32>,
+    /// Oldest age (years) the offer is meant for, 0-120 and not below `minAge`.
     pub max_age: MaybeUndefined<i32>,
+    /// Recurring periods (at most 10); replaces the stored schedule.
     pub schedule: Option<Vec<SchedulePeriodInput>>,
+    /// Free text about the schedule ("niet in de schoolvakanties").
     pub schedule_note: MaybeUndefined<String>,
     /// ISO 639-1 codes.
     pub languages: Option<Vec<String>>,
+    /// Accessibility of the offer and its places (wheelchair, hearing loop, ...).
     pub accessibility: MaybeUndefined<String>,
+    /// How to join or be referred.
     pub how_to_join: MaybeUndefined<String>,
+    /// Name of the contact person.
     pub contact_name: MaybeUndefined<String>,
+    /// Contact e-mail address.
     pub contact_email: MaybeUndefined<String>,
+    /// Contact telephone number.
     pub contact_phone: MaybeUndefined<String>,
+    /// Life domains the offer works on; replaces the stored list.
     pub life_domains: Option<Vec<LifeDomain>>,
+    /// Target groups the offer is meant for; replaces the stored list.
     pub target_groups: Option<Vec<TargetGroup>>,
+    /// Where the offer takes place (at most 20); replaces the stored locations.
     pub locations: Option<Vec<LocationInput>>,
     /// Only for offers of kind HERSTELCIRKEL; null clears.
     pub herstelcirkel: MaybeUndefined<HerstelcirkelInput>,

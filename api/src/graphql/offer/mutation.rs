@@ -1,3 +1,5 @@
+//! Offer mutations: create, update, publish, end and delete.
+
 use super::inputs::OfferInput;
 use super::types::Offer;
 use crate::graphql::{actor, app, input_error};

@@ -1,3 +1,6 @@
+//! Offer queries: one offer, and the paged offer list (a Relay connection) shared with
+//! `Area.offers` and `Organisation.offers`.
+
 use super::inputs::OfferFilterInput;
 use super::types::Offer;
 use crate::domain::GlobalId;

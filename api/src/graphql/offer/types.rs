@@ -1,3 +1,6 @@
+//! The `Offer` object and its parts: cost, contact, schedule, Herstelcirkel details and
+//! locations.
+
 use crate::graphql::area::{Area, Point};
 use crate::graphql::enums::{
     CapacityStatus, CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup,
@@ -28,8 +31,11 @@ pub struct Cost {
 /// Who to contact about an offer.
 #[derive(SimpleObject)]
 pub struct Contact {
+    /// Name of the contact person.
     pub name: Option<String>,
+    /// E-mail address.
     pub email: Option<String>,
+    /// Telephone number.
     pub phone: Option<String>,
 }
 
@@ -46,6 +52,7 @@ pub struct SchedulePeriod {
     pub opens_at: String,
     /// Local end time `HH:MM`.
     pub closes_at: String,
+    /// Free text about this period, e.g. "in de bibliotheek".
     pub description: Option<String>,
     /// The same period as an RFC 5545 RRULE.
     pub rrule: String,
@@ -58,6 +65,7 @@ pub struct Herstelcirkel {
     pub year: Option<i32>,
     /// Leefkrachtcoaches guiding the circle.
     pub coaches: Vec<String>,
+    /// Name of the regisseur who coordinates the circle.
     pub regisseur: Option<String>,
     /// Date of the start meeting with GP or POH.
     pub start_meeting: Option<NaiveDate>,
@@ -68,15 +76,18 @@ pub struct Herstelcirkel {
 /// Where an offer takes place.
 pub struct Location(pub location::Model);
 
+/// Where an offer takes place: an address with a position and its CBS buurt.
 #[Object]
 impl Location {
     /// Global id `<node-id>:<uuid>`.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// Name of the place, e.g. "Buurthuis De Driesprong".
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
+    /// Street and house number.
     async fn street(&self) -> Option<&str> {
         self.0.street.as_deref()
     }
@@ -84,6 +95,7 @@ impl Location {
     async fn postcode(&self) -> Option<&str> {
         self.0.postcode.as_deref()
     }
+    /// Town or city.
     async fn city(&self) -> Option<&str> {
         self.0.city.as_deref()
     }
@@ -112,6 +124,8 @@ impl Location {
     }
 }
 
+/// A group, activity, course or Herstelcirkel (an HSDS service): what it is, who runs it,
+/// where and when it takes place, what it costs and whether it has places.
 #[Object]
 impl Offer {
     /// Global id `<node-id>:<uuid>`.
@@ -131,12 +145,15 @@ impl Offer {
             .await?
             .map(Organisation))
     }
+    /// Short title shown in lists.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What the offer is and what participants can expect (plain text).
     async fn description(&self) -> &str {
         &self.0.description
     }
+    /// Kind of offer.
     async fn kind(&self) -> OfferKind {
         self.0.kind.into()
     }
@@ -148,6 +165,7 @@ impl Offer {
     async fn published(&self) -> bool {
         self.0.published_at.is_some()
     }
+    /// When the offer was first published; null while unpublished.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
@@ -188,15 +206,19 @@ impl Offer {
     async fn has_waitlist(&self) -> bool {
         self.0.has_waitlist
     }
+    /// First day of the offer; null when ongoing without a start.
     async fn start_date(&self) -> Option<NaiveDate> {
         self.0.start_date
     }
+    /// Last day of the offer; null when open-ended.
     async fn end_date(&self) -> Option<NaiveDate> {
         self.0.end_date
     }
+    /// Youngest age (years) the offer is meant for; null for no minimum.
     async fn min_age(&self) -> Option<i32> {
         self.0.min_age
     }
+    /// Oldest age (years) the offer is meant for; null for no maximum.
     async fn max_age(&self) -> Option<i32> {
         self.0.max_age
     }
@@ -230,6 +252,7 @@ impl Offer {
     async fn languages(&self) -> &[String] {
         &self.0.languages.0
     }
+    /// Accessibility of the offer and its places (wheelchair, hearing loop, ...).
     async fn accessibility(&self) -> Option<&str> {
         self.0.accessibility.as_deref()
     }
@@ -237,6 +260,7 @@ impl Offer {
     async fn how_to_join(&self) -> Option<&str> {
         self.0.how_to_join.as_deref()
     }
+    /// Who to contact about the offer.
     async fn contact(&self) -> Contact {
         Contact {
             name: self.0.contact_name.clone(),
@@ -289,9 +313,11 @@ impl Offer {
             sounding_board_meetings: self.0.hc_sounding_board.0.clone(),
         })
     }
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -1,3 +1,5 @@
+//! Organisation mutations and their input.
+
 use super::Organisation;
 use crate::graphql::enums::OrganisationKind;
 use crate::graphql::{actor, app, input_error, patch};
@@ -8,8 +10,11 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 /// value and `null` clears a nullable field.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct OrganisationInput {
+    /// Name of the organisation. Required on create.
     pub name: Option<String>,
+    /// Kind of organisation.
     pub kind: Option<OrganisationKind>,
+    /// What the organisation does (plain text).
     pub description: Option<String>,
     /// KvK number, 8 digits.
     pub kvk: MaybeUndefined<String>,
@@ -17,7 +22,9 @@ pub struct OrganisationInput {
     pub agb: MaybeUndefined<String>,
     /// http(s) URL.
     pub website: MaybeUndefined<String>,
+    /// General e-mail address.
     pub email: MaybeUndefined<String>,
+    /// General telephone number.
     pub phone: MaybeUndefined<String>,
     /// CBS codes of the areas served (replaces the list).
     pub area_codes: Option<Vec<String>>,

@@ -1,3 +1,6 @@
+//! Organisation queries: one published organisation, and published organisations by kind and
+//! name.
+
 use super::Organisation;
 use crate::domain::GlobalId;
 use crate::error::AppError;

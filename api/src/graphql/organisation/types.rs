@@ -1,3 +1,5 @@
+//! The `Organisation` object.
+
 use crate::graphql::area::Area;
 use crate::graphql::enums::{OrganisationKind, OrganisationStatus};
 use crate::graphql::loaders::Loaders;
@@ -10,6 +12,8 @@ use entities::organisation;
 /// An organisation that runs offers or refers to them.
 pub struct Organisation(pub organisation::Model);
 
+/// An organisation that runs offers or refers to them (welfare, volunteer group, GGZ provider,
+/// GP practice, municipality).
 #[Object]
 impl Organisation {
     /// Global id `<node-id>:<uuid>`.
@@ -20,9 +24,11 @@ impl Organisation {
     async fn origin_node(&self) -> &str {
         &self.0.origin_node
     }
+    /// Name of the organisation.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Kind of organisation.
     async fn kind(&self) -> OrganisationKind {
         self.0.kind.into()
     }
@@ -30,6 +36,7 @@ impl Organisation {
     async fn status(&self) -> OrganisationStatus {
         self.0.status.into()
     }
+    /// What the organisation does (plain text).
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -41,12 +48,15 @@ impl Organisation {
     async fn agb(&self) -> Option<&str> {
         self.0.agb.as_deref()
     }
+    /// Website (http or https URL).
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
+    /// General e-mail address.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// General telephone number.
     async fn phone(&self) -> Option<&str> {
         self.0.phone.as_deref()
     }
@@ -79,9 +89,11 @@ impl Organisation {
         let group = OfferGroup::Organisation(self.0.id.clone());
         offer_connection(ctx, filter, Some(group), first, after).await
     }
+    /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When the record last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }

@@ -13,6 +13,8 @@ use sea_orm::EntityTrait;
 /// A referral of a patient (by pseudonymous reference) to an offer.
 pub struct Referral(pub referral::Model);
 
+/// A referral of a patient (by pseudonymous reference) to an offer, seen only by the
+/// referring practice and the receiving organisation.
 #[Object]
 impl Referral {
     /// Global id; also the idempotency key between nodes.
@@ -125,6 +127,7 @@ impl Referral {
 /// One status change of a referral.
 pub struct ReferralEvent(pub referral_event::Model);
 
+/// One status change of a referral: who, when, from which status to which.
 #[Object]
 impl ReferralEvent {
     /// When it happened.

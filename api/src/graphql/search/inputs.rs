@@ -1,3 +1,5 @@
+//! Search inputs: filters and the `near` point or postcode, parsed into search types.
+
 use crate::domain::AreaCode;
 use crate::error::{AppError, AppResult};
 use crate::graphql::enums::{LifeDomain, OfferKind, OfferStatus, TargetGroup, to_entities};

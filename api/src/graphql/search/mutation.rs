@@ -1,3 +1,5 @@
+//! Search administration: rebuilding the search index.
+
 use super::types::ReindexResult;
 use crate::error::AppError;
 use crate::graphql::{actor, app};

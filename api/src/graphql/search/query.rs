@@ -1,3 +1,5 @@
+//! The `searchOffers` query.
+
 use super::inputs::{NearInput, SearchFilterInput, SearchSort};
 use super::types::{
     GemeenteCount, KindCount, LifeDomainCount, SearchFacets, SearchHighlight, SearchHit,

@@ -1,3 +1,5 @@
+//! Search results: hits with highlights and distance, facet counts.
+
 use crate::graphql::enums::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use crate::graphql::offer::Offer;
 use async_graphql::SimpleObject;
