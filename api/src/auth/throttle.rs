@@ -220,6 +220,15 @@ impl RateLimiter {
             Ok(())
         }
     }
+
+    /// Events counted in the current windows of all keys (a request that reached the
+    /// GraphQL handler with a mutation shows here).
+    pub fn events(&self) -> u64 {
+        self.keys
+            .lock()
+            .map(|m| m.values().map(|(_, n)| u64::from(*n)).sum())
+            .unwrap_or_default()
+    }
 }
 
 fn poisoned() -> AppError {

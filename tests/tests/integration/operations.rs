@@ -189,6 +189,7 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
             .await
             .unwrap();
     }
+    let mutations_before = app.state.auth.mutations.events();
     let in_flight = tokio::spawn({
         let client = app.client.clone();
         let url = app.url("/graphql");
@@ -215,6 +216,12 @@ async fn graceful_shutdown_finishes_requests_in_flight() {
             pool.size() as usize - pool.num_idle()
         }
     };
+    // The mutation reached the handler (it was counted for the rate limit) and then the
+    // database, where it waits for the write lock.
+    tests::eventually(10, "the request reaches the handler", || async {
+        (app.state.auth.mutations.events() > mutations_before).then_some(())
+    })
+    .await;
     tests::eventually(10, "the request reaches the database", || async {
         (busy() >= 2).then_some(())
     })
