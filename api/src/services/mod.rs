@@ -4,6 +4,7 @@
 pub mod area;
 pub mod changes;
 pub mod coverage;
+pub mod note_check;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;

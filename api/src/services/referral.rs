@@ -37,23 +37,6 @@ use sea_orm::{
 pub const NOTE_MAX: usize = 280;
 
 /// Words that suggest medical content; such notes are refused (the note is not for diagnoses).
-const MEDICAL_TERMS: [&str; 14] = [
-    "diagnose",
-    "diagnosis",
-    "medicatie",
-    "medicijn",
-    "medication",
-    "depressie",
-    "psychose",
-    "suïcid",
-    "suicid",
-    "bipolair",
-    "antidepressiva",
-    "dsm",
-    "icpc",
-    "mg ",
-];
-
 /// A status change, as announced to subscribers: ids and status only, no personal data.
 #[derive(Clone, Debug)]
 pub struct ReferralChange {
@@ -178,14 +161,13 @@ pub(crate) fn parse_patient_ref(raw: &str) -> AppResult<String> {
 /// A short note without medical content (at most [`NOTE_MAX`] characters).
 pub fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
     let note = optional_text(raw, NOTE_MAX).map_err(|e| e.in_field(field))?;
-    if let Some(n) = &note {
-        let lower = format!("{} ", n.to_lowercase());
-        if MEDICAL_TERMS.iter().any(|t| lower.contains(t)) {
-            return Err(AppError::field(
-                field,
-                "must not contain medical information (diagnoses, medication)",
-            ));
-        }
+    if let Some(n) = &note
+        && super::note_check::medical_content(n).is_some()
+    {
+        return Err(AppError::field(
+            field,
+            "must not contain medical information (diagnoses, medication)",
+        ));
     }
     Ok(note)
 }

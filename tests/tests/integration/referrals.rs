@@ -61,12 +61,21 @@ async fn referral_lifecycle_between_practice_and_organisation() {
         .await;
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
     assert_eq!(error_field(&body), Some("input.consent"));
-    let mut medical = input(&offer);
-    medical["note"] = json!("Diagnose depressie, medicatie gestart");
-    let body = app
-        .gql_with(Some(&gp), SEND, json!({"input": medical}))
-        .await;
-    assert_eq!(error_field(&body), Some("input.note"), "{body}");
+    // Medication, doses and diagnoses in either language (the last two passed the old
+    // substring list and reached the organisation).
+    for note in [
+        "Diagnose depressie, medicatie gestart",
+        "Gebruikt sertraline 50 mg, graag rustig beginnen.",
+        "Takes oxazepam, has depression",
+    ] {
+        let mut medical = input(&offer);
+        medical["note"] = json!(note);
+        let body = app
+            .gql_with(Some(&gp), SEND, json!({"input": medical}))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{note}: {body}");
+        assert_eq!(error_field(&body), Some("input.note"), "{note}: {body}");
+    }
     let mut bsn = input(&offer);
     bsn["patientRef"] = json!("123456782");
     let body = app.gql_with(Some(&gp), SEND, json!({"input": bsn})).await;
