@@ -5,6 +5,7 @@
 
 use crate::auth::offer_by_title;
 use crate::federation::{offers_from, sync_all, three_nodes};
+use crate::referrals::step;
 use api::services::referral::{PurgeReport, purge_expired};
 use chrono::{DateTime, Duration, Utc};
 use entities::{ReferralStatus, audit_log, referral, referral_event, referral_outbox};
@@ -14,8 +15,6 @@ use tests::{TestApp, demo, error_code, eventually};
 
 const SEND: &str = r#"mutation($input: ReferralInput!) {
   sendReferral(input: $input) { id status version } }"#;
-const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $s: ReferralStatus!, $note: String) {
-  updateReferralStatus(id: $id, version: $v, status: $s, note: $note) { id status version } }"#;
 const ONE: &str = r#"query($id: ID!) { referral(id: $id) { id status version patientRef note
   statusReason reasonDomains contactPreference events { actor fromStatus toStatus note }
   offer { title } } }"#;
@@ -29,18 +28,6 @@ async fn send(app: &TestApp, token: &str, offer: &str, patient: &str) -> Value {
         .await;
     assert!(body.get("errors").is_none(), "{body}");
     body["data"]["sendReferral"].clone()
-}
-
-async fn step(app: &TestApp, token: &str, r: &Value, to: &str, note: Option<&str>) -> Value {
-    let body = app
-        .gql_with(
-            Some(token),
-            MOVE,
-            json!({"id": r["id"], "v": r["version"], "s": to, "note": note}),
-        )
-        .await;
-    assert!(body.get("errors").is_none(), "{to}: {body}");
-    body["data"]["updateReferralStatus"].clone()
 }
 
 async fn row(app: &TestApp, id: &Value) -> referral::Model {

@@ -31,7 +31,14 @@ async fn send(app: &TestApp, token: &str, offer: &str) -> Value {
     body["data"]["sendReferral"].clone()
 }
 
-async fn step(app: &TestApp, token: &str, r: &Value, to: &str, note: Option<&str>) -> Value {
+/// Moves referral `r` to status `to` as `token`, asserting it is allowed.
+pub(crate) async fn step(
+    app: &TestApp,
+    token: &str,
+    r: &Value,
+    to: &str,
+    note: Option<&str>,
+) -> Value {
     let body = app
         .gql_with(
             Some(token),
