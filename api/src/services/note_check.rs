@@ -193,8 +193,7 @@ const DOSE_UNITS: &[&str] = &["mg", "mcg", "µg", "ug", "g", "ml", "ie", "iu", "
 pub fn medical_content(text: &str) -> Option<&'static str> {
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
-        .split(|c: char| !(c.is_alphanumeric() || c == ','))
-        .flat_map(|w| w.split(','))
+        .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
     if has_dose(&lower) {
