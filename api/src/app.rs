@@ -31,16 +31,13 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
     );
     let auth = Arc::new(crate::auth::AuthRuntime::new(&config)?);
     let state = AppState {
+        services: crate::services::Ctx::new(db, node_id, gazetteer),
         config: Arc::new(config),
-        db,
-        node_id,
-        gazetteer,
         queries,
         peers,
         shutdown: Default::default(),
         search,
         auth,
-        referral_changes: tokio::sync::broadcast::channel(256).0,
         delivery: Default::default(),
     };
     ensure_local_node(&state).await?;

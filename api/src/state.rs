@@ -1,25 +1,21 @@
-//! Application state shared by every request: configuration, database, gazetteer, sign-in
-//! machinery and the referral change channel.
+//! Application state shared by every request: the services' context, configuration, and the
+//! runtimes of search, federation and sign-in. Assembled at the composition root ([`crate::app`]).
 
 use crate::auth::AuthRuntime;
 use crate::config::Config;
 use crate::db::QueryCounter;
-use crate::domain::NodeId;
-use crate::geo::Gazetteer;
 use crate::search::SearchService;
-use crate::services::referral::ReferralChange;
-use sea_orm::DatabaseConnection;
+use crate::services::Ctx;
 use std::sync::Arc;
 
-/// Cheap to clone; passed to handlers, resolvers and workers.
+/// Cheap to clone; passed to handlers, resolvers and workers. Dereferences to the services'
+/// [`Ctx`] (database, node id, gazetteer, change channel), so `&state` is what a service takes.
 #[derive(Clone)]
 pub struct AppState {
+    /// What services may use.
+    pub services: Ctx,
     pub config: Arc<Config>,
-    pub db: DatabaseConnection,
-    /// This node's id, the prefix of the ids it creates.
-    pub node_id: NodeId,
-    pub gazetteer: Arc<Gazetteer>,
-    /// Statements executed on `db` since start.
+    /// Statements executed on the database since start.
     pub queries: QueryCounter,
     /// Federation peers.
     pub peers: Arc<crate::federation::sync::Peers>,
@@ -29,8 +25,14 @@ pub struct AppState {
     pub search: SearchService,
     /// Sign-in throttles, rate limits and JWKS cache.
     pub auth: Arc<AuthRuntime>,
-    /// Referral status changes, for subscriptions (no personal data on this channel).
-    pub referral_changes: tokio::sync::broadcast::Sender<ReferralChange>,
     /// Wakes the cross-node referral delivery worker.
     pub delivery: Arc<crate::federation::delivery::DeliveryRuntime>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Ctx;
+
+    fn deref(&self) -> &Ctx {
+        &self.services
+    }
 }

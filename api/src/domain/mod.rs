@@ -3,11 +3,13 @@
 //! Each `parse` returns an [`AppError::BadInput`](crate::error::AppError) naming no field; callers
 //! attach the field path with `in_field`.
 
+pub mod actor;
 mod area_code;
 mod global_id;
 mod postcode;
 mod text;
 
+pub use actor::{Actor, Membership, User};
 pub use area_code::AreaCode;
 pub use global_id::{GlobalId, NodeId};
 pub use postcode::Postcode;

@@ -1,9 +1,11 @@
 //! Domain services: the only code that writes records. GraphQL resolvers and web pages call
-//! these; each write is one transaction that also appends to the change log.
+//! these; each write is one transaction that also appends to the change log. A service takes the
+//! narrow [`Ctx`] (database, node id, gazetteer, change channel), never the whole app state.
 
 pub mod area;
 pub mod changes;
 pub mod coverage;
+pub mod ctx;
 pub mod note_check;
 pub mod offer;
 pub mod offer_list;
@@ -12,3 +14,5 @@ pub mod organisation;
 pub mod page;
 pub mod referral;
 pub mod referral_purge;
+
+pub use ctx::Ctx;
