@@ -29,6 +29,9 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Print the effective configuration (secrets redacted) and what is wrong with it; exits 1
+    /// when something is.
+    CheckConfig,
     /// Write every public record as an Open Referral HSDS 3.0 JSON file.
     ExportHsds {
         /// Output file (`-` for standard output).
@@ -128,11 +131,18 @@ pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
     }
     let config = match Config::load() {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: configuration: {e}");
+        Err(problems) => {
+            for line in &problems.0 {
+                eprintln!("error: configuration: {line}");
+            }
             return ExitCode::FAILURE;
         }
     };
+    if matches!(cli.command, Some(Command::CheckConfig)) {
+        print!("{}", crate::config_check::redacted_toml(&config));
+        eprintln!("configuration ok");
+        return ExitCode::SUCCESS;
+    }
     init_tracing(&config);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -231,7 +241,7 @@ async fn run(
                 .map_err(describe)?;
             println!("disabled {n} demo accounts");
         }
-        Command::PrintSchema => {}
+        Command::PrintSchema | Command::CheckConfig => {}
         Command::ExportHsds { out } => {
             config.seed.demo = false;
             let state = app::prepare(config).await.map_err(describe)?;

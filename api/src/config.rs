@@ -2,6 +2,7 @@
 //! (`WIJK_CONFIG`, default `wijkwijzer.toml`), then `WIJK__SECTION__KEY` environment variables.
 //! The conventional `DATABASE_URL`, `MEILI_URL` and `MEILI_API_KEY` are honoured too.
 
+pub use crate::config_check::ConfigProblems;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 
 /// The whole configuration of a node.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -27,6 +29,7 @@ pub struct Config {
 
 /// HTTP server settings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct ServerConfig {
     /// Address to listen on.
@@ -40,6 +43,7 @@ pub struct ServerConfig {
 
 /// Database settings.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct DatabaseConfig {
     /// `sqlite://path?mode=rwc` or `postgres://user:pass@host/db`; empty means a SQLite file
@@ -50,6 +54,7 @@ pub struct DatabaseConfig {
 
 /// Identity of this node.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct NodeConfig {
     /// Short stable id, the prefix of every global id this node creates.
@@ -63,6 +68,7 @@ pub struct NodeConfig {
 
 /// Request limits.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct LimitsConfig {
     /// Deepest GraphQL selection nesting.
@@ -83,6 +89,7 @@ pub struct LimitsConfig {
 
 /// Cross-origin requests (`[cors]`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct CorsConfig {
     /// Origins allowed to call the API from a browser (`https://kaart.example.nl`); `*` allows
@@ -94,6 +101,7 @@ pub struct CorsConfig {
 
 /// Logging (`[log]`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct LogConfig {
     /// `text` (default) or `json` (one JSON object per line). `WIJK_LOG_FORMAT=json` also works.
@@ -110,6 +118,7 @@ impl Default for LogConfig {
 
 /// Demo data loading.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct SeedConfig {
     /// Load the CBS areas on first start.
@@ -123,6 +132,7 @@ pub struct SeedConfig {
 
 /// Federation with peer nodes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct FederationConfig {
     /// Peers this node pulls from and accepts calls from.
@@ -153,6 +163,7 @@ impl Default for FederationConfig {
 
 /// Search backend and indexer settings (`[search]`).
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct SearchConfig {
     /// Meilisearch URL (also `MEILI_URL`); empty means the embedded index in `data_dir/search`.
@@ -182,6 +193,7 @@ impl Default for SearchConfig {
 /// One peer node. Calls in both directions carry the shared `secret` (embedded default) or,
 /// when `token_url` is set, an OAuth2 client-credentials access token.
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PeerConfig {
     /// The peer's node id.
     pub id: String,
@@ -240,6 +252,7 @@ impl std::fmt::Debug for SearchConfig {
 
 /// Sign-in, sessions, rate limits and referral retention (`[auth]`).
 #[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[serde(default)]
 pub struct AuthConfig {
     /// OpenID Connect issuer URL; when set, bearer JWTs are validated against its JWKS and
@@ -397,9 +410,17 @@ impl Default for SeedConfig {
 }
 
 impl Config {
-    /// Loads defaults, the optional file and the environment.
-    pub fn load() -> Result<Self, Box<figment::Error>> {
-        let file = std::env::var("WIJK_CONFIG").unwrap_or_else(|_| "wijkwijzer.toml".into());
+    /// Loads defaults, the optional file and the environment, and refuses what would only fail
+    /// later (see [`crate::config_check`]): unknown keys, a `WIJK_CONFIG` file that does not
+    /// exist, bad values, invalid peers. One line per problem.
+    pub fn load() -> Result<Self, ConfigProblems> {
+        let named = std::env::var("WIJK_CONFIG").ok();
+        let file = named.clone().unwrap_or_else(|| "wijkwijzer.toml".into());
+        if named.is_some() && !std::path::Path::new(&file).is_file() {
+            return Err(ConfigProblems(vec![format!(
+                "WIJK_CONFIG names {file}, which does not exist"
+            )]));
+        }
         let mut figment = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
             .merge(Env::prefixed("WIJK__").split("__"));
@@ -412,7 +433,13 @@ impl Config {
         if let Ok(key) = std::env::var("MEILI_API_KEY") {
             figment = figment.merge(Serialized::default("search.meili_api_key", key));
         }
-        figment.extract().map_err(Box::new)
+        let config: Config = figment.extract().map_err(crate::config_check::explain)?;
+        let problems = crate::config_check::problems(&config);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigProblems(problems))
+        }
     }
 
     /// The database URL, defaulting to a SQLite file in the data directory.
