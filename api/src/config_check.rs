@@ -284,4 +284,32 @@ mod tests {
             "{out}"
         );
     }
+
+    #[test]
+    fn peers_come_from_the_environment_and_a_named_file_must_exist() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "WIJK__FEDERATION__PEERS",
+                r#"[{id="nhn", base_url="https://nhn.example", secret="s", interval_secs=5}]"#,
+            );
+            let config = Config::load().map_err(|e| e.to_string())?;
+            assert_eq!(config.federation.peers.len(), 1);
+            assert_eq!(config.federation.peers[0].id, "nhn");
+            assert_eq!(config.federation.peers[0].interval_secs, 5);
+            jail.set_env("WIJK_CONFIG", "missing.toml");
+            let err = Config::load().expect_err("missing file").to_string();
+            assert!(
+                err.contains("missing.toml") && err.contains("does not exist"),
+                "{err}"
+            );
+            jail.clear_env();
+            jail.set_env("WIJK__SERVER__BNID", "0.0.0.0:1");
+            let err = Config::load().expect_err("unknown env key").to_string();
+            assert!(
+                err.contains("server.bnid") && err.contains("server.bind"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
 }
