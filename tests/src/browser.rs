@@ -1,8 +1,8 @@
 //! A real browser for the web UI tests: Debian's Chromium, headless, driven through
 //! chromedriver (WebDriver) with fantoccini, and an axe-core check of WCAG 2.1 A/AA on any page.
 //!
-//! Needs `/usr/bin/chromedriver` (Debian `chromium-driver`) and `npm ci` in `tests/browser`
-//! (axe-core); `.ci/run` installs both. Without chromedriver a test is skipped with a message,
+//! Needs `/usr/bin/chromedriver` (Debian `chromium-driver`); axe-core (`tests/browser`) is
+//! installed with `npm ci` on first use when missing. Without chromedriver a test is skipped with a message,
 //! unless `CI` is set: then it fails.
 
 use crate::TestApp;
@@ -52,8 +52,9 @@ pub struct Violation {
 }
 
 fn axe_source() -> String {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser");
+    crate::npm::ensure_installed(&dir, "axe-core");
+    let path = dir.join("node_modules/axe-core/axe.min.js");
     std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
             "{} missing ({e}); run `npm ci` in tests/browser",

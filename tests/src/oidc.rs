@@ -21,18 +21,7 @@ fn dir() -> PathBuf {
 
 /// Installs the provider's npm packages once, when missing.
 fn ensure_installed() {
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    if dir().join("node_modules/oidc-provider").exists() {
-        return;
-    }
-    let ok = std::process::Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(dir())
-        .status()
-        .expect("run npm ci in tests/oidc")
-        .success();
-    assert!(ok, "npm ci in tests/oidc failed");
+    crate::npm::ensure_installed(&dir(), "oidc-provider");
 }
 
 /// A running provider; killed on drop.
