@@ -55,7 +55,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         if state.config.auth.local_enabled()
             && seed::users::is_loopback_bind(&state.config.server.bind)
         {
-            let n = seed::users::load_if_empty(&state).await?;
+            let n = seed::users::load_if_empty(&state, &state.config.seed.demo_regions).await?;
             if n > 0 {
                 tracing::info!(users = n, "created demo accounts");
             }

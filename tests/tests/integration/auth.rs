@@ -448,7 +448,7 @@ async fn a_public_node_has_no_demo_accounts_and_will_not_serve_published_passwor
         "the demo organisations are loaded"
     );
     // Demo accounts made earlier (say on a laptop) keep the node from listening publicly.
-    api::seed::users::load_if_empty(&public.state)
+    api::seed::users::load_if_empty(&public.state, &[])
         .await
         .unwrap();
     let refused = api::app::serve(public.state.clone(), "0.0.0.0:0", web::routes(), async {})
@@ -467,10 +467,41 @@ async fn a_public_node_has_no_demo_accounts_and_will_not_serve_published_passwor
         api::seed::users::disable_demo_accounts(&public.state.db)
             .await
             .unwrap(),
-        5
+        11,
+        "three per demo region and the admin"
     );
     let public_again =
         api::app::serve(public.state.clone(), "0.0.0.0:0", web::routes(), async {}).await;
     assert!(public_again.is_ok(), "no published password left");
     public_again.unwrap().handle.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_node_seeded_with_one_region_gets_that_regions_demo_accounts() {
+    let app = TestApp::spawn_with(|c| c.seed.demo_regions = vec!["zuid-limburg".into()]).await;
+    let me = r#"{ me { memberships { role organisationId gemeenteCode } } }"#;
+    for (email, role) in [
+        ("huisarts@maastricht-west.example", "PRACTITIONER"),
+        ("redactie@trajekt.example", "ORGANISATION_EDITOR"),
+        ("analist@maastricht.example", "MUNICIPALITY_ANALYST"),
+        ("beheer@wijkwijzer.example", "NODE_ADMIN"),
+    ] {
+        let token = app.sign_in(email).await;
+        let body = app.gql_with(Some(&token), me, json!({})).await;
+        assert_eq!(
+            body["data"]["me"]["memberships"][0]["role"], role,
+            "{email}: {body}"
+        );
+    }
+    let other_region = login_code(
+        &app,
+        "huisarts@lent.example",
+        api::seed::users::DEMO_PASSWORD,
+        None,
+    )
+    .await;
+    assert_eq!(
+        other_region, "UNAUTHENTICATED",
+        "no accounts of regions not loaded"
+    );
 }
