@@ -115,7 +115,7 @@ pub async fn serve_on(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     refuse_published_passwords(&state, addr).await?;
-    crate::federation::sync::spawn_workers(&state);
+    let pullers = crate::federation::sync::spawn_workers(&state);
     let delivery = crate::federation::delivery::spawn_worker(state.clone());
     let stopping = state.shutdown.clone();
     let shutdown = async move {
@@ -140,6 +140,11 @@ pub async fn serve_on(
             p.abort();
         }
         delivery.abort();
+        // A puller holds the state (and with it the search index writer) until it is gone.
+        for puller in pullers {
+            puller.abort();
+            let _ = puller.await;
+        }
         // Flush the outbox: everything committed before shutdown is indexed before exit.
         indexer.abort();
         if let Err(e) = search.sync_now().await {

@@ -433,6 +433,24 @@ impl Config {
         if let Ok(key) = std::env::var("MEILI_API_KEY") {
             figment = figment.merge(Serialized::default("search.meili_api_key", key));
         }
+        Self::checked(figment)
+    }
+
+    /// The defaults and one TOML file, without the environment (the quickstart test runs the
+    /// README's files this way); checked as [`Config::load`] checks.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigProblems> {
+        if !path.is_file() {
+            return Err(ConfigProblems(vec![format!(
+                "{} does not exist",
+                path.display()
+            )]));
+        }
+        Self::checked(
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)),
+        )
+    }
+
+    fn checked(figment: Figment) -> Result<Self, ConfigProblems> {
         let config: Config = figment.extract().map_err(crate::config_check::explain)?;
         let problems = crate::config_check::problems(&config);
         if problems.is_empty() {

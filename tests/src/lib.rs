@@ -91,7 +91,7 @@ impl TestApp {
         );
         let state = api::app::prepare(config)
             .await
-            .unwrap_or_else(|e| panic!("prepare: {}", e.message()));
+            .unwrap_or_else(|e| panic!("prepare: {e:?}"));
         Self::serve_on(state, dir, listener).await
     }
 
@@ -257,7 +257,7 @@ impl TestApp {
     pub async fn restart(config: Config, dir: tempfile::TempDir) -> Self {
         let state = api::app::prepare(config)
             .await
-            .unwrap_or_else(|e| panic!("prepare: {}", e.message()));
+            .unwrap_or_else(|e| panic!("prepare: {e:?}"));
         Self::serve(state, dir).await
     }
 }

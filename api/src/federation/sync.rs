@@ -220,8 +220,9 @@ async fn pull_pages(state: &AppState, peer: &Peer, status: &mut peer_sync::Model
 }
 
 /// Starts one background puller per peer with a non-zero interval; failures back off up to
-/// fifteen minutes.
-pub fn spawn_workers(state: &AppState) {
+/// fifteen minutes. The server stops them when it shuts down.
+pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut pullers = Vec::new();
     for id in state.peers.ids().map(str::to_string).collect::<Vec<_>>() {
         let Some(interval) = state
             .peers
@@ -232,7 +233,7 @@ pub fn spawn_workers(state: &AppState) {
             continue;
         };
         let state = state.clone();
-        tokio::spawn(async move {
+        pullers.push(tokio::spawn(async move {
             let mut failures = 0u32;
             loop {
                 let wait = match sync_peer(&state, &id).await {
@@ -247,8 +248,9 @@ pub fn spawn_workers(state: &AppState) {
                 };
                 tokio::time::sleep(wait).await;
             }
-        });
+        }));
     }
+    pullers
 }
 
 /// Shared handle type stored in the app state.
