@@ -1,6 +1,7 @@
 //! Running a node in production: Prometheus metrics, readiness, CORS, security headers,
-//! graceful shutdown.
+//! graceful shutdown, backup and restore.
 
+pub mod backup;
 pub mod cors;
 pub mod metrics;
 pub mod ready;

@@ -6,6 +6,7 @@
 mod area_import;
 mod areas_and_offers;
 mod auth;
+mod backup;
 mod browser;
 mod coverage;
 mod fault;
