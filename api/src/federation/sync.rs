@@ -8,7 +8,7 @@ use crate::config::PeerConfig;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::peer_sync;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
 use std::collections::HashMap;
@@ -27,6 +27,8 @@ pub struct Peer {
     pub config: PeerConfig,
     credentials: OutboundCredentials,
     lock: Mutex<()>,
+    /// When this node's puller will next pull the peer's feed (none for on-demand peers).
+    next_pull: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// All peers of this node.
@@ -50,6 +52,7 @@ impl Peers {
                     config: c.clone(),
                     credentials: OutboundCredentials::new(c.clone()),
                     lock: Mutex::new(()),
+                    next_pull: std::sync::Mutex::new(None),
                 };
                 (c.id.clone(), peer)
             })
@@ -72,6 +75,17 @@ impl Peers {
 }
 
 impl Peer {
+    /// When the background puller will next pull this peer's feed: `interval_secs` after a
+    /// success, doubling after each failure up to 15 minutes; `None` for peers pulled on demand
+    /// only (`interval_secs = 0`) or before the first pull.
+    pub fn next_pull_at(&self) -> Option<DateTime<Utc>> {
+        *self.next_pull.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_next_pull(&self, at: DateTime<Utc>) {
+        *self.next_pull.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
+    }
+
     /// POSTs a GraphQL request to the peer as this node (node header and credentials) and
     /// returns its `data`; transport failures, non-JSON answers and GraphQL errors are errors.
     pub async fn graphql(
@@ -94,7 +108,11 @@ impl Peer {
             .send()
             .await
             .map_err(|e| {
-                AppError::Internal(anyhow::anyhow!("peer {} unreachable: {e}", self.config.id))
+                AppError::Internal(anyhow::anyhow!(
+                    "peer {} unreachable: {}",
+                    self.config.id,
+                    transport_cause(&e)
+                ))
             })?;
         let status = response.status();
         let mut value: serde_json::Value = response.json().await.map_err(|e| {
@@ -105,11 +123,40 @@ impl Peer {
         })?;
         if let Some(errors) = value.get("errors") {
             return Err(AppError::Internal(anyhow::anyhow!(
-                "peer {} refused the request: {errors}",
-                self.config.id
+                "{}",
+                refusal_text(&self.config.id, errors)
             )));
         }
         Ok(value["data"].take())
+    }
+}
+
+/// The innermost cause of a failed call, which names what went wrong ("Connection refused",
+/// "failed to lookup address information"), or that it timed out.
+fn transport_cause(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "no answer within federation.timeout_secs".into();
+    }
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+/// How a peer's GraphQL errors read in this node's status: a refusal of this node's
+/// credentials says what to check, anything else is quoted.
+fn refusal_text(peer: &str, errors: &serde_json::Value) -> String {
+    let code = errors[0]["extensions"]["code"].as_str().unwrap_or("");
+    match code {
+        "UNAUTHENTICATED" => format!(
+            "peer {peer} did not accept this node's credentials (UNAUTHENTICATED): check that both \
+             nodes configure the same `secret` for each other, or the peer's `inbound_client_id`"
+        ),
+        "FORBIDDEN" => format!(
+            "peer {peer} does not know this node (FORBIDDEN): is this node in its federation.peers?"
+        ),
+        _ => format!("peer {peer} refused the request: {errors}"),
     }
 }
 
@@ -246,6 +293,9 @@ pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
                         Duration::from_secs((interval << failures.min(10)).min(900))
                     }
                 };
+                if let Some(peer) = state.peers.get(&id) {
+                    peer.set_next_pull(Utc::now() + wait);
+                }
                 tokio::time::sleep(wait).await;
             }
         }));

@@ -3,7 +3,7 @@
 use api::config::{Config, PeerConfig};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use tests::{TestApp, demo, error_code, listener, port_of};
+use tests::{TestApp, demo, error_code, eventually, listener, port_of};
 
 pub(crate) const REGIONS: [(&str, &str); 3] = [
     ("nijmegen", "nijmegen"),
@@ -1250,4 +1250,66 @@ async fn peer_credentials_read_nothing_beyond_the_public_feed() {
             "{mutation}: {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_failing_peer_says_why_and_when_it_is_pulled_again() {
+    // Nothing listens on port 1: the cause is named, and the puller backs off visibly.
+    let node = TestApp::spawn_with(|c| {
+        c.node.id = "nijmegen".into();
+        let mut down = peer("nijmegen", "nhn", 1);
+        down.interval_secs = 1;
+        c.federation.peers = vec![down];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await;
+    let status = eventually(10, "the puller has failed once", || async {
+        let data = node
+            .gql_ok(
+                "{ federationStatus { id lastError nextSyncAt lastAttemptAt } }",
+                json!({}),
+            )
+            .await;
+        let s = data["federationStatus"][0].clone();
+        s["nextSyncAt"].is_string().then_some(s)
+    })
+    .await;
+    let error = status["lastError"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(error.contains("connection refused"), "{status}");
+    let next: chrono::DateTime<chrono::Utc> =
+        status["nextSyncAt"].as_str().unwrap().parse().unwrap();
+    let last: chrono::DateTime<chrono::Utc> =
+        status["lastAttemptAt"].as_str().unwrap().parse().unwrap();
+    assert!(
+        next - last >= chrono::Duration::seconds(2),
+        "a failure doubles the wait: {status}"
+    );
+
+    // A peer that does not accept this node's secret: the status says what to check.
+    let (la, lb) = (listener().await, listener().await);
+    let (pa, pb) = (port_of(&la), port_of(&lb));
+    let a = TestApp::spawn_on(la, |c| {
+        c.node.id = "a".into();
+        c.federation.peers = vec![peer("a", "b", pb)];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await;
+    let _b = TestApp::spawn_on(lb, |c| {
+        c.node.id = "b".into();
+        let mut wrong = peer("b", "a", pa);
+        wrong.secret = Some("another-secret".into());
+        c.federation.peers = vec![wrong];
+    })
+    .await;
+    let status = sync(&a, "b").await;
+    let error = status["lastError"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("did not accept this node's credentials") && error.contains("secret"),
+        "{status}"
+    );
 }

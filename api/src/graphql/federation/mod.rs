@@ -34,6 +34,10 @@ pub struct PeerStatus {
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last sync's error; null when it succeeded.
     pub last_error: Option<String>,
+    /// When this node will next pull the peer's feed on its own: `interval_secs` after a
+    /// success, doubling after each failure up to 15 minutes; null for peers pulled on demand
+    /// only (`interval_secs = 0`) or before the first pull. `syncPeer` pulls now.
+    pub next_sync_at: Option<DateTime<Utc>>,
     /// Referral messages (new referrals, status changes) still to be delivered to the peer.
     pub pending_deliveries: u64,
     /// When the oldest undelivered referral message was queued.
@@ -45,6 +49,7 @@ pub struct PeerStatus {
 fn status(
     id: &str,
     base_url: &str,
+    next_sync_at: Option<DateTime<Utc>>,
     row: Option<peer_sync::Model>,
     backlog: delivery::Backlog,
 ) -> PeerStatus {
@@ -70,6 +75,7 @@ fn status(
         last_attempt_at: row.last_attempt_at,
         last_success_at: row.last_success_at,
         last_error: row.last_error,
+        next_sync_at,
         pending_deliveries: backlog.pending,
         oldest_pending_delivery_at: backlog.oldest_at,
         last_delivery_error: backlog.last_error,
@@ -132,7 +138,8 @@ impl FederationQuery {
                 .one(&state.db)
                 .await?;
             let backlog = delivery::backlog(&state.db, &peer.id).await?;
-            out.push(status(&peer.id, &peer.base_url, row, backlog));
+            let next = state.peers.get(&peer.id).and_then(|p| p.next_pull_at());
+            out.push(status(&peer.id, &peer.base_url, next, row, backlog));
         }
         Ok(out)
     }
@@ -154,13 +161,14 @@ impl FederationMutation {
             .get(&id)
             .ok_or_else(|| AppError::NotFound(format!("peer {id}")))?;
         let base_url = peer.config.base_url.clone();
+        let next = peer.next_pull_at();
         // A failed sync is reported in the status, not as an error of this mutation.
         let _ = sync::sync_peer(state, &id).await;
         let row = peer_sync::Entity::find_by_id(id.as_str())
             .one(&state.db)
             .await?;
         let backlog = delivery::backlog(&state.db, &id).await?;
-        Ok(status(&id, &base_url, row, backlog))
+        Ok(status(&id, &base_url, next, row, backlog))
     }
 
     /// Delivers every due referral message to the peers now and returns how many were
