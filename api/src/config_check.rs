@@ -286,6 +286,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
     fn peers_come_from_the_environment_and_a_named_file_must_exist() {
         figment::Jail::expect_with(|jail| {
             jail.set_env(
