@@ -27,8 +27,9 @@ pub struct OfferBundle {
 }
 
 impl OfferBundle {
-    /// Bundles of `ids` in the order given; ids without an offer (or whose organisation is
-    /// missing) are left out. Four statements whatever the number of ids (callers with
+    /// Bundles of `ids` in the order given (each offer once); ids without an offer (or whose
+    /// organisation is missing) are left out. No visibility rule is applied: callers filter
+    /// with [`rules`] (or the `is_*` methods). Four statements whatever the number of ids (callers with
     /// thousands of ids pass them in chunks, as the search indexer does).
     pub async fn load_many(
         db: &impl ConnectionTrait,

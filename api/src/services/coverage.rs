@@ -4,12 +4,11 @@
 //! across area and node borders count for the distance (mirrored offers included), so a buurt at
 //! a border is not a gap when help is just across it. Aggregates only: public data, no persons.
 //!
-//! Eight statements whatever the size of the area: the area, its buurten, the rows' areas, the
-//! offers with a location in the area's bounding box widened by the distance, and their
-//! bundles ([`OfferBundle::load_many`]).
+//! At most eight statements whatever the size of the area: the area, its buurten, the rows'
+//! areas, the offers with a location in the area's bounding box widened by the distance, and
+//! their bundles ([`OfferBundle::load_many`]).
 
-use crate::domain::Actor;
-use crate::domain::AreaCode;
+use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use crate::read_model::OfferBundle;

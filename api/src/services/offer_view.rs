@@ -1,13 +1,12 @@
 //! Offers as pages read them: [`OfferView`] is the read model's [`OfferBundle`], loaded in a
 //! fixed number of statements whatever the number of offers and filtered by the one visibility
-//! rule, [`readable`].
+//! rule, [`readable`](crate::read_model::rules::readable).
 
 use super::Ctx;
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::read_model::OfferBundle;
 pub use crate::read_model::offer::organisations;
-pub use crate::read_model::rules::readable;
 use sea_orm::ConnectionTrait;
 
 /// An offer with everything a page shows of it.
