@@ -94,7 +94,7 @@ async fn load_many_keeps_the_order_asked_skips_missing_ids_and_costs_four_statem
         groups.sort();
         assert_eq!(b.target_groups, groups, "{}", b.offer.title);
     }
-    assert!(bundles.iter().any(|b| b.locations.len() > 0));
+    assert!(bundles.iter().any(|b| !b.locations.is_empty()));
     assert!(bundles.iter().any(|b| b.life_domains.len() > 1));
     app.stop().await;
 }
