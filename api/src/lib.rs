@@ -19,6 +19,7 @@ pub mod graphql;
 pub mod hsds;
 pub mod http;
 pub mod ops;
+pub mod read_model;
 pub mod search;
 pub mod seed;
 pub mod services;

@@ -2,7 +2,7 @@
 //! schedules in plain language ("om de week op dinsdag, 14:00-16:00").
 
 use crate::i18n::Lang;
-use api::services::offer::{CapacityStatus, capacity_status, open_places};
+use api::read_model::rules::{CapacityStatus, capacity_status, open_places};
 use chrono::NaiveDate;
 use entities::json::SchedulePeriod;
 use entities::{

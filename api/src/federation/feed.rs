@@ -8,25 +8,13 @@ use super::protocol::{
     FEED_VERSION, FeedEntry, FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record,
 };
 use crate::error::AppResult;
-use crate::services::offer::is_public;
+use crate::read_model::OfferBundle;
+use crate::read_model::offer::{area_codes_by_organisation, organisations};
+use crate::read_model::rules::organisation_is_public;
 use crate::state::AppState;
-use entities::{
-    OfferStatus, OrganisationStatus, RecordKind, change, location, offer, offer_life_domain,
-    offer_target_group, organisation, organisation_area,
-};
+use entities::{RecordKind, change, location, organisation};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
-
-/// Whether an organisation is published to peers.
-pub fn organisation_is_public(org: &organisation::Model) -> bool {
-    org.status == OrganisationStatus::Published
-}
-
-/// Whether an offer is published to peers: public ([`is_public`]) and not ended. Drafts,
-/// unpublished and ended offers travel as tombstones.
-pub fn offer_is_shared(o: &offer::Model, org: &organisation::Model) -> bool {
-    is_public(o, org) && o.status != OfferStatus::Ended
-}
 
 /// Highest change sequence number of records owned by this node (0 when none).
 pub async fn head_seq(db: &impl ConnectionTrait, node: &str) -> AppResult<i64> {
@@ -59,118 +47,14 @@ pub async fn page(state: &AppState, since: i64, limit: u64) -> AppResult<FeedPag
     for r in rows {
         latest.insert((r.record_kind, r.record_id.clone()), r.seq);
     }
-    let org_ids: Vec<&str> = latest
-        .keys()
-        .filter(|(k, _)| *k == RecordKind::Organisation)
-        .map(|(_, id)| id.as_str())
-        .collect();
-    let offer_ids: Vec<&str> = latest
-        .keys()
-        .filter(|(k, _)| *k == RecordKind::Offer)
-        .map(|(_, id)| id.as_str())
-        .collect();
-
-    let offers: Vec<offer::Model> = offer::Entity::find()
-        .filter(offer::Column::Id.is_in(offer_ids.clone()))
-        .all(db)
-        .await?;
-    let mut wanted_orgs: Vec<String> = org_ids.iter().map(|s| s.to_string()).collect();
-    wanted_orgs.extend(offers.iter().map(|o| o.organisation_id.clone()));
-    let orgs: HashMap<String, organisation::Model> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(wanted_orgs))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect();
-
-    let mut areas: HashMap<String, Vec<String>> = HashMap::new();
-    for a in organisation_area::Entity::find()
-        .filter(organisation_area::Column::OrganisationId.is_in(org_ids.clone()))
-        .order_by_asc(organisation_area::Column::AreaCode)
-        .all(db)
-        .await?
-    {
-        areas
-            .entry(a.organisation_id)
-            .or_default()
-            .push(a.area_code);
-    }
-    let mut domains: HashMap<String, Vec<_>> = HashMap::new();
-    for d in offer_life_domain::Entity::find()
-        .filter(offer_life_domain::Column::OfferId.is_in(offer_ids.clone()))
-        .all(db)
-        .await?
-    {
-        domains.entry(d.offer_id).or_default().push(d.life_domain);
-    }
-    let mut groups: HashMap<String, Vec<_>> = HashMap::new();
-    for g in offer_target_group::Entity::find()
-        .filter(offer_target_group::Column::OfferId.is_in(offer_ids.clone()))
-        .all(db)
-        .await?
-    {
-        groups.entry(g.offer_id).or_default().push(g.target_group);
-    }
-    let mut locations: HashMap<String, Vec<LocationRecord>> = HashMap::new();
-    for l in location::Entity::find()
-        .filter(location::Column::OfferId.is_in(offer_ids))
-        .order_by_asc(location::Column::Position)
-        .all(db)
-        .await?
-    {
-        locations
-            .entry(l.offer_id)
-            .or_default()
-            .push(LocationRecord {
-                id: l.id,
-                name: l.name,
-                street: l.street,
-                postcode: l.postcode,
-                city: l.city,
-                lat: l.lat,
-                lon: l.lon,
-                buurt_code: l.buurt_code,
-                version: l.version,
-            });
-    }
-    let offers: HashMap<String, offer::Model> =
-        offers.into_iter().map(|o| (o.id.clone(), o)).collect();
-
+    let mut records = Records::load(db, latest.keys()).await?;
     let mut entries: Vec<FeedEntry> = latest
         .into_iter()
-        .map(|((kind, id), seq)| {
-            let record = match kind {
-                RecordKind::Organisation => orgs
-                    .get(&id)
-                    .filter(|o| organisation_is_public(o))
-                    .map(|o| {
-                        Record::Organisation(Box::new(organisation_record(
-                            o,
-                            areas.remove(&id).unwrap_or_default(),
-                        )))
-                    }),
-                RecordKind::Offer => offers
-                    .get(&id)
-                    .filter(|o| {
-                        orgs.get(&o.organisation_id)
-                            .is_some_and(|org| offer_is_shared(o, org))
-                    })
-                    .map(|o| {
-                        Record::Offer(Box::new(offer_record(
-                            o,
-                            domains.remove(&id).unwrap_or_default(),
-                            groups.remove(&id).unwrap_or_default(),
-                            locations.remove(&id).unwrap_or_default(),
-                        )))
-                    }),
-            };
-            FeedEntry {
-                seq,
-                kind,
-                id,
-                record,
-            }
+        .map(|((kind, id), seq)| FeedEntry {
+            seq,
+            kind,
+            record: records.take(kind, &id),
+            id,
         })
         .collect();
     entries.sort_by_key(|e| e.seq);
@@ -182,6 +66,56 @@ pub async fn page(state: &AppState, since: i64, limit: u64) -> AppResult<FeedPag
         has_more,
         entries,
     })
+}
+
+/// The current state of the records of one page, loaded in six statements whatever their
+/// number: organisations with the areas they serve, offers as [`OfferBundle`]s.
+struct Records {
+    organisations: HashMap<String, organisation::Model>,
+    areas: HashMap<String, Vec<String>>,
+    offers: HashMap<String, OfferBundle>,
+}
+
+impl Records {
+    async fn load<'a>(
+        db: &impl ConnectionTrait,
+        keys: impl Iterator<Item = &'a (RecordKind, String)>,
+    ) -> AppResult<Records> {
+        let (org_ids, offer_ids): (Vec<_>, Vec<_>) =
+            keys.partition(|(k, _)| *k == RecordKind::Organisation);
+        let org_ids: Vec<&str> = org_ids.iter().map(|(_, id)| id.as_str()).collect();
+        let offer_ids: Vec<&str> = offer_ids.iter().map(|(_, id)| id.as_str()).collect();
+        Ok(Records {
+            organisations: organisations(db, org_ids.iter().copied()).await?,
+            areas: area_codes_by_organisation(db, &org_ids).await?,
+            offers: OfferBundle::load_many(db, &offer_ids)
+                .await?
+                .into_iter()
+                .map(|b| (b.offer.id.clone(), b))
+                .collect(),
+        })
+    }
+
+    /// The record to publish for `id`: its state if it is public (an offer: listed), else
+    /// none (a tombstone).
+    fn take(&mut self, kind: RecordKind, id: &str) -> Option<Record> {
+        match kind {
+            RecordKind::Organisation => {
+                let org = self
+                    .organisations
+                    .get(id)
+                    .filter(|o| organisation_is_public(o))?;
+                let areas = self.areas.remove(id).unwrap_or_default();
+                Some(Record::Organisation(Box::new(organisation_record(
+                    org, areas,
+                ))))
+            }
+            RecordKind::Offer => {
+                let b = self.offers.remove(id).filter(OfferBundle::is_indexable)?;
+                Some(Record::Offer(Box::new(offer_record(b))))
+            }
+        }
+    }
 }
 
 fn organisation_record(o: &organisation::Model, area_codes: Vec<String>) -> OrganisationRecord {
@@ -204,14 +138,16 @@ fn organisation_record(o: &organisation::Model, area_codes: Vec<String>) -> Orga
     }
 }
 
-fn offer_record(
-    o: &offer::Model,
-    mut life_domains: Vec<entities::LifeDomain>,
-    mut target_groups: Vec<entities::TargetGroup>,
-    locations: Vec<LocationRecord>,
-) -> OfferRecord {
-    life_domains.sort();
-    target_groups.sort();
+fn offer_record(b: OfferBundle) -> OfferRecord {
+    let OfferBundle {
+        offer: o,
+        locations,
+        life_domains,
+        target_groups,
+        ..
+    } = b;
+    let o = &o;
+    let locations = locations.into_iter().map(location_record).collect();
     OfferRecord {
         id: o.id.clone(),
         origin_node: o.origin_node.clone(),
@@ -251,5 +187,19 @@ fn offer_record(
         created_at: o.created_at,
         updated_at: o.updated_at,
         version: o.version,
+    }
+}
+
+fn location_record(l: location::Model) -> LocationRecord {
+    LocationRecord {
+        id: l.id,
+        name: l.name,
+        street: l.street,
+        postcode: l.postcode,
+        city: l.city,
+        lat: l.lat,
+        lon: l.lon,
+        buurt_code: l.buurt_code,
+        version: l.version,
     }
 }

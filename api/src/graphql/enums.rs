@@ -152,7 +152,7 @@ TargetGroup => "entities::TargetGroup" {
 
 /// Whether an offer can take participants now (FHIR SDOH capacity status).
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
-#[graphql(remote = "crate::services::offer::CapacityStatus")]
+#[graphql(remote = "crate::read_model::rules::CapacityStatus")]
 pub enum CapacityStatus {
     /// Open places, or no fixed limit.
     Capacity,

@@ -1,16 +1,16 @@
 //! DataLoaders per foreign key, built per request, so a list of offers with their
 //! organisations, locations, life domains, target groups and areas, or a list of areas with
-//! their children and offers, costs a constant number of queries.
+//! their children and offers, costs a constant number of queries. The offer parts are batched
+//! by the read model's part loaders ([`crate::read_model::offer`]), the same ones
+//! [`OfferBundle`](crate::read_model::OfferBundle) is made of.
 
 use crate::db::QueryCounter;
 use crate::error::AppError;
+use crate::read_model::offer as read;
 use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
-use entities::{
-    LifeDomain, TargetGroup, area, location, offer, offer_life_domain, offer_target_group,
-    organisation, organisation_area, referral_outbox,
-};
+use entities::{LifeDomain, TargetGroup, area, location, offer, organisation, referral_outbox};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -63,12 +63,7 @@ impl Loader<String> for OrganisationLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(keys.iter().map(String::as_str)))
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+        Ok(read::organisations(&self.0, keys.iter().map(String::as_str)).await?)
     }
 }
 
@@ -77,17 +72,7 @@ impl Loader<String> for LocationsByOffer {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows = location::Entity::find()
-            .filter(location::Column::OfferId.is_in(keys.iter().map(String::as_str)))
-            .order_by_asc(location::Column::Position)
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        let mut map: HashMap<String, Vec<location::Model>> = HashMap::new();
-        for row in rows {
-            map.entry(row.offer_id.clone()).or_default().push(row);
-        }
-        Ok(map)
+        Ok(read::locations_by_offer(&self.0, keys).await?)
     }
 }
 
@@ -96,17 +81,7 @@ impl Loader<String> for LifeDomainsByOffer {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows = offer_life_domain::Entity::find()
-            .filter(offer_life_domain::Column::OfferId.is_in(keys.iter().map(String::as_str)))
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        let mut map: HashMap<String, Vec<LifeDomain>> = HashMap::new();
-        for row in rows {
-            map.entry(row.offer_id).or_default().push(row.life_domain);
-        }
-        map.values_mut().for_each(|v| v.sort());
-        Ok(map)
+        Ok(read::life_domains_by_offer(&self.0, keys).await?)
     }
 }
 
@@ -115,17 +90,7 @@ impl Loader<String> for TargetGroupsByOffer {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows = offer_target_group::Entity::find()
-            .filter(offer_target_group::Column::OfferId.is_in(keys.iter().map(String::as_str)))
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        let mut map: HashMap<String, Vec<TargetGroup>> = HashMap::new();
-        for row in rows {
-            map.entry(row.offer_id).or_default().push(row.target_group);
-        }
-        map.values_mut().for_each(|v| v.sort());
-        Ok(map)
+        Ok(read::target_groups_by_offer(&self.0, keys).await?)
     }
 }
 
@@ -148,21 +113,7 @@ impl Loader<String> for AreaCodesByOrganisation {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows = organisation_area::Entity::find()
-            .filter(
-                organisation_area::Column::OrganisationId.is_in(keys.iter().map(String::as_str)),
-            )
-            .order_by_asc(organisation_area::Column::AreaCode)
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for row in rows {
-            map.entry(row.organisation_id)
-                .or_default()
-                .push(row.area_code);
-        }
-        Ok(map)
+        Ok(read::area_codes_by_organisation(&self.0, keys).await?)
     }
 }
 

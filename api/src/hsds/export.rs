@@ -15,12 +15,11 @@ use super::types::{
 };
 use crate::domain::GlobalId;
 use crate::error::{AppError, AppResult};
+use crate::read_model::OfferBundle;
+use crate::read_model::offer::area_codes_by_organisation;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use entities::{
-    CostPeriod, OfferStatus, OrganisationStatus, area, location, offer, offer_life_domain,
-    offer_target_group, organisation, organisation_area,
-};
+use entities::{CostPeriod, OfferStatus, OrganisationStatus, area, location, offer, organisation};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -436,7 +435,8 @@ fn cost_option_label(p: CostPeriod) -> &'static str {
     p.as_str()
 }
 
-/// Maps offers with everything they link to, in a constant number of queries.
+/// Maps offers with everything they link to, in a constant number of statements: their
+/// [`OfferBundle`]s, the areas their organisations serve and those areas.
 async fn build_services(
     db: &impl ConnectionTrait,
     offers: Vec<offer::Model>,
@@ -445,66 +445,17 @@ async fn build_services(
     if offers.is_empty() {
         return Ok(Vec::new());
     }
-    let offer_ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
-    let org_ids: Vec<&str> = offers.iter().map(|o| o.organisation_id.as_str()).collect();
-    let orgs: HashMap<String, organisation::Model> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(org_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.clone(), o))
-        .collect();
-    let mut locations: HashMap<String, Vec<location::Model>> = HashMap::new();
-    for l in location::Entity::find()
-        .filter(location::Column::OfferId.is_in(offer_ids.iter().copied()))
-        .order_by_asc(location::Column::Position)
-        .all(db)
-        .await?
-    {
-        locations.entry(l.offer_id.clone()).or_default().push(l);
-    }
-    let mut domains: HashMap<String, Vec<String>> = HashMap::new();
-    for d in offer_life_domain::Entity::find()
-        .filter(offer_life_domain::Column::OfferId.is_in(offer_ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        domains
-            .entry(d.offer_id)
-            .or_default()
-            .push(d.life_domain.as_str().to_string());
-    }
-    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    for g in offer_target_group::Entity::find()
-        .filter(offer_target_group::Column::OfferId.is_in(offer_ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        groups
-            .entry(g.offer_id)
-            .or_default()
-            .push(g.target_group.as_str().to_string());
-    }
-    let mut served: HashMap<String, Vec<String>> = HashMap::new();
-    for a in organisation_area::Entity::find()
-        .filter(organisation_area::Column::OrganisationId.is_in(org_ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        served
-            .entry(a.organisation_id)
-            .or_default()
-            .push(a.area_code);
-    }
+    let bundles = OfferBundle::of_offers(db, offers).await?;
+    let org_ids: Vec<&str> = bundles.iter().map(|b| b.organisation.id.as_str()).collect();
+    let served = area_codes_by_organisation(db, &org_ids).await?;
     // An offer serves its organisation's areas, or else the buurten of its locations.
-    let area_codes_of = |o: &offer::Model| -> Vec<String> {
-        match served.get(&o.organisation_id) {
+    let area_codes_of = |b: &OfferBundle| -> Vec<String> {
+        match served.get(&b.organisation.id) {
             Some(codes) if !codes.is_empty() => codes.clone(),
             _ => {
-                let mut codes: Vec<String> = locations
-                    .get(&o.id)
-                    .into_iter()
-                    .flatten()
+                let mut codes: Vec<String> = b
+                    .locations
+                    .iter()
                     .filter_map(|l| l.buurt_code.clone())
                     .collect();
                 codes.sort();
@@ -513,7 +464,7 @@ async fn build_services(
             }
         }
     };
-    let all_codes: Vec<String> = offers.iter().flat_map(&area_codes_of).collect();
+    let all_codes: Vec<String> = bundles.iter().flat_map(&area_codes_of).collect();
     let areas: HashMap<String, area::Model> = area::Entity::find()
         .filter(area::Column::Code.is_in(all_codes.iter().map(String::as_str)))
         .all(db)
@@ -521,147 +472,165 @@ async fn build_services(
         .into_iter()
         .map(|a| (a.code.clone(), a))
         .collect();
+    Ok(bundles
+        .iter()
+        .map(|b| {
+            let service_areas = service_areas(&b.offer, area_codes_of(b), &areas);
+            let mut s = map_service(b, service_areas);
+            if with_organization {
+                s.organization = Some(Box::new(map_organization(&b.organisation)));
+            }
+            s
+        })
+        .collect())
+}
 
-    let mut out = Vec::with_capacity(offers.len());
-    for o in &offers {
-        let sid = record_uuid(&o.id);
-        let org = orgs.get(&o.organisation_id);
-        let mut attributes = vec![
-            attribute(&o.id, "service", GLOBAL_ID, &o.id),
-            attribute(&o.id, "service", KIND, o.kind.as_str()),
-        ];
-        for d in domains.get(&o.id).into_iter().flatten() {
-            attributes.push(attribute(&o.id, "service", LIFE_DOMAIN, d));
-        }
-        for g in groups.get(&o.id).into_iter().flatten() {
-            attributes.push(attribute(&o.id, "service", TARGET_GROUP, g));
-        }
-        let schedules = o
-            .schedule
+/// Maps one offer (without its organization).
+fn map_service(b: &OfferBundle, service_areas: Vec<ServiceArea>) -> Service {
+    let o = &b.offer;
+    let sid = record_uuid(&o.id);
+    let age = |a: Option<i32>| a.map(f64::from);
+    Service {
+        id: sid.clone(),
+        organization_id: Some(record_uuid(&o.organisation_id)),
+        name: o.title.clone(),
+        description: Some(o.description.clone()).filter(|d| !d.is_empty()),
+        email: o.contact_email.clone(),
+        status: service_status(o.status).into(),
+        application_process: o.how_to_join.clone(),
+        fees_description: o.cost_note.clone(),
+        eligibility_description: None,
+        minimum_age: age(o.min_age),
+        maximum_age: age(o.max_age),
+        alert: None,
+        last_modified: Some(rfc3339(&o.updated_at)),
+        phones: Vec::new(),
+        schedules: schedules(o, &sid),
+        service_areas,
+        service_at_locations: b.locations.iter().map(|l| map_location(l, &sid)).collect(),
+        languages: o
+            .languages
             .0
             .iter()
-            .enumerate()
-            .map(|(i, p)| Schedule {
-                id: sub_uuid(&o.id, &format!("schedule:{i}")),
+            .map(|code| Language {
+                id: sub_uuid(&o.id, &format!("language:{code}")),
                 service_id: Some(sid.clone()),
-                valid_from: o.start_date.map(|d| d.to_string()),
-                valid_to: o.end_date.map(|d| d.to_string()),
-                freq: Some(p.freq.clone()),
-                interval: Some(f64::from(p.interval)),
-                byday: Some(p.byday.join(",")).filter(|d| !d.is_empty()),
-                description: p.description.clone(),
-                opens_at: Some(p.opens_at.clone()),
-                closes_at: Some(p.closes_at.clone()),
-                notes: if i == 0 {
-                    o.schedule_note.clone()
-                } else {
-                    None
-                },
+                code: Some(code.clone()),
             })
-            .collect();
-        let cost = match (o.cost_cents, o.cost_period) {
-            (Some(c), Some(period)) if c > 0 => CostOption {
-                id: sub_uuid(&o.id, "cost"),
-                service_id: Some(sid.clone()),
-                option: Some(cost_option_label(period).into()),
-                currency: Some("EUR".into()),
-                amount: Some(f64::from(c) / 100.0),
-                amount_description: o.cost_note.clone(),
-            },
-            _ => CostOption {
-                id: sub_uuid(&o.id, "cost"),
-                service_id: Some(sid.clone()),
-                option: Some("free".into()),
-                currency: Some("EUR".into()),
-                amount: Some(0.0),
-                amount_description: o.cost_note.clone(),
-            },
-        };
-        let contact_id = sub_uuid(&o.id, "contact");
-        let phones: Vec<Phone> = o
-            .contact_phone
-            .iter()
-            .map(|p| Phone {
-                id: sub_uuid(&o.id, "phone"),
-                organization_id: None,
-                contact_id: Some(contact_id.clone()),
-                number: p.clone(),
-            })
-            .collect();
-        let contacts =
-            if o.contact_name.is_some() || o.contact_email.is_some() || !phones.is_empty() {
-                vec![Contact {
-                    id: contact_id,
-                    service_id: Some(sid.clone()),
-                    name: o.contact_name.clone(),
-                    email: o.contact_email.clone(),
-                    phones,
-                }]
-            } else {
-                Vec::new()
-            };
-        let service_areas = area_codes_of(o)
-            .into_iter()
-            .map(|code| {
-                let a = areas.get(&code);
-                ServiceArea {
-                    id: sub_uuid(&o.id, &format!("area:{code}")),
-                    service_id: Some(sid.clone()),
-                    name: a.map(|a| format!("{} ({})", a.name, a.kind.as_str())),
-                    extent: a.and_then(|a| a.geometry.clone()),
-                    extent_type: a
-                        .and_then(|a| a.geometry.as_ref())
-                        .map(|_| "geojson".into()),
-                    uri: Some(format!("{AREA_URN}{code}")),
-                }
-            })
-            .collect();
-        let service_at_locations = locations
-            .get(&o.id)
-            .into_iter()
-            .flatten()
-            .map(|l| map_location(l, &sid))
-            .collect();
-        let age = |a: Option<i32>| a.map(f64::from);
-        out.push(Service {
-            id: sid.clone(),
-            organization_id: Some(record_uuid(&o.organisation_id)),
-            name: o.title.clone(),
-            description: Some(o.description.clone()).filter(|d| !d.is_empty()),
-            email: o.contact_email.clone(),
-            status: service_status(o.status).into(),
-            application_process: o.how_to_join.clone(),
-            fees_description: o.cost_note.clone(),
-            eligibility_description: None,
-            minimum_age: age(o.min_age),
-            maximum_age: age(o.max_age),
-            alert: None,
-            last_modified: Some(rfc3339(&o.updated_at)),
-            phones: Vec::new(),
-            schedules,
-            service_areas,
-            service_at_locations,
-            languages: o
-                .languages
-                .0
-                .iter()
-                .map(|code| Language {
-                    id: sub_uuid(&o.id, &format!("language:{code}")),
-                    service_id: Some(sid.clone()),
-                    code: Some(code.clone()),
-                })
-                .collect(),
-            organization: if with_organization {
-                org.map(|org| Box::new(map_organization(org)))
+            .collect(),
+        organization: None,
+        cost_options: vec![cost_option(o, &sid)],
+        contacts: contacts(o, &sid),
+        attributes: service_attributes(b),
+    }
+}
+
+/// The global id, kind, life domains and target groups of an offer as attributes.
+fn service_attributes(b: &OfferBundle) -> Vec<Attribute> {
+    let o = &b.offer;
+    let mut attributes = vec![
+        attribute(&o.id, "service", GLOBAL_ID, &o.id),
+        attribute(&o.id, "service", KIND, o.kind.as_str()),
+    ];
+    for d in &b.life_domains {
+        attributes.push(attribute(&o.id, "service", LIFE_DOMAIN, d.as_str()));
+    }
+    for g in &b.target_groups {
+        attributes.push(attribute(&o.id, "service", TARGET_GROUP, g.as_str()));
+    }
+    attributes
+}
+
+/// The schedule periods of an offer; the schedule note goes with the first.
+fn schedules(o: &offer::Model, sid: &str) -> Vec<Schedule> {
+    o.schedule
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Schedule {
+            id: sub_uuid(&o.id, &format!("schedule:{i}")),
+            service_id: Some(sid.to_string()),
+            valid_from: o.start_date.map(|d| d.to_string()),
+            valid_to: o.end_date.map(|d| d.to_string()),
+            freq: Some(p.freq.clone()),
+            interval: Some(f64::from(p.interval)),
+            byday: Some(p.byday.join(",")).filter(|d| !d.is_empty()),
+            description: p.description.clone(),
+            opens_at: Some(p.opens_at.clone()),
+            closes_at: Some(p.closes_at.clone()),
+            notes: if i == 0 {
+                o.schedule_note.clone()
             } else {
                 None
             },
-            cost_options: vec![cost],
-            contacts,
-            attributes,
-        });
+        })
+        .collect()
+}
+
+/// What taking part costs (`free` when nothing).
+fn cost_option(o: &offer::Model, sid: &str) -> CostOption {
+    let (option, amount) = match (o.cost_cents, o.cost_period) {
+        (Some(c), Some(period)) if c > 0 => (cost_option_label(period), f64::from(c) / 100.0),
+        _ => ("free", 0.0),
+    };
+    CostOption {
+        id: sub_uuid(&o.id, "cost"),
+        service_id: Some(sid.to_string()),
+        option: Some(option.into()),
+        currency: Some("EUR".into()),
+        amount: Some(amount),
+        amount_description: o.cost_note.clone(),
     }
-    Ok(out)
+}
+
+/// The offer's contact person, when it has any contact detail.
+fn contacts(o: &offer::Model, sid: &str) -> Vec<Contact> {
+    let contact_id = sub_uuid(&o.id, "contact");
+    let phones: Vec<Phone> = o
+        .contact_phone
+        .iter()
+        .map(|p| Phone {
+            id: sub_uuid(&o.id, "phone"),
+            organization_id: None,
+            contact_id: Some(contact_id.clone()),
+            number: p.clone(),
+        })
+        .collect();
+    if o.contact_name.is_none() && o.contact_email.is_none() && phones.is_empty() {
+        return Vec::new();
+    }
+    vec![Contact {
+        id: contact_id,
+        service_id: Some(sid.to_string()),
+        name: o.contact_name.clone(),
+        email: o.contact_email.clone(),
+        phones,
+    }]
+}
+
+/// The service areas of an offer from their CBS codes.
+fn service_areas(
+    o: &offer::Model,
+    codes: Vec<String>,
+    areas: &HashMap<String, area::Model>,
+) -> Vec<ServiceArea> {
+    let sid = record_uuid(&o.id);
+    codes
+        .into_iter()
+        .map(|code| {
+            let a = areas.get(&code);
+            ServiceArea {
+                id: sub_uuid(&o.id, &format!("area:{code}")),
+                service_id: Some(sid.clone()),
+                name: a.map(|a| format!("{} ({})", a.name, a.kind.as_str())),
+                extent: a.and_then(|a| a.geometry.clone()),
+                extent_type: a
+                    .and_then(|a| a.geometry.as_ref())
+                    .map(|_| "geojson".into()),
+                uri: Some(format!("{AREA_URN}{code}")),
+            }
+        })
+        .collect()
 }
 
 fn map_location(l: &location::Model, sid: &str) -> ServiceAtLocation {

@@ -3,13 +3,11 @@
 //! buurt, wijk and gemeente (codes and names) each location lies in.
 
 use crate::error::AppResult;
-use crate::services::offer::{CapacityStatus, capacity_status, is_public};
-use entities::{
-    LifeDomain, OfferKind, OfferStatus, TargetGroup, area, location, offer, offer_life_domain,
-    offer_target_group, organisation,
-};
+use crate::read_model::OfferBundle;
+use crate::read_model::rules::capacity_status;
+use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup, area, offer};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Offers loaded per database round trip.
 const CHUNK: usize = 500;
@@ -114,12 +112,6 @@ impl SearchDoc {
     }
 }
 
-/// Whether an offer belongs in the index: public (published offer of a published
-/// organisation) and not ended.
-pub fn indexable(o: &offer::Model, org: &organisation::Model) -> bool {
-    is_public(o, org) && o.status != OfferStatus::Ended
-}
-
 /// The outcome of loading offers by id: documents to upsert and ids to remove.
 #[derive(Debug, Default)]
 pub struct Loaded {
@@ -128,27 +120,20 @@ pub struct Loaded {
     pub removed: Vec<String>,
 }
 
-/// Builds documents for `ids` (any number); ids that are missing or not public go to
-/// `removed`.
+/// Builds documents for `ids` (any number); ids that are missing or not
+/// [indexable](crate::read_model::rules::indexable) go to `removed`.
 pub async fn load(db: &impl ConnectionTrait, ids: &[String]) -> AppResult<Loaded> {
     let mut out = Loaded::default();
     for chunk in ids.chunks(CHUNK) {
-        let rows = offer::Entity::find()
-            .filter(offer::Column::Id.is_in(chunk.iter().map(String::as_str)))
-            .find_also_related(organisation::Entity)
-            .all(db)
-            .await?;
-        let mut found = BTreeSet::new();
-        let mut public = Vec::new();
-        for (o, org) in rows {
-            found.insert(o.id.clone());
-            match org {
-                Some(org) if indexable(&o, &org) => public.push((o, org)),
-                _ => out.removed.push(o.id),
-            }
-        }
-        out.removed
-            .extend(chunk.iter().filter(|id| !found.contains(*id)).cloned());
+        let mut public = OfferBundle::load_many(db, chunk).await?;
+        public.retain(OfferBundle::is_indexable);
+        let found: BTreeSet<&str> = public.iter().map(|b| b.offer.id.as_str()).collect();
+        out.removed.extend(
+            chunk
+                .iter()
+                .filter(|id| !found.contains(id.as_str()))
+                .cloned(),
+        );
         out.docs.extend(build(db, public).await?);
     }
     Ok(out)
@@ -165,93 +150,52 @@ pub async fn all_ids(db: &impl ConnectionTrait) -> AppResult<Vec<String>> {
         .await?)
 }
 
-async fn build(
-    db: &impl ConnectionTrait,
-    rows: Vec<(offer::Model, organisation::Model)>,
-) -> AppResult<Vec<SearchDoc>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<&str> = rows.iter().map(|(o, _)| o.id.as_str()).collect();
-    let mut domains: HashMap<String, Vec<LifeDomain>> = HashMap::new();
-    for d in offer_life_domain::Entity::find()
-        .filter(offer_life_domain::Column::OfferId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        domains.entry(d.offer_id).or_default().push(d.life_domain);
-    }
-    let mut groups: HashMap<String, Vec<TargetGroup>> = HashMap::new();
-    for g in offer_target_group::Entity::find()
-        .filter(offer_target_group::Column::OfferId.is_in(ids.iter().copied()))
-        .all(db)
-        .await?
-    {
-        groups.entry(g.offer_id).or_default().push(g.target_group);
-    }
-    let mut locations: HashMap<String, Vec<location::Model>> = HashMap::new();
-    for l in location::Entity::find()
-        .filter(location::Column::OfferId.is_in(ids.iter().copied()))
-        .order_by_asc(location::Column::Position)
-        .all(db)
-        .await?
-    {
-        locations.entry(l.offer_id.clone()).or_default().push(l);
-    }
-    let areas = load_areas(
-        db,
-        locations
-            .values()
-            .flatten()
-            .filter_map(|l| l.buurt_code.clone())
-            .collect(),
-    )
-    .await?;
-    let docs = rows
-        .into_iter()
-        .map(|(o, org)| {
-            let locs = locations.remove(&o.id).unwrap_or_default();
-            let mut doc_areas = BTreeSet::new();
-            for l in &locs {
-                if let Some(code) = &l.buurt_code {
-                    doc_areas.extend(area_chain(&areas, code));
-                }
-            }
-            let mut places: Vec<String> = Vec::new();
-            for l in &locs {
-                for p in [&l.name, &l.city].into_iter().flatten() {
-                    if !places.contains(p) {
-                        places.push(p.clone());
-                    }
-                }
-            }
-            let mut life_domains = domains.remove(&o.id).unwrap_or_default();
-            life_domains.sort();
-            let mut target_groups = groups.remove(&o.id).unwrap_or_default();
-            target_groups.sort();
-            SearchDoc {
-                open_places: matches!(
-                    capacity_status(&o),
-                    CapacityStatus::Capacity | CapacityStatus::AdditionalAssessmentRequired
-                ),
-                cost_cents: o.cost_cents.unwrap_or(0).max(0) as u32,
-                id: o.id,
-                origin_node: o.origin_node,
-                organisation_id: org.id,
-                organisation_name: org.name,
-                title: o.title,
-                description: o.description,
-                kind: o.kind,
-                status: o.status,
-                life_domains,
-                target_groups,
-                areas: doc_areas.into_iter().collect(),
-                places,
-                points: locs.iter().map(|l| (l.lat, l.lon)).collect(),
-            }
-        })
+async fn build(db: &impl ConnectionTrait, bundles: Vec<OfferBundle>) -> AppResult<Vec<SearchDoc>> {
+    let buurten = bundles
+        .iter()
+        .flat_map(|b| &b.locations)
+        .filter_map(|l| l.buurt_code.clone())
         .collect();
-    Ok(docs)
+    let areas = load_areas(db, buurten).await?;
+    Ok(bundles.into_iter().map(|b| doc(&areas, b)).collect())
+}
+
+/// The document of one offer, with the areas its locations lie in.
+fn doc(areas: &BTreeMap<String, area::Model>, b: OfferBundle) -> SearchDoc {
+    let OfferBundle {
+        offer: o,
+        organisation: org,
+        locations: locs,
+        life_domains,
+        target_groups,
+    } = b;
+    let mut doc_areas = BTreeSet::new();
+    for code in locs.iter().filter_map(|l| l.buurt_code.as_ref()) {
+        doc_areas.extend(area_chain(areas, code));
+    }
+    let mut places: Vec<String> = Vec::new();
+    for p in locs.iter().flat_map(|l| [&l.name, &l.city]).flatten() {
+        if !places.contains(p) {
+            places.push(p.clone());
+        }
+    }
+    SearchDoc {
+        open_places: capacity_status(&o).has_room(),
+        cost_cents: o.cost_cents.unwrap_or(0).max(0) as u32,
+        id: o.id,
+        origin_node: o.origin_node,
+        organisation_id: org.id,
+        organisation_name: org.name,
+        title: o.title,
+        description: o.description,
+        kind: o.kind,
+        status: o.status,
+        life_domains,
+        target_groups,
+        areas: doc_areas.into_iter().collect(),
+        places,
+        points: locs.iter().map(|l| (l.lat, l.lon)).collect(),
+    }
 }
 
 /// Loads the given buurten with their wijken and gemeenten, by code.

@@ -4,20 +4,18 @@
 //! across area and node borders count for the distance (mirrored offers included), so a buurt at
 //! a border is not a gap when help is just across it. Aggregates only: public data, no persons.
 //!
-//! Four queries whatever the size of the area: its buurten, the rows' areas, the locations of
-//! active offers in the area's bounding box widened by the distance, and their life domains.
+//! At most eight statements whatever the size of the area: the area, its buurten, the rows'
+//! areas, the offers with a location in the area's bounding box widened by the distance, and
+//! their bundles ([`OfferBundle::load_many`]).
 
-use crate::auth::Actor;
-use crate::domain::AreaCode;
+use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
-use crate::services::offer::{CapacityStatus, capacity_status, is_public};
-use crate::services::offer_view::organisations;
-use crate::state::AppState;
-use entities::{
-    AreaKind, LifeDomain, OfferKind, OfferStatus, area, location, offer, offer_life_domain,
-};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use crate::read_model::OfferBundle;
+use crate::read_model::rules::{CapacityStatus, capacity_status, is_active};
+use crate::services::Ctx;
+use entities::{AreaKind, LifeDomain, OfferKind, area, location, offer};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Largest distance accepted for gaps, in km.
@@ -93,11 +91,6 @@ struct Active {
     buurten: HashSet<String>,
 }
 
-/// Whether an offer runs (or will): not ended or paused.
-fn is_active(o: &offer::Model) -> bool {
-    !matches!(o.status, OfferStatus::Ended | OfferStatus::Paused)
-}
-
 /// Km per degree of latitude.
 const KM_PER_DEGREE: f64 = 111.32;
 
@@ -114,38 +107,12 @@ fn check_distance(km: f64) -> AppResult<()> {
 }
 
 /// The coverage of `q.area_code`. Anyone may read it (public aggregates).
-pub async fn coverage(state: &AppState, _actor: &Actor, q: CoverageQuery) -> AppResult<Coverage> {
+pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<Coverage> {
     check_distance(q.distance_km)?;
-    let area = super::area::get(&state.db, &q.area_code).await?;
-    let buurten = area::Entity::find()
-        .filter(area::Column::Code.in_subquery(super::area::buurten_within(&q.area_code)))
-        .order_by_asc(area::Column::Code)
-        .all(&state.db)
-        .await?;
-    let row_areas = match area.kind {
-        AreaKind::Gemeente | AreaKind::Wijk => {
-            area::Entity::find()
-                .filter(area::Column::ParentCode.eq(area.code.as_str()))
-                .order_by_asc(area::Column::Code)
-                .all(&state.db)
-                .await?
-        }
-        AreaKind::Buurt => vec![area.clone()],
-    };
-    let active = active_offers(state, &q, &buurten).await?;
-
-    // Nearest matching location per buurt.
-    let nearest: HashMap<&str, Option<f64>> = buurten
-        .iter()
-        .map(|b| {
-            let d = active
-                .iter()
-                .flat_map(|a| a.points.iter())
-                .map(|p| distance_km((b.centroid_lat, b.centroid_lon), *p))
-                .min_by(f64::total_cmp);
-            (b.code.as_str(), d)
-        })
-        .collect();
+    let area = super::area::get(&ctx.db, &q.area_code).await?;
+    let (buurten, row_areas) = buurten_and_rows(ctx, &q.area_code, &area).await?;
+    let active = active_offers(ctx, &q, &buurten).await?;
+    let nearest = nearest_offers(&buurten, &active);
     let is_gap = |code: &str| {
         nearest
             .get(code)
@@ -204,75 +171,120 @@ pub async fn coverage(state: &AppState, _actor: &Actor, q: CoverageQuery) -> App
     })
 }
 
+/// The buurten of `area` and the areas of its rows (its wijken, its buurten, or itself), in
+/// code order.
+async fn buurten_and_rows(
+    ctx: &Ctx,
+    code: &AreaCode,
+    area: &area::Model,
+) -> AppResult<(Vec<area::Model>, Vec<area::Model>)> {
+    let buurten = area::Entity::find()
+        .filter(area::Column::Code.in_subquery(super::area::buurten_within(code)))
+        .order_by_asc(area::Column::Code)
+        .all(&ctx.db)
+        .await?;
+    let row_areas = match area.kind {
+        AreaKind::Gemeente | AreaKind::Wijk => {
+            area::Entity::find()
+                .filter(area::Column::ParentCode.eq(area.code.as_str()))
+                .order_by_asc(area::Column::Code)
+                .all(&ctx.db)
+                .await?
+        }
+        AreaKind::Buurt => vec![area.clone()],
+    };
+    Ok((buurten, row_areas))
+}
+
+/// Km from each buurt's centroid to the nearest matching offer location (none when there is
+/// none in the search box).
+fn nearest_offers<'a>(
+    buurten: &'a [area::Model],
+    active: &[Active],
+) -> HashMap<&'a str, Option<f64>> {
+    buurten
+        .iter()
+        .map(|b| {
+            let d = active
+                .iter()
+                .flat_map(|a| a.points.iter())
+                .map(|p| distance_km((b.centroid_lat, b.centroid_lon), *p))
+                .min_by(f64::total_cmp);
+            (b.code.as_str(), d)
+        })
+        .collect()
+}
+
+/// The box around the centroids of some buurten widened by a distance: locations outside it
+/// lie farther than that distance from every centroid.
+struct BBox {
+    lat: (f64, f64),
+    lon: (f64, f64),
+}
+
+impl BBox {
+    fn around(buurten: &[area::Model], distance_km: f64) -> BBox {
+        let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
+            (90.0f64, -90.0f64, 180.0f64, -180.0f64);
+        for b in buurten {
+            min_lat = min_lat.min(b.centroid_lat);
+            max_lat = max_lat.max(b.centroid_lat);
+            min_lon = min_lon.min(b.centroid_lon);
+            max_lon = max_lon.max(b.centroid_lon);
+        }
+        let dlat = distance_km / KM_PER_DEGREE;
+        let dlon = distance_km / (KM_PER_DEGREE * max_lat.to_radians().cos().max(0.1));
+        BBox {
+            lat: (min_lat - dlat, max_lat + dlat),
+            lon: (min_lon - dlon, max_lon + dlon),
+        }
+    }
+
+    /// Whether a location lies in the box (bounds included, as SQL `BETWEEN`).
+    fn contains(&self, l: &location::Model) -> bool {
+        (self.lat.0..=self.lat.1).contains(&l.lat) && (self.lon.0..=self.lon.1).contains(&l.lon)
+    }
+}
+
 /// Public, active offers matching the query with a location in the bounding box of `buurten`
-/// widened by the distance.
+/// widened by the distance; of each, only its locations in the box count.
 async fn active_offers(
-    state: &AppState,
+    ctx: &Ctx,
     q: &CoverageQuery,
     buurten: &[area::Model],
 ) -> AppResult<Vec<Active>> {
     if buurten.is_empty() {
         return Ok(Vec::new());
     }
-    let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
-        (90.0f64, -90.0f64, 180.0f64, -180.0f64);
-    for b in buurten {
-        min_lat = min_lat.min(b.centroid_lat);
-        max_lat = max_lat.max(b.centroid_lat);
-        min_lon = min_lon.min(b.centroid_lon);
-        max_lon = max_lon.max(b.centroid_lon);
-    }
-    let dlat = q.distance_km / KM_PER_DEGREE;
-    let dlon = q.distance_km / (KM_PER_DEGREE * max_lat.to_radians().cos().max(0.1));
-    let rows = location::Entity::find()
-        .filter(location::Column::Lat.between(min_lat - dlat, max_lat + dlat))
-        .filter(location::Column::Lon.between(min_lon - dlon, max_lon + dlon))
-        .find_also_related(offer::Entity)
-        .all(&state.db)
+    let bbox = BBox::around(buurten, q.distance_km);
+    let ids: Vec<String> = location::Entity::find()
+        .select_only()
+        .column(location::Column::OfferId)
+        .distinct()
+        .filter(location::Column::Lat.between(bbox.lat.0, bbox.lat.1))
+        .filter(location::Column::Lon.between(bbox.lon.0, bbox.lon.1))
+        .order_by_asc(location::Column::OfferId)
+        .into_tuple()
+        .all(&ctx.db)
         .await?;
-    let mut by_offer: BTreeMap<String, (offer::Model, Vec<location::Model>)> = BTreeMap::new();
-    for (l, o) in rows {
-        let Some(o) = o else { continue };
-        if !is_active(&o) || q.kind.is_some_and(|k| k != o.kind) {
-            continue;
-        }
-        by_offer
-            .entry(o.id.clone())
-            .or_insert_with(|| (o, Vec::new()))
-            .1
-            .push(l);
-    }
-    let orgs = organisations(
-        &state.db,
-        by_offer.values().map(|(o, _)| o.organisation_id.clone()),
-    )
-    .await?;
-    by_offer.retain(|_, (o, _)| {
-        orgs.get(&o.organisation_id)
-            .is_some_and(|org| is_public(o, org))
-    });
-    let mut domains: HashMap<String, Vec<LifeDomain>> = HashMap::new();
-    for d in offer_life_domain::Entity::find()
-        .filter(offer_life_domain::Column::OfferId.is_in(by_offer.keys().cloned()))
-        .all(&state.db)
+    Ok(OfferBundle::load_many(&ctx.db, &ids)
         .await?
-    {
-        domains.entry(d.offer_id).or_default().push(d.life_domain);
-    }
-    Ok(by_offer
-        .into_values()
-        .filter_map(|(offer, locations)| {
-            let mut domains = domains.remove(&offer.id).unwrap_or_default();
-            domains.sort();
-            if q.life_domain.is_some_and(|d| !domains.contains(&d)) {
-                return None;
+        .into_iter()
+        .filter(|b| {
+            is_active(&b.offer)
+                && b.is_public()
+                && q.kind.is_none_or(|k| k == b.offer.kind)
+                && q.life_domain.is_none_or(|d| b.life_domains.contains(&d))
+        })
+        .map(|b| {
+            let inside: Vec<&location::Model> =
+                b.locations.iter().filter(|l| bbox.contains(l)).collect();
+            Active {
+                points: inside.iter().map(|l| (l.lat, l.lon)).collect(),
+                buurten: inside.iter().filter_map(|l| l.buurt_code.clone()).collect(),
+                domains: b.life_domains,
+                offer: b.offer,
             }
-            Some(Active {
-                points: locations.iter().map(|l| (l.lat, l.lon)).collect(),
-                buurten: locations.into_iter().filter_map(|l| l.buurt_code).collect(),
-                domains,
-                offer,
-            })
         })
         .collect())
 }

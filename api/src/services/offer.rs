@@ -1,4 +1,4 @@
-//! Offers: create, update, publish, end, and the visibility and capacity rules.
+//! Offers: create, update, publish, end (the read rules are in [`crate::read_model::rules`]).
 //!
 //! A write goes client fields -> [`OfferDraft`] (parsed and checked in [`OfferDraft::check`], the
 //! one place for offer rules) -> one transaction that writes the offer, its life domains, target
@@ -18,50 +18,13 @@ use chrono::{NaiveDate, Utc};
 use entities::json::{DateList, Schedule, SchedulePeriod, StringList};
 use entities::{
     ChangeOp, CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationStatus,
-    RecordKind, TargetGroup, location, offer, offer_life_domain, offer_target_group, organisation,
+    RecordKind, TargetGroup, location, offer, offer_life_domain, offer_target_group,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
 use std::collections::BTreeSet;
-
-/// Whether an offer can take participants now (after the FHIR SDOH capacity status).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CapacityStatus {
-    /// Open places (or no fixed limit).
-    Capacity,
-    /// Full, no waiting list.
-    NoCapacity,
-    /// Full, with a waiting list.
-    Waitlist,
-    /// Places, but an intake conversation decides.
-    AdditionalAssessmentRequired,
-}
-
-/// Open places, when the offer has a fixed capacity.
-pub fn open_places(o: &offer::Model) -> Option<i32> {
-    o.capacity.map(|c| (c - o.places_taken).max(0))
-}
-
-/// The capacity status of an offer: the one rule for "can this offer take referrals now?".
-pub fn capacity_status(o: &offer::Model) -> CapacityStatus {
-    let no_room = matches!(
-        o.status,
-        OfferStatus::Full | OfferStatus::Ended | OfferStatus::Paused
-    ) || open_places(o) == Some(0);
-    match (no_room, o.has_waitlist, o.intake) {
-        (true, true, _) => CapacityStatus::Waitlist,
-        (true, false, _) => CapacityStatus::NoCapacity,
-        (false, _, Intake::Conversation) => CapacityStatus::AdditionalAssessmentRequired,
-        (false, _, _) => CapacityStatus::Capacity,
-    }
-}
-
-/// Whether the public may see an offer: published, and its organisation published.
-pub fn is_public(o: &offer::Model, org: &organisation::Model) -> bool {
-    o.published_at.is_some() && org.status == OrganisationStatus::Published
-}
 
 /// One recurring period as given by a client.
 #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ use crate::domain::{GlobalId, optional_text};
 use crate::error::{AppError, AppResult};
 use crate::federation::delivery;
 use crate::federation::protocol::StatusChange;
-use crate::services::offer::{CapacityStatus, capacity_status, is_public};
+use crate::read_model::rules::{CapacityStatus, capacity_status, is_public};
 use crate::services::organisation::check_version;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};

@@ -21,6 +21,7 @@ mod oidc;
 mod operations;
 mod query_cost;
 mod quickstart;
+mod read_model;
 mod referral_isolation;
 mod referral_retention;
 mod referrals;

@@ -11,9 +11,10 @@ use crate::layout::{encode, page};
 use crate::map::{MapArea, MapPoint, point_map};
 use api::domain::{AreaCode, Postcode};
 use api::error::{AppError, AppResult};
+use api::read_model::OfferBundle;
 use api::search::query::{Facets, NearFields};
 use api::search::{SearchFilter, SearchQuery, SearchSort};
-use api::services::offer_view::{self, OfferView};
+use api::services::offer_view::OfferView;
 use api::state::AppState;
 use axum::extract::State;
 use axum::response::IntoResponse;
@@ -188,7 +189,7 @@ pub async fn search(
             Ok((query, place)) => {
                 let results = state.search.search(&query).await.or_page(&ctx)?;
                 let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
-                let views = offer_view::many(&state.db, &ctx.actor, &ids)
+                let views = OfferBundle::search_hits(&state.db, &ids)
                     .await
                     .or_page(&ctx)?;
                 let distances: Vec<Option<f64>> = views

@@ -3,16 +3,15 @@
 
 use super::inputs::OfferFilterInput;
 use super::types::Offer;
-use crate::domain::GlobalId;
+use crate::domain::{Actor, GlobalId};
 use crate::error::AppError;
 use crate::graphql::app;
 use crate::graphql::loaders::{Loaders, OfferCountKey, OfferPageKey};
+use crate::read_model::{offer as read, rules};
 use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
-use crate::services::{offer as offer_svc, page};
+use crate::services::page;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
-use entities::{offer, organisation};
-use sea_orm::EntityTrait;
 
 /// Extra fields of an offer list.
 pub struct OfferListInfo {
@@ -89,15 +88,12 @@ impl OfferQuery {
     async fn offer(&self, ctx: &Context<'_>, id: ID) -> Result<Offer> {
         let state = app(ctx)?;
         let gid = GlobalId::parse(&id).map_err(|e| e.in_field("id"))?;
-        let not_found = || AppError::NotFound(format!("offer {}", id.as_str()));
-        let (o, org) = offer::Entity::find_by_id(gid.to_string())
-            .find_also_related(organisation::Entity)
-            .one(&state.db)
-            .await?
-            .ok_or_else(not_found)?;
-        match org {
-            Some(org) if offer_svc::is_public(&o, &org) => Ok(Offer(o)),
-            _ => Err(not_found().into()),
+        // Public only, for every caller: editors read their drafts through their mutations
+        // and pages (`rules::readable`), not through this public query.
+        let found = read::with_organisation(&state.db, &[gid.to_string()]).await?;
+        match found.into_iter().next() {
+            Some((o, org)) if rules::readable(&Actor::Anonymous, &o, &org) => Ok(Offer(o)),
+            _ => Err(AppError::NotFound(format!("offer {}", id.as_str())).into()),
         }
     }
 

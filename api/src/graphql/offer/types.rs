@@ -7,7 +7,7 @@ use crate::graphql::enums::{
 };
 use crate::graphql::loaders::Loaders;
 use crate::graphql::organisation::Organisation;
-use crate::services::offer as svc;
+use crate::read_model::rules as svc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{location, offer};

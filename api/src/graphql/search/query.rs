@@ -5,14 +5,15 @@ use super::types::{
     GemeenteCount, KindCount, LifeDomainCount, SearchFacets, SearchHighlight, SearchHit,
     SearchResult, StatusCount, TargetGroupCount,
 };
+use crate::error::AppError;
 use crate::graphql::app;
 use crate::graphql::offer::Offer;
-use crate::search::doc::indexable;
+use crate::read_model::OfferBundle;
 use crate::search::query::{self as q, NearFields};
 use crate::services::page;
 use async_graphql::{Context, Object, Result};
-use entities::{area, offer, organisation};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entities::{area, offer};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
 /// Search queries.
@@ -62,91 +63,9 @@ impl SearchQuery {
         let results = state.search.search(&search).await?;
 
         let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
-        let mut offers: HashMap<String, offer::Model> = offer::Entity::find()
-            .filter(offer::Column::Id.is_in(ids))
-            .find_also_related(organisation::Entity)
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .filter_map(|(o, org)| {
-                org.filter(|org| indexable(&o, org))
-                    .map(|_| (o.id.clone(), o))
-            })
-            .collect();
-        let hits = results
-            .hits
-            .into_iter()
-            .filter_map(|h| {
-                // An offer that stopped being public since the last sync is left out.
-                let o = offers.remove(&h.id)?;
-                Some(SearchHit {
-                    score: h.score,
-                    distance_km: h.distance_km.map(|d| (d * 100.0).round() / 100.0),
-                    offer: Offer(o),
-                    highlights: h
-                        .highlights
-                        .into_iter()
-                        .map(|x| SearchHighlight {
-                            field: x.field.to_string(),
-                            fragment: x.fragment,
-                        })
-                        .collect(),
-                })
-            })
-            .collect();
-
-        let f = results.facets;
-        let codes: Vec<&str> = f.gemeente.iter().map(|g| g.value.as_str()).collect();
-        let names: HashMap<String, String> = area::Entity::find()
-            .filter(area::Column::Code.is_in(codes))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.code, a.name))
-            .collect();
-        let facets = SearchFacets {
-            kind: f
-                .kind
-                .into_iter()
-                .map(|v| KindCount {
-                    value: v.value.into(),
-                    count: v.count,
-                })
-                .collect(),
-            life_domain: f
-                .life_domain
-                .into_iter()
-                .map(|v| LifeDomainCount {
-                    value: v.value.into(),
-                    count: v.count,
-                })
-                .collect(),
-            target_group: f
-                .target_group
-                .into_iter()
-                .map(|v| TargetGroupCount {
-                    value: v.value.into(),
-                    count: v.count,
-                })
-                .collect(),
-            status: f
-                .status
-                .into_iter()
-                .map(|v| StatusCount {
-                    value: v.value.into(),
-                    count: v.count,
-                })
-                .collect(),
-            gemeente: f
-                .gemeente
-                .into_iter()
-                .map(|v| GemeenteCount {
-                    name: names.get(&v.value).cloned(),
-                    code: v.value,
-                    count: v.count,
-                })
-                .collect(),
-        };
+        let offers = OfferBundle::search_hits(&state.db, &ids).await?;
+        let hits = hits(results.hits, offers);
+        let facets = facets(&state.db, results.facets).await?;
         Ok(SearchResult {
             total_count: results.total,
             hits,
@@ -154,4 +73,87 @@ impl SearchQuery {
             backend: state.search.index().backend().to_string(),
         })
     }
+}
+
+/// Hits with their offers, in hit order; a hit whose offer stopped being public since the last
+/// sync (not among `offers`) is left out.
+fn hits(hits: Vec<q::SearchHit>, offers: Vec<OfferBundle>) -> Vec<SearchHit> {
+    let mut offers: HashMap<String, offer::Model> = offers
+        .into_iter()
+        .map(|b| (b.offer.id.clone(), b.offer))
+        .collect();
+    hits.into_iter()
+        .filter_map(|h| {
+            let o = offers.remove(&h.id)?;
+            Some(SearchHit {
+                score: h.score,
+                distance_km: h.distance_km.map(|d| (d * 100.0).round() / 100.0),
+                offer: Offer(o),
+                highlights: h
+                    .highlights
+                    .into_iter()
+                    .map(|x| SearchHighlight {
+                        field: x.field.to_string(),
+                        fragment: x.fragment,
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// The facet counts, with the names of the gemeenten (one statement).
+async fn facets(db: &DatabaseConnection, f: q::Facets) -> Result<SearchFacets> {
+    let codes: Vec<&str> = f.gemeente.iter().map(|g| g.value.as_str()).collect();
+    let names: HashMap<String, String> = area::Entity::find()
+        .filter(area::Column::Code.is_in(codes))
+        .all(db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect();
+    Ok(SearchFacets {
+        kind: f
+            .kind
+            .into_iter()
+            .map(|v| KindCount {
+                value: v.value.into(),
+                count: v.count,
+            })
+            .collect(),
+        life_domain: f
+            .life_domain
+            .into_iter()
+            .map(|v| LifeDomainCount {
+                value: v.value.into(),
+                count: v.count,
+            })
+            .collect(),
+        target_group: f
+            .target_group
+            .into_iter()
+            .map(|v| TargetGroupCount {
+                value: v.value.into(),
+                count: v.count,
+            })
+            .collect(),
+        status: f
+            .status
+            .into_iter()
+            .map(|v| StatusCount {
+                value: v.value.into(),
+                count: v.count,
+            })
+            .collect(),
+        gemeente: f
+            .gemeente
+            .into_iter()
+            .map(|v| GemeenteCount {
+                name: names.get(&v.value).cloned(),
+                code: v.value,
+                count: v.count,
+            })
+            .collect(),
+    })
 }

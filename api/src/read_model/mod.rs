@@ -1,0 +1,11 @@
+//! The offer read model: the one way to load offers for reading ([`OfferBundle`]) and the one
+//! place of the offer read rules ([`rules`]: visibility, listing, capacity).
+//!
+//! Layer: between `domain` and `services`. It may import `entities`, `domain`, `db`, `error`,
+//! `geo` and `config`; services, GraphQL, pages, HSDS, federation and search read offers
+//! through it.
+
+pub mod offer;
+pub mod rules;
+
+pub use offer::OfferBundle;
