@@ -416,3 +416,56 @@ pub async fn end(
     txn.commit().await?;
     Ok(model)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_fields_parse_and_blank_clears() {
+        let patch = OrganisationPatch::try_from(OrganisationFields {
+            name: Some("  Bindkracht10 ".into()),
+            website: Some(Some(" https://www.bindkracht10.nl/ ".into())),
+            email: Some(Some("   ".into())),
+            area_codes: Some(vec!["GM0268".into(), "gm0268".into()]),
+            ..OrganisationFields::default()
+        })
+        .unwrap();
+        assert_eq!(patch.name.as_deref(), Some("Bindkracht10"));
+        assert_eq!(
+            patch.website,
+            Some(Some(WebUrl::parse("https://www.bindkracht10.nl/").unwrap()))
+        );
+        assert_eq!(patch.email, Some(None), "blank clears");
+        assert_eq!(patch.kvk, None, "not given: unchanged");
+        assert_eq!(patch.area_codes.unwrap().len(), 1, "each area once");
+    }
+
+    #[test]
+    fn each_bad_field_names_its_path() {
+        type Edit = fn(&mut OrganisationFields);
+        let cases: Vec<(Edit, &str)> = vec![
+            (|f| f.name = Some(" ".into()), "name"),
+            (|f| f.name = Some("x".repeat(201)), "name"),
+            (|f| f.description = Some("x".repeat(10_001)), "description"),
+            (|f| f.kvk = Some(Some("4104812".into())), "kvk"),
+            (|f| f.agb = Some(Some("1234567x".into())), "agb"),
+            (
+                |f| f.website = Some(Some("javascript:alert(1)".into())),
+                "website",
+            ),
+            (|f| f.email = Some(Some("info@example".into())), "email"),
+            (|f| f.phone = Some(Some("12".into())), "phone"),
+            (
+                |f| f.area_codes = Some(vec!["GM0268".into(), "XX".into()]),
+                "areaCodes.1",
+            ),
+        ];
+        for (edit, path) in cases {
+            let mut fields = OrganisationFields::default();
+            edit(&mut fields);
+            let e = OrganisationPatch::try_from(&fields).expect_err("bad input is refused");
+            assert_eq!(e.field_name(), Some(path), "{fields:?}");
+        }
+    }
+}
