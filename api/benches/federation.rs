@@ -16,9 +16,10 @@
 
 use api::auth::Actor;
 use api::config::{Config, PeerConfig};
+use api::domain::GlobalId;
 use api::federation::sync::sync_peer;
 use api::services::changes;
-use api::services::offer::{self, OfferFields};
+use api::services::offer::{self, OfferFields, OfferPatch};
 use api::state::AppState;
 use chrono::Utc;
 use entities::json::{DateList, Schedule, StringList};
@@ -328,11 +329,13 @@ async fn run() {
                     .await
                     .unwrap()
                     .unwrap();
-                let fields = OfferFields {
+                let patch = OfferPatch::try_from(OfferFields {
                     places_taken: Some(rng.random_range(0..20)),
                     ..Default::default()
-                };
-                if offer::update(&origin, &Actor::System, id, current.version, fields)
+                })
+                .unwrap();
+                let id = GlobalId::parse(id).unwrap();
+                if offer::update(&origin, &Actor::System, &id, current.version, patch)
                     .await
                     .is_ok()
                 {

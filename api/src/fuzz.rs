@@ -8,7 +8,9 @@ use crate::domain::{
 };
 use crate::geo::Gazetteer;
 use crate::hsds::routes::parse_modified_after;
-use crate::services::offer::{LocationFields, OfferDraft, OfferFields, SchedulePeriodFields};
+use crate::services::offer::{
+    LocationFields, OfferDraft, OfferFields, OfferPatch, SchedulePeriodFields,
+};
 use crate::services::offer_list::Cursor;
 use chrono::NaiveDate;
 use entities::{CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup};
@@ -95,7 +97,8 @@ proptest! {
     #[test]
     fn offer_draft_apply_and_check_never_panic(f in offer_fields()) {
         let mut draft = blank_draft();
-        if draft.apply(&f, gazetteer()).is_ok() && draft.check().is_ok() {
+        let applied = OfferPatch::try_from(&f).and_then(|p| draft.apply(&p, gazetteer()));
+        if applied.is_ok() && draft.check().is_ok() {
             // What passes the checks satisfies the invariants the rest of the node relies on.
             let o = &draft.offer;
             prop_assert!(o.title.chars().count() >= 3);
@@ -748,7 +751,8 @@ mod untrusted {
                             &crate::domain::NodeId::parse("fuzz").unwrap(),
                             "fuzz:6f1c4a6e-4b7e-4a53-9d58-2f1c1e0d9a12".into(),
                         );
-                        if draft.apply(&offer_fields(s), super::gazetteer()).is_ok() {
+                        let patch = crate::services::offer::OfferPatch::try_from(offer_fields(s));
+                        if patch.and_then(|p| draft.apply(&p, super::gazetteer())).is_ok() {
                             let _ = draft.check();
                         }
                     }

@@ -87,6 +87,12 @@ pub fn patch<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
+/// Parses an id argument into a global id; an error names the argument (`id`,
+/// `organisationId`).
+pub fn id_arg(id: &async_graphql::ID, argument: &str) -> Result<crate::domain::GlobalId, AppError> {
+    crate::domain::GlobalId::parse(id).map_err(|e| e.in_field(argument))
+}
+
 /// Puts the field of an input error under `input` (arguments `id` and `organisationId` stay).
 pub fn input_error(e: AppError) -> AppError {
     match e.field_name() {

@@ -6,12 +6,13 @@
 //! is `inactive`. Importing the same file twice creates the offers twice (no matching on ids).
 
 use super::export::{AREA_URN, KIND, LIFE_DOMAIN, TARGET_GROUP};
+use super::types::{CostOption, Schedule as HsdsSchedule};
 use super::types::{Dataset, Service};
 use crate::auth::Actor;
 use crate::domain::GlobalId;
 use crate::error::{AppError, AppResult};
-use crate::services::offer::{self, LocationFields, OfferFields, SchedulePeriodFields};
-use crate::services::organisation::{self as org_service, OrganisationFields};
+use crate::services::offer::{self, LocationFields, OfferFields, OfferPatch, SchedulePeriodFields};
+use crate::services::organisation::{self as org_service, OrganisationFields, OrganisationPatch};
 use crate::state::AppState;
 use entities::{CostPeriod, LifeDomain, OfferKind, OfferStatus, TargetGroup, organisation};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -48,8 +49,8 @@ pub fn parse_file(text: &str) -> AppResult<Vec<Service>> {
 /// Finds the local organisation by global id or exact name; creates and publishes one by that
 /// name when none exists.
 pub async fn resolve_organisation(state: &AppState, name_or_id: &str) -> AppResult<String> {
-    if GlobalId::parse(name_or_id).is_ok() {
-        let found = org_service::load_own(&state.db, state, name_or_id, "organisation").await?;
+    if let Ok(id) = GlobalId::parse(name_or_id) {
+        let found = org_service::load_own(&state.db, &state.node_id, &id).await?;
         return Ok(found.id);
     }
     let found = organisation::Entity::find()
@@ -60,17 +61,13 @@ pub async fn resolve_organisation(state: &AppState, name_or_id: &str) -> AppResu
     if let Some(found) = found {
         return Ok(found.id);
     }
-    let created = org_service::create(
-        state,
-        &Actor::System,
-        OrganisationFields {
-            name: Some(name_or_id.to_string()),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let published =
-        org_service::publish(state, &Actor::System, &created.id, created.version).await?;
+    let patch = OrganisationPatch::try_from(OrganisationFields {
+        name: Some(name_or_id.to_string()),
+        ..Default::default()
+    })?;
+    let created = org_service::create(state, &Actor::System, patch).await?;
+    let id = GlobalId::parse(&created.id)?;
+    let published = org_service::publish(state, &Actor::System, &id, created.version).await?;
     Ok(published.id)
 }
 
@@ -85,6 +82,8 @@ pub async fn import(
         organisation_id: organisation_id.to_string(),
         ..Default::default()
     };
+    let organisation_id =
+        &GlobalId::parse(organisation_id).map_err(|e| e.in_field("organisationId"))?;
     for s in services {
         if s.status == "defunct" {
             report
@@ -92,14 +91,14 @@ pub async fn import(
                 .push((s.name.clone(), "service is defunct".into()));
             continue;
         }
-        let fields = offer_fields(s);
         let result = async {
-            let draft = offer::create(state, actor, organisation_id, fields).await?;
+            let patch = OfferPatch::try_from(offer_fields(s))?;
+            let draft = offer::create(state, actor, organisation_id, patch).await?;
             if s.status == "inactive" {
                 return Ok(draft.offer.id);
             }
-            let published =
-                offer::publish(state, actor, &draft.offer.id, draft.offer.version).await?;
+            let id = GlobalId::parse(&draft.offer.id)?;
+            let published = offer::publish(state, actor, &id, draft.offer.version).await?;
             Ok::<_, AppError>(published.offer.id)
         }
         .await;
@@ -119,7 +118,7 @@ fn attribute_values<'a>(s: &'a Service, link_type: &'a str) -> impl Iterator<Ite
         .filter_map(|a| a.value.as_deref())
 }
 
-/// Maps one HSDS service to offer fields (validation happens in the offer service).
+/// Maps one HSDS service to offer fields (parsed into an [`OfferPatch`] by the caller).
 pub fn offer_fields(s: &Service) -> OfferFields {
     let kind = attribute_values(s, KIND)
         .find_map(OfferKind::from_str_opt)
@@ -129,58 +128,12 @@ pub fn offer_fields(s: &Service) -> OfferFields {
         _ => OfferStatus::Open,
     };
     let cost = s.cost_options.first();
-    let cost_cents = cost
-        .and_then(|c| c.amount)
-        .map(|a| (a * 100.0).round())
-        .filter(|c| *c > 0.0 && *c < f64::from(i32::MAX))
-        .map(|c| c as i32);
-    let cost_period = cost
-        .and_then(|c| c.option.as_deref())
-        .and_then(CostPeriod::from_str_opt)
-        .or(cost_cents.map(|_| CostPeriod::PerSession));
+    let (cost_cents, cost_period) = cost_of(cost);
     let contact = s.contacts.first();
     let phone = contact
         .and_then(|c| c.phones.first())
         .or(s.phones.first())
         .map(|p| p.number.clone());
-    let locations = s
-        .service_at_locations
-        .iter()
-        .filter_map(|sal| sal.location.as_ref())
-        .map(|l| {
-            let address = l.addresses.first();
-            let nonempty = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
-            LocationFields {
-                name: l.name.clone(),
-                street: address.and_then(|a| nonempty(&a.address_1)),
-                postcode: address.and_then(|a| nonempty(&a.postal_code)),
-                city: address.and_then(|a| nonempty(&a.city)),
-                lat: l.latitude,
-                lon: l.longitude,
-            }
-        })
-        .collect();
-    let schedule = s
-        .schedules
-        .iter()
-        .filter(|p| p.freq.is_some() && p.opens_at.is_some() && p.closes_at.is_some())
-        .map(|p| SchedulePeriodFields {
-            freq: p.freq.clone().unwrap_or_default(),
-            interval: p.interval.map_or(1, |i| i as i32),
-            byday: p
-                .byday
-                .as_deref()
-                .unwrap_or_default()
-                .split(',')
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-                .collect(),
-            opens_at: hhmm(p.opens_at.as_deref().unwrap_or_default()),
-            closes_at: hhmm(p.closes_at.as_deref().unwrap_or_default()),
-            description: p.description.clone(),
-        })
-        .collect();
     let first_schedule = s.schedules.first();
     let date = |d: Option<&String>| {
         d.and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok())
@@ -191,7 +144,7 @@ pub fn offer_fields(s: &Service) -> OfferFields {
         kind: Some(kind),
         status: Some(status),
         cost_cents: Some(cost_cents),
-        cost_period: Some(cost_period.filter(|_| cost_cents.is_some())),
+        cost_period: Some(cost_period),
         cost_note: Some(
             cost.and_then(|c| c.amount_description.clone())
                 .or(s.fees_description.clone()),
@@ -200,7 +153,7 @@ pub fn offer_fields(s: &Service) -> OfferFields {
         max_age: Some(s.maximum_age.map(|a| a as i32)),
         start_date: Some(date(first_schedule.and_then(|p| p.valid_from.as_ref()))),
         end_date: Some(date(first_schedule.and_then(|p| p.valid_to.as_ref()))),
-        schedule: Some(schedule),
+        schedule: Some(schedule_of(&s.schedules)),
         schedule_note: Some(first_schedule.and_then(|p| p.notes.clone())),
         languages: Some(
             s.languages
@@ -224,9 +177,67 @@ pub fn offer_fields(s: &Service) -> OfferFields {
                 .filter_map(TargetGroup::from_str_opt)
                 .collect(),
         ),
-        locations: Some(locations),
+        locations: Some(locations_of(s)),
         ..Default::default()
     }
+}
+
+/// The cost in cents (positive, or none) and its period (a cost without one is per session).
+fn cost_of(cost: Option<&CostOption>) -> (Option<i32>, Option<CostPeriod>) {
+    let cost_cents = cost
+        .and_then(|c| c.amount)
+        .map(|a| (a * 100.0).round())
+        .filter(|c| *c > 0.0 && *c < f64::from(i32::MAX))
+        .map(|c| c as i32);
+    let cost_period = cost
+        .and_then(|c| c.option.as_deref())
+        .and_then(CostPeriod::from_str_opt)
+        .or(cost_cents.map(|_| CostPeriod::PerSession));
+    (cost_cents, cost_period.filter(|_| cost_cents.is_some()))
+}
+
+/// The service's locations, each with its first address.
+fn locations_of(s: &Service) -> Vec<LocationFields> {
+    s.service_at_locations
+        .iter()
+        .filter_map(|sal| sal.location.as_ref())
+        .map(|l| {
+            let address = l.addresses.first();
+            let nonempty = |v: &str| Some(v.to_string()).filter(|v| !v.trim().is_empty());
+            LocationFields {
+                name: l.name.clone(),
+                street: address.and_then(|a| nonempty(&a.address_1)),
+                postcode: address.and_then(|a| nonempty(&a.postal_code)),
+                city: address.and_then(|a| nonempty(&a.city)),
+                lat: l.latitude,
+                lon: l.longitude,
+            }
+        })
+        .collect()
+}
+
+/// The recurring periods (those with a frequency and both times).
+fn schedule_of(schedules: &[HsdsSchedule]) -> Vec<SchedulePeriodFields> {
+    schedules
+        .iter()
+        .filter(|p| p.freq.is_some() && p.opens_at.is_some() && p.closes_at.is_some())
+        .map(|p| SchedulePeriodFields {
+            freq: p.freq.clone().unwrap_or_default(),
+            interval: p.interval.map_or(1, |i| i as i32),
+            byday: p
+                .byday
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect(),
+            opens_at: hhmm(p.opens_at.as_deref().unwrap_or_default()),
+            closes_at: hhmm(p.closes_at.as_deref().unwrap_or_default()),
+            description: p.description.clone(),
+        })
+        .collect()
 }
 
 /// `09:00:00` or `09:00` -> `09:00`.

@@ -4,9 +4,10 @@
 //! so the demo data obeys every validation rule.
 
 use crate::auth::Actor;
+use crate::domain::GlobalId;
 use crate::error::{AppError, AppResult};
-use crate::services::offer::{self, LocationFields, OfferFields, SchedulePeriodFields};
-use crate::services::organisation::{self, OrganisationFields};
+use crate::services::offer::{self, LocationFields, OfferFields, OfferPatch, SchedulePeriodFields};
+use crate::services::organisation::{self, OrganisationFields, OrganisationPatch};
 use crate::state::AppState;
 use chrono::NaiveDate;
 use entities::{
@@ -167,24 +168,22 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
         .into_iter()
         .filter(|o| regions.is_empty() || regions.contains(&o.region))
     {
-        let created = organisation::create(
-            state,
-            &Actor::System,
-            OrganisationFields {
-                name: Some(org.name),
-                kind: Some(org.kind),
-                description: Some(org.description),
-                website: Some(org.website),
-                area_codes: Some(org.area_codes),
-                ..Default::default()
-            },
-        )
-        .await?;
-        let published =
-            organisation::publish(state, &Actor::System, &created.id, created.version).await?;
+        let patch = OrganisationPatch::try_from(OrganisationFields {
+            name: Some(org.name),
+            kind: Some(org.kind),
+            description: Some(org.description),
+            website: Some(org.website),
+            area_codes: Some(org.area_codes),
+            ..Default::default()
+        })?;
+        let created = organisation::create(state, &Actor::System, patch).await?;
+        let org_id = GlobalId::parse(&created.id)?;
+        organisation::publish(state, &Actor::System, &org_id, created.version).await?;
         for o in org.offers {
-            let draft = offer::create(state, &Actor::System, &published.id, o.into()).await?;
-            offer::publish(state, &Actor::System, &draft.offer.id, draft.offer.version).await?;
+            let patch = OfferPatch::try_from(OfferFields::from(o))?;
+            let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
+            let id = GlobalId::parse(&draft.offer.id)?;
+            offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
             offers += 1;
         }
     }

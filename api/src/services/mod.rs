@@ -12,6 +12,7 @@ pub mod offer_list;
 pub mod offer_view;
 pub mod organisation;
 pub mod page;
+pub mod patch;
 pub mod referral;
 pub mod referral_purge;
 

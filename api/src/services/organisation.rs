@@ -1,13 +1,17 @@
 //! Organisations: create, update, publish, end. Only the origin node writes a record.
+//!
+//! A write goes client fields ([`OrganisationFields`]) -> a parsed [`OrganisationPatch`] (built
+//! at the edge with `OrganisationPatch::try_from`) -> the stored organisation, in one
+//! transaction that also appends to the change log.
 
-use super::changes;
-use crate::auth::Actor;
+use super::patch::{parse_opt, set, set_with};
+use super::{Ctx, changes};
 use crate::db;
 use crate::domain::{
-    AgbCode, AreaCode, Email, GlobalId, KvkNumber, Phone, WebUrl, optional_text, required_text,
+    Actor, AgbCode, AreaCode, Email, GlobalId, KvkNumber, NodeId, Phone, WebUrl, optional_text,
+    required_text,
 };
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use chrono::Utc;
 use entities::{
     ChangeOp, OfferStatus, OrganisationKind, OrganisationStatus, RecordKind, area, offer,
@@ -35,71 +39,68 @@ pub struct OrganisationFields {
     pub area_codes: Option<Vec<String>>,
 }
 
-/// Applies `Some(Some(raw))` through a parser, `Some(None)` (or blank) as a clear.
-pub fn patch_opt<T>(
-    current: &mut Option<String>,
-    patch: Option<Option<String>>,
-    field: &str,
-    parse: impl FnOnce(&str) -> AppResult<T>,
-    keep: impl FnOnce(T) -> String,
-) -> AppResult<()> {
-    if let Some(value) = patch {
-        *current = match value.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(raw) => Some(keep(parse(raw).map_err(|e| e.in_field(field))?)),
-        };
-    }
-    Ok(())
+/// An organisation's fields, parsed: each value through its domain type. `None` leaves a
+/// field as it is; `Some(None)` clears it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrganisationPatch {
+    /// At most 200 characters, trimmed, not empty.
+    pub name: Option<String>,
+    pub kind: Option<OrganisationKind>,
+    pub description: Option<String>,
+    pub kvk: Option<Option<KvkNumber>>,
+    pub agb: Option<Option<AgbCode>>,
+    pub website: Option<Option<WebUrl>>,
+    pub email: Option<Option<Email>>,
+    pub phone: Option<Option<Phone>>,
+    /// Each area once, at most 500 (that they exist is checked on write).
+    pub area_codes: Option<Vec<AreaCode>>,
 }
 
-fn apply(model: &mut organisation::Model, fields: &OrganisationFields) -> AppResult<()> {
-    if let Some(name) = &fields.name {
-        model.name = required_text(name, 200).map_err(|e| e.in_field("name"))?;
+impl TryFrom<OrganisationFields> for OrganisationPatch {
+    type Error = AppError;
+
+    fn try_from(f: OrganisationFields) -> AppResult<Self> {
+        Self::try_from(&f)
     }
-    if let Some(kind) = fields.kind {
-        model.kind = kind;
+}
+
+impl TryFrom<&OrganisationFields> for OrganisationPatch {
+    type Error = AppError;
+
+    /// Parses every field; the error names the first bad field.
+    fn try_from(f: &OrganisationFields) -> AppResult<Self> {
+        Ok(Self {
+            name: f
+                .name
+                .as_deref()
+                .map(|n| required_text(n, 200).map_err(|e| e.in_field("name")))
+                .transpose()?,
+            kind: f.kind,
+            description: f
+                .description
+                .as_deref()
+                .map(|d| optional_text(Some(d), 10_000).map_err(|e| e.in_field("description")))
+                .transpose()?
+                .map(Option::unwrap_or_default),
+            kvk: parse_opt(&f.kvk, "kvk", KvkNumber::parse)?,
+            agb: parse_opt(&f.agb, "agb", AgbCode::parse)?,
+            website: parse_opt(&f.website, "website", WebUrl::parse)?,
+            email: parse_opt(&f.email, "email", Email::parse)?,
+            phone: parse_opt(&f.phone, "phone", Phone::parse)?,
+            area_codes: f.area_codes.as_deref().map(parse_areas).transpose()?,
+        })
     }
-    if let Some(description) = &fields.description {
-        model.description = optional_text(Some(description), 10_000)
-            .map_err(|e| e.in_field("description"))?
-            .unwrap_or_default();
-    }
-    patch_opt(
-        &mut model.kvk,
-        fields.kvk.clone(),
-        "kvk",
-        KvkNumber::parse,
-        KvkNumber::into_inner,
-    )?;
-    patch_opt(
-        &mut model.agb,
-        fields.agb.clone(),
-        "agb",
-        AgbCode::parse,
-        AgbCode::into_inner,
-    )?;
-    patch_opt(
-        &mut model.website,
-        fields.website.clone(),
-        "website",
-        WebUrl::parse,
-        WebUrl::into_inner,
-    )?;
-    patch_opt(
-        &mut model.email,
-        fields.email.clone(),
-        "email",
-        Email::parse,
-        Email::into_inner,
-    )?;
-    patch_opt(
-        &mut model.phone,
-        fields.phone.clone(),
-        "phone",
-        Phone::parse,
-        Phone::into_inner,
-    )?;
-    Ok(())
+}
+
+fn apply(model: &mut organisation::Model, p: &OrganisationPatch) {
+    set(&mut model.name, &p.name);
+    set(&mut model.kind, &p.kind);
+    set(&mut model.description, &p.description);
+    set_with(&mut model.kvk, &p.kvk, |v| v.to_string());
+    set_with(&mut model.agb, &p.agb, |v| v.to_string());
+    set_with(&mut model.website, &p.website, |v| v.to_string());
+    set_with(&mut model.email, &p.email, |v| v.to_string());
+    set_with(&mut model.phone, &p.phone, |v| v.to_string());
 }
 
 /// Checks a whole organisation received from elsewhere (a peer's change feed) with the rules
@@ -107,7 +108,7 @@ fn apply(model: &mut organisation::Model, fields: &OrganisationFields) -> AppRes
 /// the organisation as this node stores it (trimmed, normalised).
 pub fn check_received(model: &organisation::Model) -> AppResult<organisation::Model> {
     let mut out = model.clone();
-    let fields = OrganisationFields {
+    let patch = OrganisationPatch::try_from(OrganisationFields {
         name: Some(model.name.clone()),
         kind: Some(model.kind),
         description: Some(model.description.clone()),
@@ -117,13 +118,13 @@ pub fn check_received(model: &organisation::Model) -> AppResult<organisation::Mo
         email: Some(model.email.clone()),
         phone: Some(model.phone.clone()),
         area_codes: None,
-    };
-    apply(&mut out, &fields)?;
+    })?;
+    apply(&mut out, &patch);
     Ok(out)
 }
 
-/// Parses area codes and checks each exists.
-async fn parse_areas(db: &impl ConnectionTrait, raw: &[String]) -> AppResult<Vec<AreaCode>> {
+/// Parses area codes, each once.
+fn parse_areas(raw: &[String]) -> AppResult<Vec<AreaCode>> {
     let mut codes: Vec<AreaCode> = Vec::with_capacity(raw.len());
     for (i, r) in raw.iter().enumerate() {
         let code = AreaCode::parse(r).map_err(|e| e.in_field(&format!("areaCodes.{i}")))?;
@@ -133,6 +134,14 @@ async fn parse_areas(db: &impl ConnectionTrait, raw: &[String]) -> AppResult<Vec
     }
     if codes.len() > 500 {
         return Err(AppError::field("areaCodes", "at most 500 areas"));
+    }
+    Ok(codes)
+}
+
+/// Checks that each area exists; the error names the first missing one.
+async fn check_areas_exist(db: &impl ConnectionTrait, codes: &[AreaCode]) -> AppResult<()> {
+    if codes.is_empty() {
+        return Ok(());
     }
     let known = area::Entity::find()
         .filter(area::Column::Code.is_in(codes.iter().map(AreaCode::as_str)))
@@ -157,7 +166,7 @@ async fn parse_areas(db: &impl ConnectionTrait, raw: &[String]) -> AppResult<Vec
             ));
         }
     }
-    Ok(codes)
+    Ok(())
 }
 
 async fn replace_areas(txn: &DatabaseTransaction, id: &str, codes: &[AreaCode]) -> AppResult<()> {
@@ -178,19 +187,17 @@ async fn replace_areas(txn: &DatabaseTransaction, id: &str, codes: &[AreaCode]) 
     Ok(())
 }
 
-/// Loads a record this node may write: it must exist and originate here.
+/// Loads a record this node (`node`) may write: it must exist and originate here.
 pub async fn load_own(
     db: &impl ConnectionTrait,
-    state: &AppState,
-    id: &str,
-    field: &str,
+    node: &NodeId,
+    id: &GlobalId,
 ) -> AppResult<organisation::Model> {
-    let gid = GlobalId::parse(id).map_err(|e| e.in_field(field))?;
-    let model = organisation::Entity::find_by_id(gid.to_string())
+    let model = organisation::Entity::find_by_id(id.to_string())
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("organisation {id}")))?;
-    if model.origin_node != state.node_id.as_str() {
+    if model.origin_node != node.as_str() {
         return Err(AppError::Forbidden(format!(
             "organisation {id} is owned by node {}; only its home node can change it",
             model.origin_node
@@ -200,10 +207,10 @@ pub async fn load_own(
 }
 
 /// Organisations of this node that `actor` may edit (all of them for an admin), by name.
-pub async fn editable(state: &AppState, actor: &Actor) -> AppResult<Vec<organisation::Model>> {
+pub async fn editable(ctx: &Ctx, actor: &Actor) -> AppResult<Vec<organisation::Model>> {
     use sea_orm::QueryOrder;
     let mut query = organisation::Entity::find()
-        .filter(organisation::Column::OriginNode.eq(state.node_id.as_str()))
+        .filter(organisation::Column::OriginNode.eq(ctx.node_id.as_str()))
         .order_by_asc(organisation::Column::Name);
     if !actor.is_admin() {
         let ids: Vec<String> = match actor {
@@ -215,7 +222,7 @@ pub async fn editable(state: &AppState, actor: &Actor) -> AppResult<Vec<organisa
         };
         query = query.filter(organisation::Column::Id.is_in(ids));
     }
-    Ok(query.all(&state.db).await?)
+    Ok(query.all(&ctx.db).await?)
 }
 
 /// Checks the client's `version` matches the stored one.
@@ -264,17 +271,17 @@ async fn save(
 
 /// Creates a draft organisation owned by this node.
 pub async fn create(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
-    fields: OrganisationFields,
+    patch: OrganisationPatch,
 ) -> AppResult<organisation::Model> {
     actor.require_create_organisation()?;
     let now = Utc::now();
     let mut model = organisation::Model {
-        id: GlobalId::new(&state.node_id).to_string(),
-        origin_node: state.node_id.to_string(),
+        id: GlobalId::new(&ctx.node_id).to_string(),
+        origin_node: ctx.node_id.to_string(),
         name: String::new(),
-        kind: fields.kind.unwrap_or(OrganisationKind::Other),
+        kind: patch.kind.unwrap_or(OrganisationKind::Other),
         status: OrganisationStatus::Draft,
         description: String::new(),
         kvk: None,
@@ -286,15 +293,13 @@ pub async fn create(
         updated_at: now,
         version: 1,
     };
-    if fields.name.is_none() {
+    if patch.name.is_none() {
         return Err(AppError::field("name", "is required"));
     }
-    apply(&mut model, &fields)?;
-    let areas = match &fields.area_codes {
-        Some(raw) => parse_areas(&state.db, raw).await?,
-        None => Vec::new(),
-    };
-    let txn = db::begin_write(&state.db).await?;
+    apply(&mut model, &patch);
+    let areas = patch.area_codes.unwrap_or_default();
+    check_areas_exist(&ctx.db, &areas).await?;
+    let txn = db::begin_write(&ctx.db).await?;
     let active: organisation::ActiveModel = model.clone().into();
     let model = active.insert(&txn).await?;
     replace_areas(&txn, &model.id, &areas).await?;
@@ -310,31 +315,42 @@ pub async fn create(
     Ok(model)
 }
 
-/// Updates an organisation if `version` is current.
-pub async fn update(
-    state: &AppState,
+/// Loads an organisation of this node for a change by `actor` at `version`.
+async fn load_for_change(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
     actor: &Actor,
-    id: &str,
+    id: &GlobalId,
     version: i32,
-    fields: OrganisationFields,
 ) -> AppResult<organisation::Model> {
-    let areas = match &fields.area_codes {
-        Some(raw) => Some(parse_areas(&state.db, raw).await?),
-        None => None,
-    };
-    let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id, "id").await?;
+    let model = load_own(txn, &ctx.node_id, id).await?;
     actor.require_edit_organisation(&model.id)?;
     check_version(model.version, version, "organisation")?;
+    Ok(model)
+}
+
+/// Updates an organisation if `version` is current.
+pub async fn update(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: &GlobalId,
+    version: i32,
+    patch: OrganisationPatch,
+) -> AppResult<organisation::Model> {
+    if let Some(areas) = &patch.area_codes {
+        check_areas_exist(&ctx.db, areas).await?;
+    }
+    let txn = db::begin_write(&ctx.db).await?;
+    let mut model = load_for_change(&txn, ctx, actor, id, version).await?;
     if model.status == OrganisationStatus::Ended {
         return Err(AppError::Conflict(
             "an ended organisation cannot be changed".into(),
         ));
     }
-    apply(&mut model, &fields)?;
+    apply(&mut model, &patch);
     let model = save(&txn, model, version).await?;
-    if let Some(areas) = areas {
-        replace_areas(&txn, &model.id, &areas).await?;
+    if let Some(areas) = &patch.area_codes {
+        replace_areas(&txn, &model.id, areas).await?;
     }
     txn.commit().await?;
     Ok(model)
@@ -342,15 +358,13 @@ pub async fn update(
 
 /// Publishes a draft organisation.
 pub async fn publish(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
-    id: &str,
+    id: &GlobalId,
     version: i32,
 ) -> AppResult<organisation::Model> {
-    let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id, "id").await?;
-    actor.require_edit_organisation(&model.id)?;
-    check_version(model.version, version, "organisation")?;
+    let txn = db::begin_write(&ctx.db).await?;
+    let mut model = load_for_change(&txn, ctx, actor, id, version).await?;
     if model.status == OrganisationStatus::Ended {
         return Err(AppError::Conflict(
             "an ended organisation cannot be published".into(),
@@ -364,15 +378,13 @@ pub async fn publish(
 
 /// Ends an organisation and every offer of it.
 pub async fn end(
-    state: &AppState,
+    ctx: &Ctx,
     actor: &Actor,
-    id: &str,
+    id: &GlobalId,
     version: i32,
 ) -> AppResult<organisation::Model> {
-    let txn = db::begin_write(&state.db).await?;
-    let mut model = load_own(&txn, state, id, "id").await?;
-    actor.require_edit_organisation(&model.id)?;
-    check_version(model.version, version, "organisation")?;
+    let txn = db::begin_write(&ctx.db).await?;
+    let mut model = load_for_change(&txn, ctx, actor, id, version).await?;
     model.status = OrganisationStatus::Ended;
     let model = save(&txn, model, version).await?;
     let open: Vec<offer::Model> = offer::Entity::find()
@@ -403,4 +415,57 @@ pub async fn end(
     }
     txn.commit().await?;
     Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn good_fields_parse_and_blank_clears() {
+        let patch = OrganisationPatch::try_from(OrganisationFields {
+            name: Some("  Bindkracht10 ".into()),
+            website: Some(Some(" https://www.bindkracht10.nl/ ".into())),
+            email: Some(Some("   ".into())),
+            area_codes: Some(vec!["GM0268".into(), "gm0268".into()]),
+            ..OrganisationFields::default()
+        })
+        .unwrap();
+        assert_eq!(patch.name.as_deref(), Some("Bindkracht10"));
+        assert_eq!(
+            patch.website,
+            Some(Some(WebUrl::parse("https://www.bindkracht10.nl/").unwrap()))
+        );
+        assert_eq!(patch.email, Some(None), "blank clears");
+        assert_eq!(patch.kvk, None, "not given: unchanged");
+        assert_eq!(patch.area_codes.unwrap().len(), 1, "each area once");
+    }
+
+    #[test]
+    fn each_bad_field_names_its_path() {
+        type Edit = fn(&mut OrganisationFields);
+        let cases: Vec<(Edit, &str)> = vec![
+            (|f| f.name = Some(" ".into()), "name"),
+            (|f| f.name = Some("x".repeat(201)), "name"),
+            (|f| f.description = Some("x".repeat(10_001)), "description"),
+            (|f| f.kvk = Some(Some("4104812".into())), "kvk"),
+            (|f| f.agb = Some(Some("1234567x".into())), "agb"),
+            (
+                |f| f.website = Some(Some("javascript:alert(1)".into())),
+                "website",
+            ),
+            (|f| f.email = Some(Some("info@example".into())), "email"),
+            (|f| f.phone = Some(Some("12".into())), "phone"),
+            (
+                |f| f.area_codes = Some(vec!["GM0268".into(), "XX".into()]),
+                "areaCodes.1",
+            ),
+        ];
+        for (edit, path) in cases {
+            let mut fields = OrganisationFields::default();
+            edit(&mut fields);
+            let e = OrganisationPatch::try_from(&fields).expect_err("bad input is refused");
+            assert_eq!(e.field_name(), Some(path), "{fields:?}");
+        }
+    }
 }

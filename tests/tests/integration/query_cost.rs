@@ -2,6 +2,7 @@
 //! shapes an anonymous caller can send are refused or answered within the request budget.
 
 use api::auth::Actor;
+use api::domain::GlobalId;
 use api::services::offer::{self, LocationFields, OfferFields};
 use api::services::organisation::{self, OrganisationFields};
 use entities::{LifeDomain, OfferKind, TargetGroup};
@@ -29,13 +30,14 @@ async fn listing_100_offers_costs_a_constant_number_of_queries() {
             area_codes: Some(vec![["GM0268", "GM0361", "GM0935"][i % 3].to_string()]),
             ..Default::default()
         };
-        let org = organisation::create(&app.state, &Actor::System, fields)
+        let org = organisation::create(&app.state, &Actor::System, fields.try_into().unwrap())
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
-        organisation::publish(&app.state, &Actor::System, &org.id, org.version)
+        let org_id = GlobalId::parse(&org.id).unwrap();
+        organisation::publish(&app.state, &Actor::System, &org_id, org.version)
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
-        org_ids.push(org.id);
+        org_ids.push(org_id);
     }
     let postcodes = [
         "6511", "6663", "1811", "1851", "1901", "6211", "6411", "1861", "6515", "6524",
@@ -56,14 +58,14 @@ async fn listing_100_offers_costs_a_constant_number_of_queries() {
             &app.state,
             &Actor::System,
             &org_ids[i % org_ids.len()],
-            fields,
+            fields.try_into().unwrap(),
         )
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
         offer::publish(
             &app.state,
             &Actor::System,
-            &draft.offer.id,
+            &GlobalId::parse(&draft.offer.id).unwrap(),
             draft.offer.version,
         )
         .await

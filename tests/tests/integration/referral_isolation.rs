@@ -7,6 +7,7 @@
 use crate::auth::offer_by_title;
 use crate::federation::{offers_from, sync_all, three_nodes};
 use api::auth::{Actor, Membership};
+use api::domain::GlobalId;
 use api::services::offer::{self, LocationFields, OfferFields};
 use api::services::organisation::{self, OrganisationFields};
 use entities::{LifeDomain, OfferKind, OrganisationKind, Role, TargetGroup, referral};
@@ -24,6 +25,11 @@ const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $s: ReferralStatus!, $note: S
 const ONE: &str = r#"query($id: ID!) { referral(id: $id) { id status version patientRef } }"#;
 const LIST: &str = "{ referrals { id } }";
 
+/// A stored record's global id.
+fn gid(id: &str) -> GlobalId {
+    GlobalId::parse(id).unwrap()
+}
+
 /// A new organisation of `kind` at `app` (published), serving Nijmegen.
 pub(crate) async fn organisation_of(app: &TestApp, name: &str, kind: OrganisationKind) -> String {
     let org = organisation::create(
@@ -34,11 +40,13 @@ pub(crate) async fn organisation_of(app: &TestApp, name: &str, kind: Organisatio
             kind: Some(kind),
             area_codes: Some(vec!["GM0268".into()]),
             ..Default::default()
-        },
+        }
+        .try_into()
+        .unwrap(),
     )
     .await
     .unwrap_or_else(|e| panic!("{}", e.message()));
-    organisation::publish(&app.state, &Actor::System, &org.id, org.version)
+    organisation::publish(&app.state, &Actor::System, &gid(&org.id), org.version)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     org.id
@@ -49,7 +57,7 @@ pub(crate) async fn offer_of(app: &TestApp, org: &str, title: &str) -> String {
     let draft = offer::create(
         &app.state,
         &Actor::System,
-        org,
+        &gid(org),
         OfferFields {
             title: Some(title.into()),
             kind: Some(OfferKind::Group),
@@ -60,14 +68,16 @@ pub(crate) async fn offer_of(app: &TestApp, org: &str, title: &str) -> String {
                 ..Default::default()
             }]),
             ..Default::default()
-        },
+        }
+        .try_into()
+        .unwrap(),
     )
     .await
     .unwrap_or_else(|e| panic!("{}", e.message()));
     offer::publish(
         &app.state,
         &Actor::System,
-        &draft.offer.id,
+        &gid(&draft.offer.id),
         draft.offer.version,
     )
     .await

@@ -8,8 +8,9 @@ use crate::form::{Errors, FormData, answer, error_line, id_of};
 use crate::labels::{self, Label};
 use crate::layout::{encode, notice, page};
 use crate::pages::offer_form;
-use api::error::AppError;
-use api::services::offer::{self, OfferFields};
+use api::domain::GlobalId;
+use api::error::{AppError, AppResult};
+use api::services::offer::{self, OfferFields, OfferPatch};
 use api::services::offer_view::{self, OfferView};
 use api::services::organisation;
 use api::state::AppState;
@@ -157,18 +158,7 @@ pub async fn set_places(
     let version = version_of(&ctx, &f)?;
     let raw = f.value("placesTaken").to_string();
     let result = match raw.parse::<i32>() {
-        Ok(n) => offer::update(
-            &state,
-            &ctx.actor,
-            &id,
-            version,
-            OfferFields {
-                places_taken: Some(n),
-                ..OfferFields::default()
-            },
-        )
-        .await
-        .map(|_| ()),
+        Ok(n) => set_places_taken(&state, &ctx, &id, version, n).await,
         Err(_) => Err(AppError::field(
             "placesTaken",
             ctx.t("vul een heel getal in", "enter a whole number"),
@@ -195,6 +185,26 @@ pub async fn set_places(
                 .into_response())
         }
     }
+}
+
+/// Parses the offer id of a path; an error names `id`.
+fn offer_id(raw: &str) -> AppResult<GlobalId> {
+    GlobalId::parse(raw).map_err(|e| e.in_field("id"))
+}
+
+async fn set_places_taken(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    version: i32,
+    places_taken: i32,
+) -> AppResult<()> {
+    let patch = OfferPatch::try_from(OfferFields {
+        places_taken: Some(places_taken),
+        ..OfferFields::default()
+    })?;
+    offer::update(state, &ctx.actor, &offer_id(id)?, version, patch).await?;
+    Ok(())
 }
 
 fn edit_page(
@@ -282,9 +292,9 @@ pub async fn edit_submit(
 ) -> PageResult {
     let v = editable(&state, &ctx, &id).await?;
     let version = version_of(&ctx, &f)?;
-    let result = match offer_form::read(&f) {
-        Ok(fields) => offer::update(&state, &ctx.actor, &id, version, fields).await,
-        Err(e) => Err(e),
+    let result = match (offer_form::read(&f), offer_id(&id)) {
+        (Ok(patch), Ok(id)) => offer::update(&state, &ctx.actor, &id, version, patch).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     answer(
         &ctx,
@@ -302,7 +312,8 @@ pub async fn publish(
     f: FormData,
 ) -> PageResult {
     let version = version_of(&ctx, &f)?;
-    offer::publish(&state, &ctx.actor, &id, version)
+    let gid = offer_id(&id).or_page(&ctx)?;
+    offer::publish(&state, &ctx.actor, &gid, version)
         .await
         .or_page(&ctx)?;
     Ok(Redirect::to(&format!("/beheer/aanbod/{}?opgeslagen=1", encode(&id))).into_response())
@@ -316,7 +327,8 @@ pub async fn end(
     f: FormData,
 ) -> PageResult {
     let version = version_of(&ctx, &f)?;
-    offer::end(&state, &ctx.actor, &id, version)
+    let gid = offer_id(&id).or_page(&ctx)?;
+    offer::end(&state, &ctx.actor, &gid, version)
         .await
         .or_page(&ctx)?;
     Ok(Redirect::to("/beheer?opgeslagen=1").into_response())
@@ -378,8 +390,9 @@ pub async fn new_submit(
     f: FormData,
 ) -> PageResult {
     let org = own_org(&state, &ctx, &org_id).await?;
+    let org_id = GlobalId::parse(&org.id).or_page(&ctx)?;
     let result = match offer_form::read(&f) {
-        Ok(fields) => offer::create(&state, &ctx.actor, &org.id, fields).await,
+        Ok(patch) => offer::create(&state, &ctx.actor, &org_id, patch).await,
         Err(e) => Err(e),
     };
     answer(

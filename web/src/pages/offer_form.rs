@@ -1,12 +1,12 @@
 //! The offer form: the same fields for a new offer and an edit, read back into the services'
-//! [`OfferFields`]. Input names are the services' field paths (`schedule.0.opensAt`), so their
+//! [`OfferFields`] and parsed into an [`OfferPatch`]. Input names are the services' field paths (`schedule.0.opensAt`), so their
 //! errors land beside the input; only the cost is typed in euros (`cost`, error `costCents`).
 
 use crate::ctx::Ctx;
 use crate::form::{Errors, Field, FormData, choices};
 use crate::labels::Label;
 use api::error::{AppError, AppResult};
-use api::services::offer::{LocationFields, OfferFields, SchedulePeriodFields};
+use api::services::offer::{LocationFields, OfferFields, OfferPatch, SchedulePeriodFields};
 use api::services::offer_view::OfferView;
 use chrono::NaiveDate;
 use entities::{CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup};
@@ -61,9 +61,14 @@ fn parse_all<T>(f: &FormData, name: &str, parse: impl Fn(&str) -> Option<T>) -> 
         .collect()
 }
 
-/// Reads the submitted form into service fields (every field given, so the form replaces
-/// the offer's values; blank rows of schedule and locations are dropped).
-pub fn read(f: &FormData) -> AppResult<OfferFields> {
+/// Reads the submitted form into a parsed patch (every field given, so the form replaces the
+/// offer's values; blank rows of schedule and locations are dropped).
+pub fn read(f: &FormData) -> AppResult<OfferPatch> {
+    OfferPatch::try_from(fields_of(f)?)
+}
+
+/// The filled schedule rows.
+fn schedule_rows(f: &FormData) -> AppResult<Vec<SchedulePeriodFields>> {
     let mut schedule = Vec::new();
     for i in 0..11 {
         let p = |k: &str| format!("schedule.{i}.{k}");
@@ -81,21 +86,31 @@ pub fn read(f: &FormData) -> AppResult<OfferFields> {
             description: f.get(&p("description")).map(str::to_string),
         });
     }
-    let mut locations = Vec::new();
-    for i in 0..21 {
-        let p = |k: &str| format!("locations.{i}.{k}");
-        let l = LocationFields {
-            name: f.get(&p("name")).map(str::to_string),
-            street: f.get(&p("street")).map(str::to_string),
-            postcode: f.get(&p("postcode")).map(str::to_string),
-            city: f.get(&p("city")).map(str::to_string),
-            lat: None,
-            lon: None,
-        };
-        if l.name.is_some() || l.street.is_some() || l.postcode.is_some() || l.city.is_some() {
-            locations.push(l);
-        }
-    }
+    Ok(schedule)
+}
+
+/// The filled location rows.
+fn location_rows(f: &FormData) -> Vec<LocationFields> {
+    (0..21)
+        .map(|i| {
+            let p = |k: &str| f.get(&format!("locations.{i}.{k}")).map(str::to_string);
+            LocationFields {
+                name: p("name"),
+                street: p("street"),
+                postcode: p("postcode"),
+                city: p("city"),
+                lat: None,
+                lon: None,
+            }
+        })
+        .filter(|l| {
+            l.name.is_some() || l.street.is_some() || l.postcode.is_some() || l.city.is_some()
+        })
+        .collect()
+}
+
+/// The form as the services' raw fields.
+fn fields_of(f: &FormData) -> AppResult<OfferFields> {
     let cost_cents = f.get("cost").map(parse_euros).transpose()?;
     Ok(OfferFields {
         title: Some(f.value("title").to_string()),
@@ -113,7 +128,7 @@ pub fn read(f: &FormData) -> AppResult<OfferFields> {
         end_date: Some(date(f, "endDate")?),
         min_age: Some(int(f, "minAge")?),
         max_age: Some(int(f, "maxAge")?),
-        schedule: Some(schedule),
+        schedule: Some(schedule_rows(f)?),
         schedule_note: opt(f, "scheduleNote"),
         accessibility: opt(f, "accessibility"),
         how_to_join: opt(f, "howToJoin"),
@@ -122,7 +137,7 @@ pub fn read(f: &FormData) -> AppResult<OfferFields> {
         contact_phone: opt(f, "contactPhone"),
         life_domains: Some(parse_all(f, "lifeDomains", LifeDomain::from_str_opt)?),
         target_groups: Some(parse_all(f, "targetGroups", TargetGroup::from_str_opt)?),
-        locations: Some(locations),
+        locations: Some(location_rows(f)),
         hc_year: Some(int(f, "herstelcirkel.year")?),
         hc_coaches: Some(
             f.value("herstelcirkel.coaches")
@@ -138,89 +153,83 @@ pub fn read(f: &FormData) -> AppResult<OfferFields> {
     })
 }
 
+/// Form values being collected, in input order.
+#[derive(Default)]
+struct Values(Vec<(String, String)>);
+
+impl Values {
+    fn put(&mut self, key: &str, value: impl Into<String>) {
+        self.0.push((key.to_string(), value.into()));
+    }
+
+    /// An optional value; blank when absent.
+    fn opt(&mut self, key: &str, value: Option<impl ToString>) {
+        self.put(key, value.map(|v| v.to_string()).unwrap_or_default());
+    }
+}
+
 /// The form's values from a stored offer (for the first showing of an edit).
 pub fn values_of(v: &OfferView) -> FormData {
     let o = &v.offer;
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut put = |k: &str, val: String| out.push((k.to_string(), val));
-    put("title", o.title.clone());
-    put("description", o.description.clone());
-    put("kind", o.kind.as_str().into());
-    put("status", o.status.as_str().into());
-    put("intake", o.intake.as_str().into());
+    let mut out = Values::default();
+    out.put("title", o.title.clone());
+    out.put("description", o.description.clone());
+    out.put("kind", o.kind.as_str());
+    out.put("status", o.status.as_str());
+    out.put("intake", o.intake.as_str());
     if let Some(c) = o.cost_cents.filter(|c| *c > 0) {
-        put("cost", format!("{},{:02}", c / 100, c % 100));
+        out.put("cost", format!("{},{:02}", c / 100, c % 100));
     }
     if let Some(p) = o.cost_period {
-        put("costPeriod", p.as_str().into());
+        out.put("costPeriod", p.as_str());
     }
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    put("costNote", text(&o.cost_note));
-    put(
-        "capacity",
-        o.capacity.map(|c| c.to_string()).unwrap_or_default(),
-    );
-    put("placesTaken", o.places_taken.to_string());
+    out.opt("costNote", o.cost_note.as_ref());
+    out.opt("capacity", o.capacity);
+    out.put("placesTaken", o.places_taken.to_string());
     if o.has_waitlist {
-        put("hasWaitlist", "1".into());
+        out.put("hasWaitlist", "1");
     }
-    put(
-        "startDate",
-        o.start_date.map(|d| d.to_string()).unwrap_or_default(),
-    );
-    put(
-        "endDate",
-        o.end_date.map(|d| d.to_string()).unwrap_or_default(),
-    );
-    put(
-        "minAge",
-        o.min_age.map(|a| a.to_string()).unwrap_or_default(),
-    );
-    put(
-        "maxAge",
-        o.max_age.map(|a| a.to_string()).unwrap_or_default(),
-    );
-    for (i, p) in o.schedule.0.iter().enumerate() {
-        put(&format!("schedule.{i}.freq"), p.freq.clone());
-        put(&format!("schedule.{i}.interval"), p.interval.to_string());
-        for d in &p.byday {
-            put(&format!("schedule.{i}.byday"), d.clone());
-        }
-        put(&format!("schedule.{i}.opensAt"), p.opens_at.clone());
-        put(&format!("schedule.{i}.closesAt"), p.closes_at.clone());
-        put(&format!("schedule.{i}.description"), text(&p.description));
-    }
-    put("scheduleNote", text(&o.schedule_note));
+    out.opt("startDate", o.start_date);
+    out.opt("endDate", o.end_date);
+    out.opt("minAge", o.min_age);
+    out.opt("maxAge", o.max_age);
+    schedule_values(&mut out, v);
+    out.opt("scheduleNote", o.schedule_note.as_ref());
     for (i, l) in v.locations.iter().enumerate() {
-        put(&format!("locations.{i}.name"), text(&l.name));
-        put(&format!("locations.{i}.street"), text(&l.street));
-        put(&format!("locations.{i}.postcode"), text(&l.postcode));
-        put(&format!("locations.{i}.city"), text(&l.city));
+        out.opt(&format!("locations.{i}.name"), l.name.as_ref());
+        out.opt(&format!("locations.{i}.street"), l.street.as_ref());
+        out.opt(&format!("locations.{i}.postcode"), l.postcode.as_ref());
+        out.opt(&format!("locations.{i}.city"), l.city.as_ref());
     }
     for d in &v.life_domains {
-        put("lifeDomains", d.as_str().into());
+        out.put("lifeDomains", d.as_str());
     }
     for g in &v.target_groups {
-        put("targetGroups", g.as_str().into());
+        out.put("targetGroups", g.as_str());
     }
-    put("howToJoin", text(&o.how_to_join));
-    put("contactName", text(&o.contact_name));
-    put("contactEmail", text(&o.contact_email));
-    put("contactPhone", text(&o.contact_phone));
-    put("accessibility", text(&o.accessibility));
-    put(
-        "herstelcirkel.year",
-        o.hc_year.map(|y| y.to_string()).unwrap_or_default(),
-    );
-    put("herstelcirkel.coaches", o.hc_coaches.0.join(", "));
-    put("herstelcirkel.regisseur", text(&o.hc_regisseur));
-    put(
-        "herstelcirkel.startMeeting",
-        o.hc_start_meeting
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-    );
-    FormData(out)
+    out.opt("howToJoin", o.how_to_join.as_ref());
+    out.opt("contactName", o.contact_name.as_ref());
+    out.opt("contactEmail", o.contact_email.as_ref());
+    out.opt("contactPhone", o.contact_phone.as_ref());
+    out.opt("accessibility", o.accessibility.as_ref());
+    out.opt("herstelcirkel.year", o.hc_year);
+    out.put("herstelcirkel.coaches", o.hc_coaches.0.join(", "));
+    out.opt("herstelcirkel.regisseur", o.hc_regisseur.as_ref());
+    out.opt("herstelcirkel.startMeeting", o.hc_start_meeting);
+    FormData(out.0)
+}
+
+fn schedule_values(out: &mut Values, v: &OfferView) {
+    for (i, p) in v.offer.schedule.0.iter().enumerate() {
+        out.put(&format!("schedule.{i}.freq"), p.freq.clone());
+        out.put(&format!("schedule.{i}.interval"), p.interval.to_string());
+        for d in &p.byday {
+            out.put(&format!("schedule.{i}.byday"), d.clone());
+        }
+        out.put(&format!("schedule.{i}.opensAt"), p.opens_at.clone());
+        out.put(&format!("schedule.{i}.closesAt"), p.closes_at.clone());
+        out.opt(&format!("schedule.{i}.description"), p.description.as_ref());
+    }
 }
 
 fn vocab<T: Label + Copy>(
@@ -246,22 +255,20 @@ fn rows(f: &FormData, prefix: &str, max: usize) -> usize {
 
 /// The form fields (without the `<form>` element and buttons).
 pub fn fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    html! {
+        (what(ctx, f, errors))
+        (places_and_cost(ctx, f, errors))
+        (when(ctx, f, errors))
+        (place(ctx, f, errors))
+        (contact(ctx, f, errors))
+        (circle(ctx, f, errors))
+    }
+}
+
+fn what(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
     let statuses: Vec<(String, String)> = OfferStatus::iter()
         .filter(|s| *s != OfferStatus::Ended)
         .map(|s| (s.as_str().to_string(), s.label(ctx.lang).to_string()))
-        .collect();
-    let mut periods = vec![(
-        String::new(),
-        ctx.t("geen bijdrage", "no contribution").to_string(),
-    )];
-    periods.extend(vocab(ctx, CostPeriod::iter(), CostPeriod::as_str));
-    let freqs = vec![
-        ("WEEKLY".to_string(), ctx.t("week", "week").to_string()),
-        ("MONTHLY".to_string(), ctx.t("maand", "month").to_string()),
-    ];
-    let days: Vec<(String, String)> = DAYS
-        .iter()
-        .map(|d| (d.to_string(), crate::labels::day(ctx.lang, d).to_string()))
         .collect();
     html! {
         h2 { (ctx.t("Wat", "What")) }
@@ -271,7 +278,16 @@ pub fn fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
         (Field::new("status", ctx.t("Status", "Status")).value(f.value("status")).select(errors, &statuses))
         (choices("lifeDomains", ctx.t("Leefgebieden", "Life domains"), &vocab(ctx, LifeDomain::iter(), LifeDomain::as_str), &f.all("lifeDomains"), errors, false))
         (choices("targetGroups", ctx.t("Doelgroepen", "Target groups"), &vocab(ctx, TargetGroup::iter(), TargetGroup::as_str), &f.all("targetGroups"), errors, false))
+    }
+}
 
+fn places_and_cost(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    let mut periods = vec![(
+        String::new(),
+        ctx.t("geen bijdrage", "no contribution").to_string(),
+    )];
+    periods.extend(vocab(ctx, CostPeriod::iter(), CostPeriod::as_str));
+    html! {
         h2 { (ctx.t("Plekken en kosten", "Places and cost")) }
         (Field::new("capacity", ctx.t("Capaciteit (deelnemers)", "Capacity (participants)")).kind("number").range(0, 100000).value(f.value("capacity")).hint(ctx.t("Leeg: geen vaste grens", "Empty: no fixed limit")).input(errors))
         (Field::new("placesTaken", ctx.t("Bezette plekken", "Places taken")).kind("number").range(0, 100000).value(f.value("placesTaken")).input(errors))
@@ -281,7 +297,19 @@ pub fn fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
         (Field::new("costNote", ctx.t("Toelichting op de kosten", "Note on the cost")).value(f.value("costNote")).input(errors))
         (Field::new("intake", ctx.t("Aanmelden", "Sign-up")).value(f.value("intake")).select(errors, &vocab(ctx, Intake::iter(), Intake::as_str)))
         (Field::new("howToJoin", ctx.t("Zo meldt iemand zich aan", "How to join")).value(f.value("howToJoin")).textarea(errors, 2))
+    }
+}
 
+fn when(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    let freqs = vec![
+        ("WEEKLY".to_string(), ctx.t("week", "week").to_string()),
+        ("MONTHLY".to_string(), ctx.t("maand", "month").to_string()),
+    ];
+    let days: Vec<(String, String)> = DAYS
+        .iter()
+        .map(|d| (d.to_string(), crate::labels::day(ctx.lang, d).to_string()))
+        .collect();
+    html! {
         h2 { (ctx.t("Wanneer", "When")) }
         (Field::new("startDate", ctx.t("Startdatum", "Start date")).kind("date").value(f.value("startDate")).input(errors))
         (Field::new("endDate", ctx.t("Einddatum", "End date")).kind("date").value(f.value("endDate")).input(errors))
@@ -300,7 +328,11 @@ pub fn fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
             }
         }
         (Field::new("scheduleNote", ctx.t("Over het rooster", "About the schedule")).value(f.value("scheduleNote")).hint(ctx.t("Bijvoorbeeld: niet in de schoolvakanties", "For example: not during school holidays")).input(errors))
+    }
+}
 
+fn place(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    html! {
         h2 { (ctx.t("Waar", "Where")) }
         @for i in 0..rows(f, "locations", 20) {
             @let n = |k: &str| format!("locations.{i}.{k}");
@@ -313,12 +345,20 @@ pub fn fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
             }
         }
         (Field::new("accessibility", ctx.t("Toegankelijkheid", "Accessibility")).value(f.value("accessibility")).input(errors))
+    }
+}
 
+fn contact(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    html! {
         h2 { (ctx.t("Contact", "Contact")) }
         (Field::new("contactName", ctx.t("Contactpersoon", "Contact person")).value(f.value("contactName")).input(errors))
         (Field::new("contactEmail", ctx.t("E-mail", "E-mail")).kind("email").value(f.value("contactEmail")).input(errors))
         (Field::new("contactPhone", ctx.t("Telefoon", "Phone")).kind("tel").value(f.value("contactPhone")).input(errors))
+    }
+}
 
+fn circle(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    html! {
         h2 { (ctx.t("Herstelcirkel", "Recovery circle")) }
         p.hint { (ctx.t("Alleen voor een Herstelcirkel.", "Only for a recovery circle.")) }
         (Field::new("herstelcirkel.year", ctx.t("Jaar (1, of 2-3 voor Herstelcirkel+)", "Year (1, or 2-3 for Herstelcirkel+)")).kind("number").range(1, 3).value(f.value("herstelcirkel.year")).input(errors))

@@ -6,8 +6,9 @@ use crate::error::{OrPage, PageError, PageResult};
 use crate::form::{Errors, Field, FormData, answer};
 use crate::labels::Label;
 use crate::layout::{encode, notice, page};
+use api::domain::GlobalId;
 use api::error::AppError;
-use api::services::organisation::{self, OrganisationFields};
+use api::services::organisation::{self, OrganisationFields, OrganisationPatch};
 use api::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
@@ -114,7 +115,11 @@ pub async fn edit_submit(
         phone: opt("phone"),
         ..OrganisationFields::default()
     };
-    let result = organisation::update(&state, &ctx.actor, &o.id, version, fields).await;
+    let id = GlobalId::parse(&o.id).or_page(&ctx)?;
+    let result = match OrganisationPatch::try_from(fields) {
+        Ok(patch) => organisation::update(&state, &ctx.actor, &id, version, patch).await,
+        Err(e) => Err(e),
+    };
     answer(
         &ctx,
         result,

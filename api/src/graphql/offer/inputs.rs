@@ -1,13 +1,13 @@
-//! Offer inputs: the list filter and the fields of `createOffer`/`updateOffer`, turned into
-//! service types.
+//! Offer inputs: the list filter and the fields of `createOffer`/`updateOffer`, parsed into
+//! service types (the fields through [`OfferPatch::try_from`], as every edge does).
 
 use crate::domain::AreaCode;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::enums::{
     CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, TargetGroup, to_entities,
 };
 use crate::graphql::patch;
-use crate::services::offer::{LocationFields, OfferFields, SchedulePeriodFields};
+use crate::services::offer::{LocationFields, OfferFields, OfferPatch, SchedulePeriodFields};
 use crate::services::offer_list::OfferFilter;
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::NaiveDate;
@@ -247,5 +247,14 @@ impl From<OfferInput> for OfferFields {
             hc_start_meeting,
             hc_sounding_board,
         }
+    }
+}
+
+impl TryFrom<OfferInput> for OfferPatch {
+    type Error = AppError;
+
+    /// Parses the input's fields; errors name the field (`locations.0.postcode`).
+    fn try_from(i: OfferInput) -> AppResult<Self> {
+        OfferPatch::try_from(OfferFields::from(i))
     }
 }

@@ -2,8 +2,8 @@
 
 use super::inputs::OfferInput;
 use super::types::Offer;
-use crate::graphql::{actor, app, input_error};
-use crate::services::offer as svc;
+use crate::graphql::{actor, app, id_arg, input_error};
+use crate::services::offer::{self as svc, OfferPatch};
 use async_graphql::{Context, ID, Object, Result};
 
 /// Mutations on offers. Each is one transaction; a stale `version` gives `CONFLICT`.
@@ -19,7 +19,10 @@ impl OfferMutation {
         organisation_id: ID,
         input: OfferInput,
     ) -> Result<Offer> {
-        let draft = svc::create(app(ctx)?, actor(ctx)?, &organisation_id, input.into())
+        let (app, actor) = (app(ctx)?, actor(ctx)?);
+        let organisation_id = id_arg(&organisation_id, "organisationId")?;
+        let patch = OfferPatch::try_from(input).map_err(input_error)?;
+        let draft = svc::create(app, actor, &organisation_id, patch)
             .await
             .map_err(input_error)?;
         Ok(Offer(draft.offer))
@@ -33,7 +36,10 @@ impl OfferMutation {
         version: i32,
         input: OfferInput,
     ) -> Result<Offer> {
-        let draft = svc::update(app(ctx)?, actor(ctx)?, &id, version, input.into())
+        let (app, actor) = (app(ctx)?, actor(ctx)?);
+        let id = id_arg(&id, "id")?;
+        let patch = OfferPatch::try_from(input).map_err(input_error)?;
+        let draft = svc::update(app, actor, &id, version, patch)
             .await
             .map_err(input_error)?;
         Ok(Offer(draft.offer))
@@ -42,7 +48,7 @@ impl OfferMutation {
     /// Publishes an offer (visible once its organisation is published too).
     async fn publish_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Offer> {
         Ok(Offer(
-            svc::publish(app(ctx)?, actor(ctx)?, &id, version)
+            svc::publish(app(ctx)?, actor(ctx)?, &id_arg(&id, "id")?, version)
                 .await?
                 .offer,
         ))
@@ -51,13 +57,15 @@ impl OfferMutation {
     /// Ends an offer; it can no longer be changed.
     async fn end_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<Offer> {
         Ok(Offer(
-            svc::end(app(ctx)?, actor(ctx)?, &id, version).await?.offer,
+            svc::end(app(ctx)?, actor(ctx)?, &id_arg(&id, "id")?, version)
+                .await?
+                .offer,
         ))
     }
 
     /// Deletes an offer; peers receive a tombstone. Returns the deleted offer's id.
     async fn delete_offer(&self, ctx: &Context<'_>, id: ID, version: i32) -> Result<ID> {
-        svc::delete(app(ctx)?, actor(ctx)?, &id, version).await?;
+        svc::delete(app(ctx)?, actor(ctx)?, &id_arg(&id, "id")?, version).await?;
         Ok(id)
     }
 }

@@ -1,9 +1,10 @@
 //! Organisation mutations and their input.
 
 use super::Organisation;
+use crate::error::{AppError, AppResult};
 use crate::graphql::enums::OrganisationKind;
-use crate::graphql::{actor, app, input_error, patch};
-use crate::services::organisation::{self as svc, OrganisationFields};
+use crate::graphql::{actor, app, id_arg, input_error, patch};
+use crate::services::organisation::{self as svc, OrganisationFields, OrganisationPatch};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 
 /// Fields of an organisation. On create, `name` is required; on update, omitted fields keep their
@@ -46,6 +47,15 @@ impl From<OrganisationInput> for OrganisationFields {
     }
 }
 
+impl TryFrom<OrganisationInput> for OrganisationPatch {
+    type Error = AppError;
+
+    /// Parses the input's fields; errors name the field (`website`).
+    fn try_from(i: OrganisationInput) -> AppResult<Self> {
+        OrganisationPatch::try_from(OrganisationFields::from(i))
+    }
+}
+
 /// Mutations on organisations. Each is one transaction; a stale `version` gives `CONFLICT`.
 #[derive(Default)]
 pub struct OrganisationMutation;
@@ -58,10 +68,10 @@ impl OrganisationMutation {
         ctx: &Context<'_>,
         input: OrganisationInput,
     ) -> Result<Organisation> {
+        let (app, actor) = (app(ctx)?, actor(ctx)?);
+        let patch = OrganisationPatch::try_from(input).map_err(input_error)?;
         Ok(Organisation(
-            svc::create(app(ctx)?, actor(ctx)?, input.into())
-                .await
-                .map_err(input_error)?,
+            svc::create(app, actor, patch).await.map_err(input_error)?,
         ))
     }
 
@@ -73,8 +83,11 @@ impl OrganisationMutation {
         version: i32,
         input: OrganisationInput,
     ) -> Result<Organisation> {
+        let (app, actor) = (app(ctx)?, actor(ctx)?);
+        let id = id_arg(&id, "id")?;
+        let patch = OrganisationPatch::try_from(input).map_err(input_error)?;
         Ok(Organisation(
-            svc::update(app(ctx)?, actor(ctx)?, &id, version, input.into())
+            svc::update(app, actor, &id, version, patch)
                 .await
                 .map_err(input_error)?,
         ))
@@ -88,7 +101,7 @@ impl OrganisationMutation {
         version: i32,
     ) -> Result<Organisation> {
         Ok(Organisation(
-            svc::publish(app(ctx)?, actor(ctx)?, &id, version).await?,
+            svc::publish(app(ctx)?, actor(ctx)?, &id_arg(&id, "id")?, version).await?,
         ))
     }
 
@@ -100,7 +113,7 @@ impl OrganisationMutation {
         version: i32,
     ) -> Result<Organisation> {
         Ok(Organisation(
-            svc::end(app(ctx)?, actor(ctx)?, &id, version).await?,
+            svc::end(app(ctx)?, actor(ctx)?, &id_arg(&id, "id")?, version).await?,
         ))
     }
 }
