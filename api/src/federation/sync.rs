@@ -71,6 +71,12 @@ impl Peers {
     }
 }
 
+impl crate::services::referral::commands::KnownPeers for Peers {
+    fn is_peer(&self, node: &str) -> bool {
+        self.by_id.contains_key(node)
+    }
+}
+
 impl Peer {
     /// POSTs a GraphQL request to the peer as this node (node header and credentials) and
     /// returns its `data`; transport failures, non-JSON answers and GraphQL errors are errors.
@@ -80,12 +86,25 @@ impl Peer {
         query: &str,
         variables: serde_json::Value,
     ) -> AppResult<serde_json::Value> {
-        let http = &state.peers.http;
+        self.call(&state.peers, &state.node_id, query, variables)
+            .await
+    }
+
+    /// [`graphql`](Self::graphql) with what it needs given explicitly: the peer set (its HTTP
+    /// client) and this node's id.
+    pub async fn call(
+        &self,
+        peers: &Peers,
+        node_id: &crate::domain::NodeId,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> AppResult<serde_json::Value> {
+        let http = &peers.http;
         let url = format!("{}/graphql", self.config.base_url.trim_end_matches('/'));
         let body = serde_json::json!({"query": query, "variables": variables});
         let response = http
             .post(&url)
-            .header(NODE_HEADER, state.node_id.as_str())
+            .header(NODE_HEADER, node_id.as_str())
             .header(
                 reqwest::header::AUTHORIZATION,
                 self.credentials.authorization(http).await?,
