@@ -34,7 +34,9 @@ use chrono::{DateTime, Utc};
 use entities::{ReferralStatus, referral, referral_outbox};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    AccessMode, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    EntityTrait, IsolationLevel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -290,9 +292,27 @@ pub struct Backlog {
     pub last_error: Option<String>,
 }
 
+/// A read-only transaction that sees one state of the database (the outbox and the cursor of
+/// one moment, so a message is never counted both queued and not yet queued, nor neither).
+/// SQLite's read transactions see one snapshot already.
+async fn snapshot(db: &DatabaseConnection) -> AppResult<DatabaseTransaction> {
+    Ok(match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await?
+        }
+        _ => db.begin().await?,
+    })
+}
+
 /// The delivery backlog towards `peer_id`: messages queued and not delivered, and changes
 /// recorded for it that the worker has not queued yet.
-pub async fn backlog(db: &impl ConnectionTrait, peer_id: &str) -> AppResult<Backlog> {
+pub async fn backlog(db: &DatabaseConnection, peer_id: &str) -> AppResult<Backlog> {
+    let txn = snapshot(db).await?;
+    let db = &txn;
     let pending = referral_outbox::Entity::find()
         .filter(referral_outbox::Column::PeerId.eq(peer_id))
         .filter(referral_outbox::Column::DeliveredAt.is_null());
@@ -320,9 +340,11 @@ pub async fn backlog(db: &impl ConnectionTrait, peer_id: &str) -> AppResult<Back
 /// How many messages about each of `referral_ids` still wait for delivery from this node
 /// (queued or not yet queued); referrals with none are left out.
 pub async fn pending_counts(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     referral_ids: &[String],
 ) -> AppResult<HashMap<String, u64>> {
+    let txn = snapshot(db).await?;
+    let db = &txn;
     let rows: Vec<(String, i64)> = referral_outbox::Entity::find()
         .select_only()
         .column(referral_outbox::Column::ReferralId)
@@ -346,7 +368,7 @@ pub async fn pending_counts(
 }
 
 /// Whether messages about `referral_id` still wait for delivery from this node.
-pub async fn is_pending(db: &impl ConnectionTrait, referral_id: &str) -> AppResult<bool> {
+pub async fn is_pending(db: &DatabaseConnection, referral_id: &str) -> AppResult<bool> {
     let id = [referral_id.to_string()];
     Ok(pending_counts(db, &id).await?.values().any(|n| *n > 0))
 }
