@@ -403,7 +403,8 @@ async fn run() {
     let t = Instant::now();
     for i in 0..referrals {
         let new = api::services::referral::NewReferral {
-            offer_id: ids[i as usize % ids.len()].clone(),
+            offer_id: api::domain::GlobalId::parse(&ids[i as usize % ids.len()])
+                .unwrap_or_else(|e| panic!("{}", e.message())),
             practice_id: None,
             patient_ref: format!("P-BENCH-{i:06}"),
             consent: true,
@@ -411,13 +412,15 @@ async fn run() {
             reason_domains: vec![LifeDomain::SocialeContacten],
             note: None,
         };
-        api::services::referral::create(&mirror, &gp, new)
+        api::services::referral::create(&mirror, &gp, new, &*mirror.peers)
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
     }
     let queued = t.elapsed();
     let t = Instant::now();
-    let delivered = api::federation::delivery::deliver_due(&mirror)
+    let delivered = mirror
+        .delivery
+        .deliver_due()
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let drained = t.elapsed();

@@ -30,15 +30,21 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         config.search.batch_size,
     );
     let auth = Arc::new(crate::auth::AuthRuntime::new(&config)?);
+    let services = crate::services::Ctx::new(db, node_id, gazetteer);
+    let delivery = crate::federation::delivery::Delivery::new(
+        services.clone(),
+        peers.clone(),
+        &config.federation,
+    );
     let state = AppState {
-        services: crate::services::Ctx::new(db, node_id, gazetteer),
+        services,
         config: Arc::new(config),
         queries,
         peers,
         shutdown: Default::default(),
         search,
         auth,
-        delivery: Default::default(),
+        delivery,
     };
     ensure_local_node(&state).await?;
     if state.config.seed.areas {
@@ -116,7 +122,7 @@ pub async fn serve_on(
         .map_err(|e| AppError::Internal(e.into()))?;
     refuse_published_passwords(&state, addr).await?;
     let pullers = crate::federation::sync::spawn_workers(&state);
-    let delivery = crate::federation::delivery::spawn_worker(state.clone());
+    let delivery = state.delivery.clone().spawn_worker(state.shutdown.clone());
     let stopping = state.shutdown.clone();
     let shutdown = async move {
         shutdown.await;
@@ -187,7 +193,7 @@ fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
         loop {
             tick.tick().await;
             let now = chrono::Utc::now();
-            if let Err(e) = crate::services::referral::purge_expired(&state, now).await {
+            if let Err(e) = purge_referrals(&state, now).await {
                 e.log_if_internal();
             }
             if let Err(e) = crate::auth::session::delete_expired(&state.db, now).await {
@@ -195,4 +201,39 @@ fn spawn_purge(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
             }
         }
     }))
+}
+
+/// What one retention run did to referrals and to the messages waiting for peers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// Open referrals cancelled for being open too long.
+    pub closed: u64,
+    /// Closed referrals whose personal data was removed.
+    pub purged: u64,
+    /// Undelivered messages given up (new referrals the peer never received).
+    pub messages_expired: u64,
+    /// Undelivered status changes whose reason was removed (still to be delivered).
+    pub messages_redacted: u64,
+}
+
+/// Runs the retention rules as of `now` (tests pass a later `now` to look ahead): the referral
+/// service purges referrals (`auth.*` retention settings), then federation gives up or redacts
+/// their messages still waiting for a peer. Recorded changes are queued first, so every waiting
+/// message is found.
+pub async fn purge_referrals(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<RetentionReport> {
+    use crate::federation::delivery::{outbox, retention};
+    outbox::enqueue_new(state).await?;
+    let referrals =
+        crate::services::referral::purge_expired(state, &state.config.auth.retention(), now)
+            .await?;
+    let messages = retention::redact_purged(&state.db, now).await?;
+    Ok(RetentionReport {
+        closed: referrals.closed,
+        purged: referrals.purged,
+        messages_expired: messages.expired,
+        messages_redacted: messages.redacted,
+    })
 }

@@ -25,8 +25,8 @@ pub struct AppState {
     pub search: SearchService,
     /// Sign-in throttles, rate limits and JWKS cache.
     pub auth: Arc<AuthRuntime>,
-    /// Wakes the cross-node referral delivery worker.
-    pub delivery: Arc<crate::federation::delivery::DeliveryRuntime>,
+    /// Cross-node referral delivery (its worker, on-demand runs).
+    pub delivery: crate::federation::delivery::Delivery,
 }
 
 impl std::ops::Deref for AppState {

@@ -1,4 +1,6 @@
-//! Append-only event log of a referral's status changes.
+//! Append-only event log of a referral's status changes, its creation included (the first
+//! event, `from_status` null). Consumers (federation's delivery, notifications) read it in `id`
+//! order after a cursor of their own; the contract is written in `api::services::referral`.
 
 use crate::ReferralStatus;
 use sea_orm::entity::prelude::*;
@@ -14,7 +16,11 @@ pub struct Model {
     pub actor: String,
     pub from_status: Option<ReferralStatus>,
     pub to_status: ReferralStatus,
+    /// Note or reason given with the change; removed when the referral is purged.
     pub note: Option<String>,
+    /// The peer node whose message made this change here; null for a change made at this
+    /// node (by a user or the node itself). Federation never sends a change back to its source.
+    pub source_node: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

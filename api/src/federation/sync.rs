@@ -74,6 +74,12 @@ impl Peers {
     }
 }
 
+impl crate::services::referral::commands::KnownPeers for Peers {
+    fn is_peer(&self, node: &str) -> bool {
+        self.by_id.contains_key(node)
+    }
+}
+
 impl Peer {
     /// When the background puller will next pull this peer's feed: `interval_secs` after a
     /// success, doubling after each failure up to 15 minutes; `None` for peers pulled on demand
@@ -94,12 +100,25 @@ impl Peer {
         query: &str,
         variables: serde_json::Value,
     ) -> AppResult<serde_json::Value> {
-        let http = &state.peers.http;
+        self.call(&state.peers, &state.node_id, query, variables)
+            .await
+    }
+
+    /// [`graphql`](Self::graphql) with what it needs given explicitly: the peer set (its HTTP
+    /// client) and this node's id.
+    pub async fn call(
+        &self,
+        peers: &Peers,
+        node_id: &crate::domain::NodeId,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> AppResult<serde_json::Value> {
+        let http = &peers.http;
         let url = format!("{}/graphql", self.config.base_url.trim_end_matches('/'));
         let body = serde_json::json!({"query": query, "variables": variables});
         let response = http
             .post(&url)
-            .header(NODE_HEADER, state.node_id.as_str())
+            .header(NODE_HEADER, node_id.as_str())
             .header(
                 reqwest::header::AUTHORIZATION,
                 self.credentials.authorization(http).await?,

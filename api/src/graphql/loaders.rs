@@ -10,8 +10,8 @@ use crate::read_model::offer as read;
 use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
-use entities::{LifeDomain, TargetGroup, area, location, offer, organisation, referral_outbox};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entities::{LifeDomain, TargetGroup, area, location, offer, organisation};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 type LoadResult<V> = Result<HashMap<String, V>, async_graphql::Error>;
@@ -122,21 +122,8 @@ impl Loader<String> for PendingDeliveriesByReferral {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
-        let rows: Vec<(String, i64)> = referral_outbox::Entity::find()
-            .select_only()
-            .column(referral_outbox::Column::ReferralId)
-            .column_as(referral_outbox::Column::Id.count(), "n")
-            .filter(referral_outbox::Column::ReferralId.is_in(keys.iter().map(String::as_str)))
-            .filter(referral_outbox::Column::DeliveredAt.is_null())
-            .group_by(referral_outbox::Column::ReferralId)
-            .into_tuple()
-            .all(&self.0)
-            .await
-            .map_err(db_err)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
-            .collect())
+        // Queued messages and changes not queued yet: federation knows which is which.
+        Ok(crate::federation::delivery::pending_counts(&self.0, keys).await?)
     }
 }
 

@@ -6,7 +6,6 @@ pub mod area;
 pub mod changes;
 pub mod coverage;
 pub mod ctx;
-pub mod note_check;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;
@@ -14,6 +13,5 @@ pub mod organisation;
 pub mod page;
 pub mod patch;
 pub mod referral;
-pub mod referral_purge;
 
 pub use ctx::Ctx;

@@ -612,3 +612,143 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
     let cancelled = fetch(nhn, &editor, &sent["id"]).await.unwrap();
     assert_eq!(cancelled["statusReason"], "Patiënt verhuist");
 }
+
+/// The outbox rows about referral `id` at `node`, once everything recorded there is queued and
+/// whatever is due has been delivered.
+async fn queued_about(node: &TestApp, id: &Value) -> Vec<referral_outbox::Model> {
+    node.state
+        .delivery
+        .deliver_due()
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    referral_outbox::Entity::find()
+        .filter(referral_outbox::Column::ReferralId.eq(id.as_str().unwrap()))
+        .order_by_asc(referral_outbox::Column::Id)
+        .all(&node.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_status_change_applied_from_a_peer_is_not_sent_back_to_it() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let (offer, org) = mirrored_offer(nijmegen, nhn).await;
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    let sent = send(nijmegen, &gp, &offer, "P-ECHO-0001").await;
+    let id = sent["id"].clone();
+    let there = wait_status(nhn, &editor, &id, "REQUESTED").await;
+    let received = step(nhn, &editor, &id, &there["version"], "RECEIVED").await;
+    step(nhn, &editor, &id, &received["version"], "ACCEPTED").await;
+    let back = wait_status(nijmegen, &gp, &id, "ACCEPTED").await;
+    step(nijmegen, &gp, &id, &back["version"], "CANCELLED").await;
+    wait_status(nhn, &editor, &id, "CANCELLED").await;
+
+    // Each node sent only the changes made there: nijmegen the referral and its cancellation,
+    // nhn its receipt and acceptance. What each applied from the other stays put.
+    let from_nijmegen = queued_about(nijmegen, &id).await;
+    assert_eq!(from_nijmegen.len(), 2, "{from_nijmegen:?}");
+    assert!(from_nijmegen.iter().all(|m| m.peer_id == "nhn"));
+    let from_nhn = queued_about(nhn, &id).await;
+    assert_eq!(from_nhn.len(), 2, "{from_nhn:?}");
+    assert!(from_nhn.iter().all(|m| m.peer_id == "nijmegen"));
+    // The events applied from a peer name it as their source.
+    let referral_id = id.as_str().unwrap().to_string();
+    let sources = |db: sea_orm::DatabaseConnection| {
+        let referral_id = referral_id.clone();
+        async move {
+            referral_event::Entity::find()
+                .filter(referral_event::Column::ReferralId.eq(referral_id))
+                .order_by_asc(referral_event::Column::Id)
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.source_node)
+                .collect::<Vec<_>>()
+        }
+    };
+    let nhn_ = Some("nhn".to_string());
+    let nijmegen_ = Some("nijmegen".to_string());
+    assert_eq!(
+        sources(nijmegen.state.db.clone()).await,
+        [None, nhn_.clone(), nhn_, None]
+    );
+    assert_eq!(
+        sources(nhn.state.db.clone()).await,
+        [nijmegen_.clone(), None, None, nijmegen_]
+    );
+}
+
+#[tokio::test]
+async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
+    let mut nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (offer, org) = mirrored_offer(&nodes[0], &nodes[1]).await;
+    let nijmegen = nodes.remove(0);
+    let nhn = &nodes[0];
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let (config, dir) = nijmegen.stop_keeping_data().await;
+
+    // The node runs without its delivery worker (as if it stopped right after the commit).
+    let state = api::app::prepare(config.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let actor = api::auth::request::actor_from_token(&state, &gp)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let new = api::services::referral::NewReferral {
+        offer_id: api::domain::GlobalId::parse(&offer).unwrap(),
+        practice_id: None,
+        patient_ref: "P-CRASH-001".into(),
+        consent: true,
+        contact_preference: None,
+        reason_domains: vec![entities::LifeDomain::Beweging],
+        note: None,
+    };
+    let created = api::services::referral::create(&state, &actor, new, &*state.peers)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    let queued = referral_outbox::Entity::find()
+        .count(&state.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "committed, not queued yet");
+    drop(state);
+
+    // Started again: the worker finds the event after its cursor and delivers it.
+    let nijmegen = TestApp::restart(config, dir)
+        .await
+        .signed_in(demo::ADMIN)
+        .await;
+    let id = json!(created.id);
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    let there = wait_status(nhn, &editor, &id, "REQUESTED").await;
+    assert_eq!(there["patientRef"], "P-CRASH-001");
+    eventually(15, "delivery acknowledged", || async {
+        (pending(&nijmegen, "nhn").await["pendingDeliveries"] == 0).then_some(())
+    })
+    .await;
+
+    // Queued again (a rewound cursor): the same message id, nothing new to send.
+    entities::consumer_cursor::Entity::delete_by_id(api::federation::delivery::outbox::CONSUMER)
+        .exec(&nijmegen.state.db)
+        .await
+        .unwrap();
+    let rows = queued_about(&nijmegen, &id).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].outcome.as_deref(), Some("applied"));
+    let at_nhn = |db: sea_orm::DatabaseConnection| async move {
+        (
+            referral::Entity::find().count(&db).await.unwrap(),
+            referral_event::Entity::find().count(&db).await.unwrap(),
+            entities::referral_inbox::Entity::find()
+                .count(&db)
+                .await
+                .unwrap(),
+        )
+    };
+    assert_eq!(at_nhn(nhn.state.db.clone()).await, (1, 1, 1));
+}

@@ -6,7 +6,7 @@
 use crate::auth::offer_by_title;
 use crate::federation::{offers_from, sync_all, three_nodes};
 use crate::referrals::step;
-use api::services::referral::{PurgeReport, purge_expired};
+use api::app::{RetentionReport, purge_referrals};
 use chrono::{DateTime, Duration, Utc};
 use entities::{ReferralStatus, audit_log, referral, referral_event, referral_outbox};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -38,8 +38,8 @@ async fn row(app: &TestApp, id: &Value) -> referral::Model {
         .unwrap()
 }
 
-async fn purge(app: &TestApp, now: DateTime<Utc>) -> PurgeReport {
-    purge_expired(&app.state, now)
+async fn purge(app: &TestApp, now: DateTime<Utc>) -> RetentionReport {
+    purge_referrals(&app.state, now)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()))
 }
@@ -136,7 +136,7 @@ async fn a_closed_referral_keeps_its_data_until_the_boundary_and_loses_all_of_it
     // A second run finds nothing more.
     assert_eq!(
         purge(&app, closed_at + Duration::days(days + 2)).await,
-        PurgeReport::default()
+        RetentionReport::default()
     );
 }
 
@@ -327,6 +327,10 @@ async fn undelivered_messages_lose_personal_data_at_retention() {
         Some("Verhuist naar Ede"),
     )
     .await;
+    // The changes are queued for nhn (as the delivery worker does after each commit).
+    api::federation::delivery::outbox::enqueue_new(&nijmegen.state)
+        .await
+        .unwrap();
     let pending = referral_outbox::Entity::find()
         .filter(referral_outbox::Column::DeliveredAt.is_null())
         .order_by_asc(referral_outbox::Column::Id)

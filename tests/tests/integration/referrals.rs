@@ -238,7 +238,7 @@ async fn rejection_cancellation_and_purge_after_retention() {
 
     let now = chrono::Utc::now();
     assert_eq!(
-        api::services::referral::purge_expired(&app.state, now)
+        api::services::referral::purge_expired(&app.state, &app.state.config.auth.retention(), now)
             .await
             .unwrap()
             .purged,
@@ -247,10 +247,14 @@ async fn rejection_cancellation_and_purge_after_retention() {
     );
     let later = now + chrono::Duration::days(366);
     assert_eq!(
-        api::services::referral::purge_expired(&app.state, later)
-            .await
-            .unwrap()
-            .purged,
+        api::services::referral::purge_expired(
+            &app.state,
+            &app.state.config.auth.retention(),
+            later
+        )
+        .await
+        .unwrap()
+        .purged,
         2
     );
     let rows = referral::Entity::find().all(&app.state.db).await.unwrap();

@@ -7,6 +7,7 @@ use crate::error::{OrPage, PageError, PageResult};
 use crate::form::{Errors, Field, FormData, answer, choices};
 use crate::labels::{self, Label};
 use crate::layout::{encode, notice, page};
+use api::domain::GlobalId;
 use api::error::{AppError, AppResult};
 use api::services::offer_view::{self, OfferView};
 use api::services::referral::{self, NewReferral};
@@ -159,23 +160,8 @@ pub async fn refer_submit(
             }
         },
     };
-    let result = match reason_domains {
-        Ok(reason_domains) => {
-            referral::create(
-                &state,
-                &ctx.actor,
-                NewReferral {
-                    offer_id: v.offer.id.clone(),
-                    practice_id: f.get("practiceId").map(str::to_string),
-                    patient_ref: f.value("patientRef").to_string(),
-                    consent: f.checked("consent"),
-                    contact_preference,
-                    reason_domains,
-                    note: f.get("note").map(str::to_string),
-                },
-            )
-            .await
-        }
+    let result = match new_referral(&v, &f, reason_domains, contact_preference) {
+        Ok(new) => referral::create(&state, &ctx.actor, new, &*state.peers).await,
         Err(e) => Err(e),
     };
     let title = ctx.t("Patiënt verwijzen", "Refer a patient");
@@ -191,6 +177,35 @@ pub async fn refer_submit(
             )
         },
     )
+}
+
+/// The referral the form asks for, its ids parsed.
+fn new_referral(
+    v: &OfferView,
+    f: &FormData,
+    reason_domains: AppResult<Vec<LifeDomain>>,
+    contact_preference: Option<ContactPreference>,
+) -> AppResult<NewReferral> {
+    let practice_id = match f.get("practiceId") {
+        Some(p) => Some(GlobalId::parse(p).map_err(|e| e.in_field("practiceId"))?),
+        None => None,
+    };
+    Ok(NewReferral {
+        offer_id: GlobalId::parse(&v.offer.id)?,
+        practice_id,
+        patient_ref: f.value("patientRef").to_string(),
+        consent: f.checked("consent"),
+        contact_preference,
+        reason_domains: reason_domains?,
+        note: f.get("note").map(str::to_string),
+    })
+}
+
+/// A referral id from a path.
+fn referral_id(ctx: &Ctx, raw: &str) -> Result<GlobalId, PageError> {
+    GlobalId::parse(raw)
+        .map_err(|e| e.in_field("id"))
+        .or_page(ctx)
 }
 
 /// Offer titles and organisation names for a list of referrals.
@@ -296,10 +311,11 @@ pub struct Done {
     bijgewerkt: Option<String>,
 }
 
+/// The page of one referral: its facts, the moves the user may make, its history.
 async fn detail(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &GlobalId,
     done: Option<&str>,
     errors: &Errors,
 ) -> Result<maud::Markup, PageError> {
@@ -314,13 +330,14 @@ async fn detail(
         None => String::new(),
     };
     let next = referral::next_statuses(&ctx.actor, &r, &receiving);
-    let other_node = referral::counterpart_node(state, &r);
+    let other_node = api::federation::delivery::counterpart_node(&state.node_id, &r);
     let pending = match &other_node {
         Some(_) => api::federation::delivery::is_pending(&state.db, &r.id)
             .await
             .or_page(ctx)?,
         None => false,
     };
+    let delivery = other_node.map(|node| (node, pending));
     let title = ctx.t("Verwijzing", "Referral");
     Ok(page(
         ctx,
@@ -328,52 +345,8 @@ async fn detail(
         html! {
             @if let Some(d) = done { (notice(d)) }
             (errors.summary(ctx))
-            dl.facts {
-                dt { (ctx.t("Status", "Status")) }
-                dd #status { (status_badge(ctx, r.status)) @if let Some(reason) = &r.status_reason { " – " (reason) } }
-                dt { (ctx.t("Aanbod", "Offer")) }
-                dd { @match offer {
-                    Some(v) => { a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) } " · " (v.organisation.name) },
-                    None => { (r.offer_id) },
-                } }
-                @if let Some(node) = &other_node {
-                    dt { (ctx.t("Regio", "Region")) }
-                    dd #delivery {
-                        @if r.offer_node == *node {
-                            (ctx.t("Doorgestuurd naar het knooppunt ", "Forwarded to the node ")) strong { (node) } (ctx.t(", dat de verwijzing afhandelt", ", which handles the referral"))
-                        } @else {
-                            (ctx.t("Ontvangen van het knooppunt ", "Received from the node ")) strong { (node) }
-                        }
-                        @if pending {
-                            " – " (ctx.t("nog niet afgeleverd; wordt automatisch opnieuw geprobeerd", "not delivered yet; retried automatically"))
-                        }
-                    }
-                }
-                dt { (ctx.t("Praktijk", "Practice")) }
-                dd { (r.referrer_organisation_id.as_ref().and_then(|p| practices.get(p)).map(String::as_str).unwrap_or("–")) }
-                dt { (ctx.t("Patiënt", "Patient")) }
-                dd { (r.patient_ref.as_deref().unwrap_or(ctx.t("(verwijderd na de bewaartermijn)", "(removed after the retention period)"))) }
-                dt { (ctx.t("Contact", "Contact")) }
-                dd { (r.contact_preference.map(|c| c.label(ctx.lang)).unwrap_or("–")) }
-                dt { (ctx.t("Werken aan", "Working on")) }
-                dd { (r.reason_domains.0.iter().filter_map(|d| LifeDomain::from_str_opt(d)).map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
-                @if let Some(n) = &r.note { dt { (ctx.t("Toelichting", "Note")) } dd { (n) } }
-                @if r.offer_was_full { dt { (ctx.t("Let op", "Note")) } dd { (ctx.t("Het aanbod was vol bij het verwijzen.", "The offer was full when referred.")) } }
-            }
-            @if !next.is_empty() {
-                h2 { (ctx.t("Bijwerken", "Update")) }
-                form method="post" action=(format!("/verwijzingen/{}/status", encode(&r.id))) {
-                    input type="hidden" name="version" value=(r.version);
-                    (Field::new("note", ctx.t("Toelichting of reden (nodig bij afwijzen)", "Note or reason (needed to reject)")).textarea(errors, 2))
-                    div.actions {
-                        @for s in &next {
-                            button.warning[matches!(s, ReferralStatus::Rejected | ReferralStatus::Cancelled)] type="submit" name="to" value=(s.as_str()) {
-                                (action_label(ctx, *s))
-                            }
-                        }
-                    }
-                }
-            }
+            (facts(ctx, &r, offer, &practices, delivery))
+            @if !next.is_empty() { (update_form(ctx, &r, &next, errors)) }
             h2 { (ctx.t("Verloop", "History")) }
             ol {
                 @for e in &events {
@@ -382,6 +355,74 @@ async fn detail(
             }
         },
     ))
+}
+
+/// What is known of a referral; `delivery` is the node of the other side and whether messages
+/// to it still wait.
+fn facts(
+    ctx: &Ctx,
+    r: &referral_entity::Model,
+    offer: Option<&OfferView>,
+    practices: &HashMap<String, String>,
+    delivery: Option<(String, bool)>,
+) -> Markup {
+    html! {
+        dl.facts {
+            dt { (ctx.t("Status", "Status")) }
+            dd #status { (status_badge(ctx, r.status)) @if let Some(reason) = &r.status_reason { " – " (reason) } }
+            dt { (ctx.t("Aanbod", "Offer")) }
+            dd { @match offer {
+                Some(v) => { a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) } " · " (v.organisation.name) },
+                None => { (r.offer_id) },
+            } }
+            @if let Some((node, pending)) = &delivery {
+                dt { (ctx.t("Regio", "Region")) }
+                dd #delivery {
+                    @if r.offer_node == *node {
+                        (ctx.t("Doorgestuurd naar het knooppunt ", "Forwarded to the node ")) strong { (node) } (ctx.t(", dat de verwijzing afhandelt", ", which handles the referral"))
+                    } @else {
+                        (ctx.t("Ontvangen van het knooppunt ", "Received from the node ")) strong { (node) }
+                    }
+                    @if *pending {
+                        " – " (ctx.t("nog niet afgeleverd; wordt automatisch opnieuw geprobeerd", "not delivered yet; retried automatically"))
+                    }
+                }
+            }
+            dt { (ctx.t("Praktijk", "Practice")) }
+            dd { (r.referrer_organisation_id.as_ref().and_then(|p| practices.get(p)).map(String::as_str).unwrap_or("–")) }
+            dt { (ctx.t("Patiënt", "Patient")) }
+            dd { (r.patient_ref.as_deref().unwrap_or(ctx.t("(verwijderd na de bewaartermijn)", "(removed after the retention period)"))) }
+            dt { (ctx.t("Contact", "Contact")) }
+            dd { (r.contact_preference.map(|c| c.label(ctx.lang)).unwrap_or("–")) }
+            dt { (ctx.t("Werken aan", "Working on")) }
+            dd { (r.reason_domains.0.iter().filter_map(|d| LifeDomain::from_str_opt(d)).map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+            @if let Some(n) = &r.note { dt { (ctx.t("Toelichting", "Note")) } dd { (n) } }
+            @if r.offer_was_full { dt { (ctx.t("Let op", "Note")) } dd { (ctx.t("Het aanbod was vol bij het verwijzen.", "The offer was full when referred.")) } }
+        }
+    }
+}
+
+/// The form with a button per status the user may move the referral to.
+fn update_form(
+    ctx: &Ctx,
+    r: &referral_entity::Model,
+    next: &[ReferralStatus],
+    errors: &Errors,
+) -> Markup {
+    html! {
+        h2 { (ctx.t("Bijwerken", "Update")) }
+        form method="post" action=(format!("/verwijzingen/{}/status", encode(&r.id))) {
+            input type="hidden" name="version" value=(r.version);
+            (Field::new("note", ctx.t("Toelichting of reden (nodig bij afwijzen)", "Note or reason (needed to reject)")).textarea(errors, 2))
+            div.actions {
+                @for s in next {
+                    button.warning[matches!(s, ReferralStatus::Rejected | ReferralStatus::Cancelled)] type="submit" name="to" value=(s.as_str()) {
+                        (action_label(ctx, *s))
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn action_label(ctx: &Ctx, s: ReferralStatus) -> &'static str {
@@ -408,6 +449,7 @@ pub async fn show(
         (_, Some(_)) => Some(ctx.t("De status is bijgewerkt.", "The status has been updated.")),
         _ => None,
     };
+    let id = referral_id(&ctx, &id)?;
     Ok(detail(&state, &ctx, &id, message, &Errors::none())
         .await?
         .into_response())
@@ -428,6 +470,7 @@ pub async fn set_status(
             AppError::bad_input("version and status are required"),
         ));
     };
+    let id = referral_id(&ctx, &id)?;
     match referral::transition(
         &state,
         &ctx.actor,

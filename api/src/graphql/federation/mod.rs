@@ -176,7 +176,7 @@ impl FederationMutation {
     /// admins.
     async fn deliver_referrals(&self, ctx: &Context<'_>) -> Result<u64> {
         require_admin(actor(ctx)?)?;
-        Ok(delivery::deliver_due(app(ctx)?).await? as u64)
+        Ok(app(ctx)?.delivery.deliver_due().await? as u64)
     }
 
     /// Takes a referral message from a peer node (a new referral to one of this node's

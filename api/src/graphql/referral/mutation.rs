@@ -1,6 +1,8 @@
 //! Mutations on referrals: send, and change status (with `version`).
 
 use super::types::Referral;
+use crate::domain::GlobalId;
+use crate::error::AppError;
 use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus, to_entities};
 use crate::graphql::{actor, app, input_error};
 use crate::services::referral::{self as svc, NewReferral};
@@ -33,17 +35,23 @@ pub struct ReferralMutation;
 impl ReferralMutation {
     /// Sends a referral (status REQUESTED). Practitioners only; a full offer is flagged.
     async fn send_referral(&self, ctx: &Context<'_>, input: ReferralInput) -> Result<Referral> {
+        let parse = |id: &ID, field: &str| GlobalId::parse(id).map_err(|e| e.in_field(field));
+        let practice_id = match &input.practice_id {
+            Some(p) => Some(parse(p, "practiceId").map_err(input_error)?),
+            None => None,
+        };
         let new = NewReferral {
-            offer_id: input.offer_id.0,
-            practice_id: input.practice_id.map(|p| p.0),
+            offer_id: parse(&input.offer_id, "offerId").map_err(input_error)?,
+            practice_id,
             patient_ref: input.patient_ref,
             consent: input.consent,
             contact_preference: input.contact_preference.map(Into::into),
             reason_domains: to_entities(&input.reason_domains),
             note: input.note,
         };
+        let state = app(ctx)?;
         Ok(Referral(
-            svc::create(app(ctx)?, actor(ctx)?, new)
+            svc::create(state, actor(ctx)?, new, &*state.peers)
                 .await
                 .map_err(input_error)?,
         ))
@@ -60,6 +68,7 @@ impl ReferralMutation {
         status: ReferralStatus,
         note: Option<String>,
     ) -> Result<Referral> {
+        let id = GlobalId::parse(&id).map_err(|e: AppError| e.in_field("id"))?;
         Ok(Referral(
             svc::transition(app(ctx)?, actor(ctx)?, &id, version, status.into(), note).await?,
         ))

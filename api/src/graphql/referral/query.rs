@@ -1,6 +1,7 @@
 //! Queries on referrals; every referral returned is written to the audit log.
 
 use super::types::{Referral, ReferralCount};
+use crate::domain::GlobalId;
 use crate::graphql::enums::ReferralStatus;
 use crate::graphql::{actor, app};
 use crate::services::{page, referral as svc};
@@ -14,6 +15,7 @@ pub struct ReferralQuery;
 impl ReferralQuery {
     /// One referral sent by your practice or to your organisation.
     async fn referral(&self, ctx: &Context<'_>, id: ID) -> Result<Referral> {
+        let id = GlobalId::parse(&id).map_err(|e| e.in_field("id"))?;
         Ok(Referral(svc::get(app(ctx)?, actor(ctx)?, &id).await?))
     }
 
