@@ -360,28 +360,45 @@ async fn detail(
                 @if let Some(n) = &r.note { dt { (ctx.t("Toelichting", "Note")) } dd { (n) } }
                 @if r.offer_was_full { dt { (ctx.t("Let op", "Note")) } dd { (ctx.t("Het aanbod was vol bij het verwijzen.", "The offer was full when referred.")) } }
             }
-            @if !next.is_empty() {
-                h2 { (ctx.t("Bijwerken", "Update")) }
-                form method="post" action=(format!("/verwijzingen/{}/status", encode(&r.id))) {
-                    input type="hidden" name="version" value=(r.version);
-                    (Field::new("note", ctx.t("Toelichting of reden (nodig bij afwijzen)", "Note or reason (needed to reject)")).textarea(errors, 2))
-                    div.actions {
-                        @for s in &next {
-                            button.warning[matches!(s, ReferralStatus::Rejected | ReferralStatus::Cancelled)] type="submit" name="to" value=(s.as_str()) {
-                                (action_label(ctx, *s))
-                            }
-                        }
+            @if !next.is_empty() { (update_form(ctx, &r, &next, errors)) }
+            (history(ctx, &events))
+        },
+    ))
+}
+
+/// The form that moves a referral to one of the statuses `next`, with a note.
+fn update_form(
+    ctx: &Ctx,
+    r: &referral_entity::Model,
+    next: &[ReferralStatus],
+    errors: &Errors,
+) -> Markup {
+    html! {
+        h2 { (ctx.t("Bijwerken", "Update")) }
+        form method="post" action=(format!("/verwijzingen/{}/status", encode(&r.id))) {
+            input type="hidden" name="version" value=(r.version);
+            (Field::new("note", ctx.t("Toelichting of reden (nodig bij afwijzen)", "Note or reason (needed to reject)")).textarea(errors, 2))
+            div.actions {
+                @for s in next {
+                    button.warning[matches!(s, ReferralStatus::Rejected | ReferralStatus::Cancelled)] type="submit" name="to" value=(s.as_str()) {
+                        (action_label(ctx, *s))
                     }
                 }
             }
-            h2 { (ctx.t("Verloop", "History")) }
-            ol {
-                @for e in &events {
-                    li { (when(ctx, e.at)) ": " (e.to_status.label(ctx.lang)) @if let Some(n) = &e.note { " – " (n) } }
-                }
+        }
+    }
+}
+
+/// A referral's status changes, oldest first.
+fn history(ctx: &Ctx, events: &[entities::referral_event::Model]) -> Markup {
+    html! {
+        h2 { (ctx.t("Verloop", "History")) }
+        ol {
+            @for e in events {
+                li { (when(ctx, e.at)) ": " (e.to_status.label(ctx.lang)) @if let Some(n) = &e.note { " – " (n) } }
             }
-        },
-    ))
+        }
+    }
 }
 
 fn action_label(ctx: &Ctx, s: ReferralStatus) -> &'static str {
