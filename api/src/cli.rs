@@ -2,9 +2,10 @@
 
 use crate::app;
 use crate::config::Config;
+use crate::state::AppState;
 use axum::Router;
-use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Wijkwijzer: a regional directory of social-domain offers.
@@ -32,6 +33,20 @@ enum Command {
     /// Print the effective configuration (secrets redacted) and what is wrong with it; exits 1
     /// when something is.
     CheckConfig,
+    /// Write a consistent copy of the SQLite database while the node runs (PostgreSQL: use
+    /// pg_dump, see the README).
+    Backup {
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Bring a node back from a `backup` file into an empty data directory, and rebuild the
+    /// search index.
+    Restore {
+        /// A file written by `backup`.
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Write every public record as an Open Referral HSDS 3.0 JSON file.
     ExportHsds {
         /// Output file (`-` for standard output).
@@ -59,30 +74,34 @@ enum Command {
     /// Rebuild the search index from the database and exit.
     Reindex,
     /// Create a user (a local account when a password is given via WIJK_PASSWORD).
-    CreateUser {
-        /// E-mail address (the sign-in name).
-        #[arg(long)]
-        email: String,
-        /// Name shown to others.
-        #[arg(long)]
-        name: String,
-        /// Role: practitioner, organisation_editor, municipality_analyst, node_admin.
-        #[arg(long)]
-        role: String,
-        /// Organisation id (practitioners and editors).
-        #[arg(long)]
-        organisation: Option<String>,
-        /// Gemeente code (analysts), e.g. GM0268.
-        #[arg(long)]
-        gemeente: Option<String>,
-        /// Password of a local account; read from the environment so it stays out of
-        /// shell history. Leave unset for OpenID Connect users.
-        #[arg(long, env = "WIJK_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
-    },
+    CreateUser(CreateUser),
     /// Disable the demo accounts (their password is published), e.g. before serving a node
     /// that began as a local demo on a public address.
     DisableDemoAccounts,
+}
+
+/// The arguments of `create-user`.
+#[derive(Args)]
+struct CreateUser {
+    /// E-mail address (the sign-in name).
+    #[arg(long)]
+    email: String,
+    /// Name shown to others.
+    #[arg(long)]
+    name: String,
+    /// Role: practitioner, organisation_editor, municipality_analyst, node_admin.
+    #[arg(long)]
+    role: String,
+    /// Organisation id (practitioners and editors).
+    #[arg(long)]
+    organisation: Option<String>,
+    /// Gemeente code (analysts), e.g. GM0268.
+    #[arg(long)]
+    gemeente: Option<String>,
+    /// Password of a local account; read from the environment so it stays out of
+    /// shell history. Leave unset for OpenID Connect users.
+    #[arg(long, env = "WIJK_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
 }
 
 /// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
@@ -123,7 +142,7 @@ async fn shutdown_signal() {
 }
 
 /// Runs the command line; `pages` adds the web UI routes.
-pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
+pub fn main(pages: fn() -> Router<AppState>) -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::PrintSchema) = cli.command {
         print!("{}", crate::graphql::sdl());
@@ -160,143 +179,213 @@ pub fn main(pages: fn() -> Router<crate::state::AppState>) -> ExitCode {
     }
 }
 
-async fn run(
-    cli: Cli,
-    mut config: Config,
-    pages: fn() -> Router<crate::state::AppState>,
-) -> anyhow::Result<()> {
+/// Runs one command: each is a function of its own below.
+async fn run(cli: Cli, config: Config, pages: fn() -> Router<AppState>) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let state = app::prepare(config).await.map_err(describe)?;
-            let bind = state.config.server.bind.clone();
-            let server = app::serve(state, &bind, pages(), shutdown_signal())
-                .await
-                .map_err(describe)?;
-            tracing::info!(
-                "listening on http://{} (GraphiQL at /graphiql)",
-                server.addr
-            );
-            server.handle.await?;
-        }
-        Command::Migrate => {
-            config.seed.areas = false;
-            config.seed.demo = false;
-            app::prepare(config).await.map_err(describe)?;
-            println!("migrations applied");
-        }
-        Command::Seed { regions } => {
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let n = crate::seed::demo::load(&state, &regions)
-                .await
-                .map_err(describe)?;
-            println!("loaded {n} demo offers");
-        }
-        Command::Reindex => {
-            let state = app::prepare(config).await.map_err(describe)?;
-            let n = state.search.reindex().await.map_err(describe)?;
-            println!(
-                "search index ({}) rebuilt with {n} offers",
-                state.search.index().backend()
-            );
-        }
-        Command::CreateUser {
-            email,
-            name,
-            role,
-            organisation,
-            gemeente,
-            password,
-        } => {
-            config.seed.areas = false;
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let role = entities::Role::from_str_opt(&role)
-                .ok_or_else(|| anyhow::anyhow!("unknown role '{role}'"))?;
-            let user = crate::auth::users::create(
-                &state.db,
-                &state.node_id,
-                crate::auth::users::NewUser {
-                    email,
-                    display_name: name,
-                    password,
-                    oidc_subject: None,
-                    memberships: vec![crate::auth::Membership {
-                        role,
-                        organisation_id: organisation,
-                        gemeente_code: gemeente,
-                    }],
-                },
-            )
-            .await
-            .map_err(describe)?;
-            println!("created user {}", user.id);
-        }
-        Command::DisableDemoAccounts => {
-            config.seed.areas = false;
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let n = crate::seed::users::disable_demo_accounts(&state.db)
-                .await
-                .map_err(describe)?;
-            println!("disabled {n} demo accounts");
-        }
-        Command::PrintSchema | Command::CheckConfig => {}
-        Command::ExportHsds { out } => {
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let data = crate::hsds::export::dataset(&state)
-                .await
-                .map_err(describe)?;
-            let json = serde_json::to_string_pretty(&data)?;
-            if out.as_os_str() == "-" {
-                println!("{json}");
-            } else {
-                std::fs::write(&out, json)?;
-                eprintln!(
-                    "wrote {} organizations and {} services to {}",
-                    data.organizations.len(),
-                    data.services.len(),
-                    out.display()
-                );
-            }
-        }
+        Command::Serve => serve(config, pages).await,
+        Command::Migrate => migrate(config).await,
+        Command::Seed { regions } => seed(config, &regions).await,
+        Command::Reindex => reindex(config).await,
+        Command::CreateUser(args) => create_user(config, args).await,
+        Command::DisableDemoAccounts => disable_demo_accounts(config).await,
+        // Printed before the runtime starts (see `main`).
+        Command::PrintSchema | Command::CheckConfig => Ok(()),
+        Command::Backup { out } => backup(config, &out).await,
+        Command::Restore { file } => restore(config, &file).await,
+        Command::ExportHsds { out } => export_hsds(config, &out).await,
         Command::ImportHsds { file, organisation } => {
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let text = std::fs::read_to_string(&file)?;
-            let services = crate::hsds::import::parse_file(&text).map_err(describe)?;
-            let org = crate::hsds::import::resolve_organisation(&state, &organisation)
-                .await
-                .map_err(describe)?;
-            let report =
-                crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services)
-                    .await
-                    .map_err(describe)?;
-            for (name, reason) in &report.skipped {
-                eprintln!("skipped '{name}': {reason}");
-            }
-            println!(
-                "imported {} of {} services as offers of {}",
-                report.created.len(),
-                services.len(),
-                report.organisation_id
-            );
+            import_hsds(config, &file, &organisation).await
         }
         Command::ImportAreas { csv, geojson } => {
-            config.seed.areas = false;
-            config.seed.demo = false;
-            let state = app::prepare(config).await.map_err(describe)?;
-            let paths: Vec<&std::path::Path> = geojson.iter().map(PathBuf::as_path).collect();
-            let report = crate::seed::area_files::import(&state.db, csv.as_deref(), &paths)
-                .await
-                .map_err(describe)?;
-            println!(
-                "upserted {} areas, set {} geometries ({} features with unknown codes)",
-                report.upserted, report.geometries, report.unknown_features
-            );
+            import_areas(config, csv.as_deref(), &geojson).await
         }
     }
+}
+
+/// What a command loads into the database before it runs, besides the migrations.
+enum Seeding {
+    /// The CBS areas and demo data, as `[seed]` says.
+    AsConfigured,
+    /// The CBS areas as `[seed]` says; never the demo data.
+    NoDemo,
+    /// Nothing.
+    Nothing,
+}
+
+/// Connects, migrates and seeds as `seeding` says: the state a command works on.
+async fn prepare(mut config: Config, seeding: Seeding) -> anyhow::Result<AppState> {
+    match seeding {
+        Seeding::AsConfigured => {}
+        Seeding::NoDemo => config.seed.demo = false,
+        Seeding::Nothing => {
+            config.seed.areas = false;
+            config.seed.demo = false;
+        }
+    }
+    app::prepare(config).await.map_err(describe)
+}
+
+/// `serve`: runs the node until a shutdown signal.
+async fn serve(config: Config, pages: fn() -> Router<AppState>) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::AsConfigured).await?;
+    let bind = state.config.server.bind.clone();
+    let server = app::serve(state, &bind, pages(), shutdown_signal())
+        .await
+        .map_err(describe)?;
+    tracing::info!(
+        "listening on http://{} (GraphiQL at /graphiql)",
+        server.addr
+    );
+    server.handle.await?;
+    Ok(())
+}
+
+/// `migrate`: applies the database migrations.
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    prepare(config, Seeding::Nothing).await?;
+    println!("migrations applied");
+    Ok(())
+}
+
+/// `seed`: loads the demo data of `regions` (all when empty).
+async fn seed(config: Config, regions: &[String]) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::NoDemo).await?;
+    let n = crate::seed::demo::load(&state, regions)
+        .await
+        .map_err(describe)?;
+    println!("loaded {n} demo offers");
+    Ok(())
+}
+
+/// `backup`: a consistent copy of the database, beside a running node (no search index opened).
+async fn backup(config: Config, out: &std::path::Path) -> anyhow::Result<()> {
+    let (db, _) = crate::db::connect(&config.database_url(), 1).await?;
+    let size = crate::ops::backup::backup(&db, out)
+        .await
+        .map_err(describe)?;
+    println!("wrote {} ({size} bytes)", out.display());
+    Ok(())
+}
+
+/// `restore`: puts a backup in place as this node's database and rebuilds the search index.
+async fn restore(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let target = crate::ops::backup::restore_file(&config, file).map_err(describe)?;
+    let state = prepare(config, Seeding::Nothing).await?;
+    let n = state.search.reindex().await.map_err(describe)?;
+    println!(
+        "restored {} from {}; search index rebuilt with {n} offers",
+        target.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+/// `reindex`: rebuilds the search index from the database.
+async fn reindex(config: Config) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::AsConfigured).await?;
+    let n = state.search.reindex().await.map_err(describe)?;
+    println!(
+        "search index ({}) rebuilt with {n} offers",
+        state.search.index().backend()
+    );
+    Ok(())
+}
+
+/// `create-user`: creates a user with one membership.
+async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::Nothing).await?;
+    let role = entities::Role::from_str_opt(&args.role)
+        .ok_or_else(|| anyhow::anyhow!("unknown role '{}'", args.role))?;
+    let user = crate::auth::users::create(
+        &state.db,
+        &state.node_id,
+        crate::auth::users::NewUser {
+            email: args.email,
+            display_name: args.name,
+            password: args.password,
+            oidc_subject: None,
+            memberships: vec![crate::auth::Membership {
+                role,
+                organisation_id: args.organisation,
+                gemeente_code: args.gemeente,
+            }],
+        },
+    )
+    .await
+    .map_err(describe)?;
+    println!("created user {}", user.id);
+    Ok(())
+}
+
+/// `disable-demo-accounts`: disables the demo accounts.
+async fn disable_demo_accounts(config: Config) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::Nothing).await?;
+    let n = crate::seed::users::disable_demo_accounts(&state.db)
+        .await
+        .map_err(describe)?;
+    println!("disabled {n} demo accounts");
+    Ok(())
+}
+
+/// `export-hsds`: writes the HSDS dataset to `out` (`-`: standard output).
+async fn export_hsds(config: Config, out: &Path) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::NoDemo).await?;
+    let data = crate::hsds::export::dataset(&state)
+        .await
+        .map_err(describe)?;
+    let json = serde_json::to_string_pretty(&data)?;
+    if out.as_os_str() == "-" {
+        println!("{json}");
+    } else {
+        std::fs::write(out, json)?;
+        eprintln!(
+            "wrote {} organizations and {} services to {}",
+            data.organizations.len(),
+            data.services.len(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `import-hsds`: loads the HSDS services of `file` as offers of `organisation`.
+async fn import_hsds(config: Config, file: &Path, organisation: &str) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::NoDemo).await?;
+    let text = std::fs::read_to_string(file)?;
+    let services = crate::hsds::import::parse_file(&text).map_err(describe)?;
+    let org = crate::hsds::import::resolve_organisation(&state, organisation)
+        .await
+        .map_err(describe)?;
+    let report = crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services)
+        .await
+        .map_err(describe)?;
+    for (name, reason) in &report.skipped {
+        eprintln!("skipped '{name}': {reason}");
+    }
+    println!(
+        "imported {} of {} services as offers of {}",
+        report.created.len(),
+        services.len(),
+        report.organisation_id
+    );
+    Ok(())
+}
+
+/// `import-areas`: upserts areas from `csv` and sets geometries from `geojson` files.
+async fn import_areas(
+    config: Config,
+    csv: Option<&Path>,
+    geojson: &[PathBuf],
+) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::Nothing).await?;
+    let paths: Vec<&Path> = geojson.iter().map(PathBuf::as_path).collect();
+    let report = crate::seed::area_files::import(&state.db, csv, &paths)
+        .await
+        .map_err(describe)?;
+    println!(
+        "upserted {} areas, set {} geometries ({} features with unknown codes)",
+        report.upserted, report.geometries, report.unknown_features
+    );
     Ok(())
 }
 

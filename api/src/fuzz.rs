@@ -414,72 +414,103 @@ mod untrusted {
 
     /// Puts `value` into field `field` of the first organisation/offer of `p`; returns whether a
     /// local write would refuse that value for that field (a certain refusal), or `None` when
-    /// the outcome depends on more than the one parser.
+    /// the outcome depends on more than the one parser. Fields 0-8 are the organisation's
+    /// ([`mutate_organisation`]), 18 the page's node, the others the offer's ([`mutate_offer`]).
     fn mutate(p: &mut FeedPage, field: usize, value: &str) -> Option<bool> {
-        let v = value.to_string();
-        let blank = value.trim().is_empty();
-        let opt = |bad: bool| Some(!blank && bad);
         let (head, tail) = p.entries.split_at_mut(1);
-        let Some(Record::Organisation(o)) = &mut head[0].record else {
+        let organisation = &mut head[0];
+        if !matches!(organisation.record, Some(Record::Organisation(_))) {
             return None;
-        };
-        let Some(Record::Offer(f)) = &mut tail[0].record else {
+        }
+        let Some(Record::Offer(offer)) = &mut tail[0].record else {
             return None;
         };
         match field {
+            0..=8 => mutate_organisation(organisation, field, value),
+            18 => {
+                p.node = value.to_string();
+                Some(value != PEER)
+            }
+            _ => mutate_offer(offer, field, value),
+        }
+    }
+
+    /// An optional field: refused when it is set (not blank) and `bad`.
+    fn refused_if_set(value: &str, bad: bool) -> Option<bool> {
+        Some(!value.trim().is_empty() && bad)
+    }
+
+    /// Whether a required text of `min..=max` characters refuses `value`.
+    fn refused_text(value: &str, min: usize, max: usize) -> bool {
+        let n = value.trim().chars().count();
+        value.trim().is_empty() || n < min || n > max
+    }
+
+    /// Fields 0-8 of [`mutate`]: the organisation entry's id and record.
+    fn mutate_organisation(entry: &mut FeedEntry, field: usize, value: &str) -> Option<bool> {
+        if field == 7 {
+            entry.id = value.to_string();
+            return Some(true).filter(|_| value != id(0, 1));
+        }
+        let Some(Record::Organisation(o)) = &mut entry.record else {
+            return None;
+        };
+        let v = value.to_string();
+        match field {
             0 => {
                 o.name = v;
-                Some(blank || value.trim().chars().count() > 200)
+                Some(refused_text(value, 0, 200))
             }
             1 => {
                 o.website = Some(v);
-                opt(WebUrl::parse(value).is_err())
+                refused_if_set(value, WebUrl::parse(value).is_err())
             }
             2 => {
                 o.email = Some(v);
-                opt(Email::parse(value).is_err())
+                refused_if_set(value, Email::parse(value).is_err())
             }
             3 => {
                 o.phone = Some(v);
-                opt(Phone::parse(value).is_err())
+                refused_if_set(value, Phone::parse(value).is_err())
             }
             4 => {
                 o.kvk = Some(v);
-                opt(KvkNumber::parse(value).is_err())
+                refused_if_set(value, KvkNumber::parse(value).is_err())
             }
             5 => {
                 o.agb = Some(v);
-                opt(AgbCode::parse(value).is_err())
+                refused_if_set(value, AgbCode::parse(value).is_err())
             }
             6 => {
                 o.area_codes[0] = v;
                 Some(AreaCode::parse(value).is_err())
             }
-            7 => {
-                head[0].id = v;
-                Some(true).filter(|_| value != id(0, 1))
-            }
-            8 => {
+            _ => {
                 o.origin_node = v;
                 Some(value != PEER)
             }
+        }
+    }
+
+    /// Fields 9-17 and 19 of [`mutate`]: the offer record.
+    fn mutate_offer(f: &mut OfferRecord, field: usize, value: &str) -> Option<bool> {
+        let v = value.to_string();
+        match field {
             9 => {
                 f.title = v;
-                Some(
-                    blank || value.trim().chars().count() < 3 || value.trim().chars().count() > 200,
-                )
+                Some(refused_text(value, 3, 200))
             }
             10 => {
                 f.contact_email = Some(v);
-                opt(Email::parse(value).is_err())
+                refused_if_set(value, Email::parse(value).is_err())
             }
             11 => {
                 f.contact_phone = Some(v);
-                opt(Phone::parse(value).is_err())
+                refused_if_set(value, Phone::parse(value).is_err())
             }
             12 => {
                 f.locations[0].postcode = Some(v);
-                opt(Postcode::parse(value).is_err())
+                refused_if_set(value, Postcode::parse(value).is_err())
             }
             13 => {
                 f.locations[0].buurt_code = Some(v);
@@ -500,10 +531,6 @@ mod untrusted {
             17 => {
                 f.locations[0].id = v;
                 Some(!canonical_peer_id(value))
-            }
-            18 => {
-                p.node = v;
-                Some(value != PEER)
             }
             _ => {
                 f.how_to_join = Some(v);

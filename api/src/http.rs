@@ -77,7 +77,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let ip = state.auth.proxies.client_ip(peer, req.headers());
-    match auth_request::actor(&state, req.headers()).await {
+    match auth_request::actor(&state.auth_ctx(), req.headers()).await {
         Ok(actor) => {
             req.extensions_mut().insert(actor);
             req.extensions_mut().insert(ip);

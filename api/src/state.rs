@@ -1,11 +1,12 @@
 //! Application state shared by every request: the services' context, configuration, and the
 //! runtimes of search, federation and sign-in. Assembled at the composition root ([`crate::app`]).
 
-use crate::auth::AuthRuntime;
+use crate::auth::{AuthCtx, AuthRuntime};
 use crate::config::Config;
 use crate::db::QueryCounter;
 use crate::search::SearchService;
 use crate::services::Ctx;
+use axum::extract::FromRef;
 use std::sync::Arc;
 
 /// Cheap to clone; passed to handlers, resolvers and workers. Dereferences to the services'
@@ -29,10 +30,28 @@ pub struct AppState {
     pub delivery: crate::federation::delivery::Delivery,
 }
 
+impl AppState {
+    /// What sign-in needs of this state (the same as [`AuthCtx::from_ref`]).
+    pub fn auth_ctx(&self) -> AuthCtx {
+        AuthCtx::from_ref(self)
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = Ctx;
 
     fn deref(&self) -> &Ctx {
         &self.services
+    }
+}
+
+/// Sign-in handlers (`State<AuthCtx>`) see only their narrow part of the app state.
+impl FromRef<AppState> for AuthCtx {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            config: state.config.clone(),
+            runtime: state.auth.clone(),
+        }
     }
 }

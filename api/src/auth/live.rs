@@ -4,9 +4,8 @@
 //! Sign-outs are announced at once ([`LiveSessions::sessions_changed`]); expiry and role
 //! changes are noticed by a re-check every `auth.session_recheck_secs`.
 
-use crate::auth::{Actor, request, session};
+use crate::auth::{Actor, AuthCtx, request, session};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -85,7 +84,7 @@ enum Credential {
 /// The caller of a long-lived connection, re-checked while it lasts.
 #[derive(Clone)]
 pub struct Liveness {
-    state: AppState,
+    auth: AuthCtx,
     actor: Actor,
     credential: Credential,
 }
@@ -93,7 +92,7 @@ pub struct Liveness {
 impl Liveness {
     /// The caller `actor`, authenticated with the bearer `token` or, without one, with the
     /// request's session cookie `cookie`.
-    pub fn new(state: &AppState, actor: Actor, token: Option<&str>, cookie: Option<&str>) -> Self {
+    pub fn new(auth: &AuthCtx, actor: Actor, token: Option<&str>, cookie: Option<&str>) -> Self {
         let credential = match (&actor, token, cookie) {
             (Actor::User(_), Some(t), _) if t.starts_with(session::TOKEN_PREFIX) => {
                 Credential::Session(t.to_string())
@@ -103,7 +102,7 @@ impl Liveness {
             _ => Credential::Fixed,
         };
         Self {
-            state: state.clone(),
+            auth: auth.clone(),
             actor,
             credential,
         }
@@ -120,8 +119,8 @@ impl Liveness {
             return true;
         };
         let now = match &self.credential {
-            Credential::Session(token) => session::resolve(&self.state.db, token).await,
-            Credential::Jwt(token) => request::actor_from_token(&self.state, token)
+            Credential::Session(token) => session::resolve(&self.auth.db, token).await,
+            Credential::Jwt(token) => request::actor_from_token(&self.auth, token)
                 .await
                 .map(|a| match a {
                     Actor::User(u) => Some(u),
@@ -149,8 +148,8 @@ impl Liveness {
         if matches!(self.credential, Credential::Fixed) {
             return std::future::pending().await;
         }
-        let mut changed = self.state.auth.live.changed.subscribe();
-        let period = Duration::from_secs(self.state.config.auth.session_recheck_secs.max(1));
+        let mut changed = self.auth.runtime.live.changed.subscribe();
+        let period = Duration::from_secs(self.auth.config.auth.session_recheck_secs.max(1));
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(period) => {}

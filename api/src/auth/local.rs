@@ -1,9 +1,8 @@
 //! Local accounts (the embedded default): e-mail and password sign-in, throttled per e-mail
 //! and per IP. Off when an OpenID Connect issuer is configured.
 
-use crate::auth::{User, password, session, users};
+use crate::auth::{AuthCtx, User, password, session, users};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use std::net::IpAddr;
 use std::sync::OnceLock;
@@ -26,18 +25,18 @@ fn dummy_hash() -> Option<&'static str> {
 /// Signs in with e-mail and password; `UNAUTHENTICATED` for a wrong pair,
 /// `TOO_MANY_REQUESTS` while the e-mail or IP is locked after repeated failures.
 pub async fn login(
-    state: &AppState,
+    auth: &AuthCtx,
     email: &str,
     password_text: &str,
     ip: Option<IpAddr>,
 ) -> AppResult<SignedIn> {
-    if !state.config.auth.local_enabled() {
+    if !auth.config.auth.local_enabled() {
         return Err(AppError::Forbidden(
             "local accounts are off on this node; sign in at /auth/login".into(),
         ));
     }
-    let attempt = state.auth.logins.begin(email, ip)?;
-    let row = users::find_by_email(&state.db, email).await?;
+    let attempt = auth.runtime.logins.begin(email, ip)?;
+    let row = users::find_by_email(&auth.db, email).await?;
     let candidate = row
         .as_ref()
         .filter(|u| !u.disabled)
@@ -60,11 +59,11 @@ pub async fn login(
         return Err(AppError::Unauthenticated);
     };
     attempt.succeeded();
-    let user = users::find(&state.db, &row.id)
+    let user = users::find(&auth.db, &row.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let (token, expires_at) =
-        session::create(&state.db, &user.id, state.config.auth.session_hours).await?;
+        session::create(&auth.db, &user.id, auth.config.auth.session_hours).await?;
     Ok(SignedIn {
         token,
         expires_at,

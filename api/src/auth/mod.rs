@@ -8,6 +8,7 @@ pub mod live;
 pub mod local;
 pub mod oidc;
 pub mod password;
+pub mod peer;
 pub mod redirect;
 pub mod request;
 pub mod routes;
@@ -18,6 +19,8 @@ pub mod users;
 
 use crate::config::Config;
 use crate::error::AppResult;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use crate::domain::actor::{Actor, Membership, User};
@@ -57,4 +60,15 @@ impl AuthRuntime {
             live: live::LiveSessions::new(config.server.ws_connections_per_user),
         })
     }
+}
+
+/// What establishing an actor needs of a running node: the database (users and sessions), the
+/// configuration (`[auth]`, `node.base_url`, the federation peers) and the sign-in runtime.
+/// Cheap to clone. Handlers extract it with axum's `FromRef` from the app state, which the
+/// composition root implements; this module knows nothing of the app state.
+#[derive(Clone)]
+pub struct AuthCtx {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub runtime: Arc<AuthRuntime>,
 }

@@ -10,9 +10,9 @@
 //! the cookie of the browser that started the sign-in, so a callback URL replayed in another
 //! browser is refused, and anonymous sign-in starts cost no memory.
 
-use crate::auth::{redirect, session, users};
+use crate::auth::{AuthCtx, redirect, session, users};
+use crate::config::Config;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use axum::http::HeaderMap;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use oauth2::basic::{
@@ -111,15 +111,15 @@ fn internal(what: &str) -> impl FnOnce(String) -> AppError + '_ {
 }
 
 /// The callback URL of this node: `node.base_url`, else the request's host.
-fn redirect_url(state: &AppState, headers: &HeaderMap) -> AppResult<RedirectUrl> {
-    let base = match &state.config.node.base_url {
+fn redirect_url(config: &Config, headers: &HeaderMap) -> AppResult<RedirectUrl> {
+    let base = match &config.node.base_url {
         Some(b) => b.trim_end_matches('/').to_string(),
         None => {
             let host = headers
                 .get(axum::http::header::HOST)
                 .and_then(|h| h.to_str().ok())
                 .ok_or_else(|| AppError::bad_input("Host header missing"))?;
-            let scheme = if state.config.auth.secure_cookies {
+            let scheme = if config.auth.secure_cookies {
                 "https"
             } else {
                 "http"
@@ -131,25 +131,25 @@ fn redirect_url(state: &AppState, headers: &HeaderMap) -> AppResult<RedirectUrl>
         .map_err(|e| internal("redirect url")(e.to_string()))
 }
 
-async fn client(state: &AppState, headers: &HeaderMap) -> AppResult<OidcClient> {
-    let jwks = state
-        .auth
+async fn client(auth: &AuthCtx, headers: &HeaderMap) -> AppResult<OidcClient> {
+    let jwks = auth
+        .runtime
         .jwks
         .as_ref()
         .ok_or_else(|| AppError::NotFound("OpenID Connect sign-in".into()))?;
     let d = jwks.discovery().await?;
-    let auth = d
+    let auth_url = d
         .authorization_endpoint
         .ok_or_else(|| internal("discovery")("no authorization_endpoint".into()))?;
     let token = d
         .token_endpoint
         .ok_or_else(|| internal("discovery")("no token_endpoint".into()))?;
     Ok(
-        oauth2::Client::new(ClientId::new(state.config.auth.client_id.clone()))
-            .set_client_secret(ClientSecret::new(state.config.auth.client_secret.clone()))
-            .set_auth_uri(AuthUrl::new(auth).map_err(|e| internal("auth url")(e.to_string()))?)
+        oauth2::Client::new(ClientId::new(auth.config.auth.client_id.clone()))
+            .set_client_secret(ClientSecret::new(auth.config.auth.client_secret.clone()))
+            .set_auth_uri(AuthUrl::new(auth_url).map_err(|e| internal("auth url")(e.to_string()))?)
             .set_token_uri(TokenUrl::new(token).map_err(|e| internal("token url")(e.to_string()))?)
-            .set_redirect_uri(redirect_url(state, headers)?),
+            .set_redirect_uri(redirect_url(&auth.config, headers)?),
     )
 }
 
@@ -162,12 +162,8 @@ fn random_nonce() -> String {
 
 /// Starts a sign-in that returns to `next` (a local path): the provider URL to redirect
 /// the browser to and the signed cookie value that binds the sign-in to this browser.
-pub async fn start(
-    state: &AppState,
-    headers: &HeaderMap,
-    next: Option<&str>,
-) -> AppResult<Started> {
-    let client = client(state, headers).await?;
+pub async fn start(auth: &AuthCtx, headers: &HeaderMap, next: Option<&str>) -> AppResult<Started> {
+    let client = client(auth, headers).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let nonce = random_nonce();
     let (url, csrf) = client
@@ -187,7 +183,7 @@ pub async fn start(
     let cookie = jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         &pending,
-        &EncodingKey::from_secret(&state.auth.login_key.0),
+        &EncodingKey::from_secret(&auth.runtime.login_key.0),
     )
     .map_err(|e| internal("sign-in cookie")(e.to_string()))?;
     Ok(Started {
@@ -196,15 +192,15 @@ pub async fn start(
     })
 }
 
-/// The sign-in carried by `cookie`, if it is this process's, unexpired and for `csrf`.
-fn pending(state: &AppState, cookie: Option<&str>, csrf: &str) -> AppResult<Pending> {
+/// The sign-in carried by `cookie`, if `key` signed it, it is unexpired and for `csrf`.
+fn pending(key: &LoginKey, cookie: Option<&str>, csrf: &str) -> AppResult<Pending> {
     let refused = || AppError::bad_input("unknown or expired sign-in; start again");
     let mut v = Validation::new(Algorithm::HS256);
     v.set_required_spec_claims(&["exp"]);
     v.leeway = 0;
     let pending = jsonwebtoken::decode::<Pending>(
         cookie.ok_or_else(refused)?,
-        &DecodingKey::from_secret(&state.auth.login_key.0),
+        &DecodingKey::from_secret(&key.0),
         &v,
     )
     .map_err(|_| refused())?
@@ -221,14 +217,14 @@ fn pending(state: &AppState, cookie: Option<&str>, csrf: &str) -> AppResult<Pend
 /// Completes a sign-in: checks `state` against the browser's sign-in `cookie`, exchanges
 /// `code`, validates the ID token and starts a session for the matching local user.
 pub async fn finish(
-    state: &AppState,
+    auth: &AuthCtx,
     headers: &HeaderMap,
     code: &str,
     csrf: &str,
     cookie: Option<&str>,
 ) -> AppResult<Finished> {
-    let pending = pending(state, cookie, csrf)?;
-    let client = client(state, headers).await?;
+    let pending = pending(&auth.runtime.login_key, cookie, csrf)?;
+    let client = client(auth, headers).await?;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(10))
@@ -248,23 +244,27 @@ pub async fn finish(
         .id_token
         .clone()
         .ok_or(AppError::Unauthenticated)?;
-    let jwks = state.auth.jwks.as_ref().ok_or(AppError::Unauthenticated)?;
+    let jwks = auth
+        .runtime
+        .jwks
+        .as_ref()
+        .ok_or(AppError::Unauthenticated)?;
     let claims = jwks
-        .validate_id_token(&id_token, &state.config.auth.client_id)
+        .validate_id_token(&id_token, &auth.config.auth.client_id)
         .await?;
     if claims.nonce.as_deref() != Some(pending.nonce.as_str()) {
         tracing::info!("OIDC ID token refused: nonce mismatch");
         return Err(AppError::Unauthenticated);
     }
     let email = claims.email.as_deref().filter(|_| claims.email_verified());
-    let user = users::find_for_oidc(&state.db, &claims.sub, email)
+    let user = users::find_for_oidc(&auth.db, &claims.sub, email)
         .await?
         .ok_or_else(|| {
             AppError::Forbidden(
                 "no account on this node for this identity; ask a node admin".into(),
             )
         })?;
-    let (token, _) = session::create(&state.db, &user.id, state.config.auth.session_hours).await?;
+    let (token, _) = session::create(&auth.db, &user.id, auth.config.auth.session_hours).await?;
     Ok(Finished {
         token,
         next: redirect::safe_next(Some(&pending.next)).to_string(),

@@ -1,9 +1,8 @@
 //! Establishing the [`Actor`] of a request: a bearer token (session token or, with an OpenID
 //! Connect issuer, a JWT access token) or the session cookie; nothing means anonymous.
 
-use crate::auth::{Actor, session, users};
+use crate::auth::{Actor, AuthCtx, peer, session, users};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use axum_extra::extract::cookie::CookieJar;
 
@@ -32,7 +31,7 @@ pub enum Credentials {
 
 /// The kind of credentials the request carries, in the order [`actor`] looks at them.
 pub fn credentials(headers: &HeaderMap) -> Credentials {
-    if headers.contains_key(crate::federation::peer_auth::NODE_HEADER) {
+    if headers.contains_key(peer::NODE_HEADER) {
         Credentials::Peer
     } else if bearer(headers).is_some() {
         Credentials::Bearer
@@ -51,19 +50,19 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Resolves a bearer token: `UNAUTHENTICATED` when it is invalid, expired or unknown.
-pub async fn actor_from_token(state: &AppState, token: &str) -> AppResult<Actor> {
+pub async fn actor_from_token(auth: &AuthCtx, token: &str) -> AppResult<Actor> {
     if token.starts_with(session::TOKEN_PREFIX) {
-        return match session::resolve(&state.db, token).await? {
+        return match session::resolve(&auth.db, token).await? {
             Some(u) => Ok(Actor::User(u)),
             None => Err(AppError::Unauthenticated),
         };
     }
-    let Some(jwks) = &state.auth.jwks else {
+    let Some(jwks) = &auth.runtime.jwks else {
         return Err(AppError::Unauthenticated);
     };
     let claims = jwks.validate(token).await?;
     let email = claims.email.as_deref().filter(|_| claims.email_verified());
-    match users::find_for_oidc(&state.db, &claims.sub, email).await? {
+    match users::find_for_oidc(&auth.db, &claims.sub, email).await? {
         Some(u) => Ok(Actor::User(u)),
         None => Err(AppError::Forbidden(
             "no account on this node for this identity; ask a node admin".into(),
@@ -72,16 +71,17 @@ pub async fn actor_from_token(state: &AppState, token: &str) -> AppResult<Actor>
 }
 
 /// The actor of a request. A bad bearer token is an error; a stale cookie is anonymous.
-pub async fn actor(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
-    if let Some(node) = headers.get(crate::federation::peer_auth::NODE_HEADER) {
+pub async fn actor(auth: &AuthCtx, headers: &HeaderMap) -> AppResult<Actor> {
+    if let Some(node) = headers.get(peer::NODE_HEADER) {
         let node = node.to_str().map_err(|_| AppError::Unauthenticated)?;
-        return crate::federation::peer_auth::authenticate(state, node, bearer(headers)).await;
+        let jwks = auth.runtime.jwks.as_ref();
+        return peer::authenticate(&auth.config, jwks, node, bearer(headers)).await;
     }
     if let Some(token) = bearer(headers) {
-        return actor_from_token(state, token).await;
+        return actor_from_token(auth, token).await;
     }
     if let Some(token) = session_cookie(headers)
-        && let Some(u) = session::resolve(&state.db, &token).await?
+        && let Some(u) = session::resolve(&auth.db, &token).await?
     {
         return Ok(Actor::User(u));
     }

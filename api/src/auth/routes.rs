@@ -5,18 +5,22 @@
 //! Cross-site posts never reach these handlers ([`same_origin`](crate::auth::same_origin)).
 
 use crate::auth::client_ip::ClientIp;
-use crate::auth::{local, oidc, request, session};
+use crate::auth::{AuthCtx, local, oidc, request, session};
+use crate::config::AuthConfig;
 use crate::error::AppError;
-use crate::state::AppState;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, FromRef, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-/// The `/auth` routes.
-pub fn routes() -> Router<AppState> {
+/// The `/auth` routes, for any app state that yields an [`AuthCtx`].
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AuthCtx: FromRef<S>,
+{
     Router::new()
         .route("/auth/login", get(login_form).post(login_submit))
         .route("/auth/callback", get(callback))
@@ -59,17 +63,17 @@ pub struct LoginQuery {
 /// `GET /auth/login`: the local login form, or a redirect to the OpenID Connect provider with
 /// the sign-in cookie that binds the sign-in to this browser.
 async fn login_form(
-    State(state): State<AppState>,
+    State(auth): State<AuthCtx>,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    if state.auth.jwks.is_none() {
+    if auth.runtime.jwks.is_none() {
         return page(None).into_response();
     }
-    match oidc::start(&state, &headers, q.next.as_deref()).await {
+    match oidc::start(&auth, &headers, q.next.as_deref()).await {
         Ok(started) => (
-            jar.add(login_cookie(&state, started.cookie)),
+            jar.add(login_cookie(&auth.config.auth, started.cookie)),
             Redirect::to(&started.url),
         )
             .into_response(),
@@ -79,11 +83,11 @@ async fn login_form(
 
 /// The cookie of a started OpenID Connect sign-in: HttpOnly, SameSite=Lax (it must come
 /// back on the provider's top-level redirect), only sent to `/auth`, gone after 10 minutes.
-fn login_cookie(state: &AppState, value: String) -> Cookie<'static> {
+fn login_cookie(config: &AuthConfig, value: String) -> Cookie<'static> {
     Cookie::build((oidc::LOGIN_COOKIE, value))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.auth.secure_cookies)
+        .secure(config.secure_cookies)
         .path("/auth")
         .max_age(time::Duration::seconds(oidc::PENDING_TTL.as_secs() as i64))
         .build()
@@ -100,7 +104,7 @@ pub struct CallbackQuery {
 /// `GET /auth/callback`: completes an OpenID Connect sign-in started in this browser, sets
 /// the session cookie and drops the sign-in cookie.
 async fn callback(
-    State(state): State<AppState>,
+    State(auth): State<AuthCtx>,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
     Query(q): Query<CallbackQuery>,
@@ -110,9 +114,9 @@ async fn callback(
     let (Some(code), Some(csrf), None) = (q.code, q.state, q.error) else {
         return (jar, AppError::Unauthenticated).into_response();
     };
-    match oidc::finish(&state, &headers, &code, &csrf, started.as_deref()).await {
+    match oidc::finish(&auth, &headers, &code, &csrf, started.as_deref()).await {
         Ok(done) => (
-            jar.add(session_cookie(&state, done.token)),
+            jar.add(session_cookie(&auth.config.auth, done.token)),
             Redirect::to(&done.next),
         )
             .into_response(),
@@ -122,24 +126,24 @@ async fn callback(
 
 /// The session cookie: HttpOnly, SameSite=Lax, Secure when configured; it lives as long as
 /// the browser session, the server-side session expires after `auth.session_hours`.
-pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+pub fn session_cookie(config: &AuthConfig, token: String) -> Cookie<'static> {
     Cookie::build((session::COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.config.auth.secure_cookies)
+        .secure(config.secure_cookies)
         .path("/")
         .build()
 }
 
 async fn login_submit(
-    State(state): State<AppState>,
+    State(auth): State<AuthCtx>,
     Extension(ip): Extension<ClientIp>,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match local::login(&state, &form.email, &form.password, ip.0).await {
+    match local::login(&auth, &form.email, &form.password, ip.0).await {
         Ok(signed_in) => (
-            jar.add(session_cookie(&state, signed_in.token)),
+            jar.add(session_cookie(&auth.config.auth, signed_in.token)),
             Redirect::to("/"),
         )
             .into_response(),
@@ -156,25 +160,25 @@ async fn login_submit(
 }
 
 async fn logout(
-    State(state): State<AppState>,
+    State(auth): State<AuthCtx>,
     headers: axum::http::HeaderMap,
     jar: CookieJar,
 ) -> Response {
     // API clients end their bearer session and get 204; browsers are sent home.
     if let Some(token) = request::bearer(&headers) {
-        return match session::revoke(&state.db, token).await {
+        return match session::revoke(&auth.db, token).await {
             Ok(()) => {
-                state.auth.live.sessions_changed();
+                auth.runtime.live.sessions_changed();
                 axum::http::StatusCode::NO_CONTENT.into_response()
             }
             Err(e) => e.into_response(),
         };
     }
     if let Some(token) = request::session_cookie(&headers) {
-        if let Err(e) = session::revoke(&state.db, &token).await {
+        if let Err(e) = session::revoke(&auth.db, &token).await {
             return e.into_response();
         }
-        state.auth.live.sessions_changed();
+        auth.runtime.live.sessions_changed();
     }
     (
         jar.remove(Cookie::build(session::COOKIE).path("/").build()),

@@ -189,12 +189,19 @@ pub async fn handler(
                         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
                         .map(|t| t.trim_start_matches("Bearer ").trim().to_string());
                     let (actor, token) = match token {
-                        Some(t) => (auth_request::actor_from_token(&state, &t).await?, Some(t)),
+                        Some(t) => (
+                            auth_request::actor_from_token(&state.auth_ctx(), &t).await?,
+                            Some(t),
+                        ),
                         None => (actor, header_token),
                     };
                     let slot = state.auth.live.open(caller_key(&actor, ip))?;
-                    let liveness =
-                        Liveness::new(&state, actor.clone(), token.as_deref(), cookie.as_deref());
+                    let liveness = Liveness::new(
+                        &state.auth_ctx(),
+                        actor.clone(),
+                        token.as_deref(),
+                        cookie.as_deref(),
+                    );
                     let _ = caller.set(Caller {
                         liveness,
                         _slot: slot,

@@ -9,7 +9,7 @@
 use super::SearchIndex;
 use super::doc::SearchDoc;
 use super::highlight;
-use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::query::{FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort};
 use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
@@ -111,6 +111,32 @@ fn schema() -> (Schema, Fields) {
         title_sort: b.add_text_field("title_sort", STRING | FAST),
     };
     (b.build(), fields)
+}
+
+/// Matches the documents that hold exactly `term`.
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
+
+/// Matches the documents whose untokenized `field` is `text`.
+fn text_is(field: Field, text: &str) -> Box<dyn Query> {
+    term_query(Term::from_field_text(field, text))
+}
+
+/// Matches the documents whose `field` holds one of `values`; `None` (no filter) without values.
+fn one_of(field: Field, values: impl Iterator<Item = u64>) -> Option<Box<dyn Query>> {
+    let any: Vec<(Occur, Box<dyn Query>)> = values
+        .map(|v| (Occur::Should, term_query(Term::from_field_u64(field, v))))
+        .collect();
+    (!any.is_empty()).then(|| Box::new(BooleanQuery::new(any)) as Box<dyn Query>)
+}
+
+/// Matches the documents whose `field` lies in `min..=max`.
+fn u64_range(field: Field, min: u64, max: u64) -> Box<dyn Query> {
+    Box::new(RangeQuery::new(
+        Bound::Included(Term::from_field_u64(field, min)),
+        Bound::Included(Term::from_field_u64(field, max)),
+    ))
 }
 
 fn ix<T: PartialEq>(all: &[T], v: &T) -> u64 {
@@ -316,104 +342,68 @@ impl TantivyIndex {
         Box::new(BooleanQuery::new(words))
     }
 
+    /// The filters of `q`, one clause per filter that is set; every hit must match all of them.
     fn filter_queries(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
         let f = &self.fields;
         let filter = &q.filter;
-        let mut out: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let term =
-            |t: Term| -> Box<dyn Query> { Box::new(TermQuery::new(t, IndexRecordOption::Basic)) };
-        let any_of = |terms: Vec<Term>| -> Box<dyn Query> {
-            Box::new(BooleanQuery::new(
-                terms
-                    .into_iter()
-                    .map(|t| (Occur::Should, term(t)))
-                    .collect(),
-            ))
-        };
-        if let Some(area) = &filter.area {
-            out.push((
-                Occur::Must,
-                term(Term::from_field_text(f.area, area.as_str())),
-            ));
-        }
-        if let Some(origin) = &filter.origin_node {
-            out.push((Occur::Must, term(Term::from_field_text(f.origin, origin))));
-        }
-        let mut enum_filter = |field: Field, values: Vec<u64>| {
-            if !values.is_empty() {
-                out.push((
-                    Occur::Must,
-                    any_of(
-                        values
-                            .into_iter()
-                            .map(|v| Term::from_field_u64(field, v))
-                            .collect(),
-                    ),
-                ));
-            }
-        };
-        enum_filter(
-            f.kind,
-            filter.kinds.iter().map(|v| ix(OfferKind::ALL, v)).collect(),
-        );
-        enum_filter(
-            f.status,
-            filter
-                .statuses
-                .iter()
-                .map(|v| ix(OfferStatus::ALL, v))
-                .collect(),
-        );
-        enum_filter(
-            f.life_domain,
-            filter
-                .life_domains
-                .iter()
-                .map(|v| ix(LifeDomain::ALL, v))
-                .collect(),
-        );
-        enum_filter(
-            f.target_group,
-            filter
-                .target_groups
-                .iter()
-                .map(|v| ix(TargetGroup::ALL, v))
-                .collect(),
-        );
-        if filter.open_places_only {
-            out.push((Occur::Must, term(Term::from_field_u64(f.open, 1))));
-        }
+        let enums = [
+            one_of(f.kind, filter.kinds.iter().map(|v| ix(OfferKind::ALL, v))),
+            one_of(
+                f.status,
+                filter.statuses.iter().map(|v| ix(OfferStatus::ALL, v)),
+            ),
+            one_of(
+                f.life_domain,
+                filter.life_domains.iter().map(|v| ix(LifeDomain::ALL, v)),
+            ),
+            one_of(
+                f.target_group,
+                filter.target_groups.iter().map(|v| ix(TargetGroup::ALL, v)),
+            ),
+        ];
         let max_cost = if filter.free_only {
             Some(0)
         } else {
             filter.max_cost_cents
         };
-        if let Some(max) = max_cost {
-            out.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Included(Term::from_field_u64(f.cost, 0)),
-                    Bound::Included(Term::from_field_u64(f.cost, max as u64)),
-                )),
-            ));
-        }
-        if let Some(near) = q.near
-            && let Some(r) = near.radius_km
-        {
-            // A coarse bounding box; the collector checks the exact distance.
-            let dlat = r / 110.574 * 1.01;
-            let dlon = r / (111.320 * near.lat.to_radians().cos().max(0.1)) * 1.01;
-            for (field, centre, d) in [(f.lat, near.lat, dlat), (f.lon, near.lon, dlon)] {
-                out.push((
-                    Occur::Must,
-                    Box::new(RangeQuery::new(
-                        Bound::Included(Term::from_field_f64(field, centre - d)),
-                        Bound::Included(Term::from_field_f64(field, centre + d)),
-                    )),
-                ));
-            }
-        }
-        out
+        [
+            filter.area.as_ref().map(|a| text_is(f.area, a.as_str())),
+            filter.origin_node.as_deref().map(|o| text_is(f.origin, o)),
+        ]
+        .into_iter()
+        .chain(enums)
+        .chain([
+            filter
+                .open_places_only
+                .then(|| term_query(Term::from_field_u64(f.open, 1))),
+            max_cost.map(|max| u64_range(f.cost, 0, u64::from(max))),
+        ])
+        .flatten()
+        .chain(q.near.map(|near| self.near_box(near)).unwrap_or_default())
+        .map(|query| (Occur::Must, query))
+        .collect()
+    }
+
+    /// A coarse bounding box around `near`, when it has a radius; the collector checks the
+    /// exact distance.
+    fn near_box(&self, near: Near) -> Vec<Box<dyn Query>> {
+        let Some(r) = near.radius_km else {
+            return Vec::new();
+        };
+        let dlat = r / 110.574 * 1.01;
+        let dlon = r / (111.320 * near.lat.to_radians().cos().max(0.1)) * 1.01;
+        [
+            (self.fields.lat, near.lat, dlat),
+            (self.fields.lon, near.lon, dlon),
+        ]
+        .into_iter()
+        .map(|(field, centre, d)| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(field, centre - d)),
+                Bound::Included(Term::from_field_f64(field, centre + d)),
+            ))
+        })
+        .collect()
     }
 
     fn query(&self, q: &SearchQuery, words: &[QueryWord]) -> Box<dyn Query> {

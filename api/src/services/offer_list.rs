@@ -10,8 +10,8 @@ use entities::{
     offer, offer_life_domain, offer_target_group, organisation,
 };
 use sea_orm::sea_query::{
-    Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, UnionType,
-    WindowStatement,
+    Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, SimpleExpr,
+    UnionType, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
@@ -65,97 +65,112 @@ impl Cursor {
     }
 }
 
+/// What every public list shows (a published offer of a published organisation), narrowed by
+/// each filter of `filter` that is set.
 fn condition(filter: &OfferFilter) -> Condition {
-    let mut cond = Condition::all()
+    Condition::all()
         .add(offer::Column::PublishedAt.is_not_null())
-        .add(
-            offer::Column::OrganisationId.in_subquery(
-                Query::select()
-                    .column(organisation::Column::Id)
-                    .from(organisation::Entity)
-                    .and_where(
-                        Expr::col(organisation::Column::Status)
-                            .eq(OrganisationStatus::Published.as_str()),
-                    )
-                    .to_owned(),
-            ),
-        );
-    if let Some(area) = &filter.area {
-        cond = cond.add(
-            offer::Column::Id.in_subquery(
-                Query::select()
-                    .column(location::Column::OfferId)
-                    .from(location::Entity)
-                    .and_where(
-                        Expr::col(location::Column::BuurtCode).in_subquery(buurten_within(area)),
-                    )
-                    .to_owned(),
-            ),
-        );
-    }
-    if !filter.kinds.is_empty() {
-        cond = cond.add(offer::Column::Kind.is_in(filter.kinds.iter().copied()));
-    }
-    if filter.statuses.is_empty() {
-        cond = cond.add(offer::Column::Status.ne(OfferStatus::Ended));
+        .add(of_published_organisation())
+        .add_option(filter.area.as_ref().map(located_in))
+        .add_option(non_empty(&filter.kinds).map(|k| offer::Column::Kind.is_in(k.iter().copied())))
+        .add(status_in(&filter.statuses))
+        .add_option(non_empty(&filter.life_domains).map(in_life_domains))
+        .add_option(non_empty(&filter.target_groups).map(for_target_groups))
+        .add_option(filter.open_places.then(has_open_places))
+        .add_option(filter.free.then(is_free))
+        .add_option(
+            (filter.organisation_id.as_deref()).map(|org| offer::Column::OrganisationId.eq(org)),
+        )
+        .add_option((filter.origin_node.as_deref()).map(|node| offer::Column::OriginNode.eq(node)))
+}
+
+/// `values`, unless there are none (a filter not set).
+fn non_empty<T>(values: &[T]) -> Option<&[T]> {
+    (!values.is_empty()).then_some(values)
+}
+
+/// Offers of a published organisation.
+fn of_published_organisation() -> SimpleExpr {
+    offer::Column::OrganisationId.in_subquery(
+        Query::select()
+            .column(organisation::Column::Id)
+            .from(organisation::Entity)
+            .and_where(
+                Expr::col(organisation::Column::Status).eq(OrganisationStatus::Published.as_str()),
+            )
+            .to_owned(),
+    )
+}
+
+/// Offers with a location in `area` (a gemeente, wijk or buurt).
+fn located_in(area: &AreaCode) -> SimpleExpr {
+    offer::Column::Id.in_subquery(
+        Query::select()
+            .column(location::Column::OfferId)
+            .from(location::Entity)
+            .and_where(Expr::col(location::Column::BuurtCode).in_subquery(buurten_within(area)))
+            .to_owned(),
+    )
+}
+
+/// Offers in one of `statuses`; without any, every offer that has not ended.
+fn status_in(statuses: &[OfferStatus]) -> SimpleExpr {
+    if statuses.is_empty() {
+        offer::Column::Status.ne(OfferStatus::Ended)
     } else {
-        cond = cond.add(offer::Column::Status.is_in(filter.statuses.iter().copied()));
+        offer::Column::Status.is_in(statuses.iter().copied())
     }
-    if !filter.life_domains.is_empty() {
-        cond = cond.add(
-            offer::Column::Id.in_subquery(
-                Query::select()
-                    .column(offer_life_domain::Column::OfferId)
-                    .from(offer_life_domain::Entity)
-                    .and_where(
-                        Expr::col(offer_life_domain::Column::LifeDomain)
-                            .is_in(filter.life_domains.iter().map(|d| d.as_str())),
-                    )
-                    .to_owned(),
-            ),
-        );
-    }
-    if !filter.target_groups.is_empty() {
-        cond = cond.add(
-            offer::Column::Id.in_subquery(
-                Query::select()
-                    .column(offer_target_group::Column::OfferId)
-                    .from(offer_target_group::Entity)
-                    .and_where(
-                        Expr::col(offer_target_group::Column::TargetGroup)
-                            .is_in(filter.target_groups.iter().map(|g| g.as_str())),
-                    )
-                    .to_owned(),
-            ),
-        );
-    }
-    if filter.open_places {
-        cond = cond
-            .add(offer::Column::Status.is_not_in([
-                OfferStatus::Full,
-                OfferStatus::Paused,
-                OfferStatus::Ended,
-            ]))
-            .add(
-                Condition::any().add(offer::Column::Capacity.is_null()).add(
-                    Expr::col(offer::Column::Capacity).gt(Expr::col(offer::Column::PlacesTaken)),
-                ),
-            );
-    }
-    if filter.free {
-        cond = cond.add(
+}
+
+/// Offers in one of the life domains `domains`.
+fn in_life_domains(domains: &[LifeDomain]) -> SimpleExpr {
+    offer::Column::Id.in_subquery(
+        Query::select()
+            .column(offer_life_domain::Column::OfferId)
+            .from(offer_life_domain::Entity)
+            .and_where(
+                Expr::col(offer_life_domain::Column::LifeDomain)
+                    .is_in(domains.iter().map(|d| d.as_str())),
+            )
+            .to_owned(),
+    )
+}
+
+/// Offers for one of the target groups `groups`.
+fn for_target_groups(groups: &[TargetGroup]) -> SimpleExpr {
+    offer::Column::Id.in_subquery(
+        Query::select()
+            .column(offer_target_group::Column::OfferId)
+            .from(offer_target_group::Entity)
+            .and_where(
+                Expr::col(offer_target_group::Column::TargetGroup)
+                    .is_in(groups.iter().map(|g| g.as_str())),
+            )
+            .to_owned(),
+    )
+}
+
+/// Offers that can take participants now: not full, paused or ended, and without a fixed
+/// capacity or with places left.
+fn has_open_places() -> Condition {
+    Condition::all()
+        .add(offer::Column::Status.is_not_in([
+            OfferStatus::Full,
+            OfferStatus::Paused,
+            OfferStatus::Ended,
+        ]))
+        .add(
             Condition::any()
-                .add(offer::Column::CostCents.is_null())
-                .add(offer::Column::CostCents.eq(0)),
-        );
-    }
-    if let Some(org) = &filter.organisation_id {
-        cond = cond.add(offer::Column::OrganisationId.eq(org.as_str()));
-    }
-    if let Some(node) = &filter.origin_node {
-        cond = cond.add(offer::Column::OriginNode.eq(node.as_str()));
-    }
-    cond
+                .add(offer::Column::Capacity.is_null())
+                .add(Expr::col(offer::Column::Capacity).gt(Expr::col(offer::Column::PlacesTaken))),
+        )
+}
+
+/// Offers without cost.
+fn is_free() -> Condition {
+    Condition::any()
+        .add(offer::Column::CostCents.is_null())
+        .add(offer::Column::CostCents.eq(0))
 }
 
 /// Offers after the cursor in (title, id) order.
@@ -219,12 +234,13 @@ impl OfferGroup {
     }
 }
 
+const OFFER_ID: &str = "offer_id";
 const GROUP: &str = "grp";
 const MEMBERS: &str = "members";
 
-/// Sub-query `(offer_id, grp)`: each offer once per group it belongs to.
+/// Sub-query `(offer_id, grp)`: each offer once per group it belongs to. One part per kind of
+/// group asked for ([`organisation_members`], [`area_members`], [`buurt_members`]), united.
 fn members(groups: &[OfferGroup]) -> SelectStatement {
-    let (offer_id, grp) = (Alias::new("offer_id"), Alias::new(GROUP));
     let organisations: Vec<String> = groups
         .iter()
         .filter_map(|g| match g {
@@ -232,76 +248,20 @@ fn members(groups: &[OfferGroup]) -> SelectStatement {
             OfferGroup::Area(_) => None,
         })
         .collect();
-    let of_kind = |kind: AreaKind| pick_areas(groups, kind);
-    let mut parts: Vec<SelectStatement> = Vec::new();
-    if !organisations.is_empty() {
-        parts.push(
-            Query::select()
-                .expr_as(
-                    Expr::col((offer::Entity, offer::Column::Id)),
-                    offer_id.clone(),
-                )
-                .expr_as(
-                    Expr::col((offer::Entity, offer::Column::OrganisationId)),
-                    grp.clone(),
-                )
-                .from(offer::Entity)
-                .and_where(offer::Column::OrganisationId.is_in(organisations))
-                .to_owned(),
-        );
-    }
+    let of_kind = |kind: AreaKind| non_empty_vec(pick_areas(groups, kind));
     // A location lies in one buurt; its wijk and gemeente come from the area table.
-    for (kind, column) in [
-        (AreaKind::Gemeente, area::Column::GemeenteCode),
-        (AreaKind::Wijk, area::Column::ParentCode),
-    ] {
-        let codes = of_kind(kind);
-        if codes.is_empty() {
-            continue;
-        }
-        parts.push(
-            Query::select()
-                .expr_as(
-                    Expr::col((location::Entity, location::Column::OfferId)),
-                    offer_id.clone(),
-                )
-                .expr_as(Expr::col((area::Entity, column)), grp.clone())
-                .from(location::Entity)
-                .inner_join(
-                    area::Entity,
-                    Expr::col((area::Entity, area::Column::Code))
-                        .equals((location::Entity, location::Column::BuurtCode)),
-                )
-                .and_where(
-                    Expr::col((area::Entity, area::Column::Kind)).eq(AreaKind::Buurt.as_str()),
-                )
-                .and_where(Expr::col((area::Entity, column)).is_in(codes))
-                .to_owned(),
-        );
-    }
-    let buurten = of_kind(AreaKind::Buurt);
-    if !buurten.is_empty() {
-        parts.push(
-            Query::select()
-                .expr_as(
-                    Expr::col((location::Entity, location::Column::OfferId)),
-                    offer_id.clone(),
-                )
-                .expr_as(
-                    Expr::col((location::Entity, location::Column::BuurtCode)),
-                    grp.clone(),
-                )
-                .from(location::Entity)
-                .and_where(location::Column::BuurtCode.is_in(buurten))
-                .to_owned(),
-        );
-    }
-    let mut parts = parts.into_iter();
+    let parts = [
+        non_empty_vec(organisations).map(organisation_members),
+        of_kind(AreaKind::Gemeente).map(|codes| area_members(area::Column::GemeenteCode, codes)),
+        of_kind(AreaKind::Wijk).map(|codes| area_members(area::Column::ParentCode, codes)),
+        of_kind(AreaKind::Buurt).map(buurt_members),
+    ];
+    let mut parts = parts.into_iter().flatten();
     let Some(mut union) = parts.next() else {
         // No groups: a sub-query without rows.
         return Query::select()
-            .expr_as(Expr::val(""), offer_id)
-            .expr_as(Expr::val(""), grp)
+            .expr_as(Expr::val(""), Alias::new(OFFER_ID))
+            .expr_as(Expr::val(""), Alias::new(GROUP))
             .and_where(Expr::val(1).eq(0))
             .to_owned();
     };
@@ -313,6 +273,63 @@ fn members(groups: &[OfferGroup]) -> SelectStatement {
         .column(Asterisk)
         .from_subquery(union, Alias::new("u"))
         .distinct()
+        .to_owned()
+}
+
+/// `values`, unless there are none.
+fn non_empty_vec<T>(values: Vec<T>) -> Option<Vec<T>> {
+    (!values.is_empty()).then_some(values)
+}
+
+/// `(offer_id, grp)` of the offers of the organisations `ids`.
+fn organisation_members(ids: Vec<String>) -> SelectStatement {
+    Query::select()
+        .expr_as(
+            Expr::col((offer::Entity, offer::Column::Id)),
+            Alias::new(OFFER_ID),
+        )
+        .expr_as(
+            Expr::col((offer::Entity, offer::Column::OrganisationId)),
+            Alias::new(GROUP),
+        )
+        .from(offer::Entity)
+        .and_where(offer::Column::OrganisationId.is_in(ids))
+        .to_owned()
+}
+
+/// `(offer_id, grp)` of the offers with a location in a buurt whose `column` (its gemeente or
+/// wijk) is one of `codes`.
+fn area_members(column: area::Column, codes: Vec<String>) -> SelectStatement {
+    Query::select()
+        .expr_as(
+            Expr::col((location::Entity, location::Column::OfferId)),
+            Alias::new(OFFER_ID),
+        )
+        .expr_as(Expr::col((area::Entity, column)), Alias::new(GROUP))
+        .from(location::Entity)
+        .inner_join(
+            area::Entity,
+            Expr::col((area::Entity, area::Column::Code))
+                .equals((location::Entity, location::Column::BuurtCode)),
+        )
+        .and_where(Expr::col((area::Entity, area::Column::Kind)).eq(AreaKind::Buurt.as_str()))
+        .and_where(Expr::col((area::Entity, column)).is_in(codes))
+        .to_owned()
+}
+
+/// `(offer_id, grp)` of the offers with a location in one of the buurten `codes`.
+fn buurt_members(codes: Vec<String>) -> SelectStatement {
+    Query::select()
+        .expr_as(
+            Expr::col((location::Entity, location::Column::OfferId)),
+            Alias::new(OFFER_ID),
+        )
+        .expr_as(
+            Expr::col((location::Entity, location::Column::BuurtCode)),
+            Alias::new(GROUP),
+        )
+        .from(location::Entity)
+        .and_where(location::Column::BuurtCode.is_in(codes))
         .to_owned()
 }
 
@@ -334,7 +351,7 @@ fn grouped(filter: &OfferFilter, groups: &[OfferGroup]) -> SelectStatement {
             JoinType::InnerJoin,
             members(groups),
             Alias::new(MEMBERS),
-            Expr::col((Alias::new(MEMBERS), Alias::new("offer_id")))
+            Expr::col((Alias::new(MEMBERS), Alias::new(OFFER_ID)))
                 .equals((offer::Entity, offer::Column::Id)),
         )
         .cond_where(condition(filter))

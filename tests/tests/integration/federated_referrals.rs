@@ -696,7 +696,7 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
     let state = api::app::prepare(config.clone())
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
-    let actor = api::auth::request::actor_from_token(&state, &gp)
+    let actor = api::auth::request::actor_from_token(&state.auth_ctx(), &gp)
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let new = api::services::referral::NewReferral {

@@ -64,9 +64,12 @@ pub async fn login_submit(
 ) -> PageResult {
     let next = safe_next(f.get("next")).to_string();
     let email = f.value("email").to_string();
-    match api::auth::local::login(&state, &email, f.value("password"), ip.0).await {
+    match api::auth::local::login(&state.auth_ctx(), &email, f.value("password"), ip.0).await {
         Ok(signed_in) => Ok((
-            jar.add(api::auth::routes::session_cookie(&state, signed_in.token)),
+            jar.add(api::auth::routes::session_cookie(
+                &state.config.auth,
+                signed_in.token,
+            )),
             Redirect::to(&next),
         )
             .into_response()),

@@ -147,22 +147,8 @@ fn km(ctx: &Ctx, d: Option<f64>) -> String {
     }
 }
 
+/// The coverage of one area: a summary, the map, the figures per sub-area and the gaps.
 fn result(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
-    let drill = c.area.kind != AreaKind::Buurt;
-    let gap_label = ctx.t("Geen aanbod dichtbij", "No offer nearby");
-    let areas: Vec<MapArea> = c
-        .rows
-        .iter()
-        .map(|r| MapArea {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            geometry: r.geometry.clone(),
-            value: r.active_offers,
-            gap: r.buurten > 0 && r.buurten_without_offer == r.buurten,
-            href: (drill && r.kind != AreaKind::Buurt)
-                .then(|| format!("/dekking?{}", p.query(&r.code))),
-        })
-        .collect();
     let level = match c.area.kind {
         AreaKind::Gemeente => ctx.t("wijk", "district"),
         _ => ctx.t("buurt", "neighbourhood"),
@@ -173,65 +159,111 @@ fn result(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
         level,
         ctx.t("in", "in")
     );
+    html! {
+        section aria-labelledby="dekking-titel" {
+            (summary(ctx, p, c, &title))
+            (area_map(ctx, p, c, &title))
+            (figures(ctx, p, c))
+            (gaps(ctx, c))
+        }
+    }
+}
+
+/// Whether the sub-areas of `c` link to their own coverage (all but buurten do).
+fn drills_down(c: &Coverage, kind: AreaKind) -> bool {
+    c.area.kind != AreaKind::Buurt && kind != AreaKind::Buurt
+}
+
+/// The heading, the way one level up and the totals.
+fn summary(ctx: &Ctx, p: &CoverageParams, c: &Coverage, title: &str) -> Markup {
+    let t = &c.totals;
+    html! {
+        h2 #dekking-titel { (title) " " (c.area.name) }
+        @if let Some(parent) = &c.area.parent_code {
+            p { a href=(format!("/dekking?{}", p.query(parent))) { (ctx.t("Een niveau hoger", "One level up")) } }
+        }
+        p.summary {
+            (t.active_offers) " " (ctx.t("actieve aanbiedingen", "active offers")) " · "
+            (t.herstelcirkels_with_places) " " (ctx.t("Herstelcirkels met vrije plekken", "recovery circles with open places")) " · "
+            (t.buurten_without_offer) " " (ctx.t("van de", "of")) " " (t.buurten) " " (ctx.t("buurten zonder aanbod binnen", "neighbourhoods without an offer within")) " " (c.query.distance_km.to_string().replace('.', ctx.t(",", "."))) " km"
+        }
+    }
+}
+
+/// The sub-areas on a map, shaded by their active offers, and the downloads of the figures.
+fn area_map(ctx: &Ctx, p: &CoverageParams, c: &Coverage, title: &str) -> Markup {
+    let gap_label = ctx.t("Geen aanbod dichtbij", "No offer nearby");
+    let areas: Vec<MapArea> = c
+        .rows
+        .iter()
+        .map(|r| MapArea {
+            code: r.code.clone(),
+            name: r.name.clone(),
+            geometry: r.geometry.clone(),
+            value: r.active_offers,
+            gap: r.buurten > 0 && r.buurten_without_offer == r.buurten,
+            href: drills_down(c, r.kind).then(|| format!("/dekking?{}", p.query(&r.code))),
+        })
+        .collect();
+    html! {
+        (choropleth(ctx.lang, "dekking-kaart", &format!("{title} {}", c.area.name), &areas, ctx.t("Actief aanbod", "Active offers"), gap_label))
+        p.actions {
+            a href=(format!("/dekking.csv?{}", p.query(&c.area.code))) download { (ctx.t("Download CSV", "Download CSV")) }
+            a href=(format!("/dekking.geojson?{}", p.query(&c.area.code))) download { (ctx.t("Download GeoJSON", "Download GeoJSON")) }
+        }
+    }
+}
+
+/// The map's figures as a table: one row per sub-area, a column per kind of offer present.
+fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
     let kinds: Vec<OfferKind> = OfferKind::iter()
         .filter(|k| coverage::count_in(&c.totals.by_kind, *k) > 0)
         .collect();
-    let t = &c.totals;
     html! {
-        section aria-labelledby="dekking-titel" {
-            h2 #dekking-titel { (title) " " (c.area.name) }
-            @if let Some(parent) = &c.area.parent_code {
-                p { a href=(format!("/dekking?{}", p.query(parent))) { (ctx.t("Een niveau hoger", "One level up")) } }
-            }
-            p.summary {
-                (t.active_offers) " " (ctx.t("actieve aanbiedingen", "active offers")) " · "
-                (t.herstelcirkels_with_places) " " (ctx.t("Herstelcirkels met vrije plekken", "recovery circles with open places")) " · "
-                (t.buurten_without_offer) " " (ctx.t("van de", "of")) " " (t.buurten) " " (ctx.t("buurten zonder aanbod binnen", "neighbourhoods without an offer within")) " " (c.query.distance_km.to_string().replace('.', ctx.t(",", "."))) " km"
-            }
-            (choropleth(ctx.lang, "dekking-kaart", &format!("{title} {}", c.area.name), &areas, ctx.t("Actief aanbod", "Active offers"), gap_label))
-            p.actions {
-                a href=(format!("/dekking.csv?{}", p.query(&c.area.code))) download { (ctx.t("Download CSV", "Download CSV")) }
-                a href=(format!("/dekking.geojson?{}", p.query(&c.area.code))) download { (ctx.t("Download GeoJSON", "Download GeoJSON")) }
-            }
-            table {
-                caption { (ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) }
-                thead { tr {
-                    th scope="col" { (AreaKind::label(if c.area.kind == AreaKind::Gemeente { AreaKind::Wijk } else { AreaKind::Buurt }, ctx.lang)) }
-                    th.num scope="col" { (ctx.t("Actief aanbod", "Active offers")) }
-                    @for k in &kinds { th.num scope="col" { (k.label(ctx.lang)) } }
-                    th.num scope="col" { (ctx.t("Herstelcirkels met plek", "Circles with places")) }
-                    th.num scope="col" { (ctx.t("Buurten zonder aanbod", "Neighbourhoods without offer")) }
-                } }
-                tbody {
-                    @for r in &c.rows {
-                        tr {
-                            th scope="row" {
-                                @if drill && r.kind != AreaKind::Buurt { a href=(format!("/dekking?{}", p.query(&r.code))) { (r.name) } }
-                                @else { (r.name) }
-                            }
-                            td.num { (r.active_offers) }
-                            @for k in &kinds { td.num { (coverage::count_in(&r.by_kind, *k)) } }
-                            td.num { (r.herstelcirkels_with_places) }
-                            td.num { (r.buurten_without_offer) " / " (r.buurten) }
+        table {
+            caption { (ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) }
+            thead { tr {
+                th scope="col" { (AreaKind::label(if c.area.kind == AreaKind::Gemeente { AreaKind::Wijk } else { AreaKind::Buurt }, ctx.lang)) }
+                th.num scope="col" { (ctx.t("Actief aanbod", "Active offers")) }
+                @for k in &kinds { th.num scope="col" { (k.label(ctx.lang)) } }
+                th.num scope="col" { (ctx.t("Herstelcirkels met plek", "Circles with places")) }
+                th.num scope="col" { (ctx.t("Buurten zonder aanbod", "Neighbourhoods without offer")) }
+            } }
+            tbody {
+                @for r in &c.rows {
+                    tr {
+                        th scope="row" {
+                            @if drills_down(c, r.kind) { a href=(format!("/dekking?{}", p.query(&r.code))) { (r.name) } }
+                            @else { (r.name) }
                         }
+                        td.num { (r.active_offers) }
+                        @for k in &kinds { td.num { (coverage::count_in(&r.by_kind, *k)) } }
+                        td.num { (r.herstelcirkels_with_places) }
+                        td.num { (r.buurten_without_offer) " / " (r.buurten) }
                     }
                 }
             }
-            h2 { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
-            @if c.gaps.is_empty() {
-                p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
-            } @else {
-                table {
-                    caption.visually-hidden { (ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) }
-                    thead { tr {
-                        th scope="col" { (ctx.t("Buurt", "Neighbourhood")) }
-                        th scope="col" { (ctx.t("Code", "Code")) }
-                        th.num scope="col" { (ctx.t("Dichtstbijzijnde aanbod", "Nearest offer")) }
-                    } }
-                    tbody {
-                        @for g in &c.gaps {
-                            tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km)) } }
-                        }
+        }
+    }
+}
+
+/// The buurten without a matching offer within the chosen distance.
+fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
+    html! {
+        h2 { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
+        @if c.gaps.is_empty() {
+            p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
+        } @else {
+            table {
+                caption.visually-hidden { (ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("Buurt", "Neighbourhood")) }
+                    th scope="col" { (ctx.t("Code", "Code")) }
+                    th.num scope="col" { (ctx.t("Dichtstbijzijnde aanbod", "Nearest offer")) }
+                } }
+                tbody {
+                    @for g in &c.gaps {
+                        tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km)) } }
                     }
                 }
             }

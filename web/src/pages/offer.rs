@@ -58,10 +58,139 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     Ok(page(&ctx, &o.title, body).into_response())
 }
 
+/// The "Practical" list: one section per question a reader has.
 fn facts(ctx: &Ctx, v: &OfferView) -> Markup {
-    let o = &v.offer;
+    html! {
+        h2 { (ctx.t("Praktisch", "Practical")) }
+        dl.facts {
+            (who(ctx, v))
+            (when(ctx, v))
+            (where_(ctx, v))
+            (joining(ctx, v))
+            (contact(ctx, v))
+            (audience(ctx, v))
+        }
+    }
+}
+
+/// Who runs the offer.
+fn who(ctx: &Ctx, v: &OfferView) -> Markup {
     let org = &v.organisation;
-    let langs: Vec<&str> = o
+    html! {
+        dt { (ctx.t("Wie", "Who")) }
+        dd {
+            (org.name)
+            // Only an http(s) URL becomes a link, whatever is stored (defence in depth).
+            @if let Some(w) = org.website.as_deref().and_then(|w| api::domain::WebUrl::parse(w).ok()) { " · " a href=(w.as_str()) { (ctx.t("website", "website")) } }
+        }
+    }
+}
+
+/// When it meets, and from and until which dates.
+fn when(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    html! {
+        dt { (ctx.t("Wanneer", "When")) }
+        dd {
+            @if o.schedule.0.is_empty() && o.schedule_note.is_none() { (ctx.t("In overleg", "By arrangement")) }
+            @for p in &o.schedule.0 { (capitalise(&labels::period(ctx.lang, p))) br; }
+            @if let Some(n) = &o.schedule_note { (n) br; }
+            @match (o.start_date, o.end_date) {
+                (Some(s), Some(e)) => { (ctx.t("Van", "From")) " " (labels::date(ctx.lang, s)) " " (ctx.t("tot", "to")) " " (labels::date(ctx.lang, e)) },
+                (Some(s), None) => { (ctx.t("Vanaf", "From")) " " (labels::date(ctx.lang, s)) },
+                (None, Some(e)) => { (ctx.t("Tot", "Until")) " " (labels::date(ctx.lang, e)) },
+                (None, None) => {},
+            }
+        }
+    }
+}
+
+/// Where: its locations.
+fn where_(ctx: &Ctx, v: &OfferView) -> Markup {
+    html! {
+        dt { (ctx.t("Waar", "Where")) }
+        dd {
+            @if v.locations.is_empty() { (ctx.t("Onbekend", "Unknown")) }
+            @for l in &v.locations {
+                @if let Some(n) = &l.name { (n) ", " }
+                @if let Some(s) = &l.street { (s) ", " }
+                @if let Some(p) = &l.postcode { (p) " " }
+                @if let Some(c) = &l.city { (c) }
+                br;
+            }
+        }
+    }
+}
+
+/// What it costs, how many places are left and how to join.
+fn joining(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    html! {
+        dt { (ctx.t("Kosten", "Cost")) }
+        dd { (labels::cost(ctx.lang, o)) @if let Some(n) = &o.cost_note { " (" (n) ")" } }
+        dt { (ctx.t("Plekken", "Places")) }
+        dd { (labels::places(ctx.lang, o)) }
+        dt { (ctx.t("Aanmelden", "How to join")) }
+        dd {
+            (o.intake.label(ctx.lang))
+            @if let Some(h) = &o.how_to_join { ". " (h) }
+        }
+    }
+}
+
+/// The contact person, when there is one; only valid addresses and numbers become links.
+fn contact(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    html! {
+        @if o.contact_name.is_some() || o.contact_email.is_some() || o.contact_phone.is_some() {
+            dt { (ctx.t("Contact", "Contact")) }
+            dd {
+                @if let Some(n) = &o.contact_name { (n) br; }
+                @if let Some(e) = &o.contact_email {
+                    @if let Ok(valid) = api::domain::Email::parse(e) { a href=(format!("mailto:{valid}")) { (e) } } @else { (e) }
+                    br;
+                }
+                @if let Some(p) = &o.contact_phone {
+                    @if let Ok(valid) = api::domain::Phone::parse(p) { a href=(format!("tel:{}", valid.as_str().replace(' ', ""))) { (p) } } @else { (p) }
+                }
+            }
+        }
+    }
+}
+
+/// Whom it is for: life domains, target groups, ages, languages, accessibility (each when set).
+fn audience(ctx: &Ctx, v: &OfferView) -> Markup {
+    let o = &v.offer;
+    let langs = languages(ctx, v);
+    html! {
+        @if !v.life_domains.is_empty() {
+            dt { (ctx.t("Leefgebieden", "Life domains")) }
+            dd { (v.life_domains.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+        }
+        @if !v.target_groups.is_empty() {
+            dt { (ctx.t("Voor wie", "For whom")) }
+            dd { (v.target_groups.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+        }
+        @match (o.min_age, o.max_age) {
+            (Some(a), Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "–" (b) } },
+            (Some(a), None) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "+" } },
+            (None, Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (ctx.t("tot", "up to")) " " (b) } },
+            (None, None) => {},
+        }
+        @if !langs.is_empty() {
+            dt { (ctx.t("Talen", "Languages")) }
+            dd { (langs.join(", ")) }
+        }
+        @if let Some(a) = &o.accessibility {
+            dt { (ctx.t("Toegankelijkheid", "Accessibility")) }
+            dd { (a) }
+        }
+    }
+}
+
+/// The offer's languages by name (known codes) or code.
+fn languages<'a>(ctx: &Ctx, v: &'a OfferView) -> Vec<&'a str> {
+    v.offer
         .languages
         .0
         .iter()
@@ -72,85 +201,7 @@ fn facts(ctx: &Ctx, v: &OfferView) -> Markup {
             "tr" => ctx.t("Turks", "Turkish"),
             other => other,
         })
-        .collect();
-    html! {
-        h2 { (ctx.t("Praktisch", "Practical")) }
-        dl.facts {
-            dt { (ctx.t("Wie", "Who")) }
-            dd {
-                (org.name)
-                // Only an http(s) URL becomes a link, whatever is stored (defence in depth).
-                @if let Some(w) = org.website.as_deref().and_then(|w| api::domain::WebUrl::parse(w).ok()) { " · " a href=(w.as_str()) { (ctx.t("website", "website")) } }
-            }
-            dt { (ctx.t("Wanneer", "When")) }
-            dd {
-                @if o.schedule.0.is_empty() && o.schedule_note.is_none() { (ctx.t("In overleg", "By arrangement")) }
-                @for p in &o.schedule.0 { (capitalise(&labels::period(ctx.lang, p))) br; }
-                @if let Some(n) = &o.schedule_note { (n) br; }
-                @match (o.start_date, o.end_date) {
-                    (Some(s), Some(e)) => { (ctx.t("Van", "From")) " " (labels::date(ctx.lang, s)) " " (ctx.t("tot", "to")) " " (labels::date(ctx.lang, e)) },
-                    (Some(s), None) => { (ctx.t("Vanaf", "From")) " " (labels::date(ctx.lang, s)) },
-                    (None, Some(e)) => { (ctx.t("Tot", "Until")) " " (labels::date(ctx.lang, e)) },
-                    (None, None) => {},
-                }
-            }
-            dt { (ctx.t("Waar", "Where")) }
-            dd {
-                @if v.locations.is_empty() { (ctx.t("Onbekend", "Unknown")) }
-                @for l in &v.locations {
-                    @if let Some(n) = &l.name { (n) ", " }
-                    @if let Some(s) = &l.street { (s) ", " }
-                    @if let Some(p) = &l.postcode { (p) " " }
-                    @if let Some(c) = &l.city { (c) }
-                    br;
-                }
-            }
-            dt { (ctx.t("Kosten", "Cost")) }
-            dd { (labels::cost(ctx.lang, o)) @if let Some(n) = &o.cost_note { " (" (n) ")" } }
-            dt { (ctx.t("Plekken", "Places")) }
-            dd { (labels::places(ctx.lang, o)) }
-            dt { (ctx.t("Aanmelden", "How to join")) }
-            dd {
-                (o.intake.label(ctx.lang))
-                @if let Some(h) = &o.how_to_join { ". " (h) }
-            }
-            @if o.contact_name.is_some() || o.contact_email.is_some() || o.contact_phone.is_some() {
-                dt { (ctx.t("Contact", "Contact")) }
-                dd {
-                    @if let Some(n) = &o.contact_name { (n) br; }
-                    @if let Some(e) = &o.contact_email {
-                        @if let Ok(valid) = api::domain::Email::parse(e) { a href=(format!("mailto:{valid}")) { (e) } } @else { (e) }
-                        br;
-                    }
-                    @if let Some(p) = &o.contact_phone {
-                        @if let Ok(valid) = api::domain::Phone::parse(p) { a href=(format!("tel:{}", valid.as_str().replace(' ', ""))) { (p) } } @else { (p) }
-                    }
-                }
-            }
-            @if !v.life_domains.is_empty() {
-                dt { (ctx.t("Leefgebieden", "Life domains")) }
-                dd { (v.life_domains.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
-            }
-            @if !v.target_groups.is_empty() {
-                dt { (ctx.t("Voor wie", "For whom")) }
-                dd { (v.target_groups.iter().map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
-            }
-            @match (o.min_age, o.max_age) {
-                (Some(a), Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "–" (b) } },
-                (Some(a), None) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (a) "+" } },
-                (None, Some(b)) => { dt { (ctx.t("Leeftijd", "Age")) } dd { (ctx.t("tot", "up to")) " " (b) } },
-                (None, None) => {},
-            }
-            @if !langs.is_empty() {
-                dt { (ctx.t("Talen", "Languages")) }
-                dd { (langs.join(", ")) }
-            }
-            @if let Some(a) = &o.accessibility {
-                dt { (ctx.t("Toegankelijkheid", "Accessibility")) }
-                dd { (a) }
-            }
-        }
-    }
+        .collect()
 }
 
 fn herstelcirkel(ctx: &Ctx, v: &OfferView) -> Markup {

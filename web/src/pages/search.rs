@@ -47,6 +47,19 @@ pub struct SearchParams {
     pagina: Option<usize>,
 }
 
+impl SearchParams {
+    /// Whether anything is asked (else the page only shows the form).
+    fn asks_anything(&self) -> bool {
+        !(self.q.trim().is_empty()
+            && self.waar.trim().is_empty()
+            && self.domein.is_empty()
+            && self.doelgroep.is_empty()
+            && self.soort.is_empty()
+            && self.gratis.is_none()
+            && self.plekken.is_none())
+    }
+}
+
 /// Where to search: around a postcode, or within an area.
 enum Where {
     Anywhere,
@@ -175,16 +188,9 @@ pub async fn search(
     ctx: Ctx,
     Query(p): Query<SearchParams>,
 ) -> PageResult {
-    let asked = !(p.q.trim().is_empty()
-        && p.waar.trim().is_empty()
-        && p.domein.is_empty()
-        && p.doelgroep.is_empty()
-        && p.soort.is_empty()
-        && p.gratis.is_none()
-        && p.plekken.is_none());
     let mut errors = Errors::none();
     let mut found = None;
-    if asked {
+    if p.asks_anything() {
         match build_query(&state, ctx.lang, &p).await {
             Ok((query, place)) => {
                 let results = state.search.search(&query).await.or_page(&ctx)?;
@@ -225,33 +231,8 @@ pub async fn search(
             (form(&ctx, &p, &errors, facets))
             section aria-labelledby="resultaten" {
                 @match &found {
-                    None => {
-                        h2 #resultaten { (ctx.t("Zoek dichtbij uw patiënt", "Search close to your patient")) }
-                        p { (ctx.t(
-                            "Vul een postcode of wijk in en kies wat past: beweging, ontspanning, sociale contacten, zingeving. Herstelcirkels, groepen en activiteiten van welzijn, vrijwilligers en GGZ staan bij elkaar.",
-                            "Enter a postcode or neighbourhood and choose what fits: exercise, relaxation, social contacts, meaning. Recovery circles, groups and activities of welfare, volunteers and mental health services in one place."
-                        )) }
-                    }
-                    Some(Found { query, place, total, views, distances, map, .. }) => {
-                        h2 #resultaten aria-live="polite" {
-                            (total) " " (if *total == 1 { ctx.t("resultaat", "result") } else { ctx.t("resultaten", "results") })
-                            @match place {
-                                Where::Near(pc, km) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
-                                Where::Area(a) => span.count { " " (ctx.t("in", "in")) " " (a.name) },
-                                Where::Anywhere => {},
-                            }
-                        }
-                        @if views.is_empty() {
-                            p { (ctx.t("Niets gevonden. Maak de afstand groter of zet minder filters aan.", "Nothing found. Widen the distance or use fewer filters.")) }
-                        }
-                        (map)
-                        ol.results start=(query.offset + 1) {
-                            @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
-                                (result(&ctx, &state, query.offset + i + 1, v, *d))
-                            }
-                        }
-                        (pager(&ctx, query.offset, *total))
-                    }
+                    None => (invitation(&ctx)),
+                    Some(found) => (results(&ctx, &state, found)),
                 }
             }
         }
@@ -262,6 +243,50 @@ pub async fn search(
         axum::http::StatusCode::BAD_REQUEST
     };
     Ok((status, page(&ctx, title, body)).into_response())
+}
+
+/// What the results column shows before anything is asked.
+fn invitation(ctx: &Ctx) -> Markup {
+    html! {
+        h2 #resultaten { (ctx.t("Zoek dichtbij uw patiënt", "Search close to your patient")) }
+        p { (ctx.t(
+            "Vul een postcode of wijk in en kies wat past: beweging, ontspanning, sociale contacten, zingeving. Herstelcirkels, groepen en activiteiten van welzijn, vrijwilligers en GGZ staan bij elkaar.",
+            "Enter a postcode or neighbourhood and choose what fits: exercise, relaxation, social contacts, meaning. Recovery circles, groups and activities of welfare, volunteers and mental health services in one place."
+        )) }
+    }
+}
+
+/// What a search found: how many and where, the map, the numbered list and the pager.
+fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
+    let Found {
+        query,
+        place,
+        total,
+        views,
+        distances,
+        map,
+        ..
+    } = found;
+    html! {
+        h2 #resultaten aria-live="polite" {
+            (total) " " (if *total == 1 { ctx.t("resultaat", "result") } else { ctx.t("resultaten", "results") })
+            @match place {
+                Where::Near(pc, km) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
+                Where::Area(a) => span.count { " " (ctx.t("in", "in")) " " (a.name) },
+                Where::Anywhere => {},
+            }
+        }
+        @if views.is_empty() {
+            p { (ctx.t("Niets gevonden. Maak de afstand groter of zet minder filters aan.", "Nothing found. Widen the distance or use fewer filters.")) }
+        }
+        (map)
+        ol.results start=(query.offset + 1) {
+            @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
+                (result(ctx, state, query.offset + i + 1, v, *d))
+            }
+        }
+        (pager(ctx, query.offset, *total))
+    }
 }
 
 /// The strings of a list, as `&str`.

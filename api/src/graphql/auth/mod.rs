@@ -86,7 +86,7 @@ impl AuthMutation {
     /// Repeated failures lock the e-mail address and IP for a growing time.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<Session> {
         let ip = ctx.data_opt::<ClientIp>().and_then(|c| c.0);
-        let s = local::login(app(ctx)?, &email, &password, ip).await?;
+        let s = local::login(&app(ctx)?.auth_ctx(), &email, &password, ip).await?;
         Ok(Session {
             token: s.token,
             expires_at: s.expires_at,
