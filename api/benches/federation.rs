@@ -17,7 +17,6 @@
 use api::auth::Actor;
 use api::config::{Config, PeerConfig};
 use api::domain::GlobalId;
-use api::federation::sync::sync_peer;
 use api::services::changes;
 use api::services::offer::{self, OfferFields, OfferPatch};
 use api::state::AppState;
@@ -299,7 +298,9 @@ async fn run() {
     let mirror = node("mirror", dir.path(), 0, vec![peer]).await;
     let rss_before = rss_kib("VmRSS:");
     let t = Instant::now();
-    let status = sync_peer(&mirror, "origin")
+    let status = mirror
+        .puller()
+        .sync_peer("origin")
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let full = t.elapsed();
@@ -352,7 +353,9 @@ async fn run() {
     let end = Instant::now() + Duration::from_secs(seconds + 3);
     while Instant::now() < end {
         tokio::time::sleep(sync_every).await;
-        let status = sync_peer(&mirror, "origin")
+        let status = mirror
+            .puller()
+            .sync_peer("origin")
             .await
             .unwrap_or_else(|e| panic!("{}", e.message()));
         let now = Instant::now();
@@ -367,7 +370,9 @@ async fn run() {
     let total_writes = writes.lock().await.len();
     lags.sort();
     // After the last pull the mirror holds the origin's state of every offer.
-    sync_peer(&mirror, "origin")
+    mirror
+        .puller()
+        .sync_peer("origin")
         .await
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let state_of = |db: sea_orm::DatabaseConnection| async move {

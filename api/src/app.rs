@@ -121,7 +121,7 @@ pub async fn serve_on(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     refuse_published_passwords(&state, addr).await?;
-    let pullers = crate::federation::sync::spawn_workers(&state);
+    let pullers = state.puller().spawn_workers();
     let delivery = state.delivery.clone().spawn_worker(state.shutdown.clone());
     let stopping = state.shutdown.clone();
     let shutdown = async move {

@@ -1,10 +1,8 @@
-//! Typed, layered configuration: built-in defaults, then an optional TOML file
-//! (`WIJK_CONFIG`, default `wijkwijzer.toml`), then `WIJK__SECTION__KEY` environment variables.
-//! The conventional `DATABASE_URL`, `MEILI_URL` and `MEILI_API_KEY` are honoured too.
+//! Typed configuration with its defaults. Loaded in layers (built-in defaults, then an optional
+//! TOML file, `WIJK_CONFIG` or `wijkwijzer.toml`, then `WIJK__SECTION__KEY` environment
+//! variables, and the conventional `DATABASE_URL`, `MEILI_URL`, `MEILI_API_KEY`) and checked by
+//! [`crate::config_check`].
 
-pub use crate::config_check::ConfigProblems;
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -418,56 +416,6 @@ impl Default for SeedConfig {
 }
 
 impl Config {
-    /// Loads defaults, the optional file and the environment, and refuses what would only fail
-    /// later (see [`crate::config_check`]): unknown keys, a `WIJK_CONFIG` file that does not
-    /// exist, bad values, invalid peers. One line per problem.
-    pub fn load() -> Result<Self, ConfigProblems> {
-        let named = std::env::var("WIJK_CONFIG").ok();
-        let file = named.clone().unwrap_or_else(|| "wijkwijzer.toml".into());
-        if named.is_some() && !std::path::Path::new(&file).is_file() {
-            return Err(ConfigProblems(vec![format!(
-                "WIJK_CONFIG names {file}, which does not exist"
-            )]));
-        }
-        let mut figment = Figment::from(Serialized::defaults(Config::default()))
-            .merge(Toml::file(file))
-            .merge(Env::prefixed("WIJK__").split("__"));
-        if let Ok(url) = std::env::var("DATABASE_URL") {
-            figment = figment.merge(Serialized::default("database.url", url));
-        }
-        if let Ok(url) = std::env::var("MEILI_URL") {
-            figment = figment.merge(Serialized::default("search.meili_url", url));
-        }
-        if let Ok(key) = std::env::var("MEILI_API_KEY") {
-            figment = figment.merge(Serialized::default("search.meili_api_key", key));
-        }
-        Self::checked(figment)
-    }
-
-    /// The defaults and one TOML file, without the environment (the quickstart test runs the
-    /// README's files this way); checked as [`Config::load`] checks.
-    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigProblems> {
-        if !path.is_file() {
-            return Err(ConfigProblems(vec![format!(
-                "{} does not exist",
-                path.display()
-            )]));
-        }
-        Self::checked(
-            Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)),
-        )
-    }
-
-    fn checked(figment: Figment) -> Result<Self, ConfigProblems> {
-        let config: Config = figment.extract().map_err(crate::config_check::explain)?;
-        let problems = crate::config_check::problems(&config);
-        if problems.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigProblems(problems))
-        }
-    }
-
     /// The database URL, defaulting to a SQLite file in the data directory.
     pub fn database_url(&self) -> String {
         if self.database.url.is_empty() {

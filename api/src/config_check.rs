@@ -1,10 +1,13 @@
-//! Refuses a configuration that would only fail later, with one clear line per problem: an
-//! unknown key (naming the nearest known one), a config file that `WIJK_CONFIG` names but that
-//! does not exist, a bad value, and every invalid peer. Also renders the effective configuration
-//! with its secrets redacted, for `wijkwijzer check-config`.
+//! Loads the configuration ([`Config::load`]: defaults, the optional file, the environment) and
+//! refuses one that would only fail later, with one clear line per problem: an unknown key
+//! (naming the nearest known one), a config file that `WIJK_CONFIG` names but that does not
+//! exist, a bad value, and every invalid peer. Also renders the effective configuration with its
+//! secrets redacted, for `wijkwijzer check-config`.
 
 use crate::config::Config;
 use crate::domain::NodeId;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -19,6 +22,58 @@ impl fmt::Display for ConfigProblems {
 }
 
 impl std::error::Error for ConfigProblems {}
+
+impl Config {
+    /// Loads defaults, the optional file and the environment, and refuses what would only fail
+    /// later (see [`crate::config_check`]): unknown keys, a `WIJK_CONFIG` file that does not
+    /// exist, bad values, invalid peers. One line per problem.
+    pub fn load() -> Result<Self, ConfigProblems> {
+        let named = std::env::var("WIJK_CONFIG").ok();
+        let file = named.clone().unwrap_or_else(|| "wijkwijzer.toml".into());
+        if named.is_some() && !std::path::Path::new(&file).is_file() {
+            return Err(ConfigProblems(vec![format!(
+                "WIJK_CONFIG names {file}, which does not exist"
+            )]));
+        }
+        let mut figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("WIJK__").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        if let Ok(url) = std::env::var("MEILI_URL") {
+            figment = figment.merge(Serialized::default("search.meili_url", url));
+        }
+        if let Ok(key) = std::env::var("MEILI_API_KEY") {
+            figment = figment.merge(Serialized::default("search.meili_api_key", key));
+        }
+        Self::checked(figment)
+    }
+
+    /// The defaults and one TOML file, without the environment (the quickstart test runs the
+    /// README's files this way); checked as [`Config::load`] checks.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigProblems> {
+        if !path.is_file() {
+            return Err(ConfigProblems(vec![format!(
+                "{} does not exist",
+                path.display()
+            )]));
+        }
+        Self::checked(
+            Figment::from(Serialized::defaults(Config::default())).merge(Toml::file(path)),
+        )
+    }
+
+    fn checked(figment: Figment) -> Result<Self, ConfigProblems> {
+        let config: Config = figment.extract().map_err(crate::config_check::explain)?;
+        let problems = crate::config_check::problems(&config);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigProblems(problems))
+        }
+    }
+}
 
 /// The lines of a figment error: the key as written (no `default.` profile prefix), where it
 /// came from, and for an unknown key the nearest known one.

@@ -35,6 +35,15 @@ impl AppState {
     pub fn auth_ctx(&self) -> AuthCtx {
         AuthCtx::from_ref(self)
     }
+
+    /// What pulling peers' feeds needs of this state.
+    pub fn puller(&self) -> crate::federation::sync::Puller {
+        crate::federation::sync::Puller {
+            ctx: self.services.clone(),
+            peers: self.peers.clone(),
+            page_size: self.config.federation.page_size,
+        }
+    }
 }
 
 impl std::ops::Deref for AppState {

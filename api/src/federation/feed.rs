@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::read_model::OfferBundle;
 use crate::read_model::offer::{area_codes_by_organisation, organisations};
 use crate::read_model::rules::organisation_is_public;
-use crate::state::AppState;
+use crate::services::Ctx;
 use entities::{RecordKind, change, location, organisation};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
@@ -27,9 +27,9 @@ pub async fn head_seq(db: &impl ConnectionTrait, node: &str) -> AppResult<i64> {
 }
 
 /// The page of changes after `since`, at most `limit` change-log rows.
-pub async fn page(state: &AppState, since: i64, limit: u64) -> AppResult<FeedPage> {
-    let db = &state.db;
-    let node = state.node_id.as_str();
+pub async fn page(ctx: &Ctx, since: i64, limit: u64) -> AppResult<FeedPage> {
+    let db = &ctx.db;
+    let node = ctx.node_id.as_str();
     let head = head_seq(db, node).await?;
     let rows = change::Entity::find()
         .filter(change::Column::Seq.gt(since))

@@ -7,7 +7,7 @@ use super::protocol::{FEED_VERSION, FeedPage};
 use crate::config::PeerConfig;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::services::Ctx;
 use chrono::{DateTime, Utc};
 use entities::peer_sync;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
@@ -92,20 +92,9 @@ impl Peer {
         *self.next_pull.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
     }
 
-    /// POSTs a GraphQL request to the peer as this node (node header and credentials) and
-    /// returns its `data`; transport failures, non-JSON answers and GraphQL errors are errors.
-    pub async fn graphql(
-        &self,
-        state: &AppState,
-        query: &str,
-        variables: serde_json::Value,
-    ) -> AppResult<serde_json::Value> {
-        self.call(&state.peers, &state.node_id, query, variables)
-            .await
-    }
-
-    /// [`graphql`](Self::graphql) with what it needs given explicitly: the peer set (its HTTP
-    /// client) and this node's id.
+    /// POSTs a GraphQL request to the peer as this node (node header and credentials), through
+    /// the peer set's HTTP client, and returns its `data`; transport failures, non-JSON answers
+    /// and GraphQL errors are errors.
     pub async fn call(
         &self,
         peers: &Peers,
@@ -179,147 +168,160 @@ fn refusal_text(peer: &str, errors: &serde_json::Value) -> String {
     }
 }
 
-/// Fetches one page of `peer`'s feed after `since`.
-pub async fn fetch(state: &AppState, peer: &Peer, since: i64) -> AppResult<FeedPage> {
-    let data = peer
-        .graphql(
-            state,
-            FEED_QUERY,
-            serde_json::json!({"since": since, "first": state.config.federation.page_size}),
-        )
-        .await?;
-    let page: FeedPage = serde_json::from_value(data["changeFeed"].clone()).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
-            "peer {} sent an unreadable feed page: {e}",
-            peer.config.id
-        ))
-    })?;
-    if page.version != FEED_VERSION {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "peer {} speaks feed version {}",
-            peer.config.id,
-            page.version
-        )));
-    }
-    if page.next_cursor < since {
-        return Err(AppError::Internal(anyhow::anyhow!(
-            "peer {} moved its cursor backwards",
-            peer.config.id
-        )));
-    }
-    Ok(page)
+/// What pulling peers' feeds needs: the services' context, the peer set and the feed page size.
+#[derive(Clone)]
+pub struct Puller {
+    pub ctx: Ctx,
+    pub peers: Arc<Peers>,
+    /// Changes asked for per feed page (`federation.page_size`).
+    pub page_size: u64,
 }
 
-async fn load_status(state: &AppState, peer_id: &str) -> AppResult<peer_sync::Model> {
-    Ok(peer_sync::Entity::find_by_id(peer_id)
-        .one(&state.db)
-        .await?
-        .unwrap_or(peer_sync::Model {
-            peer_id: peer_id.to_string(),
-            cursor: 0,
-            head_seq: 0,
-            records_applied: 0,
-            last_attempt_at: None,
-            last_success_at: None,
-            last_error: None,
-        }))
-}
-
-async fn save_status(
-    db: &impl sea_orm::ConnectionTrait,
-    status: &peer_sync::Model,
-) -> AppResult<()> {
-    let exists = peer_sync::Entity::find_by_id(status.peer_id.as_str())
-        .one(db)
-        .await?
-        .is_some();
-    let active = status.clone().into_active_model().reset_all();
-    if exists {
-        active.update(db).await?;
-    } else {
-        active.insert(db).await?;
-    }
-    Ok(())
-}
-
-/// Pulls everything new from one peer. Each page is applied and its cursor stored in one
-/// transaction, so a failure at any point loses nothing and the next run resumes.
-pub async fn sync_peer(state: &AppState, peer_id: &str) -> AppResult<peer_sync::Model> {
-    let peer = state
-        .peers
-        .get(peer_id)
-        .ok_or_else(|| AppError::NotFound(format!("peer {peer_id}")))?;
-    let _guard = peer.lock.lock().await;
-    let mut status = load_status(state, peer_id).await?;
-    status.last_attempt_at = Some(Utc::now());
-    let result = pull_pages(state, peer, &mut status).await;
-    match result {
-        Ok(()) => {
-            status.last_success_at = Some(Utc::now());
-            status.last_error = None;
+impl Puller {
+    /// Fetches one page of `peer`'s feed after `since`.
+    pub async fn fetch(&self, peer: &Peer, since: i64) -> AppResult<FeedPage> {
+        let data = peer
+            .call(
+                &self.peers,
+                &self.ctx.node_id,
+                FEED_QUERY,
+                serde_json::json!({"since": since, "first": self.page_size}),
+            )
+            .await?;
+        let page: FeedPage = serde_json::from_value(data["changeFeed"].clone()).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!(
+                "peer {} sent an unreadable feed page: {e}",
+                peer.config.id
+            ))
+        })?;
+        if page.version != FEED_VERSION {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "peer {} speaks feed version {}",
+                peer.config.id,
+                page.version
+            )));
         }
-        Err(ref e) => {
-            let message = super::failure_text(e);
-            tracing::warn!(peer = peer_id, error = %message, "peer sync failed");
-            status.last_error = Some(message);
+        if page.next_cursor < since {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "peer {} moved its cursor backwards",
+                peer.config.id
+            )));
         }
+        Ok(page)
     }
-    save_status(&state.db, &status).await?;
-    result.map(|()| status)
-}
 
-async fn pull_pages(state: &AppState, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
-    for _ in 0..MAX_PAGES_PER_RUN {
-        let page = fetch(state, peer, status.cursor).await?;
-        let txn = db::begin_write(&state.db).await?;
-        let stats = mirror::apply(&txn, &peer.config.id, state.node_id.as_str(), &page).await?;
-        status.cursor = page.next_cursor;
-        status.head_seq = page.head_seq.max(page.next_cursor);
-        status.records_applied += (stats.upserts + stats.deletes) as i64;
-        save_status(&txn, status).await?;
-        txn.commit().await?;
-        if !page.has_more {
-            break;
+    async fn load_status(&self, peer_id: &str) -> AppResult<peer_sync::Model> {
+        Ok(peer_sync::Entity::find_by_id(peer_id)
+            .one(&self.ctx.db)
+            .await?
+            .unwrap_or(peer_sync::Model {
+                peer_id: peer_id.to_string(),
+                cursor: 0,
+                head_seq: 0,
+                records_applied: 0,
+                last_attempt_at: None,
+                last_success_at: None,
+                last_error: None,
+            }))
+    }
+
+    async fn save_status(
+        db: &impl sea_orm::ConnectionTrait,
+        status: &peer_sync::Model,
+    ) -> AppResult<()> {
+        let exists = peer_sync::Entity::find_by_id(status.peer_id.as_str())
+            .one(db)
+            .await?
+            .is_some();
+        let active = status.clone().into_active_model().reset_all();
+        if exists {
+            active.update(db).await?;
+        } else {
+            active.insert(db).await?;
         }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Starts one background puller per peer with a non-zero interval; failures back off up to
-/// fifteen minutes. The server stops them when it shuts down.
-pub fn spawn_workers(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut pullers = Vec::new();
-    for id in state.peers.ids().map(str::to_string).collect::<Vec<_>>() {
-        let Some(interval) = state
+    /// Pulls everything new from one peer. Each page is applied and its cursor stored in one
+    /// transaction, so a failure at any point loses nothing and the next run resumes.
+    pub async fn sync_peer(&self, peer_id: &str) -> AppResult<peer_sync::Model> {
+        let peer = self
             .peers
-            .get(&id)
-            .map(|p| p.config.interval_secs)
-            .filter(|i| *i > 0)
-        else {
-            continue;
-        };
-        let state = state.clone();
-        pullers.push(tokio::spawn(async move {
-            let mut failures = 0u32;
-            loop {
-                let wait = match sync_peer(&state, &id).await {
-                    Ok(_) => {
-                        failures = 0;
-                        Duration::from_secs(interval)
-                    }
-                    Err(_) => {
-                        failures = failures.saturating_add(1);
-                        Duration::from_secs((interval << failures.min(10)).min(900))
-                    }
-                };
-                if let Some(peer) = state.peers.get(&id) {
-                    peer.set_next_pull(Utc::now() + wait);
-                }
-                tokio::time::sleep(wait).await;
+            .get(peer_id)
+            .ok_or_else(|| AppError::NotFound(format!("peer {peer_id}")))?;
+        let _guard = peer.lock.lock().await;
+        let mut status = self.load_status(peer_id).await?;
+        status.last_attempt_at = Some(Utc::now());
+        let result = self.pull_pages(peer, &mut status).await;
+        match result {
+            Ok(()) => {
+                status.last_success_at = Some(Utc::now());
+                status.last_error = None;
             }
-        }));
+            Err(ref e) => {
+                let message = super::failure_text(e);
+                tracing::warn!(peer = peer_id, error = %message, "peer sync failed");
+                status.last_error = Some(message);
+            }
+        }
+        Self::save_status(&self.ctx.db, &status).await?;
+        result.map(|()| status)
     }
-    pullers
+
+    async fn pull_pages(&self, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
+        for _ in 0..MAX_PAGES_PER_RUN {
+            let page = self.fetch(peer, status.cursor).await?;
+            let txn = db::begin_write(&self.ctx.db).await?;
+            let stats =
+                mirror::apply(&txn, &peer.config.id, self.ctx.node_id.as_str(), &page).await?;
+            status.cursor = page.next_cursor;
+            status.head_seq = page.head_seq.max(page.next_cursor);
+            status.records_applied += (stats.upserts + stats.deletes) as i64;
+            Self::save_status(&txn, status).await?;
+            txn.commit().await?;
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts one background puller per peer with a non-zero interval; failures back off up to
+    /// fifteen minutes. The server stops them when it shuts down.
+    pub fn spawn_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let mut pullers = Vec::new();
+        for id in self.peers.ids().map(str::to_string).collect::<Vec<_>>() {
+            let Some(interval) = self
+                .peers
+                .get(&id)
+                .map(|p| p.config.interval_secs)
+                .filter(|i| *i > 0)
+            else {
+                continue;
+            };
+            let puller = self.clone();
+            pullers.push(tokio::spawn(async move {
+                let mut failures = 0u32;
+                loop {
+                    let wait = match puller.sync_peer(&id).await {
+                        Ok(_) => {
+                            failures = 0;
+                            Duration::from_secs(interval)
+                        }
+                        Err(_) => {
+                            failures = failures.saturating_add(1);
+                            Duration::from_secs((interval << failures.min(10)).min(900))
+                        }
+                    };
+                    if let Some(peer) = puller.peers.get(&id) {
+                        peer.set_next_pull(Utc::now() + wait);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }));
+        }
+        pullers
+    }
 }
 
 /// Shared handle type stored in the app state.

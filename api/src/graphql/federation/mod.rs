@@ -4,7 +4,7 @@
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::federation::protocol::{DeliveryReceipt, FeedPage};
-use crate::federation::{delivery, feed, sync};
+use crate::federation::{delivery, feed};
 use crate::graphql::{actor, app};
 use async_graphql::{Context, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -125,7 +125,7 @@ impl FederationQuery {
         if since < 0 {
             return Err(AppError::field("since", "must not be negative").into());
         }
-        Ok(Json(feed::page(state, since, first).await?))
+        Ok(Json(feed::page(&state.services, since, first).await?))
     }
 
     /// Sync status per configured peer. For node admins.
@@ -163,7 +163,7 @@ impl FederationMutation {
         let base_url = peer.config.base_url.clone();
         let next = peer.next_pull_at();
         // A failed sync is reported in the status, not as an error of this mutation.
-        let _ = sync::sync_peer(state, &id).await;
+        let _ = state.puller().sync_peer(&id).await;
         let row = peer_sync::Entity::find_by_id(id.as_str())
             .one(&state.db)
             .await?;

@@ -5,36 +5,31 @@ use super::{LocationDraft, OfferDraft};
 use crate::db;
 use crate::domain::{GlobalId, NodeId};
 use crate::error::AppResult;
+use crate::read_model::offer as read;
 use chrono::Utc;
 use entities::{LifeDomain, TargetGroup, location, offer, offer_life_domain, offer_target_group};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-/// Loads an offer with its lists.
+/// Loads an offer with its lists, through the read model's part loaders.
 pub(super) async fn load_draft(
     db: &impl ConnectionTrait,
     model: offer::Model,
 ) -> AppResult<OfferDraft> {
-    let life_domains = offer_life_domain::Entity::find()
-        .filter(offer_life_domain::Column::OfferId.eq(model.id.as_str()))
-        .all(db)
+    let ids = [model.id.as_str()];
+    let life_domains = read::life_domains_by_offer(db, &ids)
         .await?
-        .into_iter()
-        .map(|d| d.life_domain)
-        .collect();
-    let target_groups = offer_target_group::Entity::find()
-        .filter(offer_target_group::Column::OfferId.eq(model.id.as_str()))
-        .all(db)
+        .remove(model.id.as_str())
+        .unwrap_or_default();
+    let target_groups = read::target_groups_by_offer(db, &ids)
         .await?
-        .into_iter()
-        .map(|d| d.target_group)
-        .collect();
-    let locations = location::Entity::find()
-        .filter(location::Column::OfferId.eq(model.id.as_str()))
-        .order_by_asc(location::Column::Position)
-        .all(db)
+        .remove(model.id.as_str())
+        .unwrap_or_default();
+    let locations = read::locations_by_offer(db, &ids)
         .await?
+        .remove(model.id.as_str())
+        .unwrap_or_default()
         .into_iter()
         .map(|l| LocationDraft {
             name: l.name,
@@ -48,8 +43,8 @@ pub(super) async fn load_draft(
         .collect();
     Ok(OfferDraft {
         offer: model,
-        life_domains,
-        target_groups,
+        life_domains: life_domains.into_iter().collect(),
+        target_groups: target_groups.into_iter().collect(),
         locations,
     })
 }
