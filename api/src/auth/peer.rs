@@ -61,29 +61,38 @@ pub async fn authenticate(
     if let Ok(actor) = check_secret(&config.federation, node, bearer) {
         return Ok(actor);
     }
-    let peer = config
-        .federation
-        .peers
-        .iter()
-        .find(|p| p.id == node)
-        .ok_or(AppError::Unauthenticated)?;
-    if let (Some(client_id), Some(jwks), Some(token)) = (&peer.inbound_client_id, jwks, bearer) {
-        let Some(audience) = peer_audience(config) else {
-            tracing::warn!(
-                peer = %peer.id,
-                "peer token refused: set node.base_url or auth.peer_audience to accept OAuth2 peer tokens"
-            );
-            return Err(AppError::Unauthenticated);
-        };
-        let claims = jwks
-            .validate_access_for(token, &audience)
-            .await
-            .map_err(|_| AppError::Unauthenticated)?;
-        if &claims.sub == client_id {
-            return Ok(Actor::Peer(peer.id.clone()));
-        }
+    let Some(peer) = config.federation.peers.iter().find(|p| p.id == node) else {
+        return Err(refused(node, "not a peer of this node (federation.peers)"));
+    };
+    let (Some(client_id), Some(jwks), Some(token)) = (&peer.inbound_client_id, jwks, bearer) else {
+        return Err(refused(
+            node,
+            match (bearer, &peer.secret) {
+                (None, _) => "no credentials sent",
+                (Some(_), Some(_)) => "the shared secret does not match this node's secret for it",
+                (Some(_), None) => "no secret or inbound_client_id configured for it here",
+            },
+        ));
+    };
+    let Some(audience) = peer_audience(config) else {
+        return Err(refused(
+            node,
+            "peer token refused: set node.base_url or auth.peer_audience to accept OAuth2 peer tokens",
+        ));
+    };
+    match jwks.validate_access_for(token, &audience).await {
+        Ok(claims) if &claims.sub == client_id => Ok(Actor::Peer(peer.id.clone())),
+        Ok(_) => Err(refused(node, "its token was issued to another client")),
+        Err(_) => Err(refused(node, "its token is not valid for this node")),
     }
-    Err(AppError::Unauthenticated)
+}
+
+/// Logs why a call from `node` was refused (the claimed id, cut short, and the reason; never
+/// what was presented) and answers `UNAUTHENTICATED`.
+fn refused(node: &str, reason: &str) -> AppError {
+    let node: String = node.chars().take(64).collect();
+    tracing::warn!(peer = ?node, reason, "peer call refused");
+    AppError::Unauthenticated
 }
 
 #[cfg(test)]
