@@ -80,6 +80,12 @@ enum Command {
     /// Disable the demo accounts (their password is published), e.g. before serving a node
     /// that began as a local demo on a public address.
     DisableDemoAccounts,
+    /// Re-encrypt stored contact details under the active key (`contact.active_key`).
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: u64,
+    },
 }
 
 /// Text logs by default; JSON with `[log] format = "json"` or `WIJK_LOG_FORMAT=json`.
@@ -231,6 +237,7 @@ async fn run(
                 .map_err(describe)?;
             println!("disabled {n} demo accounts");
         }
+        Command::RotateKeys { batch } => rotate_keys(config, batch).await?,
         Command::PrintSchema => {}
         Command::ExportHsds { out } => {
             config.seed.demo = false;
@@ -286,6 +293,45 @@ async fn run(
                 report.upserted, report.geometries, report.unknown_features
             );
         }
+    }
+    Ok(())
+}
+
+/// `rotate-keys`: seals every contact detail not under the active key again, printing the
+/// running count after each batch.
+async fn rotate_keys(mut config: Config, batch: u64) -> anyhow::Result<()> {
+    config.seed.areas = false;
+    config.seed.demo = false;
+    let state = app::prepare(config).await.map_err(describe)?;
+    let active = state
+        .contact_keys
+        .active_key_id()
+        .unwrap_or("-")
+        .to_string();
+    let report = crate::services::referral_contact::rotate_keys(
+        &state.db,
+        &state.contact_keys,
+        batch,
+        |so_far| eprintln!("re-encrypted {} so far", so_far.resealed),
+    )
+    .await
+    .map_err(describe)?;
+    println!(
+        "re-encrypted {} contact details under key '{active}'",
+        report.resealed
+    );
+    if report.unopenable > 0 {
+        let keys: Vec<&str> = report.missing_keys.iter().map(String::as_str).collect();
+        anyhow::bail!(
+            "{} contact details could not be opened and were left as they are (missing keys: {}); \
+             add those keys to contact.keys and run rotate-keys again",
+            report.unopenable,
+            if keys.is_empty() {
+                "none, the data is damaged".to_string()
+            } else {
+                keys.join(", ")
+            }
+        );
     }
     Ok(())
 }

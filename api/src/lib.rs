@@ -18,6 +18,7 @@ pub mod graphql;
 pub mod hsds;
 pub mod http;
 pub mod ops;
+pub mod sealing;
 pub mod search;
 pub mod seed;
 pub mod services;

@@ -13,6 +13,7 @@ pub mod offer_view;
 pub mod organisation;
 pub mod page;
 pub mod referral;
+pub mod referral_contact;
 pub mod referral_purge;
 
 pub use ctx::Ctx;

@@ -19,6 +19,7 @@ mod mutations;
 mod oidc;
 mod operations;
 mod query_cost;
+mod referral_contacts;
 mod referral_isolation;
 mod referral_retention;
 mod referrals;
