@@ -315,10 +315,10 @@ mod tests {
         assert!(bad(&[k.clone(), k.clone()], Some("k1")).contains("twice"));
         assert!(bad(&[format!("k1:{}", &secret[..20])], None).contains("32 bytes"));
         assert!(bad(&[format!("k1:{secret}!")], None).contains("base64"));
-        assert!(bad(&[secret.clone()], None).contains("entry 1"));
+        assert!(bad(std::slice::from_ref(&secret), None).contains("entry 1"));
         assert!(bad(&[format!("k 1:{secret}")], None).contains("key id"));
         assert!(bad(&[k.clone(), entry("k2")], None).contains("active"));
-        assert!(bad(&[k.clone()], Some("k9")).contains("'k9'"));
+        assert!(bad(std::slice::from_ref(&k), Some("k9")).contains("'k9'"));
         let keys = ring(&[&k], None);
         assert!(!format!("{keys:?}").contains(&secret[..8]));
         assert!(KeyRing::empty().seal(b"r", b"x") == Err(SealError::NoKey));
