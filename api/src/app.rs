@@ -16,6 +16,7 @@ use std::sync::Arc;
 /// Connects, migrates and (per config) loads areas and demo data; returns the ready state.
 pub async fn prepare(config: Config) -> AppResult<AppState> {
     let node_id = NodeId::parse(&config.node.id).map_err(|e| e.in_field("node.id"))?;
+    let contact_keys = Arc::new(crate::sealing::key_source::load(&config)?);
     let (db, queries) =
         db::connect(&config.database_url(), config.database.max_connections).await?;
     db::migrate(&db).await?;
@@ -30,7 +31,8 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         config.search.batch_size,
     );
     let auth = Arc::new(crate::auth::AuthRuntime::new(&config)?);
-    let services = crate::services::Ctx::new(db, node_id, gazetteer);
+    let mut services = crate::services::Ctx::new(db, node_id, gazetteer);
+    services.contact_keys = contact_keys;
     let delivery = crate::federation::delivery::Delivery::new(
         services.clone(),
         peers.clone(),

@@ -30,6 +30,12 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL).
     PrintSchema,
+    /// Re-encrypt stored contact details under the active key (`contact.active_key`).
+    RotateKeys {
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 200)]
+        batch: u64,
+    },
     /// Print the effective configuration (secrets redacted) and what is wrong with it; exits 1
     /// when something is.
     CheckConfig,
@@ -191,6 +197,7 @@ async fn run(cli: Cli, config: Config, pages: fn() -> Router<AppState>) -> anyho
         // Printed before the runtime starts (see `main`).
         Command::PrintSchema | Command::CheckConfig => Ok(()),
         Command::Backup { out } => backup(config, &out).await,
+        Command::RotateKeys { batch } => rotate_keys(config, batch).await,
         Command::Restore { file } => restore(config, &file).await,
         Command::ExportHsds { out } => export_hsds(config, &out).await,
         Command::ImportHsds { file, organisation } => {
@@ -277,6 +284,42 @@ async fn restore(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
         target.display(),
         file.display()
     );
+    Ok(())
+}
+
+/// `rotate-keys`: re-encrypts contact details under the active key, in batches.
+async fn rotate_keys(config: Config, batch: u64) -> anyhow::Result<()> {
+    let state = prepare(config, Seeding::Nothing).await?;
+    let active = state
+        .contact_keys
+        .active_key_id()
+        .unwrap_or("-")
+        .to_string();
+    let report = crate::services::referral::contact::rotate_keys(
+        &state.db,
+        &state.contact_keys,
+        batch,
+        |so_far| eprintln!("re-encrypted {} so far", so_far.resealed),
+    )
+    .await
+    .map_err(describe)?;
+    println!(
+        "re-encrypted {} contact details under key '{active}'",
+        report.resealed
+    );
+    if report.unopenable > 0 {
+        let keys: Vec<&str> = report.missing_keys.iter().map(String::as_str).collect();
+        anyhow::bail!(
+            "{} contact details could not be opened and were left as they are (missing keys: {}); \
+             add those keys to contact.keys and run rotate-keys again",
+            report.unopenable,
+            if keys.is_empty() {
+                "none, the data is damaged".to_string()
+            } else {
+                keys.join(", ")
+            }
+        );
+    }
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub struct Config {
     pub log: LogConfig,
     pub search: SearchConfig,
     pub auth: AuthConfig,
+    pub contact: ContactConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -339,6 +340,51 @@ impl Default for AuthConfig {
     }
 }
 
+/// Keys that seal patients' contact details at rest (`[contact]`, see [`crate::sealing`]).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactConfig {
+    /// `key-id:base64` entries, each key 32 random bytes (`openssl rand -base64 32`); a list,
+    /// or in `WIJK__CONTACT__KEYS` also one string separated by commas. Never printed.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub keys: Vec<String>,
+    /// The key id that seals new contact details; may be left out with one key.
+    pub active_key: Option<String>,
+}
+
+impl std::fmt::Debug for ContactConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self
+            .keys
+            .iter()
+            .map(|k| k.split_once(':').map_or("<malformed>", |(id, _)| id))
+            .collect();
+        f.debug_struct("ContactConfig")
+            .field("key_ids", &ids)
+            .field("active_key", &self.active_key)
+            .finish()
+    }
+}
+
+/// A list of strings, or one string of comma-separated items (as an environment variable).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        String(String),
+    }
+    Ok(match ListOrString::deserialize(d)? {
+        ListOrString::List(items) => items,
+        ListOrString::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -355,6 +401,7 @@ impl Default for Config {
             log: LogConfig::default(),
             search: SearchConfig::default(),
             auth: AuthConfig::default(),
+            contact: ContactConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

@@ -20,6 +20,7 @@ pub mod hsds;
 pub mod http;
 pub mod ops;
 pub mod read_model;
+pub mod sealing;
 pub mod search;
 pub mod seed;
 pub mod services;

@@ -20,6 +20,7 @@ pub mod organisation;
 pub mod organisation_area;
 pub mod peer_sync;
 pub mod referral;
+pub mod referral_contact;
 pub mod referral_event;
 pub mod referral_inbox;
 pub mod referral_outbox;

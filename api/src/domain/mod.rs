@@ -5,12 +5,14 @@
 
 pub mod actor;
 mod area_code;
+mod contact;
 mod global_id;
 mod postcode;
 mod text;
 
 pub use actor::{Actor, Membership, User};
 pub use area_code::AreaCode;
+pub use contact::{CONTACT_TEXT_MAX, ContactDetails};
 pub use global_id::{GlobalId, NodeId};
 pub use postcode::Postcode;
 pub use text::{AgbCode, Email, KvkNumber, Phone, TimeOfDay, WebUrl, optional_text, required_text};

@@ -1,9 +1,10 @@
-//! What a service may use: the database, this node's id, the gazetteer and the channel on which
-//! referral changes are announced. Runtimes (search, federation, sign-in) stay at the composition
+//! What a service may use: the database, this node's id, the gazetteer, the channel on which
+//! referral changes are announced and the key ring that seals contact details. Runtimes (search, federation, sign-in) stay at the composition
 //! root ([`crate::app`]); services never see them.
 
 use crate::domain::NodeId;
 use crate::geo::Gazetteer;
+use crate::sealing::KeyRing;
 use crate::services::referral::ReferralChange;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -19,16 +20,20 @@ pub struct Ctx {
     /// Referral status changes, announced after commit (ids and status only, no personal data):
     /// subscriptions listen, and so do workers that act on a change.
     pub referral_changes: broadcast::Sender<ReferralChange>,
+    /// Seals and opens patients' contact details ([`super::referral_contact`]); empty until the
+    /// composition root sets the configured keys, and then contact details are refused.
+    pub contact_keys: Arc<KeyRing>,
 }
 
 impl Ctx {
-    /// A context with a fresh change channel.
+    /// A context with a fresh change channel and no contact keys.
     pub fn new(db: DatabaseConnection, node_id: NodeId, gazetteer: Arc<Gazetteer>) -> Self {
         Self {
             db,
             node_id,
             gazetteer,
             referral_changes: broadcast::channel(256).0,
+            contact_keys: Arc::new(KeyRing::empty()),
         }
     }
 }

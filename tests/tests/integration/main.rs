@@ -22,6 +22,7 @@ mod operations;
 mod query_cost;
 mod quickstart;
 mod read_model;
+mod referral_contacts;
 mod referral_isolation;
 mod referral_retention;
 mod referrals;

@@ -25,6 +25,7 @@ async fn migrations_run_up_down_up() {
         "changes",
         "sessions",
         "audit_log",
+        "referral_contacts",
     ];
     for t in tables {
         db.execute_unprepared(&format!("SELECT COUNT(*) FROM {t}"))

@@ -41,6 +41,7 @@
 //!   `referrals` row, also emptied at purge (`purged_at` set).
 
 pub mod commands;
+pub mod contact;
 pub mod lifecycle;
 pub mod log;
 pub mod note_check;

@@ -111,7 +111,7 @@ async fn close_one(
 }
 
 /// Removes the personal data of referrals closed more than `days` ago, with that of their
-/// events, in one transaction; returns how many were purged.
+/// events and their contact details, in one transaction; returns how many were purged.
 async fn purge_closed(ctx: &Ctx, days: i64, now: DateTime<Utc>) -> AppResult<u64> {
     let cutoff = now - Duration::days(days.max(0));
     let txn = db::begin_write(&ctx.db).await?;
@@ -148,6 +148,7 @@ async fn purge_closed(ctx: &Ctx, days: i64, now: DateTime<Utc>) -> AppResult<u64
             .filter(referral_event::Column::ReferralId.is_in(chunk.to_vec()))
             .exec(&txn)
             .await?;
+        super::contact::purge_many(&txn, chunk).await?;
         for id in chunk {
             audit(&txn, &Actor::System, "purge", id).await?;
         }
