@@ -115,6 +115,7 @@ pub async fn serve_on(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     refuse_published_passwords(&state, addr).await?;
+    let notifier = crate::notify::worker::start(&state.services, &state.config)?;
     crate::federation::sync::spawn_workers(&state);
     let delivery = crate::federation::delivery::spawn_worker(state.clone());
     let stopping = state.shutdown.clone();
@@ -140,6 +141,7 @@ pub async fn serve_on(
             p.abort();
         }
         delivery.abort();
+        notifier.abort();
         // Flush the outbox: everything committed before shutdown is indexed before exit.
         indexer.abort();
         if let Err(e) = search.sync_now().await {

@@ -17,6 +17,7 @@ pub mod geo;
 pub mod graphql;
 pub mod hsds;
 pub mod http;
+pub mod notify;
 pub mod ops;
 pub mod search;
 pub mod seed;

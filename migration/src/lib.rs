@@ -7,6 +7,7 @@ mod m20261122_000020_create_sessions;
 mod m20261122_000021_create_audit_log;
 mod m20261122_000030_create_peer_sync;
 mod m20261201_000040_create_referral_delivery;
+mod m20261202_000020_create_notifications;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000021_create_audit_log::Migration),
             Box::new(m20261122_000030_create_peer_sync::Migration),
             Box::new(m20261201_000040_create_referral_delivery::Migration),
+            Box::new(m20261202_000020_create_notifications::Migration),
         ]
     }
 }

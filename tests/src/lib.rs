@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod oidc;
+pub mod smtp;
 
 use api::config::Config;
 use api::state::AppState;
