@@ -123,6 +123,7 @@ pub async fn serve_on(
         .local_addr()
         .map_err(|e| AppError::Internal(e.into()))?;
     refuse_published_passwords(&state, addr).await?;
+    let notifier = crate::notify::worker::start(&state.services, &state.config)?;
     let pullers = state.puller().spawn_workers();
     let delivery = state.delivery.clone().spawn_worker(state.shutdown.clone());
     let stopping = state.shutdown.clone();
@@ -148,6 +149,7 @@ pub async fn serve_on(
             p.abort();
         }
         delivery.abort();
+        notifier.abort();
         // A puller holds the state (and with it the search index writer) until it is gone.
         for puller in pullers {
             puller.abort();

@@ -22,6 +22,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub auth: AuthConfig,
     pub contact: ContactConfig,
+    pub mail: MailConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -385,6 +386,58 @@ fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>,
     })
 }
 
+/// E-mail notifications (`[mail]`); without `smtp_url` the node keeps notifications in the
+/// in-app inbox only.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// SMTP server with port: `smtp://host:25` (plain, or STARTTLS with `?tls=required`),
+    /// `smtps://user:pass@host:465` (TLS); never printed.
+    pub smtp_url: Option<String>,
+    /// Sender address of the mails.
+    pub from: String,
+    /// Public base URL of this node's web pages, for the links in mails; defaults to
+    /// `node.base_url`.
+    pub base_url: Option<String>,
+    /// A referral waiting this many working days (Monday to Friday) for an answer brings its
+    /// receiving organisation a reminder (once).
+    pub reminder_working_days: u32,
+    /// Hour of the day (UTC, 0-23) from which the daily digests go out.
+    pub digest_hour: u32,
+    /// How often the notification worker looks for new events and due mails, in milliseconds
+    /// (it is also woken at once when a referral changes).
+    pub poll_ms: u64,
+    /// Longest wait between two attempts to send a mail while the SMTP server is down; the wait
+    /// doubles from one second per failed attempt up to this.
+    pub max_backoff_secs: u64,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: "Wijkwijzer <noreply@wijkwijzer.invalid>".into(),
+            base_url: None,
+            reminder_working_days: 3,
+            digest_hour: 7,
+            poll_ms: 1000,
+            max_backoff_secs: 900,
+        }
+    }
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<redacted>"))
+            .field("from", &self.from)
+            .field("base_url", &self.base_url)
+            .field("reminder_working_days", &self.reminder_working_days)
+            .field("digest_hour", &self.digest_hour)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -402,6 +455,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             auth: AuthConfig::default(),
             contact: ContactConfig::default(),
+            mail: MailConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }

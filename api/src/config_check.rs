@@ -217,9 +217,14 @@ pub fn redacted_toml(config: &Config) -> String {
     }
 }
 
-/// Whether a key holds a secret (a shared secret, client secret, API key, password, key list).
+/// Whether a key holds a secret (a shared secret, client secret, API key, password, key list,
+/// an SMTP URL with its credentials).
 fn is_secret(key: &str) -> bool {
-    key.contains("secret") || key.contains("password") || key.ends_with("api_key") || key == "keys"
+    key.contains("secret")
+        || key.contains("password")
+        || key.ends_with("api_key")
+        || key == "keys"
+        || key == "smtp_url"
 }
 
 fn redact(value: &mut serde_json::Value) {

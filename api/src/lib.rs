@@ -18,6 +18,7 @@ pub mod geo;
 pub mod graphql;
 pub mod hsds;
 pub mod http;
+pub mod notify;
 pub mod ops;
 pub mod read_model;
 pub mod sealing;

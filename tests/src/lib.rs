@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod npm;
 pub mod oidc;
+pub mod smtp;
 
 use api::config::Config;
 use api::state::AppState;

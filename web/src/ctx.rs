@@ -16,6 +16,8 @@ pub struct Ctx {
     pub lang: Lang,
     /// Path and query of the request, e.g. `/zoeken?q=wandelen`.
     pub here: String,
+    /// The signed-in user's unread notifications (shown in the header).
+    pub unread: Option<u64>,
 }
 
 impl Ctx {
@@ -36,14 +38,23 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Infallible> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         let jar = CookieJar::from_headers(&parts.headers);
+        let actor = parts
+            .extensions
+            .get::<Actor>()
+            .cloned()
+            .unwrap_or(Actor::Anonymous);
+        // A failed count only hides the number; the page itself still renders.
+        let unread = match actor {
+            Actor::User(_) => api::notify::inbox::unread_count(&state.db, &actor)
+                .await
+                .ok(),
+            _ => None,
+        };
         Ok(Self {
-            actor: parts
-                .extensions
-                .get::<Actor>()
-                .cloned()
-                .unwrap_or(Actor::Anonymous),
+            actor,
+            unread,
             lang: Lang::of(parts.uri.query(), &jar),
             here: parts
                 .uri

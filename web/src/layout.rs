@@ -57,6 +57,7 @@ fn nav(ctx: &Ctx) -> Markup {
                 li { a href="/" { (ctx.t("Zoeken", "Search")) } }
                 @if refers { li { a href="/verwijzingen" { (ctx.t("Verwijzingen", "Referrals")) } } }
                 @if manages { li { a href="/beheer" { (ctx.t("Beheer", "Manage")) } } }
+                @if let Some(n) = ctx.unread { li { a href="/meldingen" { (ctx.t("Meldingen", "Notifications")) " (" (n) @if n > 0 { " " (ctx.t("ongelezen", "unread")) } ")" } } }
                 li { a href="/dekking" { (ctx.t("Dekking", "Coverage")) } }
                 li {
                     a href=(with_lang(&ctx.here, other)) hreflang=(other.tag()) lang=(other.tag()) {

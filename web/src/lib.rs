@@ -66,6 +66,10 @@ pub fn routes() -> Router<AppState> {
             "/verwijzingen/{id}/status",
             post(pages::referral::set_status),
         )
+        .route("/meldingen", get(pages::inbox::show))
+        .route("/inbox", get(pages::inbox::show))
+        .route("/meldingen/gelezen", post(pages::inbox::mark_read))
+        .route("/meldingen/instellingen", post(pages::inbox::save_settings))
         .route(
             "/inloggen",
             get(pages::account::login_form).post(pages::account::login_submit),

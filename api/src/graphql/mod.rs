@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod enums;
 pub mod federation;
 pub mod loaders;
+pub mod notification;
 pub mod offer;
 pub mod organisation;
 pub mod referral;
@@ -32,6 +33,7 @@ pub struct Query(
     auth::AuthQuery,
     referral::ReferralQuery,
     coverage::CoverageQuery,
+    notification::NotificationQuery,
 );
 
 /// The mutation root.
@@ -43,6 +45,7 @@ pub struct Mutation(
     search::SearchMutation,
     auth::AuthMutation,
     referral::ReferralMutation,
+    notification::NotificationMutation,
 );
 
 /// The node's schema type.

@@ -295,6 +295,9 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
     assert_eq!(b.js(&row_status).await, json!(status_label(&now)));
     b.open(&referral_path).await;
     assert_eq!(b.text("#status").await, status_label(&now));
+    // The inbox lists the answers and says when e-mail comes.
+    b.open("/meldingen").await;
+    b.assert_accessible("/meldingen").await;
     b.close().await;
 }
 

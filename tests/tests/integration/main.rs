@@ -17,6 +17,7 @@ mod hsds;
 mod limits;
 mod migrations;
 mod mutations;
+mod notifications;
 mod oidc;
 mod operations;
 mod query_cost;

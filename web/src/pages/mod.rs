@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod coverage;
+pub mod inbox;
 pub mod manage;
 pub mod offer;
 pub mod offer_form;
