@@ -26,6 +26,8 @@ pub enum AppError {
     },
     /// No or invalid credentials.
     Unauthenticated,
+    /// A sign-in with an e-mail and password that do not match (`UNAUTHENTICATED`, saying so).
+    WrongCredentials,
     /// Signed in, but not allowed.
     Forbidden(String),
     /// A concurrent change won (stale `version`) or the state does not allow it.
@@ -90,6 +92,7 @@ impl AppError {
                 message,
             } => message.clone(),
             Self::Unauthenticated => "sign-in required".into(),
+            Self::WrongCredentials => "e-mail or password is wrong".into(),
             Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooCostly(m) => m.clone(),
             Self::TooManyRequests => "too many requests, try again later".into(),
             Self::Internal(_) => "internal error".into(),
@@ -101,7 +104,7 @@ impl AppError {
         match self {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
-            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Unauthenticated | Self::WrongCredentials => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
@@ -115,7 +118,7 @@ impl AppError {
         match self {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadInput { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,

@@ -51,7 +51,7 @@ impl IntoResponse for PageError {
             AppError::TooManyRequests | AppError::QueryTooCostly(_) => {
                 ctx.t("Even geduld", "Please wait")
             }
-            AppError::Unauthenticated | AppError::Internal(_) => {
+            AppError::Unauthenticated | AppError::WrongCredentials | AppError::Internal(_) => {
                 ctx.t("Er ging iets mis", "Something went wrong")
             }
         };

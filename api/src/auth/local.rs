@@ -22,7 +22,8 @@ fn dummy_hash() -> Option<&'static str> {
         .as_deref()
 }
 
-/// Signs in with e-mail and password; `UNAUTHENTICATED` for a wrong pair,
+/// Signs in with e-mail and password; `UNAUTHENTICATED` ("e-mail or password is wrong") for a
+/// wrong pair,
 /// `TOO_MANY_REQUESTS` while the e-mail or IP is locked after repeated failures.
 pub async fn login(
     auth: &AuthCtx,
@@ -56,7 +57,7 @@ pub async fn login(
     let (true, Some(row)) = (ok, row) else {
         attempt.failed();
         tracing::info!("failed local sign-in");
-        return Err(AppError::Unauthenticated);
+        return Err(AppError::WrongCredentials);
     };
     attempt.succeeded();
     let user = users::find(&auth.db, &row.id)

@@ -151,7 +151,7 @@ async fn login_submit(
             e.log_if_internal();
             let status = e.status();
             let msg = match e {
-                AppError::Unauthenticated => "Onbekend e-mailadres of onjuist wachtwoord.".into(),
+                AppError::WrongCredentials => "Onbekend e-mailadres of onjuist wachtwoord.".into(),
                 other => other.message(),
             };
             (status, page(Some(&msg))).into_response()

@@ -167,7 +167,8 @@ pub struct ForwardedReferral {
 pub struct StatusChange {
     pub from: ReferralStatus,
     pub to: ReferralStatus,
-    /// Reason of a rejection or cancellation.
+    /// The note given with the change: the status reason of a rejection, cancellation or
+    /// failure, else kept in the event history only (so both nodes' histories match).
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }

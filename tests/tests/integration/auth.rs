@@ -505,3 +505,16 @@ async fn a_node_seeded_with_one_region_gets_that_regions_demo_accounts() {
         "no accounts of regions not loaded"
     );
 }
+
+#[tokio::test]
+async fn a_wrong_password_says_so() {
+    let app = TestApp::spawn().await;
+    let body = app
+        .gql(LOGIN, json!({"e": demo::GP, "p": "not-the-password"}))
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+    assert_eq!(
+        body["errors"][0]["message"], "e-mail or password is wrong",
+        "not the generic 'sign-in required': {body}"
+    );
+}

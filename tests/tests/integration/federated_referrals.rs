@@ -752,3 +752,43 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
     };
     assert_eq!(at_nhn(nhn.state.db.clone()).await, (1, 1, 1));
 }
+
+#[tokio::test]
+async fn the_note_of_every_status_change_crosses_so_both_histories_match() {
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let (offer, org) = mirrored_offer(nijmegen, nhn).await;
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    let id = send(nijmegen, &gp, &offer, "P-NOTE-0001").await["id"].clone();
+    let there = wait_status(nhn, &editor, &id, "REQUESTED").await;
+    let received = step(nhn, &editor, &id, &there["version"], "RECEIVED").await;
+    let accepted = nhn
+        .gql_with(
+            Some(&editor),
+            MOVE,
+            json!({"id": id, "v": received["version"], "s": "ACCEPTED",
+                   "note": "Welkom; de kwartiermaker belt maandag"}),
+        )
+        .await;
+    assert!(accepted.get("errors").is_none(), "{accepted}");
+    let here = wait_status(nijmegen, &gp, &id, "ACCEPTED").await;
+    let notes = |r: &Value| -> Vec<Value> {
+        r["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| json!([e["toStatus"], e["note"]]))
+            .collect()
+    };
+    let there = fetch(nhn, &editor, &id).await.unwrap();
+    assert_eq!(notes(&here), notes(&there), "both histories match");
+    assert!(
+        notes(&here).contains(&json!([
+            "ACCEPTED",
+            "Welkom; de kwartiermaker belt maandag"
+        ])),
+        "{here}"
+    );
+}

@@ -76,7 +76,7 @@ pub async fn login_submit(
         Err(e) => {
             e.log_if_internal();
             let (status, message) = match e {
-                AppError::Unauthenticated => (
+                AppError::WrongCredentials => (
                     StatusCode::UNAUTHORIZED,
                     ctx.t(
                         "Onbekend e-mailadres of onjuist wachtwoord.",

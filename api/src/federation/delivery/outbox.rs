@@ -75,10 +75,7 @@ fn message_for(
         Some(from) => ReferralMessageBody::StatusChanged(StatusChange {
             from,
             to: e.to_status,
-            reason: e
-                .note
-                .clone()
-                .filter(|_| lifecycle::keeps_reason(e.to_status)),
+            reason: e.note.clone(),
             at: e.at,
         }),
     };
