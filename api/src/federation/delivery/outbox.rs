@@ -23,7 +23,7 @@ use crate::federation::protocol::{
     StatusChange,
 };
 use crate::services::Ctx;
-use crate::services::referral::{lifecycle, log};
+use crate::services::referral::log;
 use chrono::Utc;
 use entities::{LifeDomain, consumer_cursor, referral, referral_event, referral_outbox};
 use sea_orm::sea_query::OnConflict;
