@@ -122,7 +122,7 @@ fn explain_one(e: &figment::Error) -> String {
 fn nearest(path: &[String], siblings: &[&str]) -> Option<String> {
     let (last, parent) = path.split_last()?;
     let close = |candidate: &str| {
-        let d = strsim::levenshtein(last, candidate);
+        let d = strsim::damerau_levenshtein(last, candidate);
         (d <= (last.len() / 3).max(2)).then_some(d)
     };
     let parent = parent.join(".");
@@ -275,6 +275,11 @@ mod tests {
         assert!(
             p.contains("`sever`") && p.contains("did you mean `server`"),
             "{p}"
+        );
+        let p = problem("bnid = \"0.0.0.0:8080\"\n");
+        assert!(
+            p.contains("`server.bind`"),
+            "a swap of two letters is one step: {p}"
         );
         let p = problem("bind = \"0.0.0.0:8080\"\n");
         assert!(p.contains("`bind`") && p.contains("`server.bind`"), "{p}");
