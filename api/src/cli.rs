@@ -39,6 +39,9 @@ enum Command {
     /// Print the effective configuration (secrets redacted) and what is wrong with it; exits 1
     /// when something is.
     CheckConfig,
+    /// Check the database, migrations, search backend, peers and OpenID Connect provider, one
+    /// line each; exits 1 when a check fails.
+    Doctor,
     /// Write a consistent copy of the SQLite database while the node runs (PostgreSQL: use
     /// pg_dump, see the README).
     Backup {
@@ -190,6 +193,7 @@ async fn run(cli: Cli, config: Config, pages: fn() -> Router<AppState>) -> anyho
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, pages).await,
         Command::Migrate => migrate(config).await,
+        Command::Doctor => doctor(config).await,
         Command::Seed { regions } => seed(config, &regions).await,
         Command::Reindex => reindex(config).await,
         Command::CreateUser(args) => create_user(config, args).await,
@@ -249,8 +253,29 @@ async fn serve(config: Config, pages: fn() -> Router<AppState>) -> anyhow::Resul
 
 /// `migrate`: applies the database migrations.
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    prepare(config, Seeding::Nothing).await?;
+    crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
     println!("migrations applied");
+    Ok(())
+}
+
+/// `doctor`: prints one line per check; fails when any check does.
+async fn doctor(config: Config) -> anyhow::Result<()> {
+    let checks = crate::ops::doctor::run(&config).await;
+    let mut failed = 0;
+    for check in &checks {
+        match &check.outcome {
+            Ok(found) => println!("ok    {}: {found}", check.name),
+            Err(cause) => {
+                failed += 1;
+                println!("FAIL  {}: {cause}", check.name);
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} checks failed", checks.len());
+    }
     Ok(())
 }
 
@@ -287,20 +312,16 @@ async fn restore(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `rotate-keys`: re-encrypts contact details under the active key, in batches.
+/// `rotate-keys`: re-encrypts contact details under the active key, in batches (database only).
 async fn rotate_keys(config: Config, batch: u64) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
-    let active = state
-        .contact_keys
-        .active_key_id()
-        .unwrap_or("-")
-        .to_string();
-    let report = crate::services::referral::contact::rotate_keys(
-        &state.db,
-        &state.contact_keys,
-        batch,
-        |so_far| eprintln!("re-encrypted {} so far", so_far.resealed),
-    )
+    let keys = crate::sealing::key_source::load(&config).map_err(describe)?;
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let active = keys.active_key_id().unwrap_or("-").to_string();
+    let report = crate::services::referral::contact::rotate_keys(&db, &keys, batch, |so_far| {
+        eprintln!("re-encrypted {} so far", so_far.resealed)
+    })
     .await
     .map_err(describe)?;
     println!(
@@ -334,14 +355,17 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `create-user`: creates a user with one membership.
+/// `create-user`: creates a user with one membership (database only: runs beside the node).
 async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
     let role = entities::Role::from_str_opt(&args.role)
         .ok_or_else(|| anyhow::anyhow!("unknown role '{}'", args.role))?;
-    let user = crate::auth::users::create(
-        &state.db,
-        &state.node_id,
+    let node = crate::ops::accounts::node_id(&config).map_err(describe)?;
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let user = crate::ops::accounts::create_user(
+        &db,
+        &node,
         crate::auth::users::NewUser {
             email: args.email,
             display_name: args.name,
@@ -360,10 +384,12 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `disable-demo-accounts`: disables the demo accounts.
+/// `disable-demo-accounts`: disables the demo accounts (database only).
 async fn disable_demo_accounts(config: Config) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
-    let n = crate::seed::users::disable_demo_accounts(&state.db)
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let n = crate::seed::users::disable_demo_accounts(&db)
         .await
         .map_err(describe)?;
     println!("disabled {n} demo accounts");
