@@ -347,7 +347,9 @@ async fn rotate_keys(config: Config, batch: u64) -> anyhow::Result<()> {
 /// `reindex`: rebuilds the search index from the database.
 async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::AsConfigured).await?;
-    let n = state.search.reindex().await.map_err(describe)?;
+    let n = with_progress("rebuilding the search index", state.search.reindex())
+        .await
+        .map_err(describe)?;
     println!(
         "search index ({}) rebuilt with {n} offers",
         state.search.index().backend()
@@ -399,9 +401,12 @@ async fn disable_demo_accounts(config: Config) -> anyhow::Result<()> {
 /// `export-hsds`: writes the HSDS dataset to `out` (`-`: standard output).
 async fn export_hsds(config: Config, out: &Path) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::NoDemo).await?;
-    let data = crate::hsds::export::dataset(&state)
-        .await
-        .map_err(describe)?;
+    let data = with_progress(
+        "reading the HSDS dataset",
+        crate::hsds::export::dataset(&state),
+    )
+    .await
+    .map_err(describe)?;
     let json = serde_json::to_string_pretty(&data)?;
     if out.as_os_str() == "-" {
         println!("{json}");
@@ -425,9 +430,12 @@ async fn import_hsds(config: Config, file: &Path, organisation: &str) -> anyhow:
     let org = crate::hsds::import::resolve_organisation(&state, organisation)
         .await
         .map_err(describe)?;
-    let report = crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services)
-        .await
-        .map_err(describe)?;
+    let report = with_progress(
+        &format!("importing {} services", services.len()),
+        crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services),
+    )
+    .await
+    .map_err(describe)?;
     for (name, reason) in &report.skipped {
         eprintln!("skipped '{name}': {reason}");
     }
@@ -448,14 +456,27 @@ async fn import_areas(
 ) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::Nothing).await?;
     let paths: Vec<&Path> = geojson.iter().map(PathBuf::as_path).collect();
-    let report = crate::seed::area_files::import(&state.db, csv, &paths)
-        .await
-        .map_err(describe)?;
+    let report = with_progress(
+        "importing areas and geometries",
+        crate::seed::area_files::import(&state.db, csv, &paths),
+    )
+    .await
+    .map_err(describe)?;
     println!(
         "upserted {} areas, set {} geometries ({} features with unknown codes)",
         report.upserted, report.geometries, report.unknown_features
     );
     Ok(())
+}
+
+/// Shows a spinner with `message` on standard error while `work` runs (nothing when standard
+/// error is not a terminal); the command prints its one-line summary after it.
+async fn with_progress<T>(message: &str, work: impl std::future::Future<Output = T>) -> T {
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work.await;
+    spinner.finish_and_clear();
+    out
 }
 
 fn describe(e: crate::error::AppError) -> anyhow::Error {
