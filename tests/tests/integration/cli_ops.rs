@@ -111,10 +111,13 @@ async fn doctor_checks_database_search_and_each_peer() {
     assert!(err.contains("unreachable"), "{err}");
 
     let mut wrong = (*a.state.config).clone();
-    wrong.federation.peers = vec![peer("b", pb, "another-secret")];
+    wrong.federation.peers = vec![peer("b", pb, "another-secret"), peer("c", pb, "secret-a-b")];
     let checks = api::ops::doctor::run(&wrong).await;
     let err = outcome(&checks, "peer b").as_ref().unwrap_err();
     assert!(err.contains("credentials"), "{err}");
+    // b accepts this node's secret but is not the node configured as c.
+    let err = outcome(&checks, "peer c").as_ref().unwrap_err();
+    assert!(err.contains("answers as node 'b'"), "{err}");
     a.stop().await;
     b.stop().await;
 }
