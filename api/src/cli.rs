@@ -39,6 +39,9 @@ enum Command {
     /// Print the effective configuration (secrets redacted) and what is wrong with it; exits 1
     /// when something is.
     CheckConfig,
+    /// Check the database, migrations, search backend, peers and OpenID Connect provider, one
+    /// line each; exits 1 when a check fails.
+    Doctor,
     /// Write a consistent copy of the SQLite database while the node runs (PostgreSQL: use
     /// pg_dump, see the README).
     Backup {
@@ -190,6 +193,7 @@ async fn run(cli: Cli, config: Config, pages: fn() -> Router<AppState>) -> anyho
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, pages).await,
         Command::Migrate => migrate(config).await,
+        Command::Doctor => doctor(config).await,
         Command::Seed { regions } => seed(config, &regions).await,
         Command::Reindex => reindex(config).await,
         Command::CreateUser(args) => create_user(config, args).await,
@@ -249,8 +253,29 @@ async fn serve(config: Config, pages: fn() -> Router<AppState>) -> anyhow::Resul
 
 /// `migrate`: applies the database migrations.
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    prepare(config, Seeding::Nothing).await?;
+    crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
     println!("migrations applied");
+    Ok(())
+}
+
+/// `doctor`: prints one line per check; fails when any check does.
+async fn doctor(config: Config) -> anyhow::Result<()> {
+    let checks = crate::ops::doctor::run(&config).await;
+    let mut failed = 0;
+    for check in &checks {
+        match &check.outcome {
+            Ok(found) => println!("ok    {}: {found}", check.name),
+            Err(cause) => {
+                failed += 1;
+                println!("FAIL  {}: {cause}", check.name);
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} checks failed", checks.len());
+    }
     Ok(())
 }
 
@@ -287,20 +312,16 @@ async fn restore(config: Config, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `rotate-keys`: re-encrypts contact details under the active key, in batches.
+/// `rotate-keys`: re-encrypts contact details under the active key, in batches (database only).
 async fn rotate_keys(config: Config, batch: u64) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
-    let active = state
-        .contact_keys
-        .active_key_id()
-        .unwrap_or("-")
-        .to_string();
-    let report = crate::services::referral::contact::rotate_keys(
-        &state.db,
-        &state.contact_keys,
-        batch,
-        |so_far| eprintln!("re-encrypted {} so far", so_far.resealed),
-    )
+    let keys = crate::sealing::key_source::load(&config).map_err(describe)?;
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let active = keys.active_key_id().unwrap_or("-").to_string();
+    let report = crate::services::referral::contact::rotate_keys(&db, &keys, batch, |so_far| {
+        eprintln!("re-encrypted {} so far", so_far.resealed)
+    })
     .await
     .map_err(describe)?;
     println!(
@@ -326,7 +347,9 @@ async fn rotate_keys(config: Config, batch: u64) -> anyhow::Result<()> {
 /// `reindex`: rebuilds the search index from the database.
 async fn reindex(config: Config) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::AsConfigured).await?;
-    let n = state.search.reindex().await.map_err(describe)?;
+    let n = with_progress("rebuilding the search index", state.search.reindex())
+        .await
+        .map_err(describe)?;
     println!(
         "search index ({}) rebuilt with {n} offers",
         state.search.index().backend()
@@ -334,14 +357,17 @@ async fn reindex(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `create-user`: creates a user with one membership.
+/// `create-user`: creates a user with one membership (database only: runs beside the node).
 async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
     let role = entities::Role::from_str_opt(&args.role)
         .ok_or_else(|| anyhow::anyhow!("unknown role '{}'", args.role))?;
-    let user = crate::auth::users::create(
-        &state.db,
-        &state.node_id,
+    let node = crate::ops::accounts::node_id(&config).map_err(describe)?;
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let user = crate::ops::accounts::create_user(
+        &db,
+        &node,
         crate::auth::users::NewUser {
             email: args.email,
             display_name: args.name,
@@ -360,10 +386,12 @@ async fn create_user(config: Config, args: CreateUser) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `disable-demo-accounts`: disables the demo accounts.
+/// `disable-demo-accounts`: disables the demo accounts (database only).
 async fn disable_demo_accounts(config: Config) -> anyhow::Result<()> {
-    let state = prepare(config, Seeding::Nothing).await?;
-    let n = crate::seed::users::disable_demo_accounts(&state.db)
+    let db = crate::ops::accounts::open_database(&config)
+        .await
+        .map_err(describe)?;
+    let n = crate::seed::users::disable_demo_accounts(&db)
         .await
         .map_err(describe)?;
     println!("disabled {n} demo accounts");
@@ -373,9 +401,12 @@ async fn disable_demo_accounts(config: Config) -> anyhow::Result<()> {
 /// `export-hsds`: writes the HSDS dataset to `out` (`-`: standard output).
 async fn export_hsds(config: Config, out: &Path) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::NoDemo).await?;
-    let data = crate::hsds::export::dataset(&state)
-        .await
-        .map_err(describe)?;
+    let data = with_progress(
+        "reading the HSDS dataset",
+        crate::hsds::export::dataset(&state),
+    )
+    .await
+    .map_err(describe)?;
     let json = serde_json::to_string_pretty(&data)?;
     if out.as_os_str() == "-" {
         println!("{json}");
@@ -399,9 +430,12 @@ async fn import_hsds(config: Config, file: &Path, organisation: &str) -> anyhow:
     let org = crate::hsds::import::resolve_organisation(&state, organisation)
         .await
         .map_err(describe)?;
-    let report = crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services)
-        .await
-        .map_err(describe)?;
+    let report = with_progress(
+        &format!("importing {} services", services.len()),
+        crate::hsds::import::import(&state, &crate::auth::Actor::System, &org, &services),
+    )
+    .await
+    .map_err(describe)?;
     for (name, reason) in &report.skipped {
         eprintln!("skipped '{name}': {reason}");
     }
@@ -422,14 +456,27 @@ async fn import_areas(
 ) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::Nothing).await?;
     let paths: Vec<&Path> = geojson.iter().map(PathBuf::as_path).collect();
-    let report = crate::seed::area_files::import(&state.db, csv, &paths)
-        .await
-        .map_err(describe)?;
+    let report = with_progress(
+        "importing areas and geometries",
+        crate::seed::area_files::import(&state.db, csv, &paths),
+    )
+    .await
+    .map_err(describe)?;
     println!(
         "upserted {} areas, set {} geometries ({} features with unknown codes)",
         report.upserted, report.geometries, report.unknown_features
     );
     Ok(())
+}
+
+/// Shows a spinner with `message` on standard error while `work` runs (nothing when standard
+/// error is not a terminal); the command prints its one-line summary after it.
+async fn with_progress<T>(message: &str, work: impl std::future::Future<Output = T>) -> T {
+    let spinner = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = work.await;
+    spinner.finish_and_clear();
+    out
 }
 
 fn describe(e: crate::error::AppError) -> anyhow::Error {

@@ -19,7 +19,8 @@ use tokio::sync::Mutex;
 /// Most pages pulled from one peer in one sync run.
 const MAX_PAGES_PER_RUN: usize = 1000;
 
-const FEED_QUERY: &str =
+/// One page of a peer's change feed.
+pub const FEED_QUERY: &str =
     "query($since: Int!, $first: Int!) { changeFeed(since: $since, first: $first) }";
 
 /// A configured peer: how to reach it, and a lock so syncs of one peer never overlap.

@@ -194,6 +194,18 @@ impl TantivyIndex {
         Self::with_index(index, fields, heap)
     }
 
+    /// Opens the index in `dir` for reading only (no writer lock, so beside a running node) and
+    /// counts its documents.
+    pub fn count_read_only(dir: &Path) -> AppResult<u64> {
+        let index = Index::open_in_dir(dir).map_err(internal)?;
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(internal)?;
+        Ok(reader.searcher().num_docs())
+    }
+
     fn with_index(index: Index, fields: Fields, heap: usize) -> AppResult<Self> {
         index.tokenizers().register(ANALYZER, text::analyzer());
         index
