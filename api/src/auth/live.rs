@@ -150,6 +150,11 @@ impl Liveness {
         }
         let mut changed = self.auth.runtime.live.changed.subscribe();
         let period = Duration::from_secs(self.auth.config.auth.session_recheck_secs.max(1));
+        // A sign-out announced before this subscription existed is seen by this first check;
+        // later ones wake the loop.
+        if !self.still_valid().await {
+            return;
+        }
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(period) => {}

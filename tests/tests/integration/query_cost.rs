@@ -208,8 +208,11 @@ async fn offers_under_lists_are_batched() {
     assert!(small.get("errors").is_none(), "{small}");
     assert!(large.get("errors").is_none(), "{large}");
     assert_eq!(large["data"]["areas"].as_array().unwrap().len(), 50);
+    // A constant however many areas: one batch per level, which a loaded multi-threaded
+    // runtime may split into a few batches (the loader dispatches 1 ms after its first key); one
+    // statement per area would be 50 and more (the bound is the one of the other list queries).
     assert!(
-        few <= 5 && many <= 5,
+        few <= 12 && many <= 12,
         "5 areas: {few} statements, 50 areas: {many}"
     );
 
