@@ -32,3 +32,19 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   }
 });
+// A table wider than the screen (on a phone) scrolls in its own area, which a keyboard can
+// reach and a screen reader names after the table's caption.
+function wrapWideTables() {
+  for (const table of document.querySelectorAll("main table")) {
+    if (table.closest(".table-scroll") || table.scrollWidth <= table.parentElement.clientWidth) continue;
+    const area = document.createElement("div");
+    area.className = "table-scroll";
+    area.tabIndex = 0;
+    area.setAttribute("role", "region");
+    const caption = table.querySelector("caption");
+    area.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+    table.replaceWith(area);
+    area.appendChild(table);
+  }
+}
+document.addEventListener("DOMContentLoaded", wrapWideTables);

@@ -102,12 +102,7 @@ async fn resolve_where(state: &AppState, lang: Lang, p: &SearchParams) -> AppRes
             })?,
     };
     if raw.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        let pc = known_postcode(state, lang, raw).await?;
-        let centre = state
-            .gazetteer
-            .postcode(&pc)
-            .map(|a| (a.lat, a.lon))
-            .map_err(|e| e.in_field("waar"))?;
+        let (pc, centre) = known_postcode(state, lang, raw)?;
         return Ok(Where::Near(pc, km, centre));
     }
     super::area_named(state, lang, raw, "waar")
@@ -115,10 +110,10 @@ async fn resolve_where(state: &AppState, lang: Lang, p: &SearchParams) -> AppRes
         .map(Where::Area)
 }
 
-/// A postcode typed in the search box that exists in this node's region, or an error in
-/// plain words beside the box: not a postcode, a postcode that does not exist, or one outside
-/// the region (its gemeente is not among the node's areas; a search there finds nothing).
-async fn known_postcode(state: &AppState, lang: Lang, raw: &str) -> AppResult<Postcode> {
+/// A postcode typed in the search box whose area exists, or an error in plain words beside
+/// the box: not a postcode, or a postcode that does not exist. (The node knows 4-digit areas;
+/// a postcode of a known area outside the region is caught by [`outside_region`].)
+fn known_postcode(state: &AppState, lang: Lang, raw: &str) -> AppResult<(Postcode, (f64, f64))> {
     let pc = Postcode::parse(raw).map_err(|_| {
         AppError::field(
             "waar",
@@ -128,33 +123,60 @@ async fn known_postcode(state: &AppState, lang: Lang, raw: &str) -> AppResult<Po
             },
         )
     })?;
-    let Ok(area) = state.gazetteer.postcode(&pc) else {
-        return Err(AppError::field(
-            "waar",
-            match lang {
-                Lang::Nl => format!("Postcode {pc} bestaat niet. Kijk de cijfers na."),
-                Lang::En => format!("Postcode {pc} does not exist. Check the digits."),
-            },
-        ));
-    };
-    let in_region = match AreaCode::parse(&area.gemeente_code) {
-        Ok(code) => api::services::area::get(&state.db, &code).await.is_ok(),
-        Err(_) => false,
-    };
-    if !in_region {
-        return Err(AppError::field(
-            "waar",
-            match lang {
-                Lang::Nl => format!(
-                    "Postcode {pc} bestaat niet in de regio van deze Wijkwijzer. Zoek met een postcode uit de regio, of met de naam van een gemeente, wijk of buurt."
-                ),
-                Lang::En => format!(
-                    "Postcode {pc} does not exist in this Wijkwijzer's region. Search with a postcode of the region, or the name of a municipality, district or neighbourhood."
-                ),
-            },
-        ));
+    let centre = state
+        .gazetteer
+        .postcode(&pc)
+        .map(|a| (a.lat, a.lon))
+        .map_err(|_| {
+            AppError::field(
+                "waar",
+                match lang {
+                    Lang::Nl => format!("Postcode {pc} bestaat niet. Kijk de cijfers na."),
+                    Lang::En => format!("Postcode {pc} does not exist. Check the digits."),
+                },
+            )
+        })?;
+    Ok((pc, centre))
+}
+
+/// The error for a postcode with no offer at all within the widest distance (50 km): it lies
+/// outside this node's region, and "widen the distance" would not help. `None` when there is
+/// an offer (then an empty result is down to the filters or the distance).
+async fn outside_region(
+    state: &AppState,
+    lang: Lang,
+    pc: &Postcode,
+) -> AppResult<Option<AppError>> {
+    let near = NearFields {
+        postcode: Some(pc.to_string()),
+        radius_km: Some(f64::from(DISTANCES[DISTANCES.len() - 1])),
+        ..NearFields::default()
     }
-    Ok(pc)
+    .parse(&state.gazetteer)?;
+    let filter = SearchFilter {
+        statuses: vec![
+            OfferStatus::Planned,
+            OfferStatus::Open,
+            OfferStatus::Full,
+            OfferStatus::Running,
+        ],
+        ..SearchFilter::default()
+    };
+    let probe = SearchQuery::new(None, filter, Some(near), SearchSort::Distance, 0, 1)?;
+    if state.search.search(&probe).await?.total > 0 {
+        return Ok(None);
+    }
+    Ok(Some(AppError::field(
+        "waar",
+        match lang {
+            Lang::Nl => format!(
+                "Postcode {pc} ligt buiten het gebied van deze Wijkwijzer: binnen 50 km is geen aanbod. Zoek met een postcode uit de regio, of met de naam van een gemeente, wijk of buurt."
+            ),
+            Lang::En => format!(
+                "Postcode {pc} lies outside this Wijkwijzer's area: there is no offer within 50 km. Search with a postcode of the region, or the name of a municipality, district or neighbourhood."
+            ),
+        },
+    )))
 }
 
 /// The validated search of a form, or the error of the field at fault.
@@ -236,44 +258,8 @@ pub async fn search(
     let mut errors = Errors::none();
     let mut found = None;
     if p.asks_anything() {
-        match build_query(&state, ctx.lang, &p).await {
-            Ok((query, place)) => {
-                let results = state.search.search(&query).await.or_page(&ctx)?;
-                let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
-                let views = OfferBundle::search_hits(&state.db, &ids)
-                    .await
-                    .or_page(&ctx)?;
-                let distances: Vec<Option<f64>> = views
-                    .iter()
-                    .map(|v| {
-                        results
-                            .hits
-                            .iter()
-                            .find(|h| h.id == v.offer.id)
-                            .and_then(|h| h.distance_km)
-                    })
-                    .collect();
-                let origin = match &place {
-                    Where::Near(pc, _, (lat, lon)) => Some(MapOrigin {
-                        lat: *lat,
-                        lon: *lon,
-                        label: format!("{} {pc}", ctx.t("Postcode", "Postcode")),
-                    }),
-                    _ => None,
-                };
-                let map = results_map(&state, &ctx, query.offset, &views, origin.as_ref())
-                    .await
-                    .or_page(&ctx)?;
-                found = Some(Found {
-                    query,
-                    place,
-                    total: results.total,
-                    facets: results.facets,
-                    views,
-                    distances,
-                    map,
-                });
-            }
+        match find(&state, &ctx, &p).await {
+            Ok(f) => found = Some(f),
             Err(e) => errors = Errors::from_app(&ctx, e).or_page(&ctx)?,
         }
     }
@@ -296,6 +282,48 @@ pub async fn search(
         axum::http::StatusCode::BAD_REQUEST
     };
     Ok((status, page(&ctx, title, body)).into_response())
+}
+
+/// Runs the search of `p` and loads what the page shows of it; a search around a postcode that
+/// finds nothing, and would not within 50 km either, is an error of the postcode.
+async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found> {
+    let (query, place) = build_query(state, ctx.lang, p).await?;
+    let results = state.search.search(&query).await?;
+    if let (0, Where::Near(pc, _, _)) = (results.total, &place)
+        && let Some(e) = outside_region(state, ctx.lang, pc).await?
+    {
+        return Err(e);
+    }
+    let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
+    let views = OfferBundle::search_hits(&state.db, &ids).await?;
+    let distances: Vec<Option<f64>> = views
+        .iter()
+        .map(|v| {
+            results
+                .hits
+                .iter()
+                .find(|h| h.id == v.offer.id)
+                .and_then(|h| h.distance_km)
+        })
+        .collect();
+    let origin = match &place {
+        Where::Near(pc, _, (lat, lon)) => Some(MapOrigin {
+            lat: *lat,
+            lon: *lon,
+            label: format!("{} {pc}", ctx.t("Postcode", "Postcode")),
+        }),
+        _ => None,
+    };
+    let map = results_map(state, ctx, query.offset, &views, origin.as_ref()).await?;
+    Ok(Found {
+        query,
+        place,
+        total: results.total,
+        facets: results.facets,
+        views,
+        distances,
+        map,
+    })
 }
 
 /// What the results column shows before anything is asked.
