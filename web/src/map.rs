@@ -144,8 +144,7 @@ fn class_of(value: u32) -> usize {
 /// The legend's text for each class.
 fn class_labels(lang: Lang) -> Vec<String> {
     let mut out = vec!["0".to_string()];
-    for i in 0..4 {
-        let lo = CLASSES[i];
+    for (i, &lo) in CLASSES.iter().enumerate() {
         out.push(match CLASSES.get(i + 1) {
             Some(next) if *next == lo + 1 => lo.to_string(),
             Some(next) => format!("{lo}–{}", next - 1),
@@ -169,8 +168,10 @@ fn label_spot(proj: &Projection, rings: &[Ring], name: &str, size: f64) -> Optio
         }
         (x0, y0, x1, y1)
     });
-    let (x0, y0, x1, y1) =
-        boxes.max_by(|a, b| ((a.2 - a.0) * (a.3 - a.1)).total_cmp(&((b.2 - b.0) * (b.3 - b.1))))?;
+    // Only the part inside the view counts (an area may reach beyond the map's edge).
+    let (x0, y0, x1, y1) = boxes
+        .map(|(x0, y0, x1, y1)| (x0.max(0.0), y0.max(0.0), x1.min(WIDTH), y1.min(proj.height)))
+        .max_by(|a, b| ((a.2 - a.0) * (a.3 - a.1)).total_cmp(&((b.2 - b.0) * (b.3 - b.1))))?;
     let text_width = name.chars().count() as f64 * size * 0.55;
     (x1 - x0 >= text_width && y1 - y0 >= size * 1.5).then_some(((x0 + x1) / 2.0, (y0 + y1) / 2.0))
 }
@@ -294,11 +295,17 @@ pub struct MapOrigin {
 /// target size) on a map 340 px wide, as on a 390 px phone.
 const MARKER_R: f64 = 36.0;
 
-/// Where each marker goes: at its point, or, when that spot is taken, fanned out in rings
-/// around it.
-fn marker_spots(proj: &Projection, points: &[MapPoint]) -> Vec<(f64, f64)> {
+/// Where each marker goes: at its point, or, when that spot is taken (by another marker or by
+/// the pin at `pin`), fanned out in rings around it.
+fn marker_spots(
+    proj: &Projection,
+    points: &[MapPoint],
+    pin: Option<(f64, f64)>,
+) -> Vec<(f64, f64)> {
     let gap = 2.0 * MARKER_R + 4.0;
-    let mut placed: Vec<(f64, f64)> = Vec::new();
+    // The pin's head stands above its point; keep markers off it so it stays visible.
+    let mut placed: Vec<(f64, f64)> = pin.map(|(x, y)| (x, y - 30.0)).into_iter().collect();
+    let taken = placed.len();
     for p in points {
         let (x, y) = proj.xy(p.lon, p.lat);
         let free = |(cx, cy): (f64, f64)| {
@@ -322,7 +329,7 @@ fn marker_spots(proj: &Projection, points: &[MapPoint]) -> Vec<(f64, f64)> {
             .unwrap_or((x, y));
         placed.push(spot);
     }
-    placed
+    placed.split_off(taken)
 }
 
 /// A pin (a drop shape with a white dot) whose tip is at `(x, y)`.
@@ -374,7 +381,7 @@ pub fn point_map(
     let Some(proj) = Projection::fit(all, 80.0) else {
         return html! {};
     };
-    let positions = marker_spots(&proj, points);
+    let positions = marker_spots(&proj, points, origin.map(|o| proj.xy(o.lon, o.lat)));
     let desc = match (lang, origin) {
         (Lang::Nl, Some(o)) => format!(
             "{} genummerde plekken; de nummers zijn die van de lijst. Speld: {}.",

@@ -63,7 +63,7 @@ fn text(html: &str) -> String {
 async fn the_handout_says_what_where_when_cost_next_step_and_stopping_in_dutch_and_english() {
     let app = TestApp::spawn().await;
     let o = offer_row(&app, "Koffieochtend in Geesterhage").await;
-    assert!(web::pages::handout::is_walk_in(&o));
+    assert!(web::pages::offer::is_walk_in(&o));
     let days = app.state.config.mail.reminder_working_days;
     for (lang, query, words) in [
         (

@@ -21,7 +21,7 @@ use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
 use axum_extra::extract::Query;
-use entities::{ContactPreference, Intake, OfferKind};
+use entities::{ContactPreference, Intake};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -40,12 +40,6 @@ pub struct HandoutParams {
 struct ReferralLines {
     preference: Option<ContactPreference>,
     best_time: Option<String>,
-}
-
-/// Whether the offer needs no sign-up: a walk-in, or intake "none". Such offers get the
-/// handout instead of a referral.
-pub fn is_walk_in(o: &entities::offer::Model) -> bool {
-    o.kind == OfferKind::WalkIn || o.intake == Intake::None
 }
 
 /// `GET /aanbod/{id}/meegeven`.
@@ -203,7 +197,7 @@ fn stopping(ctx: &Ctx, v: &OfferView) -> Markup {
     html! {
         h2 { (ctx.t("Stoppen?", "Want to stop?")) }
         p {
-            @if is_walk_in(&v.offer) {
+            @if super::offer::is_walk_in(&v.offer) {
                 (ctx.t("U kunt altijd stoppen: u hoeft niets te regelen, kom gewoon niet meer.",
                        "You can stop at any time: there is nothing to arrange, just stop coming."))
             } @else {

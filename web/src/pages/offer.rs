@@ -10,7 +10,7 @@ use api::services::offer_view::{self, OfferView};
 use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use entities::{OfferKind, Role};
+use entities::{Intake, OfferKind, Role};
 use maud::{Markup, html};
 
 /// `GET /aanbod/{id}`.
@@ -49,13 +49,19 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     Ok(page(&ctx, &o.title, body).into_response())
 }
 
+/// Whether the offer needs no sign-up: a walk-in, or intake "none". Such offers get the
+/// handout (`/aanbod/{id}/meegeven`) instead of a referral.
+pub fn is_walk_in(o: &entities::offer::Model) -> bool {
+    o.kind == OfferKind::WalkIn || o.intake == Intake::None
+}
+
 /// What a reader can do here. A walk-in offer (no sign-up) is handed over on paper instead of
 /// referred; a practitioner refers to any other offer; an anonymous visitor is asked to sign in
 /// first (and comes back here); editors of its organisation edit it.
 fn actions(ctx: &Ctx, v: &OfferView, can_refer: bool, can_edit: bool) -> Markup {
     let o = &v.offer;
     let id = encode(&o.id);
-    let walk_in = super::handout::is_walk_in(o);
+    let walk_in = is_walk_in(o);
     let anonymous = matches!(ctx.actor, api::auth::Actor::Anonymous);
     html! {
         div.actions {
