@@ -319,6 +319,21 @@ impl Browser {
         );
     }
 
+    /// How many A4 pages the current page prints on (the browser's own print to PDF, with the
+    /// page's print style sheet).
+    pub async fn printed_pages(&self) -> usize {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .unwrap();
+        // Each page object is `/Type /Page` (the page tree is `/Type /Pages`).
+        pdf.windows(11)
+            .enumerate()
+            .filter(|(i, w)| *w == b"/Type /Page" && pdf.get(i + 11) != Some(&b's'))
+            .count()
+    }
+
     /// Runs axe-core (WCAG 2.0/2.1 A and AA rules, and WCAG 2.2 AA: target size of 24 px) on
     /// the current page.
     pub async fn axe(&self) -> Vec<Violation> {
