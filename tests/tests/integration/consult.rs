@@ -176,6 +176,16 @@ async fn the_handout_adds_a_referrals_lines_only_for_those_who_may_see_it() {
         web::layout::encode(&r.id)
     );
 
+    // The referring GP finds it on the referral's page; the organisation does not.
+    let referral_page = format!("/verwijzingen/{}", web::layout::encode(&r.id));
+    let (_, _, html) = get(&app, Some(demo::GP), &referral_page).await;
+    assert!(html.contains(&format!(r#"href="{path}""#)), "{html}");
+    let (_, _, html) = get(&app, Some(demo::EDITOR), &referral_page).await;
+    assert!(
+        html.contains("Wandelgroep Lent") && !html.contains("/meegeven"),
+        "{html}"
+    );
+
     let (status, _, html) = get(&app, Some(demo::GP), &path).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     let page = text(&html);

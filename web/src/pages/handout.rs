@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
 use crate::i18n::Lang;
 use crate::labels::{self, Label};
-use crate::layout::page;
+use crate::layout::{encode, page};
 use api::domain::{Email, GlobalId, Phone, WebUrl};
 use api::error::AppError;
 use api::services::offer_view::{self, OfferView};
@@ -40,6 +40,25 @@ pub struct HandoutParams {
 struct ReferralLines {
     preference: Option<ContactPreference>,
     best_time: Option<String>,
+}
+
+/// The link on a referral's page to the handout with that referral's lines, for the referring
+/// practice (who hands it over); nothing for anyone else.
+pub fn referral_link(ctx: &Ctx, r: &entities::referral::Model) -> Markup {
+    if !ctx
+        .actor
+        .is_referrer_side(r.referrer_organisation_id.as_deref())
+    {
+        return html! {};
+    }
+    let href = format!(
+        "/aanbod/{}/meegeven?verwijzing={}",
+        encode(&r.offer_id),
+        encode(&r.id)
+    );
+    html! {
+        p.no-print { a href=(href) { (ctx.t("Uitleg voor de patiënt afdrukken", "Print the handout for the patient")) } }
+    }
 }
 
 /// `GET /aanbod/{id}/meegeven`.
