@@ -213,6 +213,15 @@ async fn browser_gp_pages_fit_a_phone() {
     // Search: the results come first, the filters wait behind "Filters".
     fits_a_phone(&b, "/?waar=6663&q=wandel", "search results on a phone").await;
     assert_eq!(b.js("return window.innerWidth").await, json!(390));
+    let sizes = b
+        .js("return [...document.querySelectorAll('figure.map circle.marker')].map(c => c.getBoundingClientRect().width)")
+        .await;
+    let sizes = sizes.as_array().unwrap();
+    assert!(!sizes.is_empty());
+    assert!(
+        sizes.iter().all(|s| s.as_f64().unwrap() >= 24.0),
+        "markers on a phone: {sizes:?}"
+    );
     assert_eq!(
         b.js("return document.querySelector('details.filter-panel').open")
             .await,
