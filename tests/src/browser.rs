@@ -1,5 +1,6 @@
 //! A real browser for the web UI tests: Debian's Chromium, headless, driven through
-//! chromedriver (WebDriver) with fantoccini, and an axe-core check of WCAG 2.1 A/AA on any page.
+//! chromedriver (WebDriver) with fantoccini, on a desktop window or a phone viewport (390x844),
+//! and an axe-core check of WCAG 2.1 A/AA plus the WCAG 2.2 AA target size (24 px) on any page.
 //!
 //! Needs `/usr/bin/chromedriver` (Debian `chromium-driver`); axe-core (`tests/browser`) is
 //! installed with `npm ci` on first use when missing. Without chromedriver a test is skipped with a message,
@@ -63,10 +64,29 @@ fn axe_source() -> String {
     })
 }
 
+/// The screen a browser session shows pages on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// A desktop window, 1280x1000.
+    Desktop,
+    /// A phone (390x844 CSS pixels, touch, device pixel ratio 3), as an iPhone 12-15.
+    Phone,
+}
+
 impl Browser {
-    /// Starts chromedriver and a headless Chromium for `app`; `None` (skip) when chromedriver
-    /// is not installed and `CI` is not set.
+    /// Starts chromedriver and a headless Chromium for `app` on a desktop window; `None` (skip)
+    /// when chromedriver is not installed and `CI` is not set.
     pub async fn start(app: &TestApp) -> Option<Self> {
+        Self::start_on(app, Screen::Desktop).await
+    }
+
+    /// As [`Browser::start`], on a phone viewport of 390x844.
+    pub async fn start_phone(app: &TestApp) -> Option<Self> {
+        Self::start_on(app, Screen::Phone).await
+    }
+
+    /// As [`Browser::start`], on `screen`.
+    pub async fn start_on(app: &TestApp, screen: Screen) -> Option<Self> {
         if !std::path::Path::new(CHROMEDRIVER).exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -105,18 +125,26 @@ impl Browser {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let url = format!("http://127.0.0.1:{port}");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,1000",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ]
-            }),
-        );
+        let window = match screen {
+            Screen::Desktop => "--window-size=1280,1000",
+            Screen::Phone => "--window-size=390,844",
+        };
+        let mut options = json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", window,
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        });
+        if screen == Screen::Phone {
+            // A phone's layout viewport: the page's `<meta name=viewport>` applies, as on a phone.
+            options["mobileEmulation"] = json!({
+                "deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 3.0, "touch": true}
+            });
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&url)
@@ -265,14 +293,56 @@ impl Browser {
         self.find("nav a[href^='/inloggen']").await;
     }
 
-    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page.
+    /// Fails when the current page scrolls sideways: something on it is wider than the
+    /// viewport (`document.documentElement.scrollWidth > innerWidth`); names the widest
+    /// culprits. Content in its own scroll area (a wide table) does not count.
+    pub async fn assert_no_horizontal_scroll(&self, page: &str) {
+        let found = self
+            .js(
+                r#"const w = window.innerWidth, sw = document.documentElement.scrollWidth;
+                const wide = [...document.querySelectorAll('body *')]
+                  .filter(e => e.getBoundingClientRect().right > w + 1)
+                  .filter(e => !e.parentElement.closest('table, .table-scroll, svg'))
+                  .slice(0, 5)
+                  .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                       (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '') +
+                       ' (' + Math.round(e.getBoundingClientRect().right) + ' px)');
+                return [sw, w, wide];"#,
+            )
+            .await;
+        let (scroll, inner) = (found[0].as_f64().unwrap(), found[1].as_f64().unwrap());
+        assert!(
+            scroll <= inner,
+            "{page} ({}) scrolls sideways: {scroll} px wide in a {inner} px viewport; wider: {}",
+            self.path().await,
+            found[2]
+        );
+    }
+
+    /// How many A4 pages the current page prints on (the browser's own print to PDF, with the
+    /// page's print style sheet).
+    pub async fn printed_pages(&self) -> usize {
+        let pdf = self
+            .client
+            .print(fantoccini::wd::PrintConfiguration::default())
+            .await
+            .unwrap();
+        // Each page object is `/Type /Page` (the page tree is `/Type /Pages`).
+        pdf.windows(11)
+            .enumerate()
+            .filter(|(i, w)| *w == b"/Type /Page" && pdf.get(i + 11) != Some(&b's'))
+            .count()
+    }
+
+    /// Runs axe-core (WCAG 2.0/2.1 A and AA rules, and WCAG 2.2 AA: target size of 24 px) on
+    /// the current page.
     pub async fn axe(&self) -> Vec<Violation> {
         self.client.execute(&axe_source(), vec![]).await.unwrap();
         let result = self
             .client
             .execute_async(
                 r#"const done = arguments[arguments.length - 1];
-                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})
                   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help,
                      targets: v.nodes.map(n => n.target.join(' '))}))))
                   .catch(e => done({error: String(e)}));"#,

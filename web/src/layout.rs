@@ -15,6 +15,7 @@ pub fn page(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · Wijkwijzer" }
+                link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }

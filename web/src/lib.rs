@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::search::search))
         .route("/aanbod/{id}", get(pages::offer::show))
+        .route("/aanbod/{id}/meegeven", get(pages::handout::show))
+        .route("/vergelijken", get(pages::compare::show))
         .route(
             "/aanbod/{id}/verwijzen",
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
@@ -82,6 +84,11 @@ pub fn routes() -> Router<AppState> {
             "/static/app.js",
             get(|| asset("text/javascript", include_str!("../static/app.js"))),
         )
+        .route(
+            "/favicon.svg",
+            get(|| asset("image/svg+xml", include_str!("../static/favicon.svg"))),
+        )
+        .route("/favicon.ico", get(favicon_ico))
         .fallback(not_found)
         .layer(middleware::from_fn(i18n::remember))
 }
@@ -89,6 +96,25 @@ pub fn routes() -> Router<AppState> {
 /// Any other address: the "not found" page.
 async fn not_found(ctx: ctx::Ctx) -> error::PageError {
     error::PageError::new(&ctx, api::error::AppError::NotFound(ctx.here.clone()))
+}
+
+/// `/favicon.ico`, asked for by browsers and tools that do not read the page's `<link>`: the
+/// same mark as `/favicon.svg`, as a 32x32 icon.
+async fn favicon_ico() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("image/x-icon"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ),
+        ],
+        include_bytes!("../static/favicon.ico").as_slice(),
+    )
+        .into_response()
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {

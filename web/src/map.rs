@@ -133,37 +133,62 @@ impl Projection {
     }
 }
 
-/// Lower limits of classes 1-4 (class 0 is zero): ranges as even as whole numbers allow, the
-/// last one ending at `max`.
-fn classes(max: u32) -> [u32; 4] {
-    if max <= 4 {
-        [1, 2, 3, 4]
-    } else {
-        [1, 1 + max / 4, 1 + max / 2, 1 + 3 * max / 4]
-    }
-}
+/// Lower limits of classes 1-4 (class 0 is zero). Fixed, so a colour means the same number on
+/// every map and at every level of a drill-down: 0, 1, 2-3, 4-6, 7 or more.
+const CLASSES: [u32; 4] = [1, 2, 4, 7];
 
-fn class_of(value: u32, limits: &[u32; 4]) -> usize {
-    limits.iter().filter(|l| value >= **l).count()
+fn class_of(value: u32) -> usize {
+    CLASSES.iter().filter(|l| value >= **l).count()
 }
 
 /// The legend's text for each class.
-fn class_labels(limits: &[u32; 4], max: u32) -> Vec<String> {
+fn class_labels(lang: Lang) -> Vec<String> {
     let mut out = vec!["0".to_string()];
-    for i in 0..4 {
-        let lo = limits[i];
-        let hi = if i < 3 {
-            limits[i + 1] - 1
-        } else {
-            max.max(lo)
-        };
-        out.push(if lo == hi {
-            lo.to_string()
-        } else {
-            format!("{lo}–{hi}")
+    for (i, &lo) in CLASSES.iter().enumerate() {
+        out.push(match CLASSES.get(i + 1) {
+            Some(next) if *next == lo + 1 => lo.to_string(),
+            Some(next) => format!("{lo}–{}", next - 1),
+            None => format!("{lo} {}", lang.t("of meer", "or more")),
         });
     }
     out
+}
+
+/// Where to write an area's name: the middle of its largest ring's box, when that box is wide
+/// enough for the name at `size` (in view-box units); `None` for areas too small to label.
+fn label_spot(proj: &Projection, rings: &[Ring], name: &str, size: f64) -> Option<(f64, f64)> {
+    let boxes = rings.iter().map(|r| {
+        let pts: Vec<(f64, f64)> = r.iter().map(|(lon, lat)| proj.xy(*lon, *lat)).collect();
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (x, y) in pts {
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+        }
+        (x0, y0, x1, y1)
+    });
+    // Only the part inside the view counts (an area may reach beyond the map's edge).
+    let (x0, y0, x1, y1) = boxes
+        .map(|(x0, y0, x1, y1)| (x0.max(0.0), y0.max(0.0), x1.min(WIDTH), y1.min(proj.height)))
+        .max_by(|a, b| ((a.2 - a.0) * (a.3 - a.1)).total_cmp(&((b.2 - b.0) * (b.3 - b.1))))?;
+    let text_width = name.chars().count() as f64 * size * 0.55;
+    (x1 - x0 >= text_width && y1 - y0 >= size * 1.5).then_some(((x0 + x1) / 2.0, (y0 + y1) / 2.0))
+}
+
+/// The names of areas large enough to carry one, over the map (for sighted readers: the
+/// table beside the map and each area's title hold the same names, so screen readers skip
+/// these).
+fn area_names(proj: &Projection, shapes: &[(&MapArea, Vec<Ring>)], size: f64) -> Markup {
+    html! {
+        g.area-names aria-hidden="true" font-size=(format!("{size:.0}")) text-anchor="middle" {
+            @for (a, r) in shapes {
+                @if let Some((x, y)) = label_spot(proj, r, &a.name, size) {
+                    text x=(format!("{x:.1}")) y=(format!("{:.1}", y + size / 3.0)) { (a.name) }
+                }
+            }
+        }
+    }
 }
 
 /// The `<svg>` of a map: an image, or a group when it holds `links`.
@@ -210,12 +235,16 @@ pub fn choropleth(
     ) else {
         return html! { p { (lang.t("Voor deze gebieden zijn geen kaartvormen bekend.", "No shapes are known for these areas.")) } };
     };
-    let max = areas.iter().map(|a| a.value).max().unwrap_or(0);
-    let limits = classes(max);
-    let labels = class_labels(&limits, max);
+    let labels = class_labels(lang);
     let desc = match lang {
-        Lang::Nl => format!("{legend}: kleur van licht (0) naar donker ({max}). {gap}: gearceerd."),
-        Lang::En => format!("{legend}: colour from light (0) to dark ({max}). {gap}: hatched."),
+        Lang::Nl => format!(
+            "{legend}: kleur van licht (0) naar donker ({}). {gap}: gearceerd.",
+            labels[4]
+        ),
+        Lang::En => format!(
+            "{legend}: colour from light (0) to dark ({}). {gap}: hatched.",
+            labels[4]
+        ),
     };
     html! {
         figure.map {
@@ -223,7 +252,7 @@ pub fn choropleth(
                 @for (a, r) in shapes.iter().filter(|(_, r)| !r.is_empty()) {
                     @let d = proj.path(r);
                     @let shape = html! {
-                        path d=(d) fill=(PALETTE[class_of(a.value, &limits)]) stroke="#1b1b1b" stroke-width="1" fill-rule="evenodd" {
+                        path d=(d) fill=(PALETTE[class_of(a.value)]) stroke="#1b1b1b" stroke-width="1" fill-rule="evenodd" {
                             title { (a.name) ": " (a.value) @if a.gap { " (" (gap) ")" } }
                         }
                         @if a.gap {
@@ -235,6 +264,7 @@ pub fn choropleth(
                         None => g { (shape) },
                     }
                 }
+                (area_names(&proj, &shapes, 16.0))
             }))
             figcaption {
                 span { (legend) ": " }
@@ -252,37 +282,36 @@ pub fn choropleth(
     }
 }
 
-/// Numbered points over area outlines (the outlines only for context).
-pub fn point_map(
-    lang: Lang,
-    id: &str,
-    title: &str,
+/// The point a search measures from (a postcode), drawn as a pin.
+#[derive(Clone, Debug)]
+pub struct MapOrigin {
+    pub lat: f64,
+    pub lon: f64,
+    /// What it is, e.g. "Postcode 6663 AB".
+    pub label: String,
+}
+
+/// Radius of a result marker in view-box units: its 72 units stay at least 24 px (WCAG 2.2
+/// target size) on a map 340 px wide, as on a 390 px phone.
+const MARKER_R: f64 = 36.0;
+
+/// Where each marker goes: at its point, or, when that spot is taken (by another marker or by
+/// the pin at `pin`), fanned out in rings around it.
+fn marker_spots(
+    proj: &Projection,
     points: &[MapPoint],
-    background: &[MapArea],
-) -> Markup {
-    if points.is_empty() {
-        return html! {};
-    }
-    let outlines: Vec<Vec<Ring>> = background
-        .iter()
-        .filter_map(|a| a.geometry.as_deref().map(rings))
-        .filter(|r| !r.is_empty())
-        .collect();
-    // At least about 2 km across, so close results are not blown up to the whole map.
-    let (lat0, lon0) = (points[0].lat, points[0].lon);
-    let span = [(lon0 - 0.015, lat0 - 0.01), (lon0 + 0.015, lat0 + 0.01)];
-    let Some(proj) = Projection::fit(points.iter().map(|p| (p.lon, p.lat)).chain(span), 60.0)
-    else {
-        return html! {};
-    };
-    // Markers at (nearly) the same place fan out in rings around it.
-    let mut placed: Vec<(f64, f64)> = Vec::new();
+    pin: Option<(f64, f64)>,
+) -> Vec<(f64, f64)> {
+    let gap = 2.0 * MARKER_R + 4.0;
+    // The pin's head stands above its point; keep markers off it so it stays visible.
+    let mut placed: Vec<(f64, f64)> = pin.map(|(x, y)| (x, y - 30.0)).into_iter().collect();
+    let taken = placed.len();
     for p in points {
         let (x, y) = proj.xy(p.lon, p.lat);
         let free = |(cx, cy): (f64, f64)| {
             placed
                 .iter()
-                .all(|(px, py)| (px - cx).hypot(py - cy) >= 46.0)
+                .all(|(px, py)| (px - cx).hypot(py - cy) >= gap)
         };
         let spot = (0..48)
             .map(|k: u32| {
@@ -291,19 +320,84 @@ pub fn point_map(
                 }
                 let ring = f64::from((k - 1) / 6 + 1);
                 let angle = f64::from((k - 1) % 6) * std::f64::consts::FRAC_PI_3 + ring * 0.5;
-                (x + 50.0 * ring * angle.cos(), y + 50.0 * ring * angle.sin())
+                (
+                    x + (gap + 4.0) * ring * angle.cos(),
+                    y + (gap + 4.0) * ring * angle.sin(),
+                )
             })
             .find(|c| free(*c))
             .unwrap_or((x, y));
         placed.push(spot);
     }
-    let positions = placed;
-    let desc = match lang {
-        Lang::Nl => format!(
+    placed.split_off(taken)
+}
+
+/// A pin (a drop shape with a white dot) whose tip is at `(x, y)`.
+fn pin(x: f64, y: f64, label: &str) -> Markup {
+    let d = format!(
+        "M{x:.1} {y:.1}L{:.1} {:.1}A21 21 0 1 1 {:.1} {:.1}Z",
+        x - 18.0,
+        y - 34.0,
+        x + 18.0,
+        y - 34.0
+    );
+    html! {
+        g.search-pin {
+            path d=(d) fill="#b10e1e" stroke="#fff" stroke-width="3" {
+                title { (label) }
+            }
+            // The dot is a path, not a circle: circles are the result markers.
+            path d=(format!("M{:.1} {:.1}a8 8 0 1 0 16 0a8 8 0 1 0 -16 0Z", x - 8.0, y - 45.0)) fill="#fff" {}
+        }
+    }
+}
+
+/// Numbered points over area outlines (the outlines, with the names of the larger areas, only
+/// for context), and the search point as a pin when there is one.
+pub fn point_map(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    points: &[MapPoint],
+    origin: Option<&MapOrigin>,
+    background: &[MapArea],
+) -> Markup {
+    if points.is_empty() {
+        return html! {};
+    }
+    let outlines: Vec<(&MapArea, Vec<Ring>)> = background
+        .iter()
+        .filter_map(|a| Some((a, a.geometry.as_deref().map(rings)?)))
+        .filter(|(_, r)| !r.is_empty())
+        .collect();
+    // At least about 2 km across, so close results are not blown up to the whole map.
+    let (lat0, lon0) = (points[0].lat, points[0].lon);
+    let span = [(lon0 - 0.015, lat0 - 0.01), (lon0 + 0.015, lat0 + 0.01)];
+    let all = points
+        .iter()
+        .map(|p| (p.lon, p.lat))
+        .chain(origin.map(|o| (o.lon, o.lat)))
+        .chain(span);
+    let Some(proj) = Projection::fit(all, 80.0) else {
+        return html! {};
+    };
+    let positions = marker_spots(&proj, points, origin.map(|o| proj.xy(o.lon, o.lat)));
+    let desc = match (lang, origin) {
+        (Lang::Nl, Some(o)) => format!(
+            "{} genummerde plekken; de nummers zijn die van de lijst. Speld: {}.",
+            points.len(),
+            o.label
+        ),
+        (Lang::Nl, None) => format!(
             "{} genummerde plekken; de nummers zijn die van de lijst.",
             points.len()
         ),
-        Lang::En => format!(
+        (Lang::En, Some(o)) => format!(
+            "{} numbered places; the numbers are those of the list. Pin: {}.",
+            points.len(),
+            o.label
+        ),
+        (Lang::En, None) => format!(
             "{} numbered places; the numbers are those of the list.",
             points.len()
         ),
@@ -312,15 +406,20 @@ pub fn point_map(
         figure.map {
             (svg_open(id, proj.height, title, &desc, points.iter().any(|p| p.href.is_some()), html! {
                 rect width=(WIDTH) height=(format!("{:.0}", proj.height)) fill="#fbfbfb" {}
-                @for r in &outlines {
+                @for (_, r) in &outlines {
                     path d=(proj.path(r)) fill="#eef2f6" stroke="#8a8f94" stroke-width="1" fill-rule="evenodd" {}
+                }
+                (area_names(&proj, &outlines, 18.0))
+                @if let Some(o) = origin {
+                    @let (x, y) = proj.xy(o.lon, o.lat);
+                    (pin(x, y, &o.label))
                 }
                 @for (p, (x, y)) in points.iter().zip(positions) {
                     @let marker = html! {
-                        circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="22" fill="#073763" stroke="#fff" stroke-width="3" {
+                        circle.marker cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r=(MARKER_R) fill="#073763" stroke="#fff" stroke-width="3" {
                             title { (p.number) ". " (p.label) }
                         }
-                        text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 8.0)) text-anchor="middle" font-size="22" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
+                        text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 11.0)) text-anchor="middle" font-size="32" font-weight="700" fill="#fff" aria-hidden="true" { (p.number) }
                     };
                     @match &p.href {
                         Some(h) => a href=(h) tabindex="-1" { (marker) },
@@ -328,6 +427,14 @@ pub fn point_map(
                     }
                 }
             }))
+            @if origin.is_some() {
+                figcaption {
+                    ul.legend {
+                        li { span.swatch.pin-swatch {} " " (lang.t("Zoekpunt (postcode)", "Search point (postcode)")) }
+                        li { span.swatch.marker-swatch {} " " (lang.t("Aanbod, genummerd als de lijst", "Offers, numbered as the list")) }
+                    }
+                }
+            }
         }
     }
 }
@@ -410,16 +517,30 @@ mod tests {
     }
 
     #[test]
-    fn classes_cover_every_value() {
-        let limits = classes(20);
-        assert_eq!(class_of(0, &limits), 0);
-        assert_eq!(class_of(1, &limits), 1);
-        assert_eq!(class_of(20, &limits), 4);
-        assert_eq!(class_labels(&classes(3), 3), ["0", "1", "2", "3", "4"]);
+    fn classes_are_fixed_and_cover_every_value() {
+        assert_eq!(class_of(0), 0);
+        assert_eq!(class_of(1), 1);
+        assert_eq!(class_of(3), 2);
+        assert_eq!(class_of(6), 3);
+        assert_eq!(class_of(20), 4);
         assert_eq!(
-            class_labels(&limits, 20),
-            ["0", "1–5", "6–10", "11–15", "16–20"]
+            class_labels(Lang::Nl),
+            ["0", "1", "2–3", "4–6", "7 of meer"]
         );
+        assert_eq!(class_labels(Lang::En)[4], "7 or more");
+    }
+
+    #[test]
+    fn large_areas_carry_their_name_small_ones_not() {
+        let big = area("BU1", Some(SQUARE), 0, false);
+        let svg = choropleth(Lang::Nl, "k", "K", &[big], "Actief aanbod", "Gat").into_string();
+        assert!(
+            svg.contains(r#"aria-hidden="true""#) && svg.contains(">Buurt &lt;BU1&gt;</text>"),
+            "{svg}"
+        );
+        let proj = Projection::fit([(0.0, 0.0), (1.0, 1.0)].into_iter(), 0.0).unwrap();
+        let tiny = vec![vec![(0.5, 0.5), (0.5001, 0.5), (0.5001, 0.5001)]];
+        assert!(label_spot(&proj, &tiny, "Lang buurtnaam", 16.0).is_none());
     }
 
     #[test]
@@ -444,14 +565,20 @@ mod tests {
                     href: Some("/aanbod/x".into()),
                 },
             ],
+            Some(&MapOrigin {
+                lat: 51.865,
+                lon: 5.864,
+                label: "Postcode 6663".into(),
+            }),
             &[area("BU1", Some(SQUARE), 0, false)],
         )
         .into_string();
-        assert_eq!(svg.matches("<circle").count(), 2);
+        assert_eq!(svg.matches(r#"<circle class="marker""#).count(), 2);
+        assert!(svg.contains("search-pin") && svg.contains("Postcode 6663"));
         assert!(svg.contains("1. Wandelen"));
         assert!(svg.contains(r#"href="/aanbod/x" tabindex="-1""#));
         assert!(
-            point_map(Lang::Nl, "x", "x", &[], &[])
+            point_map(Lang::Nl, "x", "x", &[], None, &[])
                 .into_string()
                 .is_empty()
         );

@@ -11,3 +11,40 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
 });
+
+// --- gpsearch: search filters, and the print button of the patient handout ---
+document.addEventListener("DOMContentLoaded", () => {
+  // Once a search shows results, its filters apply as soon as they change (the form still
+  // works with its buttons without this).
+  const search = document.querySelector("form[data-auto-submit]");
+  if (search) {
+    for (const p of search.querySelectorAll(".filter-apply")) p.hidden = true;
+    search.addEventListener("change", (e) => {
+      if (e.target.closest(".filter-panel") || e.target.name === "afstand") search.requestSubmit();
+    });
+  }
+  // On a wide screen the filters stand open beside the results; on a phone they wait behind
+  // "Filters" so the results come first.
+  const panel = document.querySelector("details.filter-panel");
+  if (panel && window.matchMedia("(min-width: 52rem)").matches) panel.open = true;
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  }
+});
+// A table wider than the screen (on a phone) scrolls in its own area, which a keyboard can
+// reach and a screen reader names after the table's caption.
+function wrapWideTables() {
+  for (const table of document.querySelectorAll("main table")) {
+    if (table.closest(".table-scroll") || table.scrollWidth <= table.parentElement.clientWidth) continue;
+    const area = document.createElement("div");
+    area.className = "table-scroll";
+    area.tabIndex = 0;
+    area.setAttribute("role", "region");
+    const caption = table.querySelector("caption");
+    area.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+    table.replaceWith(area);
+    area.appendChild(table);
+  }
+}
+document.addEventListener("DOMContentLoaded", wrapWideTables);

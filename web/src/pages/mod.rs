@@ -1,7 +1,9 @@
 //! One module per page group, each owning its routes.
 
 pub mod account;
+pub mod compare;
 pub mod coverage;
+pub mod handout;
 pub mod inbox;
 pub mod manage;
 pub mod offer;

@@ -10,7 +10,7 @@ use api::services::offer_view::{self, OfferView};
 use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use entities::{OfferKind, Role};
+use entities::{Intake, OfferKind, Role};
 use maud::{Markup, html};
 
 /// `GET /aanbod/{id}`.
@@ -39,16 +39,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) }
             " " span.badge.neutral { (o.status.label(ctx.lang)) }
         }
-        @if can_refer || can_edit {
-            div.actions {
-                @if can_refer {
-                    a.button href=(format!("/aanbod/{}/verwijzen", encode(&o.id))) { (ctx.t("Patiënt verwijzen", "Refer a patient")) }
-                }
-                @if can_edit {
-                    a.button.secondary href=(format!("/beheer/aanbod/{}", encode(&o.id))) { (ctx.t("Bewerken", "Edit")) }
-                }
-            }
-        }
+        (actions(&ctx, &v, can_refer, can_edit))
         @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             p { (para.trim()) }
         }
@@ -56,6 +47,37 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
     };
     Ok(page(&ctx, &o.title, body).into_response())
+}
+
+/// Whether the offer needs no sign-up: a walk-in, or intake "none". Such offers get the
+/// handout (`/aanbod/{id}/meegeven`) instead of a referral.
+pub fn is_walk_in(o: &entities::offer::Model) -> bool {
+    o.kind == OfferKind::WalkIn || o.intake == Intake::None
+}
+
+/// What a reader can do here. A walk-in offer (no sign-up) is handed over on paper instead of
+/// referred; a practitioner refers to any other offer; an anonymous visitor is asked to sign in
+/// first (and comes back here); editors of its organisation edit it.
+fn actions(ctx: &Ctx, v: &OfferView, can_refer: bool, can_edit: bool) -> Markup {
+    let o = &v.offer;
+    let id = encode(&o.id);
+    let walk_in = is_walk_in(o);
+    let anonymous = matches!(ctx.actor, api::auth::Actor::Anonymous);
+    html! {
+        div.actions {
+            @if walk_in {
+                a.button href=(format!("/aanbod/{id}/meegeven")) { (ctx.t("Zonder aanmelding: geef de patiënt dit mee", "No sign-up needed: give the patient this page")) }
+            } @else if can_refer {
+                a.button href=(format!("/aanbod/{id}/verwijzen")) { (ctx.t("Patiënt verwijzen", "Refer a patient")) }
+                a.button.secondary href=(format!("/aanbod/{id}/meegeven")) { (ctx.t("Uitleg voor de patiënt (afdrukken)", "Handout for the patient (print)")) }
+            } @else if anonymous {
+                a.button href=(format!("/inloggen?next={}", encode(&format!("/aanbod/{}", o.id)))) { (ctx.t("Log in om te verwijzen", "Sign in to refer")) }
+            }
+            @if can_edit {
+                a.button.secondary href=(format!("/beheer/aanbod/{id}")) { (ctx.t("Bewerken", "Edit")) }
+            }
+        }
+    }
 }
 
 /// The "Practical" list: one section per question a reader has.
@@ -233,7 +255,8 @@ fn herstelcirkel(ctx: &Ctx, v: &OfferView) -> Markup {
     }
 }
 
-fn capitalise(s: &str) -> String {
+/// `s` with its first letter as a capital.
+pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

@@ -1,6 +1,8 @@
-//! The search page for GPs and POH (`GET /`): text, a postcode or neighbourhood, distance,
-//! life domains, target groups, kinds, free only, open places only; results as a numbered
-//! list and on a map with the same numbers. A plain GET form: every search is a link.
+//! The search page for GPs and POH (`GET /`): text, a postcode or neighbourhood and a distance
+//! beside the search button; life domains, target groups, kinds, free only and open places
+//! only behind "Filters" (a `<details>`, applied on change by `app.js`); results as numbered
+//! cards (day and time, target group, intake, cost) to tick for comparing, and on a map with
+//! the same numbers and the postcode as a pin. A plain GET form: every search is a link.
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
@@ -8,7 +10,7 @@ use crate::form::{Errors, Field, choices};
 use crate::i18n::Lang;
 use crate::labels::{self, Label};
 use crate::layout::{encode, page};
-use crate::map::{MapArea, MapPoint, point_map};
+use crate::map::{MapArea, MapOrigin, MapPoint, point_map};
 use api::domain::{AreaCode, Postcode};
 use api::error::{AppError, AppResult};
 use api::read_model::OfferBundle;
@@ -60,10 +62,10 @@ impl SearchParams {
     }
 }
 
-/// Where to search: around a postcode, or within an area.
+/// Where to search: around a postcode (with its centre), or within an area.
 enum Where {
     Anywhere,
-    Near(Postcode, f64),
+    Near(Postcode, f64, (f64, f64)),
     Area(entities::area::Model),
 }
 
@@ -100,16 +102,81 @@ async fn resolve_where(state: &AppState, lang: Lang, p: &SearchParams) -> AppRes
             })?,
     };
     if raw.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        let pc = Postcode::parse(raw).map_err(|e| e.in_field("waar"))?;
-        state
-            .gazetteer
-            .postcode(&pc)
-            .map_err(|e| e.in_field("waar"))?;
-        return Ok(Where::Near(pc, km));
+        let (pc, centre) = known_postcode(state, lang, raw)?;
+        return Ok(Where::Near(pc, km, centre));
     }
     super::area_named(state, lang, raw, "waar")
         .await
         .map(Where::Area)
+}
+
+/// A postcode typed in the search box whose area exists, or an error in plain words beside
+/// the box: not a postcode, or a postcode that does not exist. (The node knows 4-digit areas;
+/// a postcode of a known area outside the region is caught by [`outside_region`].)
+fn known_postcode(state: &AppState, lang: Lang, raw: &str) -> AppResult<(Postcode, (f64, f64))> {
+    let pc = Postcode::parse(raw).map_err(|_| {
+        AppError::field(
+            "waar",
+            match lang {
+                Lang::Nl => format!("'{raw}' is geen postcode. Een postcode is 4 cijfers en 2 letters, zoals 6512 AB."),
+                Lang::En => format!("'{raw}' is not a postcode. A Dutch postcode is 4 digits and 2 letters, like 6512 AB."),
+            },
+        )
+    })?;
+    let centre = state
+        .gazetteer
+        .postcode(&pc)
+        .map(|a| (a.lat, a.lon))
+        .map_err(|_| {
+            AppError::field(
+                "waar",
+                match lang {
+                    Lang::Nl => format!("Postcode {pc} bestaat niet. Kijk de cijfers na."),
+                    Lang::En => format!("Postcode {pc} does not exist. Check the digits."),
+                },
+            )
+        })?;
+    Ok((pc, centre))
+}
+
+/// The error for a postcode with no offer at all within the widest distance (50 km): it lies
+/// outside this node's region, and "widen the distance" would not help. `None` when there is
+/// an offer (then an empty result is down to the filters or the distance).
+async fn outside_region(
+    state: &AppState,
+    lang: Lang,
+    pc: &Postcode,
+) -> AppResult<Option<AppError>> {
+    let near = NearFields {
+        postcode: Some(pc.to_string()),
+        radius_km: Some(f64::from(DISTANCES[DISTANCES.len() - 1])),
+        ..NearFields::default()
+    }
+    .parse(&state.gazetteer)?;
+    let filter = SearchFilter {
+        statuses: vec![
+            OfferStatus::Planned,
+            OfferStatus::Open,
+            OfferStatus::Full,
+            OfferStatus::Running,
+        ],
+        ..SearchFilter::default()
+    };
+    let probe = SearchQuery::new(None, filter, Some(near), SearchSort::Distance, 0, 1)?;
+    if state.search.search(&probe).await?.total > 0 {
+        return Ok(None);
+    }
+    Ok(Some(AppError::field(
+        "waar",
+        match lang {
+            Lang::Nl => format!(
+                "Postcode {pc} ligt buiten het gebied van deze Wijkwijzer: binnen 50 km is geen aanbod. Zoek met een postcode uit de regio, of met de naam van een gemeente, wijk of buurt."
+            ),
+            Lang::En => format!(
+                "Postcode {pc} lies outside this Wijkwijzer's area: there is no offer within 50 km. Search with a postcode of the region, or the name of a municipality, district or neighbourhood."
+            ),
+        },
+    )))
 }
 
 /// The validated search of a form, or the error of the field at fault.
@@ -138,7 +205,7 @@ async fn build_query(
         ..SearchFilter::default()
     };
     let near = match &place {
-        Where::Near(pc, km) => Some(
+        Where::Near(pc, km, _) => Some(
             NearFields {
                 postcode: Some(pc.to_string()),
                 radius_km: Some(*km),
@@ -191,45 +258,17 @@ pub async fn search(
     let mut errors = Errors::none();
     let mut found = None;
     if p.asks_anything() {
-        match build_query(&state, ctx.lang, &p).await {
-            Ok((query, place)) => {
-                let results = state.search.search(&query).await.or_page(&ctx)?;
-                let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
-                let views = OfferBundle::search_hits(&state.db, &ids)
-                    .await
-                    .or_page(&ctx)?;
-                let distances: Vec<Option<f64>> = views
-                    .iter()
-                    .map(|v| {
-                        results
-                            .hits
-                            .iter()
-                            .find(|h| h.id == v.offer.id)
-                            .and_then(|h| h.distance_km)
-                    })
-                    .collect();
-                let map = results_map(&state, &ctx, query.offset, &views)
-                    .await
-                    .or_page(&ctx)?;
-                found = Some(Found {
-                    query,
-                    place,
-                    total: results.total,
-                    facets: results.facets,
-                    views,
-                    distances,
-                    map,
-                });
-            }
+        match find(&state, &ctx, &p).await {
+            Ok(f) => found = Some(f),
             Err(e) => errors = Errors::from_app(&ctx, e).or_page(&ctx)?,
         }
     }
     let title = ctx.t("Aanbod in de wijk zoeken", "Find local offers");
     let facets = found.as_ref().map(|f| &f.facets);
     let body = html! {
-        div.layout {
-            (form(&ctx, &p, &errors, facets))
-            section aria-labelledby="resultaten" {
+        div.layout.search-layout {
+            (form(&ctx, &p, &errors, facets, found.is_some()))
+            section.results-column aria-labelledby="resultaten" {
                 @match &found {
                     None => (invitation(&ctx)),
                     Some(found) => (results(&ctx, &state, found)),
@@ -243,6 +282,48 @@ pub async fn search(
         axum::http::StatusCode::BAD_REQUEST
     };
     Ok((status, page(&ctx, title, body)).into_response())
+}
+
+/// Runs the search of `p` and loads what the page shows of it; a search around a postcode that
+/// finds nothing, and would not within 50 km either, is an error of the postcode.
+async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found> {
+    let (query, place) = build_query(state, ctx.lang, p).await?;
+    let results = state.search.search(&query).await?;
+    if let (0, Where::Near(pc, _, _)) = (results.total, &place)
+        && let Some(e) = outside_region(state, ctx.lang, pc).await?
+    {
+        return Err(e);
+    }
+    let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
+    let views = OfferBundle::search_hits(&state.db, &ids).await?;
+    let distances: Vec<Option<f64>> = views
+        .iter()
+        .map(|v| {
+            results
+                .hits
+                .iter()
+                .find(|h| h.id == v.offer.id)
+                .and_then(|h| h.distance_km)
+        })
+        .collect();
+    let origin = match &place {
+        Where::Near(pc, _, (lat, lon)) => Some(MapOrigin {
+            lat: *lat,
+            lon: *lon,
+            label: format!("{} {pc}", ctx.t("Postcode", "Postcode")),
+        }),
+        _ => None,
+    };
+    let map = results_map(state, ctx, query.offset, &views, origin.as_ref()).await?;
+    Ok(Found {
+        query,
+        place,
+        total: results.total,
+        facets: results.facets,
+        views,
+        distances,
+        map,
+    })
 }
 
 /// What the results column shows before anything is asked.
@@ -271,7 +352,7 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
         h2 #resultaten aria-live="polite" {
             (total) " " (if *total == 1 { ctx.t("resultaat", "result") } else { ctx.t("resultaten", "results") })
             @match place {
-                Where::Near(pc, km) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
+                Where::Near(pc, km, _) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
                 Where::Area(a) => span.count { " " (ctx.t("in", "in")) " " (a.name) },
                 Where::Anywhere => {},
             }
@@ -280,9 +361,20 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
             p { (ctx.t("Niets gevonden. Maak de afstand groter of zet minder filters aan.", "Nothing found. Widen the distance or use fewer filters.")) }
         }
         (map)
-        ol.results start=(query.offset + 1) {
-            @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
-                (result(ctx, state, query.offset + i + 1, v, *d))
+        @if !views.is_empty() {
+            form #vergelijk method="get" action="/vergelijken" {
+                input type="hidden" name="terug" value=(ctx.here.split_once('?').map(|(_, q)| q).unwrap_or(""));
+                ol.results start=(query.offset + 1) {
+                    @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
+                        (result(ctx, state, query.offset + i + 1, v, *d))
+                    }
+                }
+                @if views.len() > 1 {
+                    p.compare-action {
+                        button.secondary type="submit" { (ctx.t("Vergelijk aangevinkt aanbod", "Compare ticked offers")) }
+                        " " span.hint { (ctx.t("Vink 2 tot 4 aanbiedingen aan.", "Tick 2 to 4 offers.")) }
+                    }
+                }
             }
         }
         (pager(ctx, query.offset, *total))
@@ -300,6 +392,7 @@ async fn results_map(
     ctx: &Ctx,
     offset: usize,
     views: &[OfferView],
+    origin: Option<&MapOrigin>,
 ) -> AppResult<Markup> {
     let points: Vec<MapPoint> = views
         .iter()
@@ -319,12 +412,17 @@ async fn results_map(
         return Ok(html! {});
     }
     let margin = 0.01;
-    let min = points.iter().fold((90.0f64, 180.0f64), |(a, b), p| {
-        (a.min(p.lat), b.min(p.lon))
-    });
-    let max = points.iter().fold((-90.0f64, -180.0f64), |(a, b), p| {
-        (a.max(p.lat), b.max(p.lon))
-    });
+    let spots: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| (p.lat, p.lon))
+        .chain(origin.map(|o| (o.lat, o.lon)))
+        .collect();
+    let min = spots
+        .iter()
+        .fold((90.0f64, 180.0f64), |(a, b), p| (a.min(p.0), b.min(p.1)));
+    let max = spots
+        .iter()
+        .fold((-90.0f64, -180.0f64), |(a, b), p| (a.max(p.0), b.max(p.1)));
     let background: Vec<MapArea> = api::services::area::with_geometry_in(
         &state.db,
         AreaKind::Buurt,
@@ -348,6 +446,7 @@ async fn results_map(
         "resultaten-kaart",
         ctx.t("De resultaten op de kaart", "The results on a map"),
         &points,
+        origin,
         &background,
     ))
 }
@@ -381,7 +480,16 @@ fn options<T: Label + PartialEq + Copy>(
         .collect()
 }
 
-fn form(ctx: &Ctx, p: &SearchParams, errors: &Errors, facets: Option<&Facets>) -> Markup {
+/// The search form: the search box, place and distance with the search button, then the
+/// filters behind "Filters". Once results show, the filters start closed (on a phone the
+/// results come first; `app.js` opens them on a wide screen) and apply on change.
+fn form(
+    ctx: &Ctx,
+    p: &SearchParams,
+    errors: &Errors,
+    facets: Option<&Facets>,
+    has_results: bool,
+) -> Markup {
     let distances: Vec<(String, String)> = DISTANCES
         .iter()
         .map(|d| (d.to_string(), format!("{d} km")))
@@ -391,52 +499,121 @@ fn form(ctx: &Ctx, p: &SearchParams, errors: &Errors, facets: Option<&Facets>) -
     } else {
         p.afstand.clone()
     };
+    let active = p.domein.len()
+        + p.doelgroep.len()
+        + p.soort.len()
+        + usize::from(p.gratis.is_some())
+        + usize::from(p.plekken.is_some());
+    let filter_error = ["domein", "doelgroep", "soort"]
+        .iter()
+        .any(|f| errors.get(f).is_some());
     html! {
-        form.filters method="get" action="/" role="search" aria-label=(ctx.t("Aanbod zoeken", "Search offers")) {
+        form.filters method="get" action="/" role="search" aria-label=(ctx.t("Aanbod zoeken", "Search offers"))
+            data-auto-submit[has_results] {
             (errors.summary(ctx))
-            (Field::new("q", ctx.t("Zoekwoorden", "Keywords"))
-                .value(p.q.clone())
-                .hint(ctx.t("Bijvoorbeeld: wandelgroep, herstelcirkel, eenzaamheid", "For example: walking group, recovery circle, loneliness"))
-                .input(errors))
-            (Field::new("waar", ctx.t("Postcode of wijk", "Postcode or neighbourhood"))
-                .value(p.waar.clone())
-                .hint(ctx.t("Postcode (6512 AB) of naam van gemeente, wijk of buurt", "Postcode (6512 AB) or name of a municipality, district or neighbourhood"))
-                .autocomplete("postal-code")
-                .input(errors))
-            (Field::new("afstand", ctx.t("Afstand rond de postcode", "Distance around the postcode"))
-                .value(afstand)
-                .select(errors, &distances))
-            (choices("domein", ctx.t("Leefgebied", "Life domain"),
-                &options(ctx, LifeDomain::iter(), LifeDomain::as_str, facets.map(|f| f.life_domain.as_slice())),
-                &strs(&p.domein), errors, false))
-            (choices("doelgroep", ctx.t("Doelgroep", "Target group"),
-                &options(ctx, TargetGroup::iter(), TargetGroup::as_str, facets.map(|f| f.target_group.as_slice())),
-                &strs(&p.doelgroep), errors, false))
-            (choices("soort", ctx.t("Soort aanbod", "Kind of offer"),
-                &options(ctx, OfferKind::iter(), OfferKind::as_str, facets.map(|f| f.kind.as_slice())),
-                &strs(&p.soort), errors, false))
-            fieldset.field.choices {
-                legend { (ctx.t("Verder", "More")) }
-                div.choice {
-                    input #f-gratis type="checkbox" name="gratis" value="1" checked[p.gratis.is_some()];
-                    label for="f-gratis" { (ctx.t("Alleen gratis", "Free only")) }
-                }
-                div.choice {
-                    input #f-plekken type="checkbox" name="plekken" value="1" checked[p.plekken.is_some()];
-                    label for="f-plekken" { (ctx.t("Alleen met vrije plekken", "Open places only")) }
-                }
+            div.searchbar {
+                (Field::new("q", ctx.t("Zoekwoorden", "Keywords"))
+                    .value(p.q.clone())
+                    .hint(ctx.t("Bijvoorbeeld: wandelgroep, herstelcirkel, eenzaamheid", "For example: walking group, recovery circle, loneliness"))
+                    .input(errors))
+                (Field::new("waar", ctx.t("Postcode of wijk", "Postcode or neighbourhood"))
+                    .value(p.waar.clone())
+                    .hint(ctx.t("Postcode (6512 AB) of naam van gemeente, wijk of buurt", "Postcode (6512 AB) or name of a municipality, district or neighbourhood"))
+                    .autocomplete("postal-code")
+                    .input(errors))
+                (Field::new("afstand", ctx.t("Afstand rond de postcode", "Distance around the postcode"))
+                    .value(afstand)
+                    .select(errors, &distances))
+                p.search-button { button type="submit" { (ctx.t("Zoeken", "Search")) } }
             }
-            p { button type="submit" { (ctx.t("Zoeken", "Search")) } }
+            details.filter-panel open[!has_results || filter_error] {
+                summary {
+                    (ctx.t("Filters", "Filters"))
+                    @if active > 0 { " (" (active) " " (ctx.t("aan", "on")) ")" }
+                }
+                (choices("domein", ctx.t("Leefgebied", "Life domain"),
+                    &options(ctx, LifeDomain::iter(), LifeDomain::as_str, facets.map(|f| f.life_domain.as_slice())),
+                    &strs(&p.domein), errors, false))
+                (choices("doelgroep", ctx.t("Doelgroep", "Target group"),
+                    &options(ctx, TargetGroup::iter(), TargetGroup::as_str, facets.map(|f| f.target_group.as_slice())),
+                    &strs(&p.doelgroep), errors, false))
+                (choices("soort", ctx.t("Soort aanbod", "Kind of offer"),
+                    &options(ctx, OfferKind::iter(), OfferKind::as_str, facets.map(|f| f.kind.as_slice())),
+                    &strs(&p.soort), errors, false))
+                fieldset.field.choices {
+                    legend { (ctx.t("Verder", "More")) }
+                    div.choice {
+                        input #f-gratis type="checkbox" name="gratis" value="1" checked[p.gratis.is_some()];
+                        label for="f-gratis" { (ctx.t("Alleen gratis", "Free only")) }
+                    }
+                    div.choice {
+                        input #f-plekken type="checkbox" name="plekken" value="1" checked[p.plekken.is_some()];
+                        label for="f-plekken" { (ctx.t("Alleen met vrije plekken", "Open places only")) }
+                    }
+                }
+                p.filter-apply { button.secondary type="submit" { (ctx.t("Filters toepassen", "Apply filters")) } }
+            }
         }
     }
 }
 
+/// The distance from the search point in words: "1,2 km", or "in deze buurt" when it rounds
+/// to nothing.
+pub fn distance_text(lang: Lang, km: f64) -> String {
+    if km < 0.05 {
+        lang.t("in deze buurt", "in this neighbourhood").to_string()
+    } else {
+        format!("{} km", format!("{km:.1}").replace('.', lang.t(",", ".")))
+    }
+}
+
+/// When it meets, in short: the first period in plain language ("Elke week op dinsdag,
+/// 14:00-16:00"), and how many more there are.
+pub fn when_short(lang: Lang, o: &entities::offer::Model) -> String {
+    match o.schedule.0.split_first() {
+        Some((first, rest)) => {
+            let mut s = super::offer::capitalise(&labels::period(lang, first));
+            if !rest.is_empty() {
+                s.push_str(&match lang {
+                    Lang::Nl => format!(
+                        " (en nog {} moment{})",
+                        rest.len(),
+                        if rest.len() == 1 { "" } else { "en" }
+                    ),
+                    Lang::En => format!(" (and {} more)", rest.len()),
+                });
+            }
+            s
+        }
+        None => o
+            .schedule_note
+            .clone()
+            .unwrap_or_else(|| lang.t("In overleg", "By arrangement").to_string()),
+    }
+}
+
+/// Whom an offer is for, in short: its target groups, or "everyone".
+pub fn for_whom(lang: Lang, v: &OfferView) -> String {
+    if v.target_groups.is_empty() {
+        lang.t("Iedereen", "Everyone").to_string()
+    } else {
+        v.target_groups
+            .iter()
+            .map(|t| t.label(lang))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// One result card: what, who, where and how far; when, for whom, how to join and cost, so
+/// offers compare without opening each; and a box to tick it for comparing.
 fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option<f64>) -> Markup {
     let o = &v.offer;
     let place = v
         .locations
         .first()
         .and_then(|l| l.city.clone().or(l.name.clone()));
+    let tick = format!("vergelijk-{n}");
     html! {
         li {
             span.num aria-hidden="true" { (n) }
@@ -444,17 +621,24 @@ fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option
             p.meta {
                 (o.kind.label(ctx.lang)) " · " (v.organisation.name)
                 @if let Some(p) = place { " · " (p) }
-                @if let Some(d) = distance { " · " (format!("{d:.1}").replace('.', ctx.t(",", "."))) " km" }
+                @if let Some(d) = distance { " · " span.distance { (distance_text(ctx.lang, d)) } }
             }
-            p {
-                span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) }
-                " " (labels::cost(ctx.lang, o))
+            dl.card-facts {
+                div { dt { (ctx.t("Wanneer", "When")) } dd.when { (when_short(ctx.lang, o)) } }
+                div { dt { (ctx.t("Voor wie", "For whom")) } dd.for-whom { (for_whom(ctx.lang, v)) } }
+                div { dt { (ctx.t("Aanmelden", "How to join")) } dd.intake { (o.intake.label(ctx.lang)) } }
+                div { dt { (ctx.t("Kosten", "Cost")) } dd.cost { (labels::cost(ctx.lang, o)) } }
             }
+            p { span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) } }
             @if v.is_mirrored(state) {
                 p.provenance { (ctx.t("Aanbod uit regio", "Offer from region")) " " (o.origin_node) }
             }
             ul.tags aria-label=(ctx.t("Leefgebieden", "Life domains")) {
                 @for d in &v.life_domains { li { (d.label(ctx.lang)) } }
+            }
+            div.choice.compare {
+                input id=(tick) type="checkbox" name="id" value=(o.id);
+                label for=(tick) { (ctx.t("Vergelijken", "Compare")) span.visually-hidden { ": " (o.title) } }
             }
         }
     }

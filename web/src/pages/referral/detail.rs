@@ -61,6 +61,7 @@ async fn detail(
             @if let Some(d) = done { (notice(d)) }
             (errors.summary(ctx))
             (facts(ctx, &r, offer, &practices, delivery))
+            (crate::pages::handout::referral_link(ctx, &r))
             @if !next.is_empty() { (update_form(ctx, &r, &next, errors)) }
             h2 { (ctx.t("Verloop", "History")) }
             ol {
