@@ -127,10 +127,6 @@ pub fn service_message(lang: Lang, message: &str) -> String {
             "geef een reden voor de afwijzing",
         ),
         (
-            "must not contain medical information (diagnoses, medication)",
-            "mag geen medische informatie bevatten (diagnoses, medicatie)",
-        ),
-        (
             "must be 4-64 letters, digits, '-' or '_' (a pseudonym, not a name)",
             "gebruik 4-64 letters, cijfers, '-' of '_' (een pseudoniem, geen naam)",
         ),
