@@ -128,11 +128,10 @@ pub async fn delete_in<E: EntityTrait>(
     Ok(())
 }
 
-/// Applies pending migrations, handing the data migrations the rules they re-apply (the
-/// referral note rule, so stored notes it now refuses are purged by the same function the
-/// forms call).
+/// Applies pending migrations. A node migrates through [`crate::ops::migrate::run`], which
+/// first hands the data migrations the rules they re-apply (without them the note purge
+/// migration fails).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    migration::set_note_rule(crate::services::referral::note_check::is_refused);
     migration::Migrator::up(db, None).await
 }
 

@@ -4,7 +4,7 @@
 //! `status_reason_purged` or `event_note_purged`), never with the text.
 //!
 //! The rule is the node's own (`api::services::referral::note_check::is_refused`), handed in
-//! with [`set_note_rule`] before migrating (`api::db::migrate` does), so the migration and the
+//! with [`set_note_rule`] before migrating (`api::ops::migrate::run` does), so the migration and the
 //! forms can never disagree. Without it this migration fails instead of skipping the purge.
 //! The removal is not written to `referral_events`: an event there is a status change to its
 //! consumers (federation would send it to the peer, notifications would tell the referrer).

@@ -275,7 +275,7 @@ async fn the_migration_purges_notes_the_rule_now_refuses() {
     .unwrap();
 
     Migrator::down(db, Some(1)).await.unwrap();
-    api::db::migrate(db).await.unwrap();
+    api::ops::migrate::run(db).await.unwrap();
 
     assert_eq!(
         row(&app, &ids[0]).await.note,
