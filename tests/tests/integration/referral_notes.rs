@@ -355,3 +355,54 @@ async fn the_note_check_answers_signed_in_same_origin_callers() {
     let (status, _) = check(Some(gp), Some("https://evil.example"), "Takes oxazepam").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// Practical needs travel with a referral to another region's offer: the offer's node shows the
+/// same needs to its organisation.
+#[tokio::test]
+async fn practical_needs_travel_to_the_offers_node() {
+    use crate::federation::{offers_from, sync_all, three_nodes};
+    let nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let offer = offers_from(nijmegen, "nhn", json!(["OPEN", "RUNNING"]))
+        .await
+        .into_iter()
+        .next()
+        .expect("a mirrored open offer");
+    let offer = offer["id"].as_str().unwrap().to_string();
+    let org = nhn
+        .gql_ok(
+            "query($id: ID!) { offer(id: $id) { organisation { id } } }",
+            json!({"id": offer}),
+        )
+        .await["offer"]["organisation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    let body = nijmegen
+        .gql_with(
+            Some(&gp),
+            SEND,
+            json!({"input": {"offerId": offer, "patientRef": "P-NOTE-NHN1", "consent": true,
+                "reasonDomains": ["BEWEGING"], "practicalNeeds": {"nearbyOnly": true,
+                "language": "POLISH", "dayParts": ["AFTERNOON"], "contactGender": "MAN"}}}),
+        )
+        .await;
+    let id = body["data"]["sendReferral"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let there = tests::eventually(15, "the referral at the offer's node", || async {
+        let read = nhn.gql_with(Some(&editor), READ, json!({"id": id})).await;
+        read.get("errors")
+            .is_none()
+            .then(|| read["data"]["referral"]["practicalNeeds"].clone())
+    })
+    .await;
+    assert_eq!(there["nearbyOnly"], true, "{there}");
+    assert_eq!(there["language"], "POLISH");
+    assert_eq!(there["dayParts"], json!(["AFTERNOON"]));
+    assert_eq!(there["contactGender"], "MAN");
+}
