@@ -415,6 +415,7 @@ async fn run() {
             consent: true,
             contact_preference: None,
             reason_domains: vec![LifeDomain::SocialeContacten],
+            practical_needs: Default::default(),
             note: None,
         };
         api::services::referral::create(&mirror, &gp, new, &*mirror.peers)

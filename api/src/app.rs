@@ -19,7 +19,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
     let contact_keys = Arc::new(crate::sealing::key_source::load(&config)?);
     let (db, queries) =
         db::connect(&config.database_url(), config.database.max_connections).await?;
-    db::migrate(&db).await?;
+    crate::ops::migrate::run(&db).await?;
     let gazetteer = Arc::new(Gazetteer::embedded()?);
     let peers = Arc::new(crate::federation::sync::Peers::new(
         &config.federation.peers,

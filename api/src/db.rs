@@ -128,7 +128,9 @@ pub async fn delete_in<E: EntityTrait>(
     Ok(())
 }
 
-/// Applies pending migrations.
+/// Applies pending migrations. A node migrates through [`crate::ops::migrate::run`], which
+/// first hands the data migrations the rules they re-apply (without them the note purge
+/// migration fails).
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await
 }

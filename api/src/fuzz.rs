@@ -612,6 +612,7 @@ mod untrusted {
                     consent,
                     contact_preference: Some(ContactPreference::Email),
                     reason_domains: vec![LifeDomain::SocialeContacten],
+                    practical_needs: None,
                     note,
                     created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
                 }))

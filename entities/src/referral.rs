@@ -24,6 +24,9 @@ pub struct Model {
     pub contact_preference: Option<ContactPreference>,
     /// Life domains as the reason for referral.
     pub reason_domains: StringList,
+    /// Practical needs (JSON, `api::domain::PracticalNeeds`); null when none were given or
+    /// once purged.
+    pub practical_needs: Option<Json>,
     /// Short note without medical content; removed when purged.
     pub note: Option<String>,
     pub status: ReferralStatus,

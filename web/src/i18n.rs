@@ -127,10 +127,6 @@ pub fn service_message(lang: Lang, message: &str) -> String {
             "geef een reden voor de afwijzing",
         ),
         (
-            "must not contain medical information (diagnoses, medication)",
-            "mag geen medische informatie bevatten (diagnoses, medicatie)",
-        ),
-        (
             "must be 4-64 letters, digits, '-' or '_' (a pseudonym, not a name)",
             "gebruik 4-64 letters, cijfers, '-' of '_' (een pseudoniem, geen naam)",
         ),
@@ -148,6 +144,16 @@ pub fn service_message(lang: Lang, message: &str) -> String {
             "moet meer dan 0 en hoogstens 300 km zijn",
         ),
     ];
+    // The note rule names the kind of medical content found (api's note_check).
+    for finding in [
+        api::services::referral::note_check::Finding::Dose,
+        api::services::referral::note_check::Finding::Medicine,
+        api::services::referral::note_check::Finding::Diagnosis,
+    ] {
+        if let Some(head) = message.strip_suffix(finding.message()) {
+            return format!("{head}{}", finding.message_nl());
+        }
+    }
     for &(en, nl) in DUTCH {
         if message == en {
             return nl.to_string();

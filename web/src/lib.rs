@@ -38,6 +38,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
         .route("/verwijzingen", get(pages::referral::list))
+        .route(
+            "/verwijzingen/notitie-check",
+            post(pages::referral::check_note),
+        )
         .route("/dekking", get(pages::coverage::show))
         .route("/dekking.csv", get(pages::coverage::csv))
         .route("/dekking.geojson", get(pages::coverage::geojson))

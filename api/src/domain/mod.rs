@@ -8,6 +8,7 @@ mod area_code;
 mod contact;
 mod global_id;
 mod postcode;
+pub mod practical_needs;
 mod text;
 
 pub use actor::{Actor, Membership, User};
@@ -15,4 +16,5 @@ pub use area_code::AreaCode;
 pub use contact::{CONTACT_TEXT_MAX, ContactDetails};
 pub use global_id::{GlobalId, NodeId};
 pub use postcode::Postcode;
+pub use practical_needs::PracticalNeeds;
 pub use text::{AgbCode, Email, KvkNumber, Phone, TimeOfDay, WebUrl, optional_text, required_text};

@@ -158,6 +158,10 @@ pub struct ForwardedReferral {
     pub consent: bool,
     pub contact_preference: Option<ContactPreference>,
     pub reason_domains: Vec<LifeDomain>,
+    /// Practical needs (`api::domain::PracticalNeeds` as JSON); left out by older nodes, and
+    /// values the receiver does not know are dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practical_needs: Option<serde_json::Value>,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
 }

@@ -12,7 +12,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 /// Connects to the configured database and applies the pending migrations; nothing else.
 pub async fn open_database(config: &Config) -> AppResult<DatabaseConnection> {
     let (db, _) = crate::db::connect(&config.database_url(), 1).await?;
-    crate::db::migrate(&db).await?;
+    crate::ops::migrate::run(&db).await?;
     Ok(db)
 }
 

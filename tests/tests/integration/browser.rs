@@ -223,8 +223,9 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
         .len();
     assert_eq!(after, before, "nothing was sent");
 
-    // With consent it is sent.
+    // With consent (and a life domain: none is ticked in advance) it is sent.
     b.click("#f-consent-0").await;
+    b.click("#f-reasonDomains-0").await;
     b.click_to_load("main form button[type=submit]").await;
     let path = b
         .wait_path("the referral", |p| p.starts_with("/verwijzingen/"))

@@ -518,6 +518,7 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
             consent: true,
             contact_preference: None,
             reason_domains: vec![entities::LifeDomain::Beweging],
+            practical_needs: None,
             note: None,
             created_at: chrono::Utc::now(),
         }))
@@ -706,6 +707,7 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
         consent: true,
         contact_preference: None,
         reason_domains: vec![entities::LifeDomain::Beweging],
+        practical_needs: Default::default(),
         note: None,
     };
     let created = api::services::referral::create(&state, &actor, new, &*state.peers)

@@ -14,7 +14,7 @@ async fn migrations_run_up_down_up() {
         ),
     };
     let db = Database::connect(&url).await.unwrap();
-    Migrator::up(&db, None).await.unwrap();
+    api::ops::migrate::run(&db).await.unwrap();
     let tables = [
         "areas",
         "organisations",
@@ -39,7 +39,7 @@ async fn migrations_run_up_down_up() {
             .is_err(),
         "down drops the tables"
     );
-    Migrator::up(&db, None).await.unwrap();
+    api::ops::migrate::run(&db).await.unwrap();
     db.execute_unprepared("SELECT COUNT(*) FROM offers")
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 //! answer).
 
 use crate::db;
-use crate::domain::{Actor, GlobalId};
+use crate::domain::{Actor, GlobalId, PracticalNeeds};
 use crate::error::{AppError, AppResult};
 use crate::federation::protocol::{
     DeliveryOutcome, DeliveryReceipt, ForwardedReferral, REFERRAL_PROTOCOL_VERSION,
@@ -127,6 +127,7 @@ fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
         consent: f.consent,
         contact_preference: f.contact_preference,
         reason_domains: f.reason_domains,
+        practical_needs: PracticalNeeds::from_json(f.practical_needs.as_ref()),
         note: f.note,
     })
 }

@@ -96,6 +96,7 @@ fn forwarded(r: &referral::Model) -> ForwardedReferral {
             .iter()
             .filter_map(|d| LifeDomain::from_str_opt(d))
             .collect(),
+        practical_needs: r.practical_needs.clone(),
         note: r.note.clone(),
         created_at: r.created_at,
     }

@@ -1,6 +1,7 @@
 //! Referrals: types, queries (own and incoming referrals, anonymous counts), mutations.
 
 mod mutation;
+mod practical_needs;
 mod query;
 mod types;
 

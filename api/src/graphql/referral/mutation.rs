@@ -1,5 +1,6 @@
 //! Mutations on referrals: send, and change status (with `version`).
 
+use super::practical_needs::PracticalNeedsInput;
 use super::types::Referral;
 use crate::domain::GlobalId;
 use crate::error::AppError;
@@ -23,7 +24,11 @@ pub struct ReferralInput {
     pub contact_preference: Option<ContactPreference>,
     /// Life domains the referral is about (at least one).
     pub reason_domains: Vec<LifeDomain>,
-    /// Short note (at most 280 characters) without medical content.
+    /// Practical needs (mobility, language, company, best times, contact person): chosen
+    /// options instead of free text.
+    pub practical_needs: Option<PracticalNeedsInput>,
+    /// Short note (at most 280 characters) without medical content: no medicine names, doses
+    /// or diagnoses, in Dutch or English (`BAD_USER_INPUT` on `note` otherwise).
     pub note: Option<String>,
 }
 
@@ -47,6 +52,7 @@ impl ReferralMutation {
             consent: input.consent,
             contact_preference: input.contact_preference.map(Into::into),
             reason_domains: to_entities(&input.reason_domains),
+            practical_needs: input.practical_needs.map(Into::into).unwrap_or_default(),
             note: input.note,
         };
         let state = app(ctx)?;

@@ -1,5 +1,7 @@
 //! GraphQL types of referrals.
 
+use super::practical_needs::PracticalNeeds;
+use crate::domain::PracticalNeeds as Needs;
 use crate::graphql::app;
 use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus};
 use crate::graphql::loaders::Loaders;
@@ -77,6 +79,11 @@ impl Referral {
             .filter_map(|d| entities::LifeDomain::from_str_opt(d))
             .map(Into::into)
             .collect()
+    }
+    /// Practical needs (mobility, language, company, best times, contact person); all false
+    /// and empty when none were given or once purged.
+    async fn practical_needs(&self) -> PracticalNeeds {
+        Needs::from_json(self.0.practical_needs.as_ref()).into()
     }
     /// Short note without medical content; null once purged.
     async fn note(&self) -> Option<&str> {

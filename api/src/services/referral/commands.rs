@@ -28,6 +28,7 @@ pub(super) struct ReferralFields {
     contact_preference: Option<ContactPreference>,
     /// Sorted, without duplicates.
     reason_domains: Vec<String>,
+    practical_needs: Option<serde_json::Value>,
     note: Option<String>,
 }
 
@@ -59,6 +60,7 @@ pub(super) fn checked_fields(new: &NewReferral) -> AppResult<ReferralFields> {
         patient_ref,
         contact_preference: new.contact_preference,
         reason_domains,
+        practical_needs: new.practical_needs.clone().normalised().to_json(),
         note,
     })
 }
@@ -85,6 +87,7 @@ pub(super) fn new_model(
         consent: true,
         contact_preference: fields.contact_preference,
         reason_domains: StringList(fields.reason_domains),
+        practical_needs: fields.practical_needs,
         note: fields.note,
         status: ReferralStatus::Requested,
         status_reason: None,

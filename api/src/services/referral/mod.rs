@@ -55,7 +55,7 @@ pub use purge::{PurgeReport, Retention, purge_expired};
 pub use queries::{counts_by_status, events, get, list, offer_has_referrals};
 pub use remote::{Changed, RemoteOutcome, accept_forwarded, announce_remote, apply_remote_change};
 
-use crate::domain::{Actor, GlobalId, optional_text};
+use crate::domain::{Actor, GlobalId, PracticalNeeds};
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
 use chrono::{DateTime, Utc};
@@ -64,8 +64,7 @@ use entities::{
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
-/// Longest note on a referral.
-pub const NOTE_MAX: usize = 280;
+pub use note_check::NOTE_MAX;
 
 /// A change of a referral, as announced after commit: ids and status only, no personal data.
 #[derive(Clone, Debug)]
@@ -98,6 +97,8 @@ pub struct NewReferral {
     pub consent: bool,
     pub contact_preference: Option<ContactPreference>,
     pub reason_domains: Vec<LifeDomain>,
+    /// Practical needs (mobility, language, company, times, contact person), instead of free text.
+    pub practical_needs: PracticalNeeds,
     pub note: Option<String>,
 }
 
@@ -124,18 +125,10 @@ pub(crate) fn parse_patient_ref(raw: &str) -> AppResult<String> {
     Ok(s.to_string())
 }
 
-/// A short note without medical content (at most [`NOTE_MAX`] characters).
+/// A short note without medical content (at most [`NOTE_MAX`] characters): the rule of
+/// [`note_check`].
 pub fn parse_note(raw: Option<&str>, field: &str) -> AppResult<Option<String>> {
-    let note = optional_text(raw, NOTE_MAX).map_err(|e| e.in_field(field))?;
-    if let Some(n) = &note
-        && note_check::medical_content(n).is_some()
-    {
-        return Err(AppError::field(
-            field,
-            "must not contain medical information (diagnoses, medication)",
-        ));
-    }
-    Ok(note)
+    note_check::checked_text(raw, field, NOTE_MAX)
 }
 
 /// Appends an audit record (who, what, which referral).

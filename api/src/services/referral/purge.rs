@@ -5,7 +5,7 @@
 //!    other node like any cancellation), so no referral keeps personal data forever.
 //! 2. A referral closed more than `auth.referral_retention_days` ago loses everything about
 //!    the patient: patient reference, note, status reason, reason domains (life domains),
-//!    contact preference and the notes of its events. The row (status, offer, dates) stays for
+//!    contact preference, practical needs and the notes of its events. The row (status, offer, dates) stays for
 //!    anonymous counts.
 //!
 //! Messages to peer nodes are federation's: it drops or redacts those of purged referrals
@@ -134,6 +134,7 @@ async fn purge_closed(ctx: &Ctx, days: i64, now: DateTime<Utc>) -> AppResult<u64
                 status_reason: Set(None),
                 reason_domains: Set(StringList(Vec::new())),
                 contact_preference: Set(None),
+                practical_needs: Set(None),
                 purged_at: Set(Some(now)),
                 ..Default::default()
             })

@@ -112,8 +112,21 @@ fn facts(
             dd { (r.contact_preference.map(|c| c.label(ctx.lang)).unwrap_or("–")) }
             dt { (ctx.t("Werken aan", "Working on")) }
             dd { (r.reason_domains.0.iter().filter_map(|d| LifeDomain::from_str_opt(d)).map(|d| d.label(ctx.lang)).collect::<Vec<_>>().join(", ")) }
+            (practical_needs(ctx, r))
             @if let Some(n) = &r.note { dt { (ctx.t("Toelichting", "Note")) } dd { (n) } }
             @if r.offer_was_full { dt { (ctx.t("Let op", "Note")) } dd { (ctx.t("Het aanbod was vol bij het verwijzen.", "The offer was full when referred.")) } }
+        }
+    }
+}
+
+/// The referral's practical needs as a term of the facts list (nothing when none were given).
+fn practical_needs(ctx: &Ctx, r: &referral_entity::Model) -> Markup {
+    let needs = api::domain::PracticalNeeds::from_json(r.practical_needs.as_ref());
+    let lines = super::needs::lines(ctx.lang, &needs);
+    html! {
+        @if !lines.is_empty() {
+            dt { (ctx.t("Praktisch", "Practical needs")) }
+            dd #practical-needs { ul.plain { @for l in &lines { li { (l) } } } }
         }
     }
 }

@@ -2,16 +2,18 @@
 //! (`/aanbod/{id}/verwijzen`), both sides follow it at `/verwijzingen`, and the receiving
 //! organisation answers on the referral's page. Rules live in `api::services::referral`.
 //!
-//! - `form`: the practitioner's referral form;
+//! - `form`: the practitioner's referral form (and its note check);
+//! - `needs`: practical needs on the form and the page;
 //! - `list`: both sides' list at `/verwijzingen`;
 //! - `detail`: one referral's page and its status moves.
 
 mod detail;
 mod form;
 mod list;
+mod needs;
 
 pub use detail::{set_status, show};
-pub use form::{refer_form_page, refer_submit};
+pub use form::{check_note, refer_form_page, refer_submit};
 pub use list::list;
 
 use crate::ctx::Ctx;
