@@ -2,8 +2,10 @@
 
 mod mutation;
 mod query;
+mod self_refer;
 mod types;
 
 pub use mutation::ReferralMutation;
 pub use query::ReferralQuery;
+pub use self_refer::SelfReferralMutation;
 pub use types::{Referral, ReferralUpdate};
