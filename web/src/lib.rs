@@ -32,6 +32,18 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(pages::search::search))
         .route("/aanbod/{id}", get(pages::offer::show))
         .route(
+            "/aanbod/{id}/aanmelden",
+            get(pages::self_referral::form_page)
+                .post(pages::self_referral::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::self_referral::BODY_MAX,
+                )),
+        )
+        .route(
+            "/aanbod/{id}/aanmelden/bedankt",
+            get(pages::self_referral::thanks),
+        )
+        .route(
             "/aanbod/{id}/verwijzen",
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
