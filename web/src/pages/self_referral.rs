@@ -54,7 +54,10 @@ async fn open_offer(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, 
     let here = self_referral::availability(&v.offer, &v.organisation, state.node_id.as_str())
         == Availability::Here;
     if !here {
-        return Err(PageError::new(ctx, AppError::NotFound(format!("offer {id}"))));
+        return Err(PageError::new(
+            ctx,
+            AppError::NotFound(format!("offer {id}")),
+        ));
     }
     if !contact::available(&state.contact_keys) {
         let why = ctx.t(
@@ -114,7 +117,12 @@ pub async fn form_page(
 ) -> PageResult {
     let v = open_offer(&state, &ctx, &id).await?;
     let title = ctx.t("Aanmelden", "Sign up");
-    Ok(page(&ctx, title, form(&ctx, &v, &FormData::default(), &Errors::none())).into_response())
+    Ok(page(
+        &ctx,
+        title,
+        form(&ctx, &v, &FormData::default(), &Errors::none()),
+    )
+    .into_response())
 }
 
 /// `POST /aanbod/{id}/aanmelden`: counts the attempt against the address's hourly limit
@@ -204,5 +212,10 @@ pub async fn thanks(
         }
         p { a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (ctx.t("Terug naar het aanbod", "Back to the offer")) } }
     };
-    Ok(page(&ctx, ctx.t("Bedankt voor uw aanmelding", "Thank you for signing up"), body).into_response())
+    Ok(page(
+        &ctx,
+        ctx.t("Bedankt voor uw aanmelding", "Thank you for signing up"),
+        body,
+    )
+    .into_response())
 }
