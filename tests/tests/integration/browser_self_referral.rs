@@ -21,18 +21,20 @@ async fn browser_a_person_signs_up_for_an_offer_without_an_account() {
     b.wait_path("the form", |p| p.ends_with("/aanmelden")).await;
     b.assert_accessible("self-referral form").await;
 
-    // Without consent and with a bad phone number: errors beside the fields.
+    // A bad phone number, then no consent: each error beside its field.
     b.fill("#f-name", "Ria").await;
     b.fill("#f-phone", "bel me").await;
     b.click_to_load("form.self-referral button[type=submit]")
         .await;
     let error = b.text("#f-phone-error").await;
     assert!(error.contains("is geen telefoonnummer"), "{error}");
-    assert!(b.text("#f-consent-error").await.contains("toestemming"));
     b.assert_accessible("self-referral form with errors").await;
-
     b.fill("#f-phone", "06 12345678").await;
     b.fill("#f-message", "Graag bellen na 17:00").await;
+    b.click_to_load("form.self-referral button[type=submit]")
+        .await;
+    assert!(b.text("#f-consent-error").await.contains("toestemming"));
+
     b.click("#f-consent input[value='1']").await;
     b.click_to_load("form.self-referral button[type=submit]")
         .await;
