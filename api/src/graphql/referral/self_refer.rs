@@ -31,6 +31,7 @@ pub struct SelfReferralInput {
 pub struct SelfReferralReceipt {
     /// Reference of the sign-up (a referral with source SELF at the organisation).
     pub referral_id: ID,
+    /// The offer signed up for.
     pub offer_title: String,
     /// The organisation that will contact the person.
     pub organisation_name: String,
