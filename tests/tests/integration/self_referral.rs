@@ -487,3 +487,33 @@ async fn the_person_gets_a_confirmation_mail_naming_the_offer_not_the_message() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn referrals_made_before_the_migration_come_from_a_practice() {
+    use migration::{Migrator, MigratorTrait};
+    let app = node().await;
+    let gp = app.sign_in(demo::GP).await;
+    let (offer, _) = offer_by_title(&app, OPEN_OFFER).await;
+    let body = app
+        .gql_with(
+            Some(&gp),
+            "mutation($input: ReferralInput!) { sendReferral(input: $input) { id source } }",
+            json!({"input": {"offerId": offer, "patientRef": "P-OLD-0001", "consent": true,
+                "reasonDomains": ["BEWEGING"]}}),
+        )
+        .await;
+    assert_eq!(body["data"]["sendReferral"]["source"], "PRACTICE", "{body}");
+    let id = body["data"]["sendReferral"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Undo the self-referral migration (the column goes) and run it again on the kept row.
+    Migrator::down(&app.state.db, Some(1)).await.unwrap();
+    Migrator::up(&app.state.db, None).await.unwrap();
+    let r = referral::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("the referral is kept");
+    assert_eq!(r.source, ReferralSource::Practice);
+}
