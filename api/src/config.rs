@@ -276,6 +276,9 @@ pub struct AuthConfig {
     pub login_lockout_secs: u64,
     /// Mutations per minute per caller (user, or IP when anonymous).
     pub mutations_per_minute: u32,
+    /// Self-referrals (an offer's public "Aanmelden" form and GraphQL `selfRefer`) per client
+    /// address and hour, as a burst refilled evenly over the hour; each attempt counts.
+    pub self_referrals_per_hour: u32,
     /// Closed referrals lose their patient reference, notes, reasons and undelivered messages
     /// after this many days.
     pub referral_retention_days: i64,
@@ -332,6 +335,7 @@ impl Default for AuthConfig {
             login_free_failures: 3,
             login_lockout_secs: 2,
             mutations_per_minute: 300,
+            self_referrals_per_hour: 5,
             referral_retention_days: 365,
             open_referral_max_days: 365,
             purge_interval_secs: 3600,

@@ -1,7 +1,7 @@
 //! Referrals from a practitioner to an offer. The patient is a pseudonymous reference only.
 
 use crate::json::StringList;
-use crate::{ContactPreference, ReferralStatus};
+use crate::{ContactPreference, ReferralSource, ReferralStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -38,6 +38,9 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub purged_at: Option<DateTimeUtc>,
     pub version: i32,
+    /// Who made it: a practice, or the person themselves (then no practice, no referrer user,
+    /// no patient reference).
+    pub source: ReferralSource,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -160,6 +160,12 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Who made a referral: a practice's practitioner, or the person themselves (self-referral,
+    /// from an offer's public form; no practice and no referring user).
+    ReferralSource { Practice = "practice", SelfReferral = "self_referral" }
+}
+
+vocabulary! {
     /// Kind of record in the change log.
     RecordKind { Organisation = "organisation", Offer = "offer" }
 }

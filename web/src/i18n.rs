@@ -139,6 +139,17 @@ pub fn service_message(lang: Lang, message: &str) -> String {
             "kies de praktijk waarvoor u verwijst",
         ),
         ("give a postcode or lat and lon", "vul een postcode in"),
+        // Self-referral (the public sign-up form).
+        (
+            "give a phone number or an e-mail address (or both)",
+            "vul een telefoonnummer of een e-mailadres in (of beide)",
+        ),
+        (
+            "you must agree before your sign-up and contact details are sent",
+            "geef eerst toestemming; zonder toestemming sturen wij uw aanmelding niet door",
+        ),
+        (" is not a phone number", " is geen telefoonnummer"),
+        (" is not an e-mail address", " is geen e-mailadres"),
         (
             "must be more than 0 and at most 300",
             "moet meer dan 0 en hoogstens 300 km zijn",

@@ -34,6 +34,18 @@ pub fn routes() -> Router<AppState> {
         .route("/aanbod/{id}/meegeven", get(pages::handout::show))
         .route("/vergelijken", get(pages::compare::show))
         .route(
+            "/aanbod/{id}/aanmelden",
+            get(pages::self_referral::form_page)
+                .post(pages::self_referral::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    pages::self_referral::BODY_MAX,
+                )),
+        )
+        .route(
+            "/aanbod/{id}/aanmelden/bedankt",
+            get(pages::self_referral::thanks),
+        )
+        .route(
             "/aanbod/{id}/verwijzen",
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )

@@ -31,6 +31,8 @@ pub struct AuthRuntime {
     pub logins: throttle::LoginThrottle,
     /// Mutations per caller and minute.
     pub mutations: throttle::RateLimiter,
+    /// Self-referrals per client address and hour.
+    pub self_referrals: throttle::HourlyLimit,
     /// Bearer JWT validation, when an OpenID Connect issuer is configured.
     pub jwks: Option<jwt::JwksValidator>,
     /// Signs the short-lived cookie that binds an OpenID Connect sign-in to its browser.
@@ -52,6 +54,7 @@ impl AuthRuntime {
                 Duration::from_secs(auth.login_lockout_secs),
             ),
             mutations: throttle::RateLimiter::new(auth.mutations_per_minute),
+            self_referrals: throttle::HourlyLimit::new(auth.self_referrals_per_hour),
             jwks: auth.issuer.as_deref().map(|issuer| {
                 jwt::JwksValidator::new(issuer, auth.audience.as_deref().unwrap_or(&auth.client_id))
             }),

@@ -1,5 +1,6 @@
 //! In-memory keyed limiters: exponential lockout after failed sign-ins (per e-mail and per
-//! client address, counted apart) and a per-caller budget of mutations per minute.
+//! client address, counted apart), a per-caller budget of mutations per minute, and an hourly
+//! limit per client address ([`HourlyLimit`], for self-referrals).
 //!
 //! A sign-in is counted before its password is checked ([`LoginThrottle::begin`] reserves a
 //! place under one lock), so parallel guesses cannot all pass the check before the first
@@ -231,6 +232,34 @@ impl RateLimiter {
     }
 }
 
+/// At most `per_hour` events per client address and hour: a burst of `per_hour`, then one more
+/// each `1/per_hour` of an hour (GCRA, `governor`). Addresses are keyed as for sign-ins (IPv6
+/// per /64); requests without a known address share one key.
+pub struct HourlyLimit {
+    limiter: governor::DefaultKeyedRateLimiter<String>,
+}
+
+impl HourlyLimit {
+    /// A limit of `per_hour` events (at least one) per address and hour.
+    pub fn new(per_hour: u32) -> Self {
+        let per_hour = std::num::NonZeroU32::new(per_hour).unwrap_or(std::num::NonZeroU32::MIN);
+        Self {
+            limiter: governor::RateLimiter::keyed(governor::Quota::per_hour(per_hour)),
+        }
+    }
+
+    /// Counts one event from `ip`; `TOO_MANY_REQUESTS` over the limit.
+    pub fn hit(&self, ip: Option<IpAddr>) -> AppResult<()> {
+        if self.limiter.len() > MAX_KEYS {
+            self.limiter.retain_recent();
+        }
+        let key = ip.map_or_else(|| "ip:unknown".to_string(), throttle_key);
+        self.limiter
+            .check_key(&key)
+            .map_err(|_| AppError::TooManyRequests)
+    }
+}
+
 fn poisoned() -> AppError {
     AppError::Internal(anyhow::anyhow!("limiter lock poisoned"))
 }
@@ -308,6 +337,18 @@ mod tests {
             t.begin("victim@x", None),
             Err(AppError::TooManyRequests)
         ));
+    }
+
+    #[test]
+    fn hourly_limit_counts_per_address() {
+        let l = HourlyLimit::new(2);
+        assert!(l.hit(ip("192.0.2.1")).is_ok());
+        assert!(l.hit(ip("192.0.2.1")).is_ok());
+        assert!(matches!(
+            l.hit(ip("192.0.2.1")),
+            Err(AppError::TooManyRequests)
+        ));
+        assert!(l.hit(ip("192.0.2.2")).is_ok());
     }
 
     #[test]

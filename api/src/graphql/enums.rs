@@ -196,6 +196,16 @@ ReferralStatus => "entities::ReferralStatus" {
     EnteredInError,
 });
 remote_enum!(
+/// Who made a referral.
+ReferralSource => "entities::ReferralSource" {
+    /// A practitioner of a GP practice.
+    Practice,
+    /// The person themselves, on the offer's public sign-up form ("Zelf aangemeld"): no
+    /// practice, no patient reference.
+    #[graphql(name = "SELF")]
+    SelfReferral,
+});
+remote_enum!(
 /// How the patient prefers to be contacted by the receiving organisation.
 ContactPreference => "entities::ContactPreference" {
     /// By telephone.

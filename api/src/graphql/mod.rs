@@ -45,6 +45,7 @@ pub struct Mutation(
     search::SearchMutation,
     auth::AuthMutation,
     referral::ReferralMutation,
+    referral::SelfReferralMutation,
     notification::NotificationMutation,
 );
 

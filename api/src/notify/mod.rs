@@ -8,6 +8,7 @@
 //! - [`compose`]: the texts of the mails (Dutch, English below), without personal data: what
 //!   happened in general words and a link to the referral page.
 //! - [`outbox`]: sends the queued mails over SMTP (`lettre`), retrying with backoff.
+//! - [`person_mail`]: sends the confirmations of self-referrals to the person's own address.
 //! - [`inbox`]: a user's notifications, unread count, marking read, and settings.
 //! - [`worker`]: the background task that runs all of the above.
 
@@ -16,6 +17,7 @@ pub mod consume;
 pub mod digest;
 pub mod inbox;
 pub mod outbox;
+pub mod person_mail;
 pub mod recipients;
 pub mod reminder;
 pub mod worker;

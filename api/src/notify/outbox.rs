@@ -157,6 +157,33 @@ impl SmtpSender {
         Ok(to)
     }
 
+    /// Sends one plain-text mail to `to` now (for mails outside the user outbox, such as a
+    /// self-referral's confirmation); the error as text.
+    pub(super) async fn deliver(
+        &self,
+        to: Mailbox,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), String> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Longest wait between attempts (`[mail] max_backoff_secs`).
+    pub(super) fn max_backoff_secs(&self) -> u64 {
+        self.max_backoff_secs
+    }
+
     fn message(&self, to: Mailbox, row: &mail_outbox::Model) -> Result<Message, String> {
         Message::builder()
             .from(self.from.clone())

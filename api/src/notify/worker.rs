@@ -2,7 +2,7 @@
 //! sends due mails, every `[mail] poll_ms` and at once when a referral changes on this node.
 
 use super::outbox::SmtpSender;
-use super::{MailLinks, consume, digest, reminder};
+use super::{MailLinks, consume, digest, person_mail, reminder};
 use crate::config::Config;
 use crate::error::AppResult;
 use crate::services::Ctx;
@@ -46,6 +46,7 @@ impl Notifier {
         if let (Some(links), Some(sender)) = (links, &self.sender) {
             digest::send_digests(db, links, self.digest_hour, now).await?;
             sender.send_due(db, now).await?;
+            person_mail::send_due(db, &self.ctx.contact_keys, sender, now).await?;
         }
         Ok(())
     }

@@ -40,6 +40,12 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             " " span.badge.neutral { (o.status.label(ctx.lang)) }
         }
         (actions(&ctx, &v, can_refer, can_edit))
+        @if let Some(href) = crate::pages::self_referral::link(&state, &v) {
+            p.self-referral-link {
+                a.button href=(href) { (ctx.t("Zelf aanmelden", "Sign up yourself")) }
+                " " (ctx.t("Dit kan zonder verwijzing van de huisarts.", "No referral from your GP needed."))
+            }
+        }
         @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             p { (para.trim()) }
         }

@@ -3,8 +3,10 @@
 mod mutation;
 mod practical_needs;
 mod query;
+mod self_refer;
 mod types;
 
 pub use mutation::ReferralMutation;
 pub use query::ReferralQuery;
+pub use self_refer::SelfReferralMutation;
 pub use types::{Referral, ReferralUpdate};

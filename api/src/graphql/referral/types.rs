@@ -3,7 +3,7 @@
 use super::practical_needs::PracticalNeeds;
 use crate::domain::PracticalNeeds as Needs;
 use crate::graphql::app;
-use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus};
+use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralSource, ReferralStatus};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::Offer;
 use crate::services::referral as svc;
@@ -53,6 +53,11 @@ impl Referral {
             .load_one(self.0.id.clone())
             .await?
             .is_some_and(|n| n > 0))
+    }
+    /// Who made the referral: a practice, or the person themselves (SELF; then there is no
+    /// referring practice and no patient reference).
+    async fn source(&self) -> ReferralSource {
+        self.0.source.into()
     }
     /// The referring practice.
     async fn referrer_organisation_id(&self) -> Option<ID> {

@@ -12,7 +12,7 @@ use crate::services::Ctx;
 use crate::services::organisation::check_version;
 use chrono::{DateTime, Utc};
 use entities::json::StringList;
-use entities::{ContactPreference, ReferralStatus, offer, referral};
+use entities::{ContactPreference, ReferralSource, ReferralStatus, offer, referral};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The nodes this node exchanges referrals with (its configured peers): a referral to another
@@ -100,6 +100,7 @@ pub(super) fn new_model(
         closed_at: None,
         purged_at: None,
         version: 1,
+        source: ReferralSource::Practice,
     }
 }
 

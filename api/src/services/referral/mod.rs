@@ -48,6 +48,7 @@ pub mod note_check;
 pub mod purge;
 pub mod queries;
 pub mod remote;
+pub mod self_referral;
 
 pub use commands::{KnownPeers, create, transition};
 pub use lifecycle::{is_closed, next_statuses};

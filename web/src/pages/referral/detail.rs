@@ -105,9 +105,9 @@ fn facts(
                 }
             }
             dt { (ctx.t("Praktijk", "Practice")) }
-            dd { (r.referrer_organisation_id.as_ref().and_then(|p| practices.get(p)).map(String::as_str).unwrap_or("–")) }
+            dd { (super::source_label(ctx, r, practices)) }
             dt { (ctx.t("Patiënt", "Patient")) }
-            dd { (r.patient_ref.as_deref().unwrap_or(ctx.t("(verwijderd na de bewaartermijn)", "(removed after the retention period)"))) }
+            dd { (super::patient_label(r, ctx.t("(verwijderd na de bewaartermijn)", "(removed after the retention period)"))) }
             dt { (ctx.t("Contact", "Contact")) }
             dd { (r.contact_preference.map(|c| c.label(ctx.lang)).unwrap_or("–")) }
             dt { (ctx.t("Werken aan", "Working on")) }

@@ -35,8 +35,8 @@ fn table(
                     tr {
                         td { a href=(format!("/verwijzingen/{}", encode(&r.id))) { (when(ctx, r.created_at)) } }
                         td { (offers.get(&r.offer_id).map(|v| v.offer.title.as_str()).unwrap_or(r.offer_id.as_str())) }
-                        td { (r.referrer_organisation_id.as_ref().and_then(|p| practices.get(p)).map(String::as_str).unwrap_or("–")) }
-                        td { (r.patient_ref.as_deref().unwrap_or(ctx.t("(verwijderd)", "(removed)"))) }
+                        td { (super::source_label(ctx, r, practices)) }
+                        td { (super::patient_label(r, ctx.t("(verwijderd)", "(removed)"))) }
                         td { (status_badge(ctx, r.status)) }
                     }
                 }

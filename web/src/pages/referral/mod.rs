@@ -67,6 +67,32 @@ pub(super) async fn context_of(
     Ok((offers, practices))
 }
 
+/// Who a referral came from as the pages show it: the practice's name, or "Zelf aangemeld"
+/// for a person's own sign-up.
+pub(super) fn source_label(
+    ctx: &Ctx,
+    r: &referral_entity::Model,
+    practices: &HashMap<String, String>,
+) -> String {
+    if r.source == entities::ReferralSource::SelfReferral {
+        return ctx.t("Zelf aangemeld", "Self-referred").to_string();
+    }
+    r.referrer_organisation_id
+        .as_ref()
+        .and_then(|p| practices.get(p))
+        .map_or_else(|| "–".to_string(), String::clone)
+}
+
+/// The patient reference as the pages show it: `removed` once purged, "–" for a person's own
+/// sign-up (it has none; the organisation sees the person's contact details instead).
+pub(super) fn patient_label<'a>(r: &'a referral_entity::Model, removed: &'a str) -> &'a str {
+    match (&r.patient_ref, r.source) {
+        (Some(p), _) => p,
+        (None, entities::ReferralSource::SelfReferral) if r.purged_at.is_none() => "–",
+        (None, _) => removed,
+    }
+}
+
 pub(super) fn status_badge(ctx: &Ctx, s: ReferralStatus) -> Markup {
     let class = match s {
         ReferralStatus::Accepted | ReferralStatus::InProgress | ReferralStatus::Completed => {
