@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
         .route("/verwijzingen", get(pages::referral::list))
+        .route("/verwijzingen/cijfers", get(pages::referral::stats))
         .route("/dekking", get(pages::coverage::show))
         .route("/dekking.csv", get(pages::coverage::csv))
         .route("/dekking.geojson", get(pages::coverage::geojson))

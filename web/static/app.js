@@ -11,3 +11,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector(".error-summary");
   if (summary) summary.focus();
 });
+
+// Referral cancel (outcomes): a form confirmed by the dialog above tells the server so
+// (data-confirm-field names the hidden input), which then skips its own confirmation step.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || e.defaultPrevented) return;
+  const name = form.dataset.confirmField;
+  const input = name && form.querySelector(`input[name="${name}"]`);
+  if (input) input.value = "1";
+});

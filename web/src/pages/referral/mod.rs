@@ -4,15 +4,18 @@
 //!
 //! - `form`: the practitioner's referral form;
 //! - `list`: both sides' list at `/verwijzingen`;
-//! - `detail`: one referral's page and its status moves.
+//! - `detail`: one referral's page and its status moves;
+//! - `stats`: a practice's anonymous figures at `/verwijzingen/cijfers`.
 
 mod detail;
 mod form;
 mod list;
+mod stats;
 
 pub use detail::{set_status, show};
 pub use form::{refer_form_page, refer_submit};
 pub use list::list;
+pub use stats::show as stats;
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError};
