@@ -26,6 +26,7 @@ mod quickstart;
 mod read_model;
 mod referral_contacts;
 mod referral_isolation;
+mod referral_outcomes;
 mod referral_retention;
 mod referrals;
 mod same_origin;

@@ -111,7 +111,7 @@ impl ReferralMutation {
         note: Option<String>,
         outcome: Option<OutcomeInput>,
         expected_start: Option<NaiveDate>,
-        #[graphql(default)] take_place: bool,
+        take_place: Option<bool>,
     ) -> Result<Referral> {
         let id = GlobalId::parse(&id).map_err(|e: AppError| e.in_field("id"))?;
         let mut details = outcome.map(OutcomeInput::into_details).unwrap_or_default();
@@ -120,7 +120,7 @@ impl ReferralMutation {
             to: status.into(),
             note,
             details,
-            take_place,
+            take_place: take_place.unwrap_or(false),
         };
         Ok(Referral(
             svc::transition(app(ctx)?, actor(ctx)?, &id, version, mv).await?,
