@@ -624,6 +624,8 @@ mod untrusted {
                 to: ReferralStatus::Cancelled,
                 reason,
                 at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+                outcome: None,
+                expected_start: None,
             })
         });
         (text(), text(), text(), prop_oneof![created, changed]).prop_map(

@@ -17,6 +17,9 @@ pub enum NotificationKind {
     /// A referral to the user's organisation waits for an answer.
     #[sea_orm(string_value = "reminder")]
     Reminder,
+    /// The organisation closed a referral the user sent and recorded an outcome.
+    #[sea_orm(string_value = "outcome_recorded")]
+    OutcomeRecorded,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,7 +1,7 @@
 //! Referrals from a practitioner to an offer. The patient is a pseudonymous reference only.
 
 use crate::json::StringList;
-use crate::{ContactPreference, ReferralSource, ReferralStatus};
+use crate::{ContactPreference, ReferralOutcome, ReferralSource, ReferralStatus, StopReason};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -41,6 +41,19 @@ pub struct Model {
     /// Who made it: a practice, or the person themselves (then no practice, no referrer user,
     /// no patient reference).
     pub source: ReferralSource,
+    /// What became of the person, recorded by the receiving organisation when it closed the
+    /// referral.
+    pub outcome: Option<ReferralOutcome>,
+    /// Why the person stopped (with outcome `stopped`).
+    pub stop_reason: Option<StopReason>,
+    /// The date of the first meeting (with outcome `first_meeting`).
+    pub first_meeting_on: Option<Date>,
+    /// The organisation asks the referrer to contact the patient ("terug naar de huisarts").
+    pub contact_patient: bool,
+    /// Short non-medical note with that request; removed when purged.
+    pub contact_note: Option<String>,
+    /// Expected start on the waiting list (status `on_hold`).
+    pub expected_start: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

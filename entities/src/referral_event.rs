@@ -2,7 +2,7 @@
 //! event, `from_status` null). Consumers (federation's delivery, notifications) read it in `id`
 //! order after a cursor of their own; the contract is written in `api::services::referral`.
 
-use crate::ReferralStatus;
+use crate::{ReferralOutcome, ReferralStatus, StopReason};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -21,6 +21,18 @@ pub struct Model {
     /// The peer node whose message made this change here; null for a change made at this
     /// node (by a user or the node itself). Federation never sends a change back to its source.
     pub source_node: Option<String>,
+    /// The outcome recorded with this change (a closing by the receiving organisation).
+    pub outcome: Option<ReferralOutcome>,
+    /// Why the person stopped (with outcome `stopped`).
+    pub stop_reason: Option<StopReason>,
+    /// The date of the first meeting (with outcome `first_meeting`).
+    pub first_meeting_on: Option<Date>,
+    /// The organisation asked the referrer to contact the patient with this change.
+    pub contact_patient: bool,
+    /// Short non-medical note with that request; removed when the referral is purged.
+    pub contact_note: Option<String>,
+    /// Expected start given with a move to the waiting list.
+    pub expected_start: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -174,3 +174,33 @@ vocabulary! {
     /// What happened to a record in the change log.
     ChangeOp { Upsert = "upsert", Delete = "delete" }
 }
+
+vocabulary! {
+    /// What became of the person when the receiving organisation closed a referral.
+    ReferralOutcome {
+        /// Joined the offer (takes part).
+        Joined = "joined",
+        /// Attended the first meeting (on the date kept beside it).
+        FirstMeeting = "first_meeting",
+        /// Took part to the end.
+        Completed = "completed",
+        /// Stopped early (the reason kept beside it).
+        Stopped = "stopped",
+    }
+}
+
+vocabulary! {
+    /// Why a person stopped early (non-medical, from a fixed list).
+    StopReason {
+        /// The offer did not suit the person.
+        NotSuitable = "not_suitable",
+        /// The person no longer wanted it.
+        NoLongerWanted = "no_longer_wanted",
+        /// The person moved away.
+        Moved = "moved",
+        /// The person found other help.
+        FoundOtherHelp = "found_other_help",
+        /// The person could not be reached.
+        Unreachable = "unreachable",
+    }
+}

@@ -10,6 +10,7 @@ mod m20261201_000040_create_referral_delivery;
 mod m20261201_000060_add_referral_event_source;
 mod m20261202_000010_create_referral_contacts;
 mod m20261202_000020_create_notifications;
+mod m20261203_2000_add_referral_outcomes;
 mod m20261203_3000_add_self_referral;
 mod m20261203_4010_add_referral_practical_needs;
 mod m20261203_4020_purge_medical_notes;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000060_add_referral_event_source::Migration),
             Box::new(m20261202_000010_create_referral_contacts::Migration),
             Box::new(m20261202_000020_create_notifications::Migration),
+            Box::new(m20261203_2000_add_referral_outcomes::Migration),
             Box::new(m20261203_3000_add_self_referral::Migration),
             Box::new(m20261203_4010_add_referral_practical_needs::Migration),
             Box::new(m20261203_4020_purge_medical_notes::Migration),

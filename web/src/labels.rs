@@ -77,7 +77,7 @@ labels!(ReferralStatus {
     Accepted => ("Geaccepteerd", "Accepted"),
     Rejected => ("Afgewezen", "Rejected"),
     InProgress => ("Gestart", "In progress"),
-    OnHold => ("On hold", "On hold"),
+    OnHold => ("Op de wachtlijst", "On the waiting list"),
     Failed => ("Mislukt", "Failed"),
     Completed => ("Afgerond", "Completed"),
     Cancelled => ("Geannuleerd", "Cancelled"),

@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             "/verwijzingen/notitie-check",
             post(pages::referral::check_note),
         )
+        .route("/verwijzingen/cijfers", get(pages::referral::stats))
         .route("/dekking", get(pages::coverage::show))
         .route("/dekking.csv", get(pages::coverage::csv))
         .route("/dekking.geojson", get(pages::coverage::geojson))

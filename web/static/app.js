@@ -86,4 +86,12 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(check, 400);
     });
   }
+// Referral cancel (outcomes): a form confirmed by the dialog above tells the server so
+// (data-confirm-field names the hidden input), which then skips its own confirmation step.
+document.addEventListener("submit", (e) => {
+  const form = e.target;
+  if (!(form instanceof HTMLFormElement) || e.defaultPrevented) return;
+  const name = form.dataset.confirmField;
+  const input = name && form.querySelector(`input[name="${name}"]`);
+  if (input) input.value = "1";
 });

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entities::json::SchedulePeriod;
 use entities::{
     ContactPreference, CostPeriod, Intake, LifeDomain, OfferKind, OfferStatus, OrganisationKind,
-    OrganisationStatus, RecordKind, ReferralStatus, TargetGroup,
+    OrganisationStatus, RecordKind, ReferralOutcome, ReferralStatus, StopReason, TargetGroup,
 };
 use serde::{Deserialize, Serialize};
 
@@ -175,6 +175,26 @@ pub struct StatusChange {
     /// failure, else kept in the event history only (so both nodes' histories match).
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
+    /// The outcome recorded when the offer's node closed the referral (absent otherwise, and
+    /// from nodes that predate outcomes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeRecord>,
+    /// The expected start of a referral put on the waiting list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_start: Option<NaiveDate>,
+}
+
+/// What became of the person, as the offer's node recorded it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OutcomeRecord {
+    pub outcome: ReferralOutcome,
+    pub stop_reason: Option<StopReason>,
+    pub first_meeting_on: Option<NaiveDate>,
+    /// The organisation asks the referrer to contact the patient.
+    #[serde(default)]
+    pub contact_patient: bool,
+    /// Short non-medical note with that request (personal: redacted like `reason`).
+    pub contact_note: Option<String>,
 }
 
 /// The receiver's answer to a message.

@@ -206,6 +206,32 @@ ReferralSource => "entities::ReferralSource" {
     SelfReferral,
 });
 remote_enum!(
+/// What became of the person, recorded by the receiving organisation when it closes a referral.
+ReferralOutcome => "entities::ReferralOutcome" {
+    /// Joined the offer (takes part); closes as COMPLETED.
+    Joined,
+    /// Attended the first meeting (give `firstMeetingOn`); closes as COMPLETED.
+    FirstMeeting,
+    /// Took part to the end; closes as COMPLETED.
+    Completed,
+    /// Stopped early (give `stopReason`); closes as CANCELLED.
+    Stopped,
+});
+remote_enum!(
+/// Why a person stopped early (non-medical).
+StopReason => "entities::StopReason" {
+    /// The offer did not suit the person.
+    NotSuitable,
+    /// The person no longer wanted it.
+    NoLongerWanted,
+    /// The person moved away.
+    Moved,
+    /// The person found other help.
+    FoundOtherHelp,
+    /// The person could not be reached.
+    Unreachable,
+});
+remote_enum!(
 /// How the patient prefers to be contacted by the receiving organisation.
 ContactPreference => "entities::ContactPreference" {
     /// By telephone.

@@ -60,6 +60,9 @@ impl Subscription {
                                 status: ReferralStatus::from(change.status),
                                 version: change.version,
                                 at: change.at,
+                                outcome: change.outcome.map(Into::into),
+                                contact_patient_requested: change.contact_patient,
+                                expected_start: change.expected_start,
                             };
                             return Some((update, (rx, who)));
                         }

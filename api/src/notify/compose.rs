@@ -49,6 +49,10 @@ pub fn headline(kind: NotificationKind, status: ReferralStatus) -> (String, Stri
             "Herinnering: een verwijzing wacht op antwoord".into(),
             "Reminder: a referral awaits an answer".into(),
         ),
+        NotificationKind::OutcomeRecorded => (
+            format!("Uitkomst vastgelegd voor uw verwijzing: {nl}"),
+            format!("Outcome recorded for your referral: {en}"),
+        ),
     }
 }
 
@@ -91,7 +95,7 @@ pub fn digest(links: &MailLinks, items: &[DigestItem]) -> Mail {
     let count = |k| items.iter().filter(|(kind, _, _)| *kind == k).count();
     let (new, changed, reminders) = (
         count(NotificationKind::NewReferral),
-        count(NotificationKind::StatusChanged),
+        count(NotificationKind::StatusChanged) + count(NotificationKind::OutcomeRecorded),
         count(NotificationKind::Reminder),
     );
     let mut referrals: Vec<&str> = Vec::new();

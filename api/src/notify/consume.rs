@@ -54,10 +54,10 @@ pub async fn consume_new_events(
                 .await?
             {
                 let users = recipients::for_event(&txn, &r, &event).await?;
-                let kind = if event.from_status.is_none() {
-                    NotificationKind::NewReferral
-                } else {
-                    NotificationKind::StatusChanged
+                let kind = match (event.from_status, event.outcome) {
+                    (None, _) => NotificationKind::NewReferral,
+                    (Some(_), Some(_)) => NotificationKind::OutcomeRecorded,
+                    (Some(_), None) => NotificationKind::StatusChanged,
                 };
                 let what = Notice {
                     kind,

@@ -272,6 +272,11 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
         .await;
     let editor_token = app.sign_in(EDITOR).await;
     for (to, api_status) in [("received", "RECEIVED"), ("accepted", "ACCEPTED")] {
+        if to == "accepted" {
+            // This offer may be full: an accept that takes a place would put the referral on
+            // the waiting list (browser_outcomes.rs and referral_outcomes.rs cover that).
+            b.click("#takePlace").await;
+        }
         b.click_to_load(&format!("button[name=to][value={to}]"))
             .await;
         b.wait_path("the updated referral", |p| p.contains("bijgewerkt=1"))

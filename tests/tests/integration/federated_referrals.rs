@@ -567,6 +567,8 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
             to: ReferralStatus::Cancelled,
             reason: Some(reason.clone()),
             at: chrono::Utc::now(),
+            outcome: None,
+            expected_start: None,
         };
         let body = deliver_as(
             nhn,
@@ -581,6 +583,8 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
             to: ReferralStatus::Rejected,
             reason: Some(reason),
             at: chrono::Utc::now(),
+            outcome: None,
+            expected_start: None,
         };
         let body = deliver_as(
             nijmegen,
@@ -602,6 +606,8 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
         to: ReferralStatus::Cancelled,
         reason: Some("Patiënt verhuist".into()),
         at: chrono::Utc::now(),
+        outcome: None,
+        expected_start: None,
     };
     let body = deliver_as(
         nhn,

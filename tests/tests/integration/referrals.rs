@@ -11,8 +11,10 @@ use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 const SEND: &str = r#"mutation($input: ReferralInput!) {
   sendReferral(input: $input) { id status version offerWasFull patientRef reasonDomains consent } }"#;
-const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $s: ReferralStatus!, $note: String) {
-  updateReferralStatus(id: $id, version: $v, status: $s, note: $note) { id status version statusReason closedAt } }"#;
+const MOVE: &str = r#"mutation($id: ID!, $v: Int!, $s: ReferralStatus!, $note: String,
+  $outcome: OutcomeInput) {
+  updateReferralStatus(id: $id, version: $v, status: $s, note: $note, outcome: $outcome) {
+    id status version statusReason closedAt } }"#;
 const ONE: &str = r#"query($id: ID!) { referral(id: $id) { id status patientRef note
   events { actor fromStatus toStatus note } offer { title } } }"#;
 const LIST: &str = "{ referrals { id status } }";
@@ -43,7 +45,9 @@ pub(crate) async fn step(
         .gql_with(
             Some(token),
             MOVE,
-            json!({"id": r["id"], "v": r["version"], "s": to, "note": note}),
+            // Completing records an outcome (see referral_outcomes.rs for each of them).
+            json!({"id": r["id"], "v": r["version"], "s": to, "note": note,
+                   "outcome": (to == "COMPLETED").then(|| json!({"outcome": "COMPLETED"}))}),
         )
         .await;
     assert!(body.get("errors").is_none(), "{to}: {body}");

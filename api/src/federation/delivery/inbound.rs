@@ -11,17 +11,31 @@ use crate::federation::protocol::{
 };
 use crate::services::Ctx;
 use crate::services::referral::remote::{Changed, PeerChange};
-use crate::services::referral::{self as svc, NewReferral, RemoteOutcome};
+use crate::services::referral::{self as svc, MoveDetails, NewReferral, Outcome, RemoteOutcome};
 use chrono::Utc;
 use entities::referral_inbox;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 /// A status change from the wire, as the service applies it.
 pub(super) fn peer_change(change: StatusChange) -> PeerChange {
+    let outcome = change.outcome.as_ref().map(|o| Outcome {
+        kind: o.outcome,
+        stop_reason: o.stop_reason,
+        first_meeting_on: o.first_meeting_on,
+    });
+    let (contact_patient, contact_note) = change
+        .outcome
+        .map_or((false, None), |o| (o.contact_patient, o.contact_note));
     PeerChange {
         to: change.to,
         reason: change.reason,
         at: change.at,
+        details: MoveDetails {
+            outcome,
+            contact_patient,
+            contact_note,
+            expected_start: change.expected_start,
+        },
     }
 }
 

@@ -236,6 +236,8 @@ impl Delivery {
             to,
             reason: Some(refusal_reason(&row.peer_id, &why)),
             at: Utc::now(),
+            outcome: None,
+            expected_start: None,
         };
         let change = inbound::peer_change(change);
         Ok(

@@ -19,8 +19,8 @@ use crate::db;
 use crate::domain::NodeId;
 use crate::error::{AppError, AppResult};
 use crate::federation::protocol::{
-    ForwardedReferral, REFERRAL_PROTOCOL_VERSION, ReferralMessage, ReferralMessageBody,
-    StatusChange,
+    ForwardedReferral, OutcomeRecord, REFERRAL_PROTOCOL_VERSION, ReferralMessage,
+    ReferralMessageBody, StatusChange,
 };
 use crate::services::Ctx;
 use crate::services::referral::log;
@@ -77,9 +77,22 @@ fn message_for(
             to: e.to_status,
             reason: e.note.clone(),
             at: e.at,
+            outcome: outcome_of(e),
+            expected_start: e.expected_start,
         }),
     };
     Some((peer, body))
+}
+
+/// The outcome event `e` records, for the wire.
+fn outcome_of(e: &referral_event::Model) -> Option<OutcomeRecord> {
+    e.outcome.map(|outcome| OutcomeRecord {
+        outcome,
+        stop_reason: e.stop_reason,
+        first_meeting_on: e.first_meeting_on,
+        contact_patient: e.contact_patient,
+        contact_note: e.contact_note.clone(),
+    })
 }
 
 /// A new referral as the offer's node receives it.

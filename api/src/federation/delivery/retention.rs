@@ -37,7 +37,13 @@ pub struct OutboxPurge {
 fn carries_personal_data(message: &ReferralMessage) -> bool {
     match &message.body {
         ReferralMessageBody::Created(_) => true,
-        ReferralMessageBody::StatusChanged(change) => change.reason.is_some(),
+        ReferralMessageBody::StatusChanged(change) => {
+            change.reason.is_some()
+                || change
+                    .outcome
+                    .as_ref()
+                    .is_some_and(|o| o.contact_note.is_some())
+        }
     }
 }
 
@@ -143,7 +149,8 @@ async fn redact(
     let ReferralMessageBody::StatusChanged(change) = &mut message.body else {
         return Ok(false);
     };
-    if change.reason.take().is_none() {
+    let note = change.outcome.as_mut().and_then(|o| o.contact_note.take());
+    if change.reason.take().is_none() && note.is_none() {
         return Ok(false);
     }
     let body = serde_json::to_string(&message).map_err(|e| AppError::Internal(e.into()))?;

@@ -19,6 +19,8 @@ pub enum NotificationKind {
     StatusChanged,
     /// A referral to your organisation waits for an answer.
     Reminder,
+    /// A referral you sent was closed with an outcome (see the referral page).
+    OutcomeRecorded,
 }
 
 /// When you get e-mail about your notifications.

@@ -1,13 +1,17 @@
-//! Mutations on referrals: send, and change status (with `version`).
+//! Mutations on referrals: send, and change status (with `version`), with an outcome when the
+//! organisation closes it, a waiting list, and a place taken on accepting.
 
 use super::practical_needs::PracticalNeedsInput;
 use super::types::Referral;
 use crate::domain::GlobalId;
 use crate::error::AppError;
-use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralStatus, to_entities};
+use crate::graphql::enums::{
+    ContactPreference, LifeDomain, ReferralOutcome, ReferralStatus, StopReason, to_entities,
+};
 use crate::graphql::{actor, app, input_error};
-use crate::services::referral::{self as svc, NewReferral};
+use crate::services::referral::{self as svc, Move, MoveDetails, NewReferral, Outcome};
 use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::NaiveDate;
 
 /// A referral to send.
 #[derive(InputObject)]
@@ -30,6 +34,39 @@ pub struct ReferralInput {
     /// Short note (at most 280 characters) without medical content: no medicine names, doses
     /// or diagnoses, in Dutch or English (`BAD_USER_INPUT` on `note` otherwise).
     pub note: Option<String>,
+}
+
+/// What became of the person, recorded by the receiving organisation when it closes a
+/// referral (COMPLETED with JOINED, FIRST_MEETING or COMPLETED; CANCELLED with STOPPED).
+#[derive(InputObject)]
+pub struct OutcomeInput {
+    /// The outcome.
+    pub outcome: ReferralOutcome,
+    /// Why the person stopped; required with STOPPED, refused otherwise.
+    pub stop_reason: Option<StopReason>,
+    /// The date of the first meeting; required with FIRST_MEETING, refused otherwise.
+    pub first_meeting_on: Option<NaiveDate>,
+    /// Ask the referrer to contact the patient ("terug naar de huisarts").
+    #[graphql(default)]
+    pub contact_patient: bool,
+    /// Short note (at most 280 characters, no medical content) with that request.
+    pub contact_note: Option<String>,
+}
+
+impl OutcomeInput {
+    /// The outcome and its contact request as the service takes them.
+    fn into_details(self) -> MoveDetails {
+        MoveDetails {
+            outcome: Some(Outcome {
+                kind: self.outcome.into(),
+                stop_reason: self.stop_reason.map(Into::into),
+                first_meeting_on: self.first_meeting_on,
+            }),
+            contact_patient: self.contact_patient,
+            contact_note: self.contact_note,
+            expected_start: None,
+        }
+    }
 }
 
 /// Mutations on referrals.
@@ -64,8 +101,13 @@ impl ReferralMutation {
     }
 
     /// Moves a referral to `status`: the receiving organisation marks it RECEIVED, ACCEPTED or
-    /// REJECTED (with a reason in `note`), IN_PROGRESS and COMPLETED; either side may CANCEL
-    /// it while open. `version` must be current.
+    /// REJECTED (with a reason in `note`), ON_HOLD (the waiting list, with `expectedStart`),
+    /// ACCEPTED from the waiting list, IN_PROGRESS and COMPLETED (with an `outcome`); either
+    /// side may CANCEL it while open, the organisation with an outcome STOPPED once accepted.
+    /// `takePlace` with ACCEPTED takes a place on the offer in the same change; when the offer
+    /// is full the referral goes ON_HOLD instead (from the waiting list: CONFLICT). `version`
+    /// must be current.
+    #[allow(clippy::too_many_arguments)]
     async fn update_referral_status(
         &self,
         ctx: &Context<'_>,
@@ -73,10 +115,21 @@ impl ReferralMutation {
         version: i32,
         status: ReferralStatus,
         note: Option<String>,
+        outcome: Option<OutcomeInput>,
+        expected_start: Option<NaiveDate>,
+        take_place: Option<bool>,
     ) -> Result<Referral> {
         let id = GlobalId::parse(&id).map_err(|e: AppError| e.in_field("id"))?;
+        let mut details = outcome.map(OutcomeInput::into_details).unwrap_or_default();
+        details.expected_start = expected_start;
+        let mv = Move {
+            to: status.into(),
+            note,
+            details,
+            take_place: take_place.unwrap_or(false),
+        };
         Ok(Referral(
-            svc::transition(app(ctx)?, actor(ctx)?, &id, version, status.into(), note).await?,
+            svc::transition(app(ctx)?, actor(ctx)?, &id, version, mv).await?,
         ))
     }
 }

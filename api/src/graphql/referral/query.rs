@@ -1,11 +1,12 @@
 //! Queries on referrals; every referral returned is written to the audit log.
 
-use super::types::{Referral, ReferralCount};
+use super::types::{PracticeReferralStats, Referral, ReferralCount};
 use crate::domain::GlobalId;
 use crate::graphql::enums::ReferralStatus;
 use crate::graphql::{actor, app};
 use crate::services::{page, referral as svc};
 use async_graphql::{Context, ID, Object, Result};
+use chrono::NaiveDate;
 
 /// Queries on referrals.
 #[derive(Default)]
@@ -34,6 +35,22 @@ impl ReferralQuery {
             .into_iter()
             .map(Referral)
             .collect())
+    }
+
+    /// Anonymous figures of the referrals your practice sent from `from` to `to` (both days
+    /// included), in total and per offer: sent, accepted, started, completed, stopped (per
+    /// reason) and the median days to the organisation's first answer. Users of that
+    /// practice only (FORBIDDEN otherwise); no referral or person is shown.
+    async fn practice_referral_stats(
+        &self,
+        ctx: &Context<'_>,
+        practice_id: ID,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<PracticeReferralStats> {
+        let practice = GlobalId::parse(&practice_id).map_err(|e| e.in_field("practiceId"))?;
+        let stats = svc::stats::practice_stats(app(ctx)?, actor(ctx)?, &practice, from, to).await?;
+        Ok(stats.into())
     }
 
     /// Anonymous counts per status of referrals to offers serving a gemeente (municipality

@@ -3,12 +3,14 @@
 use super::practical_needs::PracticalNeeds;
 use crate::domain::PracticalNeeds as Needs;
 use crate::graphql::app;
-use crate::graphql::enums::{ContactPreference, LifeDomain, ReferralSource, ReferralStatus};
+use crate::graphql::enums::{
+    ContactPreference, LifeDomain, ReferralOutcome, ReferralSource, ReferralStatus, StopReason,
+};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::Offer;
 use crate::services::referral as svc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::{offer, referral, referral_event};
 use sea_orm::EntityTrait;
 
@@ -126,6 +128,28 @@ impl Referral {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// What became of the person, recorded by the receiving organisation when it closed the
+    /// referral (null before).
+    async fn outcome(&self) -> Option<OutcomeView> {
+        self.0.outcome.map(|o| OutcomeView {
+            outcome: o.into(),
+            stop_reason: self.0.stop_reason.map(Into::into),
+            first_meeting_on: self.0.first_meeting_on,
+        })
+    }
+    /// The receiving organisation asks the referrer to contact the patient ("terug naar de
+    /// huisarts").
+    async fn contact_patient_requested(&self) -> bool {
+        self.0.contact_patient
+    }
+    /// Short non-medical note with that request; null once purged.
+    async fn contact_patient_note(&self) -> Option<&str> {
+        self.0.contact_note.as_deref()
+    }
+    /// Expected start while on the waiting list (ON_HOLD).
+    async fn expected_start(&self) -> Option<NaiveDate> {
+        self.0.expected_start
+    }
     /// Every status change, oldest first.
     async fn events(&self, ctx: &Context<'_>) -> Result<Vec<ReferralEvent>> {
         Ok(svc::events(&app(ctx)?.db, &self.0.id)
@@ -162,6 +186,29 @@ impl ReferralEvent {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// The outcome recorded with this change.
+    async fn outcome(&self) -> Option<ReferralOutcome> {
+        self.0.outcome.map(Into::into)
+    }
+    /// The organisation asked the referrer to contact the patient with this change.
+    async fn contact_patient_requested(&self) -> bool {
+        self.0.contact_patient
+    }
+    /// Expected start given with a move to the waiting list.
+    async fn expected_start(&self) -> Option<NaiveDate> {
+        self.0.expected_start
+    }
+}
+
+/// What became of the person when the referral closed.
+#[derive(SimpleObject, Clone)]
+pub struct OutcomeView {
+    /// The outcome.
+    pub outcome: ReferralOutcome,
+    /// Why the person stopped (with STOPPED).
+    pub stop_reason: Option<StopReason>,
+    /// The first meeting (with FIRST_MEETING).
+    pub first_meeting_on: Option<NaiveDate>,
 }
 
 /// A status change announced to subscribers (no personal data).
@@ -175,6 +222,12 @@ pub struct ReferralUpdate {
     pub version: i32,
     /// When it changed.
     pub at: DateTime<Utc>,
+    /// The outcome recorded when the referral closed.
+    pub outcome: Option<ReferralOutcome>,
+    /// The organisation asks the referrer to contact the patient.
+    pub contact_patient_requested: bool,
+    /// Expected start on the waiting list.
+    pub expected_start: Option<NaiveDate>,
 }
 
 /// Number of referrals with one status (anonymous).
@@ -184,4 +237,99 @@ pub struct ReferralCount {
     pub status: ReferralStatus,
     /// How many referrals have it.
     pub count: u64,
+}
+
+/// Anonymous referral figures of a practice for a period.
+#[derive(SimpleObject)]
+pub struct PracticeReferralStats {
+    /// The practice.
+    pub practice_id: ID,
+    /// First day of the period (referrals sent from then).
+    pub from: NaiveDate,
+    /// Last day of the period (included).
+    pub to: NaiveDate,
+    /// All referrals of the period.
+    pub total: ReferralFigures,
+    /// Per offer, most referrals first.
+    pub offers: Vec<OfferReferralFigures>,
+}
+
+/// Figures of a set of referrals (counts only).
+#[derive(SimpleObject)]
+pub struct ReferralFigures {
+    /// Referrals sent.
+    pub sent: u64,
+    /// Of those, accepted at some point (also after the waiting list).
+    pub accepted: u64,
+    /// Of those, started (in progress) at some point.
+    pub started: u64,
+    /// Of those, completed.
+    pub completed: u64,
+    /// Of those, stopped early (closed by the organisation with the outcome STOPPED).
+    pub stopped: u64,
+    /// The stopped ones per reason (every reason, zeros included).
+    pub stop_reasons: Vec<StopReasonCount>,
+    /// Median days from sending to the organisation's first answer (null before any answer).
+    pub median_days_to_first_contact: Option<f64>,
+}
+
+/// How many stopped for one reason.
+#[derive(SimpleObject)]
+pub struct StopReasonCount {
+    /// The reason.
+    pub reason: StopReason,
+    /// How many.
+    pub count: u64,
+}
+
+/// The figures of one offer.
+#[derive(SimpleObject)]
+pub struct OfferReferralFigures {
+    /// The offer.
+    pub offer_id: ID,
+    /// Its title (null when the offer is gone here).
+    pub title: Option<String>,
+    /// Its figures.
+    pub figures: ReferralFigures,
+}
+
+impl From<svc::stats::Figures> for ReferralFigures {
+    fn from(f: svc::stats::Figures) -> Self {
+        Self {
+            sent: f.sent,
+            accepted: f.accepted,
+            started: f.started,
+            completed: f.completed,
+            stopped: f.stopped,
+            stop_reasons: f
+                .stop_reasons
+                .into_iter()
+                .map(|(reason, count)| StopReasonCount {
+                    reason: reason.into(),
+                    count,
+                })
+                .collect(),
+            median_days_to_first_contact: f.median_days_to_first_contact,
+        }
+    }
+}
+
+impl From<svc::stats::PracticeStats> for PracticeReferralStats {
+    fn from(s: svc::stats::PracticeStats) -> Self {
+        Self {
+            practice_id: ID(s.practice_id),
+            from: s.from,
+            to: s.to,
+            total: s.total.into(),
+            offers: s
+                .offers
+                .into_iter()
+                .map(|o| OfferReferralFigures {
+                    offer_id: ID(o.offer_id),
+                    title: o.title,
+                    figures: o.figures.into(),
+                })
+                .collect(),
+        }
+    }
 }

@@ -1,19 +1,28 @@
 //! Sending a referral and moving it through its lifecycle. Each command is one transaction that
 //! also appends to the event log and the audit log, and is announced once committed.
 
-use super::lifecycle::{self, allowed, is_closed, keeps_reason, side_of};
+use super::lifecycle::{
+    self, MoveDetails, accept_target, allowed, check_details, is_closed, keeps_reason, side_of,
+};
 use super::log::{self, Event};
 use super::{NewReferral, announce, audit, offer_and_org, parse_note, parse_patient_ref};
 use crate::db;
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::read_model::rules::{CapacityStatus, capacity_status, is_public};
-use crate::services::Ctx;
 use crate::services::organisation::check_version;
+use crate::services::{Ctx, changes};
 use chrono::{DateTime, Utc};
 use entities::json::StringList;
-use entities::{ContactPreference, ReferralSource, ReferralStatus, offer, referral};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entities::{
+    ChangeOp, ContactPreference, OfferStatus, RecordKind, ReferralSource, ReferralStatus, offer,
+    referral,
+};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter,
+};
 
 /// The nodes this node exchanges referrals with (its configured peers): a referral to another
 /// node's offer is refused unless that node is one of them. Federation's peer set implements it.
@@ -101,6 +110,12 @@ pub(super) fn new_model(
         purged_at: None,
         version: 1,
         source: ReferralSource::Practice,
+        outcome: None,
+        stop_reason: None,
+        first_meeting_on: None,
+        contact_patient: false,
+        contact_note: None,
+        expected_start: None,
     }
 }
 
@@ -119,22 +134,35 @@ pub(super) async fn insert_new(
         to: ReferralStatus::Requested,
         note: None,
         at: model.created_at,
+        details: MoveDetails::default(),
     };
     log::record(db, actor, event).await?;
     audit(db, actor, "create", &model.id).await
 }
 
 /// Moves `model` to `to` (version + 1) unless someone changed it since it was read
-/// (`CONFLICT`); `reason` is kept as the status reason of a rejection, cancellation or failure.
+/// (`CONFLICT`); `reason` is kept as the status reason of a rejection, cancellation or failure;
+/// an outcome in `details` (with its contact request) and an expected start are kept on the row.
 pub(super) async fn store_status(
     db: &impl ConnectionTrait,
     model: &referral::Model,
     to: ReferralStatus,
     reason: Option<String>,
+    details: &MoveDetails,
     now: DateTime<Utc>,
 ) -> AppResult<referral::Model> {
     let mut next = model.clone();
     next.status = to;
+    if let Some(o) = &details.outcome {
+        next.outcome = Some(o.kind);
+        next.stop_reason = o.stop_reason;
+        next.first_meeting_on = o.first_meeting_on;
+        next.contact_patient = details.contact_patient;
+        next.contact_note = details.contact_note.clone();
+    }
+    if to == ReferralStatus::OnHold {
+        next.expected_start = details.expected_start;
+    }
     next.version = model.version + 1;
     next.updated_at = now;
     if keeps_reason(to) {
@@ -218,18 +246,47 @@ pub async fn create(
     Ok(model)
 }
 
-/// Moves referral `id` to `to` as `actor`, if `version` is current and the move is the actor's
-/// to make (`CONFLICT` otherwise; `NOT_FOUND` for a referral the actor may not see). A
-/// rejection needs a reason (`note`).
+/// A status move as asked: the status, a note (a rejection's or cancellation's reason), what
+/// the move carries, and whether an accept takes a place on the offer.
+#[derive(Clone, Debug)]
+pub struct Move {
+    pub to: ReferralStatus,
+    pub note: Option<String>,
+    pub details: MoveDetails,
+    /// Take a place on the offer (`placesTaken` + 1) with an accept; a full offer puts the
+    /// referral on the waiting list instead ([`lifecycle::accept_target`]).
+    pub take_place: bool,
+}
+
+impl Move {
+    /// A plain move to `to` with `note`.
+    pub fn to(to: ReferralStatus, note: Option<String>) -> Self {
+        Self {
+            to,
+            note,
+            details: MoveDetails::default(),
+            take_place: false,
+        }
+    }
+}
+
+/// Moves referral `id` as `mv` asks, as `actor`, if `version` is current and the move is the
+/// actor's to make (`CONFLICT` otherwise; `NOT_FOUND` for a referral the actor may not see). A
+/// rejection needs a reason (`note`); what the move carries follows
+/// [`lifecycle::check_details`]. An accept that takes a place does so in the same transaction.
 pub async fn transition(
     ctx: &Ctx,
     actor: &Actor,
     id: &GlobalId,
     version: i32,
-    to: ReferralStatus,
-    note: Option<String>,
+    mv: Move,
 ) -> AppResult<referral::Model> {
-    let note = parse_note(note.as_deref(), "note")?;
+    let note = parse_note(mv.note.as_deref(), "note")?;
+    let mut details = mv.details;
+    details.contact_note = parse_note(details.contact_note.as_deref(), "contactNote")?;
+    if mv.take_place && mv.to != ReferralStatus::Accepted {
+        return Err(AppError::field("takePlace", "goes only with accepting"));
+    }
     let txn = db::begin_write(&ctx.db).await?;
     let model = referral::Entity::find_by_id(id.to_string())
         .one(&txn)
@@ -243,25 +300,44 @@ pub async fn transition(
         };
     };
     check_version(model.version, version, "referral")?;
-    if !allowed(model.status, to, side) {
+    if !allowed(model.status, mv.to, side) {
         return Err(AppError::Conflict(lifecycle::refusal(
             model.status,
-            to,
+            mv.to,
             side,
         )));
     }
-    if to == ReferralStatus::Rejected && note.is_none() {
+    if mv.to == ReferralStatus::Rejected && note.is_none() {
         return Err(AppError::field("note", "a rejection needs a reason"));
     }
     let now = Utc::now();
+    let today = now.date_naive();
+    check_details(
+        model.status,
+        mv.to,
+        side,
+        &details,
+        today,
+        model.created_at.date_naive(),
+    )?;
+    let to = if mv.take_place {
+        let room = take_place(&txn, ctx, &model.offer_id, now).await?;
+        accept_target(model.status, room)?
+    } else {
+        mv.to
+    };
     let from = model.status;
-    let next = store_status(&txn, &model, to, note.clone(), now).await?;
+    let next = store_status(&txn, &model, to, note.clone(), &details, now).await?;
+    if to != ReferralStatus::OnHold {
+        details.expected_start = None;
+    }
     let event = Event {
         referral_id: &next.id,
         from: Some(from),
         to,
         note,
         at: now,
+        details,
     };
     log::record(&txn, actor, event).await?;
     audit(&txn, actor, "transition", &next.id).await?;
@@ -269,4 +345,56 @@ pub async fn transition(
     tracing::info!(referral = %next.id, from = %from, to = %to, "referral status changed");
     announce(ctx, &next, receiving);
     Ok(next)
+}
+
+/// Takes one place on offer `offer_id` (this node's) inside `txn` if it still has room;
+/// whether it did. The conditional update is the guard, so two accepts racing for the last
+/// place cannot both take it: PostgreSQL re-checks the condition once the first one's row lock
+/// is released, SQLite has one writer. The offer's version goes up and the change log hears of
+/// it (search index, peers).
+async fn take_place(
+    txn: &DatabaseTransaction,
+    ctx: &Ctx,
+    offer_id: &str,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    use offer::Column as C;
+    let o = offer::Entity::find_by_id(offer_id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Conflict(format!("offer {offer_id} is gone")))?;
+    if o.origin_node != ctx.node_id.as_str() {
+        return Err(AppError::Conflict(format!(
+            "offer {offer_id} belongs to node {}, which keeps its places",
+            o.origin_node
+        )));
+    }
+    if !capacity_status(&o).has_room() {
+        return Ok(false);
+    }
+    let done = offer::Entity::update_many()
+        .col_expr(C::PlacesTaken, Expr::col(C::PlacesTaken).add(1))
+        .col_expr(C::Version, Expr::col(C::Version).add(1))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(offer_id))
+        .filter(C::Status.is_not_in([OfferStatus::Full, OfferStatus::Ended, OfferStatus::Paused]))
+        .filter(
+            Condition::any()
+                .add(C::Capacity.is_null())
+                .add(Expr::col(C::PlacesTaken).lt(Expr::col(C::Capacity))),
+        )
+        .exec(txn)
+        .await?;
+    if done.rows_affected != 1 {
+        return Ok(false);
+    }
+    changes::record(
+        txn,
+        RecordKind::Offer,
+        offer_id,
+        ChangeOp::Upsert,
+        &o.origin_node,
+    )
+    .await?;
+    Ok(true)
 }

@@ -1,6 +1,7 @@
 //! The referral event log (`referral_events`): appended in the transaction of each change, read
 //! by its consumers after their cursors. The contract is in the [parent module](super).
 
+use super::lifecycle::MoveDetails;
 use crate::domain::Actor;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,8 @@ pub struct Event<'a> {
     pub to: ReferralStatus,
     pub note: Option<String>,
     pub at: DateTime<Utc>,
+    /// The outcome, contact request and expected start the change carries.
+    pub details: MoveDetails,
 }
 
 /// Appends `event`, made by `actor`, inside the writing transaction `db`. On PostgreSQL a
@@ -48,6 +51,12 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) 
         to_status: Set(event.to),
         note: Set(event.note),
         source_node: Set(source_node),
+        outcome: Set(event.details.outcome.map(|o| o.kind)),
+        stop_reason: Set(event.details.outcome.and_then(|o| o.stop_reason)),
+        first_meeting_on: Set(event.details.outcome.and_then(|o| o.first_meeting_on)),
+        contact_patient: Set(event.details.contact_patient),
+        contact_note: Set(event.details.contact_note),
+        expected_start: Set(event.details.expected_start),
     }
     .insert(db)
     .await?;

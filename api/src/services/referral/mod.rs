@@ -4,7 +4,10 @@
 //! - [`lifecycle`]: the pure state machine (statuses, sides, allowed moves), after the FHIR Task
 //!   of the SDOH Clinical Care referral: `requested -> received -> accepted | rejected (reason
 //!   required) -> in_progress -> completed`, `cancelled` by either side before it closes.
+//!   The receiving side may also put a referral on the waiting list (`on_hold`, with an
+//!   expected start), take a place on the offer when accepting, and closes with an outcome.
 //! - [`commands`]: sending a referral and moving it; [`queries`]: reading them (audited);
+//!   [`stats`]: anonymous figures per practice and offer;
 //!   [`remote`]: applying what a peer node reports; [`purge`]: retention; [`note_check`]: the
 //!   rule for free text.
 //!
@@ -37,7 +40,12 @@
 //! - **Announced**: after each commit the change is sent on [`Ctx::referral_changes`]
 //!   ([`ReferralChange`]: ids and status, no personal data). The announcement is a wake-up,
 //!   not the record: it may be missed (no subscriber, lag, restart), the log may not.
-//! - **Personal data**: an event carries none beyond its note; the patient's data is in the
+//! - **Outcomes**: an event that closes a referral with an outcome carries it (`outcome`,
+//!   `stop_reason`, `first_meeting_on`), with `contact_patient` when the organisation asks the
+//!   referrer to contact the patient; a move to the waiting list carries `expected_start`.
+//!   Only `contact_note` of these is personal (like `note`, removed at purge): a consumer may
+//!   say "outcome recorded" from `outcome` alone.
+//! - **Personal data**: an event carries none beyond its notes; the patient's data is in the
 //!   `referrals` row, also emptied at purge (`purged_at` set).
 
 pub mod commands;
@@ -49,9 +57,10 @@ pub mod purge;
 pub mod queries;
 pub mod remote;
 pub mod self_referral;
+pub mod stats;
 
-pub use commands::{KnownPeers, create, transition};
-pub use lifecycle::{is_closed, next_statuses};
+pub use commands::{KnownPeers, Move, create, transition};
+pub use lifecycle::{MoveDetails, Outcome, is_closed, next_statuses};
 pub use purge::{PurgeReport, Retention, purge_expired};
 pub use queries::{counts_by_status, events, get, list, offer_has_referrals};
 pub use remote::{Changed, RemoteOutcome, accept_forwarded, announce_remote, apply_remote_change};
@@ -59,9 +68,10 @@ pub use remote::{Changed, RemoteOutcome, accept_forwarded, announce_remote, appl
 use crate::domain::{Actor, GlobalId, PracticalNeeds};
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    ContactPreference, LifeDomain, ReferralStatus, audit_log, offer, organisation, referral,
+    ContactPreference, LifeDomain, ReferralOutcome, ReferralStatus, audit_log, offer, organisation,
+    referral,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
@@ -78,6 +88,12 @@ pub struct ReferralChange {
     pub status: ReferralStatus,
     pub version: i32,
     pub at: DateTime<Utc>,
+    /// The outcome recorded at closing (no note: that stays on the referral).
+    pub outcome: Option<ReferralOutcome>,
+    /// The organisation asks the referrer to contact the patient.
+    pub contact_patient: bool,
+    /// Expected start on the waiting list.
+    pub expected_start: Option<NaiveDate>,
 }
 
 impl ReferralChange {
@@ -190,6 +206,9 @@ pub(crate) fn announce(ctx: &Ctx, r: &referral::Model, receiving_organisation_id
         status: r.status,
         version: r.version,
         at: r.updated_at,
+        outcome: r.outcome,
+        contact_patient: r.contact_patient,
+        expected_start: r.expected_start,
     });
 }
 

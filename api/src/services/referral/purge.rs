@@ -5,7 +5,7 @@
 //!    other node like any cancellation), so no referral keeps personal data forever.
 //! 2. A referral closed more than `auth.referral_retention_days` ago loses everything about
 //!    the patient: patient reference, note, status reason, reason domains (life domains),
-//!    contact preference, practical needs and the notes of its events. The row (status, offer, dates) stays for
+//!    contact preference, practical needs, the contact note of an outcome and the notes of its events. The row (status, offer, dates) stays for
 //!    anonymous counts.
 //!
 //! Messages to peer nodes are federation's: it drops or redacts those of purged referrals
@@ -13,6 +13,7 @@
 //! like any other event.
 
 use super::commands::store_status;
+use super::lifecycle::MoveDetails;
 use super::lifecycle::is_closed;
 use super::log::{self, Event};
 use super::{announce, audit, receiving_organisation};
@@ -94,13 +95,15 @@ async fn close_one(
 ) -> AppResult<()> {
     let to = ReferralStatus::Cancelled;
     let txn = db::begin_write(&ctx.db).await?;
-    let next = store_status(&txn, r, to, Some(reason.clone()), now).await?;
+    let details = MoveDetails::default();
+    let next = store_status(&txn, r, to, Some(reason.clone()), &details, now).await?;
     let event = Event {
         referral_id: &r.id,
         from: Some(r.status),
         to,
         note: Some(reason),
         at: now,
+        details,
     };
     log::record(&txn, &Actor::System, event).await?;
     audit(&txn, &Actor::System, "auto_close", &r.id).await?;
@@ -135,6 +138,7 @@ async fn purge_closed(ctx: &Ctx, days: i64, now: DateTime<Utc>) -> AppResult<u64
                 reason_domains: Set(StringList(Vec::new())),
                 contact_preference: Set(None),
                 practical_needs: Set(None),
+                contact_note: Set(None),
                 purged_at: Set(Some(now)),
                 ..Default::default()
             })
@@ -144,6 +148,10 @@ async fn purge_closed(ctx: &Ctx, days: i64, now: DateTime<Utc>) -> AppResult<u64
         referral_event::Entity::update_many()
             .col_expr(
                 referral_event::Column::Note,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                referral_event::Column::ContactNote,
                 Expr::value(Option::<String>::None),
             )
             .filter(referral_event::Column::ReferralId.is_in(chunk.to_vec()))

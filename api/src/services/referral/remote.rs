@@ -5,7 +5,7 @@
 //! source, so federation never sends them back to it.
 
 use super::commands::{checked_fields, insert_new, new_model, store_status};
-use super::lifecycle::{Side, allowed};
+use super::lifecycle::{MoveDetails, Side, allowed};
 use super::log::{self, Event};
 use super::{NewReferral, announce, audit, offer_and_org, parse_note, receiving_organisation};
 use crate::domain::{Actor, GlobalId};
@@ -52,6 +52,8 @@ pub struct PeerChange {
     /// Reason of a rejection, cancellation or failure.
     pub reason: Option<String>,
     pub at: DateTime<Utc>,
+    /// The outcome, contact request and expected start the change carries.
+    pub details: MoveDetails,
 }
 
 /// A referral changed by a peer's message, to [`announce_remote`] once committed.
@@ -150,7 +152,9 @@ pub async fn apply_remote_change(
         return Ok((RemoteOutcome::unknown_referral(&id.to_string()), None));
     };
     // A peer's reason becomes a status reason and an event note: the note rules apply.
-    if let Err(e) = parse_note(change.reason.as_deref(), "reason") {
+    if let Err(e) = parse_note(change.reason.as_deref(), "reason")
+        .and_then(|_| parse_note(change.details.contact_note.as_deref(), "contactNote"))
+    {
         return Ok(refused(e.message(), Some(model.status)));
     }
     let me = ctx.node_id.as_str();
@@ -176,13 +180,22 @@ pub async fn apply_remote_change(
     }
     let actor = Actor::Peer(peer.to_string());
     let now = Utc::now();
-    let next = store_status(db, &model, change.to, change.reason.clone(), now).await?;
+    let next = store_status(
+        db,
+        &model,
+        change.to,
+        change.reason.clone(),
+        &change.details,
+        now,
+    )
+    .await?;
     let event = Event {
         referral_id: &next.id,
         from: Some(model.status),
         to: change.to,
         note: change.reason,
         at: change.at.min(now),
+        details: change.details,
     };
     log::record(db, &actor, event).await?;
     audit(db, &actor, "transition", &next.id).await?;

@@ -198,6 +198,12 @@ fn new_model(
         version: 1,
         practical_needs: None,
         source: ReferralSource::SelfReferral,
+        outcome: None,
+        stop_reason: None,
+        first_meeting_on: None,
+        contact_patient: false,
+        contact_note: None,
+        expected_start: None,
     }
 }
 

@@ -60,6 +60,9 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         });
     let title = ctx.t("Verwijzingen", "Referrals");
     let body = html! {
+        @if !ctx.actor.practices().is_empty() {
+            p { a href="/verwijzingen/cijfers" { (ctx.t("Cijfers van uw verwijzingen", "Your referral figures")) } }
+        }
         @if rows.is_empty() {
             p { (ctx.t("Er zijn nog geen verwijzingen.", "There are no referrals yet.")) }
         }

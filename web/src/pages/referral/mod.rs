@@ -5,16 +5,19 @@
 //! - `form`: the practitioner's referral form (and its note check);
 //! - `needs`: practical needs on the form and the page;
 //! - `list`: both sides' list at `/verwijzingen`;
-//! - `detail`: one referral's page and its status moves.
+//! - `detail`: one referral's page and its status moves;
+//! - `stats`: a practice's anonymous figures at `/verwijzingen/cijfers`.
 
 mod detail;
 mod form;
 mod list;
 mod needs;
+mod stats;
 
 pub use detail::{set_status, show};
 pub use form::{check_note, refer_form_page, refer_submit};
 pub use list::list;
+pub use stats::show as stats;
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError};
