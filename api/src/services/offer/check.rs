@@ -62,8 +62,10 @@ impl OfferDraft {
         }
     }
 
-    /// Applies a parsed patch; a location given by postcode alone gets the postcode's point
-    /// (an unknown postcode is an error on `locations.<i>.postcode`), each its buurt.
+    /// Applies a parsed patch; a location given by postcode alone keeps the point of the stored
+    /// location with that postcode, else gets the postcode's point (an unknown postcode is an
+    /// error on `locations.<i>.postcode`), each its buurt. So saving a form that sends
+    /// addresses only (never points) does not move a location placed precisely before.
     pub fn apply(&mut self, p: &OfferPatch, gazetteer: &geo::Gazetteer) -> AppResult<()> {
         let o = &mut self.offer;
         set(&mut o.title, &p.title);
@@ -109,11 +111,12 @@ impl OfferDraft {
             self.target_groups = g.iter().copied().collect();
         }
         if let Some(locations) = &p.locations {
+            let stored = std::mem::take(&mut self.locations);
             self.locations = locations
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    locate(l, gazetteer).map_err(|e| e.in_field(&format!("locations.{i}")))
+                    locate(l, &stored, gazetteer).map_err(|e| e.in_field(&format!("locations.{i}")))
                 })
                 .collect::<AppResult<_>>()?;
         }
@@ -169,8 +172,22 @@ impl OfferDraft {
     }
 }
 
-/// A parsed location with its point (given, or the postcode's) and its buurt.
-fn locate(l: &LocationPatch, gazetteer: &geo::Gazetteer) -> AppResult<LocationDraft> {
+/// A parsed location with its point (given; else that of the `stored` location with the same
+/// postcode, keeping its buurt; else the postcode's) and its buurt.
+fn locate(
+    l: &LocationPatch,
+    stored: &[LocationDraft],
+    gazetteer: &geo::Gazetteer,
+) -> AppResult<LocationDraft> {
+    let same_place = l.point.is_none().then(|| {
+        let pc = l.postcode.as_ref()?.compact();
+        stored
+            .iter()
+            .find(|s| s.postcode.as_deref() == Some(pc.as_str()))
+    });
+    if let Some(Some(s)) = same_place {
+        return Ok(draft_of(l, (s.lat, s.lon), s.buurt_code.clone()));
+    }
     let (lat, lon) = match (l.point, &l.postcode) {
         (Some(point), _) => point,
         (None, Some(pc)) => {
