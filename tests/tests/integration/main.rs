@@ -32,4 +32,5 @@ mod same_origin;
 mod search;
 mod untrusted_fields;
 mod web;
+mod web_editors;
 mod websocket;

@@ -42,7 +42,8 @@ pub async fn area_named(
             });
     }
     let (name, gemeente) = split_gemeente(raw);
-    let mut found = api::services::area::by_name(&state.db, name, 12).await?;
+    let limit = if gemeente.is_some() { 500 } else { 12 };
+    let mut found = api::services::area::by_name(&state.db, name, limit).await?;
     let gemeenten = gemeente_names(state, &found).await?;
     if let Some(g) = gemeente {
         let g = api::geo::names::key(g);

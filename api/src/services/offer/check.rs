@@ -62,10 +62,11 @@ impl OfferDraft {
         }
     }
 
-    /// Applies a parsed patch; a location given by postcode alone keeps the point of the stored
-    /// location with that postcode, else gets the postcode's point (an unknown postcode is an
-    /// error on `locations.<i>.postcode`), each its buurt. So saving a form that sends
-    /// addresses only (never points) does not move a location placed precisely before.
+    /// Applies a parsed patch; a location given without a point keeps the point of the stored
+    /// location with its postcode (or, without a postcode, with its very address), else gets
+    /// the postcode's point (an unknown postcode, or none, is an error on
+    /// `locations.<i>.postcode`), each its buurt. So saving a form that sends addresses only
+    /// (never points) does not move a location placed precisely before.
     pub fn apply(&mut self, p: &OfferPatch, gazetteer: &geo::Gazetteer) -> AppResult<()> {
         let o = &mut self.offer;
         set(&mut o.title, &p.title);
@@ -179,11 +180,14 @@ fn locate(
     stored: &[LocationDraft],
     gazetteer: &geo::Gazetteer,
 ) -> AppResult<LocationDraft> {
+    let postcode = l.postcode.as_ref().map(|p| p.compact());
     let same_place = l.point.is_none().then(|| {
-        let pc = l.postcode.as_ref()?.compact();
-        stored
-            .iter()
-            .find(|s| s.postcode.as_deref() == Some(pc.as_str()))
+        stored.iter().find(|s| match &postcode {
+            Some(pc) => s.postcode.as_deref() == Some(pc.as_str()),
+            None => {
+                s.postcode.is_none() && s.name == l.name && s.street == l.street && s.city == l.city
+            }
+        })
     });
     if let Some(Some(s)) = same_place {
         return Ok(draft_of(l, (s.lat, s.lon), s.buurt_code.clone()));
