@@ -226,6 +226,7 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
         .filter(|k| coverage::count_in(&c.totals.by_kind, *k) > 0)
         .collect();
     html! {
+        div.table-scroll role="region" tabindex="0" aria-label=(ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) {
         table {
             caption { (ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) }
             thead { tr {
@@ -250,6 +251,7 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
                 }
             }
         }
+        }
     }
 }
 
@@ -260,6 +262,7 @@ fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
         @if c.gaps.is_empty() {
             p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
         } @else {
+            div.table-scroll role="region" tabindex="0" aria-label=(ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) {
             table {
                 caption.visually-hidden { (ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) }
                 thead { tr {
@@ -272,6 +275,7 @@ fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
                         tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km, c.query.distance_km)) } }
                     }
                 }
+            }
             }
         }
     }

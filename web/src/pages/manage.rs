@@ -129,6 +129,7 @@ async fn overview(
                     }
                     @if offers.is_empty() { p { (ctx.t("Nog geen aanbod.", "No offers yet.")) } }
                     @else {
+                        div.table-scroll role="region" tabindex="0" aria-label=(format!("{} {}", ctx.t("Aanbod van", "Offers of"), org.name)) {
                         table {
                             caption.visually-hidden { (ctx.t("Aanbod van", "Offers of")) " " (org.name) }
                             thead { tr {
@@ -156,6 +157,7 @@ async fn overview(
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 }
