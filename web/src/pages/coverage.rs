@@ -340,7 +340,7 @@ fn download(
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        axum::body::Body::from(body.into()),
+        body.into(),
     )
         .into_response()
 }
