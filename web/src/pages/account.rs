@@ -42,10 +42,12 @@ fn form(ctx: &Ctx, next: &str, email: &str, errors: &Errors) -> maud::Markup {
     )
 }
 
-/// Where a user lands after signing in: the page that asked (`next`), except that an
-/// organisation editor who came from the start page lands on the referrals to answer.
-fn landing<'a>(user: &User, next: &'a str) -> &'a str {
-    if next == "/" && user.has_role(Role::OrganisationEditor) {
+/// Where a user lands after signing in: the page that asked (`next`, already checked), except
+/// that an organisation editor who came from the start page (or from no page: `asked` is the
+/// `next` as sent) lands on the referrals to answer.
+fn landing<'a>(user: &User, asked: Option<&str>, next: &'a str) -> &'a str {
+    let from_start = matches!(asked.map(str::trim), None | Some("" | "/"));
+    if from_start && user.has_role(Role::OrganisationEditor) {
         "/verwijzingen"
     } else {
         next
@@ -78,7 +80,7 @@ pub async fn login_submit(
     let email = f.value("email").to_string();
     match api::auth::local::login(&state.auth_ctx(), &email, f.value("password"), ip.0).await {
         Ok(signed_in) => {
-            let to = landing(&signed_in.user, &next);
+            let to = landing(&signed_in.user, f.get("next"), &next);
             Ok((
                 jar.add(api::auth::routes::session_cookie(
                     &state.config.auth,

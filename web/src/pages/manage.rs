@@ -149,10 +149,11 @@ async fn overview(
                                             (v.offer.status.label(ctx.lang))
                                             @if v.offer.published_at.is_none() { br; span.meta { (ctx.t("niet gepubliceerd", "not published")) } }
                                         }
-                                        td { (taken(ctx, &v.offer)) br; span.meta { (labels::places(ctx.lang, &v.offer)) } }
+                                        td { (labels::places(ctx.lang, &v.offer)) }
                                         td {
                                             @if v.offer.status == entities::OfferStatus::Ended { "–" }
                                             @else { (places_form(ctx, v, row_error)) }
+                                            p.meta.taken { (taken(ctx, &v.offer)) }
                                         }
                                     }
                                 }
