@@ -99,6 +99,15 @@ impl AppError {
         }
     }
 
+    /// The message without the field path (for a page that shows it beside its field, or
+    /// alone where the path means nothing to a person).
+    pub fn text(&self) -> String {
+        match self {
+            Self::BadInput { message, .. } => message.clone(),
+            other => other.message(),
+        }
+    }
+
     /// The stable code of this error.
     pub fn code(&self) -> &'static str {
         match self {

@@ -18,6 +18,8 @@ pub struct Ctx {
     pub here: String,
     /// The signed-in user's unread notifications (shown in the header).
     pub unread: Option<u64>,
+    /// New referrals to the signed-in editor's organisations (shown in the header).
+    pub new_referrals: Option<u64>,
 }
 
 impl Ctx {
@@ -45,16 +47,17 @@ impl FromRequestParts<AppState> for Ctx {
             .get::<Actor>()
             .cloned()
             .unwrap_or(Actor::Anonymous);
-        // A failed count only hides the number; the page itself still renders.
-        let unread = match actor {
-            Actor::User(_) => api::notify::inbox::unread_count(&state.db, &actor)
+        // One statement for both numbers; a failed count only hides them, the page still renders.
+        let counts = match actor {
+            Actor::User(_) => api::services::header_counts::of(&state.db, &actor)
                 .await
                 .ok(),
             _ => None,
         };
         Ok(Self {
             actor,
-            unread,
+            unread: counts.map(|c| c.unread),
+            new_referrals: counts.and_then(|c| c.new_referrals),
             lang: Lang::of(parts.uri.query(), &jar),
             here: parts
                 .uri

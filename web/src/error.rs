@@ -74,7 +74,7 @@ impl IntoResponse for PageError {
                     "Too many attempts in a short time. Wait a moment and try again.",
                 )
                 .to_string(),
-            other => service_message(ctx.lang, &other.message()),
+            other => service_message(ctx.lang, &other.text()),
         };
         let body = html! {
             div.error-page role="alert" { p { (detail) } }

@@ -3,6 +3,8 @@
 //! `lang` cookie, else Dutch. Texts are written beside their use as `lang.t("nl", "en")`, so a
 //! page cannot miss a translation.
 
+pub mod dutch;
+
 use axum::extract::Request;
 use axum::http::header;
 use axum::middleware::Next;
@@ -87,102 +89,29 @@ pub async fn remember(req: Request, next: Next) -> Response {
     res
 }
 
-/// Translates the messages of the services (English, shared with the GraphQL API) that users
-/// meet most on forms; others are shown as they are.
+/// A service message (English, shared with the GraphQL API) in the page's language: on a Dutch
+/// page the text of the catalogue ([`dutch::CATALOGUE`]); a message it does not know (one the
+/// pages made in Dutch themselves) is kept.
 pub fn service_message(lang: Lang, message: &str) -> String {
-    if lang == Lang::En {
-        return message.to_string();
+    match lang {
+        Lang::En => message.to_string(),
+        Lang::Nl => note_finding(message)
+            .or_else(|| dutch::translate(message))
+            .unwrap_or_else(|| message.to_string()),
     }
-    const DUTCH: &[(&str, &str)] = &[
-        ("is required", "is verplicht"),
-        ("must not be empty", "mag niet leeg zijn"),
-        (
-            "must be at least 3 characters",
-            "moet minstens 3 tekens hebben",
-        ),
-        ("must not be negative", "mag niet negatief zijn"),
-        ("must be after opensAt", "moet na de begintijd liggen"),
-        ("must be WEEKLY or MONTHLY", "kies wekelijks of maandelijks"),
-        ("must be between 1 and 12", "moet tussen 1 en 12 liggen"),
-        (
-            "must not be before startDate",
-            "mag niet voor de startdatum liggen",
-        ),
-        ("must be between 0 and 120", "moet tussen 0 en 120 liggen"),
-        (
-            "must not be below minAge",
-            "mag niet lager zijn dan de minimumleeftijd",
-        ),
-        ("a postcode or lat/lon is required", "vul een postcode in"),
-        (
-            "name at least one life domain",
-            "kies minstens één leefgebied",
-        ),
-        (
-            "the patient must consent before a referral is sent",
-            "de patiënt moet eerst toestemming geven",
-        ),
-        (
-            "a rejection needs a reason",
-            "geef een reden voor de afwijzing",
-        ),
-        (
-            "must be 4-64 letters, digits, '-' or '_' (a pseudonym, not a name)",
-            "gebruik 4-64 letters, cijfers, '-' of '_' (een pseudoniem, geen naam)",
-        ),
-        (
-            "looks like a BSN; use the practice's pseudonymous reference",
-            "lijkt op een BSN; gebruik het pseudoniem van de praktijk",
-        ),
-        (
-            "is required when you work for several practices",
-            "kies de praktijk waarvoor u verwijst",
-        ),
-        ("give a postcode or lat and lon", "vul een postcode in"),
-        // Self-referral (the public sign-up form).
-        (
-            "give a phone number or an e-mail address (or both)",
-            "vul een telefoonnummer of een e-mailadres in (of beide)",
-        ),
-        (
-            "you must agree before your sign-up and contact details are sent",
-            "geef eerst toestemming; zonder toestemming sturen wij uw aanmelding niet door",
-        ),
-        (" is not a phone number", " is geen telefoonnummer"),
-        (" is not an e-mail address", " is geen e-mailadres"),
-        (
-            "must be more than 0 and at most 300",
-            "moet meer dan 0 en hoogstens 300 km zijn",
-        ),
-    ];
-    // The note rule names the kind of medical content found (api's note_check).
-    for finding in [
-        api::services::referral::note_check::Finding::Dose,
-        api::services::referral::note_check::Finding::Medicine,
-        api::services::referral::note_check::Finding::Diagnosis,
-    ] {
-        if let Some(head) = message.strip_suffix(finding.message()) {
-            return format!("{head}{}", finding.message_nl());
-        }
-    }
-    for &(en, nl) in DUTCH {
-        if message == en {
-            return nl.to_string();
-        }
-        if let Some(head) = message.strip_suffix(en) {
-            return format!("{head}{nl}");
-        }
-    }
-    if let Some(raw) = message.strip_suffix(" is not a Dutch postcode (1234 AB)") {
-        return format!("{raw} is geen Nederlandse postcode (1234 AB)");
-    }
-    if message.contains("was changed by someone else") {
-        return "dit is intussen door iemand anders gewijzigd; laad de pagina opnieuw".to_string();
-    }
-    if message.contains("places taken is more than the capacity") {
-        return "er zijn meer plekken bezet dan de capaciteit".to_string();
-    }
-    message.to_string()
+}
+
+/// The note rule's refusal (api's `note_check`) names the kind of medical content found; its
+/// Dutch text comes from the rule itself.
+fn note_finding(message: &str) -> Option<String> {
+    use api::services::referral::note_check::Finding;
+    [Finding::Dose, Finding::Medicine, Finding::Diagnosis]
+        .into_iter()
+        .find_map(|finding| {
+            message
+                .strip_suffix(finding.message())
+                .map(|head| format!("{head}{}", finding.message_nl()))
+        })
 }
 
 #[cfg(test)]
@@ -204,5 +133,167 @@ mod tests {
         assert_eq!(service_message(Lang::Nl, "is required"), "is verplicht");
         assert_eq!(service_message(Lang::En, "is required"), "is required");
         assert_eq!(service_message(Lang::Nl, "something new"), "something new");
+        assert_eq!(
+            service_message(Lang::Nl, "a postcode or lat/lon is required"),
+            "Vul een postcode in"
+        );
+        assert_eq!(
+            service_message(Lang::Nl, "postcode 9999 ZZ is not a known postcode area"),
+            "Postcode 9999 ZZ bestaat niet"
+        );
+        assert_eq!(
+            service_message(Lang::Nl, "21 places taken is more than the capacity of 20"),
+            "De capaciteit is 20: er kunnen geen 21 plekken bezet zijn"
+        );
+        assert_eq!(
+            service_message(Lang::Nl, "title must not be empty"),
+            "title mag niet leeg zijn"
+        );
+    }
+
+    /// Every message the services, the domain types, the gazetteer and the pages can put
+    /// beside a field or on an error page, read from their sources: each needs a Dutch text.
+    #[test]
+    fn every_service_message_has_a_dutch_text() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut templates = Vec::new();
+        for dir in [
+            "api/src/domain",
+            "api/src/services",
+            "api/src/geo",
+            "api/src/read_model",
+            "web/src",
+        ] {
+            sources::templates_in(&root.join(dir), &mut templates);
+        }
+        // Built by a macro (`digits_type!`) or by `lifecycle::refusal`.
+        templates.extend(
+            [
+                "'{}' is not a KvK number (8 digits)",
+                "'{}' is not an AGB code (8 digits)",
+                "a referral cannot go from {} to {}",
+                "a referral cannot go from {} to {} by the referrer (only cancel)",
+            ]
+            .map(String::from),
+        );
+        assert!(templates.len() > 50, "the sources were read: {templates:?}");
+        let missing: Vec<&String> = templates
+            .iter()
+            .filter(|t| !dutch::CATALOGUE.iter().any(|(en, _)| en == t))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "no Dutch text in i18n/dutch.rs for {missing:#?}"
+        );
+    }
+
+    /// Reads the message templates of `AppError::field`, `bad_input`, `Conflict` and
+    /// `Forbidden` calls from Rust sources (outside their test modules).
+    mod sources {
+        use std::path::Path;
+
+        pub fn templates_in(dir: &Path, out: &mut Vec<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    templates_in(&path, out);
+                } else if path.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                    calls(code, out);
+                }
+            }
+        }
+
+        fn calls(code: &str, out: &mut Vec<String>) {
+            for call in [
+                "AppError::field(",
+                "AppError::bad_input(",
+                "AppError::Conflict(",
+                "AppError::Forbidden(",
+            ] {
+                for (at, _) in code.match_indices(call) {
+                    let args = arguments(&code[at + call.len()..]);
+                    if let Some(t) = args.last().and_then(|a| template(a))
+                        && t.chars().any(char::is_alphabetic)
+                    {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+
+        /// The top-level arguments of a call, from just after its `(`.
+        fn arguments(s: &str) -> Vec<String> {
+            let (mut depth, mut args, mut cur) = (0, Vec::new(), String::new());
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => {
+                        cur.push(c);
+                        while let Some(d) = chars.next() {
+                            cur.push(d);
+                            if d == '\\' {
+                                cur.extend(chars.next());
+                            } else if d == '"' {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                    '(' | '[' | '{' => depth += 1,
+                    ')' | ']' | '}' if depth == 0 => break,
+                    ')' | ']' | '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        args.push(std::mem::take(&mut cur));
+                        continue;
+                    }
+                    _ => {}
+                }
+                cur.push(c);
+            }
+            args.push(cur);
+            args.into_iter()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect()
+        }
+
+        /// The message of an argument that is a literal or `format!` of one, its `{...}`
+        /// placeholders as `{}` and line continuations joined; `None` for other expressions.
+        fn template(arg: &str) -> Option<String> {
+            let arg = arg.strip_prefix("format!(").unwrap_or(arg).trim_start();
+            let body = arg.strip_prefix('"')?;
+            let mut lit = String::new();
+            let mut chars = body.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '"' => break,
+                    '\\' => match chars.next() {
+                        Some('\n') => {
+                            while chars.clone().next().is_some_and(char::is_whitespace) {
+                                chars.next();
+                            }
+                        }
+                        Some(e) => lit.push(e),
+                        None => {}
+                    },
+                    c => lit.push(c),
+                }
+            }
+            let mut out = String::new();
+            let mut rest = lit.as_str();
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let close = rest[open..].find('}')?;
+                out.push_str("{}");
+                rest = &rest[open + close + 1..];
+            }
+            out.push_str(rest);
+            Some(out)
+        }
     }
 }

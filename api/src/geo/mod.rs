@@ -2,6 +2,8 @@
 //!
 //! Loaded once from the embedded CBS data into memory ([`Gazetteer`]).
 
+pub mod names;
+
 use crate::domain::Postcode;
 use crate::error::{AppError, AppResult};
 use std::collections::HashMap;

@@ -48,6 +48,13 @@ pub fn capacity_status(o: &offer::Model) -> CapacityStatus {
     }
 }
 
+/// Whether an offer has room now (open places, with or without an intake conversation): the
+/// one rule behind the search filter "Alleen met vrije plekken" and the coverage figure
+/// "Herstelcirkels met vrije plekken".
+pub fn has_room(o: &offer::Model) -> bool {
+    capacity_status(o).has_room()
+}
+
 /// Whether the public (and peer nodes) may see an organisation: published.
 pub fn organisation_is_public(org: &organisation::Model) -> bool {
     org.status == OrganisationStatus::Published

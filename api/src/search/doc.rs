@@ -4,7 +4,7 @@
 
 use crate::error::AppResult;
 use crate::read_model::OfferBundle;
-use crate::read_model::rules::capacity_status;
+use crate::read_model::rules;
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup, area, offer};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, BTreeSet};
@@ -180,7 +180,7 @@ fn doc(areas: &BTreeMap<String, area::Model>, b: OfferBundle) -> SearchDoc {
         }
     }
     SearchDoc {
-        open_places: capacity_status(&o).has_room(),
+        open_places: rules::has_room(&o),
         cost_cents: o.cost_cents.unwrap_or(0).max(0) as u32,
         id: o.id,
         origin_node: o.origin_node,

@@ -56,24 +56,49 @@ pub fn buurten_within(code: &AreaCode) -> SelectStatement {
         .to_owned()
 }
 
-/// Areas whose name is `name` (case-insensitive), broadest kind first (gemeente, wijk, buurt),
+/// The names of the areas `codes`, by code (codes without an area left out).
+pub async fn names_of(
+    db: &impl ConnectionTrait,
+    codes: &[String],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    if codes.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(area::Entity::find()
+        .select_only()
+        .column(area::Column::Code)
+        .column(area::Column::Name)
+        .filter(area::Column::Code.is_in(codes.iter().map(String::as_str)))
+        .into_tuple::<(String, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Areas whose name is `name` as people type it (case, accents, hyphens and spaces do not
+/// count, see [`geo::names`](crate::geo::names)), broadest kind first (gemeente, wijk, buurt),
 /// then by code; at most `limit`.
 pub async fn by_name(
     db: &impl ConnectionTrait,
     name: &str,
     limit: u64,
 ) -> AppResult<Vec<area::Model>> {
+    use crate::geo::names;
     use sea_orm::sea_query::Func;
-    let wanted = name.trim().to_lowercase();
+    let wanted = names::key(name);
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
     let mut found = area::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(area::Column::Name))).eq(wanted))
+        .filter(
+            Expr::expr(Func::lower(Expr::col(area::Column::Name))).like(names::like_pattern(name)),
+        )
         .order_by_asc(area::Column::Code)
-        .limit(limit.saturating_mul(3))
+        .limit(limit.saturating_mul(20))
         .all(db)
         .await?;
+    found.retain(|a| names::key(&a.name) == wanted);
     let rank = |k: AreaKind| match k {
         AreaKind::Gemeente => 0,
         AreaKind::Wijk => 1,

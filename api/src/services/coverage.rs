@@ -12,7 +12,7 @@ use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use crate::read_model::OfferBundle;
-use crate::read_model::rules::{CapacityStatus, capacity_status, is_active};
+use crate::read_model::rules::{has_room, is_active};
 use crate::services::Ctx;
 use entities::{AreaKind, LifeDomain, OfferKind, area, location, offer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -66,7 +66,7 @@ pub struct Gap {
     pub name: String,
     /// The wijk it lies in.
     pub wijk_code: Option<String>,
-    /// Km to the nearest matching offer location, if any lies within the search box.
+    /// Km to the nearest matching offer location, if any lies within [`reach_km`].
     pub nearest_offer_km: Option<f64>,
 }
 
@@ -91,6 +91,14 @@ struct Active {
     buurten: HashSet<String>,
 }
 
+/// How far the nearest offer of a buurt is looked for: twice the gap distance. The one rule
+/// for "nearest offer" at every level: an offer farther away counts as none nearby, whether
+/// the buurt is shown within its gemeente or within its wijk (the offers read for a smaller
+/// area reach just as far around each of its buurten).
+pub fn reach_km(distance_km: f64) -> f64 {
+    2.0 * distance_km
+}
+
 /// Km per degree of latitude.
 const KM_PER_DEGREE: f64 = 111.32;
 
@@ -112,7 +120,7 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
     let area = super::area::get(&ctx.db, &q.area_code).await?;
     let (buurten, row_areas) = buurten_and_rows(ctx, &q.area_code, &area).await?;
     let active = active_offers(ctx, &q, &buurten).await?;
-    let nearest = nearest_offers(&buurten, &active);
+    let nearest = nearest_offers(&buurten, &active, reach_km(q.distance_km));
     let is_gap = |code: &str| {
         nearest
             .get(code)
@@ -197,10 +205,11 @@ async fn buurten_and_rows(
 }
 
 /// Km from each buurt's centroid to the nearest matching offer location (none when there is
-/// none in the search box).
+/// none within `reach` km, see [`reach_km`]).
 fn nearest_offers<'a>(
     buurten: &'a [area::Model],
     active: &[Active],
+    reach: f64,
 ) -> HashMap<&'a str, Option<f64>> {
     buurten
         .iter()
@@ -209,7 +218,8 @@ fn nearest_offers<'a>(
                 .iter()
                 .flat_map(|a| a.points.iter())
                 .map(|p| distance_km((b.centroid_lat, b.centroid_lon), *p))
-                .min_by(f64::total_cmp);
+                .min_by(f64::total_cmp)
+                .filter(|d| *d <= reach);
             (b.code.as_str(), d)
         })
         .collect()
@@ -247,7 +257,7 @@ impl BBox {
 }
 
 /// Public, active offers matching the query with a location in the bounding box of `buurten`
-/// widened by the distance; of each, only its locations in the box count.
+/// widened by the reach ([`reach_km`]); of each, only its locations in the box count.
 async fn active_offers(
     ctx: &Ctx,
     q: &CoverageQuery,
@@ -256,7 +266,7 @@ async fn active_offers(
     if buurten.is_empty() {
         return Ok(Vec::new());
     }
-    let bbox = BBox::around(buurten, q.distance_km);
+    let bbox = BBox::around(buurten, reach_km(q.distance_km));
     let ids: Vec<String> = location::Entity::find()
         .select_only()
         .column(location::Column::OfferId)
@@ -315,10 +325,7 @@ fn figures(
         herstelcirkels_with_places: count(
             offers
                 .iter()
-                .filter(|a| {
-                    a.offer.kind == OfferKind::Herstelcirkel
-                        && capacity_status(&a.offer) == CapacityStatus::Capacity
-                })
+                .filter(|a| a.offer.kind == OfferKind::Herstelcirkel && has_room(&a.offer))
                 .count(),
         ),
         buurten: count(buurten),
@@ -328,25 +335,75 @@ fn figures(
     }
 }
 
-/// The rows as CSV (RFC 4180, `,` separated, `.` decimals), one line per row after a header.
-pub fn to_csv(c: &Coverage) -> AppResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "code".to_string(),
-        "name".into(),
-        "kind".into(),
-        "active_offers".into(),
-        "herstelcirkels_with_places".into(),
-        "buurten".into(),
-        "buurten_without_offer".into(),
-        "nearest_offer_km".into(),
-    ];
+/// How a CSV export is written: the GraphQL API's (RFC 4180, `,`, `.` decimals, English
+/// headers) or a spreadsheet's in the Netherlands (`;`, decimal comma, a UTF-8 byte order mark
+/// so Excel reads the accents, headers in Dutch).
+#[derive(Clone, Debug)]
+pub struct CsvStyle {
+    pub delimiter: u8,
+    pub decimal_comma: bool,
+    pub byte_order_mark: bool,
+    /// Column titles, one per column of [`csv_keys`]; the keys themselves when `None`.
+    pub header: Option<Vec<String>>,
+}
+
+impl CsvStyle {
+    /// The API's style.
+    pub fn api() -> Self {
+        Self {
+            delimiter: b',',
+            decimal_comma: false,
+            byte_order_mark: false,
+            header: None,
+        }
+    }
+}
+
+/// The columns of the CSV export, as their English keys: the figures, then a count per kind
+/// (`kind_<kind>`) and per life domain (`domain_<domain>`).
+pub fn csv_keys() -> Vec<String> {
     use sea_orm::Iterable;
-    header.extend(OfferKind::iter().map(|k| format!("kind_{}", k.as_str())));
-    header.extend(LifeDomain::iter().map(|d| format!("domain_{}", d.as_str())));
+    let mut keys: Vec<String> = [
+        "code",
+        "name",
+        "kind",
+        "active_offers",
+        "herstelcirkels_with_places",
+        "buurten",
+        "buurten_without_offer",
+        "nearest_offer_km",
+    ]
+    .map(String::from)
+    .to_vec();
+    keys.extend(OfferKind::iter().map(|k| format!("kind_{}", k.as_str())));
+    keys.extend(LifeDomain::iter().map(|d| format!("domain_{}", d.as_str())));
+    keys
+}
+
+/// The rows as CSV in the API's style, one line per row after a header.
+pub fn to_csv(c: &Coverage) -> AppResult<String> {
+    let bytes = to_csv_in(c, &CsvStyle::api())?;
+    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// The rows as CSV in `style`, one line per row after a header.
+pub fn to_csv_in(c: &Coverage, style: &CsvStyle) -> AppResult<Vec<u8>> {
+    use sea_orm::Iterable;
+    let mut out = Vec::new();
+    if style.byte_order_mark {
+        out.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(style.delimiter)
+        .from_writer(out);
     let internal = |e: csv::Error| AppError::Internal(e.into());
+    let header = style.header.clone().unwrap_or_else(csv_keys);
     w.write_record(&header).map_err(internal)?;
     for r in &c.rows {
+        let km = r
+            .nearest_offer_km
+            .map(|d| format!("{d:.2}"))
+            .unwrap_or_default();
         let mut rec = vec![
             r.code.clone(),
             r.name.clone(),
@@ -355,18 +412,18 @@ pub fn to_csv(c: &Coverage) -> AppResult<String> {
             r.herstelcirkels_with_places.to_string(),
             r.buurten.to_string(),
             r.buurten_without_offer.to_string(),
-            r.nearest_offer_km
-                .map(|d| format!("{d:.2}"))
-                .unwrap_or_default(),
+            if style.decimal_comma {
+                km.replace('.', ",")
+            } else {
+                km
+            },
         ];
         rec.extend(OfferKind::iter().map(|k| count_in(&r.by_kind, k).to_string()));
         rec.extend(LifeDomain::iter().map(|d| count_in(&r.by_domain, d).to_string()));
         w.write_record(&rec).map_err(internal)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.into()))
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
 }
 
 /// The count of `key` in a `(value, count)` list (0 when absent).

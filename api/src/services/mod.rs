@@ -6,6 +6,7 @@ pub mod area;
 pub mod changes;
 pub mod coverage;
 pub mod ctx;
+pub mod header_counts;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;

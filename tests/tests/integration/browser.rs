@@ -561,7 +561,7 @@ async fn browser_coverage_map_drills_down_and_exports() {
         .unwrap()
         .lines()
         .skip(1)
-        .map(|l| l.split(',').next().unwrap().to_string())
+        .map(|l| l.split(';').next().unwrap().to_string())
         .collect();
     let api_codes: Vec<String> = api["rows"]
         .as_array()

@@ -334,7 +334,9 @@ async fn the_coverage_page_and_its_exports_show_the_api_figures() {
     let summary = format!("{} van de 44 buurten", api["totals"]["buurtenWithoutOffer"]);
     assert!(html.contains(&summary), "{summary}");
     let csv = client
-        .get(app.url("/dekking.csv?gebied=GM0268&afstand=1.5"))
+        // The API's CSV format is the English page's (a Dutch page writes for a Dutch
+        // spreadsheet, see web_editors.rs).
+        .get(app.url("/dekking.csv?gebied=GM0268&afstand=1.5&lang=en"))
         .send()
         .await
         .unwrap();
@@ -343,7 +345,7 @@ async fn the_coverage_page_and_its_exports_show_the_api_figures() {
         csv.headers()["content-disposition"]
             .to_str()
             .unwrap()
-            .contains("dekking-GM0268.csv")
+            .contains("dekking-GM0268-1.5km.csv")
     );
     assert_eq!(csv.text().await.unwrap(), api["csv"].as_str().unwrap());
     let geo: Value = client

@@ -25,7 +25,7 @@ fn input(offer: &str) -> Value {
            "note": "Graag bellen na 17:00"})
 }
 
-async fn send(app: &TestApp, token: &str, offer: &str) -> Value {
+pub(crate) async fn send(app: &TestApp, token: &str, offer: &str) -> Value {
     let body = app
         .gql_with(Some(token), SEND, json!({"input": input(offer)}))
         .await;

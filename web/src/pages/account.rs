@@ -7,6 +7,7 @@ use crate::error::PageResult;
 use crate::form::{Errors, Field, FormData};
 use crate::layout::page;
 use api::auth::client_ip::ClientIp;
+use api::domain::User;
 use api::error::AppError;
 use api::state::AppState;
 use axum::Extension;
@@ -14,6 +15,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::cookie::CookieJar;
+use entities::Role;
 use maud::html;
 use serde::Deserialize;
 
@@ -38,6 +40,18 @@ fn form(ctx: &Ctx, next: &str, email: &str, errors: &Errors) -> maud::Markup {
             }
         },
     )
+}
+
+/// Where a user lands after signing in: the page that asked (`next`, already checked), except
+/// that an organisation editor who came from the start page (or from no page: `asked` is the
+/// `next` as sent) lands on the referrals to answer.
+fn landing<'a>(user: &User, asked: Option<&str>, next: &'a str) -> &'a str {
+    let from_start = matches!(asked.map(str::trim), None | Some("" | "/"));
+    if from_start && user.has_role(Role::OrganisationEditor) {
+        "/verwijzingen"
+    } else {
+        next
+    }
 }
 
 /// `GET /inloggen`.
@@ -65,14 +79,17 @@ pub async fn login_submit(
     let next = safe_next(f.get("next")).to_string();
     let email = f.value("email").to_string();
     match api::auth::local::login(&state.auth_ctx(), &email, f.value("password"), ip.0).await {
-        Ok(signed_in) => Ok((
-            jar.add(api::auth::routes::session_cookie(
-                &state.config.auth,
-                signed_in.token,
-            )),
-            Redirect::to(&next),
-        )
-            .into_response()),
+        Ok(signed_in) => {
+            let to = landing(&signed_in.user, f.get("next"), &next);
+            Ok((
+                jar.add(api::auth::routes::session_cookie(
+                    &state.config.auth,
+                    signed_in.token,
+                )),
+                Redirect::to(to),
+            )
+                .into_response())
+        }
         Err(e) => {
             e.log_if_internal();
             let (status, message) = match e {

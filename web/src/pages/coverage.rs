@@ -140,10 +140,16 @@ fn form(ctx: &Ctx, p: &CoverageParams, errors: &Errors) -> Markup {
     }
 }
 
-fn km(ctx: &Ctx, d: Option<f64>) -> String {
+/// A distance in the page's notation; none means none within [`coverage::reach_km`].
+fn km(ctx: &Ctx, d: Option<f64>, distance_km: f64) -> String {
+    let decimal = |s: String| s.replace('.', ctx.t(",", "."));
     match d {
-        Some(d) => format!("{d:.1} km").replace('.', ctx.t(",", ".")),
-        None => ctx.t("geen in de buurt", "none nearby").to_string(),
+        Some(d) => decimal(format!("{d:.1} km")),
+        None => format!(
+            "{} {}",
+            ctx.t("geen binnen", "none within"),
+            decimal(format!("{} km", coverage::reach_km(distance_km)))
+        ),
     }
 }
 
@@ -220,6 +226,7 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
         .filter(|k| coverage::count_in(&c.totals.by_kind, *k) > 0)
         .collect();
     html! {
+        div.table-scroll role="region" tabindex="0" aria-label=(ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) {
         table {
             caption { (ctx.t("Dezelfde cijfers als tabel", "The same figures as a table")) }
             thead { tr {
@@ -244,6 +251,7 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
                 }
             }
         }
+        }
     }
 }
 
@@ -254,6 +262,7 @@ fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
         @if c.gaps.is_empty() {
             p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
         } @else {
+            div.table-scroll role="region" tabindex="0" aria-label=(ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) {
             table {
                 caption.visually-hidden { (ctx.t("Buurten zonder aanbod dichtbij", "Neighbourhoods without an offer nearby")) }
                 thead { tr {
@@ -263,9 +272,10 @@ fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
                 } }
                 tbody {
                     @for g in &c.gaps {
-                        tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km)) } }
+                        tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km, c.query.distance_km)) } }
                     }
                 }
+            }
             }
         }
     }
@@ -294,12 +304,19 @@ pub async fn show(
         return Ok(page(&ctx, title, body).into_response());
     }
     match run(&state, &ctx, &p).await {
-        Ok(c) => Ok(page(
-            &ctx,
-            title,
-            html! { (form(&ctx, &p, &Errors::none())) (result(&ctx, &p, &c)) },
-        )
-        .into_response()),
+        Ok(c) => {
+            // The field shows the area's name (after a drill-down link it holds a code).
+            let shown = CoverageParams {
+                gebied: super::area_label(&state, ctx.lang, &c.area).await,
+                ..p
+            };
+            Ok(page(
+                &ctx,
+                title,
+                html! { (form(&ctx, &shown, &Errors::none())) (result(&ctx, &shown, &c)) },
+            )
+            .into_response())
+        }
         Err(e) => {
             let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
             Ok((
@@ -311,7 +328,11 @@ pub async fn show(
     }
 }
 
-fn download(content_type: &'static str, name: String, body: String) -> axum::response::Response {
+fn download(
+    content_type: &'static str,
+    name: String,
+    body: impl Into<axum::body::Body>,
+) -> axum::response::Response {
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
     (
@@ -319,22 +340,65 @@ fn download(content_type: &'static str, name: String, body: String) -> axum::res
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        body,
+        body.into(),
     )
         .into_response()
 }
 
-/// `GET /dekking.csv`: the rows of the map as CSV.
+/// The file name of an export: the area's code and the filters chosen, e.g.
+/// `dekking-GM0268-herstelcirkel-beweging-1.5km.csv`.
+fn file_name(c: &Coverage, extension: &str) -> String {
+    let mut name = format!("dekking-{}", c.area.code);
+    if let Some(k) = c.query.kind {
+        name.push_str(&format!("-{}", k.as_str()));
+    }
+    if let Some(d) = c.query.life_domain {
+        name.push_str(&format!("-{}", d.as_str()));
+    }
+    format!("{name}-{}km.{extension}", c.query.distance_km)
+}
+
+/// The CSV style of a page's language: on a Dutch page for a Dutch spreadsheet (`;`, decimal
+/// comma, byte order mark, Dutch column titles); on an English page the API's.
+fn csv_style(lang: Lang) -> coverage::CsvStyle {
+    match lang {
+        Lang::En => coverage::CsvStyle::api(),
+        Lang::Nl => {
+            let mut header: Vec<String> = [
+                "Code",
+                "Naam",
+                "Soort gebied",
+                "Actief aanbod",
+                "Herstelcirkels met vrije plekken",
+                "Buurten",
+                "Buurten zonder aanbod",
+                "Dichtstbijzijnde aanbod (km)",
+            ]
+            .map(String::from)
+            .to_vec();
+            header.extend(OfferKind::iter().map(|k| format!("Soort: {}", k.label(lang))));
+            header.extend(LifeDomain::iter().map(|d| format!("Leefgebied: {}", d.label(lang))));
+            coverage::CsvStyle {
+                delimiter: b';',
+                decimal_comma: true,
+                byte_order_mark: true,
+                header: Some(header),
+            }
+        }
+    }
+}
+
+/// `GET /dekking.csv`: the rows of the map as CSV, in the style of the page's language.
 pub async fn csv(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(p): Query<CoverageParams>,
 ) -> PageResult {
     let c = run(&state, &ctx, &p).await.or_page(&ctx)?;
-    let body = coverage::to_csv(&c).or_page(&ctx)?;
+    let body = coverage::to_csv_in(&c, &csv_style(ctx.lang)).or_page(&ctx)?;
     Ok(download(
         "text/csv; charset=utf-8",
-        format!("dekking-{}.csv", c.area.code),
+        file_name(&c, "csv"),
         body,
     ))
 }
@@ -349,7 +413,7 @@ pub async fn geojson(
     let body = coverage::to_geojson(&c).to_string();
     Ok(download(
         "application/geo+json",
-        format!("dekking-{}.geojson", c.area.code),
+        file_name(&c, "geojson"),
         body,
     ))
 }

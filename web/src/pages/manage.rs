@@ -20,10 +20,35 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-/// A notice to show after a redirect.
+/// A notice to show after a redirect: `?opgeslagen=` with what happened.
 #[derive(Deserialize, Default)]
 pub struct Saved {
     opgeslagen: Option<String>,
+}
+
+impl Saved {
+    /// The notice, in the page's language: a new offer is a draft until published.
+    fn notice<'a>(&self, ctx: &'a Ctx) -> Option<&'a str> {
+        Some(match self.opgeslagen.as_deref()? {
+            "concept" => ctx.t(
+                "Aangemaakt als concept. Publiceer het als verwijzers het mogen zien.",
+                "Created as a draft. Publish it when referrers may see it.",
+            ),
+            "gepubliceerd" => ctx.t("Gepubliceerd.", "Published."),
+            "beeindigd" => ctx.t("Beëindigd.", "Ended."),
+            _ => ctx.t("Opgeslagen.", "Saved."),
+        })
+    }
+}
+
+/// "15 van 20 plekken bezet": how full an offer is, for its editors.
+fn taken(ctx: &Ctx, o: &entities::offer::Model) -> String {
+    match (o.capacity, ctx.lang) {
+        (Some(c), crate::i18n::Lang::Nl) => format!("{} van {c} plekken bezet", o.places_taken),
+        (Some(c), crate::i18n::Lang::En) => format!("{} of {c} places taken", o.places_taken),
+        (None, crate::i18n::Lang::Nl) => format!("{} bezet (geen vaste grens)", o.places_taken),
+        (None, crate::i18n::Lang::En) => format!("{} taken (no fixed limit)", o.places_taken),
+    }
 }
 
 /// An error to show beside one offer's places field.
@@ -83,9 +108,11 @@ async fn overview(
     }
     let mut sections = Vec::new();
     for org in orgs {
-        let offers = offer_view::of_organisation(state, &ctx.actor, &org.id)
+        let mut offers = offer_view::of_organisation(state, &ctx.actor, &org.id)
             .await
             .or_page(ctx)?;
+        // A stable order (by title), so a row stays where it was after a save.
+        offers.sort_by_cached_key(|v| (v.offer.title.to_lowercase(), v.offer.id.clone()));
         sections.push((org, offers));
     }
     let title = ctx.t("Beheer van uw aanbod", "Manage your offers");
@@ -102,6 +129,7 @@ async fn overview(
                     }
                     @if offers.is_empty() { p { (ctx.t("Nog geen aanbod.", "No offers yet.")) } }
                     @else {
+                        div.table-scroll role="region" tabindex="0" aria-label=(format!("{} {}", ctx.t("Aanbod van", "Offers of"), org.name)) {
                         table {
                             caption.visually-hidden { (ctx.t("Aanbod van", "Offers of")) " " (org.name) }
                             thead { tr {
@@ -125,10 +153,12 @@ async fn overview(
                                         td {
                                             @if v.offer.status == entities::OfferStatus::Ended { "–" }
                                             @else { (places_form(ctx, v, row_error)) }
+                                            p.meta.taken { (taken(ctx, &v.offer)) }
                                         }
                                     }
                                 }
                             }
+                        }
                         }
                     }
                 }
@@ -144,7 +174,7 @@ pub async fn index(
     Query(saved): Query<Saved>,
 ) -> PageResult {
     ctx.actor.user().cloned().or_page(&ctx)?;
-    let message = saved.opgeslagen.map(|_| ctx.t("Opgeslagen.", "Saved."));
+    let message = saved.notice(&ctx);
     Ok(overview(&state, &ctx, message, None).await?.into_response())
 }
 
@@ -229,11 +259,6 @@ fn edit_page(
                         button type="submit" { (ctx.t("Publiceren", "Publish")) }
                     }
                 }
-                form.inline method="post" action=(format!("/beheer/aanbod/{}/beeindigen", encode(&o.id)))
-                    data-confirm=(ctx.t("Dit aanbod beëindigen? Daarna kan het niet meer worden gewijzigd.", "End this offer? It cannot be changed afterwards.")) {
-                    input type="hidden" name="version" value=(o.version);
-                    button.warning type="submit" { (ctx.t("Beëindigen", "End")) }
-                }
             }
             form method="post" action=(format!("/beheer/aanbod/{}", encode(&o.id))) {
                 (errors.summary(ctx))
@@ -241,8 +266,25 @@ fn edit_page(
                 (offer_form::fields(ctx, f, errors))
                 p { button type="submit" { (ctx.t("Opslaan", "Save")) } }
             }
+            (end_section(ctx, o))
         },
     )
+}
+
+/// Ending an offer, in its own section after the form (away from "Opslaan"): it cannot be
+/// undone, so the button asks for confirmation (with JavaScript) and says what it does.
+fn end_section(ctx: &Ctx, o: &entities::offer::Model) -> Markup {
+    html! {
+        section.end-offer aria-labelledby="beeindigen-titel" {
+            h2 #beeindigen-titel { (ctx.t("Aanbod beëindigen", "End this offer")) }
+            p { (ctx.t("Loopt het aanbod niet meer? Beëindig het: het verdwijnt uit de zoekresultaten en kan daarna niet meer worden gewijzigd. Verwijzingen blijven leesbaar.", "Has the offer stopped? End it: it leaves the search results and cannot be changed afterwards. Referrals stay readable.")) }
+            form.inline method="post" action=(format!("/beheer/aanbod/{}/beeindigen", encode(&o.id)))
+                data-confirm=(ctx.t("Dit aanbod beëindigen? Daarna kan het niet meer worden gewijzigd.", "End this offer? It cannot be changed afterwards.")) {
+                input type="hidden" name="version" value=(o.version);
+                button.warning type="submit" { (ctx.t("Beëindigen", "End")) }
+            }
+        }
+    }
 }
 
 /// Loads an offer for editing: it must be this node's and the actor must edit it.
@@ -272,7 +314,7 @@ pub async fn edit_form(
 ) -> PageResult {
     ctx.actor.user().cloned().or_page(&ctx)?;
     let v = editable(&state, &ctx, &id).await?;
-    let message = saved.opgeslagen.map(|_| ctx.t("Opgeslagen.", "Saved."));
+    let message = saved.notice(&ctx);
     Ok(edit_page(
         &ctx,
         &v,
@@ -291,6 +333,9 @@ pub async fn edit_submit(
     f: FormData,
 ) -> PageResult {
     let v = editable(&state, &ctx, &id).await?;
+    if offer_form::adds_row(&f) {
+        return Ok(edit_page(&ctx, &v, &f, &Errors::none(), None).into_response());
+    }
     let version = version_of(&ctx, &f)?;
     let result = match (offer_form::read(&f), offer_id(&id)) {
         (Ok(patch), Ok(id)) => offer::update(&state, &ctx.actor, &id, version, patch).await,
@@ -299,7 +344,14 @@ pub async fn edit_submit(
     answer(
         &ctx,
         result.map_err(offer_form::cost_field),
-        |d| format!("/beheer/aanbod/{}?opgeslagen=1", encode(&d.offer.id)),
+        |d| {
+            let what = if d.offer.published_at.is_some() {
+                "1"
+            } else {
+                "concept"
+            };
+            format!("/beheer/aanbod/{}?opgeslagen={what}", encode(&d.offer.id))
+        },
         |errors| edit_page(&ctx, &v, &f, errors, None),
     )
 }
@@ -316,7 +368,11 @@ pub async fn publish(
     offer::publish(&state, &ctx.actor, &gid, version)
         .await
         .or_page(&ctx)?;
-    Ok(Redirect::to(&format!("/beheer/aanbod/{}?opgeslagen=1", encode(&id))).into_response())
+    Ok(Redirect::to(&format!(
+        "/beheer/aanbod/{}?opgeslagen=gepubliceerd",
+        encode(&id)
+    ))
+    .into_response())
 }
 
 /// `POST /beheer/aanbod/{id}/beeindigen`.
@@ -331,7 +387,11 @@ pub async fn end(
     offer::end(&state, &ctx.actor, &gid, version)
         .await
         .or_page(&ctx)?;
-    Ok(Redirect::to("/beheer?opgeslagen=1").into_response())
+    Ok(Redirect::to(&format!(
+        "/beheer?opgeslagen=beeindigd#aanbod-{}",
+        id.replace(':', "-")
+    ))
+    .into_response())
 }
 
 fn new_page(
@@ -390,6 +450,9 @@ pub async fn new_submit(
     f: FormData,
 ) -> PageResult {
     let org = own_org(&state, &ctx, &org_id).await?;
+    if offer_form::adds_row(&f) {
+        return Ok(new_page(&ctx, &org, &f, &Errors::none()).into_response());
+    }
     let org_id = GlobalId::parse(&org.id).or_page(&ctx)?;
     let result = match offer_form::read(&f) {
         Ok(patch) => offer::create(&state, &ctx.actor, &org_id, patch).await,
@@ -398,7 +461,7 @@ pub async fn new_submit(
     answer(
         &ctx,
         result.map_err(offer_form::cost_field),
-        |d| format!("/beheer/aanbod/{}?opgeslagen=1", encode(&d.offer.id)),
+        |d| format!("/beheer/aanbod/{}?opgeslagen=concept", encode(&d.offer.id)),
         |errors| new_page(&ctx, &org, &f, errors),
     )
 }

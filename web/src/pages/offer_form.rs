@@ -242,15 +242,40 @@ fn vocab<T: Label + Copy>(
         .collect()
 }
 
-/// Number of schedule rows / location rows shown: the filled ones plus one blank.
+/// Whether the form was sent with a "nog een toevoegen" button (`add=schedule` or
+/// `add=locations`): the page comes back with one more row, nothing is saved.
+pub fn adds_row(f: &FormData) -> bool {
+    f.get("add").is_some()
+}
+
+/// Number of schedule rows / location rows shown: up to the last filled one (at least one),
+/// and one more when "nog een toevoegen" asked for it.
 fn rows(f: &FormData, prefix: &str, max: usize) -> usize {
     let filled = (0..max)
-        .filter(|i| {
-            f.0.iter()
-                .any(|(k, v)| k.starts_with(&format!("{prefix}.{i}.")) && !v.trim().is_empty())
+        .rev()
+        .find(|i| {
+            f.0.iter().any(|(k, v)| {
+                k.starts_with(&format!("{prefix}.{i}."))
+                    && !v.trim().is_empty()
+                    && !k.ends_with(".interval")
+                    && !k.ends_with(".freq")
+            })
         })
-        .count();
-    (filled + 1).min(max)
+        .map_or(0, |i| i + 1);
+    let more = usize::from(f.get("add") == Some(prefix));
+    (filled.max(1) + more).min(max)
+}
+
+/// The "nog een toevoegen" button of a group of rows: without JavaScript it sends the form
+/// back for one more row (nothing is saved); `app.js` adds the row in place.
+fn add_button(ctx: &Ctx, group: &str, label_nl: &str, label_en: &str) -> Markup {
+    html! {
+        p.add-row {
+            button.secondary type="submit" name="add" value=(group) formnovalidate data-add-row=(group) {
+                (ctx.t(label_nl, label_en))
+            }
+        }
+    }
 }
 
 /// The form fields (without the `<form>` element and buttons).
@@ -327,6 +352,7 @@ fn when(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
                 (Field::new(&n("description"), ctx.t("Opmerking", "Remark")).value(f.value(&n("description"))).input(errors))
             }
         }
+        (add_button(ctx, "schedule", "Nog een tijd toevoegen", "Add another time"))
         (Field::new("scheduleNote", ctx.t("Over het rooster", "About the schedule")).value(f.value("scheduleNote")).hint(ctx.t("Bijvoorbeeld: niet in de schoolvakanties", "For example: not during school holidays")).input(errors))
     }
 }
@@ -344,6 +370,7 @@ fn place(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
                 (Field::new(&n("city"), ctx.t("Plaats", "Town")).value(f.value(&n("city"))).input(errors))
             }
         }
+        (add_button(ctx, "locations", "Nog een locatie toevoegen", "Add another location"))
         (Field::new("accessibility", ctx.t("Toegankelijkheid", "Accessibility")).value(f.value("accessibility")).input(errors))
     }
 }

@@ -62,8 +62,11 @@ impl OfferDraft {
         }
     }
 
-    /// Applies a parsed patch; a location given by postcode alone gets the postcode's point
-    /// (an unknown postcode is an error on `locations.<i>.postcode`), each its buurt.
+    /// Applies a parsed patch; a location given without a point keeps the point of the stored
+    /// location with its postcode (or, without a postcode, with its very address), else gets
+    /// the postcode's point (an unknown postcode, or none, is an error on
+    /// `locations.<i>.postcode`), each its buurt. So saving a form that sends addresses only
+    /// (never points) does not move a location placed precisely before.
     pub fn apply(&mut self, p: &OfferPatch, gazetteer: &geo::Gazetteer) -> AppResult<()> {
         let o = &mut self.offer;
         set(&mut o.title, &p.title);
@@ -109,11 +112,12 @@ impl OfferDraft {
             self.target_groups = g.iter().copied().collect();
         }
         if let Some(locations) = &p.locations {
+            let stored = std::mem::take(&mut self.locations);
             self.locations = locations
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    locate(l, gazetteer).map_err(|e| e.in_field(&format!("locations.{i}")))
+                    locate(l, &stored, gazetteer).map_err(|e| e.in_field(&format!("locations.{i}")))
                 })
                 .collect::<AppResult<_>>()?;
         }
@@ -169,8 +173,25 @@ impl OfferDraft {
     }
 }
 
-/// A parsed location with its point (given, or the postcode's) and its buurt.
-fn locate(l: &LocationPatch, gazetteer: &geo::Gazetteer) -> AppResult<LocationDraft> {
+/// A parsed location with its point (given; else that of the `stored` location with the same
+/// postcode, keeping its buurt; else the postcode's) and its buurt.
+fn locate(
+    l: &LocationPatch,
+    stored: &[LocationDraft],
+    gazetteer: &geo::Gazetteer,
+) -> AppResult<LocationDraft> {
+    let postcode = l.postcode.as_ref().map(|p| p.compact());
+    let same_place = l.point.is_none().then(|| {
+        stored.iter().find(|s| match &postcode {
+            Some(pc) => s.postcode.as_deref() == Some(pc.as_str()),
+            None => {
+                s.postcode.is_none() && s.name == l.name && s.street == l.street && s.city == l.city
+            }
+        })
+    });
+    if let Some(Some(s)) = same_place {
+        return Ok(draft_of(l, (s.lat, s.lon), s.buurt_code.clone()));
+    }
     let (lat, lon) = match (l.point, &l.postcode) {
         (Some(point), _) => point,
         (None, Some(pc)) => {

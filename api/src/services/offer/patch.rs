@@ -379,7 +379,14 @@ impl LocationPatch {
             }
             (Some(_), None) => return Err(AppError::field("lon", "is required with lat")),
             (None, Some(_)) => return Err(AppError::field("lat", "is required with lon")),
-            (None, None) if postcode.is_none() => {
+            // A place without a postcode or point may be a stored location (placed by its
+            // point before); [`OfferDraft::apply`] decides. Nothing at all is an error here.
+            (None, None)
+                if postcode.is_none()
+                    && [&l.name, &l.street, &l.city]
+                        .iter()
+                        .all(|v| v.as_deref().is_none_or(|v| v.trim().is_empty())) =>
+            {
                 return Err(AppError::field(
                     "postcode",
                     "a postcode or lat/lon is required",
