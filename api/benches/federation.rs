@@ -416,6 +416,7 @@ async fn run() {
             contact_preference: None,
             reason_domains: vec![LifeDomain::SocialeContacten],
             note: None,
+            contact: None,
         };
         api::services::referral::create(&mirror, &gp, new, &*mirror.peers)
             .await

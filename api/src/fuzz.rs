@@ -614,6 +614,7 @@ mod untrusted {
                     reason_domains: vec![LifeDomain::SocialeContacten],
                     note,
                     created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+                    contact: None,
                 }))
             },
         );

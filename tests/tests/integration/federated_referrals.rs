@@ -520,6 +520,7 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
             reason_domains: vec![entities::LifeDomain::Beweging],
             note: None,
             created_at: chrono::Utc::now(),
+            contact: None,
         }))
     };
     for practice in [
@@ -707,6 +708,7 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
         contact_preference: None,
         reason_domains: vec![entities::LifeDomain::Beweging],
         note: None,
+        contact: None,
     };
     let created = api::services::referral::create(&state, &actor, new, &*state.peers)
         .await

@@ -117,6 +117,12 @@ async fn apply(
 fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
     let offer_id =
         GlobalId::parse(&f.offer_id).map_err(|_| RemoteOutcome::unknown_offer(&f.offer_id))?;
+    let contact = match f.contact {
+        Some(w) => {
+            Some(super::handover::from_wire(w).map_err(|why| RemoteOutcome::Refused(why, None))?)
+        }
+        None => None,
+    };
     Ok(NewReferral {
         offer_id,
         practice_id: f
@@ -128,5 +134,6 @@ fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
         contact_preference: f.contact_preference,
         reason_domains: f.reason_domains,
         note: f.note,
+        contact,
     })
 }

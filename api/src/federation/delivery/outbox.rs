@@ -98,6 +98,8 @@ fn forwarded(r: &referral::Model) -> ForwardedReferral {
             .collect(),
         note: r.note.clone(),
         created_at: r.created_at,
+        // Added as the message is sent, never queued (see `handover`).
+        contact: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Referrals: types, queries (own and incoming referrals, anonymous counts), mutations.
 
+mod contact;
 mod mutation;
 mod query;
 mod types;

@@ -1,5 +1,6 @@
 //! Mutations on referrals: send, and change status (with `version`).
 
+use super::contact::ContactInput;
 use super::types::Referral;
 use crate::domain::GlobalId;
 use crate::error::AppError;
@@ -25,6 +26,9 @@ pub struct ReferralInput {
     pub reason_domains: Vec<LifeDomain>,
     /// Short note (at most 280 characters) without medical content.
     pub note: Option<String>,
+    /// Contact details for the receiving organisation (a warm handover), with the person's
+    /// consent; refused on a node without a key for them.
+    pub contact: Option<ContactInput>,
 }
 
 /// Mutations on referrals.
@@ -40,6 +44,11 @@ impl ReferralMutation {
             Some(p) => Some(parse(p, "practiceId").map_err(input_error)?),
             None => None,
         };
+        let actor = actor(ctx)?;
+        let contact = match &input.contact {
+            Some(c) => Some(c.parse(actor).map_err(input_error)?),
+            None => None,
+        };
         let new = NewReferral {
             offer_id: parse(&input.offer_id, "offerId").map_err(input_error)?,
             practice_id,
@@ -48,10 +57,11 @@ impl ReferralMutation {
             contact_preference: input.contact_preference.map(Into::into),
             reason_domains: to_entities(&input.reason_domains),
             note: input.note,
+            contact,
         };
         let state = app(ctx)?;
         Ok(Referral(
-            svc::create(state, actor(ctx)?, new, &*state.peers)
+            svc::create(state, actor, new, &*state.peers)
                 .await
                 .map_err(input_error)?,
         ))

@@ -99,6 +99,8 @@ pub struct NewReferral {
     pub contact_preference: Option<ContactPreference>,
     pub reason_domains: Vec<LifeDomain>,
     pub note: Option<String>,
+    /// Contact details for a warm handover, with the person's consent ([`contact`]).
+    pub contact: Option<contact::Handover>,
 }
 
 /// A pseudonymous patient reference: 4-64 of letters, digits, `-` and `_`, and not a BSN.

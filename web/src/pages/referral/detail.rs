@@ -53,6 +53,7 @@ async fn detail(
         None => false,
     };
     let delivery = other_node.map(|node| (node, pending));
+    let contact = super::contact_view::section(state, ctx, &r, &receiving).await?;
     let title = ctx.t("Verwijzing", "Referral");
     Ok(page(
         ctx,
@@ -61,6 +62,7 @@ async fn detail(
             @if let Some(d) = done { (notice(d)) }
             (errors.summary(ctx))
             (facts(ctx, &r, offer, &practices, delivery))
+            (contact)
             @if !next.is_empty() { (update_form(ctx, &r, &next, errors)) }
             h2 { (ctx.t("Verloop", "History")) }
             ol {

@@ -1,5 +1,6 @@
 //! The practitioner's referral form at `/aanbod/{id}/verwijzen`.
 
+use super::contact_fields;
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
 use crate::form::{Errors, Field, FormData, answer, choices};
@@ -13,12 +14,13 @@ use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use entities::{ContactPreference, LifeDomain};
+use entities::LifeDomain;
 use maud::{Markup, html};
 use sea_orm::Iterable;
 
 fn refer_form(
     ctx: &Ctx,
+    can_store: bool,
     v: &OfferView,
     practices: &[(String, String)],
     f: &FormData,
@@ -26,9 +28,6 @@ fn refer_form(
 ) -> Markup {
     let domains: Vec<(String, String)> = LifeDomain::iter()
         .map(|d| (d.as_str().to_string(), d.label(ctx.lang).to_string()))
-        .collect();
-    let contact: Vec<(String, String)> = ContactPreference::iter()
-        .map(|c| (c.as_str().to_string(), c.label(ctx.lang).to_string()))
         .collect();
     let chosen_domains = if f.0.is_empty() {
         v.life_domains.iter().map(|d| d.as_str()).collect()
@@ -53,8 +52,7 @@ fn refer_form(
             (choices("consent", ctx.t("Toestemming", "Consent"),
                 &[("1".to_string(), ctx.t("De patiënt geeft toestemming om deze verwijzing te sturen", "The patient consents to this referral being sent").to_string())],
                 &f.all("consent"), errors, false))
-            (choices("contactPreference", ctx.t("Hoe wil de patiënt benaderd worden?", "How does the patient want to be contacted?"),
-                &contact, &f.all("contactPreference"), errors, true))
+            (contact_fields::fieldset(ctx, f, errors, can_store))
             (choices("reasonDomains", ctx.t("Waar wil de patiënt aan werken?", "What does the patient want to work on?"),
                 &domains, &chosen_domains, errors, false))
             (Field::new("note", ctx.t("Korte toelichting (optioneel)", "Short note (optional)"))
@@ -64,6 +62,11 @@ fn refer_form(
             p { button type="submit" { (ctx.t("Verwijzing versturen", "Send referral")) } }
         }
     }
+}
+
+/// Whether this node can keep contact details for a warm handover (a key is configured).
+fn can_store(state: &AppState) -> bool {
+    referral::contact::available(&state.contact_keys)
 }
 
 async fn practices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
@@ -99,7 +102,14 @@ pub async fn refer_form_page(
     Ok(page(
         &ctx,
         title,
-        refer_form(&ctx, &v, &practices, &FormData::default(), &Errors::none()),
+        refer_form(
+            &ctx,
+            can_store(&state),
+            &v,
+            &practices,
+            &FormData::default(),
+            &Errors::none(),
+        ),
     )
     .into_response())
 }
@@ -125,29 +135,16 @@ pub async fn refer_submit(
             })
         })
         .collect();
-    let contact_preference = match f.get("contactPreference") {
-        None => None,
-        Some(c) => match ContactPreference::from_str_opt(c) {
-            Some(c) => Some(c),
-            None => {
-                let errors = Errors::one(
-                    &ctx,
-                    "contactPreference",
-                    ctx.t("kies een van de mogelijkheden", "choose one of the options"),
-                );
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    page(
-                        &ctx,
-                        ctx.t("Patiënt verwijzen", "Refer a patient"),
-                        refer_form(&ctx, &v, &practice_list, &f, &errors),
-                    ),
-                )
-                    .into_response());
-            }
-        },
+    let can_store = can_store(&state);
+    let contact = match contact_fields::parse(&ctx, &f, can_store) {
+        Ok(c) => c,
+        Err(errors) => {
+            let title = ctx.t("Patiënt verwijzen", "Refer a patient");
+            let form = refer_form(&ctx, can_store, &v, &practice_list, &f, &errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, title, form)).into_response());
+        }
     };
-    let result = match new_referral(&v, &f, reason_domains, contact_preference) {
+    let result = match new_referral(&v, &f, reason_domains, contact) {
         Ok(new) => referral::create(&state, &ctx.actor, new, &*state.peers).await,
         Err(e) => Err(e),
     };
@@ -160,7 +157,7 @@ pub async fn refer_submit(
             page(
                 &ctx,
                 title,
-                refer_form(&ctx, &v, &practice_list, &f, errors),
+                refer_form(&ctx, can_store, &v, &practice_list, &f, errors),
             )
         },
     )
@@ -171,7 +168,7 @@ fn new_referral(
     v: &OfferView,
     f: &FormData,
     reason_domains: AppResult<Vec<LifeDomain>>,
-    contact_preference: Option<ContactPreference>,
+    contact: contact_fields::Contact,
 ) -> AppResult<NewReferral> {
     let practice_id = match f.get("practiceId") {
         Some(p) => Some(GlobalId::parse(p).map_err(|e| e.in_field("practiceId"))?),
@@ -182,8 +179,9 @@ fn new_referral(
         practice_id,
         patient_ref: f.value("patientRef").to_string(),
         consent: f.checked("consent"),
-        contact_preference,
+        contact_preference: Some(contact.route),
         reason_domains: reason_domains?,
         note: f.get("note").map(str::to_string),
+        contact: contact.handover,
     })
 }
