@@ -8,6 +8,7 @@ mod areas_and_offers;
 mod auth;
 mod backup;
 mod browser;
+mod browser_handover;
 mod cli_ops;
 mod coverage;
 mod fault;
