@@ -874,7 +874,7 @@ async fn contact_details_travel_with_the_referral_and_leave_the_referrers_node_o
         .unwrap()
         .expect("stored at the offer's node");
     assert!(!holds_contact(&String::from_utf8_lossy(&stored.sealed)));
-    assert!(stored.key_id.len() > 0);
+    assert!(!stored.key_id.is_empty());
     let reads = entities::audit_log::Entity::find()
         .filter(entities::audit_log::Column::ReferralId.eq(id_str.as_str()))
         .filter(entities::audit_log::Column::Action.eq("contact_read"))

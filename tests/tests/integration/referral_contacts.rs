@@ -670,7 +670,9 @@ async fn the_web_form_asks_for_the_route_and_its_detail_and_the_two_sides_see_th
         f
     };
     // Each problem stands beside its field, in Dutch, and nothing is sent.
-    let cases: [(&[(&str, &str)], &str, &str); 6] = [
+    /// Extra form fields, the field whose error shows, and what it says.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 6] = [
         (
             &[],
             "f-contactPreference",
