@@ -56,7 +56,9 @@ impl ContactInput {
 pub struct ReferralContact {
     /// The name the person wants to be addressed by.
     pub name: String,
+    /// Phone number, as the person gave it.
     pub phone: Option<String>,
+    /// E-mail address.
     pub email: Option<String>,
     /// When to call, in the person's words.
     pub best_time_to_call: Option<String>,
