@@ -444,3 +444,51 @@ async fn reseal(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entities::{ReferralStatus, json::StringList};
+
+    fn referral(origin: &str, offer_node: &str) -> referral::Model {
+        let now = Utc::now();
+        referral::Model {
+            id: format!("{origin}:1"),
+            origin_node: origin.into(),
+            offer_id: format!("{offer_node}:2"),
+            offer_node: offer_node.into(),
+            referrer_user_id: None,
+            referrer_organisation_id: None,
+            patient_ref: None,
+            consent: true,
+            contact_preference: None,
+            reason_domains: StringList(Vec::new()),
+            note: None,
+            status: ReferralStatus::Requested,
+            status_reason: None,
+            offer_was_full: false,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            purged_at: None,
+            version: 1,
+        }
+    }
+
+    /// The node opens contact details for delivery only for a referral it sends to another
+    /// node's offer: not for one it received, nor for a local one (refused before any read).
+    #[tokio::test]
+    async fn delivery_opens_only_what_this_node_forwards() {
+        let db = DatabaseConnection::default();
+        let keys = KeyRing::empty();
+        for r in [
+            referral("nhn", "nijmegen"),
+            referral("nijmegen", "nijmegen"),
+        ] {
+            let e = open_for_delivery(&db, &keys, "nijmegen", &r)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "FORBIDDEN", "{}", r.id);
+        }
+    }
+}
