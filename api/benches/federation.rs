@@ -417,6 +417,7 @@ async fn run() {
             reason_domains: vec![LifeDomain::SocialeContacten],
             practical_needs: Default::default(),
             note: None,
+            contact: None,
         };
         api::services::referral::create(&mirror, &gp, new, &*mirror.peers)
             .await

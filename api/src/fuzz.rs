@@ -615,6 +615,7 @@ mod untrusted {
                     practical_needs: None,
                     note,
                     created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap(),
+                    contact: None,
                 }))
             },
         );

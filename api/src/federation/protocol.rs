@@ -164,6 +164,35 @@ pub struct ForwardedReferral {
     pub practical_needs: Option<serde_json::Value>,
     pub note: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Contact details for a warm handover, given with the person's consent. Added to the
+    /// message only as it is sent (the outbox keeps no copy); left out when none were given,
+    /// so older nodes read the message as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactHandover>,
+}
+
+/// Contact details on the wire (personal data: `Debug` shows none of it).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct ContactHandover {
+    /// The name the person wants to be addressed by.
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub best_time_to_call: Option<String>,
+    pub naaste_may_join: bool,
+    /// The person agreed to share these details with the receiving organisation.
+    pub consent: bool,
+    /// Who recorded the consent at the referrer's node: a user id, or `self`.
+    pub consent_by: String,
+    pub consent_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for ContactHandover {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactHandover")
+            .field("consent_by", &self.consent_by)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One status change of a referral.

@@ -169,6 +169,10 @@ async fn browser_gp_searches_refers_and_sees_the_answer() {
         .len();
     b.fill("#f-patientRef", "P-2026-0107").await;
     b.click("#f-contactPreference input[value='phone']").await;
+    // The phone route asks for the number (a warm handover, with the person's consent).
+    b.fill("#f-contact-name", "Ria").await;
+    b.fill("#f-contact-phone", "06 12345678").await;
+    b.click("#f-contact-consent-0").await;
     b.fill("#f-note", "Liever 's middags bellen").await;
     b.click_to_load("main form button[type=submit]").await;
     // The API's own refusal, in the page's language, stands beside the field.

@@ -521,6 +521,7 @@ async fn a_peer_cannot_name_another_nodes_practice_nor_send_reasons_a_note_may_n
             practical_needs: None,
             note: None,
             created_at: chrono::Utc::now(),
+            contact: None,
         }))
     };
     for practice in [
@@ -715,6 +716,7 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
         reason_domains: vec![entities::LifeDomain::Beweging],
         practical_needs: Default::default(),
         note: None,
+        contact: None,
     };
     let created = api::services::referral::create(&state, &actor, new, &*state.peers)
         .await
@@ -799,4 +801,162 @@ async fn the_note_of_every_status_change_crosses_so_both_histories_match() {
         ])),
         "{here}"
     );
+}
+
+/// The warm-handover details of the two-node test; looked for in every stored or served text.
+const HAND_NAME: &str = "Ria de Vries";
+const HAND_PHONE: &str = "0612345678";
+const HAND_EMAIL: &str = "ria.devries@example.nl";
+const HAND_CONTACT: &str = r#"query($id: ID!) { referral(id: $id) { id contact {
+  name phone email bestTimeToCall naasteMayJoin } } }"#;
+
+/// Whether `text` holds any of the handover details.
+fn holds_contact(text: &str) -> bool {
+    [HAND_NAME, HAND_PHONE, HAND_EMAIL]
+        .iter()
+        .any(|s| text.contains(s))
+}
+
+#[tokio::test]
+async fn contact_details_travel_with_the_referral_and_leave_the_referrers_node_once_delivered() {
+    let mut nodes = three_nodes().await;
+    sync_all(&nodes).await;
+    let (offer, org) = mirrored_offer(&nodes[0], &nodes[1]).await;
+    let nhn = nodes.remove(1);
+    let nijmegen = &nodes[0];
+    let gp = nijmegen.sign_in(demo::GP).await;
+    let (config, dir) = nhn.stop_keeping_data().await;
+
+    // The offer's node is down: the referral waits; its outbox message holds no contact detail,
+    // the details wait sealed at the referrer's node.
+    let mut input = input(&offer, "P-HAND-NHN-1");
+    input["contact"] = json!({"name": HAND_NAME, "phone": HAND_PHONE, "email": HAND_EMAIL,
+        "bestTimeToCall": "na 17:00", "naasteMayJoin": true, "consent": true});
+    let body = nijmegen
+        .gql_with(Some(&gp), SEND, json!({"input": input}))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let id = body["data"]["sendReferral"]["id"].clone();
+    let id_str = id.as_str().unwrap().to_string();
+    eventually(10, "a failed attempt is reported", || async {
+        let p = pending(nijmegen, "nhn").await;
+        p["lastDeliveryError"].is_string().then_some(())
+    })
+    .await;
+    let queued = queued_about(nijmegen, &id).await;
+    assert_eq!(queued.len(), 1);
+    assert!(
+        queued[0].body.contains("P-HAND-NHN-1"),
+        "the message is queued"
+    );
+    assert!(!holds_contact(&queued[0].body), "{:?}", queued[0].body);
+    let sealed_here = entities::referral_contact::Entity::find_by_id(id_str.as_str())
+        .one(&nijmegen.state.db)
+        .await
+        .unwrap()
+        .expect("sealed at the referrer's node while the message waits");
+    assert!(!holds_contact(&String::from_utf8_lossy(
+        &sealed_here.sealed
+    )));
+
+    // Back up: delivered; the offer's node's editors see the details, sealed under its key.
+    let nhn = TestApp::restart(config, dir).await;
+    eventually(20, "the referral is delivered", || async {
+        (pending(nijmegen, "nhn").await["pendingDeliveries"] == 0).then_some(())
+    })
+    .await;
+    let editor = nhn.editor_token("redactie@nhn.example", &org).await;
+    wait_status(&nhn, &editor, &id, "REQUESTED").await;
+    let there = nhn
+        .gql_with(Some(&editor), HAND_CONTACT, json!({"id": id}))
+        .await;
+    assert_eq!(
+        there["data"]["referral"]["contact"],
+        json!({"name": HAND_NAME, "phone": HAND_PHONE, "email": HAND_EMAIL,
+            "bestTimeToCall": "na 17:00", "naasteMayJoin": true}),
+        "{there}"
+    );
+    let stored = entities::referral_contact::Entity::find_by_id(id_str.as_str())
+        .one(&nhn.state.db)
+        .await
+        .unwrap()
+        .expect("stored at the offer's node");
+    assert!(!holds_contact(&String::from_utf8_lossy(&stored.sealed)));
+    assert!(!stored.key_id.is_empty());
+    let reads = entities::audit_log::Entity::find()
+        .filter(entities::audit_log::Column::ReferralId.eq(id_str.as_str()))
+        .filter(entities::audit_log::Column::Action.eq("contact_read"))
+        .count(&nhn.state.db)
+        .await
+        .unwrap();
+    assert_eq!(reads, 1, "the editor's read is audited at the offer's node");
+
+    // The referrer's node keeps no copy once delivered: not in the outbox, not sealed.
+    for m in queued_about(nijmegen, &id).await {
+        assert!(m.delivered_at.is_some());
+        assert!(!holds_contact(&m.body), "{:?}", m.body);
+    }
+    assert!(
+        entities::referral_contact::Entity::find_by_id(id_str.as_str())
+            .one(&nijmegen.state.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "dropped at the referrer's node once delivered"
+    );
+    let here = nijmegen
+        .gql_with(Some(&gp), HAND_CONTACT, json!({"id": id}))
+        .await;
+    assert_eq!(here["data"]["referral"]["contact"], Value::Null, "{here}");
+
+    // Never in the change feed, HSDS, the metrics or the inbox's receipts of either node.
+    for node in [nijmegen, &nhn] {
+        let feed = api::federation::feed::page(&node.state, 0, 10_000)
+            .await
+            .unwrap();
+        assert!(!holds_contact(&serde_json::to_string(&feed).unwrap()));
+        for path in ["/hsds/services", "/hsds/organizations", "/metrics"] {
+            let text = node
+                .client
+                .get(node.url(path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(!holds_contact(&text), "{path}");
+        }
+        for m in entities::referral_inbox::Entity::find()
+            .all(&node.state.db)
+            .await
+            .unwrap()
+        {
+            assert!(!holds_contact(&m.receipt));
+        }
+    }
+
+    // Purged with the referral at the offer's node's retention.
+    let cancelled = step(&nhn, &editor, &id, &json!(1), "CANCELLED").await;
+    assert_eq!(cancelled["status"], "CANCELLED");
+    let closed_at = referral::Entity::find_by_id(id_str.as_str())
+        .one(&nhn.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .closed_at
+        .unwrap();
+    let days = nhn.state.config.auth.referral_retention_days;
+    api::app::purge_referrals(&nhn.state, closed_at + chrono::Duration::days(days + 1))
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    assert!(
+        entities::referral_contact::Entity::find_by_id(id_str.as_str())
+            .one(&nhn.state.db)
+            .await
+            .unwrap()
+            .is_none(),
+        "purged with the referral at the offer's node"
+    );
+    nhn.stop().await;
 }

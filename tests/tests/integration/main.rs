@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod browser_consult;
 mod browser_editors;
+mod browser_handover;
 mod browser_note;
 mod browser_outcomes;
 mod browser_self_referral;

@@ -427,3 +427,378 @@ async fn contact_details_are_purged_with_the_referral_at_retention() {
         "the sealed contact details are gone with the rest"
     );
 }
+
+// --- Warm handover through GraphQL and the web form ---------------------------------------
+
+const SEND_WITH: &str =
+    r#"mutation($input: ReferralInput!) { sendReferral(input: $input) { id } }"#;
+const CONTACT: &str = r#"query($id: ID!) { referral(id: $id) { id contact {
+  name phone email bestTimeToCall naasteMayJoin } } }"#;
+
+/// A `sendReferral` input to the Wandelgroep Lent with `contact`.
+async fn input_with(app: &TestApp, patient: &str, contact: serde_json::Value) -> serde_json::Value {
+    let (offer, _) = offer_by_title(app, "Wandelgroep Lent").await;
+    json!({"offerId": offer, "patientRef": patient, "consent": true,
+        "contactPreference": "PHONE", "reasonDomains": ["BEWEGING"], "contact": contact})
+}
+
+fn contact_input(consent: Option<bool>) -> serde_json::Value {
+    let mut c = json!({"name": NAME, "phone": PHONE, "email": EMAIL,
+        "bestTimeToCall": "doordeweeks na 17:00", "naasteMayJoin": true});
+    if let Some(given) = consent {
+        c["consent"] = json!(given);
+    }
+    c
+}
+
+async fn referrals_of(app: &TestApp, patient: &str) -> u64 {
+    referral::Entity::find()
+        .filter(referral::Column::PatientRef.eq(patient))
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// A user editing another organisation than the offer's.
+async fn other_editor(app: &TestApp, r: &referral::Model) -> String {
+    let receiving = receiver(app, r).await;
+    let other = entities::organisation::Entity::find()
+        .filter(entities::organisation::Column::Id.ne(receiving.as_str()))
+        .filter(entities::organisation::Column::Kind.ne(entities::OrganisationKind::GpPractice))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("another organisation");
+    app.editor_token("redactie@elders.example", &other.id).await
+}
+
+#[tokio::test]
+async fn contact_details_sent_through_graphql_are_read_by_the_two_sides_only_and_audited() {
+    let app = TestApp::spawn().await;
+    let gp = app.sign_in(demo::GP).await;
+    let input = input_with(&app, "P-HAND-0001", contact_input(Some(true))).await;
+    let body = app
+        .gql_with(Some(&gp), SEND_WITH, json!({"input": input}))
+        .await;
+    let id = body["data"]["sendReferral"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    assert_eq!(audited(&app, &id, action::STORE).await, 1);
+    let stored = referral_contact::Entity::find_by_id(id.as_str())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("stored with the referral");
+    let gp_actor = actor(&app, demo::GP).await;
+    assert_eq!(stored.consent_by, gp_actor.user().unwrap().id);
+    let (_, sealed) = raw_row(&app, &id).await;
+    for secret in [NAME, PHONE, EMAIL] {
+        assert!(!contains(&sealed, secret), "{secret} readable at rest");
+    }
+
+    // The referring practice and the receiving organisation read them; each read is audited.
+    let expected = json!({"name": NAME, "phone": PHONE, "email": EMAIL,
+        "bestTimeToCall": "doordeweeks na 17:00", "naasteMayJoin": true});
+    let editor = app.sign_in(demo::EDITOR).await;
+    for (n, token) in [(1, &gp), (2, &editor)] {
+        let body = app.gql_with(Some(token), CONTACT, json!({"id": id})).await;
+        assert_eq!(body["data"]["referral"]["contact"], expected, "{body}");
+        assert_eq!(audited(&app, &id, action::READ).await, n);
+    }
+
+    // Another organisation's editor and an anonymous visitor get neither referral nor details.
+    let r = referral::Entity::find_by_id(id.as_str())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = other_editor(&app, &r).await;
+    for (token, code) in [
+        (Some(other.as_str()), "NOT_FOUND"),
+        (None, "UNAUTHENTICATED"),
+    ] {
+        let body = app.gql_with(token, CONTACT, json!({"id": id})).await;
+        assert_eq!(tests::error_code(&body), Some(code), "{body}");
+        let text = body.to_string();
+        for secret in [NAME, PHONE, EMAIL] {
+            assert!(!text.contains(secret), "{secret} shown: {text}");
+        }
+    }
+    // Nor does anyone else through the service's one door; the refusal is audited.
+    let refused_before = audited(&app, &id, action::READ_REFUSED).await;
+    let admin = actor(&app, demo::ADMIN).await;
+    let e = read(&app, &admin, &r).await.unwrap_err();
+    assert_eq!(e.code(), "FORBIDDEN");
+    assert_eq!(
+        audited(&app, &id, action::READ_REFUSED).await,
+        refused_before + 1
+    );
+    assert_eq!(audited(&app, &id, action::READ).await, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_consent_or_with_a_bad_detail_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let gp = app.sign_in(demo::GP).await;
+    let cases = [
+        (contact_input(None), "input.contact.consent"),
+        (contact_input(Some(false)), "input.contact.consent"),
+        (
+            json!({"name": NAME, "phone": "bel 06", "consent": true}),
+            "input.contact.phone",
+        ),
+        (
+            json!({"name": NAME, "email": "ria@", "consent": true}),
+            "input.contact.email",
+        ),
+        (
+            json!({"name": NAME, "consent": true}),
+            "input.contact.phone",
+        ),
+        (
+            json!({"name": " ", "phone": PHONE, "consent": true}),
+            "input.contact.name",
+        ),
+    ];
+    for (i, (contact, field)) in cases.into_iter().enumerate() {
+        let patient = format!("P-NOCONSENT-{i}");
+        let input = input_with(&app, &patient, contact).await;
+        let body = app
+            .gql_with(Some(&gp), SEND_WITH, json!({"input": input}))
+            .await;
+        assert_eq!(tests::error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+        assert_eq!(tests::error_field(&body), Some(field), "{body}");
+        // What was typed is not repeated (errors may be logged).
+        assert!(!body.to_string().contains("bel 06"), "{body}");
+        assert_eq!(
+            referrals_of(&app, &patient).await,
+            0,
+            "no referral without consent"
+        );
+    }
+    assert_eq!(
+        referral_contact::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0,
+        "no contact details without consent"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_without_a_key_refuses_contact_details_sent_through_graphql() {
+    let app = TestApp::spawn().await;
+    let (mut config, dir) = app.stop_keeping_data().await;
+    std::fs::remove_file(dir.path().join(DEMO_KEY_FILE)).unwrap();
+    config.seed.demo = false;
+    let app = TestApp::restart(config, dir).await;
+    let gp = app.sign_in(demo::GP).await;
+    let input = input_with(&app, "P-NOKEY-0001", contact_input(Some(true))).await;
+    let body = app
+        .gql_with(Some(&gp), SEND_WITH, json!({"input": input}))
+        .await;
+    assert_eq!(tests::error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(tests::error_field(&body), Some("input.contact"), "{body}");
+    assert!(body.to_string().contains("no key"), "{body}");
+    assert_eq!(referrals_of(&app, "P-NOKEY-0001").await, 0);
+    app.stop().await;
+}
+
+// --- The web form ---------------------------------------------------------------------------
+
+fn web_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn web_post(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (reqwest::StatusCode, Option<String>, String) {
+    let res = web_client()
+        .post(app.url(path))
+        .header("cookie", format!("wijk_session={token}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_string());
+    (res.status(), location, res.text().await.unwrap())
+}
+
+async fn web_get(app: &TestApp, token: &str, path: &str) -> (reqwest::StatusCode, String) {
+    let res = web_client()
+        .get(app.url(path))
+        .header("cookie", format!("wijk_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+fn error_of(html: &str, field_id: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(&format!("#{field_id}-error")).unwrap();
+    doc.select(&sel).flat_map(|e| e.text()).collect()
+}
+
+#[tokio::test]
+async fn the_web_form_asks_for_the_route_and_its_detail_and_the_two_sides_see_the_details() {
+    let app = TestApp::spawn().await;
+    let gp = app.sign_in(demo::GP).await;
+    let (offer, _) = offer_by_title(&app, "Wandelgroep Lent").await;
+    let path = format!("/aanbod/{offer}/verwijzen");
+    let base = [
+        ("patientRef", "P-WEB-HAND-1"),
+        ("consent", "1"),
+        ("reasonDomains", "beweging"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut f = base.to_vec();
+        f.extend_from_slice(extra);
+        f
+    };
+    // Each problem stands beside its field, in Dutch, and nothing is sent.
+    /// Extra form fields, the field whose error shows, and what it says.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 6] = [
+        (
+            &[],
+            "f-contactPreference",
+            "Kies hoe de persoon benaderd wil worden",
+        ),
+        (
+            &[("contactPreference", "phone")],
+            "f-contact-phone",
+            "Vul een telefoonnummer in",
+        ),
+        (
+            &[("contactPreference", "email")],
+            "f-contact-email",
+            "Vul een e-mailadres in",
+        ),
+        (
+            &[
+                ("contactPreference", "phone"),
+                ("contact.name", NAME),
+                ("contact.phone", "bel me"),
+            ],
+            "f-contact-phone",
+            "Dit is geen telefoonnummer",
+        ),
+        (
+            &[("contactPreference", "phone"), ("contact.phone", PHONE)],
+            "f-contact-name",
+            "Vul de naam in",
+        ),
+        (
+            &[
+                ("contactPreference", "phone"),
+                ("contact.name", NAME),
+                ("contact.phone", PHONE),
+            ],
+            "f-contact-consent",
+            "Vraag de persoon eerst toestemming",
+        ),
+    ];
+    for (extra, field, dutch) in cases {
+        let (status, _, html) = web_post(&app, &gp, &path, &with(extra)).await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+            "{extra:?}"
+        );
+        let error = error_of(&html, field);
+        assert!(error.contains(dutch), "{extra:?}: {error:?}");
+        assert_eq!(referrals_of(&app, "P-WEB-HAND-1").await, 0);
+    }
+    assert_eq!(
+        referral_contact::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+    // Letter or via the practice need no detail, and store none.
+    let (status, _, body) = web_post(
+        &app,
+        &gp,
+        &path,
+        &with(&[("contactPreference", "via_practice")]),
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{body}");
+    assert_eq!(
+        referral_contact::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // With the number, a name and the consent: sent, with the details.
+    let full = [
+        ("patientRef", "P-WEB-HAND-2"),
+        ("consent", "1"),
+        ("reasonDomains", "beweging"),
+        ("contactPreference", "phone"),
+        ("contact.name", NAME),
+        ("contact.phone", PHONE),
+        ("contact.bestTimeToCall", "na 17:00"),
+        ("contact.naasteMayJoin", "1"),
+        ("contact.consent", "1"),
+    ];
+    let (status, location, body) = web_post(&app, &gp, &path, &full).await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "{body}");
+    let page = location.unwrap().split('?').next().unwrap().to_string();
+    let id = page
+        .trim_start_matches("/verwijzingen/")
+        .replace("%3A", ":");
+    assert_eq!(audited(&app, &id, action::STORE).await, 1);
+
+    // The two sides see them on the referral page (each view audited); the GP gets the link
+    // to the patient's page.
+    let editor = app.sign_in(demo::EDITOR).await;
+    for (n, token) in [(1, &gp), (2, &editor)] {
+        let (status, html) = web_get(&app, token, &page).await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        assert!(
+            html.contains("Contactgegevens (warme overdracht)"),
+            "{html}"
+        );
+        assert!(html.contains(NAME) && html.contains(PHONE) && html.contains("na 17:00"));
+        assert_eq!(audited(&app, &id, action::READ).await, n);
+        let print = format!(
+            "/aanbod/{}/meegeven?verwijzing=",
+            web::layout::encode(&offer)
+        );
+        assert_eq!(
+            html.contains(&print),
+            token == &gp,
+            "print link for the GP only"
+        );
+    }
+    // Another organisation's editor sees no page and no details.
+    let r = referral::Entity::find_by_id(id.as_str())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = other_editor(&app, &r).await;
+    let (status, html) = web_get(&app, &other, &page).await;
+    assert_ne!(status, reqwest::StatusCode::OK);
+    assert!(!html.contains(NAME) && !html.contains(PHONE));
+    assert_eq!(audited(&app, &id, action::READ).await, 2);
+    app.stop().await;
+}

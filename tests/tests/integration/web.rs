@@ -428,6 +428,7 @@ async fn a_gp_refers_and_the_organisation_answers() {
         &pairs(&[
             ("patientRef", "123456782"),
             ("consent", "1"),
+            ("contactPreference", "via_practice"),
             ("reasonDomains", "beweging"),
         ]),
     )
@@ -443,6 +444,9 @@ async fn a_gp_refers_and_the_organisation_answers() {
             ("patientRef", "P-2026-0042"),
             ("consent", "1"),
             ("contactPreference", "phone"),
+            ("contact.name", "Ria"),
+            ("contact.phone", "06 12345678"),
+            ("contact.consent", "1"),
             ("reasonDomains", "sociale_contacten"),
             ("note", "Liever 's middags bellen"),
         ]),

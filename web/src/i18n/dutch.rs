@@ -9,6 +9,16 @@
 
 /// `(English template, Dutch text)`, most specific first where templates overlap.
 pub const CATALOGUE: &[(&str, &str)] = &[
+    // Warm handover: contact details on a referral (issue 15).
+    (
+        "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",
+        "is geen telefoonnummer (8 tot 15 cijfers, met spaties, +, - of haakjes)",
+    ),
+    ("is not an e-mail address", "is geen e-mailadres"),
+    (
+        "contact details are forwarded only to the node of the referral's offer",
+        "contactgegevens gaan alleen naar het knooppunt van het aanbod van de verwijzing",
+    ),
     // Referral outcomes, the waiting list and places (issue 15).
     ("goes only with accepting", "hoort alleen bij accepteren"),
     ("offer {} is gone", "aanbod {} bestaat niet meer"),

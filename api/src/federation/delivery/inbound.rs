@@ -131,6 +131,12 @@ async fn apply(
 fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
     let offer_id =
         GlobalId::parse(&f.offer_id).map_err(|_| RemoteOutcome::unknown_offer(&f.offer_id))?;
+    let contact = match f.contact {
+        Some(w) => {
+            Some(super::handover::from_wire(w).map_err(|why| RemoteOutcome::Refused(why, None))?)
+        }
+        None => None,
+    };
     Ok(NewReferral {
         offer_id,
         practice_id: f
@@ -143,5 +149,6 @@ fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
         reason_domains: f.reason_domains,
         practical_needs: PracticalNeeds::from_json(f.practical_needs.as_ref()),
         note: f.note,
+        contact,
     })
 }

@@ -12,8 +12,11 @@
 //! message that arrives twice is applied once; a new referral is also keyed by its id. A
 //! message the receiver refuses (an ended offer, a cancellation of a closed referral) is not
 //! sent again, and the receipt's status corrects the sender. Messages of purged referrals lose
-//! their personal data ([`retention`]).
+//! their personal data ([`retention`]). A new referral's contact details travel in its message
+//! but are never queued: they are added as it is sent and deleted here once it is answered
+//! ([`handover`]).
 
+mod handover;
 pub mod inbound;
 pub mod outbox;
 pub mod retention;
@@ -157,8 +160,7 @@ impl Delivery {
         let peer = self.peers.get(peer_id).ok_or_else(|| {
             AppError::Internal(anyhow::anyhow!("node {peer_id} is not a configured peer"))
         })?;
-        let message: serde_json::Value =
-            serde_json::from_str(&row.body).map_err(|e| AppError::Internal(e.into()))?;
+        let message = handover::message_to_send(&self.ctx, row).await?;
         let variables = serde_json::json!({ "message": message });
         let data = peer
             .call(&self.peers, &self.ctx.node_id, DELIVER_MUTATION, variables)
@@ -170,8 +172,8 @@ impl Delivery {
         })
     }
 
-    /// Marks a message delivered (dropping its body); a refusal corrects the referral here from
-    /// the receipt.
+    /// Marks a message delivered (dropping its body, and the contact details a new referral's
+    /// message carried); a refusal corrects the referral here from the receipt.
     async fn settle(
         &self,
         row: &referral_outbox::Model,
@@ -201,6 +203,7 @@ impl Delivery {
             .filter(referral_outbox::Column::Id.eq(row.id))
             .exec(&txn)
             .await?;
+        handover::drop_after(&txn, row).await?;
         txn.commit().await?;
         if let Some(c) = changed {
             svc::announce_remote(&self.ctx, c);

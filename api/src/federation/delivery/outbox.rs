@@ -112,6 +112,8 @@ fn forwarded(r: &referral::Model) -> ForwardedReferral {
         practical_needs: r.practical_needs.clone(),
         note: r.note.clone(),
         created_at: r.created_at,
+        // Added as the message is sent, never queued (see `handover`).
+        contact: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Referrals: types, queries (own and incoming referrals, anonymous counts), mutations.
 
+mod contact;
 mod mutation;
 mod practical_needs;
 mod query;

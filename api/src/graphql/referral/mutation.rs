@@ -1,6 +1,7 @@
 //! Mutations on referrals: send, and change status (with `version`), with an outcome when the
 //! organisation closes it, a waiting list, and a place taken on accepting.
 
+use super::contact::ContactInput;
 use super::practical_needs::PracticalNeedsInput;
 use super::types::Referral;
 use crate::domain::GlobalId;
@@ -34,6 +35,9 @@ pub struct ReferralInput {
     /// Short note (at most 280 characters) without medical content: no medicine names, doses
     /// or diagnoses, in Dutch or English (`BAD_USER_INPUT` on `note` otherwise).
     pub note: Option<String>,
+    /// Contact details for the receiving organisation (a warm handover), with the person's
+    /// consent; refused on a node without a key for them.
+    pub contact: Option<ContactInput>,
 }
 
 /// What became of the person, recorded by the receiving organisation when it closes a
@@ -82,6 +86,11 @@ impl ReferralMutation {
             Some(p) => Some(parse(p, "practiceId").map_err(input_error)?),
             None => None,
         };
+        let actor = actor(ctx)?;
+        let contact = match &input.contact {
+            Some(c) => Some(c.parse(actor).map_err(input_error)?),
+            None => None,
+        };
         let new = NewReferral {
             offer_id: parse(&input.offer_id, "offerId").map_err(input_error)?,
             practice_id,
@@ -91,10 +100,11 @@ impl ReferralMutation {
             reason_domains: to_entities(&input.reason_domains),
             practical_needs: input.practical_needs.map(Into::into).unwrap_or_default(),
             note: input.note,
+            contact,
         };
         let state = app(ctx)?;
         Ok(Referral(
-            svc::create(state, actor(ctx)?, new, &*state.peers)
+            svc::create(state, actor, new, &*state.peers)
                 .await
                 .map_err(input_error)?,
         ))

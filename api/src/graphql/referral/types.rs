@@ -1,13 +1,14 @@
 //! GraphQL types of referrals.
 
+use super::contact::ReferralContact;
 use super::practical_needs::PracticalNeeds;
 use crate::domain::PracticalNeeds as Needs;
-use crate::graphql::app;
 use crate::graphql::enums::{
     ContactPreference, LifeDomain, ReferralOutcome, ReferralSource, ReferralStatus, StopReason,
 };
 use crate::graphql::loaders::Loaders;
 use crate::graphql::offer::Offer;
+use crate::graphql::{actor, app};
 use crate::services::referral as svc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -95,6 +96,17 @@ impl Referral {
     /// Short note without medical content; null once purged.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
+    }
+    /// Contact details for a warm handover, given with the person's consent; null when none
+    /// were given or they are purged (or, at the referrer's node, handed to the offer's node).
+    /// Only the receiving organisation's editors and the referring practice may read them
+    /// (`FORBIDDEN` for anyone else); every read, and every refusal, is in the audit log.
+    async fn contact(&self, ctx: &Context<'_>) -> Result<Option<ReferralContact>> {
+        let state = app(ctx)?;
+        let receiving = svc::receiving_organisation(&state.db, &self.0.offer_id).await?;
+        Ok(svc::contact::read(state, actor(ctx)?, &self.0, &receiving)
+            .await?
+            .map(Into::into))
     }
     /// Current status.
     async fn status(&self) -> ReferralStatus {

@@ -5,7 +5,7 @@ use super::lifecycle::{
     self, MoveDetails, accept_target, allowed, check_details, is_closed, keeps_reason, side_of,
 };
 use super::log::{self, Event};
-use super::{NewReferral, announce, audit, offer_and_org, parse_note, parse_patient_ref};
+use super::{NewReferral, announce, audit, contact, offer_and_org, parse_note, parse_patient_ref};
 use crate::db;
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
@@ -203,7 +203,9 @@ fn practice_of(actor: &Actor, chosen: Option<&GlobalId>) -> AppResult<String> {
     }
 }
 
-/// Sends a referral (status `requested`). Practitioners only; consent is required. A referral
+/// Sends a referral (status `requested`). Practitioners only; consent is required. Contact
+/// details given with it are stored in the same transaction, only with the person's consent
+/// and on a node with a key ([`contact::check`]). A referral
 /// to a full offer is allowed and flagged `offer_was_full`; the offer's places do not change.
 /// A referral to another node's offer needs that node among `peers`; federation forwards it.
 pub async fn create(
@@ -215,6 +217,9 @@ pub async fn create(
     let user = actor.user()?;
     let practice = practice_of(actor, new.practice_id.as_ref())?;
     let fields = checked_fields(&new)?;
+    if let Some(h) = &new.contact {
+        contact::check(&ctx.contact_keys, h)?;
+    }
     let txn = db::begin_write(&ctx.db).await?;
     let (o, org) = offer_and_org(&txn, &new.offer_id.to_string()).await?;
     if !is_public(&o, &org) {
@@ -240,6 +245,9 @@ pub async fn create(
         Utc::now(),
     );
     insert_new(&txn, actor, &model).await?;
+    if let Some(h) = &new.contact {
+        contact::store_handover(&txn, &ctx.contact_keys, actor, &model.id, h).await?;
+    }
     txn.commit().await?;
     tracing::info!(referral = %model.id, forwarded, "referral sent");
     announce(ctx, &model, org.id);

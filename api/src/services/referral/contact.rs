@@ -6,6 +6,11 @@
 //! referring practice's practitioners open them, and every read, allowed or refused, goes to
 //! the audit log. They are deleted with the referral or its personal data
 //! ([`purge`]), and [`rotate_keys`] seals them again under a new active key.
+//!
+//! A referral to another node's offer carries them in its creation message: the referrer's
+//! node keeps them sealed here while the message waits (the outbox row itself never holds
+//! them), opens them for that one message with [`open_for_delivery`], and deletes its copy
+//! once the offer's node answered ([`purge`]); that node stores them under its own key.
 
 use crate::db;
 use crate::domain::{Actor, ContactDetails};
@@ -13,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use crate::sealing::{KeyRing, SealError, Sealed};
 use crate::services::Ctx;
 use crate::services::referral::audit;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::json::StringList;
 use entities::{referral, referral_contact};
 use sea_orm::{
@@ -30,6 +35,8 @@ pub mod action {
     pub const READ: &str = "contact_read";
     pub const READ_REFUSED: &str = "contact_read_refused";
     pub const RESEAL: &str = "contact_reseal";
+    /// Opened by the node to forward them to the offer's node.
+    pub const FORWARD: &str = "contact_forward";
 }
 
 /// Who recorded the person's consent to share their contact details.
@@ -43,7 +50,7 @@ pub enum ConsentBy {
 
 impl ConsentBy {
     /// Stored as the user id, or `self`.
-    fn label(&self) -> &str {
+    pub fn label(&self) -> &str {
         match self {
             Self::User(id) => id,
             Self::Person => "self",
@@ -56,6 +63,48 @@ impl ConsentBy {
 pub struct ContactConsent {
     pub given: bool,
     pub by: ConsentBy,
+}
+
+/// Contact details given with a new referral, with the consent to share them and when it was
+/// given (a forwarded referral keeps the time the referrer's node recorded).
+#[derive(Clone, Debug)]
+pub struct Handover {
+    pub details: ContactDetails,
+    pub consent: ContactConsent,
+    pub consented_at: DateTime<Utc>,
+}
+
+impl Handover {
+    /// Details given now, with `consent` as given.
+    pub fn now(details: ContactDetails, consent: ContactConsent) -> Self {
+        Self {
+            details,
+            consent,
+            consented_at: Utc::now(),
+        }
+    }
+}
+
+/// Parses contact details given at an edge (GraphQL, a form, a peer's message) into
+/// [`ContactDetails`]; the errors name the field (`name`, `phone`, `email`, `bestTimeToCall`)
+/// and, unlike the domain's, never repeat what was typed (they may reach a log or a peer).
+pub fn parse_details(
+    name: &str,
+    phone: Option<&str>,
+    email: Option<&str>,
+    best_time: Option<&str>,
+    naaste_may_join: bool,
+) -> AppResult<ContactDetails> {
+    ContactDetails::parse(name, phone, email, best_time, naaste_may_join).map_err(|e| {
+        match e.field_name() {
+            Some("phone") if phone.is_some_and(|p| !p.trim().is_empty()) => AppError::field(
+                "phone",
+                "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",
+            ),
+            Some("email") => AppError::field("email", "is not an e-mail address"),
+            _ => e,
+        }
+    })
 }
 
 /// The sealed form of [`ContactDetails`] (JSON inside the ciphertext).
@@ -79,6 +128,54 @@ pub fn available(keys: &KeyRing) -> bool {
     keys.can_seal()
 }
 
+/// Whether `handover` may be stored on this node: consent given (`contact.consent`) and a key
+/// configured (`contact`), both `BAD_USER_INPUT`. Checked before a referral is written, so a
+/// refusal leaves nothing behind; [`store`] checks the same again.
+pub fn check(keys: &KeyRing, handover: &Handover) -> AppResult<()> {
+    if !handover.consent.given {
+        return Err(no_consent());
+    }
+    if !available(keys) {
+        return Err(no_key());
+    }
+    Ok(())
+}
+
+fn no_consent() -> AppError {
+    AppError::field(
+        "contact.consent",
+        "the person must agree to share their contact details before they are stored",
+    )
+}
+
+fn no_key() -> AppError {
+    AppError::field(
+        "contact",
+        "this node cannot store contact details: no key to encrypt them is configured \
+         (contact.keys). Leave the contact details out, or ask the node's administrator",
+    )
+}
+
+/// Stores the contact details given with a new referral ([`store`], with the consent's time).
+pub async fn store_handover(
+    db: &impl ConnectionTrait,
+    keys: &KeyRing,
+    actor: &Actor,
+    referral_id: &str,
+    handover: &Handover,
+) -> AppResult<()> {
+    let h = handover;
+    store_at(
+        db,
+        keys,
+        actor,
+        referral_id,
+        (&h.consent, h.consented_at),
+        &h.details,
+    )
+    .await
+}
+
 /// Stores a referral's contact details, sealed, with the consent; call it inside the
 /// transaction that creates the referral. Refused without consent (`contact.consent`) and
 /// on a node without a key (`contact`), both `BAD_USER_INPUT`.
@@ -90,11 +187,20 @@ pub async fn store(
     consent: &ContactConsent,
     details: &ContactDetails,
 ) -> AppResult<()> {
+    store_at(db, keys, actor, referral_id, (consent, Utc::now()), details).await
+}
+
+/// [`store`], with the time the consent was given.
+async fn store_at(
+    db: &impl ConnectionTrait,
+    keys: &KeyRing,
+    actor: &Actor,
+    referral_id: &str,
+    (consent, consent_at): (&ContactConsent, DateTime<Utc>),
+    details: &ContactDetails,
+) -> AppResult<()> {
     if !consent.given {
-        return Err(AppError::field(
-            "contact.consent",
-            "the person must agree to share their contact details before they are stored",
-        ));
+        return Err(no_consent());
     }
     let payload = Payload {
         name: details.name().to_string(),
@@ -109,11 +215,7 @@ pub async fn store(
     let sealed = keys
         .seal(&context(referral_id), &plain)
         .map_err(|e| match e {
-            SealError::NoKey => AppError::field(
-                "contact",
-                "this node cannot store contact details: no key to encrypt them is configured \
-                 (contact.keys). Leave the contact details out, or ask the node's administrator",
-            ),
+            SealError::NoKey => no_key(),
             other => AppError::Internal(anyhow::anyhow!("sealing contact details: {other}")),
         })?;
     let now = Utc::now();
@@ -122,7 +224,7 @@ pub async fn store(
         key_id: Set(sealed.key_id),
         sealed: Set(sealed.bytes),
         consent_by: Set(consent.by.label().to_string()),
-        consent_at: Set(now),
+        consent_at: Set(consent_at.min(now)),
         shared_fields: Set(StringList(details.shared_fields())),
         sealed_at: Set(now),
     }
@@ -162,6 +264,40 @@ pub async fn read(
     };
     audit(&ctx.db, actor, action::READ, &r.id).await?;
     open(&ctx.contact_keys, &row).map(Some)
+}
+
+/// The contact details of `r` with their consent, opened by the node itself to forward them
+/// in the creation message to the offer's node; nothing else may call it. Only for a referral
+/// sent from this node (`me`) to another node's offer; audited as `contact_forward` by
+/// `system`. `None` when none were given (or they are purged).
+pub(crate) async fn open_for_delivery(
+    db: &impl ConnectionTrait,
+    keys: &KeyRing,
+    me: &str,
+    r: &referral::Model,
+) -> AppResult<Option<Handover>> {
+    if r.origin_node != me || r.offer_node == me {
+        return Err(AppError::Forbidden(
+            "contact details are forwarded only to the node of the referral's offer".into(),
+        ));
+    }
+    let Some(row) = referral_contact::Entity::find_by_id(r.id.as_str())
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let details = open(keys, &row)?;
+    audit(db, &Actor::System, action::FORWARD, &r.id).await?;
+    let by = match row.consent_by.as_str() {
+        "self" => ConsentBy::Person,
+        user => ConsentBy::User(user.to_string()),
+    };
+    Ok(Some(Handover {
+        details,
+        consent: ContactConsent { given: true, by },
+        consented_at: row.consent_at,
+    }))
 }
 
 /// Opens a stored row and checks its fields again.
@@ -307,4 +443,60 @@ async fn reseal(
         report.resealed += 1;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entities::{ReferralStatus, json::StringList};
+
+    fn referral(origin: &str, offer_node: &str) -> referral::Model {
+        let now = Utc::now();
+        referral::Model {
+            id: format!("{origin}:1"),
+            origin_node: origin.into(),
+            offer_id: format!("{offer_node}:2"),
+            offer_node: offer_node.into(),
+            referrer_user_id: None,
+            referrer_organisation_id: None,
+            patient_ref: None,
+            consent: true,
+            contact_preference: None,
+            reason_domains: StringList(Vec::new()),
+            note: None,
+            status: ReferralStatus::Requested,
+            status_reason: None,
+            offer_was_full: false,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+            purged_at: None,
+            version: 1,
+            practical_needs: None,
+            source: entities::ReferralSource::Practice,
+            outcome: None,
+            stop_reason: None,
+            first_meeting_on: None,
+            contact_patient: false,
+            contact_note: None,
+            expected_start: None,
+        }
+    }
+
+    /// The node opens contact details for delivery only for a referral it sends to another
+    /// node's offer: not for one it received, nor for a local one (refused before any read).
+    #[tokio::test]
+    async fn delivery_opens_only_what_this_node_forwards() {
+        let db = DatabaseConnection::default();
+        let keys = KeyRing::empty();
+        for r in [
+            referral("nhn", "nijmegen"),
+            referral("nijmegen", "nijmegen"),
+        ] {
+            let e = open_for_delivery(&db, &keys, "nijmegen", &r)
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), "FORBIDDEN", "{}", r.id);
+        }
+    }
 }

@@ -117,6 +117,8 @@ pub struct NewReferral {
     /// Practical needs (mobility, language, company, times, contact person), instead of free text.
     pub practical_needs: PracticalNeeds,
     pub note: Option<String>,
+    /// Contact details for a warm handover, with the person's consent ([`contact`]).
+    pub contact: Option<contact::Handover>,
 }
 
 /// A pseudonymous patient reference: 4-64 of letters, digits, `-` and `_`, and not a BSN.

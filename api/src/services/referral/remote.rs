@@ -7,7 +7,9 @@
 use super::commands::{checked_fields, insert_new, new_model, store_status};
 use super::lifecycle::{MoveDetails, Side, allowed};
 use super::log::{self, Event};
-use super::{NewReferral, announce, audit, offer_and_org, parse_note, receiving_organisation};
+use super::{
+    NewReferral, announce, audit, contact, offer_and_org, parse_note, receiving_organisation,
+};
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::read_model::rules::is_public;
@@ -73,7 +75,8 @@ fn refused(
 
 /// Stores a referral that `peer` (the referrer's node) forwards to one of this node's offers,
 /// under its own id `id` with status `requested`; the same rules as a local referral apply. A
-/// referral id seen before is not stored again (delivery is idempotent on it).
+/// referral id seen before is not stored again (delivery is idempotent on it). Contact details
+/// it carries are sealed under this node's key; a node without a key refuses the referral.
 pub async fn accept_forwarded(
     db: &impl ConnectionTrait,
     ctx: &Ctx,
@@ -123,10 +126,21 @@ pub async fn accept_forwarded(
         Ok(f) => f,
         Err(e) => return Ok(refused(e.message(), None)),
     };
+    if let Some(h) = &new.contact
+        && let Err(e) = contact::check(&ctx.contact_keys, h)
+    {
+        return Ok(refused(
+            format!("node {me} cannot take the contact details: {}", e.message()),
+            None,
+        ));
+    }
     let actor = Actor::Peer(peer.to_string());
     let mut model = new_model(id, peer, &o, None, Some(practice), fields, Utc::now());
     model.created_at = created_at.min(model.created_at);
     insert_new(db, &actor, &model).await?;
+    if let Some(h) = &new.contact {
+        contact::store_handover(db, &ctx.contact_keys, &actor, &model.id, h).await?;
+    }
     tracing::info!(referral = %model.id, from = peer, "forwarded referral received");
     Ok((
         RemoteOutcome::Applied(model.status),

@@ -60,6 +60,7 @@ async fn detail(
         None => false,
     };
     let delivery = other_node.map(|node| (node, pending));
+    let contact = super::contact_view::section(state, ctx, &r, &receiving).await?;
     let title = ctx.t("Verwijzing", "Referral");
     Ok(page(
         ctx,
@@ -68,7 +69,7 @@ async fn detail(
             @if let Some(d) = done { (notice(d)) }
             (errors.summary(ctx))
             (facts(ctx, &r, offer, &practices, delivery))
-            (crate::pages::handout::referral_link(ctx, &r))
+            (contact)
             (outcome_facts(ctx, &r))
             @if let (false, Some(side)) = (next.is_empty(), side) { (update_forms(ctx, &r, &next, side, errors)) }
             h2 { (ctx.t("Verloop", "History")) }

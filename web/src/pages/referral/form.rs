@@ -5,6 +5,7 @@
 //! "meer leefgebieden". Practical needs are chosen from options ([`super::needs`]); the short
 //! note is checked by the same rule on the server whether or not the script ran.
 
+use super::contact_fields;
 use super::needs;
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
@@ -20,20 +21,18 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entities::{ContactPreference, LifeDomain};
+use entities::LifeDomain;
 use maud::{Markup, html};
 use sea_orm::Iterable;
 
 fn refer_form(
     ctx: &Ctx,
+    can_store: bool,
     v: &OfferView,
     practices: &[(String, String)],
     f: &FormData,
     errors: &Errors,
 ) -> Markup {
-    let contact: Vec<(String, String)> = ContactPreference::iter()
-        .map(|c| (c.as_str().to_string(), c.label(ctx.lang).to_string()))
-        .collect();
     html! {
         p { (ctx.t("Naar", "To")) " " a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) } " · " (v.organisation.name) }
         @if !labels::has_room(&v.offer) {
@@ -52,9 +51,7 @@ fn refer_form(
             (choices("consent", ctx.t("Toestemming", "Consent"),
                 &[("1".to_string(), ctx.t("De patiënt geeft toestemming om deze verwijzing te sturen", "The patient consents to this referral being sent").to_string())],
                 &f.all("consent"), errors, false))
-            (choices("contactPreference", ctx.t("Hoe wil de patiënt benaderd worden?", "How does the patient want to be contacted?"),
-                &contact, &f.all("contactPreference"), errors, true))
-            // The contact details fieldset of the warm handover goes here.
+            (contact_fields::fieldset(ctx, f, errors, can_store))
             (life_domains(ctx, v, f, errors))
             (needs::fieldset(ctx, f, errors))
             (note_field(ctx, f, errors))
@@ -161,6 +158,11 @@ pub async fn check_note(State(state): State<AppState>, ctx: Ctx, f: FormData) ->
     .into_response()
 }
 
+/// Whether this node can keep contact details for a warm handover (a key is configured).
+fn can_store(state: &AppState) -> bool {
+    referral::contact::available(&state.contact_keys)
+}
+
 async fn practices(state: &AppState, ctx: &Ctx) -> AppResult<Vec<(String, String)>> {
     let ids = ctx.actor.practices();
     if ids.is_empty() {
@@ -194,7 +196,14 @@ pub async fn refer_form_page(
     Ok(page(
         &ctx,
         title,
-        refer_form(&ctx, &v, &practices, &FormData::default(), &Errors::none()),
+        refer_form(
+            &ctx,
+            can_store(&state),
+            &v,
+            &practices,
+            &FormData::default(),
+            &Errors::none(),
+        ),
     )
     .into_response())
 }
@@ -220,29 +229,16 @@ pub async fn refer_submit(
             })
         })
         .collect();
-    let contact_preference = match f.get("contactPreference") {
-        None => None,
-        Some(c) => match ContactPreference::from_str_opt(c) {
-            Some(c) => Some(c),
-            None => {
-                let errors = Errors::one(
-                    &ctx,
-                    "contactPreference",
-                    ctx.t("kies een van de mogelijkheden", "choose one of the options"),
-                );
-                return Ok((
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    page(
-                        &ctx,
-                        ctx.t("Patiënt verwijzen", "Refer a patient"),
-                        refer_form(&ctx, &v, &practice_list, &f, &errors),
-                    ),
-                )
-                    .into_response());
-            }
-        },
+    let can_store = can_store(&state);
+    let contact = match contact_fields::parse(&ctx, &f, can_store) {
+        Ok(c) => c,
+        Err(errors) => {
+            let title = ctx.t("Patiënt verwijzen", "Refer a patient");
+            let form = refer_form(&ctx, can_store, &v, &practice_list, &f, &errors);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, title, form)).into_response());
+        }
     };
-    let result = match new_referral(&v, &f, reason_domains, contact_preference) {
+    let result = match new_referral(&v, &f, reason_domains, contact) {
         Ok(new) => referral::create(&state, &ctx.actor, new, &*state.peers).await,
         Err(e) => Err(e),
     };
@@ -255,7 +251,7 @@ pub async fn refer_submit(
             page(
                 &ctx,
                 title,
-                refer_form(&ctx, &v, &practice_list, &f, errors),
+                refer_form(&ctx, can_store, &v, &practice_list, &f, errors),
             )
         },
     )
@@ -266,7 +262,7 @@ fn new_referral(
     v: &OfferView,
     f: &FormData,
     reason_domains: AppResult<Vec<LifeDomain>>,
-    contact_preference: Option<ContactPreference>,
+    contact: contact_fields::Contact,
 ) -> AppResult<NewReferral> {
     let practice_id = match f.get("practiceId") {
         Some(p) => Some(GlobalId::parse(p).map_err(|e| e.in_field("practiceId"))?),
@@ -277,9 +273,10 @@ fn new_referral(
         practice_id,
         patient_ref: f.value("patientRef").to_string(),
         consent: f.checked("consent"),
-        contact_preference,
+        contact_preference: Some(contact.route),
         reason_domains: reason_domains?,
         practical_needs: needs::from_form(f)?,
         note: f.get("note").map(str::to_string),
+        contact: contact.handover,
     })
 }

@@ -2,12 +2,16 @@
 //! (`/aanbod/{id}/verwijzen`), both sides follow it at `/verwijzingen`, and the receiving
 //! organisation answers on the referral's page. Rules live in `api::services::referral`.
 //!
-//! - `form`: the practitioner's referral form (and its note check);
+//! - `form`: the practitioner's referral form (and its note check), with `contact_fields`
+//!   (the route and the contact details for a warm handover);
 //! - `needs`: practical needs on the form and the page;
 //! - `list`: both sides' list at `/verwijzingen`;
-//! - `detail`: one referral's page and its status moves;
+//! - `detail`: one referral's page and its status moves, with `contact_view` (the contact
+//!   details for the two sides, and the patient's print page);
 //! - `stats`: a practice's anonymous figures at `/verwijzingen/cijfers`.
 
+mod contact_fields;
+mod contact_view;
 mod detail;
 mod form;
 mod list;
