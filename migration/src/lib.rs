@@ -10,6 +10,7 @@ mod m20261201_000040_create_referral_delivery;
 mod m20261201_000060_add_referral_event_source;
 mod m20261202_000010_create_referral_contacts;
 mod m20261202_000020_create_notifications;
+mod m20261203_7001_list_speed;
 
 /// All migrations, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000060_add_referral_event_source::Migration),
             Box::new(m20261202_000010_create_referral_contacts::Migration),
             Box::new(m20261202_000020_create_notifications::Migration),
+            Box::new(m20261203_7001_list_speed::Migration),
         ]
     }
 }
