@@ -215,7 +215,8 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         .organisation_id;
 
     let first = app.gql_ok(OFFERS_QUERY, json!({})).await;
-    let cursor = first["data"]["offers"]["pageInfo"]["endCursor"].clone();
+    let cursor = first["offers"]["pageInfo"]["endCursor"].clone();
+    assert!(cursor.is_string(), "a second page follows: {first}");
     // (what, filter, whether its matches come from an index lookup and may be sorted)
     let filters = [
         ("no filter", json!({}), false),
@@ -263,6 +264,50 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         json!({}),
     )
     .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn organisations_page_by_keyset_in_name_order() {
+    let app = TestApp::spawn().await;
+    let all = app
+        .gql_ok("{ organisations(first: 100) { id } }", json!({}))
+        .await;
+    let expected: Vec<Value> = all["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect();
+    assert!(expected.len() > 3, "demo data has organisations");
+    let query = "query($after: String) { organisationsConnection(first: 3, after: $after) {
+        totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }";
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        assert_indexed(
+            &app,
+            "organisationsConnection",
+            false,
+            query,
+            json!({"after": after}),
+        )
+        .await;
+        let body = app.gql_ok(query, json!({"after": after})).await;
+        let conn = &body["organisationsConnection"];
+        assert_eq!(conn["totalCount"], json!(expected.len()));
+        seen.extend(
+            conn["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].clone()),
+        );
+        if conn["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, expected);
     app.stop().await;
 }
 
