@@ -393,3 +393,39 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
     assert_visibility_stored(&app).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_migration_backfills_visibility_and_area_codes_of_existing_rows() {
+    use migration::{Migrator, MigratorTrait};
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    // Back to the schema before the stored columns, with the demo data in it, and up again.
+    Migrator::down(db, Some(1)).await.unwrap();
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    assert_eq!(pending, ["m20261203_7001_list_speed"]);
+    Migrator::up(db, None).await.unwrap();
+    assert_visibility_stored(&app).await;
+    assert!(stored_visibility(&app).await.values().any(|public| *public));
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT l.gemeente_code AS g, l.wijk_code AS w, a.gemeente_code AS ag, \
+             a.parent_code AS aw FROM locations l JOIN areas a ON a.code = l.buurt_code",
+        ))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let got: (Option<String>, Option<String>) =
+            (r.try_get("", "g").unwrap(), r.try_get("", "w").unwrap());
+        let want: (Option<String>, Option<String>) =
+            (r.try_get("", "ag").unwrap(), r.try_get("", "aw").unwrap());
+        assert_eq!(got, want);
+    }
+    app.stop().await;
+}
