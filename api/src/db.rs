@@ -11,15 +11,20 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, EntityTrait, Iterable, QueryFilter,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Counts SQL statements executed on a connection pool.
+/// Counts SQL statements executed on a connection pool; while [`QueryCounter::start_log`] is
+/// on, it also keeps them (tests read their query plans).
 #[derive(Clone, Debug, Default)]
-pub struct QueryCounter(Arc<AtomicU64>);
+pub struct QueryCounter {
+    count: Arc<AtomicU64>,
+    logging: Arc<AtomicBool>,
+    log: Arc<Mutex<Vec<Statement>>>,
+}
 
 tokio::task_local! {
     /// The counter of the request whose task is running (see [`QueryCounter::scope`]).
@@ -27,9 +32,27 @@ tokio::task_local! {
 }
 
 impl QueryCounter {
+    /// Starts keeping the statements counted (dropping any kept before).
+    pub fn start_log(&self) {
+        if let Ok(mut log) = self.log.lock() {
+            log.clear();
+        }
+        self.logging.store(true, Ordering::SeqCst);
+    }
+
+    /// Stops keeping statements and returns those kept since [`QueryCounter::start_log`], in
+    /// order, with their values.
+    pub fn take_log(&self) -> Vec<Statement> {
+        self.logging.store(false, Ordering::SeqCst);
+        self.log
+            .lock()
+            .map(|mut log| std::mem::take(&mut *log))
+            .unwrap_or_default()
+    }
+
     /// Statements executed so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.count.load(Ordering::Relaxed)
     }
 
     /// Runs `work` with every statement it executes (in its own task; spawned tasks need their
@@ -39,7 +62,16 @@ impl QueryCounter {
     }
 
     fn add_one(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn add(&self, statement: &Statement) {
+        self.add_one();
+        if self.logging.load(Ordering::Relaxed)
+            && let Ok(mut log) = self.log.lock()
+        {
+            log.push(statement.clone());
+        }
     }
 }
 
@@ -76,9 +108,9 @@ pub async fn connect(
     let pool_wide = counter.clone();
     // sea-orm calls this in the task that awaited the statement, so the task-local counter is
     // the one of the request that ran it.
-    db.set_metric_callback(move |_| {
-        pool_wide.add_one();
-        let _ = REQUEST.try_with(QueryCounter::add_one);
+    db.set_metric_callback(move |info| {
+        pool_wide.add(info.statement);
+        let _ = REQUEST.try_with(|request| request.add(info.statement));
     });
     Ok((db, counter))
 }

@@ -10,6 +10,7 @@ use super::protocol::{FeedPage, LocationRecord, OfferRecord, OrganisationRecord,
 use crate::db;
 use crate::domain::{AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
+use crate::read_model::derived;
 use crate::services::changes;
 use crate::services::offer::{
     self as offer_service, LocationDraft, OfferDraft, OfferLists, replace_lists_many,
@@ -356,6 +357,7 @@ async fn upsert_organisations(
         })
         .collect();
     db::insert_all(txn, areas, None).await?;
+    derived::refresh_organisations(txn, &ids).await?;
     changes::record_many(
         txn,
         RecordKind::Organisation,
@@ -436,6 +438,8 @@ async fn upsert_offers(
         })
         .collect();
     replace_lists_many(txn, lists).await?;
+    let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
+    derived::refresh_offers(txn, &ids).await?;
     changes::record_many(
         txn,
         RecordKind::Offer,

@@ -4,6 +4,7 @@
 pub mod area;
 pub mod auth;
 pub mod budget;
+pub mod compat;
 pub mod cost;
 pub mod coverage;
 pub mod enums;

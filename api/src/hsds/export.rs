@@ -16,6 +16,7 @@ use super::types::{
 use crate::domain::GlobalId;
 use crate::error::{AppError, AppResult};
 use crate::read_model::OfferBundle;
+use crate::read_model::derived;
 use crate::read_model::offer::area_codes_by_organisation;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -111,22 +112,9 @@ pub fn service_status(status: OfferStatus) -> &'static str {
     }
 }
 
-/// The condition selecting public offers.
+/// The condition selecting public offers (the stored, indexed `offers.is_public`).
 fn public_offers() -> Condition {
-    Condition::all()
-        .add(offer::Column::PublishedAt.is_not_null())
-        .add(
-            offer::Column::OrganisationId.in_subquery(
-                Query::select()
-                    .column(organisation::Column::Id)
-                    .from(organisation::Entity)
-                    .and_where(
-                        Expr::col(organisation::Column::Status)
-                            .eq(OrganisationStatus::Published.as_str()),
-                    )
-                    .to_owned(),
-            ),
-        )
+    Condition::all().add(Expr::col((offer::Entity, derived::is_public_col())).eq(true))
 }
 
 /// Selects records whose global id has this UUID part.

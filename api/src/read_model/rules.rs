@@ -4,6 +4,8 @@
 
 use crate::domain::Actor;
 use entities::{Intake, OfferStatus, OrganisationStatus, offer, organisation};
+use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{ExprTrait as _, Query, SimpleExpr};
 
 /// Whether an offer can take participants now (after the FHIR SDOH capacity status).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,7 +33,7 @@ impl CapacityStatus {
 
 /// Open places, when the offer has a fixed capacity.
 pub fn open_places(o: &offer::Model) -> Option<i32> {
-    o.capacity.map(|c| (c - o.places_taken).max(0))
+    o.capacity.map(|c| Ord::max(c - o.places_taken, 0))
 }
 
 /// The capacity status of an offer: the one rule for "can this offer take referrals now?".
@@ -63,6 +65,22 @@ pub fn organisation_is_public(org: &organisation::Model) -> bool {
 /// Whether the public may see an offer: published, and its organisation published.
 pub fn is_public(o: &offer::Model, org: &organisation::Model) -> bool {
     o.published_at.is_some() && organisation_is_public(org)
+}
+
+/// [`is_public`] as an SQL expression over an `offers` row: the value every writer stores in
+/// `offers.is_public` (see `read_model::derived`), so lists filter on an indexed column
+/// instead of a sub-query. Keep it in step with [`is_public`] (the `stored_visibility_*`
+/// integration tests compare them).
+pub fn is_public_expr() -> SimpleExpr {
+    offer::Column::PublishedAt.is_not_null().and(
+        offer::Column::OrganisationId.in_subquery(
+            Query::select()
+                .column(organisation::Column::Id)
+                .from(organisation::Entity)
+                .and_where(organisation::Column::Status.eq(OrganisationStatus::Published))
+                .to_owned(),
+        ),
+    )
 }
 
 /// Whether `actor` may read the offer: public offers for everyone, unpublished ones for the

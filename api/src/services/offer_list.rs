@@ -1,13 +1,13 @@
 //! Listing public offers: filters, keyset pagination and counts.
 
-use super::area::buurten_within;
 use crate::domain::AreaCode;
 use crate::error::{AppError, AppResult};
+use crate::read_model::derived;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::{
-    AreaKind, LifeDomain, OfferKind, OfferStatus, OrganisationStatus, TargetGroup, area, location,
-    offer, offer_life_domain, offer_target_group, organisation,
+    AreaKind, LifeDomain, OfferKind, OfferStatus, TargetGroup, location, offer, offer_life_domain,
+    offer_target_group,
 };
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, SimpleExpr,
@@ -69,8 +69,7 @@ impl Cursor {
 /// each filter of `filter` that is set.
 fn condition(filter: &OfferFilter) -> Condition {
     Condition::all()
-        .add(offer::Column::PublishedAt.is_not_null())
-        .add(of_published_organisation())
+        .add(is_public())
         .add_option(filter.area.as_ref().map(located_in))
         .add_option(non_empty(&filter.kinds).map(|k| offer::Column::Kind.is_in(k.iter().copied())))
         .add(status_in(&filter.statuses))
@@ -89,26 +88,29 @@ fn non_empty<T>(values: &[T]) -> Option<&[T]> {
     (!values.is_empty()).then_some(values)
 }
 
-/// Offers of a published organisation.
-fn of_published_organisation() -> SimpleExpr {
-    offer::Column::OrganisationId.in_subquery(
-        Query::select()
-            .column(organisation::Column::Id)
-            .from(organisation::Entity)
-            .and_where(
-                Expr::col(organisation::Column::Status).eq(OrganisationStatus::Published.as_str()),
-            )
-            .to_owned(),
-    )
+/// Public offers (the stored [`rules::is_public`](crate::read_model::rules::is_public)): the
+/// leading column of the list's index.
+fn is_public() -> SimpleExpr {
+    Expr::col((offer::Entity, derived::is_public_col())).eq(true)
 }
 
-/// Offers with a location in `area` (a gemeente, wijk or buurt).
+/// The `locations` column holding areas of the kind of `area`, stored at write time.
+fn area_column(kind: AreaKind) -> Alias {
+    match kind {
+        AreaKind::Gemeente => derived::gemeente_col(),
+        AreaKind::Wijk => derived::wijk_col(),
+        AreaKind::Buurt => Alias::new(sea_orm::IdenStatic::as_str(&location::Column::BuurtCode)),
+    }
+}
+
+/// Offers with a location in `area` (a gemeente, wijk or buurt): an index lookup on the code
+/// stored beside the location.
 fn located_in(area: &AreaCode) -> SimpleExpr {
     offer::Column::Id.in_subquery(
         Query::select()
             .column(location::Column::OfferId)
             .from(location::Entity)
-            .and_where(Expr::col(location::Column::BuurtCode).in_subquery(buurten_within(area)))
+            .and_where(Expr::col(area_column(area.kind())).eq(area.as_str()))
             .to_owned(),
     )
 }
@@ -248,13 +250,14 @@ fn members(groups: &[OfferGroup]) -> SelectStatement {
             OfferGroup::Area(_) => None,
         })
         .collect();
-    let of_kind = |kind: AreaKind| non_empty_vec(pick_areas(groups, kind));
-    // A location lies in one buurt; its wijk and gemeente come from the area table.
+    let of_kind = |kind: AreaKind| {
+        non_empty_vec(pick_areas(groups, kind)).map(|codes| area_members(kind, codes))
+    };
     let parts = [
         non_empty_vec(organisations).map(organisation_members),
-        of_kind(AreaKind::Gemeente).map(|codes| area_members(area::Column::GemeenteCode, codes)),
-        of_kind(AreaKind::Wijk).map(|codes| area_members(area::Column::ParentCode, codes)),
-        of_kind(AreaKind::Buurt).map(buurt_members),
+        of_kind(AreaKind::Gemeente),
+        of_kind(AreaKind::Wijk),
+        of_kind(AreaKind::Buurt),
     ];
     let mut parts = parts.into_iter().flatten();
     let Some(mut union) = parts.next() else {
@@ -297,39 +300,21 @@ fn organisation_members(ids: Vec<String>) -> SelectStatement {
         .to_owned()
 }
 
-/// `(offer_id, grp)` of the offers with a location in a buurt whose `column` (its gemeente or
-/// wijk) is one of `codes`.
-fn area_members(column: area::Column, codes: Vec<String>) -> SelectStatement {
-    Query::select()
-        .expr_as(
-            Expr::col((location::Entity, location::Column::OfferId)),
-            Alias::new(OFFER_ID),
-        )
-        .expr_as(Expr::col((area::Entity, column)), Alias::new(GROUP))
-        .from(location::Entity)
-        .inner_join(
-            area::Entity,
-            Expr::col((area::Entity, area::Column::Code))
-                .equals((location::Entity, location::Column::BuurtCode)),
-        )
-        .and_where(Expr::col((area::Entity, area::Column::Kind)).eq(AreaKind::Buurt.as_str()))
-        .and_where(Expr::col((area::Entity, column)).is_in(codes))
-        .to_owned()
-}
-
-/// `(offer_id, grp)` of the offers with a location in one of the buurten `codes`.
-fn buurt_members(codes: Vec<String>) -> SelectStatement {
+/// `(offer_id, grp)` of the offers with a location in one of the areas `codes` (all of
+/// `kind`), by the code stored beside the location.
+fn area_members(kind: AreaKind, codes: Vec<String>) -> SelectStatement {
+    let column = area_column(kind);
     Query::select()
         .expr_as(
             Expr::col((location::Entity, location::Column::OfferId)),
             Alias::new(OFFER_ID),
         )
         .expr_as(
-            Expr::col((location::Entity, location::Column::BuurtCode)),
+            Expr::col((location::Entity, column.clone())),
             Alias::new(GROUP),
         )
         .from(location::Entity)
-        .and_where(location::Column::BuurtCode.is_in(codes))
+        .and_where(Expr::col((location::Entity, column)).is_in(codes))
         .to_owned()
 }
 

@@ -12,6 +12,7 @@ use crate::domain::{
     required_text,
 };
 use crate::error::{AppError, AppResult};
+use crate::read_model::derived;
 use chrono::Utc;
 use entities::{
     ChangeOp, OfferStatus, OrganisationKind, OrganisationStatus, RecordKind, area, offer,
@@ -258,6 +259,7 @@ async fn save(
             "organisation {id} was changed by someone else; reload and try again"
         )));
     }
+    derived::refresh_organisations(txn, &[&id]).await?;
     changes::record(
         txn,
         RecordKind::Organisation,

@@ -23,6 +23,7 @@ mod federation;
 mod graphql_http;
 mod hsds;
 mod limits;
+mod list_plans;
 mod migrations;
 mod mutations;
 mod notifications;

@@ -7,6 +7,7 @@ use super::{OfferDraft, OfferPatch};
 use crate::db;
 use crate::domain::{Actor, GlobalId, NodeId};
 use crate::error::{AppError, AppResult};
+use crate::read_model::derived;
 use crate::services::organisation::check_version;
 use crate::services::{Ctx, changes};
 use chrono::Utc;
@@ -93,6 +94,7 @@ pub async fn create(
     let active: offer::ActiveModel = draft.offer.clone().into();
     active.insert(&txn).await?;
     write_lists(&txn, &draft, &ctx.node_id).await?;
+    derived::refresh_offers(&txn, &[&draft.offer.id]).await?;
     changes::record(
         &txn,
         RecordKind::Offer,
@@ -126,6 +128,7 @@ async fn change(
     draft.check()?;
     save(&txn, &mut draft.offer, version).await?;
     write_lists(&txn, &draft, &ctx.node_id).await?;
+    derived::refresh_offers(&txn, &[&draft.offer.id]).await?;
     txn.commit().await?;
     Ok(draft)
 }

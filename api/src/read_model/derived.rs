@@ -1,0 +1,81 @@
+//! Columns derived from other records and stored so lists filter on an index: whether an
+//! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
+//! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
+//! `areas` rows of its buurt). Every writer of offers, locations or an organisation's status
+//! calls [`refresh_offers`] or [`refresh_organisations`] in its own transaction, after writing.
+
+use super::rules;
+use crate::db::MAX_PARAMS;
+use entities::{area, location, offer};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+/// `offers.is_public`: whether the offer is public ([`rules::is_public`]).
+pub fn is_public_col() -> Alias {
+    Alias::new("is_public")
+}
+
+/// `locations.gemeente_code`: the gemeente of the location's buurt.
+pub fn gemeente_col() -> Alias {
+    Alias::new("gemeente_code")
+}
+
+/// `locations.wijk_code`: the wijk of the location's buurt.
+pub fn wijk_col() -> Alias {
+    Alias::new("wijk_code")
+}
+
+/// Stores the visibility of the offers `ids` and the gemeente and wijk of their locations.
+/// Two statements per chunk of ids.
+pub async fn refresh_offers(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(MAX_PARAMS) {
+        let chunk = || chunk.iter().map(AsRef::as_ref);
+        offer::Entity::update_many()
+            .col_expr(is_public_col(), rules::is_public_expr())
+            .filter(offer::Column::Id.is_in(chunk()))
+            .exec(db)
+            .await?;
+        let of_buurt = |column: area::Column| {
+            Expr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .column((area::Entity, column))
+                        .from(area::Entity)
+                        .and_where(
+                            Expr::col((area::Entity, area::Column::Code))
+                                .equals((location::Entity, location::Column::BuurtCode)),
+                        )
+                        .take()
+                        .into(),
+                ),
+            )
+        };
+        location::Entity::update_many()
+            .col_expr(gemeente_col(), of_buurt(area::Column::GemeenteCode))
+            .col_expr(wijk_col(), of_buurt(area::Column::ParentCode))
+            .filter(location::Column::OfferId.is_in(chunk()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores the visibility of every offer of the organisations `ids` (after their status
+/// changed, or they were removed). One statement per chunk of ids.
+pub async fn refresh_organisations(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(MAX_PARAMS) {
+        offer::Entity::update_many()
+            .col_expr(is_public_col(), rules::is_public_expr())
+            .filter(offer::Column::OrganisationId.is_in(chunk.iter().map(AsRef::as_ref)))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
