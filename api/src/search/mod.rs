@@ -4,9 +4,11 @@
 //!
 //! - [`doc`]: the one document type, built from the database.
 //! - [`query`]: the one query type, validated.
+//! - [`compound`]: Dutch compound splitting over the index's own vocabulary.
 //! - [`text`]: Dutch analysis (stop words, stemming, typo budgets) shared by both backends.
 //! - [`highlight`]: result highlighting shared by both backends.
 
+pub mod compound;
 pub mod doc;
 pub mod embedded;
 pub mod highlight;
