@@ -11,6 +11,7 @@ use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
 use super::query::{FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::synonyms::Synonyms;
 use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
@@ -77,6 +78,8 @@ const FUZZY_BOOST: f32 = 0.5;
 const PARTS_FIELD_BOOST: f32 = 0.6;
 /// Boost of each part of a query compound (`werk` of `vrijwilligerswerk`), below the whole word.
 const QUERY_PART_BOOST: f32 = 0.4;
+/// Boost of a synonym of a query word (`depressie` for `somber`), below the word itself.
+const SYNONYM_BOOST: f32 = 0.5;
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -173,6 +176,7 @@ pub struct TantivyIndex {
     fields: Fields,
     /// The words of the indexed offers, for compound splitting.
     vocab: RwLock<Vocabulary>,
+    synonyms: RwLock<Arc<Synonyms>>,
 }
 
 impl TantivyIndex {
@@ -235,6 +239,7 @@ impl TantivyIndex {
             writer: Arc::new(Mutex::new(writer)),
             fields,
             vocab,
+            synonyms: RwLock::default(),
         })
     }
 
@@ -352,28 +357,41 @@ impl TantivyIndex {
             .collect()
     }
 
+    /// Matches the documents holding every stem of `stems` (in any text field).
+    fn all_stems(&self, stems: &[String], factor: f32) -> Box<dyn Query> {
+        let all: Vec<(Occur, Box<dyn Query>)> = stems
+            .iter()
+            .map(|stem| {
+                let any = self.stem_alternatives(stem, factor);
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(all))
+    }
+
     /// The text part of a query: every word must match, as a whole (exactly or within its typo
     /// budget) or, for a compound, by all of its parts (ranked lower).
     fn text_query(&self, words: &[QueryWord]) -> Box<dyn Query> {
         let vocab = self.vocab.read().ok();
+        let synonyms = self.synonyms.read().map(|s| s.clone()).unwrap_or_default();
         let words = words
             .iter()
             .map(|w| {
                 let mut alts = self.stem_alternatives(&w.stem, 1.0);
                 if let Some(parts) = vocab.as_ref().and_then(|v| v.split(&w.raw, true)) {
                     // Every part must match (as in Meilisearch, which gets the parts).
-                    let all: Vec<(Occur, Box<dyn Query>)> = parts
+                    let stems: Vec<String> = parts
                         .iter()
                         .flat_map(|p| text::words(p))
-                        .map(|t| {
-                            let any = self.stem_alternatives(&t.stem, QUERY_PART_BOOST);
-                            (
-                                Occur::Must,
-                                Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
-                            )
-                        })
+                        .map(|t| t.stem)
                         .collect();
-                    alts.push((Occur::Should, Box::new(BooleanQuery::new(all))));
+                    alts.push((Occur::Should, self.all_stems(&stems, QUERY_PART_BOOST)));
+                }
+                for term in synonyms.alternatives(&w.stem) {
+                    alts.push((Occur::Should, self.all_stems(term, SYNONYM_BOOST)));
                 }
                 if w.typos > 0 {
                     let fuzzy = FuzzyTermQuery::new(
@@ -577,6 +595,11 @@ impl SearchIndex for Arc<TantivyIndex> {
 
     async fn count(&self) -> AppResult<u64> {
         Ok(self.reader.searcher().num_docs())
+    }
+
+    async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()> {
+        *self.synonyms.write().map_err(poisoned)? = synonyms;
+        Ok(())
     }
 }
 

@@ -10,6 +10,9 @@
 //! an offer's first location is its `_geo` point, so the radius filter and distance sort of a
 //! multi-location offer use that location (reported distances use the nearest one).
 //!
+//! Synonyms ([`super::synonyms`]) go to the `synonyms` setting over stems (sent with the
+//! settings and again on `reindex`).
+//!
 //! Compounds ([`super::compound`]): documents carry the stems of their compounds' parts
 //! (`parts_s`), split over a vocabulary of the indexed words kept here (loaded from the stored
 //! documents' `raw` field at start, grown by each upload); a query compound is sent as its
@@ -21,6 +24,7 @@ use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
 use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::synonyms::Synonyms;
 use super::{SearchIndex, text};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
@@ -34,6 +38,7 @@ use meilisearch_sdk::settings::{
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long to wait for Meilisearch to finish an indexing task.
@@ -147,6 +152,8 @@ pub struct MeiliIndex {
     /// The words of the indexed offers, for compound splitting; loaded from the index's `raw`
     /// fields when the settings are applied, grown by every upload.
     vocab: std::sync::RwLock<Vocabulary>,
+    /// Sent as the `synonyms` setting (over stems).
+    synonyms: std::sync::RwLock<Arc<Synonyms>>,
 }
 
 /// The `raw` field of a stored document (loading the vocabulary).
@@ -188,6 +195,7 @@ impl MeiliIndex {
             index,
             ready: tokio::sync::OnceCell::new(),
             vocab: std::sync::RwLock::new(Vocabulary::default()),
+            synonyms: std::sync::RwLock::default(),
         })
     }
 
@@ -200,7 +208,9 @@ impl MeiliIndex {
     }
 
     async fn configure(&self) -> AppResult<()> {
+        let synonyms = self.synonyms.read().map_err(poisoned)?.meili_map();
         let settings = Settings::new()
+            .with_synonyms(synonyms)
             .with_searchable_attributes([
                 "title_s",
                 "tags_s",
@@ -491,6 +501,17 @@ impl SearchIndex for MeiliIndex {
             facets,
             matched_words,
         })
+    }
+
+    async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()> {
+        let map = synonyms.meili_map();
+        *self.synonyms.write().map_err(poisoned)? = synonyms;
+        // Before the first use the settings carry them; afterwards send them now.
+        if self.ready.initialized() {
+            let task = self.index.set_synonyms(&map).await.map_err(internal)?;
+            self.wait(task).await?;
+        }
+        Ok(())
     }
 
     async fn count(&self) -> AppResult<u64> {

@@ -547,6 +547,48 @@ async fn contract_compounds_match_their_parts() {
 }
 
 #[tokio::test]
+async fn contract_synonyms_from_the_list_and_the_node_config() {
+    for backend in backends() {
+        let b = backend.name();
+        let app = spawn(&backend).await;
+        // Built in: psychose ~ psychische klachten; suikerziekte ~ diabetes.
+        let res = search(&app, json!({"q": "ervaringsdeskundige psychose"})).await;
+        assert_eq!(res["partialMatch"], json!(false), "{b}: {res}");
+        let p = found(&app, "psychose Oosterhout").await;
+        assert_eq!(
+            p.first().map(String::as_str),
+            Some("Herstelcirkel Psychische Kracht Oosterhout"),
+            "{b}"
+        );
+        let d = found(&app, "suikerziekte").await;
+        assert!(
+            d.contains(&"Herstelcirkel diabetes type 2 Heiloo".to_string()),
+            "{b}: {d:?}"
+        );
+        // A word is never replaced by its synonyms: it ranks first itself.
+        let s = found(&app, "somberheid Castricum").await;
+        assert_eq!(
+            s.first().map(String::as_str),
+            Some("Wandelen voor je gezondheid Castricum"),
+            "{b}"
+        );
+        // Not in the list: nothing, until the node's config adds a group and reindex reloads it.
+        let mut config = app.state.config.search.clone();
+        config.synonyms = vec!["trefpunt ~ buurtkamer".into()];
+        assert!(found(&app, "trefpunt").await.is_empty(), "{b}");
+        api::search::reload_synonyms(&**app.state.search.index(), &config)
+            .await
+            .unwrap();
+        assert_eq!(
+            found(&app, "trefpunt").await.first().map(String::as_str),
+            Some("Buurtkamer Oudorp"),
+            "{b}"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn contract_partial_match_is_flagged() {
     for backend in backends() {
         let app = spawn(&backend).await;
@@ -703,6 +745,10 @@ impl SearchIndex for Flaky {
     async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {
         self.inner.search(query).await
     }
+    async fn set_synonyms(&self, synonyms: Arc<api::search::synonyms::Synonyms>) -> AppResult<()> {
+        self.inner.set_synonyms(synonyms).await
+    }
+
     async fn count(&self) -> AppResult<u64> {
         self.inner.count().await
     }
