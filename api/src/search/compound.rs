@@ -78,7 +78,7 @@ impl Vocabulary {
     /// each part (`stem_part`); index time does not, to stay fast.
     pub fn split(&self, word: &str, stem_part: bool) -> Option<Vec<String>> {
         let n = word.len();
-        if n < 2 * MIN_PART || n > MAX_WORD || !word.is_ascii() {
+        if !(2 * MIN_PART..=MAX_WORD).contains(&n) || !word.is_ascii() {
             return None;
         }
         // best[i]: the fewest parts of word[i..] (with the end of its first part).
