@@ -176,6 +176,11 @@ pub struct SearchConfig {
     pub poll_interval_ms: u64,
     /// Change-log entries applied per index commit.
     pub batch_size: u64,
+    /// A file of extra synonym groups (one per line, terms separated by `~`), added to the
+    /// built-in list; reloaded by `reindex`.
+    pub synonyms_file: Option<std::path::PathBuf>,
+    /// Extra synonym groups inline, each like a line of the file (`"buurthuis ~ wijkcentrum"`).
+    pub synonyms: Vec<String>,
 }
 
 impl Default for SearchConfig {
@@ -186,6 +191,8 @@ impl Default for SearchConfig {
             meili_index: "offers".into(),
             poll_interval_ms: 500,
             batch_size: 500,
+            synonyms_file: None,
+            synonyms: Vec::new(),
         }
     }
 }

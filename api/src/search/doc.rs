@@ -96,6 +96,19 @@ impl SearchDoc {
         parts.join(" ")
     }
 
+    /// Adds the words of every text field to `vocab` (compound splitting).
+    pub fn add_words_to(&self, vocab: &mut super::compound::Vocabulary) {
+        for t in [
+            self.title.as_str(),
+            &self.description,
+            &self.organisation_name,
+            &self.area_text(),
+            &self.tags_text(),
+        ] {
+            vocab.add_text(t);
+        }
+    }
+
     /// Area names and location names and cities.
     pub fn area_text(&self) -> String {
         let mut parts: Vec<&str> = self.areas.iter().map(|a| a.name.as_str()).collect();

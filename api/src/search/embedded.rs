@@ -7,16 +7,18 @@
 //! one pass by [`SearchCollector`] over the matching documents.
 
 use super::SearchIndex;
+use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
 use super::query::{FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::synonyms::Synonyms;
 use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
@@ -45,6 +47,7 @@ struct Fields {
     area_text: Field,
     tags: Field,
     all_raw: Field,
+    parts: Field,
     area: Field,
     origin: Field,
     kind: Field,
@@ -71,6 +74,12 @@ const TEXT_BOOSTS: [(&str, f32); 5] = [
 ];
 /// Boost of a typo-tolerant match (constant score) relative to exact matches.
 const FUZZY_BOOST: f32 = 0.5;
+/// Boost of a query word found as a part of an offer's compound (`groep` in `wandelgroep`).
+const PARTS_FIELD_BOOST: f32 = 0.6;
+/// Boost of each part of a query compound (`werk` of `vrijwilligerswerk`), below the whole word.
+const QUERY_PART_BOOST: f32 = 0.4;
+/// Boost of a synonym of a query word (`depressie` for `somber`), below the word itself.
+const SYNONYM_BOOST: f32 = 0.5;
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -86,7 +95,8 @@ fn schema() -> (Schema, Fields) {
         description: b.add_text_field("description", text.clone() | STORED),
         org: b.add_text_field("org", text.clone()),
         area_text: b.add_text_field("area_text", text.clone()),
-        tags: b.add_text_field("tags", text),
+        tags: b.add_text_field("tags", text.clone()),
+        parts: b.add_text_field("parts", text),
         all_raw: b.add_text_field(
             "all_raw",
             TextOptions::default().set_indexing_options(
@@ -164,6 +174,9 @@ pub struct TantivyIndex {
     reader: IndexReader,
     writer: Arc<Mutex<IndexWriter<TantivyDocument>>>,
     fields: Fields,
+    /// The words of the indexed offers, for compound splitting.
+    vocab: RwLock<Vocabulary>,
+    synonyms: RwLock<Arc<Synonyms>>,
 }
 
 impl TantivyIndex {
@@ -219,15 +232,18 @@ impl TantivyIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(internal)?;
+        let vocab = RwLock::new(vocabulary(&reader.searcher(), fields.all_raw)?);
         Ok(Self {
             index,
             reader,
             writer: Arc::new(Mutex::new(writer)),
             fields,
+            vocab,
+            synonyms: RwLock::default(),
         })
     }
 
-    fn document(&self, d: &SearchDoc) -> TantivyDocument {
+    fn document(&self, d: &SearchDoc, vocab: &mut Vocabulary) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &d.id);
@@ -246,6 +262,7 @@ impl TantivyIndex {
             &tags,
         ] {
             doc.add_text(f.all_raw, t);
+            doc.add_text(f.parts, vocab.parts_text(t));
         }
         for a in &d.areas {
             doc.add_text(f.area, &a.code);
@@ -278,9 +295,14 @@ impl TantivyIndex {
     /// Adds documents without committing (bulk builds); see [`Self::commit`].
     pub fn add_all(&self, docs: &[SearchDoc]) -> AppResult<()> {
         let writer = self.writer.lock().map_err(poisoned)?;
+        let mut vocab = self.vocab.write().map_err(poisoned)?;
+        for d in docs {
+            d.add_words_to(&mut vocab);
+        }
         for d in docs {
             writer.delete_term(Term::from_field_text(self.fields.id, &d.id));
-            writer.add_document(self.document(d)).map_err(internal)?;
+            let doc = self.document(d, &mut vocab);
+            writer.add_document(doc).map_err(internal)?;
         }
         Ok(())
     }
@@ -310,30 +332,67 @@ impl TantivyIndex {
             .map_err(poisoned)?
             .delete_all_documents()
             .map_err(internal)?;
+        self.vocab.write().map_err(poisoned)?.clear();
         self.add_all(docs)?;
         self.commit()
     }
 
-    /// The text part of a query: every word must match.
-    fn text_query(&self, words: &[QueryWord]) -> Box<dyn Query> {
+    /// Matches `stem` in every text field, with the field boosts times `factor`.
+    fn stem_alternatives(&self, stem: &str, factor: f32) -> Vec<(Occur, Box<dyn Query>)> {
         let schema = self.index.schema();
+        TEXT_BOOSTS
+            .iter()
+            .filter_map(|(name, boost)| Some((schema.get_field(name).ok()?, *boost)))
+            .chain([(self.fields.parts, PARTS_FIELD_BOOST)])
+            .map(|(field, boost)| {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, stem),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(term), boost * factor)) as Box<dyn Query>,
+                )
+            })
+            .collect()
+    }
+
+    /// Matches the documents holding every stem of `stems` (in any text field).
+    fn all_stems(&self, stems: &[String], factor: f32) -> Box<dyn Query> {
+        let all: Vec<(Occur, Box<dyn Query>)> = stems
+            .iter()
+            .map(|stem| {
+                let any = self.stem_alternatives(stem, factor);
+                (
+                    Occur::Must,
+                    Box::new(BooleanQuery::new(any)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(all))
+    }
+
+    /// The text part of a query: every word must match, as a whole (exactly or within its typo
+    /// budget) or, for a compound, by all of its parts (ranked lower).
+    fn text_query(&self, words: &[QueryWord]) -> Box<dyn Query> {
+        let vocab = self.vocab.read().ok();
+        let synonyms = self.synonyms.read().map(|s| s.clone()).unwrap_or_default();
         let words = words
             .iter()
             .map(|w| {
-                let mut alts: Vec<(Occur, Box<dyn Query>)> = TEXT_BOOSTS
-                    .iter()
-                    .filter_map(|(name, boost)| {
-                        let field = schema.get_field(name).ok()?;
-                        let term = TermQuery::new(
-                            Term::from_field_text(field, &w.stem),
-                            IndexRecordOption::WithFreqs,
-                        );
-                        Some((
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(term), *boost)) as Box<dyn Query>,
-                        ))
-                    })
-                    .collect();
+                let mut alts = self.stem_alternatives(&w.stem, 1.0);
+                if let Some(parts) = vocab.as_ref().and_then(|v| v.split(&w.raw, true)) {
+                    // Every part must match (as in Meilisearch, which gets the parts).
+                    let stems: Vec<String> = parts
+                        .iter()
+                        .flat_map(|p| text::words(p))
+                        .map(|t| t.stem)
+                        .collect();
+                    alts.push((Occur::Should, self.all_stems(&stems, QUERY_PART_BOOST)));
+                }
+                for term in synonyms.alternatives(&w.stem) {
+                    alts.push((Occur::Should, self.all_stems(term, SYNONYM_BOOST)));
+                }
                 if w.typos > 0 {
                     let fuzzy = FuzzyTermQuery::new(
                         Term::from_field_text(self.fields.all_raw, &w.raw),
@@ -506,6 +565,8 @@ impl TantivyIndex {
             total: found.total,
             hits,
             facets,
+            matched_words: (kept < q.words.len() && found.total > 0)
+                .then(|| q.words[..kept].iter().map(|w| w.raw.clone()).collect()),
         })
     }
 }
@@ -534,6 +595,11 @@ impl SearchIndex for Arc<TantivyIndex> {
 
     async fn count(&self) -> AppResult<u64> {
         Ok(self.reader.searcher().num_docs())
+    }
+
+    async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()> {
+        *self.synonyms.write().map_err(poisoned)? = synonyms;
+        Ok(())
     }
 }
 
@@ -580,6 +646,21 @@ async fn blocking<T: Send + 'static>(
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("search index: {e}"))
+}
+
+/// The vocabulary of an opened index: the words as written in its catch-all field.
+fn vocabulary(searcher: &tantivy::Searcher, field: Field) -> AppResult<Vocabulary> {
+    let mut vocab = Vocabulary::default();
+    for reader in searcher.segment_readers() {
+        let inverted = reader.inverted_index(field).map_err(internal)?;
+        let mut terms = inverted.terms().stream().map_err(internal)?;
+        while terms.advance() {
+            if let Ok(word) = std::str::from_utf8(terms.key()) {
+                vocab.add_text(word);
+            }
+        }
+    }
+    Ok(vocab)
 }
 
 fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {

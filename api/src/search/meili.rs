@@ -9,10 +9,22 @@
 //! `sort` and `facets`. Highlighting is shared ([`super::highlight`]). Known difference: only
 //! an offer's first location is its `_geo` point, so the radius filter and distance sort of a
 //! multi-location offer use that location (reported distances use the nearest one).
+//!
+//! Synonyms ([`super::synonyms`]) go to the `synonyms` setting over stems (sent with the
+//! settings and again on `reindex`).
+//!
+//! Compounds ([`super::compound`]): documents carry the stems of their compounds' parts
+//! (`parts_s`), split over a vocabulary of the indexed words kept here (loaded from the stored
+//! documents' `raw` field at start, grown by each upload); a query compound is sent as its
+//! parts, all of which must match (as in the embedded index). Known difference: Meilisearch
+//! ranks an offer with the whole compound like one with its parts (no OR within a query); the
+//! embedded index ranks the whole word higher.
 
+use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
 use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::synonyms::Synonyms;
 use super::{SearchIndex, text};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
@@ -26,6 +38,7 @@ use meilisearch_sdk::settings::{
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long to wait for Meilisearch to finish an indexing task.
@@ -53,6 +66,9 @@ struct MeiliDoc {
     description_s: String,
     /// Every text field as written (not stemmed), for typos counted on the words as typed.
     raw: String,
+    /// Stems of the parts of the compounds in every text field ([`super::compound`]).
+    #[serde(default)]
+    parts_s: String,
     area: Vec<String>,
     origin: String,
     kind: String,
@@ -87,9 +103,19 @@ fn key(id: &str) -> String {
     id.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-impl From<&SearchDoc> for MeiliDoc {
-    fn from(d: &SearchDoc) -> Self {
+impl MeiliDoc {
+    /// The document of `d`, its compounds split over `vocab` (which already holds its words).
+    fn new(d: &SearchDoc, vocab: &mut Vocabulary) -> Self {
+        let all = format!(
+            "{} {} {} {} {}",
+            d.title,
+            d.tags_text(),
+            d.organisation_name,
+            d.area_text(),
+            d.description
+        );
         MeiliDoc {
+            parts_s: text::stem_text(&vocab.parts_text(&all)),
             key: key(&d.id),
             id: d.id.clone(),
             title: d.title.clone(),
@@ -99,14 +125,7 @@ impl From<&SearchDoc> for MeiliDoc {
             org_s: text::stem_text(&d.organisation_name),
             area_s: text::stem_text(&d.area_text()),
             description_s: text::stem_text(&d.description),
-            raw: text::raw_text(&format!(
-                "{} {} {} {} {}",
-                d.title,
-                d.tags_text(),
-                d.organisation_name,
-                d.area_text(),
-                d.description
-            )),
+            raw: text::raw_text(&all),
             area: d.areas.iter().map(|a| a.code.clone()).collect(),
             origin: d.origin_node.clone(),
             kind: d.kind.as_str().into(),
@@ -130,10 +149,26 @@ pub struct MeiliIndex {
     /// Set once the index settings are applied (lazily, so a node starts while Meilisearch is
     /// down and the indexer catches up when it is back).
     ready: tokio::sync::OnceCell<()>,
+    /// The words of the indexed offers, for compound splitting; loaded from the index's `raw`
+    /// fields when the settings are applied, grown by every upload.
+    vocab: std::sync::RwLock<Vocabulary>,
+    /// Sent as the `synonyms` setting (over stems).
+    synonyms: std::sync::RwLock<Arc<Synonyms>>,
+}
+
+/// The `raw` field of a stored document (loading the vocabulary).
+#[derive(Deserialize)]
+struct RawOnly {
+    #[serde(default)]
+    raw: String,
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("meilisearch: {e}"))
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
+    AppError::Internal(anyhow::anyhow!("meilisearch vocabulary lock poisoned"))
 }
 
 /// A JSON string literal for a filter expression.
@@ -159,6 +194,8 @@ impl MeiliIndex {
             client,
             index,
             ready: tokio::sync::OnceCell::new(),
+            vocab: std::sync::RwLock::new(Vocabulary::default()),
+            synonyms: std::sync::RwLock::default(),
         })
     }
 
@@ -171,13 +208,16 @@ impl MeiliIndex {
     }
 
     async fn configure(&self) -> AppResult<()> {
+        let synonyms = self.synonyms.read().map_err(poisoned)?.meili_map();
         let settings = Settings::new()
+            .with_synonyms(synonyms)
             .with_searchable_attributes([
                 "title_s",
                 "tags_s",
                 "org_s",
                 "area_s",
                 "description_s",
+                "parts_s",
                 "raw",
             ])
             .with_filterable_attributes([
@@ -211,7 +251,30 @@ impl MeiliIndex {
             .set_prefix_search(PrefixSearchSettings::Disabled)
             .await
             .map_err(internal)?;
-        self.wait(task).await
+        self.wait(task).await?;
+        self.load_vocabulary().await
+    }
+
+    /// Reads the words of every stored document into the vocabulary (after a restart).
+    async fn load_vocabulary(&self) -> AppResult<()> {
+        let mut offset = 0;
+        loop {
+            let page = meilisearch_sdk::documents::DocumentsQuery::new(&self.index)
+                .with_fields(["raw"])
+                .with_offset(offset)
+                .with_limit(UPLOAD_CHUNK)
+                .execute::<RawOnly>()
+                .await
+                .map_err(internal)?;
+            let mut vocab = self.vocab.write().map_err(poisoned)?;
+            for d in &page.results {
+                vocab.add_text(&d.raw);
+            }
+            offset += page.results.len();
+            if page.results.is_empty() || offset >= page.total as usize {
+                return Ok(());
+            }
+        }
     }
 
     async fn wait(&self, task: TaskInfo) -> AppResult<()> {
@@ -227,7 +290,13 @@ impl MeiliIndex {
 
     async fn upload(&self, docs: &[SearchDoc]) -> AppResult<()> {
         for chunk in docs.chunks(UPLOAD_CHUNK) {
-            let docs: Vec<MeiliDoc> = chunk.iter().map(MeiliDoc::from).collect();
+            let docs: Vec<MeiliDoc> = {
+                let mut vocab = self.vocab.write().map_err(poisoned)?;
+                for d in chunk {
+                    d.add_words_to(&mut vocab);
+                }
+                chunk.iter().map(|d| MeiliDoc::new(d, &mut vocab)).collect()
+            };
             let task = self
                 .index
                 .add_or_replace(&docs, Some("key"))
@@ -236,6 +305,22 @@ impl MeiliIndex {
             self.wait(task).await?;
         }
         Ok(())
+    }
+
+    /// The stems of the query words; a compound of known words is sent as its parts (which
+    /// the `parts_s` field of an offer with the whole compound also holds).
+    fn query_text(&self, words: &[text::QueryWord]) -> AppResult<String> {
+        let vocab = self.vocab.read().map_err(poisoned)?;
+        let mut out: Vec<String> = Vec::new();
+        for w in words {
+            match vocab.split(&w.raw, true) {
+                Some(parts) => {
+                    out.extend(parts.iter().flat_map(|p| text::words(p)).map(|p| p.stem))
+                }
+                None => out.push(w.stem.clone()),
+            }
+        }
+        Ok(out.join(" "))
     }
 
     fn filter(q: &SearchQuery) -> String {
@@ -276,17 +361,14 @@ impl MeiliIndex {
         parts.join(" AND ")
     }
 
+    /// Runs `q` with only its first `kept` words, every one of which must match.
     async fn run(
         &self,
         q: &SearchQuery,
-        strategy: MatchingStrategies,
+        kept: usize,
     ) -> AppResult<meilisearch_sdk::search::SearchResults<MeiliHit>> {
-        let text = q
-            .words
-            .iter()
-            .map(|w| w.stem.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = self.query_text(&q.words[..kept])?;
+        let strategy = MatchingStrategies::ALL;
         let filter = Self::filter(q);
         let geo_sort = q
             .near
@@ -314,6 +396,10 @@ impl MeiliIndex {
         }
         search.execute::<MeiliHit>().await.map_err(internal)
     }
+}
+
+fn total_hits<T>(res: &meilisearch_sdk::search::SearchResults<T>) -> u64 {
+    res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64
 }
 
 fn facet_values<T: Copy>(
@@ -351,16 +437,23 @@ impl SearchIndex for MeiliIndex {
         self.ready().await?;
         let task = self.index.delete_all_documents().await.map_err(internal)?;
         self.wait(task).await?;
+        self.vocab.write().map_err(poisoned)?.clear();
         self.upload(&docs).await
     }
 
     async fn search(&self, q: &SearchQuery) -> AppResult<SearchResults> {
         self.ready().await?;
-        let mut res = self.run(q, MatchingStrategies::ALL).await?;
-        if res.hits.is_empty() && q.offset == 0 && q.words.len() > 1 {
-            // No offer has every word: drop words from the end until some match.
-            res = self.run(q, MatchingStrategies::LAST).await?;
+        let mut kept = q.words.len();
+        let mut res = self.run(q, kept).await?;
+        // No offer has every word: drop words from the end until some match (Meilisearch's
+        // `last` strategy, run step by step so the answer says which words matched).
+        while total_hits(&res) == 0 && kept > 1 {
+            kept -= 1;
+            res = self.run(q, kept).await?;
         }
+        let matched_words = (kept < q.words.len() && total_hits(&res) > 0)
+            .then(|| q.words[..kept].iter().map(|w| w.raw.clone()).collect());
+        let total = total_hits(&res);
         let dist = res.facet_distribution.unwrap_or_default();
         let mut facets = Facets {
             kind: facet_values(OfferKind::ALL, OfferKind::as_str, dist.get("kind")),
@@ -403,10 +496,22 @@ impl SearchIndex for MeiliIndex {
             })
             .collect();
         Ok(SearchResults {
-            total: res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64,
+            total,
             hits,
             facets,
+            matched_words,
         })
+    }
+
+    async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()> {
+        let map = synonyms.meili_map();
+        *self.synonyms.write().map_err(poisoned)? = synonyms;
+        // Before the first use the settings carry them; afterwards send them now.
+        if self.ready.initialized() {
+            let task = self.index.set_synonyms(&map).await.map_err(internal)?;
+            self.wait(task).await?;
+        }
+        Ok(())
     }
 
     async fn count(&self) -> AppResult<u64> {

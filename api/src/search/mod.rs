@@ -4,24 +4,29 @@
 //!
 //! - [`doc`]: the one document type, built from the database.
 //! - [`query`]: the one query type, validated.
+//! - [`compound`]: Dutch compound splitting over the index's own vocabulary.
+//! - [`synonyms`]: synonym groups of the social domain (built in and per node).
 //! - [`text`]: Dutch analysis (stop words, stemming, typo budgets) shared by both backends.
 //! - [`highlight`]: result highlighting shared by both backends.
 
+pub mod compound;
 pub mod doc;
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
 pub mod outbox;
 pub mod query;
+pub mod synonyms;
 pub mod text;
 
 pub use doc::SearchDoc;
 pub use outbox::SearchService;
 pub use query::{SearchFilter, SearchQuery, SearchResults, SearchSort};
 
-use crate::config::Config;
+use crate::config::{Config, SearchConfig};
 use crate::error::AppResult;
 use std::sync::Arc;
+use synonyms::Synonyms;
 
 /// A search index of public offers. Both backends implement the same semantics; the
 /// contract tests in the `tests` crate hold them to it.
@@ -41,11 +46,27 @@ pub trait SearchIndex: Send + Sync {
 
     /// Number of indexed offers.
     async fn count(&self) -> AppResult<u64>;
+
+    /// Uses `synonyms` from now on (at start and on `reindex`).
+    async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()>;
 }
 
 /// Opens the backend selected by config: Meilisearch when a URL is set, else the embedded
 /// index under `data_dir/search`.
 pub async fn open(config: &Config) -> AppResult<Arc<dyn SearchIndex>> {
+    let index = open_backend(config)?;
+    index
+        .set_synonyms(Arc::new(Synonyms::load(&config.search)?))
+        .await?;
+    Ok(index)
+}
+
+/// Reloads the synonyms of `config` into `index` (`reindex`).
+pub async fn reload_synonyms(index: &dyn SearchIndex, config: &SearchConfig) -> AppResult<()> {
+    index.set_synonyms(Arc::new(Synonyms::load(config)?)).await
+}
+
+fn open_backend(config: &Config) -> AppResult<Arc<dyn SearchIndex>> {
     match config.search.meili_url.as_deref().filter(|u| !u.is_empty()) {
         Some(url) => Ok(Arc::new(meili::MeiliIndex::new(
             url,

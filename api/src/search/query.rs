@@ -227,4 +227,8 @@ pub struct SearchResults {
     pub total: u64,
     pub hits: Vec<SearchHit>,
     pub facets: Facets,
+    /// When no offer matched every query word: the words (as written, folded) the hits do
+    /// match, the first ones of the query (words are dropped from the end, as Meilisearch's
+    /// `last` matching strategy does). `None` when every word matched or nothing was found.
+    pub matched_words: Option<Vec<String>>,
 }

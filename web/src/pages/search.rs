@@ -243,6 +243,8 @@ struct Found {
     place: Where,
     total: u64,
     facets: Facets,
+    /// Words matched when not all did (search helper's partial-match line).
+    matched_words: Option<Vec<String>>,
     views: Vec<OfferView>,
     /// Km from the search point, per view.
     distances: Vec<Option<f64>>,
@@ -319,6 +321,7 @@ async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found>
         query,
         place,
         total: results.total,
+        matched_words: results.matched_words,
         facets: results.facets,
         views,
         distances,
@@ -346,6 +349,7 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
         views,
         distances,
         map,
+        matched_words,
         ..
     } = found;
     html! {
@@ -355,6 +359,13 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
                 Where::Near(pc, km, _) => span.count { " " (ctx.t("binnen", "within")) " " (km) " km " (ctx.t("van", "of")) " " (pc) },
                 Where::Area(a) => span.count { " " (ctx.t("in", "in")) " " (a.name) },
                 Where::Anywhere => {},
+            }
+        }
+        // Search helper: say when the hits match only some of the words.
+        @if let Some(words) = matched_words {
+            p.partial-match role="status" {
+                (ctx.t("Geen resultaat voor alle woorden; resultaten voor: ", "No result for all words; results for: "))
+                strong { (words.join(" ")) }
             }
         }
         @if views.is_empty() {

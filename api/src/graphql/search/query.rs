@@ -61,6 +61,10 @@ impl SearchQuery {
             limit.max(1),
         )?;
         let results = state.search.search(&search).await?;
+        let matched_words = results
+            .matched_words
+            .clone()
+            .unwrap_or_else(|| search.words.iter().map(|w| w.raw.clone()).collect());
 
         let ids: Vec<&str> = results.hits.iter().map(|h| h.id.as_str()).collect();
         let offers = OfferBundle::search_hits(&state.db, &ids).await?;
@@ -71,6 +75,8 @@ impl SearchQuery {
             hits,
             facets,
             backend: state.search.index().backend().to_string(),
+            partial_match: results.matched_words.is_some(),
+            matched_words,
         })
     }
 }

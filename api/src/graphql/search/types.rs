@@ -99,6 +99,12 @@ pub struct SearchResult {
     pub facets: SearchFacets,
     /// The backend that answered: `embedded` or `meilisearch`.
     pub backend: String,
+    /// True when no offer matched every word of the query and the hits match only the
+    /// words in `matchedWords` (the first ones of the query).
+    pub partial_match: bool,
+    /// The query words the hits match (lower case, accents folded); all of them unless
+    /// `partialMatch`.
+    pub matched_words: Vec<String>,
 }
 
 /// The outcome of a rebuild.

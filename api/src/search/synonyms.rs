@@ -1,0 +1,151 @@
+//! Search synonyms for the social domain, the same for both backends.
+//!
+//! The curated list ships as `api/data/synonyms.txt` (one group per line, terms separated by
+//! `~`, `#` comments); a node adds groups from `search.synonyms_file` and `search.synonyms`.
+//! Terms are analysed like any text ([`super::text`]), so a group matches on stems. A query
+//! word that is a one-word term of a group also finds the offers with another term of that
+//! group (all words of a term of several words), ranked below the word itself: query expansion
+//! in the embedded index, the `synonyms` setting in Meilisearch. Reloaded by `reindex`.
+
+use super::text;
+use crate::config::SearchConfig;
+use crate::error::{AppError, AppResult};
+use std::collections::HashMap;
+
+/// The curated list shipped with the node.
+const BUILT_IN: &str = include_str!("../../data/synonyms.txt");
+
+/// Groups of terms that mean the same; each term as its stems.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Synonyms {
+    groups: Vec<Vec<Vec<String>>>,
+    /// Groups holding a one-word term, by its stem.
+    by_stem: HashMap<String, Vec<usize>>,
+}
+
+impl Synonyms {
+    /// The built-in list plus the groups of `config` (its file, then its inline groups).
+    pub fn load(config: &SearchConfig) -> AppResult<Self> {
+        let mut s = Self::default();
+        s.add_lines(BUILT_IN);
+        if let Some(path) = config
+            .synonyms_file
+            .as_ref()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!(
+                    "search.synonyms_file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            s.add_lines(&text);
+        }
+        for line in &config.synonyms {
+            s.add_lines(line);
+        }
+        Ok(s)
+    }
+
+    /// Parses groups, one per line (see the module doc); empty terms are skipped.
+    pub fn parse(lines: &str) -> Self {
+        let mut s = Self::default();
+        s.add_lines(lines);
+        s
+    }
+
+    fn add_lines(&mut self, lines: &str) {
+        for line in lines.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut group: Vec<Vec<String>> = Vec::new();
+            for term in line.split('~') {
+                let stems: Vec<String> = text::words(term).into_iter().map(|w| w.stem).collect();
+                if !stems.is_empty() && !group.contains(&stems) {
+                    group.push(stems);
+                }
+            }
+            if group.len() < 2 {
+                continue;
+            }
+            let at = self.groups.len();
+            for term in &group {
+                if let [one] = term.as_slice() {
+                    self.by_stem.entry(one.clone()).or_default().push(at);
+                }
+            }
+            self.groups.push(group);
+        }
+    }
+
+    /// The other terms (as stems) of every group in which `stem` is a one-word term.
+    pub fn alternatives(&self, stem: &str) -> Vec<&[String]> {
+        let mut out: Vec<&[String]> = Vec::new();
+        for g in self.by_stem.get(stem).into_iter().flatten() {
+            for term in self.groups.get(*g).into_iter().flatten() {
+                if term.as_slice() != [stem] && !out.contains(&term.as_slice()) {
+                    out.push(term);
+                }
+            }
+        }
+        out
+    }
+
+    /// The groups as Meilisearch's `synonyms` setting over stems (which the Meilisearch
+    /// backend indexes and queries): each one-word term maps to the other terms of its groups.
+    pub fn meili_map(&self) -> HashMap<String, Vec<String>> {
+        self.by_stem
+            .keys()
+            .map(|stem| {
+                let alts = self
+                    .alternatives(stem)
+                    .iter()
+                    .map(|t| t.join(" "))
+                    .collect();
+                (stem.clone(), alts)
+            })
+            .collect()
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether there is no group.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_word_finds_the_other_terms_of_its_groups() {
+        let s = Synonyms::parse(
+            "# c\nsomber ~ depressie ~ neerslachtig\npsychose ~ psychische klachten\n\nalleen",
+        );
+        assert_eq!(s.len(), 2);
+        let somber = &text::words("somber")[0].stem;
+        let alts = s.alternatives(somber);
+        assert_eq!(alts.len(), 2);
+        let psychose = &text::words("psychose")[0].stem;
+        assert_eq!(s.alternatives(psychose)[0].len(), 2, "a term of two words");
+        // A term of several words finds nothing on its own word.
+        assert!(s.alternatives(&text::words("klachten")[0].stem).is_empty());
+        assert!(s.meili_map()[psychose][0].contains(' '));
+    }
+
+    #[test]
+    fn the_built_in_list_parses() {
+        let s = Synonyms::load(&SearchConfig::default()).unwrap();
+        assert!(s.len() >= 20);
+        assert!(
+            !s.alternatives(&text::words("suikerziekte")[0].stem)
+                .is_empty()
+        );
+    }
+}
