@@ -319,3 +319,29 @@ pub fn error_code(body: &Value) -> Option<&str> {
 pub fn error_field(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["field"].as_str()
 }
+
+/// Steps the schema of `db` back until the migration `name` and every one after it are
+/// pending again, so a test can write rows as they were before `name` and run it (later
+/// migrations do not make the step count of such a test stale).
+pub async fn migrate_down_to_before(db: &sea_orm::DatabaseConnection, name: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = u32::try_from(names.len() - at).expect("a few migrations");
+    Migrator::down(db, Some(steps))
+        .await
+        .unwrap_or_else(|e| panic!("stepping back {steps} migrations: {e}"));
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await
+        .expect("pending migrations")
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect();
+    assert_eq!(pending, names[at..], "stepped back to just before {name}");
+}

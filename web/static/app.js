@@ -86,6 +86,8 @@ document.addEventListener("DOMContentLoaded", () => {
       timer = setTimeout(check, 400);
     });
   }
+});
+
 // Referral cancel (outcomes): a form confirmed by the dialog above tells the server so
 // (data-confirm-field names the hidden input), which then skips its own confirmation step.
 document.addEventListener("submit", (e) => {

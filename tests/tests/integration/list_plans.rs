@@ -400,14 +400,7 @@ async fn the_migration_backfills_visibility_and_area_codes_of_existing_rows() {
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     // Back to the schema before the stored columns, with the demo data in it, and up again.
-    Migrator::down(db, Some(1)).await.unwrap();
-    let pending: Vec<String> = Migrator::get_pending_migrations(db)
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect();
-    assert_eq!(pending, ["m20261203_7001_list_speed"]);
+    tests::migrate_down_to_before(db, "m20261203_7001_list_speed").await;
     Migrator::up(db, None).await.unwrap();
     assert_visibility_stored(&app).await;
     assert!(stored_visibility(&app).await.values().any(|public| *public));

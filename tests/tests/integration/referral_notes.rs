@@ -5,7 +5,6 @@
 //! shown to the organisation.
 
 use crate::auth::offer_by_title;
-use migration::{Migrator, MigratorTrait};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, ORIGIN};
 use scraper::{Html, Selector};
@@ -99,6 +98,7 @@ async fn the_web_form_shows_the_refusal_in_dutch_beside_the_note() {
                 ("patientRef", "P-NOTE-0002"),
                 ("consent", "1"),
                 ("reasonDomains", "beweging"),
+                ("contactPreference", "via_practice"),
                 ("note", note),
             ])
             .send()
@@ -185,6 +185,7 @@ async fn practical_needs_round_trip_and_show_to_the_organisation() {
             ("patientRef", "P-NOTE-0003"),
             ("consent", "1"),
             ("reasonDomains", "beweging"),
+            ("contactPreference", "via_practice"),
             ("needs", "nearbyOnly"),
             ("language", "turkish"),
             ("dayParts", "evening"),
@@ -274,7 +275,7 @@ async fn the_migration_purges_notes_the_rule_now_refuses() {
     .await
     .unwrap();
 
-    Migrator::down(db, Some(1)).await.unwrap();
+    tests::migrate_down_to_before(db, "m20261203_4020_purge_medical_notes").await;
     api::ops::migrate::run(db).await.unwrap();
 
     assert_eq!(
