@@ -3,6 +3,7 @@
 //! see that referral; comparing offers; a postcode that does not exist; the favicon.
 
 use super::auth::offer_by_title;
+use crate::web::client;
 use api::services::referral::contact::{self, ConsentBy, ContactConsent};
 use entities::{offer, referral};
 use reqwest::StatusCode;
@@ -11,13 +12,6 @@ use sea_orm::EntityTrait;
 use serde_json::json;
 use tests::{TestApp, demo};
 use web::i18n::Lang;
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// GET as `who` (a demo account) or anonymously: status, `Location` and body.
 async fn get(app: &TestApp, who: Option<&str>, path: &str) -> (StatusCode, Option<String>, String) {

@@ -5,9 +5,9 @@
 //! shown to the organisation.
 
 use crate::auth::offer_by_title;
+use crate::web::{client, cookie, texts};
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, ORIGIN};
-use scraper::{Html, Selector};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
 use serde_json::{Value, json};
 use tests::{TestApp, demo, error_code, error_field};
@@ -23,25 +23,6 @@ const MEDICAL: &[&str] = &[
     "Gebruikt sertraline 50 mg, graag rustig beginnen.",
     "Takes oxazepam, has depression",
 ];
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn texts(html: &str, css: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse(css).unwrap();
-    doc.select(&sel)
-        .map(|e| e.text().collect::<String>().trim().to_string())
-        .collect()
-}
-
-async fn cookie(app: &TestApp, email: &str) -> String {
-    format!("wijk_session={}", app.sign_in(email).await)
-}
 
 /// Sends a referral to the Wandelgroep Lent as the demo GP with `extra` input fields.
 async fn send(app: &TestApp, token: &str, extra: Value) -> Value {

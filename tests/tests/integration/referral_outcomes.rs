@@ -6,6 +6,7 @@
 
 use crate::auth::offer_by_title;
 use crate::federation::{offers_from, sync_all, three_nodes};
+use crate::web::client;
 use chrono::{Duration, Utc};
 use entities::{change, offer, referral};
 use reqwest::StatusCode;
@@ -674,13 +675,6 @@ async fn other_org_of(app: &TestApp, practice: &str) -> String {
 
 fn encode(s: &str) -> String {
     s.replace(':', "%3A")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 async fn page(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) {

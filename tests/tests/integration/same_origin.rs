@@ -3,17 +3,11 @@
 //! GraphQL (login CSRF, form CSRF, `text/plain` GraphQL), redirects after sign-in only to this
 //! node (open redirect), and the security headers on every page.
 
+use crate::web::client;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 use serde_json::{Value, json};
 use tests::{TestApp, demo};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 const EVIL: &str = "https://evil.example";
 

@@ -6,6 +6,7 @@
 //! confirmation mail arrives at a real SMTP server.
 
 use crate::auth::offer_by_title;
+use crate::web::client;
 use api::domain::Actor;
 use api::error::AppError;
 use api::services::referral::contact::{self, action};
@@ -29,13 +30,6 @@ const MESSAGE: &str = "Ik ben het best bereikbaar na 17:00";
 
 const SELF_REFER: &str = "mutation($input: SelfReferralInput!) { selfRefer(input: $input) \
     { referralId offerTitle organisationName confirmationMail } }";
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// A node that takes many sign-ups from the test's one address.
 async fn node() -> TestApp {

@@ -7,7 +7,7 @@ use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use tests::TestApp;
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -15,11 +15,11 @@ fn client() -> reqwest::Client {
 }
 
 /// A signed-in browser: the session cookie of a demo account.
-async fn cookie(app: &TestApp, email: &str) -> String {
+pub(crate) async fn cookie(app: &TestApp, email: &str) -> String {
     format!("wijk_session={}", app.sign_in(email).await)
 }
 
-async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+pub(crate) async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
     let mut req = client().get(app.url(path));
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -29,7 +29,7 @@ async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, St
 }
 
 /// Posts a form; returns the status, the `Location` and the body.
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     cookie: &str,
     path: &str,
@@ -49,13 +49,13 @@ async fn post(
     (res.status(), location, res.text().await.unwrap())
 }
 
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
-fn texts(html: &str, css: &str) -> Vec<String> {
+pub(crate) fn texts(html: &str, css: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(css).unwrap();
     doc.select(&sel)

@@ -6,65 +6,12 @@
 
 use crate::auth::offer_by_title;
 use crate::referrals::{send, step};
+use crate::web::{client, cookie, get, pairs, post, texts};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_DISPOSITION, COOKIE, LOCATION};
+use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use tests::{TestApp, demo};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn cookie(app: &TestApp, email: &str) -> String {
-    format!("wijk_session={}", app.sign_in(email).await)
-}
-
-async fn get(app: &TestApp, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
-    let mut req = client().get(app.url(path));
-    if let Some(c) = cookie {
-        req = req.header(COOKIE, c);
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    cookie: &str,
-    path: &str,
-    form: &[(String, String)],
-) -> (StatusCode, Option<String>, String) {
-    let res = client()
-        .post(app.url(path))
-        .header(COOKIE, cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let location = res
-        .headers()
-        .get(LOCATION)
-        .map(|l| l.to_str().unwrap().to_string());
-    (res.status(), location, res.text().await.unwrap())
-}
-
-fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn texts(html: &str, css: &str) -> Vec<String> {
-    let doc = Html::parse_document(html);
-    let sel = Selector::parse(css).unwrap();
-    doc.select(&sel)
-        .map(|e| e.text().collect::<String>().trim().to_string())
-        .collect()
-}
 
 /// The error beside field `id` (without the hidden "Fout: " / "Error: " for screen readers).
 fn field_error(html: &str, id: &str) -> Vec<String> {
