@@ -97,7 +97,7 @@ pub struct Server {
 }
 
 /// Binds `bind` (port 0 for a random port) and serves until `shutdown` resolves; then triggers
-/// the state's [`Shutdown`](crate::ops::shutdown::Shutdown) (so workers flush and `/ready` turns
+/// the state's [`Shutdown`](crate::shutdown::Shutdown) (so workers flush and `/ready` turns
 /// 503), stops accepting connections and finishes the requests in flight.
 pub async fn serve(
     state: AppState,
@@ -230,9 +230,12 @@ pub async fn purge_referrals(
 ) -> AppResult<RetentionReport> {
     use crate::federation::delivery::{outbox, retention};
     outbox::enqueue_new(state).await?;
-    let referrals =
-        crate::services::referral::purge_expired(state, &state.config.auth.retention(), now)
-            .await?;
+    let referrals = crate::services::referral::purge_expired(
+        state,
+        &crate::services::referral::Retention::of(&state.config.auth),
+        now,
+    )
+    .await?;
     let messages = retention::redact_purged(&state.db, now).await?;
     Ok(RetentionReport {
         closed: referrals.closed,

@@ -303,14 +303,6 @@ pub struct AuthConfig {
 }
 
 impl AuthConfig {
-    /// The referral retention settings, as the referral service takes them.
-    pub fn retention(&self) -> crate::services::referral::Retention {
-        crate::services::referral::Retention {
-            open_max_days: self.open_referral_max_days,
-            closed_days: self.referral_retention_days,
-        }
-    }
-
     /// Whether local accounts may sign in (configured, and no OpenID Connect issuer).
     pub fn local_enabled(&self) -> bool {
         self.local_accounts && self.issuer.is_none()

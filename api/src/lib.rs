@@ -25,4 +25,5 @@ pub mod sealing;
 pub mod search;
 pub mod seed;
 pub mod services;
+pub mod shutdown;
 pub mod state;

@@ -21,7 +21,7 @@ pub struct AppState {
     /// Federation peers.
     pub peers: Arc<crate::federation::sync::Peers>,
     /// Set when the node is stopping; workers watch it to flush and exit.
-    pub shutdown: crate::ops::shutdown::Shutdown,
+    pub shutdown: crate::shutdown::Shutdown,
     /// Search over public offers (index and indexer).
     pub search: SearchService,
     /// Sign-in throttles, rate limits and JWKS cache.

@@ -1,5 +1,5 @@
 //! Running a node in production: Prometheus metrics, readiness, CORS, security headers,
-//! graceful shutdown, backup and restore, the database-only
+//! backup and restore, the database-only
 //! commands, `doctor`, and migrating with the data migrations' rules.
 
 pub mod accounts;
@@ -10,4 +10,3 @@ pub mod metrics;
 pub mod migrate;
 pub mod ready;
 pub mod security_headers;
-pub mod shutdown;

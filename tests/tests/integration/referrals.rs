@@ -242,10 +242,14 @@ async fn rejection_cancellation_and_purge_after_retention() {
 
     let now = chrono::Utc::now();
     assert_eq!(
-        api::services::referral::purge_expired(&app.state, &app.state.config.auth.retention(), now)
-            .await
-            .unwrap()
-            .purged,
+        api::services::referral::purge_expired(
+            &app.state,
+            &api::services::referral::Retention::of(&app.state.config.auth),
+            now
+        )
+        .await
+        .unwrap()
+        .purged,
         0,
         "nothing is old enough yet"
     );
@@ -253,7 +257,7 @@ async fn rejection_cancellation_and_purge_after_retention() {
     assert_eq!(
         api::services::referral::purge_expired(
             &app.state,
-            &app.state.config.auth.retention(),
+            &api::services::referral::Retention::of(&app.state.config.auth),
             later
         )
         .await

@@ -37,6 +37,16 @@ pub struct Retention {
     pub closed_days: i64,
 }
 
+impl Retention {
+    /// The retention settings of a node's configuration.
+    pub fn of(auth: &crate::config::AuthConfig) -> Self {
+        Self {
+            open_max_days: auth.open_referral_max_days,
+            closed_days: auth.referral_retention_days,
+        }
+    }
+}
+
 /// What one purge run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
