@@ -70,7 +70,7 @@ async fn wait_status(node: &TestApp, token: &str, id: &Value, status: &str) -> V
 }
 
 /// A public offer of `origin` as mirrored at `node`, with its organisation id at the origin.
-async fn mirrored_offer(node: &TestApp, origin: &TestApp) -> (String, String) {
+pub(crate) async fn mirrored_offer(node: &TestApp, origin: &TestApp) -> (String, String) {
     let offer = offers_from(
         node,
         origin.state.node_id.as_str(),

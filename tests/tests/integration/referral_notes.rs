@@ -342,25 +342,11 @@ async fn the_note_check_answers_signed_in_same_origin_callers() {
 /// same needs to its organisation.
 #[tokio::test]
 async fn practical_needs_travel_to_the_offers_node() {
-    use crate::federation::{offers_from, sync_all, three_nodes};
+    use crate::federation::{sync_all, three_nodes};
     let nodes = three_nodes().await;
     sync_all(&nodes).await;
     let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
-    let offer = offers_from(nijmegen, "nhn", json!(["OPEN", "RUNNING"]))
-        .await
-        .into_iter()
-        .next()
-        .expect("a mirrored open offer");
-    let offer = offer["id"].as_str().unwrap().to_string();
-    let org = nhn
-        .gql_ok(
-            "query($id: ID!) { offer(id: $id) { organisation { id } } }",
-            json!({"id": offer}),
-        )
-        .await["offer"]["organisation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (offer, org) = crate::federated_referrals::mirrored_offer(nijmegen, nhn).await;
     let gp = nijmegen.sign_in(demo::GP).await;
     let editor = nhn.editor_token("redactie@nhn.example", &org).await;
     let body = nijmegen

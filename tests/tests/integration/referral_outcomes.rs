@@ -5,7 +5,7 @@
 //! JavaScript, and all of it across two nodes.
 
 use crate::auth::offer_by_title;
-use crate::federation::{offers_from, sync_all, three_nodes};
+use crate::federation::{sync_all, three_nodes};
 use crate::web::client;
 use chrono::{Duration, Utc};
 use entities::{change, offer, referral};
@@ -856,25 +856,7 @@ async fn the_gp_on_one_node_sees_the_outcome_recorded_on_the_other() {
     let nodes = three_nodes().await;
     sync_all(&nodes).await;
     let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
-    let offer = offers_from(
-        nijmegen,
-        nhn.state.node_id.as_str(),
-        json!(["OPEN", "RUNNING"]),
-    )
-    .await
-    .into_iter()
-    .next()
-    .expect("a mirrored open offer");
-    let offer_id = offer["id"].as_str().unwrap().to_string();
-    let org = nhn
-        .gql_ok(
-            "query($id: ID!) { offer(id: $id) { organisation { id } } }",
-            json!({"id": offer_id}),
-        )
-        .await["offer"]["organisation"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (offer_id, org) = crate::federated_referrals::mirrored_offer(nijmegen, nhn).await;
     let gp = nijmegen.sign_in(demo::GP).await;
     let editor = nhn.editor_token("redactie@nhn.example", &org).await;
     // Closed with an outcome and a request to contact the patient.

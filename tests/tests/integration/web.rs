@@ -65,7 +65,7 @@ pub(crate) fn texts(html: &str, css: &str) -> Vec<String> {
 
 /// The fields a browser would submit with the form at `action` (ticked boxes, selected
 /// options, textareas), as the page rendered them.
-fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+pub(crate) fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
     let doc = Html::parse_document(html);
     let form_sel = Selector::parse("form").unwrap();
     let control = Selector::parse("input, select, textarea").unwrap();

@@ -6,7 +6,7 @@
 
 use crate::auth::offer_by_title;
 use crate::referrals::{send, step};
-use crate::web::{client, cookie, get, pairs, post, texts};
+use crate::web::{client, cookie, form_fields, get, pairs, post, texts};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, LOCATION};
 use scraper::{Html, Selector};
@@ -31,45 +31,6 @@ fn attrs(html: &str, css: &str, name: &str) -> Vec<String> {
     doc.select(&sel)
         .filter_map(|e| e.value().attr(name).map(str::to_string))
         .collect()
-}
-
-/// The fields a browser would submit with the form at `action`.
-fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
-    let doc = Html::parse_document(html);
-    let form_sel = Selector::parse("form").unwrap();
-    let control = Selector::parse("input, select, textarea").unwrap();
-    let option = Selector::parse("option").unwrap();
-    let form = doc
-        .select(&form_sel)
-        .find(|f| f.value().attr("action") == Some(action))
-        .unwrap_or_else(|| panic!("no form posting to {action}"));
-    let mut out = Vec::new();
-    for c in form.select(&control) {
-        let el = c.value();
-        let Some(name) = el.attr("name") else {
-            continue;
-        };
-        match (el.name(), el.attr("type")) {
-            ("input", Some("checkbox" | "radio")) if el.attr("checked").is_some() => {
-                out.push((name.into(), el.attr("value").unwrap_or("on").into()));
-            }
-            ("input", Some("checkbox" | "radio")) => {}
-            ("input", _) => out.push((name.into(), el.attr("value").unwrap_or("").into())),
-            ("textarea", _) => out.push((name.into(), c.text().collect())),
-            ("select", _) => {
-                let opts: Vec<_> = c.select(&option).collect();
-                let chosen = opts
-                    .iter()
-                    .find(|o| o.value().attr("selected").is_some())
-                    .or(opts.first());
-                if let Some(o) = chosen {
-                    out.push((name.into(), o.value().attr("value").unwrap_or("").into()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 fn set(fields: &mut [(String, String)], name: &str, value: &str) {
