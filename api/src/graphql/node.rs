@@ -24,6 +24,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
 /// A record that can be fetched again by its global id with `node(id:)`.
+// Short-lived values of one response; boxing the large records would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(
     name = "id",
@@ -39,6 +41,7 @@ pub enum Node {
 }
 
 /// A record found for an id, before it becomes a [`Node`] (once per place it was asked for).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone)]
 enum Found {
     Offer(offer::Model),

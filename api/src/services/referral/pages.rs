@@ -85,7 +85,7 @@ fn shares(actor: &Actor) -> AppResult<Vec<Condition>> {
         .map(|p| Condition::all().add(referral::Column::ReferrerOrganisationId.eq(p)));
     let receiving = actor.receiving_organisations();
     Ok(practices
-        .chain(receiving.iter().map(|o| received_by(o)))
+        .chain(receiving.iter().map(String::as_str).map(received_by))
         .collect())
 }
 
