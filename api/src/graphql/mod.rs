@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod enums;
 pub mod federation;
 pub mod loaders;
+pub mod node;
 pub mod notification;
 pub mod offer;
 pub mod organisation;
@@ -35,6 +36,7 @@ pub struct Query(
     referral::ReferralQuery,
     coverage::CoverageQuery,
     notification::NotificationQuery,
+    node::NodeQuery,
 );
 
 /// The mutation root.

@@ -1,12 +1,14 @@
 //! Columns derived from other records and stored so lists filter on an index: whether an
 //! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
 //! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
-//! `areas` rows of its buurt). Every writer of offers, locations or an organisation's status
-//! calls [`refresh_offers`] or [`refresh_organisations`] in its own transaction, after writing.
+//! `areas` rows of its buurt), and the organisation of each referral's offer
+//! (`referrals.receiving_organisation_id`). Every writer of offers, locations or an
+//! organisation's status calls [`refresh_offers`] or [`refresh_organisations`] in its own
+//! transaction, after writing; every writer of a new referral calls [`refresh_referral`].
 
 use super::rules;
 use crate::db::MAX_PARAMS;
-use entities::{area, location, offer};
+use entities::{area, location, offer, referral};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -25,8 +27,41 @@ pub fn wijk_col() -> Alias {
     Alias::new("wijk_code")
 }
 
-/// Stores the visibility of the offers `ids` and the gemeente and wijk of their locations.
-/// Two statements per chunk of ids.
+/// `referrals.receiving_organisation_id`: the organisation of the referral's offer.
+pub fn receiving_col() -> Alias {
+    Alias::new("receiving_organisation_id")
+}
+
+/// The organisation of the offer of the referral being updated (null once the offer is gone).
+fn receiving_expr() -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column((offer::Entity, offer::Column::OrganisationId))
+                .from(offer::Entity)
+                .and_where(
+                    Expr::col((offer::Entity, offer::Column::Id))
+                        .equals((referral::Entity, referral::Column::OfferId)),
+                )
+                .take()
+                .into(),
+        ),
+    )
+}
+
+/// Stores the receiving organisation of the new referral `id`. One statement.
+pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    referral::Entity::update_many()
+        .col_expr(receiving_col(), receiving_expr())
+        .filter(referral::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores the visibility of the offers `ids`, the gemeente and wijk of their locations and
+/// the receiving organisation of their referrals. Three statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -58,6 +93,11 @@ pub async fn refresh_offers(
             .col_expr(gemeente_col(), of_buurt(area::Column::GemeenteCode))
             .col_expr(wijk_col(), of_buurt(area::Column::ParentCode))
             .filter(location::Column::OfferId.is_in(chunk()))
+            .exec(db)
+            .await?;
+        referral::Entity::update_many()
+            .col_expr(receiving_col(), receiving_expr())
+            .filter(referral::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;
     }

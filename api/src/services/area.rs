@@ -4,7 +4,9 @@ use crate::domain::AreaCode;
 use crate::error::{AppError, AppResult};
 use entities::{AreaKind, area};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 /// One area by code.
 pub async fn get(db: &impl ConnectionTrait, code: &AreaCode) -> AppResult<area::Model> {
@@ -39,6 +41,37 @@ pub async fn list(
         query = query.filter(area::Column::Name.contains(name));
     }
     Ok(query.all(db).await?)
+}
+
+/// A page of the children of `parent` (wijken of a gemeente, buurten of a wijk) by code,
+/// after the child `after`, at most `limit`; and whether more follow. One walk of the index
+/// on `(parent_code, code)`.
+pub async fn children_page(
+    db: &impl ConnectionTrait,
+    parent: &AreaCode,
+    after: Option<&str>,
+    limit: u64,
+) -> AppResult<(Vec<area::Model>, bool)> {
+    let mut query = area::Entity::find().filter(area::Column::ParentCode.eq(parent.as_str()));
+    if let Some(after) = after {
+        query = query.filter(area::Column::Code.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(area::Column::Code)
+        .limit(limit.saturating_add(1))
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((rows, more))
+}
+
+/// The number of children of `parent`.
+pub async fn children_count(db: &impl ConnectionTrait, parent: &AreaCode) -> AppResult<u64> {
+    Ok(area::Entity::find()
+        .filter(area::Column::ParentCode.eq(parent.as_str()))
+        .count(db)
+        .await?)
 }
 
 /// Sub-query selecting the codes of every buurt in or equal to `code` (gemeente, wijk or buurt).

@@ -23,6 +23,8 @@ const LARGE: &[&str] = &[
     "offer_target_groups",
     "organisations",
     "changes",
+    "referrals",
+    "areas",
 ];
 
 /// Copies the demo offers (with their locations, life domains and target groups) until the
@@ -85,7 +87,7 @@ async fn grow_catalogue(app: &TestApp) {
 }
 
 /// The plan lines of `statement` that read a large table whole, or (unless `may_sort`) sort
-/// a page of offers in memory (every matching offer is read before the first row comes out).
+/// a page of a list in memory (every matching offer is read before the first row comes out).
 async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec<String> {
     let db = &app.state.db;
     let backend = db.get_database_backend();
@@ -123,17 +125,21 @@ async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec
             large.push(*table);
         }
     }
-    let pages_offers =
-        statement.sql.contains("ORDER BY \"offers\".") && statement.sql.contains("LIMIT");
+    // A page of a list (offers, referrals, organisations, areas) must come out of an index in
+    // its order, not be sorted after reading every match.
+    let paged = ["offers", "referrals", "organisations", "areas"]
+        .into_iter()
+        .find(|t| statement.sql.contains(&format!("ORDER BY \"{t}\".")))
+        .filter(|_| statement.sql.contains("LIMIT"));
     lines
         .into_iter()
         .filter(|line| {
             let line = line.trim_start_matches([' ', '-', '>']).trim();
-            let sorts = match backend {
-                DbBackend::Postgres => line.starts_with("Sort Key: offers."),
+            let sorts = paged.is_some_and(|t| match backend {
+                DbBackend::Postgres => line.starts_with(&format!("Sort Key: {t}.")),
                 _ => line == "USE TEMP B-TREE FOR ORDER BY",
-            };
-            (sorts && pages_offers && !may_sort)
+            });
+            (sorts && !may_sort)
                 || large.iter().any(|table| match backend {
                     DbBackend::Postgres => line.starts_with(&format!("Seq Scan on {table} ")),
                     // `SCAN t USING INDEX i` walks an index in order (and stops at the LIMIT);
@@ -152,18 +158,49 @@ async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec
 /// a page of offers, unless `may_sort`: a filter whose matches are found by an index lookup and
 /// then ordered).
 async fn assert_indexed(app: &TestApp, what: &str, may_sort: bool, query: &str, variables: Value) {
+    assert_indexed_as(app, app.token.as_deref(), what, may_sort, query, variables).await;
+}
+
+/// [`assert_indexed`] signed in with `token`.
+async fn assert_indexed_as(
+    app: &TestApp,
+    token: Option<&str>,
+    what: &str,
+    may_sort: bool,
+    query: &str,
+    variables: Value,
+) {
+    let scans = scans_as(app, token, what, may_sort, query, variables).await;
+    assert!(
+        scans.is_empty(),
+        "{what}: full scans:\n{}",
+        scans.join("\n")
+    );
+}
+
+/// Asks `query` signed in with `token` and returns each full scan (or, unless `may_sort`,
+/// in-memory sort of a page) in the plans of the statements it caused, with the statement.
+async fn scans_as(
+    app: &TestApp,
+    token: Option<&str>,
+    what: &str,
+    may_sort: bool,
+    query: &str,
+    variables: Value,
+) -> Vec<String> {
     app.state.queries.start_log();
-    let body = app.gql_ok(query, variables).await;
+    let body = app.gql_with(token, query, variables).await;
     let statements = app.state.queries.take_log();
+    assert!(body.get("errors").is_none(), "{what}: {body}");
     assert!(!statements.is_empty(), "{what}: no statements logged");
+    let mut found = Vec::new();
     for statement in &statements {
         let scans = full_scans(app, statement, may_sort).await;
-        assert!(
-            scans.is_empty(),
-            "{what}: full scan {scans:?} in\n{}\n(answer {body})",
-            statement.sql
-        );
+        if !scans.is_empty() {
+            found.push(format!("{scans:?} in {} (answer {body})", statement.sql));
+        }
     }
+    found
 }
 
 /// Same for a plain GET (HSDS, federation feed).
@@ -264,6 +301,139 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         json!({}),
     )
     .await;
+    assert_indexed(
+        &app,
+        "organisationsConnection",
+        false,
+        "{ organisationsConnection(first: 20) { edges { node { id name } } } }",
+        json!({}),
+    )
+    .await;
+    let children = "query($c: String!, $after: String) { area(code: $c) {
+        childrenConnection(first: 5, after: $after) { totalCount edges { cursor node { code } } } } }";
+    let first = app.gql_ok(children, json!({"c": gemeente})).await;
+    let after = first["area"]["childrenConnection"]["edges"][0]["cursor"].clone();
+    for (c, after) in [
+        (gemeente.clone(), Value::Null),
+        (gemeente.clone(), after),
+        (wijk, Value::Null),
+    ] {
+        let vars = json!({"c": c, "after": after});
+        assert_indexed(&app, "Area.childrenConnection", false, children, vars).await;
+    }
+    // Coverage of a gemeente: aggregates over its offers, found through the stored codes.
+    assert_indexed(
+        &app,
+        "coverage",
+        true,
+        "query($c: String!) { coverage(areaCode: $c) { csv } }",
+        json!({"c": gemeente}),
+    )
+    .await;
+    let ids: Vec<String> = offer::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .take(50)
+        .map(|o| o.id)
+        .collect();
+    assert_indexed(
+        &app,
+        "nodes",
+        false,
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        json!({"ids": ids}),
+    )
+    .await;
+    app.stop().await;
+}
+
+/// Copies referral `r` until the node holds about [`OFFERS`] referrals: one in three from
+/// `r`'s practice to `r`'s offer, the others from other practices to the other offers.
+async fn grow_referrals(app: &TestApp, r: &entities::referral::Model) {
+    let db = &app.state.db;
+    let offers: Vec<String> = offer::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    let mut copies = Vec::new();
+    for n in 0..OFFERS {
+        let mut copy = r.clone();
+        copy.id = format!("test:{}", uuid::Uuid::new_v4());
+        copy.created_at = r.created_at - chrono::Duration::minutes(n as i64 + 1);
+        if n % 3 != 0 {
+            copy.referrer_organisation_id = Some(format!("test:practice-{}", n % 50));
+            copy.offer_id = offers[n % offers.len()].clone();
+        }
+        copies.push(copy.into_active_model());
+    }
+    api::db::insert_all(db, copies, None).await.unwrap();
+    // The receiving organisation of each, as every writer stores it.
+    derived::refresh_offers(db, &offers).await.unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn referral_lists_walk_an_index_for_each_party() {
+    use crate::referral_isolation::{offer_of, organisation_of, practitioner_of, send};
+    let app = TestApp::spawn().await;
+    let practice = organisation_of(
+        &app,
+        "Praktijk Plan",
+        entities::OrganisationKind::GpPractice,
+    )
+    .await;
+    let receiver =
+        organisation_of(&app, "Ontvanger Plan", entities::OrganisationKind::Welfare).await;
+    let offer_id = offer_of(&app, &receiver, "Wandelgroep Plan").await;
+    let gp = practitioner_of(&app, "huisarts-plan@example.org", &practice).await;
+    let editor = app
+        .editor_token("ontvanger-plan@example.org", &receiver)
+        .await;
+    let sent = send(&app, &gp, &offer_id, "PLAN-0001").await;
+    let r = entities::referral::Entity::find_by_id(sent["id"].as_str().unwrap())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    grow_referrals(&app, &r).await;
+    let query = "query($after: String, $s: ReferralStatus) {
+        referralsConnection(first: 20, after: $after, status: $s) {
+            edges { node { id status offer { title } } } pageInfo { endCursor } } }";
+    for (who, token) in [("practice", &gp), ("receiving organisation", &editor)] {
+        let first = app.gql_with(Some(token), query, json!({})).await;
+        let conn = &first["data"]["referralsConnection"];
+        assert_eq!(
+            conn["edges"].as_array().map(Vec::len),
+            Some(20),
+            "{who}: {first}"
+        );
+        let after = conn["pageInfo"]["endCursor"].clone();
+        for vars in [
+            json!({}),
+            json!({"after": after}),
+            json!({"s": "REQUESTED"}),
+        ] {
+            let what = format!("referralsConnection of the {who}");
+            assert_indexed_as(&app, Some(token), &what, false, query, vars).await;
+        }
+    }
+    // The check bites: without the practice's indexes the same page reads the whole table.
+    for index in [
+        "idx_referrals_practice_created",
+        "idx_referrals_practice_status_created",
+    ] {
+        let sql = format!("DROP INDEX {index}");
+        app.state.db.execute_unprepared(&sql).await.unwrap();
+    }
+    let scans = scans_as(&app, Some(&gp), "without index", false, query, json!({})).await;
+    assert!(!scans.is_empty(), "a full scan is noticed");
     app.stop().await;
 }
 
@@ -318,6 +488,13 @@ async fn hsds_lists_and_the_change_feed_walk_an_index() {
     assert_indexed_get(&app, "/hsds/services?page=2&per_page=20").await;
     assert_indexed_get(&app, "/hsds/organizations?page=1&per_page=20").await;
     assert_indexed_get(&app, "/hsds/service_at_locations?page=2&per_page=20").await;
+    // The change feed, for an admin (peers read the same page).
+    let admin = app.admin_token().await;
+    let feed = "query($since: Int!) { changeFeed(since: $since, first: 20) }";
+    for since in [0, 5] {
+        let vars = json!({"since": since});
+        assert_indexed_as(&app, Some(&admin), "changeFeed", false, feed, vars).await;
+    }
     app.stop().await;
 }
 

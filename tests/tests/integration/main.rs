@@ -29,6 +29,7 @@ mod mutations;
 mod notifications;
 mod oidc;
 mod operations;
+mod paging;
 mod query_cost;
 mod quickstart;
 mod read_model;

@@ -8,4 +8,4 @@ mod types;
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
-pub use types::Offer;
+pub use types::{Location, Offer};

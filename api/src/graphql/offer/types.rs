@@ -80,7 +80,7 @@ pub struct Location(pub location::Model);
 #[Object]
 impl Location {
     /// Global id `<node-id>:<uuid>`.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// Name of the place, e.g. "Buurthuis De Driesprong".
@@ -129,7 +129,7 @@ impl Location {
 #[Object]
 impl Offer {
     /// Global id `<node-id>:<uuid>`.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// Node that owns this record; only that node changes it.

@@ -17,7 +17,7 @@ pub struct Organisation(pub organisation::Model);
 #[Object]
 impl Organisation {
     /// Global id `<node-id>:<uuid>`.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// Node that owns this record; only that node changes it.

@@ -23,7 +23,7 @@ pub struct Referral(pub referral::Model);
 #[Object]
 impl Referral {
     /// Global id; also the idempotency key between nodes.
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// The offer referred to.

@@ -128,6 +128,7 @@ pub(super) async fn insert_new(
     referral::ActiveModel::from(model.clone())
         .insert(db)
         .await?;
+    crate::read_model::derived::refresh_referral(db, &model.id).await?;
     let event = Event {
         referral_id: &model.id,
         from: None,

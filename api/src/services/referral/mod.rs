@@ -7,7 +7,7 @@
 //!   The receiving side may also put a referral on the waiting list (`on_hold`, with an
 //!   expected start), take a place on the offer when accepting, and closes with an outcome.
 //! - [`commands`]: sending a referral and moving it; [`queries`]: reading them (audited);
-//!   [`stats`]: anonymous figures per practice and offer;
+//!   [`pages`]: the list as keyset pages; [`stats`]: anonymous figures per practice and offer;
 //!   [`remote`]: applying what a peer node reports; [`purge`]: retention; [`note_check`]: the
 //!   rule for free text.
 //!
@@ -53,6 +53,7 @@ pub mod contact;
 pub mod lifecycle;
 pub mod log;
 pub mod note_check;
+pub mod pages;
 pub mod purge;
 pub mod queries;
 pub mod remote;

@@ -7,9 +7,7 @@ use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
 use entities::{ReferralStatus, offer, referral, referral_event};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// One referral the actor may see (`NOT_FOUND` otherwise, so ids do not leak); audited.
 pub async fn get(ctx: &Ctx, actor: &Actor, id: &GlobalId) -> AppResult<referral::Model> {
@@ -29,50 +27,15 @@ pub async fn get(ctx: &Ctx, actor: &Actor, id: &GlobalId) -> AppResult<referral:
 }
 
 /// Referrals the actor may see, newest first: those of its practices and those sent to its
-/// organisations. Analysts and admins see none. Every returned referral is audited as read.
+/// organisations; the first page of [`super::pages::page`]. Analysts and admins see none.
+/// Every returned referral is audited as read.
 pub async fn list(
     ctx: &Ctx,
     actor: &Actor,
     status: Option<ReferralStatus>,
     limit: u64,
 ) -> AppResult<Vec<referral::Model>> {
-    if matches!(actor, Actor::Anonymous) {
-        return Err(AppError::Unauthenticated);
-    }
-    let practices = actor.practices();
-    let receiving = actor.receiving_organisations();
-    if practices.is_empty() && receiving.is_empty() {
-        return Ok(Vec::new());
-    }
-    let offer_ids: Vec<String> = if receiving.is_empty() {
-        Vec::new()
-    } else {
-        offer::Entity::find()
-            .select_only()
-            .column(offer::Column::Id)
-            .filter(offer::Column::OrganisationId.is_in(receiving))
-            .into_tuple()
-            .all(&ctx.db)
-            .await?
-    };
-    let mut q = referral::Entity::find().filter(
-        Condition::any()
-            .add(referral::Column::ReferrerOrganisationId.is_in(practices))
-            .add(referral::Column::OfferId.is_in(offer_ids)),
-    );
-    if let Some(s) = status {
-        q = q.filter(referral::Column::Status.eq(s));
-    }
-    let rows = q
-        .order_by_desc(referral::Column::CreatedAt)
-        .order_by_desc(referral::Column::Id)
-        .limit(limit)
-        .all(&ctx.db)
-        .await?;
-    for r in &rows {
-        audit(&ctx.db, actor, "read", &r.id).await?;
-    }
-    Ok(rows)
+    Ok(super::pages::page(ctx, actor, status, None, limit).await?.0)
 }
 
 /// Whether any referral names offer `offer_id`. Such an offer is ended rather than deleted, so
