@@ -276,7 +276,7 @@ fn colouring<'a>(
     p: &CoverageParams,
     c: &Coverage,
 ) -> (Scale, &'a str, fn(&coverage::CoverageRow) -> u32) {
-    let unknown = |f: fn(&coverage::CoverageRow) -> bool| {
+    let unknown = |f: fn(&coverage::CoverageRow) -> bool| -> Vec<String> {
         c.rows
             .iter()
             .filter(|r| f(r))

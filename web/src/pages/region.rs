@@ -116,9 +116,9 @@ fn table(ctx: &Ctx, r: &RegionComparison) -> Markup {
                         }
                         td.num { (rate(ctx, row.gap_share.map(|s| s * 100.0))) @if row.gap_share.is_some() { " %" } }
                         @match row.referrals {
-                            ReferralFigure::Hidden => { td.num { "—" } td.num { "—" } }
-                            ReferralFigure::Small => { td.num { "< 5" } td.num { "—" } }
-                            ReferralFigure::Count { count, per_10k } => { td.num { (count) } td.num { (rate(ctx, per_10k)) } }
+                            ReferralFigure::Hidden => { td.num { "—" } td.num { "—" } },
+                            ReferralFigure::Small => { td.num { "< 5" } td.num { "—" } },
+                            ReferralFigure::Count { count, per_10k } => { td.num { (count) } td.num { (rate(ctx, per_10k)) } },
                         }
                     }
                 }
