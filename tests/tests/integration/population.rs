@@ -238,7 +238,7 @@ async fn reimport_replaces_in_place_and_a_bad_file_changes_nothing() {
     let db = &app.state.db;
     let shipped = area_population::Entity::find().count(db).await.unwrap();
     assert!(shipped > 17_000, "loaded on first start: {shipped}");
-    let willibrord = || async {
+    let willibrord = || async move {
         area_population::Entity::find_by_id("BU03990601")
             .one(db)
             .await
