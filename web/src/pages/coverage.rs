@@ -234,7 +234,7 @@ fn result(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
             (summary(ctx, p, c, &title))
             (area_map(ctx, p, c, &title))
             (figures(ctx, p, c))
-            (gaps(ctx, p, c))
+            (gaps(ctx, c))
             (source_note(ctx))
             p { a href="/dekking/regio" { (ctx.t("Vergelijk de gemeenten van de regio", "Compare the region's municipalities")) } }
         }
@@ -379,7 +379,7 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
 }
 
 /// The buurten without a matching offer within the chosen distance, most inhabitants first.
-fn gaps(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
+fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
     html! {
         h2 #gaten { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
         @if c.gaps.is_empty() {
