@@ -54,6 +54,10 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         if n > 0 {
             tracing::info!(areas = n, "loaded CBS areas");
         }
+        let n = seed::population::load_if_empty(&state.db).await?;
+        if n > 0 {
+            tracing::info!(areas = n, "loaded CBS population");
+        }
     }
     if state.config.seed.demo {
         let n = seed::demo::load_if_empty(&state, &state.config.seed.demo_regions).await?;

@@ -79,6 +79,10 @@ enum Command {
         /// FeatureCollections whose features have a `code` property (repeatable).
         #[arg(long)]
         geojson: Vec<PathBuf>,
+        /// CBS population per area: `code,year,inhabitants,inhabitants_65_plus,households`
+        /// (empty cell = unknown); replaces the figures of the areas it names.
+        #[arg(long)]
+        population: Option<PathBuf>,
     },
     /// Rebuild the search index from the database and exit.
     Reindex,
@@ -207,9 +211,11 @@ async fn run(cli: Cli, config: Config, pages: fn() -> Router<AppState>) -> anyho
         Command::ImportHsds { file, organisation } => {
             import_hsds(config, &file, &organisation).await
         }
-        Command::ImportAreas { csv, geojson } => {
-            import_areas(config, csv.as_deref(), &geojson).await
-        }
+        Command::ImportAreas {
+            csv,
+            geojson,
+            population,
+        } => import_areas(config, csv.as_deref(), &geojson, population.as_deref()).await,
     }
 }
 
@@ -448,11 +454,13 @@ async fn import_hsds(config: Config, file: &Path, organisation: &str) -> anyhow:
     Ok(())
 }
 
-/// `import-areas`: upserts areas from `csv` and sets geometries from `geojson` files.
+/// `import-areas`: upserts areas from `csv`, sets geometries from `geojson` files, then
+/// replaces the population of the areas `population` names.
 async fn import_areas(
     config: Config,
     csv: Option<&Path>,
     geojson: &[PathBuf],
+    population: Option<&Path>,
 ) -> anyhow::Result<()> {
     let state = prepare(config, Seeding::Nothing).await?;
     let paths: Vec<&Path> = geojson.iter().map(PathBuf::as_path).collect();
@@ -466,6 +474,15 @@ async fn import_areas(
         "upserted {} areas, set {} geometries ({} features with unknown codes)",
         report.upserted, report.geometries, report.unknown_features
     );
+    if let Some(path) = population {
+        let n = with_progress(
+            "importing population",
+            crate::seed::population::import_file(&state.db, path),
+        )
+        .await
+        .map_err(describe)?;
+        println!("set the population of {n} areas (Bron: CBS)");
+    }
     Ok(())
 }
 

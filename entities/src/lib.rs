@@ -6,6 +6,7 @@
 //! an `origin_node`, `updated_at` and a `version` used for optimistic concurrency.
 
 pub mod area;
+pub mod area_population;
 pub mod audit_log;
 pub mod change;
 pub mod consumer_cursor;

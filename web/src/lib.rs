@@ -58,6 +58,9 @@ pub fn routes() -> Router<AppState> {
         .route("/dekking", get(pages::coverage::show))
         .route("/dekking.csv", get(pages::coverage::csv))
         .route("/dekking.geojson", get(pages::coverage::geojson))
+        .route("/dekking/gaten.csv", get(pages::coverage::gaps_csv))
+        .route("/dekking/regio", get(pages::region::show))
+        .route("/dekking/regio.csv", get(pages::region::csv))
         .route("/beheer", get(pages::manage::index))
         .route(
             "/beheer/aanbod/{id}",

@@ -20,6 +20,77 @@ const PALETTE: [&str; 5] = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b
 /// A closed ring of lon/lat pairs.
 type Ring = Vec<(f64, f64)>;
 
+/// Fill of an area whose figure is unknown (light grey, named in the legend).
+const UNKNOWN_FILL: &str = "#d9d9d9";
+
+/// How a choropleth turns values into colours: four lower limits for classes 1-4 (class 0 is
+/// below the first), in units of `1 / divisor` (a rate with one decimal is passed in tenths),
+/// and the areas whose figure is unknown (grey, "onbekend"; never coloured as zero).
+#[derive(Clone, Debug)]
+pub struct Scale {
+    pub limits: [u32; 4],
+    pub divisor: u32,
+    pub unknown: Vec<String>,
+}
+
+impl Scale {
+    /// Counts of offers: 0, 1, 2-3, 4-6, 7 or more (the same on every map).
+    pub fn offers() -> Self {
+        Self {
+            limits: CLASSES,
+            divisor: 1,
+            unknown: Vec::new(),
+        }
+    }
+
+    /// A rate per 10,000 inhabitants given in tenths: 0, 0.1-0.9, 1-1.9, 2-3.9, 4 or more.
+    pub fn per_10k(unknown: Vec<String>) -> Self {
+        Self {
+            limits: [1, 10, 20, 40],
+            divisor: 10,
+            unknown,
+        }
+    }
+
+    /// Inhabitants: 0, 1-499, 500-1999, 2000-4999, 5000 or more.
+    pub fn inhabitants(unknown: Vec<String>) -> Self {
+        Self {
+            limits: [1, 500, 2000, 5000],
+            divisor: 1,
+            unknown,
+        }
+    }
+
+    fn class_of(&self, value: u32) -> usize {
+        self.limits.iter().filter(|l| value >= **l).count()
+    }
+
+    /// A value as written on the page (decimal comma in Dutch).
+    fn show(&self, lang: Lang, value: u32) -> String {
+        if self.divisor <= 1 || value % self.divisor == 0 {
+            return (value / self.divisor.max(1)).to_string();
+        }
+        format!("{:.1}", f64::from(value) / f64::from(self.divisor)).replace('.', lang.t(",", "."))
+    }
+
+    /// The legend's text for each class.
+    fn labels(&self, lang: Lang) -> Vec<String> {
+        let mut out = vec!["0".to_string()];
+        for (i, &lo) in self.limits.iter().enumerate() {
+            out.push(match self.limits.get(i + 1) {
+                Some(next) if *next == lo + 1 => self.show(lang, lo),
+                Some(next) => format!("{}–{}", self.show(lang, lo), self.show(lang, next - 1)),
+                None => format!("{} {}", self.show(lang, lo), lang.t("of meer", "or more")),
+            });
+        }
+        out
+    }
+
+    fn is_unknown(&self, code: &str) -> bool {
+        self.unknown.iter().any(|c| c == code)
+    }
+}
+
 /// An area to draw.
 #[derive(Clone, Debug)]
 pub struct MapArea {
@@ -137,21 +208,14 @@ impl Projection {
 /// every map and at every level of a drill-down: 0, 1, 2-3, 4-6, 7 or more.
 const CLASSES: [u32; 4] = [1, 2, 4, 7];
 
+#[cfg(test)]
 fn class_of(value: u32) -> usize {
-    CLASSES.iter().filter(|l| value >= **l).count()
+    Scale::offers().class_of(value)
 }
 
-/// The legend's text for each class.
+#[cfg(test)]
 fn class_labels(lang: Lang) -> Vec<String> {
-    let mut out = vec!["0".to_string()];
-    for (i, &lo) in CLASSES.iter().enumerate() {
-        out.push(match CLASSES.get(i + 1) {
-            Some(next) if *next == lo + 1 => lo.to_string(),
-            Some(next) => format!("{lo}–{}", next - 1),
-            None => format!("{lo} {}", lang.t("of meer", "or more")),
-        });
-    }
-    out
+    Scale::offers().labels(lang)
 }
 
 /// Where to write an area's name: the middle of its largest ring's box, when that box is wide
@@ -210,13 +274,26 @@ fn svg_open(id: &str, height: f64, title: &str, desc: &str, links: bool, body: M
     }
 }
 
-/// A choropleth of `areas` coloured by value, gaps hatched. `legend` names the value; `gap`
-/// names what hatching means. Areas without geometry are listed under the map.
+/// A choropleth of `areas` coloured by their count of offers, gaps hatched. `legend` names the
+/// value; `gap` names what hatching means. Areas without geometry are listed under the map.
 pub fn choropleth(
     lang: Lang,
     id: &str,
     title: &str,
     areas: &[MapArea],
+    legend: &str,
+    gap: &str,
+) -> Markup {
+    choropleth_on(lang, id, title, areas, &Scale::offers(), legend, gap)
+}
+
+/// [`choropleth`] with the classes of `scale`; areas of unknown value are grey.
+pub fn choropleth_on(
+    lang: Lang,
+    id: &str,
+    title: &str,
+    areas: &[MapArea],
+    scale: &Scale,
     legend: &str,
     gap: &str,
 ) -> Markup {
@@ -235,7 +312,22 @@ pub fn choropleth(
     ) else {
         return html! { p { (lang.t("Voor deze gebieden zijn geen kaartvormen bekend.", "No shapes are known for these areas.")) } };
     };
-    let labels = class_labels(lang);
+    let labels = scale.labels(lang);
+    let unknown = lang.t("onbekend", "unknown");
+    let shown = |a: &MapArea| {
+        if scale.is_unknown(&a.code) {
+            unknown.to_string()
+        } else {
+            scale.show(lang, a.value)
+        }
+    };
+    let fill = |a: &MapArea| {
+        if scale.is_unknown(&a.code) {
+            UNKNOWN_FILL
+        } else {
+            PALETTE[scale.class_of(a.value)]
+        }
+    };
     let desc = match lang {
         Lang::Nl => format!(
             "{legend}: kleur van licht (0) naar donker ({}). {gap}: gearceerd.",
@@ -252,8 +344,8 @@ pub fn choropleth(
                 @for (a, r) in shapes.iter().filter(|(_, r)| !r.is_empty()) {
                     @let d = proj.path(r);
                     @let shape = html! {
-                        path d=(d) fill=(PALETTE[class_of(a.value)]) stroke="#1b1b1b" stroke-width="1" fill-rule="evenodd" {
-                            title { (a.name) ": " (a.value) @if a.gap { " (" (gap) ")" } }
+                        path d=(d) fill=(fill(a)) stroke="#1b1b1b" stroke-width="1" fill-rule="evenodd" {
+                            title { (a.name) ": " (shown(a)) @if a.gap { " (" (gap) ")" } }
                         }
                         @if a.gap {
                             path d=(d) fill=(format!("url(#{id}-gat)")) fill-rule="evenodd" stroke="none" pointer-events="none" {}
@@ -272,11 +364,14 @@ pub fn choropleth(
                     @for (i, l) in labels.iter().enumerate() {
                         li { span class=(format!("swatch swatch-{i}")) {} " " (l) }
                     }
+                    @if !scale.unknown.is_empty() {
+                        li { span.swatch.swatch-unknown {} " " (unknown) }
+                    }
                     li { span.swatch.hatched {} " " (gap) }
                 }
             }
             @if !missing.is_empty() {
-                p { (lang.t("Zonder kaartvorm: ", "Without a shape: ")) (missing.iter().map(|a| format!("{} ({})", a.name, a.value)).collect::<Vec<_>>().join(", ")) }
+                p { (lang.t("Zonder kaartvorm: ", "Without a shape: ")) (missing.iter().map(|a| format!("{} ({})", a.name, shown(a))).collect::<Vec<_>>().join(", ")) }
             }
         }
     }
@@ -528,6 +623,36 @@ mod tests {
             ["0", "1", "2–3", "4–6", "7 of meer"]
         );
         assert_eq!(class_labels(Lang::En)[4], "7 or more");
+    }
+
+    #[test]
+    fn rates_and_inhabitants_have_their_own_classes_and_unknown_is_grey() {
+        let rate = Scale::per_10k(vec!["BU2".into()]);
+        assert_eq!(
+            rate.labels(Lang::Nl),
+            ["0", "0,1–0,9", "1–1,9", "2–3,9", "4 of meer"]
+        );
+        assert_eq!(rate.class_of(15), 2);
+        let svg = choropleth_on(
+            Lang::Nl,
+            "k",
+            "K",
+            &[
+                area("BU1", Some(SQUARE), 25, false),
+                area("BU2", Some(MULTI), 0, true),
+            ],
+            &rate,
+            "Aanbod per 10.000 inwoners",
+            "Gat",
+        )
+        .into_string();
+        assert!(svg.contains("Buurt &lt;BU1&gt;: 2,5"), "{svg}");
+        assert!(svg.contains("Buurt &lt;BU2&gt;: onbekend"));
+        assert!(svg.contains(UNKNOWN_FILL) && svg.contains("swatch-unknown"));
+        assert_eq!(
+            Scale::inhabitants(Vec::new()).labels(Lang::En)[4],
+            "5000 or more"
+        );
     }
 
     #[test]

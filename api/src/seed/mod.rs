@@ -1,6 +1,7 @@
-//! First-start data: the CBS areas, the demo organisations and offers, and demo accounts.
+//! First-start data: the CBS areas and their population, the demo organisations and offers, and demo accounts.
 
 pub mod area_files;
 pub mod areas;
 pub mod demo;
+pub mod population;
 pub mod users;

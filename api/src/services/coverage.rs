@@ -4,9 +4,16 @@
 //! across area and node borders count for the distance (mirrored offers included), so a buurt at
 //! a border is not a gap when help is just across it. Aggregates only: public data, no persons.
 //!
-//! At most eight statements whatever the size of the area: the area, its buurten, the rows'
-//! areas, the offers with a location in the area's bounding box widened by the distance, and
-//! their bundles ([`OfferBundle::load_many`]).
+//! Beside the counts, population (CBS, see [`super::population`]): offers per 10,000
+//! inhabitants, offers for older people per 10,000 aged 65 or over, and the inhabitants living
+//! in a gap; buurten whose population is unknown are counted apart, never as zero.
+//!
+//! An *active* offer is the one rule of [`is_active`] (not ended, not paused: planned, running
+//! and full offers all count, since a full offer is still there for the buurt) that is public.
+//!
+//! At most nine statements whatever the size of the area: the area, its buurten, the rows'
+//! areas, their population, the offers with a location in the area's bounding box widened by
+//! the distance, and their bundles ([`OfferBundle::load_many`]).
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
@@ -14,7 +21,8 @@ use crate::geo::distance_km;
 use crate::read_model::OfferBundle;
 use crate::read_model::rules::{has_room, is_active};
 use crate::services::Ctx;
-use entities::{AreaKind, LifeDomain, OfferKind, area, location, offer};
+use crate::services::population::{self, per_10k};
+use entities::{AreaKind, LifeDomain, OfferKind, area, area_population, location, offer};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -57,6 +65,21 @@ pub struct CoverageRow {
     pub nearest_offer_km: Option<f64>,
     /// GeoJSON geometry, where known.
     pub geometry: Option<String>,
+    /// CBS inhabitants of the area (none when unknown).
+    pub inhabitants: Option<i64>,
+    /// CBS inhabitants aged 65 or over: the area's own figure, else the sum over its buurten
+    /// with a known figure (CBS gives it for buurten only); none when no buurt has one.
+    pub inhabitants_65_plus: Option<i64>,
+    /// `active_offers` per 10,000 inhabitants.
+    pub offers_per_10k: Option<f64>,
+    /// Active offers for older people (target group `ouderen`) among `active_offers`.
+    pub offers_for_older: u32,
+    /// `offers_for_older` per 10,000 inhabitants aged 65 or over.
+    pub older_offers_per_10k_65_plus: Option<f64>,
+    /// Inhabitants of the gap buurten in this area whose population is known.
+    pub residents_in_gaps: i64,
+    /// Gap buurten in this area whose population is unknown (not in `residents_in_gaps`).
+    pub gap_buurten_unknown_population: u32,
 }
 
 /// A buurt without a matching offer within the distance.
@@ -68,6 +91,8 @@ pub struct Gap {
     pub wijk_code: Option<String>,
     /// Km to the nearest matching offer location, if any lies within [`reach_km`].
     pub nearest_offer_km: Option<f64>,
+    /// CBS inhabitants of the buurt (none when unknown).
+    pub inhabitants: Option<i64>,
 }
 
 /// The coverage of an area.
@@ -77,7 +102,8 @@ pub struct Coverage {
     pub query: CoverageQuery,
     /// One row per wijk of a gemeente, per buurt of a wijk, or the buurt itself.
     pub rows: Vec<CoverageRow>,
-    /// Every buurt of the area without a matching offer within the distance.
+    /// Every buurt of the area without a matching offer within the distance, the most
+    /// inhabitants first (unknown populations last, then by code).
     pub gaps: Vec<Gap>,
     /// The whole area.
     pub totals: CoverageRow,
@@ -87,6 +113,7 @@ pub struct Coverage {
 struct Active {
     offer: offer::Model,
     domains: Vec<LifeDomain>,
+    for_older: bool,
     points: Vec<(f64, f64)>,
     buurten: HashSet<String>,
 }
@@ -119,6 +146,13 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
     check_distance(q.distance_km)?;
     let area = super::area::get(&ctx.db, &q.area_code).await?;
     let (buurten, row_areas) = buurten_and_rows(ctx, &q.area_code, &area).await?;
+    let own_codes: Vec<&str> = row_areas
+        .iter()
+        .chain([&area])
+        .map(|a| a.code.as_str())
+        .collect();
+    let people = population::of_areas(&ctx.db, &q.area_code, &own_codes).await?;
+    let inhabitants = |code: &str| people.get(code).and_then(|p| p.inhabitants);
     let active = active_offers(ctx, &q, &buurten).await?;
     let nearest = nearest_offers(&buurten, &active, reach_km(q.distance_km));
     let is_gap = |code: &str| {
@@ -128,7 +162,7 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
             .flatten()
             .is_none_or(|d| d > q.distance_km)
     };
-    let gaps: Vec<Gap> = buurten
+    let mut gaps: Vec<Gap> = buurten
         .iter()
         .filter(|b| is_gap(&b.code))
         .map(|b| Gap {
@@ -136,8 +170,15 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
             name: b.name.clone(),
             wijk_code: b.parent_code.clone(),
             nearest_offer_km: nearest.get(b.code.as_str()).copied().flatten(),
+            inhabitants: inhabitants(&b.code),
         })
         .collect();
+    // Most inhabitants affected first; unknown after every known figure (`None < Some`).
+    gaps.sort_by(|a, b| {
+        b.inhabitants
+            .cmp(&a.inhabitants)
+            .then_with(|| a.code.cmp(&b.code))
+    });
 
     // The buurten of each row.
     let buurten_of = |row: &area::Model| -> Vec<&area::Model> {
@@ -157,16 +198,25 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
             .iter()
             .filter(|a| a.buurten.iter().any(|b| codes.contains(b.as_str())))
             .collect();
-        figures(
+        let gap_buurten: Vec<&&area::Model> = inside.iter().filter(|b| is_gap(&b.code)).collect();
+        let mut r = figures(
             row,
             &offers,
             inside.len(),
-            inside.iter().filter(|b| is_gap(&b.code)).count(),
+            gap_buurten.len(),
             match row.kind {
                 AreaKind::Buurt => nearest.get(row.code.as_str()).copied().flatten(),
                 _ => None,
             },
-        )
+        );
+        add_population(
+            &mut r,
+            &people,
+            &inside,
+            &gap_buurten,
+            offers.iter().filter(|a| a.for_older).count(),
+        );
+        r
     };
     let rows = row_areas.iter().map(row_of).collect();
     let totals = row_of(&area);
@@ -290,6 +340,7 @@ async fn active_offers(
             let inside: Vec<&location::Model> =
                 b.locations.iter().filter(|l| bbox.contains(l)).collect();
             Active {
+                for_older: population::is_for_older(&b.target_groups),
                 points: inside.iter().map(|l| (l.lat, l.lon)).collect(),
                 buurten: inside.iter().filter_map(|l| l.buurt_code.clone()).collect(),
                 domains: b.life_domains,
@@ -332,6 +383,43 @@ fn figures(
         buurten_without_offer: count(gaps),
         nearest_offer_km,
         geometry: row.geometry.clone(),
+        inhabitants: None,
+        inhabitants_65_plus: None,
+        offers_per_10k: None,
+        offers_for_older: 0,
+        older_offers_per_10k_65_plus: None,
+        residents_in_gaps: 0,
+        gap_buurten_unknown_population: 0,
+    }
+}
+
+/// Adds the population figures to a row: its own inhabitants, 65+ (own, else the sum of its
+/// buurten with a known figure), the rates, and the inhabitants of its gap buurten (known ones
+/// summed, unknown ones counted apart).
+fn add_population(
+    r: &mut CoverageRow,
+    people: &HashMap<String, area_population::Model>,
+    inside: &[&area::Model],
+    gap_buurten: &[&&area::Model],
+    offers_for_older: usize,
+) {
+    let own = people.get(&r.code);
+    r.inhabitants = own.and_then(|p| p.inhabitants);
+    let older: Vec<i64> = inside
+        .iter()
+        .filter_map(|b| people.get(&b.code).and_then(|p| p.inhabitants_65_plus))
+        .collect();
+    r.inhabitants_65_plus = own
+        .and_then(|p| p.inhabitants_65_plus)
+        .or_else(|| (!older.is_empty()).then(|| older.iter().sum()));
+    r.offers_per_10k = per_10k(u64::from(r.active_offers), r.inhabitants);
+    r.offers_for_older = u32::try_from(offers_for_older).unwrap_or(u32::MAX);
+    r.older_offers_per_10k_65_plus = per_10k(offers_for_older as u64, r.inhabitants_65_plus);
+    for b in gap_buurten {
+        match people.get(&b.code).and_then(|p| p.inhabitants) {
+            Some(n) => r.residents_in_gaps += n,
+            None => r.gap_buurten_unknown_population += 1,
+        }
     }
 }
 
@@ -359,8 +447,9 @@ impl CsvStyle {
     }
 }
 
-/// The columns of the CSV export, as their English keys: the figures, then a count per kind
-/// (`kind_<kind>`) and per life domain (`domain_<domain>`).
+/// The columns of the CSV export, as their English keys: the figures, a count per kind
+/// (`kind_<kind>`) and per life domain (`domain_<domain>`), then the population figures
+/// (empty where unknown).
 pub fn csv_keys() -> Vec<String> {
     use sea_orm::Iterable;
     let mut keys: Vec<String> = [
@@ -377,7 +466,70 @@ pub fn csv_keys() -> Vec<String> {
     .to_vec();
     keys.extend(OfferKind::iter().map(|k| format!("kind_{}", k.as_str())));
     keys.extend(LifeDomain::iter().map(|d| format!("domain_{}", d.as_str())));
+    keys.extend(POPULATION_KEYS.map(String::from));
     keys
+}
+
+/// The population columns at the end of [`csv_keys`].
+pub const POPULATION_KEYS: [&str; 8] = [
+    "inhabitants",
+    "inhabitants_65_plus",
+    "offers_per_10k",
+    "offers_for_older",
+    "older_offers_per_10k_65_plus",
+    "residents_in_gaps",
+    "gap_buurten_unknown_population",
+    "source",
+];
+
+/// The columns of the gap list's CSV export.
+pub const GAP_KEYS: [&str; 5] = [
+    "code",
+    "name",
+    "wijk_code",
+    "inhabitants",
+    "nearest_offer_km",
+];
+
+/// Writes `rows` under a header (the style's titles, else `keys`) in `style`.
+pub fn write_csv(
+    style: &CsvStyle,
+    keys: &[String],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> AppResult<Vec<u8>> {
+    let mut out = Vec::new();
+    if style.byte_order_mark {
+        out.extend_from_slice("\u{feff}".as_bytes());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(style.delimiter)
+        .from_writer(out);
+    let internal = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(style.header.as_deref().unwrap_or(keys))
+        .map_err(internal)?;
+    for rec in rows {
+        w.write_record(&rec).map_err(internal)?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+}
+
+/// The gap list as CSV in `style`, in its order (most inhabitants first).
+pub fn gaps_csv(c: &Coverage, style: &CsvStyle) -> AppResult<Vec<u8>> {
+    let km = |d: Option<f64>| population::decimal_places(d, 2, style.decimal_comma);
+    write_csv(
+        style,
+        &GAP_KEYS.map(String::from),
+        c.gaps.iter().map(|g| {
+            vec![
+                g.code.clone(),
+                g.name.clone(),
+                g.wijk_code.clone().unwrap_or_default(),
+                g.inhabitants.map(|n| n.to_string()).unwrap_or_default(),
+                km(g.nearest_offer_km),
+            ]
+        }),
+    )
 }
 
 /// The rows as CSV in the API's style, one line per row after a header.
@@ -389,21 +541,9 @@ pub fn to_csv(c: &Coverage) -> AppResult<String> {
 /// The rows as CSV in `style`, one line per row after a header.
 pub fn to_csv_in(c: &Coverage, style: &CsvStyle) -> AppResult<Vec<u8>> {
     use sea_orm::Iterable;
-    let mut out = Vec::new();
-    if style.byte_order_mark {
-        out.extend_from_slice("\u{feff}".as_bytes());
-    }
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(style.delimiter)
-        .from_writer(out);
-    let internal = |e: csv::Error| AppError::Internal(e.into());
-    let header = style.header.clone().unwrap_or_else(csv_keys);
-    w.write_record(&header).map_err(internal)?;
-    for r in &c.rows {
-        let km = r
-            .nearest_offer_km
-            .map(|d| format!("{d:.2}"))
-            .unwrap_or_default();
+    let dec =
+        |d: Option<f64>, places: usize| population::decimal_places(d, places, style.decimal_comma);
+    let rows = c.rows.iter().map(|r| {
         let mut rec = vec![
             r.code.clone(),
             r.name.clone(),
@@ -412,18 +552,24 @@ pub fn to_csv_in(c: &Coverage, style: &CsvStyle) -> AppResult<Vec<u8>> {
             r.herstelcirkels_with_places.to_string(),
             r.buurten.to_string(),
             r.buurten_without_offer.to_string(),
-            if style.decimal_comma {
-                km.replace('.', ",")
-            } else {
-                km
-            },
+            dec(r.nearest_offer_km, 2),
         ];
         rec.extend(OfferKind::iter().map(|k| count_in(&r.by_kind, k).to_string()));
         rec.extend(LifeDomain::iter().map(|d| count_in(&r.by_domain, d).to_string()));
-        w.write_record(&rec).map_err(internal)?;
-    }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+        let known = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+        rec.extend([
+            known(r.inhabitants),
+            known(r.inhabitants_65_plus),
+            dec(r.offers_per_10k, 1),
+            r.offers_for_older.to_string(),
+            dec(r.older_offers_per_10k_65_plus, 1),
+            r.residents_in_gaps.to_string(),
+            r.gap_buurten_unknown_population.to_string(),
+            "CBS".to_string(),
+        ]);
+        rec
+    });
+    write_csv(style, &csv_keys(), rows)
 }
 
 /// The count of `key` in a `(value, count)` list (0 when absent).
@@ -459,6 +605,10 @@ pub fn to_geojson(c: &Coverage) -> serde_json::Value {
                     "buurten": r.buurten,
                     "buurten_without_offer": r.buurten_without_offer,
                     "nearest_offer_km": r.nearest_offer_km,
+                    "inhabitants": r.inhabitants,
+                    "offers_per_10k": r.offers_per_10k,
+                    "residents_in_gaps": r.residents_in_gaps,
+                    "gap_buurten_unknown_population": r.gap_buurten_unknown_population,
                     "by_kind": r.by_kind.iter().map(|(k, n)| (k.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                     "by_domain": r.by_domain.iter().map(|(d, n)| (d.as_str().to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
                 }
@@ -473,6 +623,7 @@ pub fn to_geojson(c: &Coverage) -> serde_json::Value {
             "kind": c.query.kind.map(|k| k.as_str()),
             "life_domain": c.query.life_domain.map(|d| d.as_str()),
             "distance_km": c.query.distance_km,
+            "population_source": population::SOURCE,
         },
         "features": features,
     })

@@ -13,6 +13,8 @@ pub mod offer_view;
 pub mod organisation;
 pub mod page;
 pub mod patch;
+pub mod population;
 pub mod referral;
+pub mod region;
 
 pub use ctx::Ctx;

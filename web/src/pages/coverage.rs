@@ -1,7 +1,9 @@
 //! Coverage for municipalities (`/dekking`): per gemeente its wijken, per wijk its buurten, as
-//! an SVG choropleth of active offers with gaps hatched, a table of the same figures, the list
-//! of gaps, and CSV / GeoJSON exports of exactly what is shown (`/dekking.csv`,
-//! `/dekking.geojson`, same parameters).
+//! an SVG choropleth of active offers (or offers per 10,000 inhabitants, or residents in
+//! gaps: the `kleur` select) with gaps hatched, a table of the same figures, the list of gaps
+//! (most inhabitants first), and CSV / GeoJSON exports of exactly what is shown
+//! (`/dekking.csv`, `/dekking/gaten.csv`, `/dekking.geojson`, same parameters). Population:
+//! Bron: CBS; an unknown population is shown as "onbekend", never as 0.
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
@@ -9,7 +11,7 @@ use crate::form::{Errors, Field, moved};
 use crate::i18n::Lang;
 use crate::labels::Label;
 use crate::layout::{encode, page};
-use crate::map::{MapArea, choropleth};
+use crate::map::{MapArea, Scale, choropleth_on};
 use api::domain::AreaCode;
 use api::error::{AppError, AppResult};
 use api::services::coverage::{self, Coverage, CoverageQuery};
@@ -35,6 +37,8 @@ pub struct CoverageParams {
     soort: String,
     domein: String,
     afstand: String,
+    /// What colours the map: `aanbod` (default), `per10000` or `gaten`.
+    kleur: String,
 }
 
 impl CoverageParams {
@@ -45,6 +49,7 @@ impl CoverageParams {
             ("soort", &self.soort),
             ("domein", &self.domein),
             ("afstand", &self.afstand),
+            ("kleur", &self.kleur),
         ] {
             if !v.is_empty() {
                 q.push_str(&format!("&{k}={}", encode(v)));
@@ -135,8 +140,67 @@ fn form(ctx: &Ctx, p: &CoverageParams, errors: &Errors) -> Markup {
             (Field::new("afstand", ctx.t("Een buurt is een gat zonder aanbod binnen", "A neighbourhood is a gap without an offer within"))
                 .value(if p.afstand.is_empty() { "1.5".to_string() } else { p.afstand.clone() })
                 .select(errors, &distances))
+            (Field::new("kleur", ctx.t("Kleur de kaart naar", "Colour the map by")).value(p.kleur.clone())
+                .select(errors, &colourings(ctx)))
             p { button type="submit" { (ctx.t("Toon dekking", "Show coverage")) } }
         }
+    }
+}
+
+/// What the map can be coloured by (the `kleur` select).
+fn colourings(ctx: &Ctx) -> Vec<(String, String)> {
+    vec![
+        (
+            String::new(),
+            ctx.t("Actief aanbod", "Active offers").to_string(),
+        ),
+        (
+            "per10000".into(),
+            ctx.t(
+                "Aanbod per 10.000 inwoners",
+                "Offers per 10,000 inhabitants",
+            )
+            .to_string(),
+        ),
+        (
+            "gaten".into(),
+            ctx.t("Inwoners in gaten", "Residents in gaps").to_string(),
+        ),
+    ]
+}
+
+/// A count of inhabitants: the number, or "onbekend" when unknown (never 0).
+fn people(ctx: &Ctx, n: Option<i64>) -> String {
+    n.map(|n| n.to_string())
+        .unwrap_or_else(|| ctx.t("onbekend", "unknown").to_string())
+}
+
+/// A rate with one decimal in the page's notation, or "onbekend".
+fn rate(ctx: &Ctx, r: Option<f64>) -> String {
+    match r {
+        Some(_) => api::services::population::decimal(r, ctx.lang == Lang::Nl),
+        None => ctx.t("onbekend", "unknown").to_string(),
+    }
+}
+
+/// Residents in gaps with the gap buurten of unknown population beside them.
+fn in_gaps(ctx: &Ctx, r: &coverage::CoverageRow) -> String {
+    if r.gap_buurten_unknown_population == 0 {
+        r.residents_in_gaps.to_string()
+    } else {
+        format!(
+            "{} (+ {} {})",
+            r.residents_in_gaps,
+            r.gap_buurten_unknown_population,
+            ctx.t("buurt(en) onbekend", "neighbourhood(s) unknown")
+        )
+    }
+}
+
+/// The attribution of the population figures.
+pub(crate) fn source_note(ctx: &Ctx) -> Markup {
+    html! {
+        p.source-note { (ctx.t("Inwoners: Bron: CBS, Kerncijfers wijken en buurten 2024. Een buurt zonder cijfer telt als onbekend, niet als 0.", "Inhabitants: Source: CBS (Bron: CBS), Kerncijfers wijken en buurten 2024. A neighbourhood without a figure counts as unknown, not as 0.")) }
     }
 }
 
@@ -171,6 +235,8 @@ fn result(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
             (area_map(ctx, p, c, &title))
             (figures(ctx, p, c))
             (gaps(ctx, c))
+            (source_note(ctx))
+            p { a href="/dekking/regio" { (ctx.t("Vergelijk de gemeenten van de regio", "Compare the region's municipalities")) } }
         }
     }
 }
@@ -193,12 +259,62 @@ fn summary(ctx: &Ctx, p: &CoverageParams, c: &Coverage, title: &str) -> Markup {
             (t.herstelcirkels_with_places) " " (ctx.t("Herstelcirkels met vrije plekken", "recovery circles with open places")) " · "
             (t.buurten_without_offer) " " (ctx.t("van de", "of")) " " (t.buurten) " " (ctx.t("buurten zonder aanbod binnen", "neighbourhoods without an offer within")) " " (c.query.distance_km.to_string().replace('.', ctx.t(",", "."))) " km"
         }
+        p.summary {
+            (people(ctx, t.inhabitants)) " " (ctx.t("inwoners", "inhabitants")) " · "
+            (rate(ctx, t.offers_per_10k)) " " (ctx.t("aanbiedingen per 10.000 inwoners", "offers per 10,000 inhabitants")) " · "
+            (in_gaps(ctx, t)) " " (ctx.t("inwoners in een gat", "inhabitants living in a gap"))
+            @if t.offers_for_older > 0 || t.inhabitants_65_plus.is_some() {
+                " · " (rate(ctx, t.older_offers_per_10k_65_plus)) " " (ctx.t("aanbiedingen voor ouderen per 10.000 inwoners van 65+", "offers for older people per 10,000 inhabitants aged 65+"))
+            }
+        }
     }
 }
 
-/// The sub-areas on a map, shaded by their active offers, and the downloads of the figures.
+/// The map's colouring chosen in the form: its scale, legend and each row's value.
+fn colouring<'a>(
+    ctx: &'a Ctx,
+    p: &CoverageParams,
+    c: &Coverage,
+) -> (Scale, &'a str, fn(&coverage::CoverageRow) -> u32) {
+    let unknown = |f: fn(&coverage::CoverageRow) -> bool| -> Vec<String> {
+        c.rows
+            .iter()
+            .filter(|r| f(r))
+            .map(|r| r.code.clone())
+            .collect()
+    };
+    match p.kleur.as_str() {
+        "per10000" => (
+            Scale::per_10k(unknown(|r| r.offers_per_10k.is_none())),
+            ctx.t(
+                "Aanbod per 10.000 inwoners",
+                "Offers per 10,000 inhabitants",
+            ),
+            |r| {
+                r.offers_per_10k
+                    .map(|v| (v * 10.0).round() as u32)
+                    .unwrap_or(0)
+            },
+        ),
+        "gaten" => (
+            Scale::inhabitants(unknown(|r| {
+                r.residents_in_gaps == 0 && r.gap_buurten_unknown_population > 0
+            })),
+            ctx.t("Inwoners in gaten", "Residents in gaps"),
+            |r| u32::try_from(r.residents_in_gaps).unwrap_or(u32::MAX),
+        ),
+        _ => (
+            Scale::offers(),
+            ctx.t("Actief aanbod", "Active offers"),
+            |r| r.active_offers,
+        ),
+    }
+}
+
+/// The sub-areas on a map, shaded as the form asks, and the downloads of the figures.
 fn area_map(ctx: &Ctx, p: &CoverageParams, c: &Coverage, title: &str) -> Markup {
     let gap_label = ctx.t("Geen aanbod dichtbij", "No offer nearby");
+    let (scale, legend, value) = colouring(ctx, p, c);
     let areas: Vec<MapArea> = c
         .rows
         .iter()
@@ -206,15 +322,16 @@ fn area_map(ctx: &Ctx, p: &CoverageParams, c: &Coverage, title: &str) -> Markup 
             code: r.code.clone(),
             name: r.name.clone(),
             geometry: r.geometry.clone(),
-            value: r.active_offers,
+            value: value(r),
             gap: r.buurten > 0 && r.buurten_without_offer == r.buurten,
             href: drills_down(c, r.kind).then(|| format!("/dekking?{}", p.query(&r.code))),
         })
         .collect();
     html! {
-        (choropleth(ctx.lang, "dekking-kaart", &format!("{title} {}", c.area.name), &areas, ctx.t("Actief aanbod", "Active offers"), gap_label))
+        (choropleth_on(ctx.lang, "dekking-kaart", &format!("{title} {}", c.area.name), &areas, &scale, legend, gap_label))
         p.actions {
             a href=(format!("/dekking.csv?{}", p.query(&c.area.code))) download { (ctx.t("Download CSV", "Download CSV")) }
+            a href=(format!("/dekking/gaten.csv?{}", p.query(&c.area.code))) download { (ctx.t("Download gaten (CSV)", "Download gaps (CSV)")) }
             a href=(format!("/dekking.geojson?{}", p.query(&c.area.code))) download { (ctx.t("Download GeoJSON", "Download GeoJSON")) }
         }
     }
@@ -235,6 +352,9 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
                 @for k in &kinds { th.num scope="col" { (k.label(ctx.lang)) } }
                 th.num scope="col" { (ctx.t("Herstelcirkels met plek", "Circles with places")) }
                 th.num scope="col" { (ctx.t("Buurten zonder aanbod", "Neighbourhoods without offer")) }
+                th.num scope="col" { (ctx.t("Inwoners", "Inhabitants")) }
+                th.num scope="col" { (ctx.t("Aanbod per 10.000 inwoners", "Offers per 10,000 inhabitants")) }
+                th.num scope="col" { (ctx.t("Inwoners in gaten", "Residents in gaps")) }
             } }
             tbody {
                 @for r in &c.rows {
@@ -247,6 +367,9 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
                         @for k in &kinds { td.num { (coverage::count_in(&r.by_kind, *k)) } }
                         td.num { (r.herstelcirkels_with_places) }
                         td.num { (r.buurten_without_offer) " / " (r.buurten) }
+                        td.num { (people(ctx, r.inhabitants)) }
+                        td.num { (rate(ctx, r.offers_per_10k)) }
+                        td.num { (in_gaps(ctx, r)) }
                     }
                 }
             }
@@ -255,10 +378,10 @@ fn figures(ctx: &Ctx, p: &CoverageParams, c: &Coverage) -> Markup {
     }
 }
 
-/// The buurten without a matching offer within the chosen distance.
+/// The buurten without a matching offer within the chosen distance, most inhabitants first.
 fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
     html! {
-        h2 { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
+        h2 #gaten { (ctx.t("Gaten", "Gaps")) " (" (c.gaps.len()) ")" }
         @if c.gaps.is_empty() {
             p { (ctx.t("Elke buurt heeft passend aanbod binnen de gekozen afstand.", "Every neighbourhood has a matching offer within the chosen distance.")) }
         } @else {
@@ -268,11 +391,12 @@ fn gaps(ctx: &Ctx, c: &Coverage) -> Markup {
                 thead { tr {
                     th scope="col" { (ctx.t("Buurt", "Neighbourhood")) }
                     th scope="col" { (ctx.t("Code", "Code")) }
+                    th.num scope="col" { (ctx.t("Inwoners", "Inhabitants")) }
                     th.num scope="col" { (ctx.t("Dichtstbijzijnde aanbod", "Nearest offer")) }
                 } }
                 tbody {
                     @for g in &c.gaps {
-                        tr { th scope="row" { (g.name) } td { (g.code) } td.num { (km(ctx, g.nearest_offer_km, c.query.distance_km)) } }
+                        tr { th scope="row" { (g.name) } td { (g.code) } td.num { (people(ctx, g.inhabitants)) } td.num { (km(ctx, g.nearest_offer_km, c.query.distance_km)) } }
                     }
                 }
             }
@@ -328,7 +452,7 @@ pub async fn show(
     }
 }
 
-fn download(
+pub(crate) fn download(
     content_type: &'static str,
     name: String,
     body: impl Into<axum::body::Body>,
@@ -360,7 +484,7 @@ fn file_name(c: &Coverage, extension: &str) -> String {
 
 /// The CSV style of a page's language: on a Dutch page for a Dutch spreadsheet (`;`, decimal
 /// comma, byte order mark, Dutch column titles); on an English page the API's.
-fn csv_style(lang: Lang) -> coverage::CsvStyle {
+pub(crate) fn csv_style(lang: Lang) -> coverage::CsvStyle {
     match lang {
         Lang::En => coverage::CsvStyle::api(),
         Lang::Nl => {
@@ -378,6 +502,19 @@ fn csv_style(lang: Lang) -> coverage::CsvStyle {
             .to_vec();
             header.extend(OfferKind::iter().map(|k| format!("Soort: {}", k.label(lang))));
             header.extend(LifeDomain::iter().map(|d| format!("Leefgebied: {}", d.label(lang))));
+            header.extend(
+                [
+                    "Inwoners",
+                    "Inwoners 65+",
+                    "Aanbod per 10.000 inwoners",
+                    "Aanbod voor ouderen",
+                    "Aanbod voor ouderen per 10.000 inwoners 65+",
+                    "Inwoners in gaten",
+                    "Gaten met onbekend aantal inwoners",
+                    "Bron inwoners",
+                ]
+                .map(String::from),
+            );
             coverage::CsvStyle {
                 delimiter: b';',
                 decimal_comma: true,
@@ -399,6 +536,34 @@ pub async fn csv(
     Ok(download(
         "text/csv; charset=utf-8",
         file_name(&c, "csv"),
+        body,
+    ))
+}
+
+/// `GET /dekking/gaten.csv`: the gap list (most inhabitants first) as CSV, in the style of
+/// the page's language.
+pub async fn gaps_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(p): Query<CoverageParams>,
+) -> PageResult {
+    let c = run(&state, &ctx, &p).await.or_page(&ctx)?;
+    let mut style = csv_style(ctx.lang);
+    style.header = (ctx.lang == Lang::Nl).then(|| {
+        [
+            "Code",
+            "Naam",
+            "Wijk",
+            "Inwoners",
+            "Dichtstbijzijnde aanbod (km)",
+        ]
+        .map(String::from)
+        .to_vec()
+    });
+    let body = coverage::gaps_csv(&c, &style).or_page(&ctx)?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        file_name(&c, "csv").replacen("dekking-", "dekking-gaten-", 1),
         body,
     ))
 }

@@ -10,6 +10,7 @@ pub mod offer;
 pub mod offer_form;
 pub mod organisation;
 pub mod referral;
+pub mod region;
 pub mod search;
 pub mod self_referral;
 

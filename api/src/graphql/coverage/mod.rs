@@ -1,5 +1,9 @@
 //! Coverage per gemeente, wijk and buurt for municipalities (public aggregates), with gaps:
-//! buurten without a matching offer within a distance. See [`crate::services::coverage`].
+//! buurten without a matching offer within a distance, set against the CBS population; and
+//! the region comparison of the node's gemeenten ([`region`]). See
+//! [`crate::services::coverage`].
+
+mod region;
 
 use crate::domain::AreaCode;
 use crate::graphql::area::Area;
@@ -40,6 +44,20 @@ impl CoverageQuery {
         .await?;
         Ok(Coverage::from(c))
     }
+
+    /// The node's gemeenten side by side for the regional consultation: inhabitants (Bron:
+    /// CBS), offers per 10,000 inhabitants, residents in gaps, and referrals per 10,000
+    /// inhabitants (those only for node admins and the analysts of each gemeente; counts under
+    /// 5 as "< 5"). The region is `node.region`, else the gemeenten of this node's offers.
+    async fn region_comparison(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 1.5)] distance_km: f64,
+    ) -> Result<region::RegionComparison> {
+        let r =
+            crate::services::region::region_comparison(app(ctx)?, actor(ctx)?, distance_km).await?;
+        Ok(r.into())
+    }
 }
 
 /// The coverage of an area.
@@ -56,6 +74,8 @@ pub struct Coverage {
     gaps: Vec<CoverageGap>,
     /// The whole area.
     totals: CoverageRow,
+    /// Attribution of the population figures.
+    population_source: &'static str,
     #[graphql(skip)]
     source: svc::Coverage,
 }
@@ -65,6 +85,12 @@ impl Coverage {
     /// The rows as CSV (header line first; `,` separated, `.` decimals).
     async fn csv(&self) -> Result<String> {
         Ok(svc::to_csv(&self.source)?)
+    }
+
+    /// The gap list as CSV (header line first; most inhabitants first).
+    async fn gaps_csv(&self) -> Result<String> {
+        let bytes = svc::gaps_csv(&self.source, &svc::CsvStyle::api())?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// The rows as a GeoJSON FeatureCollection (one Feature per row, figures as properties).
@@ -81,6 +107,7 @@ impl From<svc::Coverage> for Coverage {
             gaps: c.gaps.iter().cloned().map(CoverageGap::from).collect(),
             totals: CoverageRow::from(c.totals.clone()),
             area: Area(c.area.clone()),
+            population_source: crate::services::population::SOURCE,
             source: c,
         }
     }
@@ -112,6 +139,21 @@ pub struct CoverageRow {
     nearest_offer_km: Option<f64>,
     /// GeoJSON geometry of the area, where known.
     geometry: Option<String>,
+    /// CBS inhabitants (null when unknown, never 0 for unknown).
+    inhabitants: Option<i64>,
+    /// CBS inhabitants aged 65 or over: the area's own figure, else the sum over its buurten
+    /// with a known figure.
+    inhabitants_65_plus: Option<i64>,
+    /// Active offers per 10,000 inhabitants (null when the population is unknown or 0).
+    offers_per_10k: Option<f64>,
+    /// Active offers for older people (target group OUDEREN).
+    offers_for_older: u32,
+    /// Those per 10,000 inhabitants aged 65 or over.
+    older_offers_per_10k_65_plus: Option<f64>,
+    /// Inhabitants of the gap buurten whose population is known.
+    residents_in_gaps: i64,
+    /// Gap buurten whose population is unknown (not counted in residentsInGaps).
+    gap_buurten_unknown_population: u32,
 }
 
 impl From<svc::CoverageRow> for CoverageRow {
@@ -142,6 +184,13 @@ impl From<svc::CoverageRow> for CoverageRow {
             buurten_without_offer: r.buurten_without_offer,
             nearest_offer_km: r.nearest_offer_km,
             geometry: r.geometry,
+            inhabitants: r.inhabitants,
+            inhabitants_65_plus: r.inhabitants_65_plus,
+            offers_per_10k: r.offers_per_10k,
+            offers_for_older: r.offers_for_older,
+            older_offers_per_10k_65_plus: r.older_offers_per_10k_65_plus,
+            residents_in_gaps: r.residents_in_gaps,
+            gap_buurten_unknown_population: r.gap_buurten_unknown_population,
         }
     }
 }
@@ -157,6 +206,8 @@ pub struct CoverageGap {
     wijk_code: Option<String>,
     /// Km to the nearest matching offer location, if one lies near at all.
     nearest_offer_km: Option<f64>,
+    /// CBS inhabitants of the buurt (null when unknown).
+    inhabitants: Option<i64>,
 }
 
 impl From<svc::Gap> for CoverageGap {
@@ -166,6 +217,7 @@ impl From<svc::Gap> for CoverageGap {
             name: g.name,
             wijk_code: g.wijk_code,
             nearest_offer_km: g.nearest_offer_km,
+            inhabitants: g.inhabitants,
         }
     }
 }

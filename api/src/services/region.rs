@@ -1,0 +1,255 @@
+//! The region comparison (`/dekking/regio`, GraphQL `regionComparison`): the node's gemeenten
+//! side by side for the regional consultation: inhabitants (Bron: CBS), offers per 10,000
+//! inhabitants, residents in gaps and their share, and referrals per 10,000 inhabitants.
+//! Everything but the referral figures is public (as coverage is); referral figures are for node
+//! admins and the analysts of each gemeente only, and counts under 5 are shown as "< 5".
+
+use crate::domain::{Actor, AreaCode};
+use crate::error::AppResult;
+use crate::services::Ctx;
+use crate::services::coverage::{self, CoverageQuery};
+use crate::services::population::{decimal, per_10k};
+use chrono::{Duration, Utc};
+use entities::{ReferralStatus, area, location, node, referral};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+
+/// Referral counts below this are shown as "< 5", never as the number.
+pub const SMALL_COUNT: u64 = 5;
+
+/// How many days of referrals the region comparison counts (the last twelve months).
+pub const REFERRAL_DAYS: i64 = 365;
+
+/// A referral figure as a reader may see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ReferralFigure {
+    /// The reader may not see referral figures of this gemeente.
+    Hidden,
+    /// Fewer than [`SMALL_COUNT`]: shown as "< 5", without a rate.
+    Small,
+    /// The count and its rate per 10,000 inhabitants (none when the population is unknown).
+    Count { count: u64, per_10k: Option<f64> },
+}
+
+/// One gemeente of the region comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionRow {
+    pub code: String,
+    pub name: String,
+    /// CBS inhabitants of the gemeente (none when unknown).
+    pub inhabitants: Option<i64>,
+    /// Active public offers with a location in the gemeente.
+    pub active_offers: u32,
+    pub offers_per_10k: Option<f64>,
+    /// Inhabitants of buurten without an active offer within the distance (known ones).
+    pub residents_in_gaps: i64,
+    /// Gap buurten whose population is unknown (not counted in `residents_in_gaps`).
+    pub gap_buurten_unknown: u32,
+    /// `residents_in_gaps` as a share (0..=1) of the inhabitants.
+    pub gap_share: Option<f64>,
+    /// Referrals of the last [`REFERRAL_DAYS`] days to offers with a location in the gemeente.
+    pub referrals: ReferralFigure,
+    /// Slot for "aandeel groepsgericht" (share of referrals to group-based offers): filled by
+    /// the referral-flow module once it is merged; none until then.
+    pub group_based_share: Option<f64>,
+}
+
+/// The region comparison: the node's gemeenten side by side.
+#[derive(Clone, Debug)]
+pub struct RegionComparison {
+    /// The distance used for gaps, in km.
+    pub distance_km: f64,
+    pub rows: Vec<RegionRow>,
+}
+
+/// The gemeenten of the node's region (`node.region`); when none are configured, the
+/// gemeenten where this node's offers have a location. In code order.
+pub async fn region_gemeenten(ctx: &Ctx) -> AppResult<Vec<String>> {
+    let configured = node::Entity::find_by_id(ctx.node_id.as_str())
+        .one(&ctx.db)
+        .await?
+        .map(|n| n.region.0)
+        .unwrap_or_default();
+    let mut codes: Vec<String> = if configured.is_empty() {
+        area::Entity::find()
+            .select_only()
+            .column(area::Column::GemeenteCode)
+            .distinct()
+            .filter(
+                area::Column::Code.in_subquery(
+                    Query::select()
+                        .column(location::Column::BuurtCode)
+                        .from(location::Entity)
+                        .and_where(Expr::col(location::Column::OriginNode).eq(ctx.node_id.as_str()))
+                        .to_owned(),
+                ),
+            )
+            .into_tuple()
+            .all(&ctx.db)
+            .await?
+    } else {
+        configured
+    };
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
+}
+
+/// Whether `actor` may see the referral figures of `gemeente`: node admins and the gemeente's
+/// analysts (the rule of `referralCounts`).
+pub fn may_see_referrals(actor: &Actor, gemeente: &str) -> bool {
+    actor.is_admin()
+        || matches!(actor, Actor::User(u) if u.analyst_gemeenten().any(|g| g == gemeente))
+}
+
+/// Referrals (not drafts, not entered in error) made in the last [`REFERRAL_DAYS`] days to
+/// offers with a location in each of `gemeenten`, by gemeente (one statement; a referral
+/// counts once per gemeente however many locations its offer has there).
+async fn referrals_by_gemeente(
+    db: &impl ConnectionTrait,
+    gemeenten: &[String],
+) -> AppResult<HashMap<String, u64>> {
+    if gemeenten.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let since = Utc::now() - Duration::days(REFERRAL_DAYS);
+    let q = Query::select()
+        .column((area::Entity, area::Column::GemeenteCode))
+        .expr_as(
+            Func::count_distinct(Expr::col((referral::Entity, referral::Column::Id))),
+            Alias::new("n"),
+        )
+        .from(referral::Entity)
+        .inner_join(
+            location::Entity,
+            Expr::col((location::Entity, location::Column::OfferId))
+                .equals((referral::Entity, referral::Column::OfferId)),
+        )
+        .inner_join(
+            area::Entity,
+            Expr::col((area::Entity, area::Column::Code))
+                .equals((location::Entity, location::Column::BuurtCode)),
+        )
+        .and_where(Expr::col((area::Entity, area::Column::GemeenteCode)).is_in(gemeenten.iter()))
+        .and_where(Expr::col((referral::Entity, referral::Column::CreatedAt)).gte(since))
+        .and_where(
+            Expr::col((referral::Entity, referral::Column::Status)).is_not_in([
+                ReferralStatus::Draft.as_str(),
+                ReferralStatus::EnteredInError.as_str(),
+            ]),
+        )
+        .group_by_col((area::Entity, area::Column::GemeenteCode))
+        .to_owned();
+    let rows = db.query_all(&q).await?;
+    let mut out = HashMap::new();
+    for row in rows {
+        let code: String = row.try_get("", "gemeente_code")?;
+        let n: i64 = row.try_get("", "n")?;
+        out.insert(code, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}
+
+/// The node's gemeenten side by side: population, offers per 10,000 inhabitants, residents
+/// in gaps (at `distance_km`, the rule of [`coverage::coverage`]) and, for readers allowed to
+/// see them ([`may_see_referrals`]), referrals per 10,000 inhabitants. Public otherwise.
+///
+/// Per gemeente the coverage's few statements (a region holds a handful of gemeenten), plus
+/// one for the region and one for all referral counts.
+pub async fn region_comparison(
+    ctx: &Ctx,
+    actor: &Actor,
+    distance_km: f64,
+) -> AppResult<RegionComparison> {
+    let gemeenten = region_gemeenten(ctx).await?;
+    let visible: Vec<String> = gemeenten
+        .iter()
+        .filter(|g| may_see_referrals(actor, g))
+        .cloned()
+        .collect();
+    let referrals = referrals_by_gemeente(&ctx.db, &visible).await?;
+    let mut rows = Vec::with_capacity(gemeenten.len());
+    for code in &gemeenten {
+        let Ok(area_code) = AreaCode::parse(code) else {
+            continue;
+        };
+        let c = coverage::coverage(
+            ctx,
+            actor,
+            CoverageQuery {
+                area_code,
+                kind: None,
+                life_domain: None,
+                distance_km,
+            },
+        )
+        .await?;
+        let t = &c.totals;
+        let referral_figure = if !may_see_referrals(actor, code) {
+            ReferralFigure::Hidden
+        } else {
+            match referrals.get(code).copied().unwrap_or(0) {
+                n if n < SMALL_COUNT => ReferralFigure::Small,
+                n => ReferralFigure::Count {
+                    count: n,
+                    per_10k: per_10k(n, t.inhabitants),
+                },
+            }
+        };
+        rows.push(RegionRow {
+            code: c.area.code.clone(),
+            name: c.area.name.clone(),
+            inhabitants: t.inhabitants,
+            active_offers: t.active_offers,
+            offers_per_10k: t.offers_per_10k,
+            residents_in_gaps: t.residents_in_gaps,
+            gap_buurten_unknown: t.gap_buurten_unknown_population,
+            gap_share: t
+                .inhabitants
+                .filter(|p| *p > 0)
+                .map(|p| t.residents_in_gaps as f64 / p as f64),
+            referrals: referral_figure,
+            group_based_share: None,
+        });
+    }
+    Ok(RegionComparison { distance_km, rows })
+}
+
+/// The comparison as CSV in `style` (header titles from the style or the English keys).
+pub fn region_csv(r: &RegionComparison, style: &coverage::CsvStyle) -> AppResult<Vec<u8>> {
+    let keys = [
+        "code",
+        "name",
+        "inhabitants",
+        "active_offers",
+        "offers_per_10k",
+        "residents_in_gaps",
+        "gap_buurten_unknown_population",
+        "gap_share_percent",
+        "referrals_12_months",
+        "referrals_per_10k",
+    ];
+    let rows = r.rows.iter().map(|row| {
+        let (count, rate) = match row.referrals {
+            ReferralFigure::Hidden => (String::new(), String::new()),
+            ReferralFigure::Small => ("< 5".to_string(), String::new()),
+            ReferralFigure::Count { count, per_10k } => {
+                (count.to_string(), decimal(per_10k, style.decimal_comma))
+            }
+        };
+        vec![
+            row.code.clone(),
+            row.name.clone(),
+            row.inhabitants.map(|n| n.to_string()).unwrap_or_default(),
+            row.active_offers.to_string(),
+            decimal(row.offers_per_10k, style.decimal_comma),
+            row.residents_in_gaps.to_string(),
+            row.gap_buurten_unknown.to_string(),
+            decimal(row.gap_share.map(|s| s * 100.0), style.decimal_comma),
+            count,
+            rate,
+        ]
+    });
+    coverage::write_csv(style, &keys.map(String::from), rows)
+}
