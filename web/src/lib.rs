@@ -10,6 +10,7 @@
 //! route ([`api::auth::same_origin`]), and its security headers (a Content-Security-Policy
 //! without inline script or style) cover every page.
 
+pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod form;
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dekking", get(pages::coverage::show))
         .route("/dekking.csv", get(pages::coverage::csv))
         .route("/dekking.geojson", get(pages::coverage::geojson))
+        .route("/inzicht", get(pages::insight::show))
+        .route("/inzicht.csv", get(pages::insight::csv))
         .route("/beheer", get(pages::manage::index))
         .route(
             "/beheer/aanbod/{id}",

@@ -9,6 +9,7 @@ pub mod cost;
 pub mod coverage;
 pub mod enums;
 pub mod federation;
+pub mod insight;
 pub mod loaders;
 pub mod notification;
 pub mod offer;
@@ -34,6 +35,7 @@ pub struct Query(
     auth::AuthQuery,
     referral::ReferralQuery,
     coverage::CoverageQuery,
+    insight::InsightQuery,
     notification::NotificationQuery,
 );
 
