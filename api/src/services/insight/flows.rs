@@ -361,8 +361,8 @@ fn assemble(
         .collect();
     let mut total = Raw::default();
     for (_, _, r) in &rows {
-        for i in 0..n {
-            total.counts[i] += r.counts[i];
+        for (t, c) in total.counts.iter_mut().zip(r.counts) {
+            *t += c;
         }
         total.to_accepted.extend(&r.to_accepted);
         total.to_first_meeting.extend(&r.to_first_meeting);
