@@ -11,13 +11,11 @@
 //!   shown, nor a rate whose numerator or denominator is suppressed (rate × total would give
 //!   the count back).
 
-use serde::Serialize;
-
 /// The smallest count shown as it is.
 pub const MIN_COUNT: u64 = 5;
 
 /// A count as an analyst sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cell {
     /// The count itself.
     Count(u64),
