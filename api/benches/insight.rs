@@ -217,7 +217,7 @@ async fn referrals(db: &DatabaseConnection, offers: &[String], n: usize, rng: &m
             contact_note: Set(None),
             expected_start: Set(None),
         });
-        let mut event = |to, from, when| referral_event::ActiveModel {
+        let event = |to, from, when| referral_event::ActiveModel {
             id: NotSet,
             referral_id: Set(id.clone()),
             at: Set(when),

@@ -115,7 +115,7 @@ pub struct ReferralFlowRow {
 
 impl From<svc::FlowRow> for ReferralFlowRow {
     fn from(r: svc::FlowRow) -> Self {
-        let c = |name: &str| r.cell(name).into();
+        let c = |name: &str| -> SuppressedCount { r.cell(name).into() };
         Self {
             sent: c("sent"),
             accepted: c("accepted"),
