@@ -69,6 +69,18 @@ vocabulary! {
     }
 }
 
+impl OfferKind {
+    /// Group-based support (Herstelcirkel, group, course, walk-in) as against individual
+    /// support and activities: the one place that says which kinds count as group-based in a
+    /// municipality's figures. The match is exhaustive on purpose, so a new kind must be placed.
+    pub fn is_group_based(self) -> bool {
+        match self {
+            Self::Herstelcirkel | Self::Group | Self::Course | Self::WalkIn => true,
+            Self::Activity | Self::IndividualSupport => false,
+        }
+    }
+}
+
 vocabulary! {
     /// Lifecycle status of an offer.
     OfferStatus {

@@ -10,6 +10,7 @@
 //! route ([`api::auth::same_origin`]), and its security headers (a Content-Security-Policy
 //! without inline script or style) cover every page.
 
+pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod form;
@@ -61,6 +62,8 @@ pub fn routes() -> Router<AppState> {
         .route("/dekking/gaten.csv", get(pages::coverage::gaps_csv))
         .route("/dekking/regio", get(pages::region::show))
         .route("/dekking/regio.csv", get(pages::region::csv))
+        .route("/inzicht", get(pages::insight::show))
+        .route("/inzicht.csv", get(pages::insight::csv))
         .route("/beheer", get(pages::manage::index))
         .route(
             "/beheer/aanbod/{id}",

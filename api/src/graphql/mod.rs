@@ -9,6 +9,7 @@ pub mod cost;
 pub mod coverage;
 pub mod enums;
 pub mod federation;
+pub mod insight;
 pub mod loaders;
 pub mod node;
 pub mod notification;
@@ -35,6 +36,7 @@ pub struct Query(
     auth::AuthQuery,
     referral::ReferralQuery,
     coverage::CoverageQuery,
+    insight::InsightQuery,
     notification::NotificationQuery,
     node::NodeQuery,
 );

@@ -9,6 +9,16 @@
 
 /// `(English template, Dutch text)`, most specific first where templates overlap.
 pub const CATALOGUE: &[(&str, &str)] = &[
+    // Municipality insight (issue 20).
+    (
+        "see the referral figures of this gemeente",
+        "de verwijscijfers van deze gemeente bekijken",
+    ),
+    ("choose a gemeente", "kies een gemeente"),
+    (
+        "must be a gemeente code (GM....)",
+        "moet een gemeentecode zijn (GM....)",
+    ),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",

@@ -5,6 +5,7 @@ pub mod compare;
 pub mod coverage;
 pub mod handout;
 pub mod inbox;
+pub mod insight;
 pub mod manage;
 pub mod offer;
 pub mod offer_form;
