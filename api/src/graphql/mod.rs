@@ -10,6 +10,7 @@ pub mod coverage;
 pub mod enums;
 pub mod federation;
 pub mod loaders;
+pub mod network;
 pub mod notification;
 pub mod offer;
 pub mod organisation;
@@ -35,6 +36,7 @@ pub struct Query(
     referral::ReferralQuery,
     coverage::CoverageQuery,
     notification::NotificationQuery,
+    network::NetworkQuery,
 );
 
 /// The mutation root.
@@ -48,6 +50,8 @@ pub struct Mutation(
     referral::ReferralMutation,
     referral::SelfReferralMutation,
     notification::NotificationMutation,
+    network::NetworkMutation,
+    offer::OfferFundingMutation,
 );
 
 /// The node's schema type.

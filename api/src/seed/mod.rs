@@ -3,4 +3,5 @@
 pub mod area_files;
 pub mod areas;
 pub mod demo;
+pub mod demo_network;
 pub mod users;

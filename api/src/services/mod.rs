@@ -7,6 +7,7 @@ pub mod changes;
 pub mod coverage;
 pub mod ctx;
 pub mod header_counts;
+pub mod network;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;

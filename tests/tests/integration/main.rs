@@ -26,6 +26,7 @@ mod limits;
 mod list_plans;
 mod migrations;
 mod mutations;
+mod network;
 mod notifications;
 mod oidc;
 mod operations;

@@ -9,6 +9,18 @@
 
 /// `(English template, Dutch text)`, most specific first where templates overlap.
 pub const CATALOGUE: &[(&str, &str)] = &[
+    // Networks, joint offers and funding (issue 19).
+    ("at most {} partners", "hoogstens {} partners"),
+    ("at most {} funders", "hoogstens {} financiers"),
+    (
+        "the owning organisation is not its own partner",
+        "de eigen organisatie is geen partner van zichzelf",
+    ),
+    ("no such organisation", "deze organisatie bestaat niet"),
+    (
+        "must be a gemeente code (GM....)",
+        "moet een gemeentecode zijn (GM....)",
+    ),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",
