@@ -230,8 +230,8 @@ pub struct Loaders {
     pub children: DataLoader<ChildrenByParent>,
     pub offer_pages: DataLoader<OfferPages>,
     pub offer_counts: DataLoader<OfferCounts>,
-    pub networks: DataLoader<crate::graphql::network::NetworksByOrganisation>,
-    pub offer_details: DataLoader<crate::graphql::network::OfferDetailsByOffer>,
+    pub networks: DataLoader<crate::graphql::network::loaders::NetworksByOrganisation>,
+    pub offer_details: DataLoader<crate::graphql::network::loaders::OfferDetailsByOffer>,
 }
 
 impl Loaders {
@@ -262,8 +262,8 @@ impl Loaders {
             children: DataLoader::new(ChildrenByParent(db()), r()),
             offer_pages: DataLoader::new(OfferPages(db()), r()),
             offer_counts: DataLoader::new(OfferCounts(db()), r()),
-            networks: DataLoader::new(crate::graphql::network::NetworksByOrganisation(db()), r()),
-            offer_details: DataLoader::new(crate::graphql::network::OfferDetailsByOffer(db()), r()),
+            networks: DataLoader::new(crate::graphql::network::loaders::NetworksByOrganisation(db()), r()),
+            offer_details: DataLoader::new(crate::graphql::network::loaders::OfferDetailsByOffer(db()), r()),
         }
     }
 }

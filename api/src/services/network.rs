@@ -19,6 +19,7 @@ use entities::{
     AreaKind, ChangeOp, OfferStatus, RecordKind, network, network_member, offer, offer_attribute,
     offer_funder, offer_funding_route, offer_partner, organisation,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -261,8 +262,8 @@ pub async fn set_offer_details(
         ));
     }
     let done = offer::Entity::update_many()
-        .col_expr(offer::Column::Version, (version + 1).into())
-        .col_expr(offer::Column::UpdatedAt, Utc::now().into())
+        .col_expr(offer::Column::Version, Expr::value(version + 1))
+        .col_expr(offer::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(offer::Column::Id.eq(model.id.as_str()))
         .filter(offer::Column::Version.eq(version))
         .exec(&txn)

@@ -11,6 +11,7 @@ mod browser;
 mod browser_consult;
 mod browser_editors;
 mod browser_handover;
+mod browser_network;
 mod browser_note;
 mod browser_outcomes;
 mod browser_self_referral;

@@ -235,7 +235,8 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors) -> Markup {
         html! { div.field {
             label for=(id) { (label) }
             p.hint id=(hint_id) { (hint) }
-            @if let Some(e) = errors.get(name) { (error_line(ctx.lang, &id, e)) }
+            @let error_id = format!("{id}-error");
+            @if let Some(e) = errors.get(name) { (error_line(ctx.lang, &error_id, e)) }
             textarea id=(id) name=(name) rows="3" aria-describedby=(hint_id) { (f.value(name)) }
         } }
     };
@@ -254,7 +255,7 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors) -> Markup {
                     ctx.t("Eén per regel: naam; soort (gemeente, zorgverzekeraar, fonds of other).", "One per line: name; kind (gemeente, zorgverzekeraar, fonds or other).")))
                 fieldset.field.choices {
                     legend { (ctx.t("Financieringsroute", "Funding route")) }
-                    @if let Some(e) = errors.get("route") { (error_line(ctx.lang, "f-route", e)) }
+                    @if let Some(e) = errors.get("route") { (error_line(ctx.lang, "f-route-error", e)) }
                     @for r in FundingRoute::ALL {
                         @let id = format!("f-route-{}", r.as_str());
                         div.choice {
@@ -265,7 +266,7 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors) -> Markup {
                 }
                 div.field {
                     label for="f-mode" { (ctx.t("Vorm", "Delivery")) }
-                    @if let Some(e) = errors.get("mode") { (error_line(ctx.lang, "f-mode", e)) }
+                    @if let Some(e) = errors.get("mode") { (error_line(ctx.lang, "f-mode-error", e)) }
                     select #f-mode name="mode" {
                         option value="" { (ctx.t("Niet opgegeven", "Not given")) }
                         @for m in DeliveryMode::ALL {

@@ -2,7 +2,6 @@
 //! (partners, funding, attributes), batched over a list.
 
 use crate::domain::funding::NetworkDetails;
-use crate::error::AppError;
 use crate::read_model::funding as read;
 use async_graphql::dataloader::Loader;
 use entities::network;
@@ -19,9 +18,7 @@ impl Loader<String> for NetworksByOrganisation {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
-        read::networks_by_organisation(&self.0, keys)
-            .await
-            .map_err(|e: AppError| e.into())
+        Ok(read::networks_by_organisation(&self.0, keys).await?)
     }
 }
 
@@ -30,8 +27,6 @@ impl Loader<String> for OfferDetailsByOffer {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
-        read::details_by_offer(&self.0, keys)
-            .await
-            .map_err(|e: AppError| e.into())
+        Ok(read::details_by_offer(&self.0, keys).await?)
     }
 }

@@ -1,14 +1,14 @@
 //! Joint offers, funding and attributes on the `Offer` type (`Offer.partners`,
-//! `Offer.funding`, `Offer.attributes`), the `offers` filters on them, and the mutation
-//! `setOfferNetworkDetails` that sets them.
+//! `Offer.funding`, `Offer.attributes`) and the `offers` filters on them; the mutation that
+//! sets them is in [`super::funding_mutation`].
 
-use super::types::Offer;
-use crate::domain::funding::{self as dom, Access, NetworkDetails, NetworkDetailsFields};
+use crate::domain::funding::{
+    self as dom, DeliveryMode as DomDeliveryMode, FunderKind as DomFunderKind,
+    FundingRoute as DomFundingRoute, NetworkDetails,
+};
 use crate::graphql::loaders::Loaders;
 use crate::graphql::organisation::Organisation;
-use crate::graphql::{actor, app, id_arg, input_error};
-use crate::services::network as svc;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use entities::offer;
 
 /// What kind of body funds an offer.
@@ -49,22 +49,22 @@ pub enum DeliveryMode {
 }
 
 macro_rules! same_values {
-    ($gql:ident, $dom:path, [$($v:ident),+]) => {
+    ($gql:ident, $dom:ident, [$($v:ident),+]) => {
         impl From<$gql> for $dom {
             fn from(v: $gql) -> Self {
-                match v { $($gql::$v => <$dom>::$v),+ }
+                match v { $($gql::$v => $dom::$v),+ }
             }
         }
         impl From<$dom> for $gql {
             fn from(v: $dom) -> Self {
-                match v { $(<$dom>::$v => $gql::$v),+ }
+                match v { $($dom::$v => $gql::$v),+ }
             }
         }
     };
 }
-same_values!(FunderKind, dom::FunderKind, [Gemeente, Zorgverzekeraar, Fonds, Other]);
-same_values!(FundingRoute, dom::FundingRoute, [Wmo, Zvw, EigenBijdrage, Gratis]);
-same_values!(DeliveryMode, dom::DeliveryMode, [Online, Hybrid, OnSite]);
+same_values!(FunderKind, DomFunderKind, [Gemeente, Zorgverzekeraar, Fonds, Other]);
+same_values!(FundingRoute, DomFundingRoute, [Wmo, Zvw, EigenBijdrage, Gratis]);
+same_values!(DeliveryMode, DomDeliveryMode, [Online, Hybrid, OnSite]);
 
 /// One funder of an offer.
 #[derive(SimpleObject)]
@@ -174,107 +174,6 @@ pub async fn attributes(ctx: &Context<'_>, o: &offer::Model) -> Result<OfferAttr
         public_transport_nearby: d.access.public_transport,
         accessibility_note: o.accessibility.clone(),
     })
-}
-
-/// One funder of an offer.
-#[derive(InputObject, Clone, Debug)]
-pub struct FunderInput {
-    /// E.g. "Gemeente Nijmegen"; at most 200 characters.
-    pub name: String,
-    /// What kind of body it is.
-    pub kind: FunderKind,
-}
-
-/// Partners, funding and attributes of an offer (replaced as a whole).
-#[derive(InputObject, Clone, Debug, Default)]
-pub struct OfferNetworkDetailsInput {
-    /// Global ids of the organisations running the offer together with its owner (at most 10).
-    #[graphql(default)]
-    pub partner_ids: Vec<ID>,
-    /// Funders, in display order (at most 10).
-    #[graphql(default)]
-    pub funders: Vec<FunderInput>,
-    /// Funding routes.
-    #[graphql(default)]
-    pub routes: Vec<FundingRoute>,
-    /// Led by experts by experience (ervaringsdeskundigen).
-    #[graphql(default)]
-    pub peer_led: bool,
-    /// Online, hybrid or on site.
-    pub delivery_mode: Option<DeliveryMode>,
-    /// The places are wheelchair accessible.
-    #[graphql(default)]
-    pub wheelchair_accessible: bool,
-    /// A hearing loop is available.
-    #[graphql(default)]
-    pub hearing_loop: bool,
-    /// Public transport stops nearby.
-    #[graphql(default)]
-    pub public_transport_nearby: bool,
-}
-
-impl OfferNetworkDetailsInput {
-    /// The raw fields, in the domain's field names (`partners`, `funders`, `routes`, `mode`).
-    fn fields(self) -> NetworkDetailsFields {
-        NetworkDetailsFields {
-            partners: self.partner_ids.into_iter().map(|id| id.0).collect(),
-            funders: (self.funders.into_iter())
-                .map(|f| (f.name, dom::FunderKind::from(f.kind).as_str().to_string()))
-                .collect(),
-            routes: (self.routes.into_iter())
-                .map(|r| dom::FundingRoute::from(r).as_str().to_string())
-                .collect(),
-            peer_led: self.peer_led,
-            mode: (self.delivery_mode).map(|m| dom::DeliveryMode::from(m).as_str().to_string()),
-            access: Access {
-                wheelchair: self.wheelchair_accessible,
-                hearing_loop: self.hearing_loop,
-                public_transport: self.public_transport_nearby,
-            },
-        }
-    }
-}
-
-/// The field of the input a domain error names (`partners.0` is `input.partnerIds.0`).
-fn input_field(e: crate::error::AppError) -> crate::error::AppError {
-    let renamed = match e.field_name() {
-        Some(f) if f.starts_with("partners") => Some(f.replacen("partners", "partnerIds", 1)),
-        Some(f) if f.starts_with("mode") => Some("deliveryMode".to_string()),
-        _ => None,
-    };
-    match (renamed, e) {
-        (Some(field), crate::error::AppError::BadInput { message, .. }) => {
-            crate::error::AppError::field(field, message).in_field("input")
-        }
-        (_, e) => input_error(e),
-    }
-}
-
-/// The mutation of an offer's partners, funding and attributes.
-#[derive(Default)]
-pub struct OfferFundingMutation;
-
-#[Object]
-impl OfferFundingMutation {
-    /// Sets the partners, funding and attributes of an offer (replaced as a whole); its
-    /// editors only. `version` must be the offer's current one; the offer's version is bumped.
-    async fn set_offer_network_details(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: i32,
-        input: OfferNetworkDetailsInput,
-    ) -> Result<Offer> {
-        let (app, actor) = (app(ctx)?, actor(ctx)?);
-        let id = id_arg(&id, "id")?;
-        let owner = crate::services::offer::load_own(&app.db, &app.node_id, &id).await?;
-        let details =
-            NetworkDetails::parse(input.fields(), &owner.organisation_id).map_err(input_field)?;
-        let saved = svc::set_offer_details(app, actor, &id, version, details)
-            .await
-            .map_err(input_field)?;
-        Ok(Offer(saved))
-    }
 }
 
 /// The stored attributes the `offers` filters `peerLed`, `deliveryMode` and
