@@ -358,3 +358,73 @@ async fn demo_networks_and_funding_are_shown() {
     assert_eq!(kinds, vec!["GEMEENTE", "ZORGVERZEKERAAR"]);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn funding_accessibility_and_attributes_go_through_hsds_and_back() {
+    let app = TestApp::spawn().await;
+    let editor = app.sign_in(demo::EDITOR).await;
+    let own = offers(&app, json!({}))
+        .await
+        .into_iter()
+        .find(|o| o["organisation"]["name"] == "Bindkracht10")
+        .unwrap();
+    let input = json!({
+        "funders": [{"name": "Gemeente Nijmegen", "kind": "GEMEENTE"},
+                    {"name": "zorgverzekeraar (niet genoemd in de bron)", "kind": "ZORGVERZEKERAAR"}],
+        "routes": ["ZVW"], "peerLed": true, "deliveryMode": "ON_SITE",
+        "wheelchairAccessible": true, "publicTransportNearby": true
+    });
+    let set = app
+        .gql_with(Some(&editor), SET, json!({"id": own["id"], "v": own["version"], "input": input}))
+        .await;
+    assert!(set.get("errors").is_none(), "{set}");
+    let uuid = own["id"].as_str().unwrap().split_once(':').unwrap().1;
+    let service: api::hsds::types::Service = reqwest::get(app.url(&format!("/hsds/services/{uuid}")))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        service.funding.iter().map(|f| f.source.clone().unwrap()).collect::<Vec<_>>(),
+        vec![
+            "Gemeente Nijmegen (gemeente)".to_string(),
+            "zorgverzekeraar (niet genoemd in de bron) (zorgverzekeraar)".to_string()
+        ]
+    );
+    let location = service.service_at_locations[0].location.as_ref().unwrap();
+    assert_eq!(
+        location.accessibility[0].details.as_deref(),
+        Some("wheelchair,public_transport")
+    );
+
+    let report = api::hsds::import::import(
+        &app.state,
+        &api::domain::Actor::System,
+        own["organisation"]["id"].as_str().unwrap(),
+        &[service],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}", e.message()));
+    assert_eq!(report.created.len(), 1, "{:?}", report.skipped);
+    let read = app
+        .gql_ok(
+            "query($id: ID!) { offer(id: $id) {
+               funding { funders { name kind } routes }
+               attributes { peerLed deliveryMode wheelchairAccessible hearingLoop publicTransportNearby } } }",
+            json!({"id": report.created[0]}),
+        )
+        .await;
+    assert_eq!(
+        read["offer"]["funding"],
+        json!({"funders": [{"name": "Gemeente Nijmegen", "kind": "GEMEENTE"},
+                           {"name": "zorgverzekeraar (niet genoemd in de bron)", "kind": "ZORGVERZEKERAAR"}],
+               "routes": ["ZVW"]})
+    );
+    assert_eq!(
+        read["offer"]["attributes"],
+        json!({"peerLed": true, "deliveryMode": "ON_SITE", "wheelchairAccessible": true,
+               "hearingLoop": false, "publicTransportNearby": true})
+    );
+    app.stop().await;
+}
