@@ -3,8 +3,8 @@
 //! structured accessibility; parsed here once ([`NetworkDetails::parse`]) from the raw fields
 //! every edge (GraphQL, web form, HSDS import, federation) hands over.
 
-use crate::error::{AppError, AppResult};
 use crate::domain::{GlobalId, required_text};
+use crate::error::{AppError, AppResult};
 use std::collections::BTreeSet;
 
 /// Most partner organisations of one offer.
@@ -198,7 +198,12 @@ impl NetworkDetails {
             (self.access.hearing_loop, attribute::HEARING_LOOP),
             (self.access.public_transport, attribute::PUBLIC_TRANSPORT),
         ];
-        out.extend(flags.iter().filter(|(on, _)| *on).map(|(_, a)| a.to_string()));
+        out.extend(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, a)| a.to_string()),
+        );
         out.extend(self.mode.map(mode_attribute));
         out
     }
@@ -272,7 +277,10 @@ mod tests {
             funders: vec![(name.into(), kind.into())],
             ..Default::default()
         };
-        assert_eq!(bad(funder(" ", "gemeente")).as_deref(), Some("funders.0.name"));
+        assert_eq!(
+            bad(funder(" ", "gemeente")).as_deref(),
+            Some("funders.0.name")
+        );
         assert_eq!(bad(funder("X", "bank")).as_deref(), Some("funders.0.kind"));
         let own = NetworkDetailsFields {
             partners: vec![owner.into()],

@@ -148,7 +148,9 @@ fn organisation_record(o: &organisation::Model, area_codes: Vec<String>) -> Orga
 }
 
 /// The wire form of an offer's partners, funding and attributes.
-fn network_record(d: crate::domain::funding::NetworkDetails) -> crate::federation::protocol::OfferNetworkRecord {
+fn network_record(
+    d: crate::domain::funding::NetworkDetails,
+) -> crate::federation::protocol::OfferNetworkRecord {
     crate::federation::protocol::OfferNetworkRecord {
         attributes: d.attributes(),
         partners: d.partners,

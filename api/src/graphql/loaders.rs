@@ -262,8 +262,14 @@ impl Loaders {
             children: DataLoader::new(ChildrenByParent(db()), r()),
             offer_pages: DataLoader::new(OfferPages(db()), r()),
             offer_counts: DataLoader::new(OfferCounts(db()), r()),
-            networks: DataLoader::new(crate::graphql::network::loaders::NetworksByOrganisation(db()), r()),
-            offer_details: DataLoader::new(crate::graphql::network::loaders::OfferDetailsByOffer(db()), r()),
+            networks: DataLoader::new(
+                crate::graphql::network::loaders::NetworksByOrganisation(db()),
+                r(),
+            ),
+            offer_details: DataLoader::new(
+                crate::graphql::network::loaders::OfferDetailsByOffer(db()),
+                r(),
+            ),
         }
     }
 }

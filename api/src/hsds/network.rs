@@ -63,8 +63,15 @@ pub fn export(s: &mut Service, offer_id: &str, details: Option<&NetworkDetails>)
     if d.peer_led {
         attributes.push(service_attribute(offer_id, PEER_LED, "true"));
     }
-    attributes.extend(d.mode.map(|m| service_attribute(offer_id, DELIVERY_MODE, m.as_str())));
-    attributes.extend(d.partners.iter().map(|p| service_attribute(offer_id, PARTNER, p)));
+    attributes.extend(
+        d.mode
+            .map(|m| service_attribute(offer_id, DELIVERY_MODE, m.as_str())),
+    );
+    attributes.extend(
+        d.partners
+            .iter()
+            .map(|p| service_attribute(offer_id, PARTNER, p)),
+    );
     s.attributes.extend(attributes);
     let codes = access_codes(&d.access);
     if codes.is_empty() {
@@ -91,7 +98,10 @@ fn values<'a>(s: &'a Service, link_type: &'a str) -> impl Iterator<Item = &'a st
 
 /// `Name (kind)` as a funder; a source without a known kind is of kind `other`.
 fn funder(source: &str) -> (String, String) {
-    if let Some((name, kind)) = source.trim().strip_suffix(')').and_then(|s| s.rsplit_once(" ("))
+    if let Some((name, kind)) = source
+        .trim()
+        .strip_suffix(')')
+        .and_then(|s| s.rsplit_once(" ("))
         && FunderKind::parse(kind).is_ok()
     {
         return (name.to_string(), kind.to_string());

@@ -25,7 +25,10 @@ pub async fn details_by_offer(
         .all(db)
         .await?
     {
-        map.entry(p.offer_id).or_default().partners.push(p.organisation_id);
+        map.entry(p.offer_id)
+            .or_default()
+            .partners
+            .push(p.organisation_id);
     }
     for f in offer_funder::Entity::find()
         .filter(offer_funder::Column::OfferId.is_in(ids()))

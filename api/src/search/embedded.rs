@@ -461,7 +461,9 @@ impl TantivyIndex {
         .chain(filter.organisation_ids.as_ref().map(|ids| {
             // No ids: a term no document holds, so nothing matches.
             let any = ids.iter().map(|id| (Occur::Should, text_is(f.org_id, id)));
-            let none = ids.is_empty().then(|| (Occur::Should, text_is(f.org_id, "")));
+            let none = ids
+                .is_empty()
+                .then(|| (Occur::Should, text_is(f.org_id, "")));
             Box::new(BooleanQuery::new(any.chain(none).collect())) as Box<dyn Query>
         }))
         .chain(filter.attributes.iter().map(|a| text_is(f.attribute, a)))

@@ -354,7 +354,11 @@ impl MeiliIndex {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
             parts.push(any_of("org", &ids).unwrap_or_else(|| "org IN [\"\"]".into()));
         }
-        parts.extend(f.attributes.iter().map(|a| format!("attribute = {}", lit(a))));
+        parts.extend(
+            f.attributes
+                .iter()
+                .map(|a| format!("attribute = {}", lit(a))),
+        );
         if f.open_places_only {
             parts.push("open = true".into());
         }

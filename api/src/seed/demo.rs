@@ -192,7 +192,12 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
             let id = GlobalId::parse(&draft.offer.id)?;
             let published = offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
             if let Some(n) = network {
-                details.push((id, published.offer.organisation_id, published.offer.version, n));
+                details.push((
+                    id,
+                    published.offer.organisation_id,
+                    published.offer.version,
+                    n,
+                ));
             }
             offers += 1;
         }

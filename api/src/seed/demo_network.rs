@@ -59,7 +59,11 @@ pub async fn apply(
     orgs: &HashMap<String, String>,
 ) -> AppResult<()> {
     let fields = NetworkDetailsFields {
-        partners: d.partners.iter().filter_map(|n| orgs.get(n).cloned()).collect(),
+        partners: d
+            .partners
+            .iter()
+            .filter_map(|n| orgs.get(n).cloned())
+            .collect(),
         funders: d.funders.into_iter().map(|f| (f.name, f.kind)).collect(),
         routes: d.routes,
         peer_led: d.peer_led,
@@ -96,8 +100,13 @@ pub async fn load_networks(
         let created = svc::create(state, &Actor::System, patch).await?;
         let network_id = GlobalId::parse(&created.id)?;
         for member in n.members.iter().filter_map(|m| orgs.get(m)) {
-            svc::add_member(state, &Actor::System, &network_id, &GlobalId::parse(member)?)
-                .await?;
+            svc::add_member(
+                state,
+                &Actor::System,
+                &network_id,
+                &GlobalId::parse(member)?,
+            )
+            .await?;
         }
     }
     Ok(())

@@ -21,8 +21,8 @@ use entities::{
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 
 /// Longest network name.
@@ -253,8 +253,8 @@ pub async fn set_offer_details(
             "an ended offer cannot be changed".into(),
         ));
     }
-    let known = crate::read_model::offer::organisations(&txn, details.partners.iter().cloned())
-        .await?;
+    let known =
+        crate::read_model::offer::organisations(&txn, details.partners.iter().cloned()).await?;
     if let Some(i) = details.partners.iter().position(|p| !known.contains_key(p)) {
         return Err(AppError::field(
             format!("partners.{i}"),
@@ -274,8 +274,14 @@ pub async fn set_offer_details(
         )));
     }
     write_details(&txn, &model.id, &details).await?;
-    changes::record(&txn, RecordKind::Offer, &model.id, ChangeOp::Upsert, &model.origin_node)
-        .await?;
+    changes::record(
+        &txn,
+        RecordKind::Offer,
+        &model.id,
+        ChangeOp::Upsert,
+        &model.origin_node,
+    )
+    .await?;
     txn.commit().await?;
     model.version = version + 1;
     Ok(model)
@@ -323,10 +329,13 @@ pub async fn write_details(
         route: Set(r.as_str().to_string()),
     });
     db::insert_all(txn, routes.collect(), None).await?;
-    let attributes = d.attributes().into_iter().map(|a| offer_attribute::ActiveModel {
-        offer_id: id(),
-        attribute: Set(a),
-    });
+    let attributes = d
+        .attributes()
+        .into_iter()
+        .map(|a| offer_attribute::ActiveModel {
+            offer_id: id(),
+            attribute: Set(a),
+        });
     db::insert_all(txn, attributes.collect(), None).await?;
     Ok(())
 }

@@ -74,7 +74,8 @@ impl Cursor {
 /// each filter of `filter` that is set.
 fn condition(filter: &OfferFilter) -> Condition {
     let attributes = filter.attributes.iter().map(|a| has_attribute(a));
-    attributes.fold(Condition::all(), Condition::add)
+    attributes
+        .fold(Condition::all(), Condition::add)
         .add(is_public())
         .add_option(filter.area.as_ref().map(located_in))
         .add_option(non_empty(&filter.kinds).map(|k| offer::Column::Kind.is_in(k.iter().copied())))

@@ -25,16 +25,19 @@ async fn browser_a_gp_finds_a_network_its_offers_and_their_funding() {
         .to_string();
     b.open("/netwerken").await;
     b.assert_accessible("network list").await;
-    b.open(&format!("/netwerken/{}", web::layout::encode(&nmg))).await;
+    b.open(&format!("/netwerken/{}", web::layout::encode(&nmg)))
+        .await;
     assert!(b.text("ul.members").await.contains("Bindkracht10"));
     b.assert_accessible("network page").await;
 
-    b.open(&format!("/?netwerk={}", web::layout::encode(&nmg))).await;
+    b.open(&format!("/?netwerk={}", web::layout::encode(&nmg)))
+        .await;
     assert!(b.text("ol.results").await.contains("Herstelcirkel"));
     b.assert_accessible("search filtered on a network").await;
 
     let (offer, _) = offer_by_title(&app, "Herstelcirkel Psychische Kracht Lent").await;
-    b.open(&format!("/aanbod/{}", web::layout::encode(&offer))).await;
+    b.open(&format!("/aanbod/{}", web::layout::encode(&offer)))
+        .await;
     let funding = b.text("dd.funding").await;
     assert!(funding.contains("Gemeente Nijmegen"), "{funding}");
     assert!(funding.contains("zorgverzekeraar"), "{funding}");

@@ -2,7 +2,7 @@
 //! `networkId` filter, partners/funding/attributes through `setOfferNetworkDetails` and back,
 //! the attribute filters, and the pages that show them.
 
-use crate::web::{cookie, get, post, pairs, texts};
+use crate::web::{cookie, get, pairs, post, texts};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{TestApp, demo, error_code, error_field, eventually};
@@ -53,18 +53,30 @@ async fn only_node_admins_manage_networks() {
     let admin = app.sign_in(demo::ADMIN).await;
 
     let anonymous = app.gql_with(None, CREATE, network_input("Netwerk A")).await;
-    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"), "{anonymous}");
-    let by_editor = app.gql_with(Some(&editor), CREATE, network_input("Netwerk A")).await;
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
+    let by_editor = app
+        .gql_with(Some(&editor), CREATE, network_input("Netwerk A"))
+        .await;
     assert_eq!(error_code(&by_editor), Some("FORBIDDEN"), "{by_editor}");
 
-    let created = app.gql_with(Some(&admin), CREATE, network_input("Netwerk A")).await;
+    let created = app
+        .gql_with(Some(&admin), CREATE, network_input("Netwerk A"))
+        .await;
     let n = created["data"]["createNetwork"].clone();
     assert_eq!(n["name"], "Netwerk A", "{created}");
     assert_eq!(n["region"], json!(["GM0268"]));
 
     let vars = json!({"n": n["id"], "o": bindkracht});
     let member_by_editor = app.gql_with(Some(&editor), ADD, vars.clone()).await;
-    assert_eq!(error_code(&member_by_editor), Some("FORBIDDEN"), "{member_by_editor}");
+    assert_eq!(
+        error_code(&member_by_editor),
+        Some("FORBIDDEN"),
+        "{member_by_editor}"
+    );
     let added = app.gql_with(Some(&admin), ADD, vars.clone()).await;
     assert_eq!(
         added["data"]["addNetworkMember"]["members"][0]["name"], "Bindkracht10",
@@ -72,7 +84,13 @@ async fn only_node_admins_manage_networks() {
     );
     // Twice changes nothing.
     let again = app.gql_with(Some(&admin), ADD, vars).await;
-    assert_eq!(again["data"]["addNetworkMember"]["members"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        again["data"]["addNetworkMember"]["members"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let of_org = app
         .gql_ok(
@@ -126,7 +144,10 @@ async fn only_node_admins_manage_networks() {
         .await;
     assert!(deleted.get("errors").is_none(), "{deleted}");
     let gone = app
-        .gql("query($id: ID!) { network(id: $id) { id } }", json!({"id": n["id"]}))
+        .gql(
+            "query($id: ID!) { network(id: $id) { id } }",
+            json!({"id": n["id"]}),
+        )
         .await;
     assert_eq!(error_code(&gone), Some("NOT_FOUND"), "{gone}");
     app.stop().await;
@@ -137,17 +158,26 @@ async fn the_network_filter_lists_the_offers_of_its_members() {
     let app = TestApp::spawn().await;
     let admin = app.sign_in(demo::ADMIN).await;
     let bindkracht = org_id(&app, "Bindkracht10").await;
-    let created = app.gql_with(Some(&admin), CREATE, network_input("Netwerk Noord")).await;
+    let created = app
+        .gql_with(Some(&admin), CREATE, network_input("Netwerk Noord"))
+        .await;
     let network = created["data"]["createNetwork"]["id"].clone();
     let empty = offers(&app, json!({"networkId": network})).await;
-    assert!(empty.is_empty(), "a network without members has no offers: {empty:?}");
+    assert!(
+        empty.is_empty(),
+        "a network without members has no offers: {empty:?}"
+    );
     app.gql_with(Some(&admin), ADD, json!({"n": network, "o": bindkracht}))
         .await;
     let of_network = offers(&app, json!({"networkId": network})).await;
     let of_org = offers(&app, json!({"organisationId": bindkracht})).await;
     assert!(!of_network.is_empty());
     let ids = |list: &[Value]| list.iter().map(|o| o["id"].clone()).collect::<Vec<_>>();
-    assert_eq!(ids(&of_network), ids(&of_org), "the network's offers are its member's");
+    assert_eq!(
+        ids(&of_network),
+        ids(&of_org),
+        "the network's offers are its member's"
+    );
     app.stop().await;
 }
 
@@ -181,30 +211,65 @@ async fn editors_set_partners_funding_and_attributes_and_gps_filter_on_them() {
     });
     let vars = |o: &Value, v: Value, input: Value| json!({"id": o["id"], "v": v, "input": input});
 
-    let anonymous = app.gql_with(None, SET, vars(&own, own["version"].clone(), input.clone())).await;
-    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"), "{anonymous}");
+    let anonymous = app
+        .gql_with(None, SET, vars(&own, own["version"].clone(), input.clone()))
+        .await;
+    assert_eq!(
+        error_code(&anonymous),
+        Some("UNAUTHENTICATED"),
+        "{anonymous}"
+    );
     let not_theirs = app
-        .gql_with(Some(&editor), SET, vars(&other, other["version"].clone(), input.clone()))
+        .gql_with(
+            Some(&editor),
+            SET,
+            vars(&other, other["version"].clone(), input.clone()),
+        )
         .await;
     assert_eq!(error_code(&not_theirs), Some("FORBIDDEN"), "{not_theirs}");
     let mut bad = input.clone();
     bad["funders"][1]["name"] = json!("  ");
-    let bad = app.gql_with(Some(&editor), SET, vars(&own, own["version"].clone(), bad)).await;
+    let bad = app
+        .gql_with(Some(&editor), SET, vars(&own, own["version"].clone(), bad))
+        .await;
     assert_eq!(error_code(&bad), Some("BAD_USER_INPUT"), "{bad}");
     assert_eq!(error_field(&bad), Some("input.funders.1.name"), "{bad}");
     let mut unknown = input.clone();
     unknown["partnerIds"] = json!(["test:6f1c4a6e-4b7e-4a53-9d58-2f1c1e0d9a11"]);
-    let unknown = app.gql_with(Some(&editor), SET, vars(&own, own["version"].clone(), unknown)).await;
-    assert_eq!(error_field(&unknown), Some("input.partnerIds.0"), "{unknown}");
-    let stale = app.gql_with(Some(&editor), SET, vars(&own, json!(99), input.clone())).await;
+    let unknown = app
+        .gql_with(
+            Some(&editor),
+            SET,
+            vars(&own, own["version"].clone(), unknown),
+        )
+        .await;
+    assert_eq!(
+        error_field(&unknown),
+        Some("input.partnerIds.0"),
+        "{unknown}"
+    );
+    let stale = app
+        .gql_with(Some(&editor), SET, vars(&own, json!(99), input.clone()))
+        .await;
     assert_eq!(error_code(&stale), Some("CONFLICT"), "{stale}");
 
     let set = app
-        .gql_with(Some(&editor), SET, vars(&own, own["version"].clone(), input.clone()))
+        .gql_with(
+            Some(&editor),
+            SET,
+            vars(&own, own["version"].clone(), input.clone()),
+        )
         .await;
     let saved = &set["data"]["setOfferNetworkDetails"];
-    assert_eq!(saved["version"], own["version"].as_i64().unwrap() + 1, "{set}");
-    assert_eq!(saved["partners"][0]["organisation"]["name"], "Buurtsportcoaches Nijmegen");
+    assert_eq!(
+        saved["version"],
+        own["version"].as_i64().unwrap() + 1,
+        "{set}"
+    );
+    assert_eq!(
+        saved["partners"][0]["organisation"]["name"],
+        "Buurtsportcoaches Nijmegen"
+    );
     assert_eq!(
         saved["funding"],
         json!({"funders": [{"name": "Gemeente Nijmegen", "kind": "GEMEENTE"},
@@ -223,7 +288,11 @@ async fn editors_set_partners_funding_and_attributes_and_gps_filter_on_them() {
             json!({"id": own["id"]}),
         )
         .await;
-    assert_eq!(read["data"]["offer"]["funding"]["routes"], json!(["WMO", "GRATIS"]), "{read}");
+    assert_eq!(
+        read["data"]["offer"]["funding"]["routes"],
+        json!(["WMO", "GRATIS"]),
+        "{read}"
+    );
 
     let ids = |list: Vec<Value>| list.iter().map(|o| o["id"].clone()).collect::<Vec<_>>();
     for filter in [
@@ -245,9 +314,16 @@ async fn editors_set_partners_funding_and_attributes_and_gps_filter_on_them() {
     let (status, page) = get(&app, Some(&gp), &format!("/aanbod/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     let funding = texts(&page, "dd.funding").join(" ");
-    assert!(funding.contains("Gemeente Nijmegen (gemeente)"), "{funding}");
+    assert!(
+        funding.contains("Gemeente Nijmegen (gemeente)"),
+        "{funding}"
+    );
     assert!(funding.contains("Wmo"), "{funding}");
-    assert!(texts(&page, "dd.partners").join(" ").contains("Buurtsportcoaches Nijmegen"));
+    assert!(
+        texts(&page, "dd.partners")
+            .join(" ")
+            .contains("Buurtsportcoaches Nijmegen")
+    );
     assert!(!texts(&page, "dd.peer-led").is_empty());
     // The index follows the change log: wait until it has the change.
     let want = vec![own["title"].as_str().unwrap().to_string()];
@@ -304,7 +380,10 @@ async fn the_editor_form_saves_funding_and_bad_input_changes_nothing() {
         .await;
     let o = &read["data"]["offer"];
     assert_eq!(o["funding"]["funders"][0]["kind"], "GEMEENTE", "{read}");
-    assert_eq!(o["attributes"], json!({"peerLed": true, "deliveryMode": "ONLINE"}));
+    assert_eq!(
+        o["attributes"],
+        json!({"peerLed": true, "deliveryMode": "ONLINE"})
+    );
     app.stop().await;
 }
 
@@ -315,10 +394,15 @@ async fn demo_networks_and_funding_are_shown() {
     assert_eq!(status, StatusCode::OK);
     let names = texts(&list, "ul.networks a");
     assert!(
-        names.iter().any(|n| n.contains("Netwerk Mentale Gezondheid")),
+        names
+            .iter()
+            .any(|n| n.contains("Netwerk Mentale Gezondheid")),
         "{names:?}"
     );
-    assert!(names.iter().any(|n| n.contains("De Hoofdzaak")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.contains("De Hoofdzaak")),
+        "{names:?}"
+    );
     let data = app
         .gql_ok("{ networks { id name members { name } } }", json!({}))
         .await;
@@ -330,18 +414,36 @@ async fn demo_networks_and_funding_are_shown() {
         .unwrap()
         .clone();
     assert!(
-        nmg["members"].as_array().unwrap().iter().any(|m| m["name"] == "Bindkracht10"),
+        nmg["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "Bindkracht10"),
         "{nmg}"
     );
-    let (status, page) = get(&app, None, &format!("/netwerken/{}", nmg["id"].as_str().unwrap())).await;
+    let (status, page) = get(
+        &app,
+        None,
+        &format!("/netwerken/{}", nmg["id"].as_str().unwrap()),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(texts(&page, "ul.members li").iter().any(|m| m.contains("Bindkracht10")));
+    assert!(
+        texts(&page, "ul.members li")
+            .iter()
+            .any(|m| m.contains("Bindkracht10"))
+    );
     assert!(!texts(&page, "ul.network-offers a").is_empty());
     // The Nijmegen-Noord circles are funded by the gemeente and a health insurer.
     let circle = offers(&app, json!({}))
         .await
         .into_iter()
-        .find(|o| o["title"].as_str().unwrap().starts_with("Herstelcirkel Psychische Kracht Lent"))
+        .find(|o| {
+            o["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Herstelcirkel Psychische Kracht Lent")
+        })
         .unwrap();
     let read = app
         .gql_ok(
@@ -375,18 +477,27 @@ async fn funding_accessibility_and_attributes_go_through_hsds_and_back() {
         "wheelchairAccessible": true, "publicTransportNearby": true
     });
     let set = app
-        .gql_with(Some(&editor), SET, json!({"id": own["id"], "v": own["version"], "input": input}))
+        .gql_with(
+            Some(&editor),
+            SET,
+            json!({"id": own["id"], "v": own["version"], "input": input}),
+        )
         .await;
     assert!(set.get("errors").is_none(), "{set}");
     let uuid = own["id"].as_str().unwrap().split_once(':').unwrap().1;
-    let service: api::hsds::types::Service = reqwest::get(app.url(&format!("/hsds/services/{uuid}")))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let service: api::hsds::types::Service =
+        reqwest::get(app.url(&format!("/hsds/services/{uuid}")))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(
-        service.funding.iter().map(|f| f.source.clone().unwrap()).collect::<Vec<_>>(),
+        service
+            .funding
+            .iter()
+            .map(|f| f.source.clone().unwrap())
+            .collect::<Vec<_>>(),
         vec![
             "Gemeente Nijmegen (gemeente)".to_string(),
             "zorgverzekeraar (niet genoemd in de bron) (zorgverzekeraar)".to_string()

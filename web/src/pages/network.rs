@@ -103,7 +103,9 @@ async fn load(state: &AppState, ctx: &Ctx, id: &str) -> Result<network::Model, P
 /// `GET /netwerken/{id}`: the network, its members and the offers of its members.
 pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let n = load(&state, &ctx, &id).await?;
-    Ok(show_page(&state, &ctx, &n, &Errors::none()).await?.into_response())
+    Ok(show_page(&state, &ctx, &n, &Errors::none())
+        .await?
+        .into_response())
 }
 
 async fn show_page(
@@ -112,7 +114,9 @@ async fn show_page(
     n: &network::Model,
     errors: &Errors,
 ) -> Result<Markup, PageError> {
-    let members = svc::members(&state.db, &ctx.actor, &n.id).await.or_page(ctx)?;
+    let members = svc::members(&state.db, &ctx.actor, &n.id)
+        .await
+        .or_page(ctx)?;
     let filter = OfferFilter {
         network_id: Some(n.id.clone()),
         ..OfferFilter::default()
@@ -194,8 +198,9 @@ pub async fn members(
             }),
     };
     match result {
-        Ok(n) => Ok(axum::response::Redirect::to(&format!("/netwerken/{}", encode(&n.id)))
-            .into_response()),
+        Ok(n) => Ok(
+            axum::response::Redirect::to(&format!("/netwerken/{}", encode(&n.id))).into_response(),
+        ),
         Err(e) => {
             let errors = Errors::from_app(&ctx, e).or_page(&ctx)?;
             let body = show_page(&state, &ctx, &n, &errors).await?;

@@ -22,7 +22,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let can_refer =
         matches!(&ctx.actor, api::auth::Actor::User(u) if u.has_role(Role::Practitioner));
     let can_edit = !v.is_mirrored(&state) && ctx.actor.can_edit_organisation(&v.organisation.id);
-    let funding = crate::pages::offer_funding::section(&state, &ctx, &v, can_edit).await.or_page(&ctx)?;
+    let funding = crate::pages::offer_funding::section(&state, &ctx, &v, can_edit)
+        .await
+        .or_page(&ctx)?;
     let body = html! {
         p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
         @if v.is_mirrored(&state) {

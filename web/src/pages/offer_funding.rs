@@ -80,19 +80,35 @@ pub fn card_facts(ctx: &Ctx, d: Option<&NetworkDetails>) -> Markup {
 }
 
 /// The offer page's section: partners, funding, how it is delivered and accessibility.
-pub async fn section(state: &AppState, ctx: &Ctx, v: &OfferView, can_edit: bool) -> AppResult<Markup> {
+pub async fn section(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &OfferView,
+    can_edit: bool,
+) -> AppResult<Markup> {
     let o = &v.offer;
     let d = read::details_by_offer(&state.db, &[o.id.as_str()])
         .await?
         .remove(&o.id)
         .unwrap_or_default();
-    let partners = api::read_model::offer::organisations(&state.db, d.partners.iter().cloned()).await?;
+    let partners =
+        api::read_model::offer::organisations(&state.db, d.partners.iter().cloned()).await?;
     let access = [
-        (d.access.wheelchair, ctx.t("rolstoeltoegankelijk", "wheelchair accessible")),
+        (
+            d.access.wheelchair,
+            ctx.t("rolstoeltoegankelijk", "wheelchair accessible"),
+        ),
         (d.access.hearing_loop, ctx.t("ringleiding", "hearing loop")),
-        (d.access.public_transport, ctx.t("openbaar vervoer dichtbij", "public transport nearby")),
+        (
+            d.access.public_transport,
+            ctx.t("openbaar vervoer dichtbij", "public transport nearby"),
+        ),
     ];
-    let access: Vec<&str> = access.iter().filter(|(on, _)| *on).map(|(_, t)| *t).collect();
+    let access: Vec<&str> = access
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, t)| *t)
+        .collect();
     Ok(html! {
         section.offer-funding aria-labelledby="samenwerking" {
             h2 #samenwerking { (ctx.t("Samenwerking en financiering", "Partners and funding")) }
@@ -211,15 +227,27 @@ fn values_of(d: &NetworkDetails) -> FormData {
         .map(|f| format!("{}; {}", f.name, f.kind.as_str()))
         .collect();
     v.push(("funders".into(), funders.join("\n")));
-    v.extend(d.routes.iter().map(|r| ("route".to_string(), r.as_str().to_string())));
+    v.extend(
+        d.routes
+            .iter()
+            .map(|r| ("route".to_string(), r.as_str().to_string())),
+    );
     let flags = [
         ("peer_led", d.peer_led),
         ("wheelchair", d.access.wheelchair),
         ("hearing_loop", d.access.hearing_loop),
         ("public_transport", d.access.public_transport),
     ];
-    v.extend(flags.iter().filter(|(_, on)| *on).map(|(k, _)| (k.to_string(), "1".to_string())));
-    v.push(("mode".into(), d.mode.map(|m| m.as_str().to_string()).unwrap_or_default()));
+    v.extend(
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(k, _)| (k.to_string(), "1".to_string())),
+    );
+    v.push((
+        "mode".into(),
+        d.mode.map(|m| m.as_str().to_string()).unwrap_or_default(),
+    ));
     FormData(v)
 }
 
@@ -243,7 +271,11 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors) -> Markup {
     let routes = f.all("route");
     page(
         ctx,
-        &format!("{}: {}", o.title, ctx.t("samenwerking en financiering", "partners and funding")),
+        &format!(
+            "{}: {}",
+            o.title,
+            ctx.t("samenwerking en financiering", "partners and funding")
+        ),
         html! {
             p { a href=(format!("/aanbod/{}", encode(&o.id))) { (ctx.t("Terug naar het aanbod", "Back to the offer")) } }
             form method="post" action=(format!("/aanbod/{}/financiering", encode(&o.id))) {
@@ -317,10 +349,12 @@ fn fields_of(f: &FormData) -> NetworkDetailsFields {
 
 /// A domain error's field as the form's field (`funders.0.name` is `funders`).
 fn form_field(e: AppError) -> AppError {
-    let field = e.field_name().map(|f| match f.split('.').next().unwrap_or(f) {
-        "routes" => "route".to_string(),
-        first => first.to_string(),
-    });
+    let field = e
+        .field_name()
+        .map(|f| match f.split('.').next().unwrap_or(f) {
+            "routes" => "route".to_string(),
+            first => first.to_string(),
+        });
     match field {
         Some(field) => AppError::field(field, e.text()),
         None => e,
@@ -336,10 +370,16 @@ async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, Pa
 }
 
 /// `GET /aanbod/{id}/financiering`: the editors' form.
-pub async fn edit_form(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
     let v = editable(&state, &ctx, &id).await?;
     let d: HashMap<String, NetworkDetails> =
-        read::details_by_offer(&state.db, &[v.offer.id.as_str()]).await.or_page(&ctx)?;
+        read::details_by_offer(&state.db, &[v.offer.id.as_str()])
+            .await
+            .or_page(&ctx)?;
     let values = values_of(d.get(&v.offer.id).unwrap_or(&NetworkDetails::default()));
     Ok(form(&ctx, &v, &values, &Errors::none()).into_response())
 }
@@ -353,7 +393,10 @@ pub async fn edit_submit(
 ) -> PageResult {
     let v = editable(&state, &ctx, &id).await?;
     let Some(version) = f.get("version").and_then(|v| v.parse().ok()) else {
-        return Err(PageError::new(&ctx, AppError::bad_input("the form has no version; reload it")));
+        return Err(PageError::new(
+            &ctx,
+            AppError::bad_input("the form has no version; reload it"),
+        ));
     };
     let gid = GlobalId::parse(&v.offer.id).or_page(&ctx)?;
     let result = match NetworkDetails::parse(fields_of(&f), &v.organisation.id) {

@@ -290,7 +290,9 @@ pub async fn search(
         }
     }
     let title = ctx.t("Aanbod in de wijk zoeken", "Find local offers");
-    let networks = api::services::network::list(&state.db).await.or_page(&ctx)?;
+    let networks = api::services::network::list(&state.db)
+        .await
+        .or_page(&ctx)?;
     let facets = found.as_ref().map(|f| &f.facets);
     let body = html! {
         div.layout.search-layout {

@@ -75,7 +75,9 @@ impl NetworkMutation {
             id_arg(&network_id, "networkId")?,
             id_arg(&organisation_id, "organisationId")?,
         );
-        Ok(Network(svc::add_member(app(ctx)?, actor(ctx)?, &n, &o).await?))
+        Ok(Network(
+            svc::add_member(app(ctx)?, actor(ctx)?, &n, &o).await?,
+        ))
     }
 
     /// Removes an organisation or practice from a network.
@@ -89,6 +91,8 @@ impl NetworkMutation {
             id_arg(&network_id, "networkId")?,
             id_arg(&organisation_id, "organisationId")?,
         );
-        Ok(Network(svc::remove_member(app(ctx)?, actor(ctx)?, &n, &o).await?))
+        Ok(Network(
+            svc::remove_member(app(ctx)?, actor(ctx)?, &n, &o).await?,
+        ))
     }
 }

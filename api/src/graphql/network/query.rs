@@ -28,7 +28,10 @@ impl NetworkQuery {
 }
 
 /// `Organisation.networks`: the networks an organisation belongs to, batched over a list.
-pub async fn organisation_networks(ctx: &Context<'_>, organisation_id: &str) -> Result<Vec<Network>> {
+pub async fn organisation_networks(
+    ctx: &Context<'_>,
+    organisation_id: &str,
+) -> Result<Vec<Network>> {
     let list = ctx
         .data::<Loaders>()?
         .networks

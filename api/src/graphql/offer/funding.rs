@@ -62,8 +62,16 @@ macro_rules! same_values {
         }
     };
 }
-same_values!(FunderKind, DomFunderKind, [Gemeente, Zorgverzekeraar, Fonds, Other]);
-same_values!(FundingRoute, DomFundingRoute, [Wmo, Zvw, EigenBijdrage, Gratis]);
+same_values!(
+    FunderKind,
+    DomFunderKind,
+    [Gemeente, Zorgverzekeraar, Fonds, Other]
+);
+same_values!(
+    FundingRoute,
+    DomFundingRoute,
+    [Wmo, Zvw, EigenBijdrage, Gratis]
+);
 same_values!(DeliveryMode, DomDeliveryMode, [Online, Hybrid, OnSite]);
 
 /// One funder of an offer.

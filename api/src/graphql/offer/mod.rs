@@ -7,8 +7,8 @@ mod mutation;
 mod query;
 mod types;
 
-pub use inputs::OfferFilterInput;
 pub use funding_mutation::OfferFundingMutation;
+pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
 pub use types::Offer;
