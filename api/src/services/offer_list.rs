@@ -74,8 +74,7 @@ impl Cursor {
 /// each filter of `filter` that is set.
 fn condition(filter: &OfferFilter) -> Condition {
     let attributes = filter.attributes.iter().map(|a| has_attribute(a));
-    attributes
-        .fold(Condition::all(), Condition::add)
+    let base = Condition::all()
         .add(is_public())
         .add_option(filter.area.as_ref().map(located_in))
         .add_option(non_empty(&filter.kinds).map(|k| offer::Column::Kind.is_in(k.iter().copied())))
@@ -88,7 +87,8 @@ fn condition(filter: &OfferFilter) -> Condition {
             (filter.organisation_id.as_deref()).map(|org| offer::Column::OrganisationId.eq(org)),
         )
         .add_option((filter.origin_node.as_deref()).map(|node| offer::Column::OriginNode.eq(node)))
-        .add_option(filter.network_id.as_deref().map(of_network))
+        .add_option(filter.network_id.as_deref().map(of_network));
+    attributes.fold(base, Condition::add)
 }
 
 /// Offers of the member organisations of a network: an index lookup on its members, then
