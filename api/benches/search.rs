@@ -230,6 +230,7 @@ fn documents(geo: &Geo, offers: usize, organisations: usize, rng: &mut StdRng) -
                 areas,
                 places,
                 points,
+                attributes: Vec::new(),
             }
         })
         .collect()

@@ -352,6 +352,7 @@ mod untrusted {
             hc_regisseur: None,
             hc_start_meeting: None,
             hc_sounding_board: vec![],
+            network: None,
             life_domains: vec![LifeDomain::Beweging],
             target_groups: vec![],
             locations: vec![LocationRecord {

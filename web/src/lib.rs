@@ -50,6 +50,16 @@ pub fn routes() -> Router<AppState> {
             "/aanbod/{id}/verwijzen",
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
+        .route(
+            "/aanbod/{id}/financiering",
+            get(pages::offer_funding::edit_form).post(pages::offer_funding::edit_submit),
+        )
+        .route(
+            "/netwerken",
+            get(pages::network::list).post(pages::network::create),
+        )
+        .route("/netwerken/{id}", get(pages::network::show))
+        .route("/netwerken/{id}/leden", post(pages::network::members))
         .route("/verwijzingen", get(pages::referral::list))
         .route(
             "/verwijzingen/notitie-check",

@@ -6,6 +6,7 @@
 pub mod actor;
 mod area_code;
 mod contact;
+pub mod funding;
 mod global_id;
 mod postcode;
 pub mod practical_needs;

@@ -74,6 +74,8 @@ struct Records {
     organisations: HashMap<String, organisation::Model>,
     areas: HashMap<String, Vec<String>>,
     offers: HashMap<String, OfferBundle>,
+    /// Partners, funding and attributes by offer id.
+    details: HashMap<String, crate::domain::funding::NetworkDetails>,
 }
 
 impl Records {
@@ -85,7 +87,9 @@ impl Records {
             keys.partition(|(k, _)| *k == RecordKind::Organisation);
         let org_ids: Vec<&str> = org_ids.iter().map(|(_, id)| id.as_str()).collect();
         let offer_ids: Vec<&str> = offer_ids.iter().map(|(_, id)| id.as_str()).collect();
+        let details = crate::read_model::funding::details_by_offer(db, &offer_ids).await?;
         Ok(Records {
+            details,
             organisations: organisations(db, org_ids.iter().copied()).await?,
             areas: area_codes_by_organisation(db, &org_ids).await?,
             offers: OfferBundle::load_many(db, &offer_ids)
@@ -112,7 +116,11 @@ impl Records {
             }
             RecordKind::Offer => {
                 let b = self.offers.remove(id).filter(OfferBundle::is_indexable)?;
-                Some(Record::Offer(Box::new(offer_record(b))))
+                let network = self.details.remove(id).map(network_record);
+                Some(Record::Offer(Box::new(OfferRecord {
+                    network,
+                    ..offer_record(b)
+                })))
             }
         }
     }
@@ -135,6 +143,21 @@ fn organisation_record(o: &organisation::Model, area_codes: Vec<String>) -> Orga
         created_at: o.created_at,
         updated_at: o.updated_at,
         version: o.version,
+        network: None,
+    }
+}
+
+/// The wire form of an offer's partners, funding and attributes.
+fn network_record(
+    d: crate::domain::funding::NetworkDetails,
+) -> crate::federation::protocol::OfferNetworkRecord {
+    crate::federation::protocol::OfferNetworkRecord {
+        attributes: d.attributes(),
+        partners: d.partners,
+        funders: (d.funders.into_iter())
+            .map(|f| (f.name, f.kind.as_str().to_string()))
+            .collect(),
+        routes: d.routes.iter().map(|r| r.as_str().to_string()).collect(),
     }
 }
 

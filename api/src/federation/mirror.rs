@@ -438,6 +438,9 @@ async fn upsert_offers(
         })
         .collect();
     replace_lists_many(txn, lists).await?;
+    for o in &records {
+        mirror_network_details(txn, o).await?;
+    }
     let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
     derived::refresh_offers(txn, &ids).await?;
     changes::record_many(
@@ -534,4 +537,28 @@ async fn delete(
         }
     }
     Ok(())
+}
+
+/// Stores the partners, funding and attributes a peer sent with an offer, parsed like every
+/// edge's; details that do not parse are left out (the offer itself is kept).
+async fn mirror_network_details(txn: &DatabaseTransaction, o: &OfferRecord) -> AppResult<()> {
+    use crate::domain::funding::{NetworkDetails, NetworkDetailsFields};
+    let n = o.network.clone().unwrap_or_default();
+    let fields = NetworkDetailsFields {
+        partners: n.partners,
+        funders: n.funders,
+        routes: n.routes,
+        ..NetworkDetailsFields::default()
+    };
+    let details = match NetworkDetails::parse(fields, &o.organisation_id) {
+        Ok(mut d) => {
+            d.set_attributes(n.attributes.iter().map(String::as_str));
+            d
+        }
+        Err(e) => {
+            tracing::warn!(offer = %o.id, error = %e.message(), "mirrored offer's network details skipped");
+            NetworkDetails::default()
+        }
+    };
+    crate::services::network::write_details(txn, &o.id, &details).await
 }

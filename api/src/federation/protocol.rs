@@ -119,6 +119,26 @@ pub struct OfferRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// Partners, funding and attributes (issue 19); absent from older peers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<OfferNetworkRecord>,
+}
+
+/// The public partners, funding and attributes of an offer on the wire; parsed by the receiver
+/// through `domain::funding::NetworkDetails::parse` like every other edge.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct OfferNetworkRecord {
+    /// Global ids of the partner organisations.
+    #[serde(default)]
+    pub partners: Vec<String>,
+    /// `(name, kind)` of each funder.
+    #[serde(default)]
+    pub funders: Vec<(String, String)>,
+    #[serde(default)]
+    pub routes: Vec<String>,
+    /// Stored attribute texts (`peer_led`, `mode_online`, `wheelchair`, ...).
+    #[serde(default)]
+    pub attributes: Vec<String>,
 }
 
 /// Version of the referral delivery messages.

@@ -230,6 +230,8 @@ pub struct Loaders {
     pub children: DataLoader<ChildrenByParent>,
     pub offer_pages: DataLoader<OfferPages>,
     pub offer_counts: DataLoader<OfferCounts>,
+    pub networks: DataLoader<crate::graphql::network::loaders::NetworksByOrganisation>,
+    pub offer_details: DataLoader<crate::graphql::network::loaders::OfferDetailsByOffer>,
 }
 
 impl Loaders {
@@ -260,6 +262,14 @@ impl Loaders {
             children: DataLoader::new(ChildrenByParent(db()), r()),
             offer_pages: DataLoader::new(OfferPages(db()), r()),
             offer_counts: DataLoader::new(OfferCounts(db()), r()),
+            networks: DataLoader::new(
+                crate::graphql::network::loaders::NetworksByOrganisation(db()),
+                r(),
+            ),
+            offer_details: DataLoader::new(
+                crate::graphql::network::loaders::OfferDetailsByOffer(db()),
+                r(),
+            ),
         }
     }
 }

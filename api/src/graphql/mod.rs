@@ -12,6 +12,7 @@ pub mod federation;
 pub mod insight;
 pub mod loaders;
 pub mod node;
+pub mod network;
 pub mod notification;
 pub mod offer;
 pub mod organisation;
@@ -39,6 +40,7 @@ pub struct Query(
     insight::InsightQuery,
     notification::NotificationQuery,
     node::NodeQuery,
+    network::NetworkQuery,
 );
 
 /// The mutation root.
@@ -52,6 +54,8 @@ pub struct Mutation(
     referral::ReferralMutation,
     referral::SelfReferralMutation,
     notification::NotificationMutation,
+    network::NetworkMutation,
+    offer::OfferFundingMutation,
 );
 
 /// The node's schema type.

@@ -460,11 +460,14 @@ async fn build_services(
         .into_iter()
         .map(|a| (a.code.clone(), a))
         .collect();
+    let ids: Vec<&str> = bundles.iter().map(|b| b.offer.id.as_str()).collect();
+    let details = crate::read_model::funding::details_by_offer(db, &ids).await?;
     Ok(bundles
         .iter()
         .map(|b| {
             let service_areas = service_areas(&b.offer, area_codes_of(b), &areas);
             let mut s = map_service(b, service_areas);
+            super::network::export(&mut s, &b.offer.id, details.get(&b.offer.id));
             if with_organization {
                 s.organization = Some(Box::new(map_organization(&b.organisation)));
             }
@@ -510,6 +513,7 @@ fn map_service(b: &OfferBundle, service_areas: Vec<ServiceArea>) -> Service {
         cost_options: vec![cost_option(o, &sid)],
         contacts: contacts(o, &sid),
         attributes: service_attributes(b),
+        funding: Vec::new(),
     }
 }
 
@@ -647,6 +651,7 @@ fn map_location(l: &location::Model, sid: &str) -> ServiceAtLocation {
             external_identifier: l.buurt_code.clone(),
             external_identifier_type: l.buurt_code.as_ref().map(|_| "cbs_buurtcode".into()),
             addresses: address.into_iter().collect(),
+            accessibility: Vec::new(),
         }),
     }
 }

@@ -94,11 +94,12 @@ pub async fn import(
         let result = async {
             let patch = OfferPatch::try_from(offer_fields(s))?;
             let draft = offer::create(state, actor, organisation_id, patch).await?;
+            let id = GlobalId::parse(&draft.offer.id)?;
+            let version = super::network::import(state, actor, s, &id, &draft.offer).await?;
             if s.status == "inactive" {
                 return Ok(draft.offer.id);
             }
-            let id = GlobalId::parse(&draft.offer.id)?;
-            let published = offer::publish(state, actor, &id, draft.offer.version).await?;
+            let published = offer::publish(state, actor, &id, version).await?;
             Ok::<_, AppError>(published.offer.id)
         }
         .await;

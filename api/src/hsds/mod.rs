@@ -8,5 +8,6 @@
 
 pub mod export;
 pub mod import;
+pub mod network;
 pub mod routes;
 pub mod types;

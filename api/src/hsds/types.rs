@@ -52,6 +52,9 @@ pub struct Service {
     pub contacts: Vec<Contact>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<Attribute>,
+    /// Who funds the service (`Gemeente Nijmegen (gemeente)`); see `hsds::network`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funding: Vec<Funding>,
 }
 
 /// HSDS `organization`.
@@ -126,6 +129,9 @@ pub struct Location {
     pub external_identifier_type: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<Address>,
+    /// Structured accessibility of the place; see `hsds::network`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accessibility: Vec<Accessibility>,
 }
 
 /// HSDS `address`.
@@ -322,4 +328,29 @@ pub struct Dataset {
     pub generated_at: String,
     pub organizations: Vec<Organization>,
     pub services: Vec<Service>,
+}
+
+/// HSDS `funding`: one source of funds of a service.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Funding {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+    /// E.g. "Gemeente Nijmegen (gemeente)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// HSDS `accessibility` of a location.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Accessibility {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// In words, e.g. "rolstoeltoegankelijk, ringleiding".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Codes: `wheelchair`, `hearing_loop`, `public_transport`, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
 }

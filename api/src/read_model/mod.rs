@@ -6,6 +6,7 @@
 //! through it.
 
 pub mod derived;
+pub mod funding;
 pub mod offer;
 pub mod rules;
 

@@ -43,6 +43,8 @@ pub struct SearchDoc {
     pub places: Vec<String>,
     /// Location points (lat, lon).
     pub points: Vec<(f64, f64)>,
+    /// Stored attributes (`peer_led`, `mode_online`, `wheelchair`, ...), sorted.
+    pub attributes: Vec<String>,
 }
 
 /// Dutch words for a kind of offer, searchable as text.
@@ -170,7 +172,16 @@ async fn build(db: &impl ConnectionTrait, bundles: Vec<OfferBundle>) -> AppResul
         .filter_map(|l| l.buurt_code.clone())
         .collect();
     let areas = load_areas(db, buurten).await?;
-    Ok(bundles.into_iter().map(|b| doc(&areas, b)).collect())
+    let ids: Vec<&str> = bundles.iter().map(|b| b.offer.id.as_str()).collect();
+    let mut attributes = crate::read_model::funding::attributes_by_offer(db, &ids).await?;
+    Ok(bundles
+        .into_iter()
+        .map(|b| {
+            let mut d = doc(&areas, b);
+            d.attributes = attributes.remove(&d.id).unwrap_or_default();
+            d
+        })
+        .collect())
 }
 
 /// The document of one offer, with the areas its locations lie in.
@@ -208,6 +219,7 @@ fn doc(areas: &BTreeMap<String, area::Model>, b: OfferBundle) -> SearchDoc {
         areas: doc_areas.into_iter().collect(),
         places,
         points: locs.iter().map(|l| (l.lat, l.lon)).collect(),
+        attributes: Vec::new(),
     }
 }
 

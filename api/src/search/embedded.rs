@@ -62,6 +62,8 @@ struct Fields {
     title_key: Field,
     title_key2: Field,
     title_sort: Field,
+    org_id: Field,
+    attribute: Field,
 }
 
 /// Text fields with their BM25 boosts.
@@ -119,6 +121,8 @@ fn schema() -> (Schema, Fields) {
         title_key: b.add_u64_field("title_key", FAST),
         title_key2: b.add_u64_field("title_key2", FAST),
         title_sort: b.add_text_field("title_sort", STRING | FAST),
+        org_id: b.add_text_field("org_id", STRING),
+        attribute: b.add_text_field("attribute", STRING),
     };
     (b.build(), fields)
 }
@@ -268,6 +272,10 @@ impl TantivyIndex {
             doc.add_text(f.area, &a.code);
         }
         doc.add_text(f.origin, &d.origin_node);
+        doc.add_text(f.org_id, &d.organisation_id);
+        for a in &d.attributes {
+            doc.add_text(f.attribute, a);
+        }
         doc.add_u64(f.kind, ix(OfferKind::ALL, &d.kind));
         doc.add_u64(f.status, ix(OfferStatus::ALL, &d.status));
         for v in &d.life_domains {
@@ -450,6 +458,15 @@ impl TantivyIndex {
             max_cost.map(|max| u64_range(f.cost, 0, u64::from(max))),
         ])
         .flatten()
+        .chain(filter.organisation_ids.as_ref().map(|ids| {
+            // No ids: a term no document holds, so nothing matches.
+            let any = ids.iter().map(|id| (Occur::Should, text_is(f.org_id, id)));
+            let none = ids
+                .is_empty()
+                .then(|| (Occur::Should, text_is(f.org_id, "")));
+            Box::new(BooleanQuery::new(any.chain(none).collect())) as Box<dyn Query>
+        }))
+        .chain(filter.attributes.iter().map(|a| text_is(f.attribute, a)))
         .chain(q.near.map(|near| self.near_box(near)).unwrap_or_default())
         .map(|query| (Occur::Must, query))
         .collect()

@@ -79,6 +79,12 @@ struct MeiliDoc {
     cost: u32,
     open: bool,
     title_key: String,
+    /// The owning organisation's id (network filters).
+    #[serde(default)]
+    org: String,
+    /// Stored attributes (`peer_led`, `mode_online`, ...).
+    #[serde(default)]
+    attribute: Vec<String>,
     points: Vec<(f64, f64)>,
     #[serde(rename = "_geo", skip_serializing_if = "Option::is_none")]
     geo: Option<Geo>,
@@ -136,6 +142,8 @@ impl MeiliDoc {
             cost: d.cost_cents,
             open: d.open_places,
             title_key: text::sort_key(&d.title),
+            org: d.organisation_id.clone(),
+            attribute: d.attributes.clone(),
             points: d.points.clone(),
             geo: d.points.first().map(|&(lat, lng)| Geo { lat, lng }),
         }
@@ -230,6 +238,8 @@ impl MeiliIndex {
                 "gemeente",
                 "cost",
                 "open",
+                "org",
+                "attribute",
                 "_geo",
             ])
             .with_sortable_attributes(["title_key", "_geo"])
@@ -340,6 +350,15 @@ impl MeiliIndex {
         parts.extend(any_of("status", &statuses));
         parts.extend(any_of("life_domain", &domains));
         parts.extend(any_of("target_group", &groups));
+        if let Some(ids) = &f.organisation_ids {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            parts.push(any_of("org", &ids).unwrap_or_else(|| "org IN [\"\"]".into()));
+        }
+        parts.extend(
+            f.attributes
+                .iter()
+                .map(|a| format!("attribute = {}", lit(a))),
+        );
         if f.open_places_only {
             parts.push("open = true".into());
         }

@@ -32,6 +32,12 @@ pub struct SearchFilter {
     pub open_places_only: bool,
     /// Only offers of this node.
     pub origin_node: Option<String>,
+    /// Only offers of one of these organisations (a network's members); `Some` of an empty
+    /// list matches nothing.
+    pub organisation_ids: Option<Vec<String>>,
+    /// Stored attributes every offer must have (`peer_led`, `mode_online`, `wheelchair`, ...;
+    /// see `domain::funding`).
+    pub attributes: Vec<String>,
 }
 
 /// A point to search around.

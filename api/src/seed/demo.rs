@@ -82,6 +82,9 @@ struct DemoOffer {
     target_groups: Vec<TargetGroup>,
     locations: Vec<DemoLocation>,
     herstelcirkel: Option<DemoCircle>,
+    /// Partners, funding and attributes (`seed::demo_network`).
+    #[serde(default)]
+    network: Option<super::demo_network::DemoDetails>,
 }
 
 impl From<DemoOffer> for OfferFields {
@@ -164,6 +167,8 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
     let demo: Vec<DemoOrganisation> = serde_json::from_str(DEMO_JSON)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("demo.json: {e}")))?;
     let mut offers = 0;
+    let mut orgs: std::collections::HashMap<String, String> = Default::default();
+    let mut details = Vec::new();
     for org in demo
         .into_iter()
         .filter(|o| regions.is_empty() || regions.contains(&o.region))
@@ -177,15 +182,29 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
             ..Default::default()
         })?;
         let created = organisation::create(state, &Actor::System, patch).await?;
+        orgs.insert(created.name.clone(), created.id.clone());
         let org_id = GlobalId::parse(&created.id)?;
         organisation::publish(state, &Actor::System, &org_id, created.version).await?;
-        for o in org.offers {
+        for mut o in org.offers {
+            let network = o.network.take();
             let patch = OfferPatch::try_from(OfferFields::from(o))?;
             let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
-            offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
+            let published = offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
+            if let Some(n) = network {
+                details.push((
+                    id,
+                    published.offer.organisation_id,
+                    published.offer.version,
+                    n,
+                ));
+            }
             offers += 1;
         }
     }
+    for (id, owner, version, n) in details {
+        super::demo_network::apply(state, &id, &owner, version, n, &orgs).await?;
+    }
+    super::demo_network::load_networks(state, regions, &orgs).await?;
     Ok(offers)
 }

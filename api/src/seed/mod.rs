@@ -4,4 +4,5 @@ pub mod area_files;
 pub mod areas;
 pub mod demo;
 pub mod population;
+pub mod demo_network;
 pub mod users;

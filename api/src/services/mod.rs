@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod ctx;
 pub mod header_counts;
 pub mod insight;
+pub mod network;
 pub mod offer;
 pub mod offer_list;
 pub mod offer_view;

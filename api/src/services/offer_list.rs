@@ -6,8 +6,8 @@ use crate::read_model::derived;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entities::{
-    AreaKind, LifeDomain, OfferKind, OfferStatus, TargetGroup, location, offer, offer_life_domain,
-    offer_target_group,
+    AreaKind, LifeDomain, OfferKind, OfferStatus, TargetGroup, location, network_member, offer,
+    offer_attribute, offer_life_domain, offer_target_group,
 };
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, SimpleExpr,
@@ -36,6 +36,11 @@ pub struct OfferFilter {
     pub free: bool,
     pub organisation_id: Option<String>,
     pub origin_node: Option<String>,
+    /// Only offers of the member organisations of this network (its id).
+    pub network_id: Option<String>,
+    /// Stored attributes every offer must have (`offer_attributes`: `peer_led`,
+    /// `mode_online`, `wheelchair`, ...; see `domain::funding`).
+    pub attributes: Vec<String>,
 }
 
 /// Where a page starts: after the offer with this sort key.
@@ -68,7 +73,8 @@ impl Cursor {
 /// What every public list shows (a published offer of a published organisation), narrowed by
 /// each filter of `filter` that is set.
 fn condition(filter: &OfferFilter) -> Condition {
-    Condition::all()
+    let attributes = filter.attributes.iter().map(|a| has_attribute(a));
+    let base = Condition::all()
         .add(is_public())
         .add_option(filter.area.as_ref().map(located_in))
         .add_option(non_empty(&filter.kinds).map(|k| offer::Column::Kind.is_in(k.iter().copied())))
@@ -81,6 +87,31 @@ fn condition(filter: &OfferFilter) -> Condition {
             (filter.organisation_id.as_deref()).map(|org| offer::Column::OrganisationId.eq(org)),
         )
         .add_option((filter.origin_node.as_deref()).map(|node| offer::Column::OriginNode.eq(node)))
+        .add_option(filter.network_id.as_deref().map(of_network));
+    attributes.fold(base, Condition::add)
+}
+
+/// Offers of the member organisations of a network: an index lookup on its members, then
+/// on the offers of each.
+fn of_network(network_id: &str) -> SimpleExpr {
+    offer::Column::OrganisationId.in_subquery(
+        Query::select()
+            .column(network_member::Column::OrganisationId)
+            .from(network_member::Entity)
+            .and_where(network_member::Column::NetworkId.eq(network_id))
+            .to_owned(),
+    )
+}
+
+/// Offers with the stored attribute `attribute` (an index lookup by value).
+fn has_attribute(attribute: &str) -> SimpleExpr {
+    offer::Column::Id.in_subquery(
+        Query::select()
+            .column(offer_attribute::Column::OfferId)
+            .from(offer_attribute::Entity)
+            .and_where(offer_attribute::Column::Attribute.eq(attribute))
+            .to_owned(),
+    )
 }
 
 /// `values`, unless there are none (a filter not set).

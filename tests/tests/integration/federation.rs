@@ -512,6 +512,7 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
         created_at: now,
         updated_at: now,
         version,
+        network: None,
     };
     let offer_id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e11";
     let org_entry = FeedEntry {
@@ -736,6 +737,7 @@ fn peer_offer() -> api::federation::protocol::OfferRecord {
         created_at: now,
         updated_at: now,
         version: 3,
+        network: None,
     }
 }
 

@@ -251,6 +251,9 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         .unwrap()
         .organisation_id;
 
+    let networks = app.gql_ok("{ networks { id } }", json!({})).await;
+    let network = networks["networks"][0]["id"].clone();
+    assert!(network.is_string(), "the demo has networks: {networks}");
     let first = app.gql_ok(OFFERS_QUERY, json!({})).await;
     let cursor = first["offers"]["pageInfo"]["endCursor"].clone();
     assert!(cursor.is_string(), "a second page follows: {first}");
@@ -272,6 +275,9 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         ("free", json!({"freeOnly": true}), false),
         ("organisation", json!({"organisationId": org}), false),
         ("origin node", json!({"originNode": "test"}), false),
+        ("network", json!({"networkId": network}), true),
+        ("peer led", json!({"peerLed": true}), true),
+        ("delivery mode", json!({"deliveryMode": "ONLINE"}), true),
         (
             "combined",
             json!({"areaCode": gemeente, "kinds": ["GROUP"], "lifeDomains": ["SOCIALE_CONTACTEN"],

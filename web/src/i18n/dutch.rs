@@ -15,6 +15,14 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "de verwijscijfers van deze gemeente bekijken",
     ),
     ("choose a gemeente", "kies een gemeente"),
+    // Networks, joint offers and funding (issue 19).
+    ("at most {} partners", "hoogstens {} partners"),
+    ("at most {} funders", "hoogstens {} financiers"),
+    (
+        "the owning organisation is not its own partner",
+        "de eigen organisatie is geen partner van zichzelf",
+    ),
+    ("no such organisation", "deze organisatie bestaat niet"),
     (
         "must be a gemeente code (GM....)",
         "moet een gemeentecode zijn (GM....)",

@@ -22,6 +22,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let can_refer =
         matches!(&ctx.actor, api::auth::Actor::User(u) if u.has_role(Role::Practitioner));
     let can_edit = !v.is_mirrored(&state) && ctx.actor.can_edit_organisation(&v.organisation.id);
+    let funding = crate::pages::offer_funding::section(&state, &ctx, &v, can_edit)
+        .await
+        .or_page(&ctx)?;
     let body = html! {
         p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
         @if v.is_mirrored(&state) {
@@ -50,6 +53,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
             p { (para.trim()) }
         }
         (facts(&ctx, &v))
+        (funding)
         @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
     };
     Ok(page(&ctx, &o.title, body).into_response())

@@ -47,6 +47,14 @@ pub struct SearchParams {
     gratis: Option<String>,
     plekken: Option<String>,
     pagina: Option<usize>,
+    /// Network id (issue 19 filters, `offer_funding`).
+    netwerk: String,
+    /// Peer-led only.
+    ervaring: Option<String>,
+    /// Delivery mode.
+    vorm: String,
+    /// Wheelchair accessible only.
+    rolstoel: Option<String>,
 }
 
 impl SearchParams {
@@ -58,7 +66,18 @@ impl SearchParams {
             && self.doelgroep.is_empty()
             && self.soort.is_empty()
             && self.gratis.is_none()
-            && self.plekken.is_none())
+            && self.plekken.is_none()
+            && self.network_filter().active() == 0)
+    }
+
+    /// The network, peer-led, delivery mode and wheelchair filters.
+    fn network_filter(&self) -> crate::pages::offer_funding::NetworkFilter<'_> {
+        crate::pages::offer_funding::NetworkFilter {
+            network: self.netwerk.trim(),
+            peer_led: self.ervaring.is_some(),
+            mode: self.vorm.trim(),
+            wheelchair: self.rolstoel.is_some(),
+        }
     }
 }
 
@@ -186,7 +205,10 @@ async fn build_query(
     p: &SearchParams,
 ) -> AppResult<(SearchQuery, Where)> {
     let place = resolve_where(state, lang, p).await?;
+    let (organisation_ids, attributes) = p.network_filter().resolve(state).await?;
     let filter = SearchFilter {
+        organisation_ids,
+        attributes,
         area: match &place {
             Where::Area(a) => Some(AreaCode::parse(&a.code)?),
             _ => None,
@@ -246,6 +268,8 @@ struct Found {
     /// Words matched when not all did (search helper's partial-match line).
     matched_words: Option<Vec<String>>,
     views: Vec<OfferView>,
+    /// Partners, funding and attributes by offer id.
+    details: std::collections::HashMap<String, api::domain::funding::NetworkDetails>,
     /// Km from the search point, per view.
     distances: Vec<Option<f64>>,
     map: Markup,
@@ -266,10 +290,13 @@ pub async fn search(
         }
     }
     let title = ctx.t("Aanbod in de wijk zoeken", "Find local offers");
+    let networks = api::services::network::list(&state.db)
+        .await
+        .or_page(&ctx)?;
     let facets = found.as_ref().map(|f| &f.facets);
     let body = html! {
         div.layout.search-layout {
-            (form(&ctx, &p, &errors, facets, found.is_some()))
+            (form(&ctx, &p, &errors, facets, found.is_some(), &networks))
             section.results-column aria-labelledby="resultaten" {
                 @match &found {
                     None => (invitation(&ctx)),
@@ -298,6 +325,7 @@ async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found>
     }
     let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
     let views = OfferBundle::search_hits(&state.db, &ids).await?;
+    let details = api::read_model::funding::details_by_offer(&state.db, &ids).await?;
     let distances: Vec<Option<f64>> = views
         .iter()
         .map(|v| {
@@ -324,6 +352,7 @@ async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found>
         matched_words: results.matched_words,
         facets: results.facets,
         views,
+        details,
         distances,
         map,
     })
@@ -377,7 +406,7 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
                 input type="hidden" name="terug" value=(ctx.here.split_once('?').map(|(_, q)| q).unwrap_or(""));
                 ol.results start=(query.offset + 1) {
                     @for (i, (v, d)) in views.iter().zip(distances).enumerate() {
-                        (result(ctx, state, query.offset + i + 1, v, *d))
+                        (result(ctx, state, query.offset + i + 1, v, *d, found.details.get(&v.offer.id)))
                     }
                 }
                 @if views.len() > 1 {
@@ -500,6 +529,7 @@ fn form(
     errors: &Errors,
     facets: Option<&Facets>,
     has_results: bool,
+    networks: &[entities::network::Model],
 ) -> Markup {
     let distances: Vec<(String, String)> = DISTANCES
         .iter()
@@ -514,7 +544,8 @@ fn form(
         + p.doelgroep.len()
         + p.soort.len()
         + usize::from(p.gratis.is_some())
-        + usize::from(p.plekken.is_some());
+        + usize::from(p.plekken.is_some())
+        + p.network_filter().active();
     let filter_error = ["domein", "doelgroep", "soort"]
         .iter()
         .any(|f| errors.get(f).is_some());
@@ -562,6 +593,7 @@ fn form(
                         label for="f-plekken" { (ctx.t("Alleen met vrije plekken", "Open places only")) }
                     }
                 }
+                (p.network_filter().fields(ctx, networks))
                 p.filter-apply { button.secondary type="submit" { (ctx.t("Filters toepassen", "Apply filters")) } }
             }
         }
@@ -618,7 +650,14 @@ pub fn for_whom(lang: Lang, v: &OfferView) -> String {
 
 /// One result card: what, who, where and how far; when, for whom, how to join and cost, so
 /// offers compare without opening each; and a box to tick it for comparing.
-fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option<f64>) -> Markup {
+fn result(
+    ctx: &Ctx,
+    state: &AppState,
+    n: usize,
+    v: &OfferView,
+    distance: Option<f64>,
+    details: Option<&api::domain::funding::NetworkDetails>,
+) -> Markup {
     let o = &v.offer;
     let place = v
         .locations
@@ -639,6 +678,7 @@ fn result(ctx: &Ctx, state: &AppState, n: usize, v: &OfferView, distance: Option
                 div { dt { (ctx.t("Voor wie", "For whom")) } dd.for-whom { (for_whom(ctx.lang, v)) } }
                 div { dt { (ctx.t("Aanmelden", "How to join")) } dd.intake { (o.intake.label(ctx.lang)) } }
                 div { dt { (ctx.t("Kosten", "Cost")) } dd.cost { (labels::cost(ctx.lang, o)) } }
+                (crate::pages::offer_funding::card_facts(ctx, details))
             }
             p { span class=(labels::places_badge(o)) { (labels::places(ctx.lang, o)) } }
             @if v.is_mirrored(state) {

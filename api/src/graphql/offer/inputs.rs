@@ -35,6 +35,16 @@ pub struct OfferFilterInput {
     pub organisation_id: Option<ID>,
     /// Only records owned by this node.
     pub origin_node: Option<String>,
+    /// Only offers of the member organisations of this network (its global id).
+    pub network_id: Option<ID>,
+    /// Only peer-led offers (true); false or absent: no filter.
+    #[graphql(default)]
+    pub peer_led: bool,
+    /// Only offers of this delivery mode.
+    pub delivery_mode: Option<super::funding::DeliveryMode>,
+    /// Only offers whose places are wheelchair accessible (true); false or absent: no filter.
+    #[graphql(default)]
+    pub wheelchair_accessible: bool,
 }
 
 impl OfferFilterInput {
@@ -56,6 +66,12 @@ impl OfferFilterInput {
             free: self.free_only,
             organisation_id: self.organisation_id.map(|id| id.0),
             origin_node: self.origin_node,
+            network_id: self.network_id.map(|id| id.0),
+            attributes: super::funding::filter_attributes(
+                self.peer_led,
+                self.delivery_mode,
+                self.wheelchair_accessible,
+            ),
         })
     }
 }

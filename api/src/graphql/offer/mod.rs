@@ -1,10 +1,13 @@
 //! Offers: types, listing with filters and Relay pagination, and mutations.
 
+pub mod funding;
+mod funding_mutation;
 mod inputs;
 mod mutation;
 mod query;
 mod types;
 
+pub use funding_mutation::OfferFundingMutation;
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};

@@ -313,6 +313,18 @@ impl Offer {
             sounding_board_meetings: self.0.hc_sounding_board.0.clone(),
         })
     }
+    /// Organisations running the offer together with its owning organisation.
+    async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<super::funding::OfferPartner>> {
+        super::funding::partners(ctx, &self.0).await
+    }
+    /// Funders and funding routes, shown to GPs.
+    async fn funding(&self, ctx: &Context<'_>) -> Result<super::funding::OfferFunding> {
+        super::funding::funding(ctx, &self.0).await
+    }
+    /// Peer-led, delivery mode and structured accessibility.
+    async fn attributes(&self, ctx: &Context<'_>) -> Result<super::funding::OfferAttributes> {
+        super::funding::attributes(ctx, &self.0).await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

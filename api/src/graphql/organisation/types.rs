@@ -74,6 +74,10 @@ impl Organisation {
             .filter_map(|c| areas.get(c).cloned().map(Area))
             .collect())
     }
+    /// Networks the organisation (or practice) belongs to, by name.
+    async fn networks(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::network::Network>> {
+        crate::graphql::network::organisation_networks(ctx, &self.0.id).await
+    }
     /// The organisation's public offers; over a list of organisations, one query for all of
     /// them.
     #[graphql(complexity = "crate::graphql::cost::page(first, child_complexity)")]

@@ -60,6 +60,7 @@ impl SearchFilterInput {
             max_cost_cents,
             open_places_only: self.open_places_only,
             origin_node: self.origin_node.filter(|o| !o.trim().is_empty()),
+            ..SearchFilter::default()
         })
     }
 }
