@@ -9,6 +9,12 @@
 
 /// `(English template, Dutch text)`, most specific first where templates overlap.
 pub const CATALOGUE: &[(&str, &str)] = &[
+    // Search suggestions and unmet search demand (issue 18).
+    ("must be from 1 to {}", "moet van 1 tot en met {} zijn"),
+    (
+        "only node admins and organisation editors see unmet search demand",
+        "alleen beheerders van het knooppunt en redacteuren van organisaties zien de onvervulde zoekvraag",
+    ),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",

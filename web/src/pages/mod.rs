@@ -11,6 +11,7 @@ pub mod offer_form;
 pub mod organisation;
 pub mod referral;
 pub mod search;
+pub mod search_demand;
 pub mod self_referral;
 
 use crate::i18n::Lang;
