@@ -115,9 +115,9 @@ fn has_name(text: &str, known: impl Fn(&str) -> bool) -> bool {
         let after = |set: &[&str]| i > 0 && set.contains(&folded[i - 1].as_str());
         let unknown = !known(f) && !f.chars().all(|c| c.is_ascii_digit());
         (capital && unknown)
-            || after(&TITLES)
-            || TITLES.contains(&f.as_str()) && i + 1 == words.len()
-            || (after(&TUSSENVOEGSELS) && unknown)
+            || after(&TITLES[..])
+            || (TITLES.contains(&f.as_str()) && i + 1 == words.len())
+            || (after(&TUSSENVOEGSELS[..]) && unknown)
     })
 }
 
@@ -180,7 +180,7 @@ pub async fn record(
                 )
                 .to_owned(),
             )
-            .exec(db)
+            .exec_without_returning(db)
             .await?;
     }
     purge(db, today, retention_weeks).await?;

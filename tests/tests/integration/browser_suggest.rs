@@ -12,7 +12,8 @@ const OPTIONS: &str = r#"const l = document.getElementById('q-suggesties');
 return l && !l.hidden ? [...l.querySelectorAll('[role=option]')].map(o => o.firstChild.textContent) : [];"#;
 
 async fn options(b: &Browser, what: &str, ok: impl Fn(&[String]) -> bool) -> Vec<String> {
-    tests::eventually(10, what, || async {
+    let ok = &ok;
+    tests::eventually(10, what, || async move {
         let v = b.js(OPTIONS).await;
         let labels: Vec<String> = v
             .as_array()

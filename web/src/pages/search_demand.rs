@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{OrPage, PageError, PageResult};
 use crate::form::{Errors, Field};
 use crate::layout::{encode, page};
-use api::error::AppError;
+use api::error::{AppError, AppResult};
 use api::search::demand;
 use api::state::AppState;
 use axum::extract::State;
@@ -44,14 +44,18 @@ pub async fn show(
         };
         return Err(PageError::new(&ctx, err));
     }
-    let weeks: i32 = match p.weken.trim() {
-        "" => 8,
-        s => s.parse().unwrap_or(0),
-    };
+    // One of the offered periods; anything else reads as the default.
+    let weeks: u32 = p
+        .weken
+        .trim()
+        .parse()
+        .ok()
+        .filter(|w| WEEKS.contains(w))
+        .unwrap_or(8);
     let mut errors = Errors::none();
     let mut rows = Vec::new();
     let mut gemeente_name = None;
-    let result = async {
+    let result: AppResult<Vec<demand::DemandRow>> = async {
         let gemeente = match p.gemeente.trim() {
             "" => None,
             raw => Some(super::area_named(&state, ctx.lang, raw, "gemeente").await?),
@@ -61,9 +65,7 @@ pub async fn show(
         });
         gemeente_name = gemeente.map(|g| g.name);
         let today = chrono::Utc::now().date_naive();
-        demand::top(&state.db, code.as_deref(), weeks, today)
-            .await
-            .map_err(|e| e.in_field("weken"))
+        demand::top(&state.db, code.as_deref(), weeks as i32, today).await
     }
     .await;
     match result {
