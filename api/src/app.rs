@@ -30,6 +30,7 @@ pub async fn prepare(config: Config) -> AppResult<AppState> {
         db.clone(),
         config.search.batch_size,
     );
+    search.reload_synonyms(&config.search).await?;
     let auth = Arc::new(crate::auth::AuthRuntime::new(&config)?);
     let mut services = crate::services::Ctx::new(db, node_id, gazetteer);
     services.contact_keys = contact_keys;

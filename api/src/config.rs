@@ -181,6 +181,8 @@ pub struct SearchConfig {
     pub synonyms_file: Option<std::path::PathBuf>,
     /// Extra synonym groups inline, each like a line of the file (`"buurthuis ~ wijkcentrum"`).
     pub synonyms: Vec<String>,
+    /// Weeks unmet search demand is kept (counts per normalised text, gemeente and week).
+    pub demand_retention_weeks: u32,
 }
 
 impl Default for SearchConfig {
@@ -193,6 +195,7 @@ impl Default for SearchConfig {
             batch_size: 500,
             synonyms_file: None,
             synonyms: Vec::new(),
+            demand_retention_weeks: 26,
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod referral_event;
 pub mod referral_inbox;
 pub mod referral_outbox;
 pub mod referral_reminder;
+pub mod search_demand;
 pub mod self_referral_mail;
 pub mod session;
 pub mod user;

@@ -19,6 +19,7 @@ mod m20261204_7101_referral_list_keys;
 mod m20261204_9510_create_area_populations;
 mod m20261204_9601_insight_indexes;
 mod m20261204_9301_create_networks;
+mod m20261204_8100_create_search_demand;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_9510_create_area_populations::Migration),
             Box::new(m20261204_9601_insight_indexes::Migration),
             Box::new(m20261204_9301_create_networks::Migration),
+            Box::new(m20261204_8100_create_search_demand::Migration),
         ]
     }
 }

@@ -58,6 +58,7 @@ fn nav(ctx: &Ctx) -> Markup {
                 li { a href="/" { (ctx.t("Zoeken", "Search")) } }
                 @if refers { li { a href="/verwijzingen" { (ctx.t("Verwijzingen", "Referrals")) @if let Some(n) = ctx.new_referrals.filter(|n| *n > 0) { " " span.count { "(" (n) " " (ctx.t("nieuw", "new")) ")" } } } } }
                 @if manages { li { a href="/beheer" { (ctx.t("Beheer", "Manage")) } } }
+                @if manages { li { a href="/beheer/zoekvraag" { (ctx.t("Zoekvraag", "Search demand")) } } }
                 @if let Some(n) = ctx.unread { li { a href="/meldingen" { (ctx.t("Meldingen", "Notifications")) " (" (n) @if n > 0 { " " (ctx.t("ongelezen", "unread")) } ")" } } }
                 li { a href="/dekking" { (ctx.t("Dekking", "Coverage")) } }
                 li {

@@ -31,6 +31,8 @@ use axum::routing::{get, post};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::search::search))
+        .route("/zoeken/suggesties", get(pages::search::suggestions))
+        .route("/beheer/zoekvraag", get(pages::search_demand::show))
         .route("/aanbod/{id}", get(pages::offer::show))
         .route("/aanbod/{id}/meegeven", get(pages::handout::show))
         .route("/vergelijken", get(pages::compare::show))

@@ -97,3 +97,120 @@ document.addEventListener("submit", (e) => {
   const input = name && form.querySelector(`input[name="${name}"]`);
   if (input) input.value = "1";
 });
+
+// --- suggest: autocomplete of the search box (ARIA combobox with a listbox). Without this the
+// search box is a plain text field of the GET form. Suggestions come from /zoeken/suggesties.
+document.addEventListener("DOMContentLoaded", () => {
+  const input = document.querySelector('form[role="search"] input[name="q"]');
+  if (!input || !window.fetch) return;
+  const form = input.form;
+  const en = document.documentElement.lang === "en";
+  const kinds = en
+    ? { offer: "offer", organisation: "organisation", area: "area", life_domain: "life domain", target_group: "target group" }
+    : { offer: "aanbod", organisation: "organisatie", area: "gebied", life_domain: "leefgebied", target_group: "doelgroep" };
+  const list = document.createElement("ul");
+  list.id = "q-suggesties";
+  list.className = "suggestions";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", en ? "Suggestions" : "Suggesties");
+  list.hidden = true;
+  input.insertAdjacentElement("afterend", list);
+  input.parentElement.classList.add("has-suggestions");
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("autocomplete", "off");
+  let items = [];
+  let active = -1;
+  let timer;
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    items = [];
+    active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  };
+  const mark = (i) => {
+    active = i;
+    for (const [n, li] of [...list.children].entries()) li.setAttribute("aria-selected", String(n === i));
+    if (i >= 0) input.setAttribute("aria-activedescendant", list.children[i].id);
+    else input.removeAttribute("aria-activedescendant");
+  };
+  const choose = (s) => {
+    close();
+    const box =
+      s.kind === "life_domain" || s.kind === "target_group"
+        ? form.querySelector(`input[name="${s.kind === "life_domain" ? "domein" : "doelgroep"}"][value="${s.value}"]`)
+        : null;
+    const where = s.kind === "area" ? form.querySelector('[name="waar"]') : null;
+    if (box) {
+      box.checked = true;
+      input.value = "";
+    } else if (where) {
+      where.value = s.query;
+      input.value = "";
+    } else {
+      input.value = s.query;
+    }
+    form.requestSubmit();
+  };
+  const render = (found) => {
+    close();
+    items = found;
+    if (!items.length) return;
+    for (const [i, s] of items.entries()) {
+      const li = document.createElement("li");
+      li.id = `q-suggestie-${i}`;
+      li.dataset.i = String(i);
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.textContent = s.label;
+      const kind = document.createElement("span");
+      kind.className = "suggestion-kind";
+      kind.textContent = ` · ${kinds[s.kind] || ""}`;
+      li.append(kind);
+      list.append(li);
+    }
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  };
+  const ask = async () => {
+    const text = input.value.trim();
+    if (text.length < 2 || text.length > 60) return close();
+    try {
+      const res = await fetch(`/zoeken/suggesties?q=${encodeURIComponent(text)}`, { credentials: "same-origin" });
+      if (!res.ok || input.value.trim() !== text) return;
+      render(await res.json());
+    } catch (_) {
+      // No suggestions when they cannot be reached; the form works as before.
+    }
+  };
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(ask, 150);
+  });
+  input.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowDown" && items.length) {
+      e.preventDefault();
+      mark((active + 1) % items.length);
+    } else if (e.key === "ArrowUp" && items.length) {
+      e.preventDefault();
+      mark(active <= 0 ? items.length - 1 : active - 1);
+    } else if (e.key === "Enter" && active >= 0) {
+      e.preventDefault();
+      choose(items[active]);
+    } else if (e.key === "Escape" && !list.hidden) {
+      e.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener("blur", () => setTimeout(close, 200));
+  // Keep the focus in the box while a suggestion is clicked.
+  list.addEventListener("mousedown", (e) => e.preventDefault());
+  list.addEventListener("click", (e) => {
+    const li = e.target.closest("li[data-i]");
+    if (li) choose(items[Number(li.dataset.i)]);
+  });
+});

@@ -110,6 +110,12 @@ impl Actor {
             || matches!(self, Actor::User(u) if u.organisations_as(Role::OrganisationEditor).any(|o| o == organisation_id))
     }
 
+    /// Unmet search demand (anonymous counts of searches that found little): node admins and
+    /// organisation editors.
+    pub fn may_see_search_demand(&self) -> bool {
+        self.is_admin() || matches!(self, Actor::User(u) if u.has_role(Role::OrganisationEditor))
+    }
+
     /// Practices (organisations) the actor refers from as a practitioner.
     pub fn practices(&self) -> Vec<String> {
         match self {

@@ -8,14 +8,18 @@
 //! - [`synonyms`]: synonym groups of the social domain (built in and per node).
 //! - [`text`]: Dutch analysis (stop words, stemming, typo budgets) shared by both backends.
 //! - [`highlight`]: result highlighting shared by both backends.
+//! - [`suggest`]: suggestions while typing and "Bedoelde u …" corrections (both backends).
+//! - [`demand`]: unmet search demand, counted anonymously.
 
 pub mod compound;
+pub mod demand;
 pub mod doc;
 pub mod embedded;
 pub mod highlight;
 pub mod meili;
 pub mod outbox;
 pub mod query;
+pub mod suggest;
 pub mod synonyms;
 pub mod text;
 

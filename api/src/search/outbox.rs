@@ -30,6 +30,8 @@ struct Inner {
     /// Serialises syncs and rebuilds.
     sync: Mutex<()>,
     wake: Notify,
+    /// Suggestions and corrections, kept in step with the index.
+    suggest: super::suggest::Suggester,
 }
 
 /// The node's search: the index plus the indexer that keeps it in step with the database.
@@ -70,6 +72,7 @@ impl SearchService {
                 batch: batch.max(1),
                 sync: Mutex::new(()),
                 wake: Notify::new(),
+                suggest: super::suggest::Suggester::default(),
             }),
         }
     }
@@ -77,6 +80,36 @@ impl SearchService {
     /// The backend.
     pub fn index(&self) -> &Arc<dyn SearchIndex> {
         &self.inner.index
+    }
+
+    /// Suggestions and corrections over the indexed offers (see [`super::suggest`]).
+    pub fn suggester(&self) -> &super::suggest::Suggester {
+        &self.inner.suggest
+    }
+
+    /// The database the indexer reads.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.inner.db
+    }
+
+    /// Loads every indexed offer into the suggester once (at start; later syncs keep it in
+    /// step). Call while holding the sync lock.
+    async fn load_suggestions(&self) -> AppResult<()> {
+        if self.inner.suggest.is_loaded() {
+            return Ok(());
+        }
+        let ids = doc::all_ids(&self.inner.db).await?;
+        let loaded = doc::load(&self.inner.db, &ids).await?;
+        self.inner.suggest.replace(&loaded.docs)
+    }
+
+    /// Makes sure the suggester holds the indexed offers.
+    pub async fn ensure_suggestions(&self) -> AppResult<()> {
+        if self.inner.suggest.is_loaded() {
+            return Ok(());
+        }
+        let _guard = self.inner.sync.lock().await;
+        self.load_suggestions().await
     }
 
     /// Runs a search.
@@ -124,6 +157,7 @@ impl SearchService {
     /// and tools await this instead of sleeping).
     pub async fn sync_now(&self) -> AppResult<SyncReport> {
         let _guard = self.inner.sync.lock().await;
+        self.load_suggestions().await?;
         let mut report = SyncReport {
             changes: 0,
             cursor: self.cursor().await?,
@@ -160,6 +194,7 @@ impl SearchService {
             }
             let ids: Vec<String> = ids.into_iter().collect();
             let loaded = doc::load(&self.inner.db, &ids).await?;
+            self.inner.suggest.apply(&loaded.docs, &loaded.removed)?;
             self.inner.index.apply(loaded.docs, loaded.removed).await?;
             self.set_cursor(last).await?;
             report.changes += batch.len() as u64;
@@ -183,6 +218,7 @@ impl SearchService {
         let ids = doc::all_ids(db).await?;
         let loaded = doc::load(db, &ids).await?;
         let n = loaded.docs.len() as u64;
+        self.inner.suggest.replace(&loaded.docs)?;
         self.inner.index.replace_all(loaded.docs).await?;
         self.set_cursor(upto.unwrap_or(0)).await?;
         Ok(n)

@@ -21,6 +21,8 @@ pub struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
     /// Groups holding a one-word term, by its stem.
     by_stem: HashMap<String, Vec<usize>>,
+    /// Every word of every term as written (lower case, folded): known words for suggestions.
+    raw_words: std::collections::BTreeSet<String>,
 }
 
 impl Synonyms {
@@ -61,7 +63,9 @@ impl Synonyms {
             }
             let mut group: Vec<Vec<String>> = Vec::new();
             for term in line.split('~') {
-                let stems: Vec<String> = text::words(term).into_iter().map(|w| w.stem).collect();
+                let words = text::words(term);
+                self.raw_words.extend(words.iter().map(|w| w.raw.clone()));
+                let stems: Vec<String> = words.into_iter().map(|w| w.stem).collect();
                 if !stems.is_empty() && !group.contains(&stems) {
                     group.push(stems);
                 }
@@ -106,6 +110,11 @@ impl Synonyms {
                 (stem.clone(), alts)
             })
             .collect()
+    }
+
+    /// Every word of the list as written (lower case, accents folded).
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.raw_words.iter().map(String::as_str)
     }
 
     /// Number of groups.

@@ -26,6 +26,11 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "must be a gemeente code (GM....)",
         "moet een gemeentecode zijn (GM....)",
+    // Search suggestions and unmet search demand (issue 18).
+    ("must be from 1 to {}", "moet van 1 tot en met {} zijn"),
+    (
+        "only node admins and organisation editors see unmet search demand",
+        "alleen beheerders van het knooppunt en redacteuren van organisaties zien de onvervulde zoekvraag",
     ),
     // Warm handover: contact details on a referral (issue 15).
     (

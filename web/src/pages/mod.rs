@@ -15,6 +15,7 @@ pub mod organisation;
 pub mod referral;
 pub mod region;
 pub mod search;
+pub mod search_demand;
 pub mod self_referral;
 
 use crate::i18n::Lang;

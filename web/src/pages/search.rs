@@ -267,6 +267,8 @@ struct Found {
     facets: Facets,
     /// Words matched when not all did (search helper's partial-match line).
     matched_words: Option<Vec<String>>,
+    /// "Bedoelde u …": a close query text that finds more.
+    did_you_mean: Option<String>,
     views: Vec<OfferView>,
     /// Partners, funding and attributes by offer id.
     details: std::collections::HashMap<String, api::domain::funding::NetworkDetails>,
@@ -323,6 +325,15 @@ async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found>
     {
         return Err(e);
     }
+    let did_you_mean = state.search.did_you_mean(&query, &results).await?;
+    api::search::demand::note(
+        &state.search,
+        &state.gazetteer,
+        &query,
+        &results,
+        state.config.search.demand_retention_weeks,
+    )
+    .await;
     let ids: Vec<String> = results.hits.iter().map(|h| h.id.clone()).collect();
     let views = OfferBundle::search_hits(&state.db, &ids).await?;
     let details = api::read_model::funding::details_by_offer(&state.db, &ids).await?;
@@ -350,6 +361,7 @@ async fn find(state: &AppState, ctx: &Ctx, p: &SearchParams) -> AppResult<Found>
         place,
         total: results.total,
         matched_words: results.matched_words,
+        did_you_mean,
         facets: results.facets,
         views,
         details,
@@ -379,6 +391,7 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
         distances,
         map,
         matched_words,
+        did_you_mean,
         ..
     } = found;
     html! {
@@ -395,6 +408,13 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
             p.partial-match role="status" {
                 (ctx.t("Geen resultaat voor alle woorden; resultaten voor: ", "No result for all words; results for: "))
                 strong { (words.join(" ")) }
+            }
+        }
+        @if let Some(text) = did_you_mean {
+            p.did-you-mean {
+                (ctx.t("Bedoelde u: ", "Did you mean: "))
+                a href=(with_query_text(&ctx.here, text)) { strong { (text) } }
+                "?"
             }
         }
         @if views.is_empty() {
@@ -418,6 +438,72 @@ fn results(ctx: &Ctx, state: &AppState, found: &Found) -> Markup {
             }
         }
         (pager(ctx, query.offset, *total))
+    }
+}
+
+/// The address `here` (a search) with its query text replaced by `text`, from its first page.
+fn with_query_text(here: &str, text: &str) -> String {
+    let rest: Vec<&str> = here
+        .split_once('?')
+        .map_or("", |(_, q)| q)
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("q=") && !kv.starts_with("pagina="))
+        .collect();
+    let mut url = format!("/?q={}", encode(text));
+    for kv in rest {
+        url.push('&');
+        url.push_str(kv);
+    }
+    url
+}
+
+/// A suggestion as the search box's script reads it.
+#[derive(serde::Serialize)]
+struct SuggestionJson {
+    /// `offer`, `organisation`, `area`, `life_domain` or `target_group`.
+    kind: &'static str,
+    label: String,
+    value: String,
+    query: String,
+}
+
+/// Parameters of [`suggestions`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SuggestParams {
+    q: String,
+}
+
+/// `GET /zoeken/suggesties?q=…`: suggestions for the search box (JSON, for `app.js`); an empty
+/// or over-long prefix is a 400 with the message.
+pub async fn suggestions(
+    State(state): State<AppState>,
+    Query(p): Query<SuggestParams>,
+) -> axum::response::Response {
+    use api::search::suggest::SuggestionKind as K;
+    match state.search.suggest(&p.q, 8).await {
+        Ok(list) => axum::Json(
+            list.into_iter()
+                .map(|s| SuggestionJson {
+                    kind: match s.kind {
+                        K::Offer => "offer",
+                        K::Organisation => "organisation",
+                        K::Area => "area",
+                        K::LifeDomain => "life_domain",
+                        K::TargetGroup => "target_group",
+                    },
+                    label: s.label,
+                    value: s.value,
+                    query: s.query,
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => (
+            e.status(),
+            axum::Json(serde_json::json!({ "error": e.message() })),
+        )
+            .into_response(),
     }
 }
 

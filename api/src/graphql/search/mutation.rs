@@ -20,7 +20,7 @@ impl SearchMutation {
             .into());
         }
         let state = app(ctx)?;
-        crate::search::reload_synonyms(&**state.search.index(), &state.config.search).await?;
+        state.search.reload_synonyms(&state.config.search).await?;
         let indexed = state.search.reindex().await?;
         Ok(ReindexResult {
             indexed,

@@ -3,12 +3,13 @@
 use super::inputs::{NearInput, SearchFilterInput, SearchSort};
 use super::types::{
     GemeenteCount, KindCount, LifeDomainCount, SearchFacets, SearchHighlight, SearchHit,
-    SearchResult, StatusCount, TargetGroupCount,
+    SearchResult, StatusCount, Suggestion, TargetGroupCount, UnmetSearch,
 };
 use crate::error::AppError;
-use crate::graphql::app;
 use crate::graphql::offer::Offer;
+use crate::graphql::{actor, app};
 use crate::read_model::OfferBundle;
+use crate::search::demand;
 use crate::search::query::{self as q, NearFields};
 use crate::services::page;
 use async_graphql::{Context, Object, Result};
@@ -61,6 +62,15 @@ impl SearchQuery {
             limit.max(1),
         )?;
         let results = state.search.search(&search).await?;
+        let did_you_mean = state.search.did_you_mean(&search, &results).await?;
+        demand::note(
+            &state.search,
+            &state.gazetteer,
+            &search,
+            &results,
+            state.config.search.demand_retention_weeks,
+        )
+        .await;
         let matched_words = results
             .matched_words
             .clone()
@@ -77,8 +87,80 @@ impl SearchQuery {
             backend: state.search.index().backend().to_string(),
             partial_match: results.matched_words.is_some(),
             matched_words,
+            did_you_mean,
         })
     }
+
+    /// Suggestions for a search box while typing: offer titles, organisations, areas
+    /// (gemeente, wijk, buurt), life domains and target groups whose label has a word starting
+    /// with `prefix` (case and accents ignored: `taalcaf` finds `Taalcafé`). Public records
+    /// only. An empty or over-long prefix (over 60 characters) is `BAD_USER_INPUT`.
+    async fn suggest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What has been typed so far.")] prefix: String,
+        #[graphql(default = 8, desc = "How many suggestions (1 to 20).")] first: i32,
+    ) -> Result<Vec<Suggestion>> {
+        let state = app(ctx)?;
+        Ok(state
+            .search
+            .suggest(&prefix, first)
+            .await?
+            .into_iter()
+            .map(Suggestion::from)
+            .collect())
+    }
+
+    /// The most frequent searches that found no or few offers over the last `weeks` weeks
+    /// (this one included), most first, for one gemeente (code) or all; anonymous counts per
+    /// normalised text (no user, IP or session is stored). Node admins and organisation
+    /// editors only (`FORBIDDEN` for others).
+    async fn unmet_search_demand(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Gemeente code (`GM0268`); all gemeenten when not given.")]
+        gemeente: Option<String>,
+        #[graphql(default = 8, desc = "Weeks to look back (1 to 52).")] weeks: i32,
+    ) -> Result<Vec<UnmetSearch>> {
+        if !actor(ctx)?.may_see_search_demand() {
+            return Err(AppError::Forbidden(
+                "only node admins and organisation editors see unmet search demand".into(),
+            )
+            .into());
+        }
+        let state = app(ctx)?;
+        let gemeente = gemeente
+            .as_deref()
+            .map(crate::domain::AreaCode::parse)
+            .transpose()
+            .map_err(|e| e.in_field("gemeente"))?
+            .map(|c| c.gemeente());
+        let today = chrono::Utc::now().date_naive();
+        let rows = demand::top(&state.db, gemeente.as_deref(), weeks, today).await?;
+        let codes: Vec<&str> = rows.iter().map(|r| r.gemeente_code.as_str()).collect();
+        let names = area_names(&state.db, codes).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| UnmetSearch {
+                query: r.query_text,
+                gemeente_name: names.get(&r.gemeente_code).cloned(),
+                gemeente_code: Some(r.gemeente_code).filter(|c| !c.is_empty()),
+                searches: r.searches,
+            })
+            .collect())
+    }
+}
+
+/// Names of the areas with `codes`.
+async fn area_names(db: &DatabaseConnection, codes: Vec<&str>) -> Result<HashMap<String, String>> {
+    Ok(area::Entity::find()
+        .filter(area::Column::Code.is_in(codes))
+        .all(db)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|a| (a.code, a.name))
+        .collect())
 }
 
 /// Hits with their offers, in hit order; a hit whose offer stopped being public since the last
@@ -111,14 +193,7 @@ fn hits(hits: Vec<q::SearchHit>, offers: Vec<OfferBundle>) -> Vec<SearchHit> {
 /// The facet counts, with the names of the gemeenten (one statement).
 async fn facets(db: &DatabaseConnection, f: q::Facets) -> Result<SearchFacets> {
     let codes: Vec<&str> = f.gemeente.iter().map(|g| g.value.as_str()).collect();
-    let names: HashMap<String, String> = area::Entity::find()
-        .filter(area::Column::Code.is_in(codes))
-        .all(db)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|a| (a.code, a.name))
-        .collect();
+    let names = area_names(db, codes).await?;
     Ok(SearchFacets {
         kind: f
             .kind

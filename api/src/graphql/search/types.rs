@@ -105,6 +105,9 @@ pub struct SearchResult {
     /// The query words the hits match (lower case, accents folded); all of them unless
     /// `partialMatch`.
     pub matched_words: Vec<String>,
+    /// "Bedoelde u …": when the query found no or few offers, a close query text (typos
+    /// corrected against the index's words and the synonym list) that finds more.
+    pub did_you_mean: Option<String>,
 }
 
 /// The outcome of a rebuild.
@@ -114,4 +117,69 @@ pub struct ReindexResult {
     pub indexed: u64,
     /// Backend rebuilt.
     pub backend: String,
+}
+
+/// What a suggestion is.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuggestionKind {
+    /// An offer (its title); `value` is the offer id.
+    Offer,
+    /// An organisation with public offers; `value` is the organisation id.
+    Organisation,
+    /// A gemeente, wijk or buurt; `value` is its CBS code (for `filter.areaCode`).
+    Area,
+    /// A life domain; `value` is its value (as in `LifeDomain`, lower case).
+    LifeDomain,
+    /// A target group; `value` is its value (as in `TargetGroup`, lower case).
+    TargetGroup,
+}
+
+impl From<crate::search::suggest::SuggestionKind> for SuggestionKind {
+    fn from(k: crate::search::suggest::SuggestionKind) -> Self {
+        use crate::search::suggest::SuggestionKind as K;
+        match k {
+            K::Offer => Self::Offer,
+            K::Organisation => Self::Organisation,
+            K::Area => Self::Area,
+            K::LifeDomain => Self::LifeDomain,
+            K::TargetGroup => Self::TargetGroup,
+        }
+    }
+}
+
+/// A suggestion for a search box.
+#[derive(SimpleObject)]
+pub struct Suggestion {
+    /// What it is.
+    pub kind: SuggestionKind,
+    /// What to show, in Dutch (areas with their level: `Lent (wijk)`).
+    pub label: String,
+    /// Offer id, organisation id, area code or life domain / target group value.
+    pub value: String,
+    /// The search text to use for it.
+    pub query: String,
+}
+
+impl From<crate::search::suggest::Suggestion> for Suggestion {
+    fn from(s: crate::search::suggest::Suggestion) -> Self {
+        Self {
+            kind: s.kind.into(),
+            label: s.label,
+            value: s.value,
+            query: s.query,
+        }
+    }
+}
+
+/// A search text that found no or few offers, with how often it was searched.
+#[derive(SimpleObject)]
+pub struct UnmetSearch {
+    /// The query text, normalised (lower case, accents folded).
+    pub query: String,
+    /// Gemeente code of the searches; none when they named no place.
+    pub gemeente_code: Option<String>,
+    /// Gemeente name, where known.
+    pub gemeente_name: Option<String>,
+    /// Searches over the period.
+    pub searches: i64,
 }

@@ -1,0 +1,573 @@
+//! Suggestions while typing (`suggest`) and "Bedoelde u …" corrections, the same for both
+//! backends: the indexer keeps a [`Suggester`] in step with the index from the same
+//! [`SearchDoc`]s (public offers only), so a keystroke never touches the database.
+//!
+//! - Suggestions come from offer titles, organisation names (of public offers), the areas of
+//!   the gazetteer (gemeente, wijk, buurt) and the life domains and target groups (Dutch
+//!   labels). Every label is folded (lower case, accents removed) and each word start in it is
+//!   a key of one sorted array, so a prefix is two binary searches (`taalcaf` finds
+//!   `Taalcafé`, `lent` finds `Wandelgroep Lent`).
+//! - Corrections replace a query word that no offer holds by the closest word (edit distance)
+//!   of the index's vocabulary or the synonym list; the caller checks that the corrected query
+//!   finds more ([`super::SearchService::did_you_mean`]).
+
+use super::doc::SearchDoc;
+use super::synonyms::Synonyms;
+use super::text::{self, QueryWord};
+use crate::error::{AppError, AppResult};
+use entities::{LifeDomain, TargetGroup};
+use sea_orm::Iterable;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+/// Longest prefix accepted, in characters.
+pub const MAX_PREFIX_CHARS: usize = 60;
+/// Most suggestions a caller may ask for.
+pub const MAX_SUGGESTIONS: usize = 20;
+/// Matching keys looked at per prefix before ranking (bounds the work of a short prefix).
+const SCAN_LIMIT: usize = 400;
+
+/// What a suggestion is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SuggestionKind {
+    LifeDomain,
+    TargetGroup,
+    Area,
+    Organisation,
+    Offer,
+}
+
+/// One suggestion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suggestion {
+    pub kind: SuggestionKind,
+    /// What to show (Dutch).
+    pub label: String,
+    /// Offer id, organisation id, area code (`GM0268`) or life domain / target group value.
+    pub value: String,
+    /// The search text to use for it.
+    pub query: String,
+}
+
+/// What an indexed offer contributes.
+#[derive(Clone, Debug)]
+struct OfferSource {
+    title: String,
+    organisation_id: String,
+    organisation_name: String,
+    /// Distinct words of all its text fields, as written (lower case, folded).
+    words: Vec<String>,
+}
+
+/// The searchable form of the current offers.
+#[derive(Default)]
+struct Built {
+    entries: Vec<Suggestion>,
+    /// Folded label per entry.
+    folded: Vec<String>,
+    /// (entry, byte offset of a word start in its folded label), sorted by the text from there.
+    keys: Vec<(u32, u16)>,
+    /// Offers holding each word (as written).
+    doc_freq: HashMap<String, u32>,
+}
+
+/// Words that are not names: the vocabulary of the index, the gazetteer and the synonyms.
+#[derive(Default)]
+struct Static {
+    /// Area and life domain / target group entries (never change).
+    entries: Vec<Suggestion>,
+    /// Words of area names.
+    area_words: HashSet<String>,
+    /// Words of the synonym list.
+    synonym_words: HashSet<String>,
+}
+
+/// The in-memory suggestion and correction structure. Cheap to read from many threads.
+#[derive(Default)]
+pub struct Suggester {
+    sources: RwLock<BTreeMap<String, OfferSource>>,
+    fixed: RwLock<Arc<Static>>,
+    built: RwLock<Arc<Built>>,
+    loaded: std::sync::atomic::AtomicBool,
+}
+
+/// Lower case, accents folded, runs of spaces as one.
+pub fn fold(s: &str) -> String {
+    text::sort_key(s)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Dutch label of a life domain.
+pub fn life_domain_label(d: LifeDomain) -> &'static str {
+    match d {
+        LifeDomain::Beweging => "Beweging",
+        LifeDomain::Voeding => "Voeding",
+        LifeDomain::Ontspanning => "Ontspanning",
+        LifeDomain::Slapen => "Slapen",
+        LifeDomain::SocialeContacten => "Sociale contacten",
+        LifeDomain::Zingeving => "Zingeving",
+        LifeDomain::WerkDagbesteding => "Werk en dagbesteding",
+        LifeDomain::Financien => "Financiën",
+    }
+}
+
+/// Dutch label of a target group.
+pub fn target_group_label(g: TargetGroup) -> &'static str {
+    match g {
+        TargetGroup::AngstDepressie => "Angst- en depressieklachten",
+        TargetGroup::DiabetesType2 => "Diabetes type 2",
+        TargetGroup::Eenzaamheid => "Eenzaamheid",
+        TargetGroup::ChronischePijn => "Chronische pijn",
+        TargetGroup::Overgewicht => "Overgewicht",
+        TargetGroup::StressBurnout => "Stress en burn-out",
+        TargetGroup::Ouderen => "Ouderen",
+        TargetGroup::Jongeren => "Jongeren",
+        TargetGroup::Mantelzorgers => "Mantelzorgers",
+        TargetGroup::Nieuwkomers => "Nieuwkomers",
+    }
+}
+
+/// The fixed entries: gazetteer areas, life domains and target groups.
+fn fixed_entries() -> AppResult<Static> {
+    let mut s = Static::default();
+    for row in crate::geo::area_rows()? {
+        for w in text::words(&row.name) {
+            s.area_words.insert(w.raw);
+        }
+        let kind = match row.kind.as_str() {
+            "gemeente" => "gemeente",
+            "wijk" => "wijk",
+            _ => "buurt",
+        };
+        s.entries.push(Suggestion {
+            kind: SuggestionKind::Area,
+            label: format!("{} ({kind})", row.name),
+            query: row.name,
+            value: row.code,
+        });
+    }
+    for d in LifeDomain::iter() {
+        let label = life_domain_label(d);
+        s.entries.push(Suggestion {
+            kind: SuggestionKind::LifeDomain,
+            label: label.to_string(),
+            value: d.as_str().to_string(),
+            query: label.to_string(),
+        });
+    }
+    for g in TargetGroup::iter() {
+        let label = target_group_label(g);
+        s.entries.push(Suggestion {
+            kind: SuggestionKind::TargetGroup,
+            label: label.to_string(),
+            value: g.as_str().to_string(),
+            query: label.to_string(),
+        });
+    }
+    Ok(s)
+}
+
+fn source(d: &SearchDoc) -> OfferSource {
+    let mut words: Vec<String> = [
+        d.title.as_str(),
+        &d.description,
+        &d.organisation_name,
+        &d.area_text(),
+        &d.tags_text(),
+    ]
+    .iter()
+    .flat_map(|t| text::words(t))
+    .map(|w| w.raw)
+    .collect();
+    words.sort();
+    words.dedup();
+    OfferSource {
+        title: d.title.clone(),
+        organisation_id: d.organisation_id.clone(),
+        organisation_name: d.organisation_name.clone(),
+        words,
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
+    AppError::Internal(anyhow::anyhow!("suggestion lock poisoned"))
+}
+
+impl Suggester {
+    /// Whether the offers were loaded once ([`Self::replace`]).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Uses the words of `synonyms` as known words and correction candidates.
+    pub fn set_synonyms(&self, synonyms: &Synonyms) -> AppResult<()> {
+        let mut fixed = self.fixed.write().map_err(poisoned)?;
+        let mut next = Static {
+            entries: fixed.entries.clone(),
+            area_words: fixed.area_words.clone(),
+            synonym_words: synonyms.words().map(str::to_string).collect(),
+        };
+        if next.entries.is_empty() {
+            let f = fixed_entries()?;
+            next.entries = f.entries;
+            next.area_words = f.area_words;
+        }
+        *fixed = Arc::new(next);
+        Ok(())
+    }
+
+    /// Replaces every offer by `docs` (a rebuild).
+    pub fn replace(&self, docs: &[SearchDoc]) -> AppResult<()> {
+        {
+            let mut sources = self.sources.write().map_err(poisoned)?;
+            *sources = docs.iter().map(|d| (d.id.clone(), source(d))).collect();
+        }
+        self.rebuild()?;
+        self.loaded
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Upserts `docs` and removes the offers `removed` (a sync).
+    pub fn apply(&self, docs: &[SearchDoc], removed: &[String]) -> AppResult<()> {
+        if docs.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
+        {
+            let mut sources = self.sources.write().map_err(poisoned)?;
+            for id in removed {
+                sources.remove(id);
+            }
+            for d in docs {
+                sources.insert(d.id.clone(), source(d));
+            }
+        }
+        self.rebuild()
+    }
+
+    /// Rebuilds the sorted keys (on the indexer's task, never per keystroke).
+    fn rebuild(&self) -> AppResult<()> {
+        if self.fixed.read().map_err(poisoned)?.entries.is_empty() {
+            self.set_synonyms(&Synonyms::default())?;
+        }
+        let fixed = self.fixed.read().map_err(poisoned)?.clone();
+        let sources = self.sources.read().map_err(poisoned)?;
+        let mut b = Built {
+            entries: fixed.entries.clone(),
+            ..Built::default()
+        };
+        let mut organisations = BTreeMap::new();
+        for (id, s) in sources.iter() {
+            b.entries.push(Suggestion {
+                kind: SuggestionKind::Offer,
+                label: s.title.clone(),
+                value: id.clone(),
+                query: s.title.clone(),
+            });
+            organisations.insert(s.organisation_id.clone(), s.organisation_name.clone());
+            for w in &s.words {
+                *b.doc_freq.entry(w.clone()).or_default() += 1;
+            }
+        }
+        for (id, name) in organisations {
+            b.entries.push(Suggestion {
+                kind: SuggestionKind::Organisation,
+                label: name.clone(),
+                value: id,
+                query: name,
+            });
+        }
+        drop(sources);
+        b.folded = b.entries.iter().map(|e| fold(&e.label)).collect();
+        for (i, f) in b.folded.iter().enumerate() {
+            let mut start = true;
+            for (at, c) in f.char_indices() {
+                if start && c.is_alphanumeric() && at <= u16::MAX as usize {
+                    b.keys.push((i as u32, at as u16));
+                }
+                start = !c.is_alphanumeric();
+            }
+        }
+        let folded = &b.folded;
+        let key = |k: &(u32, u16)| &folded[k.0 as usize][k.1 as usize..];
+        b.keys.sort_unstable_by(|x, y| key(x).cmp(key(y)));
+        *self.built.write().map_err(poisoned)? = Arc::new(b);
+        Ok(())
+    }
+
+    /// Up to `first` suggestions for `prefix`: labels starting with it first, then labels with
+    /// a later word starting with it; within those, life domains and target groups, areas,
+    /// organisations, offers; then shorter labels first.
+    pub fn suggest(&self, prefix: &str, first: usize) -> AppResult<Vec<Suggestion>> {
+        let prefix = check_prefix(prefix)?;
+        let built = self.built.read().map_err(poisoned)?.clone();
+        let key = |k: &(u32, u16)| &built.folded[k.0 as usize][k.1 as usize..];
+        let from = built.keys.partition_point(|k| key(k) < prefix.as_str());
+        let mut best: HashMap<u32, (bool, SuggestionKind, usize)> = HashMap::new();
+        for k in built.keys[from..]
+            .iter()
+            .take_while(|k| key(k).starts_with(prefix.as_str()))
+            .take(SCAN_LIMIT)
+        {
+            let Some(e) = built.entries.get(k.0 as usize) else {
+                continue;
+            };
+            let rank = (k.1 != 0, e.kind, e.label.len());
+            best.entry(k.0)
+                .and_modify(|r| *r = (*r).min(rank))
+                .or_insert(rank);
+        }
+        let mut ranked: Vec<(u32, (bool, SuggestionKind, usize))> = best.into_iter().collect();
+        ranked.sort_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then_with(|| built.folded[a.0 as usize].cmp(&built.folded[b.0 as usize]))
+        });
+        let mut out: Vec<Suggestion> = Vec::new();
+        for (i, _) in ranked {
+            let Some(e) = built.entries.get(i as usize) else {
+                continue;
+            };
+            // Two offers of the same title read as one suggestion.
+            if out.iter().any(|o| o.kind == e.kind && o.label == e.label) {
+                continue;
+            }
+            out.push(e.clone());
+            if out.len() == first {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether `word` (as written, folded) is a word of an indexed offer, an area name or the
+    /// synonym list.
+    pub fn is_known(&self, word: &str) -> bool {
+        let in_index = self
+            .built
+            .read()
+            .map(|b| b.doc_freq.contains_key(word))
+            .unwrap_or(false);
+        in_index
+            || self
+                .fixed
+                .read()
+                .map(|f| f.area_words.contains(word) || f.synonym_words.contains(word))
+                .unwrap_or(false)
+    }
+
+    /// The query with every word that no offer holds replaced by the closest known word
+    /// (see [`closest`]); `None` when no word changes.
+    pub fn correction(&self, words: &[QueryWord]) -> Option<String> {
+        let built = self.built.read().ok()?.clone();
+        let fixed = self.fixed.read().ok()?.clone();
+        let mut changed = false;
+        let mut out = Vec::with_capacity(words.len());
+        for w in words {
+            if built.doc_freq.contains_key(&w.raw) || fixed.synonym_words.contains(&w.raw) {
+                out.push(w.raw.clone());
+                continue;
+            }
+            let candidates = built
+                .doc_freq
+                .iter()
+                .map(|(word, n)| (word.as_str(), *n))
+                .chain(fixed.synonym_words.iter().map(|s| (s.as_str(), 0)));
+            match closest(&w.raw, candidates) {
+                Some(c) => {
+                    changed = true;
+                    out.push(c.to_string());
+                }
+                None => out.push(w.raw.clone()),
+            }
+        }
+        changed.then(|| out.join(" "))
+    }
+}
+
+/// A corrected query counts when it finds at least this many offers and more than the query.
+pub const DID_YOU_MEAN_MIN: u64 = 2;
+
+impl super::SearchService {
+    /// Up to `first` suggestions for `prefix` (see [`Suggester::suggest`]); `BAD_USER_INPUT`
+    /// for an empty or over-long prefix or `first` outside 1..=[`MAX_SUGGESTIONS`].
+    pub async fn suggest(&self, prefix: &str, first: i32) -> AppResult<Vec<Suggestion>> {
+        let first = check_first(first)?;
+        check_prefix(prefix)?;
+        self.ensure_suggestions().await?;
+        self.suggester().suggest(prefix, first)
+    }
+
+    /// "Bedoelde u …": for a search with text that found no or few offers (at most
+    /// [`super::demand::FEW_RESULTS`], or only some of its words), the corrected query text
+    /// when that finds at least [`DID_YOU_MEAN_MIN`] offers with the same filters, and more.
+    pub async fn did_you_mean(
+        &self,
+        query: &super::SearchQuery,
+        results: &super::SearchResults,
+    ) -> AppResult<Option<String>> {
+        let few = results.total <= super::demand::FEW_RESULTS || results.matched_words.is_some();
+        if query.words.is_empty() || !few {
+            return Ok(None);
+        }
+        self.ensure_suggestions().await?;
+        let Some(text) = self.suggester().correction(&query.words) else {
+            return Ok(None);
+        };
+        let probe = super::SearchQuery::new(
+            Some(&text),
+            query.filter.clone(),
+            query.near,
+            query.sort,
+            0,
+            1,
+        )?;
+        let found = self.search(&probe).await?;
+        let better = found.matched_words.is_none()
+            && found.total >= DID_YOU_MEAN_MIN
+            && (found.total > results.total || results.matched_words.is_some());
+        Ok(better.then_some(text))
+    }
+
+    /// Loads the synonyms of `config` into the index and the suggester (start and `reindex`).
+    pub async fn reload_synonyms(&self, config: &crate::config::SearchConfig) -> AppResult<()> {
+        let synonyms = Arc::new(Synonyms::load(config)?);
+        self.suggester().set_synonyms(&synonyms)?;
+        self.index().set_synonyms(synonyms).await
+    }
+}
+
+/// Edits allowed between a word and its correction: one up to 4 letters, two up to 8, three
+/// beyond (one more than the search's own typo budget, which already matched the rest).
+pub fn correction_budget(len: usize) -> usize {
+    match len {
+        0..=2 => 0,
+        3..=4 => 1,
+        5..=8 => 2,
+        _ => 3,
+    }
+}
+
+/// The closest of `candidates` (word, offers holding it) to `word` within
+/// [`correction_budget`]: fewest edits, then most offers, then alphabetical.
+pub fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = (&'a str, u32)>,
+) -> Option<&'a str> {
+    let len = word.chars().count();
+    let budget = correction_budget(len);
+    if budget == 0 {
+        return None;
+    }
+    let mut best: Option<(usize, std::cmp::Reverse<u32>, &str)> = None;
+    for (c, n) in candidates {
+        let clen = c.chars().count();
+        if clen.abs_diff(len) > budget || clen < 3 {
+            continue;
+        }
+        let d = strsim::osa_distance(word, c);
+        if d == 0 || d > budget {
+            continue;
+        }
+        let rank = (d, std::cmp::Reverse(n), c);
+        if best.is_none_or(|b| rank < b) {
+            best = Some(rank);
+        }
+    }
+    best.map(|b| b.2)
+}
+
+/// The folded prefix, or `BAD_USER_INPUT` when it is empty or too long.
+fn check_prefix(prefix: &str) -> AppResult<String> {
+    if prefix.chars().count() > MAX_PREFIX_CHARS {
+        return Err(AppError::field(
+            "prefix",
+            format!("must be at most {MAX_PREFIX_CHARS} characters"),
+        ));
+    }
+    let folded = fold(prefix);
+    if folded.is_empty() {
+        return Err(AppError::field("prefix", "must not be empty"));
+    }
+    Ok(folded)
+}
+
+/// `first` as a count of suggestions, or `BAD_USER_INPUT`.
+pub fn check_first(first: i32) -> AppResult<usize> {
+    if (1..=MAX_SUGGESTIONS as i32).contains(&first) {
+        Ok(first as usize)
+    } else {
+        Err(AppError::field(
+            "first",
+            format!("must be from 1 to {MAX_SUGGESTIONS}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entities::{OfferKind, OfferStatus};
+
+    fn doc(id: &str, title: &str, org: &str) -> SearchDoc {
+        SearchDoc {
+            id: id.into(),
+            origin_node: "n".into(),
+            organisation_id: format!("org-{org}"),
+            organisation_name: org.into(),
+            title: title.into(),
+            description: "Samen praten en koffie drinken.".into(),
+            kind: OfferKind::Group,
+            status: OfferStatus::Open,
+            life_domains: vec![],
+            target_groups: vec![],
+            cost_cents: 0,
+            open_places: true,
+            areas: vec![],
+            places: vec![],
+            points: vec![],
+        }
+    }
+
+    #[test]
+    fn prefixes_match_folded_word_starts() {
+        let s = Suggester::default();
+        s.replace(&[
+            doc("1", "Taalcafé Lent", "Bibliotheek Gelderland-Zuid"),
+            doc("2", "Wandelgroep Lent", "Sportbedrijf"),
+        ])
+        .unwrap();
+        let got = s.suggest("TAALCAF", 8).unwrap();
+        assert_eq!(got[0].label, "Taalcafé Lent");
+        assert_eq!(got[0].kind, SuggestionKind::Offer);
+        let lent = s.suggest("wandelgroep l", 8).unwrap();
+        assert_eq!(lent.len(), 1);
+        let biblio = s.suggest("gelderland", 8).unwrap();
+        assert!(
+            biblio
+                .iter()
+                .any(|x| x.kind == SuggestionKind::Organisation)
+        );
+        let domain = s.suggest("sociale", 8).unwrap();
+        assert_eq!(domain[0].kind, SuggestionKind::LifeDomain);
+        assert_eq!(domain[0].value, "sociale_contacten");
+        assert!(s.suggest("", 8).is_err());
+        assert!(s.suggest(&"a".repeat(61), 8).is_err());
+        s.apply(&[], &["1".to_string()]).unwrap();
+        assert!(s.suggest("taalcaf", 8).unwrap().is_empty());
+    }
+
+    #[test]
+    fn corrections_take_the_closest_frequent_word() {
+        let s = Suggester::default();
+        s.replace(&[doc("1", "Yoga voor ouderen", "A"), doc("2", "Yoga", "B")])
+            .unwrap();
+        assert_eq!(
+            s.correction(&text::query_words("joga")),
+            Some("yoga".into())
+        );
+        assert_eq!(s.correction(&text::query_words("yoga")), None);
+        assert_eq!(closest("ab", [("ac", 3)].into_iter()), None);
+    }
+}
