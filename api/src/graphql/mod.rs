@@ -29,6 +29,7 @@ pub struct Query(
     area::AreaQuery,
     organisation::OrganisationQuery,
     offer::OfferQuery,
+    offer::FreshnessQuery,
     federation::FederationQuery,
     search::SearchQuery,
     auth::AuthQuery,
@@ -42,6 +43,8 @@ pub struct Query(
 pub struct Mutation(
     organisation::OrganisationMutation,
     offer::OfferMutation,
+    offer::SuitabilityMutation,
+    offer::FreshnessMutation,
     federation::FederationMutation,
     search::SearchMutation,
     auth::AuthMutation,

@@ -9,6 +9,17 @@
 
 /// `(English template, Dutch text)`, most specific first where templates overlap.
 pub const CATALOGUE: &[(&str, &str)] = &[
+    // Suitability and fresh listings (issue 19).
+    (
+        "this referral conflicts with who the offer is for; confirm to send it anyway",
+        "deze verwijzing past niet bij voor wie het aanbod is; bevestig om toch te verwijzen",
+    ),
+    (
+        "'{}' is not a known contra-indication",
+        "'{}' is geen bekende contra-indicatie",
+    ),
+    ("at most {} commitments", "hoogstens {} afspraken"),
+    ("'{}' is not an age", "'{}' is geen leeftijd"),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",

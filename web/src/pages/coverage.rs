@@ -35,6 +35,8 @@ pub struct CoverageParams {
     soort: String,
     domein: String,
     afstand: String,
+    /// "1": leave out offers not confirmed current for `[offers] stale_after_days`.
+    bevestigd: String,
 }
 
 impl CoverageParams {
@@ -45,6 +47,7 @@ impl CoverageParams {
             ("soort", &self.soort),
             ("domein", &self.domein),
             ("afstand", &self.afstand),
+            ("bevestigd", &self.bevestigd),
         ] {
             if !v.is_empty() {
                 q.push_str(&format!("&{k}={}", encode(v)));
@@ -85,6 +88,12 @@ async fn run(state: &AppState, ctx: &Ctx, p: &CoverageParams) -> AppResult<Cover
             kind,
             life_domain,
             distance_km,
+            confirmed_since: (!p.bevestigd.is_empty()).then(|| {
+                api::services::offer::freshness::stale_cutoff(
+                    chrono::Utc::now(),
+                    state.config.offers.stale_after_days,
+                )
+            }),
         },
     )
     .await
@@ -135,6 +144,11 @@ fn form(ctx: &Ctx, p: &CoverageParams, errors: &Errors) -> Markup {
             (Field::new("afstand", ctx.t("Een buurt is een gat zonder aanbod binnen", "A neighbourhood is a gap without an offer within"))
                 .value(if p.afstand.is_empty() { "1.5".to_string() } else { p.afstand.clone() })
                 .select(errors, &distances))
+            // Fresh listings (issue 19): leave out offers not confirmed current.
+            div.choice {
+                input #f-bevestigd type="checkbox" name="bevestigd" value="1" checked[!p.bevestigd.is_empty()];
+                label for="f-bevestigd" { (ctx.t("Alleen aanbod dat recent is bevestigd", "Only offers confirmed recently")) }
+            }
             p { button type="submit" { (ctx.t("Toon dekking", "Show coverage")) } }
         }
     }

@@ -8,6 +8,7 @@ pub mod inbox;
 pub mod manage;
 pub mod offer;
 pub mod offer_form;
+pub mod offer_suitability;
 pub mod organisation;
 pub mod referral;
 pub mod search;

@@ -22,6 +22,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let can_refer =
         matches!(&ctx.actor, api::auth::Actor::User(u) if u.has_role(Role::Practitioner));
     let can_edit = !v.is_mirrored(&state) && ctx.actor.can_edit_organisation(&v.organisation.id);
+    let extra = super::offer_suitability::load(&state, o)
+        .await
+        .or_page(&ctx)?;
     let body = html! {
         p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
         @if v.is_mirrored(&state) {
@@ -49,6 +52,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             p { (para.trim()) }
         }
+        (super::offer_suitability::section(&ctx, o, &extra, can_edit))
         (facts(&ctx, &v))
         @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
     };

@@ -1,11 +1,17 @@
 //! Offers: types, listing with filters and Relay pagination, and mutations.
 
+mod freshness;
 mod inputs;
 mod mutation;
 mod query;
+mod suitability;
 mod types;
 
+pub use freshness::{FreshnessMutation, FreshnessQuery, OfferFreshness};
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
+pub use suitability::{
+    ContraIndication, OfferSuitability, ReferralSuitabilityInput, SuitabilityMutation,
+};
 pub use types::Offer;

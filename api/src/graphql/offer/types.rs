@@ -313,6 +313,15 @@ impl Offer {
             sounding_board_meetings: self.0.hc_sounding_board.0.clone(),
         })
     }
+    /// Who the offer is for and not for (contra-indications, age range, languages, what a
+    /// participant commits to); shown before a GP refers.
+    async fn suitability(&self, ctx: &Context<'_>) -> Result<super::OfferSuitability> {
+        super::suitability::of_offer(ctx, self).await
+    }
+    /// When the offer was last confirmed current, and by whom.
+    async fn freshness(&self, ctx: &Context<'_>) -> Result<super::OfferFreshness> {
+        super::freshness::of_offer(ctx, self).await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
