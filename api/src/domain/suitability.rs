@@ -138,10 +138,10 @@ impl Suitability {
             .collect();
         out.sort();
         out.dedup();
-        if let Some(age) = answers.age {
-            if min_age.is_some_and(|m| age < m) || max_age.is_some_and(|m| age > m) {
-                out.push(Conflict::Age);
-            }
+        let outside =
+            |age: i32| min_age.is_some_and(|m| age < m) || max_age.is_some_and(|m| age > m);
+        if answers.age.is_some_and(outside) {
+            out.push(Conflict::Age);
         }
         out
     }

@@ -143,11 +143,12 @@ pub fn answers(f: &FormData) -> AppResult<SuitabilityAnswers> {
             api::error::AppError::field("leeftijd", format!("'{s}' is not an age"))
         })?),
     };
-    SuitabilityAnswers::parse(ticked, age, f.checked("geschiktheidBevestigd")).map_err(|e| match e
-        .field_name()
-    {
-        Some("age") => api::error::AppError::field("leeftijd", e.text()),
-        _ => e,
+    SuitabilityAnswers::parse(ticked, age, f.checked("geschiktheidBevestigd")).map_err(|e| {
+        if e.field_name() == Some("age") {
+            api::error::AppError::field("leeftijd", e.text())
+        } else {
+            e
+        }
     })
 }
 
