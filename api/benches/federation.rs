@@ -418,6 +418,7 @@ async fn run() {
             practical_needs: Default::default(),
             note: None,
             contact: None,
+            suitability: Default::default(),
         };
         api::services::referral::create(&mirror, &gp, new, &*mirror.peers)
             .await

@@ -23,6 +23,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub contact: ContactConfig,
     pub mail: MailConfig,
+    pub offers: OffersConfig,
     /// Directory for node-local files (SQLite database, embedded search index).
     pub data_dir: PathBuf,
 }
@@ -462,6 +463,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             contact: ContactConfig::default(),
             mail: MailConfig::default(),
+            offers: OffersConfig::default(),
             data_dir: PathBuf::from("data"),
         }
     }
@@ -532,6 +534,24 @@ impl Config {
             )
         } else {
             self.database.url.clone()
+        }
+    }
+}
+
+/// Offer listings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(default)]
+pub struct OffersConfig {
+    /// An offer not confirmed current for this many days is marked stale to GPs, listed for
+    /// its editors ("Te bevestigen") and brings them a reminder.
+    pub stale_after_days: i64,
+}
+
+impl Default for OffersConfig {
+    fn default() -> Self {
+        Self {
+            stale_after_days: 180,
         }
     }
 }

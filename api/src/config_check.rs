@@ -175,6 +175,9 @@ pub fn problems(config: &Config) -> Vec<String> {
     if let Err(e) = NodeId::parse(&config.node.id) {
         out.push(format!("`node.id`: {}", e.message()));
     }
+    if !(1..=3650).contains(&config.offers.stale_after_days) {
+        out.push("`offers.stale_after_days`: must be between 1 and 3650 days".into());
+    }
     let mut seen = HashSet::new();
     for (i, peer) in config.federation.peers.iter().enumerate() {
         let at = format!("federation.peers[{i}] (id `{}`)", peer.id);

@@ -1,7 +1,7 @@
 //! The one error type of the node, with stable codes.
 //!
 //! Every failure a user can see maps to a code (`NOT_FOUND`, `BAD_USER_INPUT`, `UNAUTHENTICATED`,
-//! `FORBIDDEN`, `CONFLICT`, `TOO_MANY_REQUESTS`, `QUERY_TOO_COSTLY`, `INTERNAL`) that appears as GraphQL
+//! `FORBIDDEN`, `CONFLICT`, `NEEDS_CONFIRMATION`, `TOO_MANY_REQUESTS`, `QUERY_TOO_COSTLY`, `INTERNAL`) that appears as GraphQL
 //! `extensions.code`, an HTTP status and a plain message. Internal causes are logged once, where
 //! they cross the boundary, and never shown.
 
@@ -32,6 +32,13 @@ pub enum AppError {
     Forbidden(String),
     /// A concurrent change won (stale `version`) or the state does not allow it.
     Conflict(String),
+    /// The request conflicts with what the record says (a referral against an offer's
+    /// suitability) and is sent only when confirmed; `conflicts` holds the stable codes of what
+    /// conflicts (`NEEDS_CONFIRMATION`, with `extensions.conflicts`).
+    NeedsConfirmation {
+        message: String,
+        conflicts: Vec<String>,
+    },
     /// Too many attempts in a short time.
     TooManyRequests,
     /// A GraphQL request over the node's limits (complexity, depth, SQL statements or time);
@@ -94,6 +101,7 @@ impl AppError {
             Self::Unauthenticated => "sign-in required".into(),
             Self::WrongCredentials => "e-mail or password is wrong".into(),
             Self::Forbidden(m) | Self::Conflict(m) | Self::QueryTooCostly(m) => m.clone(),
+            Self::NeedsConfirmation { message, .. } => message.clone(),
             Self::TooManyRequests => "too many requests, try again later".into(),
             Self::Internal(_) => "internal error".into(),
         }
@@ -116,6 +124,7 @@ impl AppError {
             Self::Unauthenticated | Self::WrongCredentials => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
+            Self::NeedsConfirmation { .. } => "NEEDS_CONFIRMATION",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
             Self::QueryTooCostly(_) => "QUERY_TOO_COSTLY",
             Self::Internal(_) => "INTERNAL",
@@ -129,7 +138,7 @@ impl AppError {
             Self::BadInput { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthenticated | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::NeedsConfirmation { .. } => StatusCode::CONFLICT,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::QueryTooCostly(_) => StatusCode::BAD_REQUEST,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -165,6 +174,9 @@ impl From<AppError> for async_graphql::Error {
         ext.set("code", err.code());
         if let Some(field) = err.field_name() {
             ext.set("field", field);
+        }
+        if let AppError::NeedsConfirmation { conflicts, .. } = &err {
+            ext.set("conflicts", conflicts.clone());
         }
         async_graphql::Error {
             message: err.message(),

@@ -47,7 +47,9 @@ impl IntoResponse for PageError {
                 ctx.t("Dat klopt niet helemaal", "Please check your input")
             }
             AppError::Forbidden(_) => ctx.t("Geen toegang", "Not allowed"),
-            AppError::Conflict(_) => ctx.t("Dat kan nu niet", "That is not possible now"),
+            AppError::Conflict(_) | AppError::NeedsConfirmation { .. } => {
+                ctx.t("Dat kan nu niet", "That is not possible now")
+            }
             AppError::TooManyRequests | AppError::QueryTooCostly(_) => {
                 ctx.t("Even geduld", "Please wait")
             }

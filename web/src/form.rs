@@ -84,7 +84,7 @@ impl Errors {
                     service_message(ctx.lang, message),
                 );
             }
-            AppError::Conflict(message) => {
+            AppError::Conflict(message) | AppError::NeedsConfirmation { message, .. } => {
                 map.insert(String::new(), service_message(ctx.lang, message));
             }
             _ => return Err(err),

@@ -91,6 +91,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/beheer/aanbod/{id}/beeindigen", post(pages::manage::end))
         .route(
+            "/beheer/aanbod/{id}/bevestigen",
+            post(pages::offer_suitability::confirm),
+        )
+        .route(
             "/beheer/organisatie/{id}",
             get(pages::organisation::edit_form).post(pages::organisation::edit_submit),
         )

@@ -10,6 +10,7 @@ pub mod funding;
 mod global_id;
 mod postcode;
 pub mod practical_needs;
+pub mod suitability;
 mod text;
 
 pub use actor::{Actor, Membership, User};
@@ -18,4 +19,5 @@ pub use contact::{CONTACT_TEXT_MAX, ContactDetails};
 pub use global_id::{GlobalId, NodeId};
 pub use postcode::Postcode;
 pub use practical_needs::PracticalNeeds;
+pub use suitability::{ContraIndication, Suitability, SuitabilityAnswers};
 pub use text::{AgbCode, Email, KvkNumber, Phone, TimeOfDay, WebUrl, optional_text, required_text};

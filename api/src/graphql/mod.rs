@@ -32,6 +32,7 @@ pub struct Query(
     area::AreaQuery,
     organisation::OrganisationQuery,
     offer::OfferQuery,
+    offer::FreshnessQuery,
     federation::FederationQuery,
     search::SearchQuery,
     auth::AuthQuery,
@@ -48,6 +49,8 @@ pub struct Query(
 pub struct Mutation(
     organisation::OrganisationMutation,
     offer::OfferMutation,
+    offer::SuitabilityMutation,
+    offer::FreshnessMutation,
     federation::FederationMutation,
     search::SearchMutation,
     auth::AuthMutation,

@@ -5,6 +5,7 @@
 //! - [`recipients`]: who hears of an event (never the actor who made the change).
 //! - [`reminder`] and [`digest`]: the reminder after N working days without an answer, and the
 //!   daily digest; both take the time as an argument.
+//! - [`stale_offers`]: one reminder e-mail per period for offers not confirmed current.
 //! - [`compose`]: the texts of the mails (Dutch, English below), without personal data: what
 //!   happened in general words and a link to the referral page.
 //! - [`outbox`]: sends the queued mails over SMTP (`lettre`), retrying with backoff.
@@ -20,6 +21,7 @@ pub mod outbox;
 pub mod person_mail;
 pub mod recipients;
 pub mod reminder;
+pub mod stale_offers;
 pub mod worker;
 
 pub use entities::notification::NotificationKind;

@@ -17,6 +17,7 @@ pub struct Notifier {
     sender: Option<SmtpSender>,
     reminder_working_days: u32,
     digest_hour: u32,
+    stale_after_days: i64,
 }
 
 impl Notifier {
@@ -28,6 +29,7 @@ impl Notifier {
             sender: SmtpSender::from_config(&config.mail)?,
             reminder_working_days: config.mail.reminder_working_days,
             digest_hour: config.mail.digest_hour,
+            stale_after_days: config.offers.stale_after_days,
         })
     }
 
@@ -43,6 +45,7 @@ impl Notifier {
         consume::consume_new_events(db, links).await?;
         let node = self.ctx.node_id.as_str();
         reminder::remind_due(db, node, links, self.reminder_working_days, now).await?;
+        super::stale_offers::remind_stale(db, node, links, self.stale_after_days, now).await?;
         if let (Some(links), Some(sender)) = (links, &self.sender) {
             digest::send_digests(db, links, self.digest_hour, now).await?;
             sender.send_due(db, now).await?;

@@ -40,6 +40,8 @@ pub struct CoverageQuery {
     pub life_domain: Option<LifeDomain>,
     /// A buurt whose centroid has no matching offer location within this distance is a gap.
     pub distance_km: f64,
+    /// Leave out offers not confirmed current since this moment (stale listings).
+    pub confirmed_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Figures for one area (a row of the map, or the whole mapped area).
@@ -327,11 +329,16 @@ async fn active_offers(
         .into_tuple()
         .all(&ctx.db)
         .await?;
+    let stale = match q.confirmed_since {
+        Some(cutoff) => super::offer::freshness::stale_ids(&ctx.db, cutoff).await?,
+        None => HashSet::new(),
+    };
     Ok(OfferBundle::load_many(&ctx.db, &ids)
         .await?
         .into_iter()
         .filter(|b| {
-            is_active(&b.offer)
+            !stale.contains(&b.offer.id)
+                && is_active(&b.offer)
                 && b.is_public()
                 && q.kind.is_none_or(|k| k == b.offer.kind)
                 && q.life_domain.is_none_or(|d| b.life_domains.contains(&d))

@@ -717,6 +717,7 @@ async fn a_referral_committed_just_before_a_restart_is_delivered_once() {
         practical_needs: Default::default(),
         note: None,
         contact: None,
+        suitability: Default::default(),
     };
     let created = api::services::referral::create(&state, &actor, new, &*state.peers)
         .await

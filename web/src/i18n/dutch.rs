@@ -32,6 +32,17 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "only node admins and organisation editors see unmet search demand",
         "alleen beheerders van het knooppunt en redacteuren van organisaties zien de onvervulde zoekvraag",
     ),
+    // Suitability and fresh listings (issue 19).
+    (
+        "this referral conflicts with who the offer is for; confirm to send it anyway",
+        "deze verwijzing past niet bij voor wie het aanbod is; bevestig om toch te verwijzen",
+    ),
+    (
+        "'{}' is not a known contra-indication",
+        "'{}' is geen bekende contra-indicatie",
+    ),
+    ("at most {} commitments", "hoogstens {} afspraken"),
+    ("'{}' is not an age", "'{}' is geen leeftijd"),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",

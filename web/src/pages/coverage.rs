@@ -39,6 +39,8 @@ pub struct CoverageParams {
     afstand: String,
     /// What colours the map: `aanbod` (default), `per10000` or `gaten`.
     kleur: String,
+    /// "1": leave out offers not confirmed current for `[offers] stale_after_days`.
+    bevestigd: String,
 }
 
 impl CoverageParams {
@@ -50,6 +52,7 @@ impl CoverageParams {
             ("domein", &self.domein),
             ("afstand", &self.afstand),
             ("kleur", &self.kleur),
+            ("bevestigd", &self.bevestigd),
         ] {
             if !v.is_empty() {
                 q.push_str(&format!("&{k}={}", encode(v)));
@@ -90,6 +93,12 @@ async fn run(state: &AppState, ctx: &Ctx, p: &CoverageParams) -> AppResult<Cover
             kind,
             life_domain,
             distance_km,
+            confirmed_since: (!p.bevestigd.is_empty()).then(|| {
+                api::services::offer::freshness::stale_cutoff(
+                    chrono::Utc::now(),
+                    state.config.offers.stale_after_days,
+                )
+            }),
         },
     )
     .await
@@ -142,6 +151,11 @@ fn form(ctx: &Ctx, p: &CoverageParams, errors: &Errors) -> Markup {
                 .select(errors, &distances))
             (Field::new("kleur", ctx.t("Kleur de kaart naar", "Colour the map by")).value(p.kleur.clone())
                 .select(errors, &colourings(ctx)))
+            // Fresh listings (issue 19): leave out offers not confirmed current.
+            div.choice {
+                input #f-bevestigd type="checkbox" name="bevestigd" value="1" checked[!p.bevestigd.is_empty()];
+                label for="f-bevestigd" { (ctx.t("Alleen aanbod dat recent is bevestigd", "Only offers confirmed recently")) }
+            }
             p { button type="submit" { (ctx.t("Toon dekking", "Show coverage")) } }
         }
     }

@@ -115,12 +115,16 @@ async fn overview(
         offers.sort_by_cached_key(|v| (v.offer.title.to_lowercase(), v.offer.id.clone()));
         sections.push((org, offers));
     }
+    let to_confirm = super::offer_suitability::to_confirm(state, ctx)
+        .await
+        .or_page(ctx)?;
     let title = ctx.t("Beheer van uw aanbod", "Manage your offers");
     Ok(page(
         ctx,
         title,
         html! {
             @if let Some(m) = message { (notice(m)) }
+            (to_confirm)
             @for (org, offers) in &sections {
                 section aria-labelledby=(id_of(&org.id)) {
                     h2 id=(id_of(&org.id)) { (org.name) }

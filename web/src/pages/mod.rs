@@ -11,6 +11,7 @@ pub mod network;
 pub mod offer;
 pub mod offer_form;
 pub mod offer_funding;
+pub mod offer_suitability;
 pub mod organisation;
 pub mod referral;
 pub mod region;

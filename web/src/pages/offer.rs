@@ -25,6 +25,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let funding = crate::pages::offer_funding::section(&state, &ctx, &v, can_edit)
         .await
         .or_page(&ctx)?;
+    let extra = super::offer_suitability::load(&state, o)
+        .await
+        .or_page(&ctx)?;
     let body = html! {
         p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
         @if v.is_mirrored(&state) {
@@ -52,6 +55,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             p { (para.trim()) }
         }
+        (super::offer_suitability::section(&ctx, o, &extra, can_edit))
         (facts(&ctx, &v))
         (funding)
         @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }

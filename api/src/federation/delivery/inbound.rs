@@ -150,5 +150,6 @@ fn new_referral(f: ForwardedReferral) -> Result<NewReferral, RemoteOutcome> {
         practical_needs: PracticalNeeds::from_json(f.practical_needs.as_ref()),
         note: f.note,
         contact,
+        suitability: Default::default(),
     })
 }

@@ -29,16 +29,29 @@ impl CoverageQuery {
         kind: Option<OfferKind>,
         life_domain: Option<LifeDomain>,
         #[graphql(default = 1.5)] distance_km: f64,
+        #[graphql(
+            default,
+            desc = "Leave out offers not confirmed current for `[offers] stale_after_days`."
+        )]
+        exclude_stale: bool,
     ) -> Result<Coverage> {
+        let app = app(ctx)?;
+        let confirmed_since = exclude_stale.then(|| {
+            crate::services::offer::freshness::stale_cutoff(
+                chrono::Utc::now(),
+                app.config.offers.stale_after_days,
+            )
+        });
         let area_code = AreaCode::parse(&area_code).map_err(|e| e.in_field("areaCode"))?;
         let c = svc::coverage(
-            app(ctx)?,
+            app,
             actor(ctx)?,
             svc::CoverageQuery {
                 area_code,
                 kind: kind.map(Into::into),
                 life_domain: life_domain.map(Into::into),
                 distance_km,
+                confirmed_since,
             },
         )
         .await?;

@@ -2,9 +2,11 @@
 
 pub mod funding;
 mod funding_mutation;
+mod freshness;
 mod inputs;
 mod mutation;
 mod query;
+mod suitability;
 mod types;
 
 pub use funding_mutation::OfferFundingMutation;
@@ -12,3 +14,11 @@ pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
 pub use types::{Location, Offer};
+pub use freshness::{FreshnessMutation, FreshnessQuery, OfferFreshness};
+pub use inputs::OfferFilterInput;
+pub use mutation::OfferMutation;
+pub use query::{OfferConnection, OfferQuery, offer_connection};
+pub use suitability::{
+    ContraIndication, OfferSuitability, ReferralSuitabilityInput, SuitabilityMutation,
+};
+pub use types::Offer;

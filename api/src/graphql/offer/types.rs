@@ -325,6 +325,15 @@ impl Offer {
     async fn attributes(&self, ctx: &Context<'_>) -> Result<super::funding::OfferAttributes> {
         super::funding::attributes(ctx, &self.0).await
     }
+    /// Who the offer is for and not for (contra-indications, age range, languages, what a
+    /// participant commits to); shown before a GP refers.
+    async fn suitability(&self, ctx: &Context<'_>) -> Result<super::OfferSuitability> {
+        super::suitability::of_offer(ctx, self).await
+    }
+    /// When the offer was last confirmed current, and by whom.
+    async fn freshness(&self, ctx: &Context<'_>) -> Result<super::OfferFreshness> {
+        super::freshness::of_offer(ctx, self).await
+    }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -38,6 +38,10 @@ pub struct ReferralInput {
     /// Contact details for the receiving organisation (a warm handover), with the person's
     /// consent; refused on a node without a key for them.
     pub contact: Option<ContactInput>,
+    /// Which of the offer's contra-indications apply and the person's age; a conflict gives
+    /// `NEEDS_CONFIRMATION` (with `extensions.conflicts`) until `confirmed` is true. Only the
+    /// confirmation is stored.
+    pub suitability: Option<crate::graphql::offer::ReferralSuitabilityInput>,
 }
 
 /// What became of the person, recorded by the receiving organisation when it closes a
@@ -101,6 +105,11 @@ impl ReferralMutation {
             practical_needs: input.practical_needs.map(Into::into).unwrap_or_default(),
             note: input.note,
             contact,
+            suitability: input
+                .suitability
+                .unwrap_or_default()
+                .parse()
+                .map_err(input_error)?,
         };
         let state = app(ctx)?;
         Ok(Referral(

@@ -36,7 +36,11 @@ pub async fn load_own(
 }
 
 /// Writes the offer row if its stored version is still `expected`; bumps the version.
-async fn save(txn: &DatabaseTransaction, offer: &mut offer::Model, expected: i32) -> AppResult<()> {
+pub(super) async fn save(
+    txn: &DatabaseTransaction,
+    offer: &mut offer::Model,
+    expected: i32,
+) -> AppResult<()> {
     offer.version = expected + 1;
     offer.updated_at = Utc::now();
     let mut active = offer::ActiveModel::from(offer.clone()).reset_all();
@@ -95,6 +99,13 @@ pub async fn create(
     active.insert(&txn).await?;
     write_lists(&txn, &draft, &ctx.node_id).await?;
     derived::refresh_offers(&txn, &[&draft.offer.id]).await?;
+    super::freshness::touch(
+        &txn,
+        &draft.offer.id,
+        &super::freshness::confirmer(actor),
+        draft.offer.updated_at,
+    )
+    .await?;
     changes::record(
         &txn,
         RecordKind::Offer,
@@ -129,6 +140,13 @@ async fn change(
     save(&txn, &mut draft.offer, version).await?;
     write_lists(&txn, &draft, &ctx.node_id).await?;
     derived::refresh_offers(&txn, &[&draft.offer.id]).await?;
+    super::freshness::touch(
+        &txn,
+        &draft.offer.id,
+        &super::freshness::confirmer(actor),
+        draft.offer.updated_at,
+    )
+    .await?;
     txn.commit().await?;
     Ok(draft)
 }

@@ -10,11 +10,15 @@
 //! - [`check`]: applying a patch to a draft, the cross-field rules, [`check_received`],
 //! - [`lists`]: the rows stored beside an offer row (life domains, target groups, locations),
 //! - [`commands`]: create, update, publish, end, delete.
+//! - [`suitability`]: who an offer is (not) for, and the check of a referral against it.
+//! - [`freshness`]: when an offer was last confirmed current; stale offers.
 
 mod check;
 mod commands;
+pub mod freshness;
 mod lists;
 mod patch;
+pub mod suitability;
 
 pub use check::check_received;
 pub use commands::{create, delete, end, load_own, publish, update};

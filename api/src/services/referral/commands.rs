@@ -10,6 +10,7 @@ use crate::db;
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::read_model::rules::{CapacityStatus, capacity_status, is_public};
+use crate::services::offer as offer_svc;
 use crate::services::organisation::check_version;
 use crate::services::{Ctx, changes};
 use chrono::{DateTime, Utc};
@@ -236,6 +237,7 @@ pub async fn create(
     if o.status == entities::OfferStatus::Ended {
         return Err(AppError::Conflict("this offer has ended".into()));
     }
+    let confirmed = offer_svc::suitability::check_referral(&txn, &o, &new.suitability).await?;
     let model = new_model(
         GlobalId::new(&ctx.node_id).to_string(),
         ctx.node_id.as_str(),
@@ -246,6 +248,7 @@ pub async fn create(
         Utc::now(),
     );
     insert_new(&txn, actor, &model).await?;
+    offer_svc::suitability::record_confirmation(&txn, &model.id, confirmed).await?;
     if let Some(h) = &new.contact {
         contact::store_handover(&txn, &ctx.contact_keys, actor, &model.id, h).await?;
     }

@@ -120,6 +120,8 @@ pub struct NewReferral {
     pub note: Option<String>,
     /// Contact details for a warm handover, with the person's consent ([`contact`]).
     pub contact: Option<contact::Handover>,
+    /// What the referrer states against the offer's suitability (never stored).
+    pub suitability: crate::domain::SuitabilityAnswers,
 }
 
 /// A pseudonymous patient reference: 4-64 of letters, digits, `-` and `_`, and not a BSN.

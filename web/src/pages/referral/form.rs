@@ -12,8 +12,11 @@ use crate::error::{OrPage, PageResult};
 use crate::form::{Errors, Field, FormData, answer, choices, id_of};
 use crate::labels::{self, Label};
 use crate::layout::{encode, page};
+use crate::pages::offer_suitability;
 use api::domain::GlobalId;
+use api::domain::Suitability;
 use api::error::{AppError, AppResult};
+use api::services::offer::suitability;
 use api::services::offer_view::{self, OfferView};
 use api::services::referral::{self, NOTE_MAX, NewReferral, note_check};
 use api::state::AppState;
@@ -32,6 +35,7 @@ fn refer_form(
     practices: &[(String, String)],
     f: &FormData,
     errors: &Errors,
+    suitability: &Suitability,
 ) -> Markup {
     html! {
         p { (ctx.t("Naar", "To")) " " a href=(format!("/aanbod/{}", encode(&v.offer.id))) { (v.offer.title) } " · " (v.organisation.name) }
@@ -52,6 +56,7 @@ fn refer_form(
                 &[("1".to_string(), ctx.t("De patiënt geeft toestemming om deze verwijzing te sturen", "The patient consents to this referral being sent").to_string())],
                 &f.all("consent"), errors, false))
             (contact_fields::fieldset(ctx, f, errors, can_store))
+            (offer_suitability::referral_fieldset(ctx, &v.offer, suitability, f, errors))
             (life_domains(ctx, v, f, errors))
             (needs::fieldset(ctx, f, errors))
             (note_field(ctx, f, errors))
@@ -192,6 +197,9 @@ pub async fn refer_form_page(
     let v = offer_view::get(&state, &ctx.actor, &id)
         .await
         .or_page(&ctx)?;
+    let suitability = suitability::load(&state.db, &v.offer.id)
+        .await
+        .or_page(&ctx)?;
     let title = ctx.t("Patiënt verwijzen", "Refer a patient");
     Ok(page(
         &ctx,
@@ -203,6 +211,7 @@ pub async fn refer_form_page(
             &practices,
             &FormData::default(),
             &Errors::none(),
+            &suitability,
         ),
     )
     .into_response())
@@ -230,11 +239,22 @@ pub async fn refer_submit(
         })
         .collect();
     let can_store = can_store(&state);
+    let suitability = suitability::load(&state.db, &v.offer.id)
+        .await
+        .or_page(&ctx)?;
     let contact = match contact_fields::parse(&ctx, &f, can_store) {
         Ok(c) => c,
         Err(errors) => {
             let title = ctx.t("Patiënt verwijzen", "Refer a patient");
-            let form = refer_form(&ctx, can_store, &v, &practice_list, &f, &errors);
+            let form = refer_form(
+                &ctx,
+                can_store,
+                &v,
+                &practice_list,
+                &f,
+                &errors,
+                &suitability,
+            );
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&ctx, title, form)).into_response());
         }
     };
@@ -251,7 +271,15 @@ pub async fn refer_submit(
             page(
                 &ctx,
                 title,
-                refer_form(&ctx, can_store, &v, &practice_list, &f, errors),
+                refer_form(
+                    &ctx,
+                    can_store,
+                    &v,
+                    &practice_list,
+                    &f,
+                    errors,
+                    &suitability,
+                ),
             )
         },
     )
@@ -278,5 +306,6 @@ fn new_referral(
         practical_needs: needs::from_form(f)?,
         note: f.get("note").map(str::to_string),
         contact: contact.handover,
+        suitability: offer_suitability::answers(f)?,
     })
 }
