@@ -17,6 +17,7 @@ pub mod node;
 pub mod notification;
 pub mod notification_setting;
 pub mod offer;
+pub mod offer_circle;
 pub mod offer_life_domain;
 pub mod offer_target_group;
 pub mod organisation;

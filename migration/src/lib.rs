@@ -15,6 +15,7 @@ mod m20261203_3000_add_self_referral;
 mod m20261203_4010_add_referral_practical_needs;
 mod m20261203_4020_purge_medical_notes;
 mod m20261203_7001_list_speed;
+mod m20261204_9101_create_offer_circles;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_4010_add_referral_practical_needs::Migration),
             Box::new(m20261203_4020_purge_medical_notes::Migration),
             Box::new(m20261203_7001_list_speed::Migration),
+            Box::new(m20261204_9101_create_offer_circles::Migration),
         ]
     }
 }

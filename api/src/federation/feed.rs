@@ -74,6 +74,7 @@ struct Records {
     organisations: HashMap<String, organisation::Model>,
     areas: HashMap<String, Vec<String>>,
     offers: HashMap<String, OfferBundle>,
+    circles: HashMap<String, crate::read_model::circle::CircleRecord>,
 }
 
 impl Records {
@@ -86,6 +87,7 @@ impl Records {
         let org_ids: Vec<&str> = org_ids.iter().map(|(_, id)| id.as_str()).collect();
         let offer_ids: Vec<&str> = offer_ids.iter().map(|(_, id)| id.as_str()).collect();
         Ok(Records {
+            circles: crate::read_model::circle::records_by_offer(db, &offer_ids).await?,
             organisations: organisations(db, org_ids.iter().copied()).await?,
             areas: area_codes_by_organisation(db, &org_ids).await?,
             offers: OfferBundle::load_many(db, &offer_ids)
@@ -112,7 +114,11 @@ impl Records {
             }
             RecordKind::Offer => {
                 let b = self.offers.remove(id).filter(OfferBundle::is_indexable)?;
-                Some(Record::Offer(Box::new(offer_record(b))))
+                let circle = self.circles.remove(id);
+                Some(Record::Offer(Box::new(OfferRecord {
+                    circle,
+                    ..offer_record(b)
+                })))
             }
         }
     }
@@ -181,6 +187,7 @@ fn offer_record(b: OfferBundle) -> OfferRecord {
         hc_regisseur: o.hc_regisseur.clone(),
         hc_start_meeting: o.hc_start_meeting,
         hc_sounding_board: o.hc_sounding_board.0.clone(),
+        circle: None,
         life_domains,
         target_groups,
         locations,

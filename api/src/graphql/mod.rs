@@ -42,6 +42,7 @@ pub struct Query(
 pub struct Mutation(
     organisation::OrganisationMutation,
     offer::OfferMutation,
+    offer::CircleMutation,
     federation::FederationMutation,
     search::SearchMutation,
     auth::AuthMutation,

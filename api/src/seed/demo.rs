@@ -37,6 +37,10 @@ struct DemoPeriod {
     opens_at: String,
     closes_at: String,
     description: Option<String>,
+    #[serde(default)]
+    valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    valid_until: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +117,8 @@ impl From<DemoOffer> for OfferFields {
                         opens_at: p.opens_at,
                         closes_at: p.closes_at,
                         description: p.description,
+                        valid_from: p.valid_from,
+                        valid_until: p.valid_until,
                     })
                     .collect(),
             ),

@@ -7,6 +7,7 @@ pub mod handout;
 pub mod inbox;
 pub mod manage;
 pub mod offer;
+pub mod offer_circle;
 pub mod offer_form;
 pub mod organisation;
 pub mod referral;

@@ -36,7 +36,11 @@ pub async fn load_own(
 }
 
 /// Writes the offer row if its stored version is still `expected`; bumps the version.
-async fn save(txn: &DatabaseTransaction, offer: &mut offer::Model, expected: i32) -> AppResult<()> {
+pub(super) async fn save(
+    txn: &DatabaseTransaction,
+    offer: &mut offer::Model,
+    expected: i32,
+) -> AppResult<()> {
     offer.version = expected + 1;
     offer.updated_at = Utc::now();
     let mut active = offer::ActiveModel::from(offer.clone()).reset_all();

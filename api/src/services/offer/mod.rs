@@ -12,6 +12,7 @@
 //! - [`commands`]: create, update, publish, end, delete.
 
 mod check;
+pub mod circle;
 mod commands;
 mod lists;
 mod patch;
@@ -21,6 +22,7 @@ pub use commands::{create, delete, end, load_own, publish, update};
 pub use lists::{OfferLists, replace_lists, replace_lists_many};
 pub use patch::{
     LocationFields, LocationPatch, OfferFields, OfferPatch, PeriodPatch, SchedulePeriodFields,
+    parse_schedule,
 };
 
 use entities::{LifeDomain, TargetGroup, offer};
