@@ -86,6 +86,65 @@ struct DemoOffer {
     target_groups: Vec<TargetGroup>,
     locations: Vec<DemoLocation>,
     herstelcirkel: Option<DemoCircle>,
+    /// The circle plan (issue 19); the year, coaches, start meeting and sounding-board dates
+    /// come from `herstelcirkel`.
+    #[serde(default)]
+    circle_plan: Option<DemoCirclePlan>,
+}
+
+/// A demo circle plan; `illustrative` says which values are illustrative, not from a source.
+#[derive(Deserialize, Default)]
+struct DemoCirclePlan {
+    #[serde(default)]
+    group_min: Option<i32>,
+    #[serde(default)]
+    group_max: Option<i32>,
+    #[serde(default)]
+    start_meeting_invited: Vec<String>,
+    #[serde(default)]
+    schedule: Option<Vec<DemoPeriod>>,
+    #[serde(default)]
+    subgroups: Vec<(String, Vec<DemoPeriod>)>,
+    #[serde(default)]
+    illustrative: Option<String>,
+}
+
+fn demo_period(p: DemoPeriod) -> SchedulePeriodFields {
+    SchedulePeriodFields {
+        freq: p.freq,
+        interval: p.interval,
+        byday: p.byday,
+        opens_at: p.opens_at,
+        closes_at: p.closes_at,
+        description: p.description,
+        valid_from: p.valid_from,
+        valid_until: p.valid_until,
+    }
+}
+
+/// The plan fields of a demo offer's `circle_plan` and `herstelcirkel`.
+fn demo_plan(plan: DemoCirclePlan, circle: Option<&DemoCircle>) -> offer::circle::CirclePlanFields {
+    let _ = plan.illustrative;
+    offer::circle::CirclePlanFields {
+        year: circle.and_then(|c| c.year),
+        coaches: circle.map(|c| c.coaches.clone()).unwrap_or_default(),
+        start_meeting: circle.and_then(|c| c.start_meeting),
+        klankbord_meetings: circle
+            .map(|c| c.sounding_board_meetings.clone())
+            .unwrap_or_default(),
+        start_meeting_invited: plan.start_meeting_invited,
+        group_min: plan.group_min,
+        group_max: plan.group_max,
+        schedule: plan
+            .schedule
+            .map(|s| s.into_iter().map(demo_period).collect()),
+        subgroups: plan
+            .subgroups
+            .into_iter()
+            .map(|(a, s)| (a, s.into_iter().map(demo_period).collect()))
+            .collect(),
+        ..Default::default()
+    }
 }
 
 impl From<DemoOffer> for OfferFields {
@@ -185,11 +244,20 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
         let created = organisation::create(state, &Actor::System, patch).await?;
         let org_id = GlobalId::parse(&created.id)?;
         organisation::publish(state, &Actor::System, &org_id, created.version).await?;
-        for o in org.offers {
+        for mut o in org.offers {
+            let plan = o
+                .circle_plan
+                .take()
+                .map(|p| demo_plan(p, o.herstelcirkel.as_ref()));
             let patch = OfferPatch::try_from(OfferFields::from(o))?;
             let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
-            offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
+            let published = offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
+            if let Some(plan) = plan {
+                let plan = offer::circle::CirclePlan::parse(&plan)?;
+                offer::circle::set_plan(state, &Actor::System, &id, published.offer.version, plan)
+                    .await?;
+            }
             offers += 1;
         }
     }

@@ -14,6 +14,7 @@ mod browser_handover;
 mod browser_note;
 mod browser_outcomes;
 mod browser_self_referral;
+mod circle;
 mod cli_ops;
 mod consult;
 mod coverage;

@@ -252,11 +252,11 @@ fn subgroups(
 }
 
 fn partners(list: &[PartnerFields]) -> AppResult<Vec<(GlobalId, Option<NaiveDate>, Vec<String>)>> {
-    at_most(list, 50, "partners")?;
+    at_most(list, 50, "partnerPractices")?;
     list.iter()
         .enumerate()
         .map(|(i, p)| {
-            let field = format!("partners.{i}");
+            let field = format!("partnerPractices.{i}");
             Ok((
                 at(
                     GlobalId::parse(&p.organisation_id),
@@ -355,13 +355,13 @@ async fn check_partners(db: &impl ConnectionTrait, plan: &CirclePlan) -> AppResu
             Some(o) if o.kind == OrganisationKind::GpPractice => {}
             Some(_) => {
                 return Err(AppError::field(
-                    format!("partners.{i}.organisationId"),
+                    format!("partnerPractices.{i}.organisationId"),
                     "must be a GP practice",
                 ));
             }
             None => {
                 return Err(AppError::field(
-                    format!("partners.{i}.organisationId"),
+                    format!("partnerPractices.{i}.organisationId"),
                     "is not a known organisation",
                 ));
             }
