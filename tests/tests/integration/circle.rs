@@ -192,7 +192,16 @@ async fn practitioner_parts_are_for_signed_in_practitioners_only() {
     assert_eq!(c["klankbordMeetings"], json!(["2099-02-01", "2099-06-01"]));
     assert_eq!(c["coaches"], json!(["Coach A"]));
 
-    let gp = app.sign_in("huisarts@lent.example").await;
+    let gp = app
+        .user_token(
+            "huisarts@cirkel.example",
+            vec![api::auth::Membership {
+                role: entities::Role::Practitioner,
+                organisation_id: Some(practice.clone()),
+                gemeente_code: None,
+            }],
+        )
+        .await;
     let seen = app.gql_with(Some(&gp), READ, json!({"id": id})).await;
     let c = &seen["data"]["offer"]["circle"];
     assert_eq!(c["kwartiermaker"]["phone"], "024 123 45 67", "{seen}");

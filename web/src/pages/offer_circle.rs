@@ -6,6 +6,7 @@
 //! sees is decided by [`CircleView::for_actor`](api::read_model::circle::CircleView::for_actor).
 
 use crate::ctx::Ctx;
+use crate::i18n::Lang;
 use crate::labels;
 use crate::layout::encode;
 use api::read_model::circle::CircleView;
@@ -17,11 +18,11 @@ pub fn recruiting_line(ctx: &Ctx, need: i32) -> String {
     format!(
         "{} {need} {}",
         ctx.t("werving: nog", "recruiting: still"),
-        match (one, ctx.t("nl", "en")) {
-            (true, "nl") => "deelnemer nodig",
-            (false, "nl") => "deelnemers nodig",
-            (true, _) => "participant needed",
-            (false, _) => "participants needed",
+        match (one, ctx.lang) {
+            (true, Lang::Nl) => "deelnemer nodig",
+            (false, Lang::Nl) => "deelnemers nodig",
+            (true, Lang::En) => "participant needed",
+            (false, Lang::En) => "participants needed",
         }
     )
 }
