@@ -160,6 +160,8 @@ fn period() -> impl Strategy<Value = SchedulePeriodFields> {
                 opens_at,
                 closes_at,
                 description,
+                valid_from: None,
+                valid_until: None,
             },
         )
 }
@@ -339,6 +341,8 @@ mod untrusted {
                 opens_at: "10:00".into(),
                 closes_at: "12:00".into(),
                 description: None,
+                valid_from: None,
+                valid_until: None,
             }],
             schedule_note: None,
             languages: vec!["nl".into()],
@@ -353,6 +357,7 @@ mod untrusted {
             hc_start_meeting: None,
             hc_sounding_board: vec![],
             network: None,
+            circle: None,
             life_domains: vec![LifeDomain::Beweging],
             target_groups: vec![],
             locations: vec![LocationRecord {

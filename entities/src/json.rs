@@ -27,6 +27,12 @@ pub struct SchedulePeriod {
     pub closes_at: String,
     /// Optional free text ("in de schoolvakanties niet").
     pub description: Option<String>,
+    /// First day this period applies (e.g. "every two weeks for the first months"); none: always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<NaiveDate>,
+    /// Last day this period applies; none: open-ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// All periods of an offer's schedule.

@@ -23,6 +23,7 @@ pub mod offer;
 pub mod offer_attribute;
 pub mod offer_funder;
 pub mod offer_funding_route;
+pub mod offer_circle;
 pub mod offer_life_domain;
 pub mod offer_partner;
 pub mod offer_confirmation;

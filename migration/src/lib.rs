@@ -21,6 +21,7 @@ mod m20261204_9601_insight_indexes;
 mod m20261204_9301_create_networks;
 mod m20261204_8100_create_search_demand;
 mod m20261204_9201_offer_suitability_and_freshness;
+mod m20261204_9101_create_offer_circles;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_9301_create_networks::Migration),
             Box::new(m20261204_8100_create_search_demand::Migration),
             Box::new(m20261204_9201_offer_suitability_and_freshness::Migration),
+            Box::new(m20261204_9101_create_offer_circles::Migration),
         ]
     }
 }

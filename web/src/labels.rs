@@ -237,7 +237,29 @@ pub fn period(lang: Lang, p: &SchedulePeriod) -> String {
     if let Some(d) = &p.description {
         s.push_str(&format!(" ({d})"));
     }
+    s.push_str(&validity(lang, p.valid_from, p.valid_until));
     s
+}
+
+/// When a schedule period applies: " (vanaf 1 maart 2027)", " (tot en met ...)", " (van ...
+/// tot en met ...)"; empty when always.
+pub fn validity(lang: Lang, from: Option<NaiveDate>, until: Option<NaiveDate>) -> String {
+    match (from, until) {
+        (Some(f), Some(u)) => format!(
+            " ({} {} {} {})",
+            lang.t("van", "from"),
+            date(lang, f),
+            lang.t("tot en met", "up to and including"),
+            date(lang, u)
+        ),
+        (Some(f), None) => format!(" ({} {})", lang.t("vanaf", "from"), date(lang, f)),
+        (None, Some(u)) => format!(
+            " ({} {})",
+            lang.t("tot en met", "up to and including"),
+            date(lang, u)
+        ),
+        (None, None) => String::new(),
+    }
 }
 
 /// A date as `3 maart 2026` / `3 March 2026`.
@@ -291,6 +313,8 @@ mod tests {
             opens_at: "14:00".into(),
             closes_at: "16:00".into(),
             description: None,
+            valid_from: None,
+            valid_until: None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod actor;
 mod area_code;
+pub mod circle;
 mod contact;
 pub mod funding;
 mod global_id;

@@ -76,6 +76,7 @@ struct Records {
     offers: HashMap<String, OfferBundle>,
     /// Partners, funding and attributes by offer id.
     details: HashMap<String, crate::domain::funding::NetworkDetails>,
+    circles: HashMap<String, crate::read_model::circle::CircleRecord>,
 }
 
 impl Records {
@@ -90,6 +91,7 @@ impl Records {
         let details = crate::read_model::funding::details_by_offer(db, &offer_ids).await?;
         Ok(Records {
             details,
+            circles: crate::read_model::circle::records_by_offer(db, &offer_ids).await?,
             organisations: organisations(db, org_ids.iter().copied()).await?,
             areas: area_codes_by_organisation(db, &org_ids).await?,
             offers: OfferBundle::load_many(db, &offer_ids)
@@ -117,8 +119,10 @@ impl Records {
             RecordKind::Offer => {
                 let b = self.offers.remove(id).filter(OfferBundle::is_indexable)?;
                 let network = self.details.remove(id).map(network_record);
+                let circle = self.circles.remove(id);
                 Some(Record::Offer(Box::new(OfferRecord {
                     network,
+                    circle,
                     ..offer_record(b)
                 })))
             }
@@ -204,6 +208,7 @@ fn offer_record(b: OfferBundle) -> OfferRecord {
         hc_regisseur: o.hc_regisseur.clone(),
         hc_start_meeting: o.hc_start_meeting,
         hc_sounding_board: o.hc_sounding_board.0.clone(),
+        circle: None,
         life_domains,
         target_groups,
         locations,

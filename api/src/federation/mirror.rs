@@ -193,6 +193,12 @@ fn checked_offer(o: &OfferRecord) -> AppResult<OfferRecord> {
         hc_coaches: m.hc_coaches.0,
         hc_regisseur: m.hc_regisseur,
         hc_sounding_board: m.hc_sounding_board.0,
+        circle: o
+            .circle
+            .as_ref()
+            .map(offer_service::circle::check_received)
+            .transpose()
+            .map_err(|e| invalid("offer", &o.id, &e))?,
         life_domains: checked.life_domains.into_iter().collect(),
         target_groups: checked.target_groups.into_iter().collect(),
         locations: o
@@ -441,6 +447,11 @@ async fn upsert_offers(
     for o in &records {
         mirror_network_details(txn, o).await?;
     }
+    offer_service::circle::store_mirrored(
+        txn,
+        records.iter().map(|o| (o.id.as_str(), o.circle.as_ref())),
+    )
+    .await?;
     let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
     derived::refresh_offers(txn, &ids).await?;
     changes::record_many(

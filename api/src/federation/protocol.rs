@@ -113,6 +113,9 @@ pub struct OfferRecord {
     pub hc_regisseur: Option<String>,
     pub hc_start_meeting: Option<NaiveDate>,
     pub hc_sounding_board: Vec<NaiveDate>,
+    /// The public parts of the Herstelcirkel plan (issue 19); absent from older peers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub circle: Option<crate::read_model::circle::CircleRecord>,
     pub life_domains: Vec<LifeDomain>,
     pub target_groups: Vec<TargetGroup>,
     pub locations: Vec<LocationRecord>,

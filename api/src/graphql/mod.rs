@@ -51,6 +51,7 @@ pub struct Mutation(
     offer::OfferMutation,
     offer::SuitabilityMutation,
     offer::FreshnessMutation,
+    offer::CircleMutation,
     federation::FederationMutation,
     search::SearchMutation,
     auth::AuthMutation,

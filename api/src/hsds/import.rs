@@ -237,6 +237,8 @@ fn schedule_of(schedules: &[HsdsSchedule]) -> Vec<SchedulePeriodFields> {
             opens_at: hhmm(p.opens_at.as_deref().unwrap_or_default()),
             closes_at: hhmm(p.closes_at.as_deref().unwrap_or_default()),
             description: p.description.clone(),
+            valid_from: None,
+            valid_until: None,
         })
         .collect()
 }

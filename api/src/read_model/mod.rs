@@ -5,6 +5,7 @@
 //! `geo` and `config`; services, GraphQL, pages, HSDS, federation and search read offers
 //! through it.
 
+pub mod circle;
 pub mod derived;
 pub mod funding;
 pub mod offer;

@@ -37,6 +37,10 @@ struct DemoPeriod {
     opens_at: String,
     closes_at: String,
     description: Option<String>,
+    #[serde(default)]
+    valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    valid_until: Option<NaiveDate>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +89,65 @@ struct DemoOffer {
     /// Partners, funding and attributes (`seed::demo_network`).
     #[serde(default)]
     network: Option<super::demo_network::DemoDetails>,
+    /// The circle plan (issue 19); the year, coaches, start meeting and sounding-board dates
+    /// come from `herstelcirkel`.
+    #[serde(default)]
+    circle_plan: Option<DemoCirclePlan>,
+}
+
+/// A demo circle plan; `illustrative` says which values are illustrative, not from a source.
+#[derive(Deserialize, Default)]
+struct DemoCirclePlan {
+    #[serde(default)]
+    group_min: Option<i32>,
+    #[serde(default)]
+    group_max: Option<i32>,
+    #[serde(default)]
+    start_meeting_invited: Vec<String>,
+    #[serde(default)]
+    schedule: Option<Vec<DemoPeriod>>,
+    #[serde(default)]
+    subgroups: Vec<(String, Vec<DemoPeriod>)>,
+    #[serde(default)]
+    illustrative: Option<String>,
+}
+
+fn demo_period(p: DemoPeriod) -> SchedulePeriodFields {
+    SchedulePeriodFields {
+        freq: p.freq,
+        interval: p.interval,
+        byday: p.byday,
+        opens_at: p.opens_at,
+        closes_at: p.closes_at,
+        description: p.description,
+        valid_from: p.valid_from,
+        valid_until: p.valid_until,
+    }
+}
+
+/// The plan fields of a demo offer's `circle_plan` and `herstelcirkel`.
+fn demo_plan(plan: DemoCirclePlan, circle: Option<&DemoCircle>) -> offer::circle::CirclePlanFields {
+    let _ = plan.illustrative;
+    offer::circle::CirclePlanFields {
+        year: circle.and_then(|c| c.year),
+        coaches: circle.map(|c| c.coaches.clone()).unwrap_or_default(),
+        start_meeting: circle.and_then(|c| c.start_meeting),
+        klankbord_meetings: circle
+            .map(|c| c.sounding_board_meetings.clone())
+            .unwrap_or_default(),
+        start_meeting_invited: plan.start_meeting_invited,
+        group_min: plan.group_min,
+        group_max: plan.group_max,
+        schedule: plan
+            .schedule
+            .map(|s| s.into_iter().map(demo_period).collect()),
+        subgroups: plan
+            .subgroups
+            .into_iter()
+            .map(|(a, s)| (a, s.into_iter().map(demo_period).collect()))
+            .collect(),
+        ..Default::default()
+    }
 }
 
 impl From<DemoOffer> for OfferFields {
@@ -116,6 +179,8 @@ impl From<DemoOffer> for OfferFields {
                         opens_at: p.opens_at,
                         closes_at: p.closes_at,
                         description: p.description,
+                        valid_from: p.valid_from,
+                        valid_until: p.valid_until,
                     })
                     .collect(),
             ),
@@ -187,6 +252,10 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
         organisation::publish(state, &Actor::System, &org_id, created.version).await?;
         for mut o in org.offers {
             let network = o.network.take();
+            let plan = o
+                .circle_plan
+                .take()
+                .map(|p| demo_plan(p, o.herstelcirkel.as_ref()));
             let patch = OfferPatch::try_from(OfferFields::from(o))?;
             let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
@@ -198,6 +267,10 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
                     published.offer.version,
                     n,
                 ));
+            if let Some(plan) = plan {
+                let plan = offer::circle::CirclePlan::parse(&plan)?;
+                offer::circle::set_plan(state, &Actor::System, &id, published.offer.version, plan)
+                    .await?;
             }
             offers += 1;
         }

@@ -506,6 +506,7 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
         hc_regisseur: None,
         hc_start_meeting: None,
         hc_sounding_board: vec![],
+        circle: None,
         life_domains: vec![],
         target_groups: vec![],
         locations: vec![],
@@ -721,6 +722,7 @@ fn peer_offer() -> api::federation::protocol::OfferRecord {
         hc_regisseur: None,
         hc_start_meeting: None,
         hc_sounding_board: vec![],
+        circle: None,
         life_domains: vec![],
         target_groups: vec![],
         locations: vec![api::federation::protocol::LocationRecord {

@@ -18,6 +18,7 @@ mod browser_outcomes;
 mod browser_population;
 mod browser_self_referral;
 mod browser_suggest;
+mod circle;
 mod cli_ops;
 mod consult;
 mod coverage;

@@ -43,6 +43,50 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ),
     ("at most {} commitments", "hoogstens {} afspraken"),
     ("'{}' is not an age", "'{}' is geen leeftijd"),
+    // Herstelcirkel plans (issue 19).
+    (
+        "the group chooses its regisseurs from its own members once the circle runs; name them after the start",
+        "de groep kiest zijn regisseurs uit de eigen deelnemers zodra de cirkel loopt; vul ze na de start in",
+    ),
+    (
+        "dated schedule periods go in date order and must not overlap: start after the previous period ends",
+        "perioden met data staan op volgorde en overlappen niet: begin na het einde van de vorige periode",
+    ),
+    (
+        "must not be before validFrom",
+        "mag niet voor de begindatum liggen",
+    ),
+    ("must be one of {}", "moet een van deze zijn: {}"),
+    ("at most {} entries", "hoogstens {} regels"),
+    ("must be between 1 and 200", "moet tussen 1 en 200 liggen"),
+    (
+        "must not be below groupMin",
+        "mag niet kleiner zijn dan de minimale groepsgrootte",
+    ),
+    (
+        "each activity has one subgroup",
+        "elke activiteit heeft één subgroep",
+    ),
+    (
+        "must be between 1990 and 2100",
+        "moet tussen 1990 en 2100 liggen",
+    ),
+    ("must be one line", "moet op één regel"),
+    (
+        "a circle plan belongs to an offer of kind herstelcirkel",
+        "een cirkelplan hoort bij een aanbod van de soort Herstelcirkel",
+    ),
+    ("must be a GP practice", "moet een huisartsenpraktijk zijn"),
+    ("is not a known organisation", "is geen bekende organisatie"),
+    ("must be another offer", "moet een ander aanbod zijn"),
+    (
+        "must be a Herstelcirkel of an earlier year",
+        "moet een Herstelcirkel van een eerder jaar zijn",
+    ),
+    (
+        "a continuation (Herstelcirkel+) is year 2 or 3",
+        "een vervolg (Herstelcirkel+) is jaar 2 of 3",
+    ),
     // Warm handover: contact details on a referral (issue 15).
     (
         "is not a phone number (8 to 15 digits, with spaces, +, - or brackets)",

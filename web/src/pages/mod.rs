@@ -9,6 +9,7 @@ pub mod insight;
 pub mod manage;
 pub mod network;
 pub mod offer;
+pub mod offer_circle;
 pub mod offer_form;
 pub mod offer_funding;
 pub mod offer_suitability;

@@ -18,6 +18,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let v = offer_view::get(&state, &ctx.actor, &id)
         .await
         .or_page(&ctx)?;
+    let circle = api::read_model::circle::CircleView::load(&state.db, &ctx.actor, &v.offer)
+        .await
+        .or_page(&ctx)?;
     let o = &v.offer;
     let can_refer =
         matches!(&ctx.actor, api::auth::Actor::User(u) if u.has_role(Role::Practitioner));
@@ -58,7 +61,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         (super::offer_suitability::section(&ctx, o, &extra, can_edit))
         (facts(&ctx, &v))
         (funding)
-        @if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
+        @if let Some(c) = &circle { (crate::pages::offer_circle::section(&ctx, c)) } @else if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
     };
     Ok(page(&ctx, &o.title, body).into_response())
 }

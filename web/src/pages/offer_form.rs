@@ -84,6 +84,8 @@ fn schedule_rows(f: &FormData) -> AppResult<Vec<SchedulePeriodFields>> {
             opens_at: opens.unwrap_or("").to_string(),
             closes_at: closes.unwrap_or("").to_string(),
             description: f.get(&p("description")).map(str::to_string),
+            valid_from: None,
+            valid_until: None,
         });
     }
     Ok(schedule)

@@ -92,6 +92,11 @@ pub struct SchedulePeriodInput {
     pub closes_at: String,
     /// Free text about this period, e.g. "in de bibliotheek".
     pub description: Option<String>,
+    /// First day this period applies ("every two weeks until ..."); null: always.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day this period applies; null: open-ended. Dated periods go in date order
+    /// without overlap.
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A location: give a postcode, a point, or both (the point wins; the buurt is derived).
@@ -233,6 +238,8 @@ impl From<OfferInput> for OfferFields {
                         opens_at: p.opens_at,
                         closes_at: p.closes_at,
                         description: p.description,
+                        valid_from: p.valid_from,
+                        valid_until: p.valid_until,
                     })
                     .collect()
             }),

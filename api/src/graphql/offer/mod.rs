@@ -3,6 +3,7 @@
 pub mod funding;
 mod funding_mutation;
 mod freshness;
+mod circle;
 mod inputs;
 mod mutation;
 mod query;
@@ -10,6 +11,7 @@ mod suitability;
 mod types;
 
 pub use funding_mutation::OfferFundingMutation;
+pub use circle::CircleMutation;
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};

@@ -56,6 +56,32 @@ pub struct SchedulePeriod {
     pub description: Option<String>,
     /// The same period as an RFC 5545 RRULE.
     pub rrule: String,
+    /// First day this period applies; null: always.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day this period applies; null: open-ended.
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl SchedulePeriod {
+    /// A stored period as the API shows it.
+    pub fn of(p: &entities::json::SchedulePeriod) -> Self {
+        SchedulePeriod {
+            freq: p.freq.clone(),
+            interval: p.interval as i32,
+            byday: p.byday.clone(),
+            opens_at: p.opens_at.clone(),
+            closes_at: p.closes_at.clone(),
+            description: p.description.clone(),
+            rrule: format!(
+                "FREQ={};INTERVAL={};BYDAY={}",
+                p.freq,
+                p.interval,
+                p.byday.join(",")
+            ),
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
+        }
+    }
 }
 
 /// Herstelcirkel specifics.
@@ -224,25 +250,7 @@ impl Offer {
     }
     /// Recurring periods of the offer.
     async fn schedule(&self) -> Vec<SchedulePeriod> {
-        self.0
-            .schedule
-            .0
-            .iter()
-            .map(|p| SchedulePeriod {
-                freq: p.freq.clone(),
-                interval: p.interval as i32,
-                byday: p.byday.clone(),
-                opens_at: p.opens_at.clone(),
-                closes_at: p.closes_at.clone(),
-                description: p.description.clone(),
-                rrule: format!(
-                    "FREQ={};INTERVAL={};BYDAY={}",
-                    p.freq,
-                    p.interval,
-                    p.byday.join(",")
-                ),
-            })
-            .collect()
+        self.0.schedule.0.iter().map(SchedulePeriod::of).collect()
     }
     /// Free text about the schedule ("niet in de schoolvakanties").
     async fn schedule_note(&self) -> Option<&str> {
@@ -333,6 +341,10 @@ impl Offer {
     /// When the offer was last confirmed current, and by whom.
     async fn freshness(&self, ctx: &Context<'_>) -> Result<super::OfferFreshness> {
         super::freshness::of_offer(ctx, self).await
+    }
+    /// The Herstelcirkel plan (roles, how it runs, evaluations); null without a plan.
+    async fn circle(&self, ctx: &Context<'_>) -> Result<Option<super::circle::Circle>> {
+        super::circle::of_offer(ctx, &self.0).await
     }
     /// When the record was created.
     async fn created_at(&self) -> DateTime<Utc> {

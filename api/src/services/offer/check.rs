@@ -310,5 +310,7 @@ fn period_fields(p: &entities::json::SchedulePeriod) -> SchedulePeriodFields {
         opens_at: p.opens_at.clone(),
         closes_at: p.closes_at.clone(),
         description: p.description.clone(),
+        valid_from: p.valid_from,
+        valid_until: p.valid_until,
     }
 }

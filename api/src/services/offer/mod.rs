@@ -14,6 +14,7 @@
 //! - [`freshness`]: when an offer was last confirmed current; stale offers.
 
 mod check;
+pub mod circle;
 mod commands;
 pub mod freshness;
 mod lists;
@@ -25,6 +26,7 @@ pub use commands::{create, delete, end, load_own, publish, update};
 pub use lists::{OfferLists, replace_lists, replace_lists_many};
 pub use patch::{
     LocationFields, LocationPatch, OfferFields, OfferPatch, PeriodPatch, SchedulePeriodFields,
+    parse_schedule,
 };
 
 use entities::{LifeDomain, TargetGroup, offer};

@@ -20,6 +20,10 @@ pub struct SchedulePeriodFields {
     pub opens_at: String,
     pub closes_at: String,
     pub description: Option<String>,
+    /// First day the period applies; none: always.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the period applies; none: open-ended.
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A location as given by a client: a postcode, a point, or both.
@@ -83,6 +87,10 @@ pub struct PeriodPatch {
     /// After `opens_at`.
     pub closes_at: TimeOfDay,
     pub description: Option<String>,
+    /// On or before `valid_until`; dated periods of a schedule follow each other
+    /// ([`crate::domain::circle::check_phases`]).
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A location, parsed: a postcode, a point in the Netherlands, or both (never neither). A
@@ -253,15 +261,23 @@ impl OfferPatch {
 
 const DAYS: [&str; 7] = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 
-fn parse_schedule(periods: &[SchedulePeriodFields]) -> AppResult<Vec<PeriodPatch>> {
+/// Parses a schedule (at most 10 periods; dated periods in order without overlap); errors
+/// name `schedule.<index>.<field>`.
+pub fn parse_schedule(periods: &[SchedulePeriodFields]) -> AppResult<Vec<PeriodPatch>> {
     if periods.len() > 10 {
         return Err(AppError::field("schedule", "at most 10 periods"));
     }
-    periods
+    let parsed: Vec<PeriodPatch> = periods
         .iter()
         .enumerate()
         .map(|(i, p)| PeriodPatch::parse(p).map_err(|e| e.in_field(&format!("schedule.{i}"))))
-        .collect()
+        .collect::<AppResult<_>>()?;
+    let phases: Vec<_> = parsed
+        .iter()
+        .map(|p| (p.valid_from, p.valid_until))
+        .collect();
+    crate::domain::circle::check_phases(&phases).map_err(|e| e.in_field("schedule"))?;
+    Ok(parsed)
 }
 
 impl PeriodPatch {
@@ -300,6 +316,8 @@ impl PeriodPatch {
             closes_at,
             description: optional_text(p.description.as_deref(), 200)
                 .map_err(|e| e.in_field("description"))?,
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
         })
     }
 
@@ -312,6 +330,8 @@ impl PeriodPatch {
             opens_at: self.opens_at.to_hhmm(),
             closes_at: self.closes_at.to_hhmm(),
             description: self.description.clone(),
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
         }
     }
 }
@@ -423,6 +443,8 @@ mod tests {
             opens_at: "14:00".into(),
             closes_at: "16:00".into(),
             description: None,
+            valid_from: None,
+            valid_until: None,
         }
     }
 
