@@ -66,6 +66,10 @@ vocabulary! {
         Course = "course",
         WalkIn = "walk_in",
         IndividualSupport = "individual_support",
+        /// A herstelwerkgroep or other peer-led group (lotgenoten, ervaringsdeskundigen).
+        RecoveryGroup = "recovery_group",
+        /// A course of a Herstelacademie (recovery academy), often given by ervaringsdeskundigen.
+        RecoveryCourse = "recovery_course",
     }
 }
 

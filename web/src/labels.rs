@@ -35,6 +35,8 @@ labels!(OfferKind {
     Course => ("Cursus", "Course"),
     WalkIn => ("Inloop", "Walk-in"),
     IndividualSupport => ("Individuele steun", "Individual support"),
+    RecoveryGroup => ("Herstelwerkgroep / lotgenotengroep", "Recovery or peer support group"),
+    RecoveryCourse => ("Cursus Herstelacademie", "Recovery academy course"),
 });
 
 labels!(OfferStatus {

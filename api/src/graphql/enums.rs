@@ -64,6 +64,10 @@ OfferKind => "entities::OfferKind" {
     WalkIn,
     /// One-to-one support.
     IndividualSupport,
+    /// A herstelwerkgroep or other peer-led group (lotgenoten, ervaringsdeskundigen).
+    RecoveryGroup,
+    /// A course of a Herstelacademie (recovery academy of a GGZ provider).
+    RecoveryCourse,
 });
 remote_enum!(
 /// Lifecycle status of an offer.

@@ -39,7 +39,7 @@ pub struct SearchDoc {
     pub open_places: bool,
     /// Buurten, wijken and gemeenten of the locations (distinct).
     pub areas: Vec<DocArea>,
-    /// Names and cities of the locations.
+    /// Names, cities and postcode digits (`6663`) of the locations.
     pub places: Vec<String>,
     /// Location points (lat, lon).
     pub points: Vec<(f64, f64)>,
@@ -56,6 +56,8 @@ pub fn kind_words(k: OfferKind) -> &'static str {
         OfferKind::Course => "cursus training",
         OfferKind::WalkIn => "inloop",
         OfferKind::IndividualSupport => "individuele ondersteuning",
+        OfferKind::RecoveryGroup => "herstelwerkgroep herstelgroep lotgenotengroep lotgenoten",
+        OfferKind::RecoveryCourse => "herstelacademie cursus herstel",
     }
 }
 
@@ -111,7 +113,7 @@ impl SearchDoc {
         }
     }
 
-    /// Area names and location names and cities.
+    /// Area names and location names, cities and postcode digits.
     pub fn area_text(&self) -> String {
         let mut parts: Vec<&str> = self.areas.iter().map(|a| a.name.as_str()).collect();
         parts.extend(self.places.iter().map(String::as_str));
@@ -198,9 +200,19 @@ fn doc(areas: &BTreeMap<String, area::Model>, b: OfferBundle) -> SearchDoc {
         doc_areas.extend(area_chain(areas, code));
     }
     let mut places: Vec<String> = Vec::new();
-    for p in locs.iter().flat_map(|l| [&l.name, &l.city]).flatten() {
-        if !places.contains(p) {
-            places.push(p.clone());
+    // A postcode is searchable by its four digits, as a GP types it ("6663 wandelen").
+    let pc4 = locs
+        .iter()
+        .filter_map(|l| l.postcode.as_deref())
+        .map(|pc| pc.chars().take(4).collect::<String>());
+    for p in locs
+        .iter()
+        .flat_map(|l| [l.name.clone(), l.city.clone()])
+        .flatten()
+        .chain(pc4)
+    {
+        if !places.contains(&p) {
+            places.push(p);
         }
     }
     SearchDoc {

@@ -24,6 +24,10 @@ struct DemoOrganisation {
     name: String,
     kind: OrganisationKind,
     description: String,
+    /// What is taken from the sources and what is illustrative (documentation; not loaded).
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
     website: Option<String>,
     area_codes: Vec<String>,
     offers: Vec<DemoOffer>,
@@ -69,6 +73,10 @@ struct DemoOffer {
     kind: OfferKind,
     status: OfferStatus,
     description: String,
+    /// What is taken from the sources and what is illustrative (documentation; not loaded).
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
     intake: Intake,
     cost_cents: Option<i32>,
     cost_period: Option<CostPeriod>,
@@ -76,6 +84,8 @@ struct DemoOffer {
     capacity: Option<i32>,
     places_taken: Option<i32>,
     has_waitlist: Option<bool>,
+    min_age: Option<i32>,
+    max_age: Option<i32>,
     start_date: Option<NaiveDate>,
     end_date: Option<NaiveDate>,
     #[serde(default)]
@@ -167,6 +177,8 @@ impl From<DemoOffer> for OfferFields {
             capacity: Some(d.capacity),
             places_taken: d.places_taken,
             has_waitlist: d.has_waitlist,
+            min_age: Some(d.min_age),
+            max_age: Some(d.max_age),
             start_date: Some(d.start_date),
             end_date: Some(d.end_date),
             schedule: Some(

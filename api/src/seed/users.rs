@@ -51,7 +51,7 @@ const DEMO_USERS: [DemoUser; 11] = [
     demo("nijmegen", "redactie@bindkracht10.example", "Redactie Bindkracht10", Role::OrganisationEditor, "Bindkracht10"),
     demo("nijmegen", "analist@nijmegen.example", "Analist Nijmegen", Role::MunicipalityAnalyst, "GM0268"),
     demo("noord-holland-noord", "huisarts@heiloo.example", "Huisarts Heiloo", Role::Practitioner, "Huisartsenpraktijk Heiloo"),
-    demo("noord-holland-noord", "redactie@herstelcirkel-nhn.example", "Redactie Herstelcirkel NHN", Role::OrganisationEditor, "Herstelcirkel in de wijk Noord-Holland-Noord"),
+    demo("noord-holland-noord", "redactie@wonenpluswelzijn.example", "Redactie Wonen Plus Welzijn Alkmaar", Role::OrganisationEditor, "Wonen Plus Welzijn Alkmaar"),
     demo("noord-holland-noord", "analist@alkmaar.example", "Analist Alkmaar", Role::MunicipalityAnalyst, "GM0361"),
     demo("zuid-limburg", "huisarts@maastricht-west.example", "Huisarts Maastricht-West", Role::Practitioner, "Gezondheidscentrum Maastricht-West"),
     demo("zuid-limburg", "redactie@trajekt.example", "Redactie Trajekt", Role::OrganisationEditor, "Trajekt"),

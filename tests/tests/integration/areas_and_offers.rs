@@ -204,7 +204,7 @@ async fn cursor_pagination_walks_every_offer_once() {
     dedup.sort();
     dedup.dedup();
     assert_eq!(dedup.len(), seen.len(), "no offer twice");
-    assert_eq!(total, 20, "demo data has 20 offers");
+    assert_eq!(total, 22, "demo data has 22 offers");
 }
 
 #[tokio::test]
@@ -280,5 +280,5 @@ async fn demo_data_is_loaded_once() {
         .unwrap_or_else(|e| panic!("{}", e.message()));
     let again = TestApp::serve(again, dir).await;
     let data = again.gql_ok(OFFERS, json!({"first": 1})).await;
-    assert_eq!(data["offers"]["totalCount"], 20);
+    assert_eq!(data["offers"]["totalCount"], 22);
 }

@@ -100,7 +100,7 @@ async fn the_handout_says_what_where_when_cost_next_step_and_stopping_in_dutch_a
         assert!(html.contains("@media print") || html.contains("/static/app.css"));
     }
     // An offer that needs a referral says so, and within how many working days they call.
-    let circle = offer_row(&app, "Herstelcirkel+ Bergen tweede jaar").await;
+    let circle = offer_row(&app, "Mindfulness en ontspanning met de POH-GGZ").await;
     let (_, _, html) = get(&app, None, &handout_path(&circle.id)).await;
     let page = text(&html);
     assert!(page.contains("U heeft een verwijzing nodig"), "{page}");

@@ -48,6 +48,7 @@ mod referral_notes;
 mod referral_outcomes;
 mod referral_retention;
 mod referrals;
+mod relevance_set;
 mod same_origin;
 mod search;
 mod search_suggest;

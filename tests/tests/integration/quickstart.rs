@@ -91,7 +91,7 @@ async fn the_two_node_quickstart_works_as_the_readme_says() {
                "contactPreference": "PHONE", "reasonDomains": ["SOCIALE_CONTACTEN"]}})
     };
     let sent = gql(&nijmegen, &gp, SEND, input("QS-0001")).await["sendReferral"].clone();
-    let editor = nhn.sign_in("redactie@herstelcirkel-nhn.example").await;
+    let editor = nhn.sign_in("redactie@wonenpluswelzijn.example").await;
     let mut version = wait_status(&nhn, &editor, &sent["id"], "REQUESTED").await["version"].clone();
     for status in ["RECEIVED", "ACCEPTED"] {
         let moved = gql(
