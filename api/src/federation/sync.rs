@@ -270,25 +270,44 @@ impl Puller {
     }
 
     async fn pull_pages(&self, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
+        let mut page = self.fetch(peer, status.cursor).await?;
         for _ in 0..MAX_PAGES_PER_RUN {
-            let page = self.fetch(peer, status.cursor).await?;
-            let txn = db::begin_write(&self.ctx.db).await?;
-            let stats =
-                mirror::apply(&txn, &peer.config.id, self.ctx.node_id.as_str(), &page).await?;
-            status.cursor = page.next_cursor;
-            status.head_seq = page.head_seq.max(page.next_cursor);
-            status.records_applied += (stats.upserts + stats.deletes) as i64;
-            Self::save_status(&txn, status).await?;
-            txn.commit().await?;
-            if !page.has_more {
-                break;
+            // The next page is fetched while this one is applied: its cursor is already known,
+            // and the peer's work and this node's writes overlap instead of taking turns. A
+            // failed apply drops the fetched page; the cursor only moves with a commit.
+            let next = async {
+                match page.has_more {
+                    true => Some(self.fetch(peer, page.next_cursor).await),
+                    false => None,
+                }
+            };
+            let (next, applied) = tokio::join!(next, self.apply_page(peer, status, &page));
+            applied?;
+            match next {
+                Some(next) => page = next?,
+                None => break,
             }
         }
         Ok(())
     }
 
-    /// Starts one background puller per peer with a non-zero interval; failures back off up to
-    /// fifteen minutes. The server stops them when it shuts down.
+    /// Applies one page and moves the stored cursor past it, in one transaction.
+    async fn apply_page(
+        &self,
+        peer: &Peer,
+        status: &mut peer_sync::Model,
+        page: &FeedPage,
+    ) -> AppResult<()> {
+        let txn = db::begin_write(&self.ctx.db).await?;
+        let stats = mirror::apply(&txn, &peer.config.id, self.ctx.node_id.as_str(), page).await?;
+        status.cursor = page.next_cursor;
+        status.head_seq = page.head_seq.max(page.next_cursor);
+        status.records_applied += (stats.upserts + stats.deletes) as i64;
+        Self::save_status(&txn, status).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     pub fn spawn_workers(&self) -> Vec<tokio::task::JoinHandle<()>> {
         let mut pullers = Vec::new();
         for id in self.peers.ids().map(str::to_string).collect::<Vec<_>>() {
