@@ -79,7 +79,12 @@ impl OfferKind {
     /// municipality's figures. The match is exhaustive on purpose, so a new kind must be placed.
     pub fn is_group_based(self) -> bool {
         match self {
-            Self::Herstelcirkel | Self::Group | Self::Course | Self::WalkIn => true,
+            Self::Herstelcirkel
+            | Self::Group
+            | Self::Course
+            | Self::WalkIn
+            | Self::RecoveryGroup
+            | Self::RecoveryCourse => true,
             Self::Activity | Self::IndividualSupport => false,
         }
     }

@@ -147,7 +147,6 @@ fn organisation_record(o: &organisation::Model, area_codes: Vec<String>) -> Orga
         created_at: o.created_at,
         updated_at: o.updated_at,
         version: o.version,
-        network: None,
     }
 }
 
@@ -209,6 +208,7 @@ fn offer_record(b: OfferBundle) -> OfferRecord {
         hc_start_meeting: o.hc_start_meeting,
         hc_sounding_board: o.hc_sounding_board.0.clone(),
         circle: None,
+        network: None,
         life_domains,
         target_groups,
         locations,

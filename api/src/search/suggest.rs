@@ -527,6 +527,7 @@ mod tests {
             areas: vec![],
             places: vec![],
             points: vec![],
+            attributes: vec![],
         }
     }
 

@@ -272,17 +272,15 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
             let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
             let published = offer::publish(state, &Actor::System, &id, draft.offer.version).await?;
-            if let Some(n) = network {
-                details.push((
-                    id,
-                    published.offer.organisation_id,
-                    published.offer.version,
-                    n,
-                ));
+            let mut version = published.offer.version;
             if let Some(plan) = plan {
                 let plan = offer::circle::CirclePlan::parse(&plan)?;
-                offer::circle::set_plan(state, &Actor::System, &id, published.offer.version, plan)
-                    .await?;
+                version = offer::circle::set_plan(state, &Actor::System, &id, version, plan)
+                    .await?
+                    .version;
+            }
+            if let Some(n) = network {
+                details.push((id, published.offer.organisation_id, version, n));
             }
             offers += 1;
         }

@@ -3,6 +3,6 @@
 pub mod area_files;
 pub mod areas;
 pub mod demo;
-pub mod population;
 pub mod demo_network;
+pub mod population;
 pub mod users;

@@ -182,6 +182,7 @@ pub async fn region_comparison(
                 kind: None,
                 life_domain: None,
                 distance_km,
+                confirmed_since: None,
             },
         )
         .await?;

@@ -36,8 +36,6 @@ const LONELY: &[&str] = &[HPL, WL, SK, KO, HB, DH, HG, HPA, BO, TC, HPM, MT, WH]
 const LOW_MOOD: &[&str] = &[HPL, HPO, WL, MF, WC, HB, DH, HA, HG, HPA, HPM, MT, SG];
 /// Offers for stress and burn-out.
 const STRESS: &[&str] = &[MF, WC, MC, SH, DH, SG];
-/// Offers where people move.
-const MOVING: &[&str] = &[HPL, HPO, WL, BOR, WC, HPA, HD, HPM, MT, WH];
 /// Walking groups.
 const WALKING: &[&str] = &[WL, WC, WH];
 /// Offers for type 2 diabetes.

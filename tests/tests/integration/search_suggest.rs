@@ -326,7 +326,7 @@ async fn unmet_demand_table_holds_no_user_ip_or_session_and_is_purged() {
         _ => "SELECT name FROM pragma_table_info('search_demand') ORDER BY name",
     };
     let rows = db
-        .query_all(Statement::from_string(db.get_database_backend(), sql))
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await
         .unwrap();
     let columns: Vec<String> = rows

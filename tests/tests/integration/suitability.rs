@@ -45,7 +45,7 @@ pub(crate) async fn suitable_offer(app: &TestApp, editor: &str) -> String {
 async fn suitability_round_trips_with_the_offers_version_and_only_for_its_editors() {
     let app = TestApp::spawn().await;
     let editor = app.sign_in(demo::EDITOR).await;
-    let (id, v0) = offer_by_title(&app, "Wandelgroep Lent").await;
+    let (_, v0) = offer_by_title(&app, "Wandelgroep Lent").await;
     let id = suitable_offer(&app, &editor).await;
     let got = app.gql_ok(READ, json!({"id": id})).await["offer"].clone();
     assert_eq!(got["version"], json!(v0 + 2));

@@ -26,6 +26,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     (
         "must be a gemeente code (GM....)",
         "moet een gemeentecode zijn (GM....)",
+    ),
     // Search suggestions and unmet search demand (issue 18).
     ("must be from 1 to {}", "moet van 1 tot en met {} zijn"),
     (

@@ -140,7 +140,7 @@ async fn show_page(
             ul.members {
                 @for m in &members {
                     li {
-                        (m.name) " (" (crate::labels::Label::label(&m.kind, ctx.lang)) ")"
+                        (m.name) " (" (crate::labels::Label::label(m.kind, ctx.lang)) ")"
                         @if ctx.actor.is_admin() {
                             form.inline method="post" action=(action) {
                                 input type="hidden" name="organisation" value=(m.id);

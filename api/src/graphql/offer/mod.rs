@@ -1,26 +1,22 @@
 //! Offers: types, listing with filters and Relay pagination, and mutations.
 
+mod circle;
+mod freshness;
 pub mod funding;
 mod funding_mutation;
-mod freshness;
-mod circle;
 mod inputs;
 mod mutation;
 mod query;
 mod suitability;
 mod types;
 
-pub use funding_mutation::OfferFundingMutation;
 pub use circle::CircleMutation;
-pub use inputs::OfferFilterInput;
-pub use mutation::OfferMutation;
-pub use query::{OfferConnection, OfferQuery, offer_connection};
-pub use types::{Location, Offer};
 pub use freshness::{FreshnessMutation, FreshnessQuery, OfferFreshness};
+pub use funding_mutation::OfferFundingMutation;
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
 pub use suitability::{
     ContraIndication, OfferSuitability, ReferralSuitabilityInput, SuitabilityMutation,
 };
-pub use types::Offer;
+pub use types::{Location, Offer};
