@@ -14,12 +14,8 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         "idx_referrals_offer_created",
         &["offer_id", "created_at"],
     ),
-    // Referrals from a practice, in a period.
-    (
-        "referrals",
-        "idx_referrals_referrer_created",
-        &["referrer_organisation_id", "created_at"],
-    ),
+    // Referrals from a practice in a period use `idx_referrals_practice_created`
+    // (migration 7101).
     // Whether (and when first) a referral moved to a status.
     (
         "referral_events",

@@ -114,7 +114,12 @@ fn has_name(text: &str, known: impl Fn(&str) -> bool) -> bool {
         let capital = w.chars().next().is_some_and(char::is_uppercase);
         let after = |set: &[&str]| i > 0 && set.contains(&folded[i - 1].as_str());
         let unknown = !known(f) && !f.chars().all(|c| c.is_ascii_digit());
-        (capital && unknown)
+        // The two letters of a postcode (`6663 AB`) are no name.
+        let postcode_letters = w.len() == 2
+            && i > 0
+            && words[i - 1].len() == 4
+            && words[i - 1].chars().all(|c| c.is_ascii_digit());
+        (capital && unknown && !postcode_letters)
             || after(&TITLES[..])
             || (TITLES.contains(&f.as_str()) && i + 1 == words.len())
             || (after(&TUSSENVOEGSELS[..]) && unknown)

@@ -419,7 +419,11 @@ async fn flows_per_wijk_kind_domain_and_from_practices() {
         .gql_with(Some(&analyst), FLOWS, by("KIND", "TO_OFFERS"))
         .await;
     let kind = &kind["data"]["referralFlows"];
-    assert_eq!(rows(kind).len(), 6, "every kind, zeros included");
+    assert_eq!(
+        rows(kind).len(),
+        entities::OfferKind::ALL.len(),
+        "every kind, zeros included"
+    );
     assert_eq!(row(kind, "group")["sent"]["count"], 11);
     assert_eq!(row(kind, "individual_support")["sent"]["count"], 13);
     assert_eq!(row(kind, "course")["sent"]["text"], "0");

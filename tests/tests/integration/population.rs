@@ -18,15 +18,15 @@ use tests::TestApp;
 const COVERAGE: &str = r#"query($code: String!, $km: Float!) {
   coverage(areaCode: $code, distanceKm: $km) {
     populationSource gapsCsv csv
-    totals { activeOffers inhabitants inhabitants65Plus offersPer10k offersForOlder
-             olderOffersPer10k65Plus residentsInGaps gapBuurtenUnknownPopulation buurtenWithoutOffer }
-    rows { code inhabitants offersPer10k residentsInGaps gapBuurtenUnknownPopulation }
+    totals { activeOffers inhabitants inhabitants65Plus offersPer10K offersForOlder
+             olderOffersPer10K65Plus residentsInGaps gapBuurtenUnknownPopulation buurtenWithoutOffer }
+    rows { code inhabitants offersPer10K residentsInGaps gapBuurtenUnknownPopulation }
     gaps { code inhabitants } } }"#;
 const REGION: &str = r#"query($km: Float!) {
   regionComparison(distanceKm: $km) {
     populationSource csv
-    rows { code name inhabitants activeOffers offersPer10k residentsInGaps
-           gapBuurtenUnknownPopulation gapShare referrals { shown count per10k } } } }"#;
+    rows { code name inhabitants activeOffers offersPer10K residentsInGaps
+           gapBuurtenUnknownPopulation gapShare referrals { shown count per10K } } } }"#;
 const CREATE_ORG: &str = r#"mutation($input: OrganisationInput!) {
   createOrganisation(input: $input) { id version } }"#;
 const PUBLISH_ORG: &str =
@@ -136,9 +136,9 @@ async fn coverage_sets_offers_and_gaps_against_the_population() {
         30 + 440 + 480,
         "its buurten with a figure"
     );
-    close(&t["offersPer10k"], 10_000.0 / 4150.0);
+    close(&t["offersPer10K"], 10_000.0 / 4150.0);
     assert_eq!(t["offersForOlder"], 1);
-    close(&t["olderOffersPer10k65Plus"], 10_000.0 / 950.0);
+    close(&t["olderOffersPer10K65Plus"], 10_000.0 / 950.0);
     assert_eq!(t["buurtenWithoutOffer"], 3);
     assert_eq!(
         t["residentsInGaps"],
@@ -176,9 +176,9 @@ async fn coverage_sets_offers_and_gaps_against_the_population() {
             .unwrap()
             .clone()
     };
-    close(&row("BU03990601")["offersPer10k"], 10_000.0 / 255.0);
+    close(&row("BU03990601")["offersPer10K"], 10_000.0 / 255.0);
     assert_eq!(row("BU03990602")["inhabitants"], Value::Null);
-    assert_eq!(row("BU03990602")["offersPer10k"], Value::Null);
+    assert_eq!(row("BU03990602")["offersPer10K"], Value::Null);
     assert_eq!(row("BU03990602")["gapBuurtenUnknownPopulation"], 1);
     assert_eq!(row("BU03990604")["residentsInGaps"], 2130);
     // The CSV exports carry the same figures.
@@ -210,7 +210,7 @@ async fn coverage_sets_offers_and_gaps_against_the_population() {
         .await["coverage"]
         .clone();
     assert_eq!(g["totals"]["inhabitants"], 24312);
-    close(&g["totals"]["offersPer10k"], 10_000.0 / 24312.0);
+    close(&g["totals"]["offersPer10K"], 10_000.0 / 24312.0);
     let expected: i64 = g["gaps"]
         .as_array()
         .unwrap()
@@ -321,13 +321,13 @@ async fn region_comparison_shows_referrals_only_to_the_gemeentes_analysts_and_ad
     let heiloo = &rows[1];
     assert_eq!(heiloo["inhabitants"], 24312);
     assert_eq!(heiloo["activeOffers"], 1);
-    close(&heiloo["offersPer10k"], 10_000.0 / 24312.0);
+    close(&heiloo["offersPer10K"], 10_000.0 / 24312.0);
     close(
         &heiloo["gapShare"],
         heiloo["residentsInGaps"].as_f64().unwrap() / 24312.0,
     );
     assert_eq!(heiloo["referrals"]["count"], 6);
-    close(&heiloo["referrals"]["per10k"], 6.0 * 10_000.0 / 24312.0);
+    close(&heiloo["referrals"]["per10K"], 6.0 * 10_000.0 / 24312.0);
     // Castricum: no offers, every buurt a gap; no referrals shown as "< 5", not 0.
     let castricum = &rows[0];
     assert_eq!(castricum["activeOffers"], 0);

@@ -21,6 +21,7 @@ pub struct RegionComparison {
 pub struct RegionRow {
     /// CBS gemeente code.
     code: String,
+    /// Name of the gemeente.
     name: String,
     /// CBS inhabitants (null when unknown).
     inhabitants: Option<i64>,

@@ -142,20 +142,26 @@ impl From<svc::FlowRow> for ReferralFlowRow {
 pub struct StopReasonFlow {
     /// The reason; null when none was given.
     pub reason: Option<StopReason>,
+    /// Referrals stopped for this reason (suppressed).
     pub count: SuppressedCount,
 }
 
 /// A gemeente's anonymous referral flows.
 #[derive(SimpleObject)]
 pub struct ReferralFlows {
+    /// CBS code of the gemeente.
     pub gemeente_code: String,
+    /// Referrals to offers located in the gemeente, or from practices located in it.
     pub side: FlowSide,
+    /// What the rows are: steps of the period, wijken, kinds or life domains.
     pub group_by: FlowGroup,
     /// First day of the period.
     pub from: NaiveDate,
     /// Last day of the period (included).
     pub to: NaiveDate,
+    /// One row per group, suppressed.
     pub rows: Vec<ReferralFlowRow>,
+    /// All referrals in scope, suppressed.
     pub total: ReferralFlowRow,
     /// Stopped referrals per reason; they add up to the total's `stopped`.
     pub stop_reasons: Vec<StopReasonFlow>,
@@ -172,6 +178,7 @@ pub struct GroupShareRow {
     pub group_based: SuppressedCount,
     /// Referrals to other offers (individual support, activities).
     pub other: SuppressedCount,
+    /// All referrals of the step (suppressed like every cell).
     pub total: SuppressedCount,
     /// Group-based / total (0-1); null when hidden.
     pub share: Option<f64>,
@@ -194,10 +201,13 @@ impl From<svc::ShareRow> for GroupShareRow {
 pub struct GroupBasedShare {
     /// The gemeenten covered.
     pub gemeente_codes: Vec<String>,
+    /// First day of the period.
     pub from: NaiveDate,
+    /// Last day of the period.
     pub to: NaiveDate,
     /// One row per step (the trend).
     pub rows: Vec<GroupShareRow>,
+    /// The whole period.
     pub total: GroupShareRow,
     /// The rows and the total as CSV.
     pub csv: String,

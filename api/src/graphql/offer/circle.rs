@@ -21,9 +21,13 @@ pub struct Circle(pub CircleView);
 /// POH and welcomes each new participant. Practitioners only.
 #[derive(SimpleObject)]
 pub struct Kwartiermaker {
+    /// Name of the kwartiermaker.
     pub name: Option<String>,
+    /// Organisation the kwartiermaker works for.
     pub organisation: Option<String>,
+    /// Phone number for practitioners.
     pub phone: Option<String>,
+    /// E-mail address for practitioners.
     pub email: Option<String>,
 }
 
@@ -32,6 +36,7 @@ pub struct Kwartiermaker {
 pub struct KlankbordMember {
     /// `kwartiermaker`, `regisseur`, `leefkrachtcoach`, `participant` or `huisarts_poh`.
     pub role: String,
+    /// Name of the member (for practitioners).
     pub name: Option<String>,
 }
 
@@ -40,13 +45,16 @@ pub struct KlankbordMember {
 pub struct CircleSubgroup {
     /// `koken`, `bewegen`, `ontspannen` or `informatie`.
     pub activity: String,
+    /// The subgroup's own schedule periods.
     pub schedule: Vec<SchedulePeriod>,
 }
 
 /// A GP practice that recruits for the circle, with its agreement. Practitioners only.
 #[derive(SimpleObject)]
 pub struct PartnerPractice {
+    /// Global id of the GP practice.
     pub organisation_id: ID,
+    /// Name of the GP practice.
     pub name: String,
     /// Date of the agreement.
     pub agreed_on: Option<NaiveDate>,
@@ -57,9 +65,11 @@ pub struct PartnerPractice {
 /// A published evaluation (no individual measurements are stored).
 #[derive(SimpleObject)]
 pub struct CircleEvaluation {
+    /// Title of the evaluation or report.
     pub title: String,
     /// An http(s) URL.
     pub url: String,
+    /// Year it was published.
     pub year: i32,
     /// One published outcome, e.g. "90% meer grip op de eigen gezondheid".
     pub outcome: Option<String>,
@@ -68,8 +78,11 @@ pub struct CircleEvaluation {
 /// Another year of the same group (Herstelcirkel+).
 #[derive(SimpleObject)]
 pub struct CircleYear {
+    /// Global id of the offer of that year.
     pub offer_id: ID,
+    /// Title of that offer.
     pub title: String,
+    /// Year of the circle (1, or 2-3 for Herstelcirkel+).
     pub year: Option<i32>,
 }
 
@@ -207,9 +220,13 @@ pub async fn of_offer(ctx: &Context<'_>, offer: &entities::offer::Model) -> Resu
 /// The kwartiermaker: a contact person of the offer for practitioners.
 #[derive(InputObject, Clone, Debug)]
 pub struct KwartiermakerInput {
+    /// Name of the kwartiermaker.
     pub name: String,
+    /// Organisation the kwartiermaker works for.
     pub organisation: Option<String>,
+    /// Phone number for practitioners.
     pub phone: Option<String>,
+    /// E-mail address for practitioners.
     pub email: Option<String>,
 }
 
@@ -217,14 +234,18 @@ pub struct KwartiermakerInput {
 /// `participant`, `huisarts_poh`); the name is optional.
 #[derive(InputObject, Clone, Debug)]
 pub struct KlankbordMemberInput {
+    /// Role in the klankbordgroep.
     pub role: String,
+    /// Name of the member.
     pub name: Option<String>,
 }
 
 /// A subgroup: `koken`, `bewegen`, `ontspannen` or `informatie`, with its schedule.
 #[derive(InputObject, Clone, Debug)]
 pub struct CircleSubgroupInput {
+    /// The activity: koken, bewegen, ontspannen or informatie.
     pub activity: String,
+    /// The subgroup's own schedule periods.
     #[graphql(default)]
     pub schedule: Vec<SchedulePeriodInput>,
 }
@@ -233,8 +254,11 @@ pub struct CircleSubgroupInput {
 /// agreed (`responsibilities`, `research`, `check_ups`).
 #[derive(InputObject, Clone, Debug)]
 pub struct PartnerPracticeInput {
+    /// Global id of the GP practice (an organisation of kind GP practice).
     pub organisation_id: ID,
+    /// Date of the agreement.
     pub agreed_on: Option<NaiveDate>,
+    /// What was agreed: responsibilities, research, check-ups.
     #[graphql(default)]
     pub agreements: Vec<String>,
 }
@@ -242,9 +266,13 @@ pub struct PartnerPracticeInput {
 /// An evaluation link: title, http(s) URL, year and an optional one-line outcome.
 #[derive(InputObject, Clone, Debug)]
 pub struct CircleEvaluationInput {
+    /// Title of the evaluation or report.
     pub title: String,
+    /// Where it can be read (http or https).
     pub url: String,
+    /// Year it was published.
     pub year: i32,
+    /// One published outcome, e.g. "90% more grip on their health" (no individual data).
     pub outcome: Option<String>,
 }
 
@@ -253,27 +281,38 @@ pub struct CircleEvaluationInput {
 pub struct CirclePlanInput {
     /// 1, or 2-3 for Herstelcirkel+ (then `previousOfferId` names year 1's offer).
     pub year: Option<i32>,
+    /// The previous year's offer of the same group (Herstelcirkel+).
     pub previous_offer_id: Option<ID>,
+    /// The kwartiermaker: the contact person who recruits with GPs and phones each newcomer.
     pub kwartiermaker: Option<KwartiermakerInput>,
+    /// The leefkrachtcoaches guiding the circle.
     #[graphql(default)]
     pub coaches: Vec<String>,
     /// Only once the circle runs (status RUNNING/PAUSED, or OPEN/FULL after its start date).
     #[graphql(default)]
     pub regisseurs: Vec<String>,
+    /// Date of the start meeting.
     pub start_meeting: Option<NaiveDate>,
     /// `huisarts`, `poh`, `partners`.
     #[graphql(default)]
     pub start_meeting_invited: Vec<String>,
+    /// Members of the klankbordgroep by role.
     #[graphql(default)]
     pub klankbord_members: Vec<KlankbordMemberInput>,
+    /// Dates the klankbordgroep meets (about three a year).
     #[graphql(default)]
     pub klankbord_meetings: Vec<NaiveDate>,
+    /// Fewest participants the circle starts with.
     pub group_min: Option<i32>,
+    /// Most participants the circle takes.
     pub group_max: Option<i32>,
+    /// Subgroups around an activity, each with its own schedule.
     #[graphql(default)]
     pub subgroups: Vec<CircleSubgroupInput>,
+    /// GP practices that recruit for the circle, with their agreement.
     #[graphql(default)]
     pub partner_practices: Vec<PartnerPracticeInput>,
+    /// Published evaluations of the circle.
     #[graphql(default)]
     pub evaluations: Vec<CircleEvaluationInput>,
     /// The plenary schedule (periods may carry validFrom/validUntil); replaces the offer's

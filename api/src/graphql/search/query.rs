@@ -99,8 +99,9 @@ impl SearchQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What has been typed so far.")] prefix: String,
-        #[graphql(default = 8, desc = "How many suggestions (1 to 20).")] first: i32,
+        #[graphql(desc = "How many suggestions (1 to 20; 8 when not given).")] first: Option<i32>,
     ) -> Result<Vec<Suggestion>> {
+        let first = first.unwrap_or(8);
         let state = app(ctx)?;
         Ok(state
             .search
@@ -120,8 +121,9 @@ impl SearchQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Gemeente code (`GM0268`); all gemeenten when not given.")]
         gemeente: Option<String>,
-        #[graphql(default = 8, desc = "Weeks to look back (1 to 52).")] weeks: i32,
+        #[graphql(desc = "Weeks to look back (1 to 52; 8 when not given).")] weeks: Option<i32>,
     ) -> Result<Vec<UnmetSearch>> {
+        let weeks = weeks.unwrap_or(8);
         if !actor(ctx)?.may_see_search_demand() {
             return Err(AppError::Forbidden(
                 "only node admins and organisation editors see unmet search demand".into(),
