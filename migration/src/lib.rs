@@ -16,7 +16,7 @@ mod m20261203_4010_add_referral_practical_needs;
 mod m20261203_4020_purge_medical_notes;
 mod m20261203_7001_list_speed;
 mod m20261204_7101_referral_list_keys;
-mod m20261204_7102_organisation_list_key;
+mod m20261204_7102_more_list_keys;
 mod m20261204_8100_create_search_demand;
 mod m20261204_9101_create_offer_circles;
 mod m20261204_9201_offer_suitability_and_freshness;
@@ -47,7 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_4020_purge_medical_notes::Migration),
             Box::new(m20261203_7001_list_speed::Migration),
             Box::new(m20261204_7101_referral_list_keys::Migration),
-            Box::new(m20261204_7102_organisation_list_key::Migration),
+            Box::new(m20261204_7102_more_list_keys::Migration),
             Box::new(m20261204_8100_create_search_demand::Migration),
             Box::new(m20261204_9101_create_offer_circles::Migration),
             Box::new(m20261204_9201_offer_suitability_and_freshness::Migration),

@@ -67,7 +67,7 @@ impl Scale {
 
     /// A value as written on the page (decimal comma in Dutch).
     fn show(&self, lang: Lang, value: u32) -> String {
-        if self.divisor <= 1 || value % self.divisor == 0 {
+        if self.divisor <= 1 || value.is_multiple_of(self.divisor) {
             return (value / self.divisor.max(1)).to_string();
         }
         format!("{:.1}", f64::from(value) / f64::from(self.divisor)).replace('.', lang.t(",", "."))

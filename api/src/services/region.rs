@@ -8,6 +8,7 @@ use crate::domain::{Actor, AreaCode};
 use crate::error::AppResult;
 use crate::services::Ctx;
 use crate::services::coverage::{self, CoverageQuery};
+use crate::services::insight;
 use crate::services::population::{decimal, per_10k};
 use chrono::{Duration, Utc};
 use entities::{ReferralStatus, area, location, node, referral};
@@ -50,8 +51,9 @@ pub struct RegionRow {
     pub gap_share: Option<f64>,
     /// Referrals of the last [`REFERRAL_DAYS`] days to offers with a location in the gemeente.
     pub referrals: ReferralFigure,
-    /// Slot for "aandeel groepsgericht" (share of referrals to group-based offers): filled by
-    /// the referral-flow module once it is merged; none until then.
+    /// Share (0..=1) of the last [`REFERRAL_DAYS`] days' referrals to offers located in the
+    /// gemeente that went to group-based offers ([`insight::group_share`], suppressed like
+    /// every insight figure); none when hidden or under 5 referrals.
     pub group_based_share: Option<f64>,
 }
 
@@ -211,10 +213,25 @@ pub async fn region_comparison(
                 .filter(|p| *p > 0)
                 .map(|p| t.residents_in_gaps as f64 / p as f64),
             referrals: referral_figure,
-            group_based_share: None,
+            group_based_share: match may_see_referrals(actor, code) {
+                true => group_share_of(ctx, actor, &c.area.code).await?,
+                false => None,
+            },
         });
     }
     Ok(RegionComparison { distance_km, rows })
+}
+
+/// The group-based share of a gemeente over the last [`REFERRAL_DAYS`] days.
+async fn group_share_of(ctx: &Ctx, actor: &Actor, code: &str) -> AppResult<Option<f64>> {
+    let to = Utc::now().date_naive();
+    let from = to - Duration::days(REFERRAL_DAYS - 1);
+    let period = insight::Period::new(from, to, insight::Granularity::Quarter)?;
+    let scope = insight::Scope::Gemeente(AreaCode::parse(code)?);
+    Ok(insight::group_share(ctx, actor, &scope, &period)
+        .await?
+        .total
+        .share)
 }
 
 /// The comparison as CSV in `style` (header titles from the style or the English keys).
@@ -230,6 +247,7 @@ pub fn region_csv(r: &RegionComparison, style: &coverage::CsvStyle) -> AppResult
         "gap_share_percent",
         "referrals_12_months",
         "referrals_per_10k",
+        "group_based_share_percent",
     ];
     let rows = r.rows.iter().map(|row| {
         let (count, rate) = match row.referrals {
@@ -250,6 +268,10 @@ pub fn region_csv(r: &RegionComparison, style: &coverage::CsvStyle) -> AppResult
             decimal(row.gap_share.map(|s| s * 100.0), style.decimal_comma),
             count,
             rate,
+            decimal(
+                row.group_based_share.map(|s| s * 100.0),
+                style.decimal_comma,
+            ),
         ]
     });
     coverage::write_csv(style, &keys.map(String::from), rows)

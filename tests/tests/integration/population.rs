@@ -26,7 +26,7 @@ const REGION: &str = r#"query($km: Float!) {
   regionComparison(distanceKm: $km) {
     populationSource csv
     rows { code name inhabitants activeOffers offersPer10K residentsInGaps
-           gapBuurtenUnknownPopulation gapShare referrals { shown count per10K } } } }"#;
+           gapBuurtenUnknownPopulation gapShare referrals { shown count per10K } groupBasedShare } } }"#;
 const CREATE_ORG: &str = r#"mutation($input: OrganisationInput!) {
   createOrganisation(input: $input) { id version } }"#;
 const PUBLISH_ORG: &str =
@@ -328,6 +328,9 @@ async fn region_comparison_shows_referrals_only_to_the_gemeentes_analysts_and_ad
     );
     assert_eq!(heiloo["referrals"]["count"], 6);
     close(&heiloo["referrals"]["per10K"], 6.0 * 10_000.0 / 24312.0);
+    // All six went to the walk-in, a group-based offer; Castricum has none to share.
+    close(&heiloo["groupBasedShare"], 1.0);
+    assert_eq!(rows[0]["groupBasedShare"], Value::Null);
     // Castricum: no offers, every buurt a gap; no referrals shown as "< 5", not 0.
     let castricum = &rows[0];
     assert_eq!(castricum["activeOffers"], 0);
@@ -352,6 +355,7 @@ async fn region_comparison_shows_referrals_only_to_the_gemeentes_analysts_and_ad
     let anon = app.gql_with(None, REGION, vars).await;
     for r in anon["data"]["regionComparison"]["rows"].as_array().unwrap() {
         assert_eq!(r["referrals"], Value::Null, "{r}");
+        assert_eq!(r["groupBasedShare"], Value::Null, "{r}");
     }
     let page = reqwest::get(app.url("/dekking/regio?afstand=0.5"))
         .await

@@ -100,6 +100,7 @@ fn table(ctx: &Ctx, r: &RegionComparison) -> Markup {
                 th.num scope="col" { (ctx.t("Aandeel in gaten", "Share in gaps")) }
                 th.num scope="col" { (ctx.t("Verwijzingen (12 maanden)", "Referrals (12 months)")) }
                 th.num scope="col" { (ctx.t("Verwijzingen per 10.000 inwoners", "Referrals per 10,000 inhabitants")) }
+                th.num scope="col" { (ctx.t("Aandeel groepsgericht", "Share group-based")) }
             } }
             tbody {
                 @for row in &r.rows {
@@ -120,6 +121,7 @@ fn table(ctx: &Ctx, r: &RegionComparison) -> Markup {
                             ReferralFigure::Small => { td.num { "< 5" } td.num { "—" } },
                             ReferralFigure::Count { count, per_10k } => { td.num { (count) } td.num { (rate(ctx, per_10k)) } },
                         }
+                        td.num { (rate(ctx, row.group_based_share.map(|s| s * 100.0))) @if row.group_based_share.is_some() { " %" } }
                     }
                 }
             }
@@ -187,6 +189,7 @@ pub async fn csv(
             "Aandeel in gaten (%)",
             "Verwijzingen (12 maanden)",
             "Verwijzingen per 10.000 inwoners",
+            "Aandeel groepsgericht (%)",
         ]
         .map(String::from)
         .to_vec()

@@ -38,6 +38,9 @@ pub struct RegionRow {
     /// Referrals of the last twelve months to offers with a location in the gemeente; null
     /// for readers who may not see them (only node admins and the gemeente's analysts may).
     referrals: Option<RegionReferrals>,
+    /// Share (0 to 1) of those referrals that went to group-based offers; null when hidden or
+    /// under 5 referrals.
+    group_based_share: Option<f64>,
 }
 
 /// Referral figures of a gemeente.
@@ -92,6 +95,7 @@ impl From<svc::RegionComparison> for RegionComparison {
                     gap_buurten_unknown_population: row.gap_buurten_unknown,
                     gap_share: row.gap_share,
                     referrals: row.referrals.into(),
+                    group_based_share: row.group_based_share,
                 })
                 .collect(),
         }

@@ -251,7 +251,10 @@ fn subgroups(
     Ok(out)
 }
 
-fn partners(list: &[PartnerFields]) -> AppResult<Vec<(GlobalId, Option<NaiveDate>, Vec<String>)>> {
+/// A partner practice as parsed: its id, the agreement date and what was agreed.
+type ParsedPartner = (GlobalId, Option<NaiveDate>, Vec<String>);
+
+fn partners(list: &[PartnerFields]) -> AppResult<Vec<ParsedPartner>> {
     at_most(list, 50, "partnerPractices")?;
     list.iter()
         .enumerate()
@@ -269,7 +272,10 @@ fn partners(list: &[PartnerFields]) -> AppResult<Vec<(GlobalId, Option<NaiveDate
         .collect()
 }
 
-fn evaluations(list: &[EvaluationFields]) -> AppResult<Vec<(String, WebUrl, i32, Option<String>)>> {
+/// An evaluation as parsed: title, link, year and published outcome.
+type ParsedEvaluation = (String, WebUrl, i32, Option<String>);
+
+fn evaluations(list: &[EvaluationFields]) -> AppResult<Vec<ParsedEvaluation>> {
     at_most(list, 20, "evaluations")?;
     list.iter()
         .enumerate()
@@ -385,7 +391,7 @@ async fn check_previous(
     let found = offer::Entity::find_by_id(previous.to_string())
         .one(db)
         .await?;
-    if !found.is_some_and(|o| o.kind == OfferKind::Herstelcirkel) {
+    if found.is_none_or(|o| o.kind != OfferKind::Herstelcirkel) {
         return Err(AppError::field(
             field,
             "must be a Herstelcirkel of an earlier year",
