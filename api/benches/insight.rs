@@ -290,7 +290,7 @@ async fn run() {
     let n_queries = env_or("QUERIES", 200, 20);
     let dir = tempfile::tempdir().unwrap();
     let (db, backend) = database(dir.path()).await;
-    api::db::migrate(&db).await.unwrap();
+    api::ops::migrate::run(&db).await.unwrap();
     let mut rng = StdRng::seed_from_u64(20);
     let t = Instant::now();
     areas(&db).await;
