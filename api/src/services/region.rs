@@ -99,10 +99,10 @@ pub async fn region_gemeenten(ctx: &Ctx) -> AppResult<Vec<String>> {
 }
 
 /// Whether `actor` may see the referral figures of `gemeente`: node admins and the gemeente's
-/// analysts (the rule of `referralCounts`).
+/// analysts: the reach rule of the insight figures ([`insight::require_reach`]), one rule for both.
 pub fn may_see_referrals(actor: &Actor, gemeente: &str) -> bool {
-    actor.is_admin()
-        || matches!(actor, Actor::User(u) if u.analyst_gemeenten().any(|g| g == gemeente))
+    AreaCode::parse(gemeente)
+        .is_ok_and(|code| insight::require_reach(actor, &insight::Scope::Gemeente(code)).is_ok())
 }
 
 /// Referrals (not drafts, not entered in error) made in the last [`REFERRAL_DAYS`] days to
