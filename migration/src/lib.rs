@@ -1,6 +1,9 @@
-//! Schema migrations of a Wijkwijzer node. A landed migration is never edited; each has a `down`.
+//! Schema migrations of a Wijkwijzer node. A landed migration never changes what it does; each
+//! has a `down`.
 
 pub use sea_orm_migration::prelude::*;
+
+mod indexes;
 
 mod m20261122_000001_create_core;
 mod m20261122_000020_create_sessions;

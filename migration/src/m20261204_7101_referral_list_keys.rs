@@ -5,28 +5,33 @@
 //! here; the node keeps the column up to date whenever it writes referrals or offers
 //! (`read_model::derived`).
 
+use crate::indexes::{self, IndexSpec};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// `(name, columns)` of the indexes on `referrals` this migration adds.
-const INDEXES: &[(&str, &[&str])] = &[
+/// The indexes on `referrals` this migration adds.
+const INDEXES: &[IndexSpec] = &[
     // The sending practice's referrals, newest first (and with a status filter).
     (
+        "referrals",
         "idx_referrals_practice_created",
         &["referrer_organisation_id", "created_at", "id"],
     ),
     (
+        "referrals",
         "idx_referrals_practice_status_created",
         &["referrer_organisation_id", "status", "created_at", "id"],
     ),
     // The receiving organisation's referrals, newest first (and with a status filter).
     (
+        "referrals",
         "idx_referrals_receiving_created",
         &["receiving_organisation_id", "created_at", "id"],
     ),
     (
+        "referrals",
         "idx_referrals_receiving_status_created",
         &["receiving_organisation_id", "status", "created_at", "id"],
     ),
@@ -54,28 +59,11 @@ impl MigrationTrait for Migration {
                  (SELECT offers.organisation_id FROM offers WHERE offers.id = referrals.offer_id)",
             )
             .await?;
-        for &(name, cols) in INDEXES {
-            let mut stmt = Index::create();
-            stmt.name(name).table(Alias::new("referrals"));
-            for &col in cols {
-                stmt.col(Alias::new(col));
-            }
-            manager.create_index(stmt).await?;
-        }
-        Ok(())
+        indexes::create_all(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(name, _) in INDEXES.iter().rev() {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(name)
-                        .table(Alias::new("referrals"))
-                        .to_owned(),
-                )
-                .await?;
-        }
+        indexes::drop_all(manager, INDEXES).await?;
         manager
             .alter_table(
                 Table::alter()

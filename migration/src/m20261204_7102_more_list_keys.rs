@@ -1,13 +1,14 @@
 //! Two more list paths as index walks: the HSDS organisation list (`/hsds/organizations`:
 //! published organisations by id) and the locations in a box of coordinates (`coverage`).
 
+use crate::indexes::{self, IndexSpec};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// `(table, name, columns)` of the indexes this migration adds.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[IndexSpec] = &[
     (
         "organisations",
         "idx_organisations_status_id",
@@ -19,23 +20,10 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(table, name, cols) in INDEXES {
-            let mut stmt = Index::create();
-            stmt.name(name).table(Alias::new(table));
-            for &col in cols {
-                stmt.col(Alias::new(col));
-            }
-            manager.create_index(stmt).await?;
-        }
-        Ok(())
+        indexes::create_all(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(table, name, _) in INDEXES.iter().rev() {
-            manager
-                .drop_index(Index::drop().name(name).table(Alias::new(table)).to_owned())
-                .await?;
-        }
-        Ok(())
+        indexes::drop_all(manager, INDEXES).await
     }
 }

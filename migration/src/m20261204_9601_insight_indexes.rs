@@ -1,13 +1,14 @@
 //! Indexes for municipality insight (issue 20): a gemeente's referrals in a period, reached
 //! through its offers' locations or its practices, and the first move of each to a status.
 
+use crate::indexes::{self, IndexSpec};
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// `(table, name, columns)` of the indexes this migration adds.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[IndexSpec] = &[
     // Referrals to an offer, in a period.
     (
         "referrals",
@@ -27,23 +28,10 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(table, name, cols) in INDEXES {
-            let mut stmt = Index::create();
-            stmt.name(name).table(Alias::new(table));
-            for &col in cols {
-                stmt.col(Alias::new(col));
-            }
-            manager.create_index(stmt).await?;
-        }
-        Ok(())
+        indexes::create_all(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(table, name, _) in INDEXES.iter().rev() {
-            manager
-                .drop_index(Index::drop().name(name).table(Alias::new(table)).to_owned())
-                .await?;
-        }
-        Ok(())
+        indexes::drop_all(manager, INDEXES).await
     }
 }

@@ -33,6 +33,16 @@ impl AreaCode {
         Ok(Self(code))
     }
 
+    /// Parses a gemeente code (`GM0268`) given in `field`; `BAD_USER_INPUT` on that field for
+    /// anything else, a wijk or buurt code included.
+    pub fn parse_gemeente(raw: &str, field: &str) -> AppResult<Self> {
+        let code = Self::parse(raw).map_err(|e| e.in_field(field))?;
+        if code.kind() != AreaKind::Gemeente {
+            return Err(AppError::field(field, "must be a gemeente code (GM....)"));
+        }
+        Ok(code)
+    }
+
     /// The level this code belongs to.
     pub fn kind(&self) -> AreaKind {
         match &self.0[..2] {

@@ -16,7 +16,7 @@ use crate::services::{Ctx, changes};
 use chrono::Utc;
 use entities::json::StringList;
 use entities::{
-    AreaKind, ChangeOp, OfferStatus, RecordKind, network, network_member, offer, offer_attribute,
+    ChangeOp, OfferStatus, RecordKind, network, network_member, offer, offer_attribute,
     offer_funder, offer_funding_route, offer_partner, organisation,
 };
 use sea_orm::sea_query::Expr;
@@ -64,10 +64,7 @@ impl NetworkPatch {
         let mut region: Vec<AreaCode> = Vec::new();
         for (i, code) in raw.region.iter().enumerate() {
             let field = format!("region.{i}");
-            let code = AreaCode::parse(code).map_err(|e| e.in_field(&field))?;
-            if code.kind() != AreaKind::Gemeente {
-                return Err(AppError::field(field, "must be a gemeente code (GM....)"));
-            }
+            let code = AreaCode::parse_gemeente(code, &field)?;
             if !region.contains(&code) {
                 region.push(code);
             }

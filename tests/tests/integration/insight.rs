@@ -557,6 +557,59 @@ async fn the_page_and_its_csv_show_the_same_suppressed_table() {
     app.stop().await;
 }
 
+/// `referralCounts` (the older per-status figures) obeys the same reach and suppression as the
+/// flows: a status with 1-4 referrals is left out, and an analyst of another gemeente is refused.
+#[tokio::test]
+async fn referral_counts_hide_small_statuses_and_keep_to_the_analysts_gemeente() {
+    let (app, f, analyst) = setup().await;
+    let offer = entities::offer::Entity::find_by_id(f.offer_a.clone())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    organisation_area::ActiveModel {
+        organisation_id: Set(offer.organisation_id),
+        area_code: Set("GM0268".into()),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap();
+    const COUNTS: &str = "query($g: String!) { referralCounts(gemeenteCode: $g) { status count } }";
+    let counts = app
+        .gql_with(Some(&analyst), COUNTS, json!({"g": "GM0268"}))
+        .await;
+    let mut shown: Vec<(String, u64)> = counts["data"]["referralCounts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{counts:#}"))
+        .iter()
+        .map(|c| {
+            (
+                c["status"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    shown.sort();
+    // By hand: requested 5, accepted 3, in progress 6, completed 5, rejected 3, cancelled 2.
+    assert_eq!(
+        shown,
+        [
+            ("COMPLETED".to_string(), 5),
+            ("IN_PROGRESS".to_string(), 6),
+            ("REQUESTED".to_string(), 5)
+        ]
+    );
+    let alkmaar = app
+        .gql_with(Some(&analyst), COUNTS, json!({"g": "GM0361"}))
+        .await;
+    assert_eq!(error_code(&alkmaar), Some("FORBIDDEN"), "{alkmaar:#}");
+    let wijk = app
+        .gql_with(Some(&analyst), COUNTS, json!({"g": f.wijk_a}))
+        .await;
+    assert_eq!(error_code(&wijk), Some("BAD_USER_INPUT"), "{wijk:#}");
+    app.stop().await;
+}
+
 #[test]
 fn fixture_dates_are_in_2025() {
     assert_eq!(

@@ -307,15 +307,7 @@ impl InsightQuery {
 
 /// A gemeente code (`GM0268`); `BAD_USER_INPUT` on `gemeenteCode` otherwise.
 fn gemeente(raw: &str) -> Result<AreaCode> {
-    let code = AreaCode::parse(raw).map_err(|e| e.in_field("gemeenteCode"))?;
-    if code.kind() != entities::AreaKind::Gemeente {
-        return Err(crate::error::AppError::field(
-            "gemeenteCode",
-            "must be a gemeente code (GM....)",
-        )
-        .into());
-    }
-    Ok(code)
+    Ok(AreaCode::parse_gemeente(raw, "gemeenteCode")?)
 }
 
 fn text(bytes: Vec<u8>) -> Result<String> {

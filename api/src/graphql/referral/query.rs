@@ -100,7 +100,8 @@ impl ReferralQuery {
     }
 
     /// Anonymous counts per status of referrals to offers serving a gemeente (municipality
-    /// analysts of that gemeente and node admins).
+    /// analysts of that gemeente and node admins). Suppressed as every referral figure: a
+    /// status with fewer than 5 referrals (or hidden to protect one) is left out.
     async fn referral_counts(
         &self,
         ctx: &Context<'_>,

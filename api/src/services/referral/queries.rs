@@ -3,9 +3,11 @@
 
 use super::audit;
 use super::lifecycle::side_of;
-use crate::domain::{Actor, GlobalId};
+use crate::domain::{Actor, AreaCode, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
+use crate::services::insight::suppress::{Line, suppress};
+use crate::services::insight::{Scope, require_reach};
 use entities::{ReferralStatus, offer, referral, referral_event};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
@@ -61,18 +63,18 @@ pub async fn events(
         .await?)
 }
 
-/// Anonymous referral counts per status for offers of organisations serving `gemeente_code`
-/// (for municipality analysts of that gemeente and admins; no referral or person is shown).
+/// Anonymous referral counts per status for offers of organisations serving `gemeente_code`,
+/// for those who may see the gemeente's referral figures ([`require_reach`]: its analysts and
+/// node admins). The counts are suppressed as every referral figure shown to analysts
+/// ([`suppress`]: the statuses with the total as one line), and a status whose count is hidden
+/// is left out, so a missing status means "none" or "fewer than 5".
 pub async fn counts_by_status(
     ctx: &Ctx,
     actor: &Actor,
     gemeente_code: &str,
 ) -> AppResult<Vec<(ReferralStatus, u64)>> {
-    let allowed = actor.is_admin()
-        || matches!(actor, Actor::User(u) if u.analyst_gemeenten().any(|g| g == gemeente_code));
-    if !allowed {
-        return Err(actor.denied("see referral figures of this gemeente"));
-    }
+    let gemeente = AreaCode::parse_gemeente(gemeente_code, "gemeenteCode")?;
+    require_reach(actor, &Scope::Gemeente(gemeente))?;
     let db = &ctx.db;
     let area_codes: Vec<String> = entities::area::Entity::find()
         .select_only()
@@ -104,10 +106,21 @@ pub async fn counts_by_status(
         .into_tuple()
         .all(db)
         .await?;
-    let mut out: Vec<(ReferralStatus, u64)> = rows
+    let mut rows: Vec<(ReferralStatus, u64)> = rows
         .into_iter()
         .map(|(s, n)| (s, u64::try_from(n).unwrap_or(0)))
         .collect();
-    out.sort();
-    Ok(out)
+    rows.sort();
+    let mut counts: Vec<u64> = rows.iter().map(|(_, n)| *n).collect();
+    counts.push(counts.iter().sum());
+    let line = Line {
+        members: (0..rows.len()).collect(),
+        total: rows.len(),
+    };
+    let cells = suppress(&counts, &[line]);
+    Ok(rows
+        .into_iter()
+        .zip(cells)
+        .filter_map(|((status, _), cell)| cell.count().map(|n| (status, n)))
+        .collect())
 }
