@@ -21,6 +21,7 @@ use crate::pages::offer_form::{
 use api::domain::GlobalId;
 use api::domain::circle::{ACTIVITIES, AGREEMENTS, INVITEES, KLANKBORD_ROLES};
 use api::error::{AppError, AppResult};
+use api::read_model::OfferBundle;
 use api::read_model::circle::CircleView;
 use api::services::offer::circle::{
     self, CirclePlan, CirclePlanFields, EvaluationFields, KwartiermakerFields, PartnerFields,
@@ -263,12 +264,14 @@ struct Options {
 impl Options {
     async fn load(state: &AppState, ctx: &Ctx, v: &OfferView, f: &FormData) -> AppResult<Self> {
         let mut previous = vec![(String::new(), ctx.t("geen", "none").to_string())];
+        // Read with the visibility rule only: who may edit is `editable`'s one check.
         previous.extend(
-            offer_view::of_organisation(state, &ctx.actor, &v.organisation.id)
+            OfferBundle::of_organisation(&state.db, &v.organisation.id)
                 .await?
                 .into_iter()
-                .filter(|o| o.offer.kind == OfferKind::Herstelcirkel && o.offer.id != v.offer.id)
-                .map(|o| (o.offer.id, o.offer.title)),
+                .filter(|b| b.is_readable_by(&ctx.actor))
+                .filter(|b| b.offer.kind == OfferKind::Herstelcirkel && b.offer.id != v.offer.id)
+                .map(|b| (b.offer.id, b.offer.title)),
         );
         let mut practices = vec![(
             String::new(),
