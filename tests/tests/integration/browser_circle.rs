@@ -3,7 +3,9 @@
 //! page; an overlapping period is refused beside its field with the input kept; an editor sets
 //! who an offer is for in the offer form, a GP sees it before referring, and a conflicting
 //! referral asks for confirmation. Over plain HTTP: another organisation's editor is refused
-//! the circle form, and a group size below its minimum stands beside its field. Every page is
+//! the circle form, a group size below its minimum stands beside its field, and the offer
+//! form's suitability errors stand beside theirs (an unchanged suitability is not written
+//! again). Every page is
 //! checked with axe; the browser tests are skipped without chromedriver unless `CI` is set.
 
 use crate::auth::offer_by_title;
@@ -438,4 +440,88 @@ async fn another_organisations_editor_is_refused_the_circle_form() {
     let kept = form_fields(&html, &path);
     assert!(kept.contains(&("groupMax".to_string(), "16".to_string())));
     assert!(kept.contains(&("groupMin".to_string(), "20".to_string())));
+}
+
+#[tokio::test]
+async fn suitability_errors_in_the_offer_form_stand_beside_their_fields() {
+    let app = TestApp::spawn().await;
+    let (id, v0) = offer_by_title(&app, CIRCLE).await;
+    let path = format!("/beheer/aanbod/{}", id.replace(':', "%3A"));
+    let own = format!("wijk_session={}", app.sign_in(demo::EDITOR).await);
+    let (status, html) = get(&app, Some(&own), &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let shown = form_fields(&html, &path);
+    let with = |changes: &[(&str, &str)]| {
+        let mut f = shown.clone();
+        for (k, v) in changes {
+            match f.iter_mut().find(|(name, _)| name == k) {
+                Some(field) => field.1 = v.to_string(),
+                None => f.push((k.to_string(), v.to_string())),
+            }
+        }
+        f
+    };
+
+    // A note that is too long: beside the note, the offer not saved, what was typed kept.
+    let long = "x".repeat(1001);
+    let (status, _, html) = post(
+        &app,
+        &own,
+        &path,
+        &with(&[("suitability.note", &long), ("minAge", "35")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        !crate::web::texts(&html, "#f-suitability-note-error").is_empty(),
+        "{html}"
+    );
+    let kept = form_fields(&html, &path);
+    assert!(kept.contains(&("suitability.note".to_string(), long.clone())));
+    assert!(kept.contains(&("minAge".to_string(), "35".to_string())));
+    assert_eq!(offer_by_title(&app, CIRCLE).await.1, v0, "nothing saved");
+
+    // An age range upside down: the offer's own rule, beside the upper age.
+    let (status, _, html) = post(
+        &app,
+        &own,
+        &path,
+        &with(&[("minAge", "75"), ("maxAge", "35")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error = crate::web::texts(&html, "#f-maxAge-error").join(" ");
+    assert!(!error.is_empty(), "{html}");
+
+    // Saved unchanged, the suitability is not written again (one new version, not two).
+    let (status, _, html) = post(&app, &own, &path, &with(&[])).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        crate::web::texts(&html, ".error-summary")
+    );
+    assert_eq!(offer_by_title(&app, CIRCLE).await.1, v0 + 1);
+    // The form of before that save is stale now, and loses.
+    let tick = [("suitability.contraIndications", "terminale_ziekte")];
+    let (status, _, _) = post(&app, &own, &path, &with(&tick)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Ticked on a current form, it is written: the offer and then its suitability.
+    let v1 = (v0 + 1).to_string();
+    let (status, _, _) = post(
+        &app,
+        &own,
+        &path,
+        &with(&[tick[0], ("version", v1.as_str())]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(offer_by_title(&app, CIRCLE).await.1, v0 + 3);
+    let s = api::services::offer::suitability::load(&app.state.db, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.contra_indications,
+        [api::domain::suitability::ContraIndication::TerminalIllness]
+    );
 }
