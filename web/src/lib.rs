@@ -53,6 +53,10 @@ pub fn routes() -> Router<AppState> {
             get(pages::referral::refer_form_page).post(pages::referral::refer_submit),
         )
         .route(
+            "/aanbod/{id}/cirkel",
+            get(pages::offer_circle_form::edit_form).post(pages::offer_circle_form::edit_submit),
+        )
+        .route(
             "/aanbod/{id}/financiering",
             get(pages::offer_funding::edit_form).post(pages::offer_funding::edit_submit),
         )

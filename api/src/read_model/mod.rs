@@ -9,6 +9,7 @@ pub mod circle;
 pub mod derived;
 pub mod funding;
 pub mod offer;
+pub mod practices;
 pub mod rules;
 
 pub use offer::OfferBundle;

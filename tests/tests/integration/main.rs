@@ -8,6 +8,7 @@ mod areas_and_offers;
 mod auth;
 mod backup;
 mod browser;
+mod browser_circle;
 mod browser_consult;
 mod browser_editors;
 mod browser_handover;

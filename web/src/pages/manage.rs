@@ -270,6 +270,7 @@ fn edit_page(
                 (offer_form::fields(ctx, f, errors))
                 p { button type="submit" { (ctx.t("Opslaan", "Save")) } }
             }
+            (offer_form::circle_link(ctx, o))
             (end_section(ctx, o))
         },
     )
@@ -319,10 +320,13 @@ pub async fn edit_form(
     ctx.actor.user().cloned().or_page(&ctx)?;
     let v = editable(&state, &ctx, &id).await?;
     let message = saved.notice(&ctx);
+    let suitability = api::services::offer::suitability::load(&state.db, &v.offer.id)
+        .await
+        .or_page(&ctx)?;
     Ok(edit_page(
         &ctx,
         &v,
-        &offer_form::values_of(&v),
+        &offer_form::values_of(&v, &suitability),
         &Errors::none(),
         message,
     )
@@ -341,13 +345,18 @@ pub async fn edit_submit(
         return Ok(edit_page(&ctx, &v, &f, &Errors::none(), None).into_response());
     }
     let version = version_of(&ctx, &f)?;
-    let result = match (offer_form::read(&f), offer_id(&id)) {
-        (Ok(patch), Ok(id)) => offer::update(&state, &ctx.actor, &id, version, patch).await,
-        (Err(e), _) | (_, Err(e)) => Err(e),
+    let result = match (offer_form::read(&f), suitability_of(&f), offer_id(&id)) {
+        (Ok(patch), Ok(s), Ok(id)) => {
+            match offer::update(&state, &ctx.actor, &id, version, patch).await {
+                Ok(d) => with_suitability(&state, &ctx, d, s).await,
+                Err(e) => Err(e),
+            }
+        }
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => Err(e),
     };
     answer(
         &ctx,
-        result.map_err(offer_form::cost_field),
+        result.map_err(|e| offer_form::form_error(&f, e)),
         |d| {
             let what = if d.offer.published_at.is_some() {
                 "1"
@@ -358,6 +367,22 @@ pub async fn edit_submit(
         },
         |errors| edit_page(&ctx, &v, &f, errors, None),
     )
+}
+
+/// The suitability part of the offer form.
+fn suitability_of(f: &FormData) -> AppResult<api::domain::Suitability> {
+    super::offer_suitability::read_form(f)
+}
+
+/// Stores the form's suitability for the offer just saved (when it changed).
+async fn with_suitability(
+    state: &AppState,
+    ctx: &Ctx,
+    mut d: offer::OfferDraft,
+    s: api::domain::Suitability,
+) -> AppResult<offer::OfferDraft> {
+    d.offer = super::offer_suitability::save_from_form(state, &ctx.actor, d.offer, s).await?;
+    Ok(d)
 }
 
 /// `POST /beheer/aanbod/{id}/publiceren`.
@@ -442,6 +467,7 @@ pub async fn new_form(
     let defaults = FormData(vec![
         ("status".into(), "planned".into()),
         ("kind".into(), "group".into()),
+        ("languages".into(), "nl".into()),
     ]);
     Ok(new_page(&ctx, &org, &defaults, &Errors::none()).into_response())
 }
@@ -458,13 +484,16 @@ pub async fn new_submit(
         return Ok(new_page(&ctx, &org, &f, &Errors::none()).into_response());
     }
     let org_id = GlobalId::parse(&org.id).or_page(&ctx)?;
-    let result = match offer_form::read(&f) {
-        Ok(patch) => offer::create(&state, &ctx.actor, &org_id, patch).await,
-        Err(e) => Err(e),
+    let result = match (offer_form::read(&f), suitability_of(&f)) {
+        (Ok(patch), Ok(s)) => match offer::create(&state, &ctx.actor, &org_id, patch).await {
+            Ok(d) => with_suitability(&state, &ctx, d, s).await,
+            Err(e) => Err(e),
+        },
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     answer(
         &ctx,
-        result.map_err(offer_form::cost_field),
+        result.map_err(|e| offer_form::form_error(&f, e)),
         |d| format!("/beheer/aanbod/{}?opgeslagen=concept", encode(&d.offer.id)),
         |errors| new_page(&ctx, &org, &f, errors),
     )

@@ -10,6 +10,7 @@ pub mod manage;
 pub mod network;
 pub mod offer;
 pub mod offer_circle;
+pub mod offer_circle_form;
 pub mod offer_form;
 pub mod offer_funding;
 pub mod offer_suitability;

@@ -62,6 +62,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         (facts(&ctx, &v))
         (funding)
         @if let Some(c) = &circle { (crate::pages::offer_circle::section(&ctx, c)) } @else if o.kind == OfferKind::Herstelcirkel { (herstelcirkel(&ctx, &v)) }
+        @if can_edit && o.kind == OfferKind::Herstelcirkel { (crate::pages::offer_circle::edit_link(&ctx, &o.id)) }
     };
     Ok(page(&ctx, &o.title, body).into_response())
 }

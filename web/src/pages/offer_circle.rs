@@ -27,7 +27,9 @@ pub fn recruiting_line(ctx: &Ctx, need: i32) -> String {
     )
 }
 
-fn label(ctx: &Ctx, code: &str) -> String {
+/// The Dutch and English words of a code of the circle's fixed lists (roles, activities,
+/// invitees, agreements); an unknown code as it is.
+pub fn code_label(ctx: &Ctx, code: &str) -> String {
     let (nl, en) = match code {
         "kwartiermaker" => ("kwartiermaker", "kwartiermaker"),
         "regisseur" => ("regisseur", "coordinator"),
@@ -52,9 +54,18 @@ fn label(ctx: &Ctx, code: &str) -> String {
 fn labels_of(ctx: &Ctx, codes: &[String]) -> String {
     codes
         .iter()
-        .map(|c| label(ctx, c))
+        .map(|c| code_label(ctx, c))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The link to the circle form, for the offer's editors.
+pub fn edit_link(ctx: &Ctx, offer_id: &str) -> Markup {
+    html! {
+        p.circle-edit { a href=(format!("/aanbod/{}/cirkel", encode(offer_id))) {
+            (ctx.t("Herstelcirkel-plan wijzigen", "Change the circle plan"))
+        } }
+    }
 }
 
 /// The section; `year` of the offer's own `hc_year` is shown when the plan has none.
@@ -83,7 +94,7 @@ pub fn section(ctx: &Ctx, c: &CircleView) -> Markup {
                 @if !p.subgroups.0.is_empty() {
                     dt { (ctx.t("Subgroepen", "Subgroups")) }
                     dd { @for s in &p.subgroups.0 {
-                        strong { (crate::pages::offer::capitalise(&label(ctx, &s.activity))) } ": "
+                        strong { (crate::pages::offer::capitalise(&code_label(ctx, &s.activity))) } ": "
                         @if s.schedule.is_empty() { (ctx.t("in overleg", "by arrangement")) }
                         (s.schedule.iter().map(|x| labels::period(ctx.lang, x)).collect::<Vec<_>>().join("; "))
                         br;
@@ -148,7 +159,7 @@ fn practitioner_parts(ctx: &Ctx, c: &CircleView) -> Markup {
         }
         @if !p.klankbord_members.0.is_empty() {
             dt { (ctx.t("Klankbordgroep", "Sounding board")) }
-            dd { (p.klankbord_members.0.iter().map(|m| match &m.name { Some(n) => format!("{n} ({})", label(ctx, &m.role)), None => label(ctx, &m.role) }).collect::<Vec<_>>().join(", ")) }
+            dd { (p.klankbord_members.0.iter().map(|m| match &m.name { Some(n) => format!("{n} ({})", code_label(ctx, &m.role)), None => code_label(ctx, &m.role) }).collect::<Vec<_>>().join(", ")) }
         }
         @if !c.partners.is_empty() {
             dt { (ctx.t("Partnerpraktijken", "Partner practices")) }

@@ -1,12 +1,15 @@
 //! Suitability and freshness of an offer on the web (issue 19): the "Geschikt voor" section
 //! and "laatst bevestigd" line of the offer page with its one-click confirmation
-//! (`POST /beheer/aanbod/{id}/bevestigen`, same-origin checked at the router root), and the
-//! suitability fields of the referral form with the confirm step on a conflict.
+//! (`POST /beheer/aanbod/{id}/bevestigen`, same-origin checked at the router root), the
+//! suitability fields of the referral form with the confirm step on a conflict, and the "Voor
+//! wie" part of the offer form (age range and languages are the offer's own fields; the
+//! contra-indications, note and commitments go to `services::offer::suitability::set`).
 
 use crate::ctx::Ctx;
 use crate::error::{OrPage, PageResult};
-use crate::form::{Errors, FormData};
+use crate::form::{Errors, Field, FormData, choices};
 use crate::layout::encode;
+use api::auth::Actor;
 use api::domain::GlobalId;
 use api::domain::suitability::{ContraIndication, Suitability, SuitabilityAnswers};
 use api::error::AppResult;
@@ -126,6 +129,71 @@ pub fn section(ctx: &Ctx, o: &offer::Model, x: &Extra, can_edit: bool) -> Markup
             }
         }
     }
+}
+
+/// The offer form's name of the contra-indication checkboxes.
+const CONTRA: &str = "suitability.contraIndications";
+/// The offer form's name of the suitability note.
+const NOTE: &str = "suitability.note";
+/// The offer form's name of the commitments (one per line).
+const COMMITMENTS: &str = "suitability.commitments";
+
+/// The offer form's values of a stored suitability.
+pub fn editor_values(out: &mut Vec<(String, String)>, s: &Suitability) {
+    for c in &s.contra_indications {
+        out.push((CONTRA.into(), c.code().into()));
+    }
+    out.push((NOTE.into(), s.note.clone().unwrap_or_default()));
+    out.push((COMMITMENTS.into(), s.commitments.join("\n")));
+}
+
+/// The "Voor wie" part of the offer form: age range, languages, who the offer is not for
+/// (the fixed list as checkboxes, and a note) and what participants commit to.
+pub fn editor_fields(ctx: &Ctx, f: &FormData, errors: &Errors) -> Markup {
+    let contra: Vec<(String, String)> = ContraIndication::ALL
+        .iter()
+        .map(|c| (c.code().to_string(), label(ctx, *c).to_string()))
+        .collect();
+    html! {
+        h2 { (ctx.t("Voor wie", "Who it is for")) }
+        div.row {
+            (Field::new("minAge", ctx.t("Leeftijd vanaf", "Age from")).kind("number").range(0, 120).value(f.value("minAge")).input(errors))
+            (Field::new("maxAge", ctx.t("Leeftijd tot en met", "Age up to")).kind("number").range(0, 120).value(f.value("maxAge")).input(errors))
+        }
+        (Field::new("languages", ctx.t("Talen die een deelnemer nodig heeft", "Languages a participant needs")).value(f.value("languages")).hint(ctx.t("Codes van twee letters, gescheiden door komma's, bijvoorbeeld nl, en", "Two-letter codes separated by commas, for example nl, en")).input(errors))
+        (choices(CONTRA, ctx.t("Niet geschikt bij", "Not suitable with"), &contra, &f.all(CONTRA), errors, false))
+        (Field::new(NOTE, ctx.t("Toelichting op de geschiktheid", "Note on suitability")).value(f.value(NOTE)).hint(ctx.t("Bijvoorbeeld: niet in een acute crisis. Geen gegevens over personen.", "For example: not during an acute crisis. No personal data.")).textarea(errors, 2))
+        (Field::new(COMMITMENTS, ctx.t("Deelnemers spreken af", "Participants agree to")).value(f.value(COMMITMENTS)).hint(ctx.t("Eén afspraak per regel, bijvoorbeeld wat deelnemers bij de intake ondertekenen (hoogstens 12).", "One agreement per line, for example what participants sign at intake (at most 12).")).textarea(errors, 3))
+    }
+}
+
+/// The suitability part of the offer form, parsed by the domain's rule; errors name the
+/// form's fields (`suitability.note`).
+pub fn read_form(f: &FormData) -> AppResult<Suitability> {
+    let contra = f
+        .all(CONTRA)
+        .into_iter()
+        .map(ContraIndication::parse)
+        .collect::<AppResult<Vec<_>>>()
+        .map_err(|e| e.in_field(CONTRA))?;
+    let commitments: Vec<String> = f.value(COMMITMENTS).lines().map(str::to_string).collect();
+    Suitability::parse(contra, f.get(NOTE), &commitments).map_err(|e| e.in_field("suitability"))
+}
+
+/// Stores the offer form's suitability `s` for `o` (just saved, at its current version) when
+/// it differs from what is stored; returns the offer as it is afterwards. The offer and its
+/// suitability are two writes: the form checked `s` before the first.
+pub async fn save_from_form(
+    state: &AppState,
+    actor: &Actor,
+    o: offer::Model,
+    s: Suitability,
+) -> AppResult<offer::Model> {
+    if suitability::load(&state.db, &o.id).await? == s {
+        return Ok(o);
+    }
+    let id = GlobalId::parse(&o.id)?;
+    suitability::set(state, actor, &id, o.version, s).await
 }
 
 /// The referrer's answers in the referral form: ticked contra-indications (`geschiktheid`),
