@@ -292,8 +292,9 @@ fn end_section(ctx: &Ctx, o: &entities::offer::Model) -> Markup {
     }
 }
 
-/// Loads an offer for editing: it must be this node's and the actor must edit it.
-async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, PageError> {
+/// Loads an offer for editing: it must be this node's and the actor must edit it. The one access
+/// check of every offer editing page (the offer form, its funding and its circle plan).
+pub async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, PageError> {
     let v = offer_view::get(state, &ctx.actor, id).await.or_page(ctx)?;
     if v.is_mirrored(state) {
         return Err(PageError::new(

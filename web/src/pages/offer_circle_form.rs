@@ -26,7 +26,7 @@ use api::read_model::circle::CircleView;
 use api::services::offer::circle::{
     self, CirclePlan, CirclePlanFields, EvaluationFields, KwartiermakerFields, PartnerFields,
 };
-use api::services::offer_view::{self, OfferView};
+use api::services::offer_view::OfferView;
 use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -509,10 +509,7 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors, options: &Optio
 
 /// Loads a Herstelcirkel of this node for its editors; anyone else is refused.
 async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, PageError> {
-    let v = offer_view::get(state, &ctx.actor, id).await.or_page(ctx)?;
-    if v.is_mirrored(state) || !ctx.actor.can_edit_organisation(&v.organisation.id) {
-        return Err(PageError::new(ctx, ctx.actor.denied("change this offer")));
-    }
+    let v = super::manage::editable(state, ctx, id).await?;
     if v.offer.kind != OfferKind::Herstelcirkel {
         return Err(PageError::new(
             ctx,

@@ -15,7 +15,7 @@ use api::domain::funding::{
 use api::error::{AppError, AppResult};
 use api::read_model::funding as read;
 use api::services::network as svc;
-use api::services::offer_view::{self, OfferView};
+use api::services::offer_view::OfferView;
 use api::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
@@ -361,21 +361,13 @@ fn form_field(e: AppError) -> AppError {
     }
 }
 
-async fn editable(state: &AppState, ctx: &Ctx, id: &str) -> Result<OfferView, PageError> {
-    let v = offer_view::get(state, &ctx.actor, id).await.or_page(ctx)?;
-    if v.is_mirrored(state) || !ctx.actor.can_edit_organisation(&v.organisation.id) {
-        return Err(PageError::new(ctx, ctx.actor.denied("change this offer")));
-    }
-    Ok(v)
-}
-
 /// `GET /aanbod/{id}/financiering`: the editors' form.
 pub async fn edit_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> PageResult {
-    let v = editable(&state, &ctx, &id).await?;
+    let v = super::manage::editable(&state, &ctx, &id).await?;
     let d: HashMap<String, NetworkDetails> =
         read::details_by_offer(&state.db, &[v.offer.id.as_str()])
             .await
@@ -391,7 +383,7 @@ pub async fn edit_submit(
     Path(id): Path<String>,
     f: FormData,
 ) -> PageResult {
-    let v = editable(&state, &ctx, &id).await?;
+    let v = super::manage::editable(&state, &ctx, &id).await?;
     let Some(version) = f.get("version").and_then(|v| v.parse().ok()) else {
         return Err(PageError::new(
             &ctx,
