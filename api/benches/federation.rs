@@ -14,6 +14,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use api::auth::Actor;
 use api::config::{Config, PeerConfig};
 use api::domain::GlobalId;
@@ -29,19 +31,7 @@ use entities::{
 use rand::{Rng, SeedableRng};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, PaginatorTrait, Set};
 use std::time::{Duration, Instant};
-
-/// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
-fn smoke() -> bool {
-    std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-/// `name` from the environment, else `default` (or `smoke_default` in a smoke run).
-fn env_or(name: &str, default: u64, smoke_default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if smoke() { smoke_default } else { default })
-}
+use support::{env_or, percentile};
 
 fn rss_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -223,13 +213,6 @@ impl BeginWrite for sea_orm::DatabaseConnection {
     async fn begin_write_for_bench(&self) -> sea_orm::DatabaseTransaction {
         api::db::begin_write(self).await.unwrap()
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn main() {

@@ -1,47 +1,49 @@
-//! Municipality insight benchmark: a gemeente's dashboard (`/inzicht`: its referral flows per
-//! month, its group-based share and the region's) at 100 000 offers and 100 000 referrals
-//! (synthetic, seeded: 50 gemeenten of 10 wijken of 5 buurten, referrals over two years with
-//! their status events) on a SQLite file, or PostgreSQL when `TEST_DATABASE_URL` is set.
-//! Reports p50/p99/mean latency of the dashboard; the goal is p99 under 300 ms.
+//! Municipality insight benchmark: a gemeente's dashboard at 100 000 offers and 100 000
+//! referrals: what the `/inzicht` page computes (its referral flows per month, its group-based
+//! share and the region's) and what `/dekking` and `/dekking/regio` compute (the gemeente's
+//! coverage with its gaps, and the region comparison of the node's ten gemeenten), on synthetic,
+//! seeded data (50 gemeenten of 10 wijken of 5 buurten with CBS-like populations, one location
+//! per offer near its buurt's centroid, referrals over two years with their status events) on a
+//! SQLite file, or PostgreSQL when `TEST_DATABASE_URL` is set. Reports p50/p99/mean latency of
+//! the whole dashboard and of each part; the goal is p99 under 300 ms.
 //!
 //! Run: `cargo bench -p api --bench insight` (`BENCH_OFFERS`, `BENCH_REFERRALS`,
 //! `BENCH_QUERIES` to scale). `BENCH_SMOKE=1` runs a small size (2 000 offers, 2 000 referrals,
 //! 20 dashboards) in seconds, as CI does; every run checks that the dashboard's total counts
-//! every referral of the gemeente, and exits non-zero when not.
+//! every referral of the gemeente, that coverage counts every offer of the gemeente and that the
+//! region comparison shows the same figures, and exits non-zero when not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use api::domain::{Actor, AreaCode, NodeId};
 use api::services::Ctx;
+use api::services::coverage::{self, CoverageQuery};
 use api::services::insight::{
     self as insight, FlowGroup, FlowQuery, Granularity, Period, Scope, Side,
 };
+use api::services::region;
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use entities::json::{DateList, Schedule, StringList};
 use entities::{
     AreaKind, Intake, OfferKind, OfferStatus, OrganisationKind, OrganisationStatus, ReferralSource,
-    ReferralStatus, area, location, offer, organisation, referral, referral_event,
+    ReferralStatus, area, area_population, location, node, offer, organisation, referral,
+    referral_event,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ConnectionTrait, DatabaseConnection, NotSet, Set};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, Set};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::{env_or, ms, percentile};
 
 const GEMEENTEN: usize = 50;
 const WIJKEN: usize = 10;
 const BUURTEN: usize = 5;
-
-fn smoke() -> bool {
-    std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
-fn env_or(name: &str, default: usize, smoke_default: usize) -> usize {
-    std::env::var(format!("BENCH_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if smoke() { smoke_default } else { default })
-}
+/// Gemeenten in the node's region (the region comparison).
+const REGION: usize = 10;
 
 fn gemeente(g: usize) -> String {
     format!("GM{:04}", 9000 + g)
@@ -51,29 +53,98 @@ fn buurt(g: usize, w: usize, b: usize) -> String {
     format!("BU{:04}{:02}{:02}", 9000 + g, w, b)
 }
 
-async fn areas(db: &DatabaseConnection) {
+/// The centroid of buurt `b` of wijk `w` of gemeente `g`: gemeenten about 20 km apart on a
+/// grid, wijken about 3 km apart within them, buurten about 600 m apart within those.
+fn centroid(g: usize, w: usize, b: usize) -> (f64, f64) {
+    (
+        51.0 + (g / 10) as f64 * 0.2 + (w / 5) as f64 * 0.03,
+        4.0 + (g % 10) as f64 * 0.3 + (w % 5) as f64 * 0.04 + b as f64 * 0.008,
+    )
+}
+
+/// The areas, each with a population (buurt 500-3,000 inhabitants, a fifth of them 65+; a
+/// wijk and a gemeente the sum of theirs).
+async fn areas(db: &DatabaseConnection, rng: &mut StdRng) {
     let mut rows = Vec::new();
-    let row = |code: String, kind, parent: Option<String>, g: usize| area::ActiveModel {
-        code: Set(code),
-        kind: Set(kind),
-        name: Set(format!("Gebied {g}")),
-        parent_code: Set(parent),
-        gemeente_code: Set(gemeente(g)),
-        centroid_lat: Set(52.0),
-        centroid_lon: Set(5.0),
-        geometry: Set(None),
+    let mut people = Vec::new();
+    let row = |code: String, kind, parent: Option<String>, g: usize, (lat, lon): (f64, f64)| {
+        area::ActiveModel {
+            code: Set(code),
+            kind: Set(kind),
+            name: Set(format!("Gebied {g}")),
+            parent_code: Set(parent),
+            gemeente_code: Set(gemeente(g)),
+            centroid_lat: Set(lat),
+            centroid_lon: Set(lon),
+            geometry: Set(None),
+        }
+    };
+    let population = |code: String, n: i64| area_population::ActiveModel {
+        area_code: Set(code),
+        year: Set(2024),
+        inhabitants: Set(Some(n)),
+        inhabitants_65_plus: Set(Some(n / 5)),
+        households: Set(Some(n / 2)),
     };
     for g in 0..GEMEENTEN {
-        rows.push(row(gemeente(g), AreaKind::Gemeente, None, g));
+        rows.push(row(
+            gemeente(g),
+            AreaKind::Gemeente,
+            None,
+            g,
+            centroid(g, 0, 0),
+        ));
+        let mut in_gemeente = 0;
         for w in 0..WIJKEN {
             let wijk = format!("WK{:04}{:02}", 9000 + g, w);
-            rows.push(row(wijk.clone(), AreaKind::Wijk, Some(gemeente(g)), g));
+            rows.push(row(
+                wijk.clone(),
+                AreaKind::Wijk,
+                Some(gemeente(g)),
+                g,
+                centroid(g, w, 0),
+            ));
+            let mut in_wijk = 0;
             for b in 0..BUURTEN {
-                rows.push(row(buurt(g, w, b), AreaKind::Buurt, Some(wijk.clone()), g));
+                rows.push(row(
+                    buurt(g, w, b),
+                    AreaKind::Buurt,
+                    Some(wijk.clone()),
+                    g,
+                    centroid(g, w, b),
+                ));
+                let n = rng.random_range(500..3000);
+                in_wijk += n;
+                people.push(population(buurt(g, w, b), n));
             }
+            in_gemeente += in_wijk;
+            people.push(population(wijk, in_wijk));
         }
+        people.push(population(gemeente(g), in_gemeente));
     }
     api::db::insert_all(db, rows, None).await.unwrap();
+    api::db::insert_all(db, people, None).await.unwrap();
+}
+
+/// This node's record, its region the first [`REGION`] gemeenten (the region comparison's).
+async fn node(db: &DatabaseConnection) {
+    let region = StringList((0..REGION).map(gemeente).collect());
+    node::Entity::insert(node::ActiveModel {
+        id: Set("bench".into()),
+        name: Set("Bench".into()),
+        base_url: Set(None),
+        is_local: Set(true),
+        region: Set(region),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(node::Column::Id)
+            .update_column(node::Column::Region)
+            .to_owned(),
+    )
+    .exec(db)
+    .await
+    .unwrap();
 }
 
 /// `offers` offers, one location each, spread evenly over the gemeenten; returns their ids.
@@ -145,6 +216,7 @@ async fn offers(db: &DatabaseConnection, n: usize, rng: &mut StdRng) -> Vec<Stri
             version: Set(1),
         });
         let (g, w, b) = (i % GEMEENTEN, (i / GEMEENTEN) % WIJKEN, i % BUURTEN);
+        let (lat, lon) = centroid(g, w, b);
         places.push(location::ActiveModel {
             id: Set(format!("bench:loc-{i}")),
             origin_node: Set("bench".into()),
@@ -154,8 +226,8 @@ async fn offers(db: &DatabaseConnection, n: usize, rng: &mut StdRng) -> Vec<Stri
             street: Set(None),
             postcode: Set(None),
             city: Set(None),
-            lat: Set(52.0),
-            lon: Set(5.0),
+            lat: Set(lat + rng.random_range(-0.004..0.004)),
+            lon: Set(lon + rng.random_range(-0.006..0.006)),
             buurt_code: Set(Some(buurt(g, w, b))),
             updated_at: Set(now),
             version: Set(1),
@@ -163,13 +235,10 @@ async fn offers(db: &DatabaseConnection, n: usize, rng: &mut StdRng) -> Vec<Stri
     }
     api::db::insert_all(db, rows, None).await.unwrap();
     api::db::insert_all(db, places, None).await.unwrap();
-    db.execute_unprepared(
-        "UPDATE locations SET \
-         gemeente_code = (SELECT areas.gemeente_code FROM areas WHERE areas.code = locations.buurt_code), \
-         wijk_code = (SELECT areas.parent_code FROM areas WHERE areas.code = locations.buurt_code)",
-    )
-    .await
-    .unwrap();
+    // Visibility and the locations' gemeente and wijk, as every writer stores them.
+    api::read_model::derived::refresh_offers(db, &ids)
+        .await
+        .unwrap();
     ids
 }
 
@@ -247,11 +316,6 @@ async fn referrals(db: &DatabaseConnection, offers: &[String], n: usize, rng: &m
     api::db::insert_all(db, events, None).await.unwrap();
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 async fn database(dir: &std::path::Path) -> (DatabaseConnection, &'static str) {
     if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
         let url = tests_free_postgres(&admin).await;
@@ -284,18 +348,28 @@ fn main() {
     rt.block_on(run());
 }
 
+/// The distance for gaps on the coverage and region pages (their default).
+const DISTANCE_KM: f64 = 1.5;
+
+/// The parts of the dashboard, timed apart.
+const PARTS: [&str; 4] = ["flows", "shares", "coverage", "region"];
+
 async fn run() {
-    let n_offers = env_or("OFFERS", 100_000, 2_000);
-    let n_referrals = env_or("REFERRALS", 100_000, 2_000);
-    let n_queries = env_or("QUERIES", 200, 20);
+    let n_offers = env_or("BENCH_OFFERS", 100_000, 2_000) as usize;
+    let n_referrals = env_or("BENCH_REFERRALS", 100_000, 2_000) as usize;
+    let n_queries = env_or("BENCH_QUERIES", 200, 20) as usize;
     let dir = tempfile::tempdir().unwrap();
     let (db, backend) = database(dir.path()).await;
     api::ops::migrate::run(&db).await.unwrap();
     let mut rng = StdRng::seed_from_u64(20);
     let t = Instant::now();
-    areas(&db).await;
+    areas(&db, &mut rng).await;
+    node(&db).await;
     let ids = offers(&db, n_offers, &mut rng).await;
     referrals(&db, &ids, n_referrals, &mut rng).await;
+    if backend == "postgres" {
+        db.execute_unprepared("ANALYZE").await.unwrap();
+    }
     println!(
         "insight bench ({backend}): loaded {n_offers} offers and {n_referrals} referrals in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -315,9 +389,11 @@ async fn run() {
     )
     .unwrap();
     let mut latencies = Vec::new();
+    let mut parts: Vec<Vec<Duration>> = vec![Vec::new(); PARTS.len()];
     let mut failures = 0;
     for q in 0..n_queries {
-        let g = q % GEMEENTEN;
+        // The region's gemeenten, whose page shows the region comparison too.
+        let g = q % REGION;
         let code = AreaCode::parse(&gemeente(g)).unwrap();
         let t = Instant::now();
         let flows = insight::referral_flows(
@@ -332,9 +408,15 @@ async fn run() {
         )
         .await
         .unwrap();
-        let own = insight::group_share(&ctx, &Actor::System, &Scope::Gemeente(code), &period)
-            .await
-            .unwrap();
+        let t_flows = t.elapsed();
+        let own = insight::group_share(
+            &ctx,
+            &Actor::System,
+            &Scope::Gemeente(code.clone()),
+            &period,
+        )
+        .await
+        .unwrap();
         let whole = insight::group_share(
             &ctx,
             &Actor::System,
@@ -343,12 +425,52 @@ async fn run() {
         )
         .await
         .unwrap();
-        latencies.push(t.elapsed());
-        // Every referral of the gemeente counts once, in the flows and in the share alike.
+        let t_shares = t.elapsed();
+        let cover = coverage::coverage(
+            &ctx,
+            &Actor::System,
+            CoverageQuery {
+                area_code: code.clone(),
+                kind: None,
+                life_domain: None,
+                distance_km: DISTANCE_KM,
+                confirmed_since: None,
+            },
+        )
+        .await
+        .unwrap();
+        let t_coverage = t.elapsed();
+        let compared = region::region_comparison(&ctx, &Actor::System, DISTANCE_KM)
+            .await
+            .unwrap();
+        let total = t.elapsed();
+        latencies.push(total);
+        for (i, d) in [
+            t_flows,
+            t_shares - t_flows,
+            t_coverage - t_shares,
+            total - t_coverage,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            parts[i].push(d);
+        }
+        // Every referral of the gemeente counts once, in the flows and in the share alike;
+        // coverage counts every offer of the gemeente, and the region comparison the same.
         let sent = flows.total.cell("sent").count();
+        let offers_here = (0..n_offers).filter(|i| i % GEMEENTEN == g).count();
+        let row = compared.rows.iter().find(|r| r.code == code.as_str());
         if sent.is_none()
             || sent != own.total.total.count()
             || whole.total.total.count() != Some(n_referrals as u64)
+            || cover.totals.active_offers as usize != offers_here
+            || compared.rows.len() != REGION
+            || row.is_none_or(|r| {
+                r.active_offers != cover.totals.active_offers
+                    || r.residents_in_gaps != cover.totals.residents_in_gaps
+                    || r.inhabitants != cover.totals.inhabitants
+            })
         {
             failures += 1;
         }
@@ -357,12 +479,22 @@ async fn run() {
     let mean = latencies.iter().map(Duration::as_secs_f64).sum::<f64>() / latencies.len() as f64;
     println!(
         "insight bench ({backend}): dashboard p50 {:.1} ms, p99 {:.1} ms, mean {:.1} ms over {n_queries} (goal: p99 < 300 ms)",
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.99),
+        ms(percentile(&latencies, 0.5)),
+        ms(percentile(&latencies, 0.99)),
         mean * 1000.0
     );
+    for (name, mut d) in PARTS.into_iter().zip(parts) {
+        d.sort();
+        println!(
+            "insight bench ({backend}):   {name}: p50 {:.1} ms, p99 {:.1} ms",
+            ms(percentile(&d, 0.5)),
+            ms(percentile(&d, 0.99)),
+        );
+    }
     if failures > 0 {
-        eprintln!("insight bench: {failures} dashboards did not count every referral");
+        eprintln!(
+            "insight bench: {failures} dashboards did not count every referral or offer, or the region disagreed with coverage"
+        );
         std::process::exit(1);
     }
 }

@@ -12,7 +12,9 @@
 # of a gemeente, and on SQLite. Knobs: BENCH_PG_URL (an admin URL; default the CI server),
 # BENCH_SECS (12), BENCH_CONNS (32), BENCH_THREADS (2), BENCH_GEMEENTE (GM0268),
 # BENCH_COVERAGE_CONNS (2: coverage is an analyst's page, not a GP's list),
-# BENCH_SQLITE (1: also run on SQLite), BENCH_BIN (a built wijkwijzer binary: skips the build).
+# BENCH_SQLITE (1: also run on SQLite), BENCH_BIN (a built wijkwijzer binary: skips the build),
+# BENCH_PARTS (list,area,coverage,postgraphile: which loads to run; e.g. `coverage` alone
+# measures the coverage of the gemeente without the list loads).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -24,6 +26,8 @@ conns=${BENCH_CONNS:-32}
 threads=${BENCH_THREADS:-2}
 gemeente=${BENCH_GEMEENTE:-GM0268}
 cov_conns=${BENCH_COVERAGE_CONNS:-2}
+parts=",${BENCH_PARTS:-list,area,coverage,postgraphile},"
+want() { [[ $parts == *",$1,"* ]]; }
 work=$root/target/bench-lists
 tools=$root/target/bench-tools
 mkdir -p "$work" "$tools"
@@ -39,7 +43,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-if [ ! -x "$tools/node_modules/.bin/postgraphile" ]; then
+if want postgraphile && [ ! -x "$tools/node_modules/.bin/postgraphile" ]; then
   log "installing postgraphile@4.14.1 (npm) into $tools"
   (cd "$tools" && npm init -y >/dev/null && npm install --no-audit --no-fund --silent postgraphile@4.14.1)
 fi
@@ -149,6 +153,21 @@ check() { # url body_file jq-ish marker
   [ "$(echo "$ans" | grep -o "\"$3\"" | wc -l)" -ge 20 ] || { echo "fewer than 20 rows from $1: ${ans:0:400}" >&2; return 1; }
 }
 
+# One request first: the answer must hold no error and `marker`.
+check_ok() { # url body_file marker
+  local ans
+  ans=$(curl -fs -H 'Content-Type: application/json' --data @"$2" "$1")
+  if echo "$ans" | grep -q '"errors"' || ! echo "$ans" | grep -q "\"$3\""; then
+    echo "no $3 or an error from $1: ${ans:0:400}" >&2; return 1
+  fi
+}
+
+# Runs `load` when part $1 is wanted, else prints empty figures.
+load_if() { # part url body_file [connections]
+  local part=$1; shift
+  if want "$part"; then load "$@"; else echo "- - -"; fi
+}
+
 body() { # file graphql
   python3 -c 'import json,sys; print(json.dumps({"query": sys.argv[1]}))' "$2" >"$1"
 }
@@ -196,21 +215,25 @@ for n in "${sizes[@]}"; do
   start_node "$db" "$dir"
   check "$node_url/graphql" "$work/node-list.json" title
   check "$node_url/graphql" "$work/node-area.json" title
-  read -r n_rps n_p50 n_p99 < <(load "$node_url/graphql" "$work/node-list.json")
-  read -r a_rps a_p50 a_p99 < <(load "$node_url/graphql" "$work/node-area.json")
-  read -r c_rps c_p50 c_p99 < <(load "$node_url/graphql" "$work/node-coverage.json" "$cov_conns")
+  check_ok "$node_url/graphql" "$work/node-coverage.json" activeOffers
+  read -r n_rps n_p50 n_p99 < <(load_if list "$node_url/graphql" "$work/node-list.json")
+  read -r a_rps a_p50 a_p99 < <(load_if area "$node_url/graphql" "$work/node-area.json")
+  read -r c_rps c_p50 c_p99 < <(load_if coverage "$node_url/graphql" "$work/node-coverage.json" "$cov_conns")
   rss=$(rss_mib "$node_pid")
   stop "$node_pid"
-  pg_port=$(free_port)
-  "$tools/node_modules/.bin/postgraphile" -c "$db" --host 127.0.0.1 --port "$pg_port" \
-    --disable-query-log --disable-graphiql >"$dir/postgraphile.log" 2>&1 &
-  pg_pid=$!; pids+=("$pg_pid")
-  for _ in $(seq 1 300); do curl -fs -o /dev/null -H 'Content-Type: application/json' \
-    --data @"$work/pg-list.json" "http://127.0.0.1:$pg_port/graphql" && break; sleep 0.2; done
-  check "http://127.0.0.1:$pg_port/graphql" "$work/pg-list.json" title
-  read -r p_rps p_p50 p_p99 < <(load "http://127.0.0.1:$pg_port/graphql" "$work/pg-list.json")
-  stop "$pg_pid"
-  ratio=$(awk -v a="$n_rps" -v b="$p_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+  p_rps=- p_p50=- p_p99=-
+  if want postgraphile; then
+    pg_port=$(free_port)
+    "$tools/node_modules/.bin/postgraphile" -c "$db" --host 127.0.0.1 --port "$pg_port" \
+      --disable-query-log --disable-graphiql >"$dir/postgraphile.log" 2>&1 &
+    pg_pid=$!; pids+=("$pg_pid")
+    for _ in $(seq 1 300); do curl -fs -o /dev/null -H 'Content-Type: application/json' \
+      --data @"$work/pg-list.json" "http://127.0.0.1:$pg_port/graphql" && break; sleep 0.2; done
+    check "http://127.0.0.1:$pg_port/graphql" "$work/pg-list.json" title
+    read -r p_rps p_p50 p_p99 < <(load "http://127.0.0.1:$pg_port/graphql" "$work/pg-list.json")
+    stop "$pg_pid"
+  fi
+  ratio=$(awk -v a="$n_rps" -v b="$p_rps" 'BEGIN { printf "%.2f", (b + 0 > 0 ? a / b : 0) }')
   rows+=("| $n | PostgreSQL | $n_rps | $n_p50 | $n_p99 | $p_rps | $p_p50 | $p_p99 | ${ratio}x | $a_rps / $a_p99 | $c_rps / $c_p99 | $rss |")
   if [ "${BENCH_SQLITE:-1}" = 1 ]; then
     dir=$work/sqlite-$n; rm -rf "$dir"; mkdir -p "$dir"
@@ -222,9 +245,10 @@ for n in "${sizes[@]}"; do
     reindex "$sdb" "$dir"
     start_node "$sdb" "$dir"
     check "$node_url/graphql" "$work/node-list.json" title
-    read -r s_rps s_p50 s_p99 < <(load "$node_url/graphql" "$work/node-list.json")
-    read -r sa_rps sa_p50 sa_p99 < <(load "$node_url/graphql" "$work/node-area.json")
-    read -r sc_rps sc_p50 sc_p99 < <(load "$node_url/graphql" "$work/node-coverage.json" "$cov_conns")
+    check_ok "$node_url/graphql" "$work/node-coverage.json" activeOffers
+    read -r s_rps s_p50 s_p99 < <(load_if list "$node_url/graphql" "$work/node-list.json")
+    read -r sa_rps sa_p50 sa_p99 < <(load_if area "$node_url/graphql" "$work/node-area.json")
+    read -r sc_rps sc_p50 sc_p99 < <(load_if coverage "$node_url/graphql" "$work/node-coverage.json" "$cov_conns")
     rss=$(rss_mib "$node_pid")
     stop "$node_pid"
     rows+=("| $n | SQLite | $s_rps | $s_p50 | $s_p99 | | | | | $sa_rps / $sa_p99 | $sc_rps / $sc_p99 | $rss |")

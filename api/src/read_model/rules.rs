@@ -5,7 +5,7 @@
 use crate::domain::Actor;
 use entities::{Intake, OfferStatus, OrganisationStatus, offer, organisation};
 use sea_orm::ColumnTrait;
-use sea_orm::sea_query::{ExprTrait as _, Query, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query, SimpleExpr};
 
 /// Whether an offer can take participants now (after the FHIR SDOH capacity status).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +99,33 @@ pub fn indexable(o: &offer::Model, org: &organisation::Model) -> bool {
 /// Whether an offer runs (or will): not ended or paused. Coverage counts only these.
 pub fn is_active(o: &offer::Model) -> bool {
     !matches!(o.status, OfferStatus::Ended | OfferStatus::Paused)
+}
+
+/// [`is_active`] as an SQL condition over the `offers` table (columns qualified with the
+/// table name), for set-based counts such as coverage. Keep it in step with [`is_active`] (the
+/// `activity_rules_agree_in_sql` integration test compares them on every status).
+pub fn is_active_expr() -> SimpleExpr {
+    Expr::col((offer::Entity, offer::Column::Status))
+        .is_not_in([OfferStatus::Ended.as_str(), OfferStatus::Paused.as_str()])
+}
+
+/// [`has_room`] as an SQL condition over the `offers` table (columns qualified with the table
+/// name): not full, ended or paused, and no fixed capacity or fewer places taken than it
+/// ([`open_places`] above 0); the intake does not matter for room. Keep it in step with
+/// [`has_room`] (the `activity_rules_agree_in_sql` integration test compares them).
+pub fn has_room_expr() -> SimpleExpr {
+    let col = |c: offer::Column| Expr::col((offer::Entity, c));
+    col(offer::Column::Status)
+        .is_not_in([
+            OfferStatus::Full.as_str(),
+            OfferStatus::Ended.as_str(),
+            OfferStatus::Paused.as_str(),
+        ])
+        .and(
+            col(offer::Column::Capacity)
+                .is_null()
+                .or(col(offer::Column::Capacity).gt(col(offer::Column::PlacesTaken))),
+        )
 }
 
 #[cfg(test)]

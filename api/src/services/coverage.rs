@@ -11,20 +11,30 @@
 //! An *active* offer is the one rule of [`is_active`] (not ended, not paused: planned, running
 //! and full offers all count, since a full offer is still there for the buurt) that is public.
 //!
-//! At most nine statements whatever the size of the area: the area, its buurten, the rows'
-//! areas, their population, the offers with a location in the area's bounding box widened by
-//! the distance, and their bundles ([`OfferBundle::load_many`]).
+//! Set-based, whatever the size of the catalogue: the counts are aggregated in the database
+//! over the stored gemeente, wijk and buurt codes of the locations ([`derived`], indexed), and
+//! for the gaps only the distinct points of the matching offers' locations in the area's
+//! bounding box widened by the reach are read ([`reach_km`]; index on `locations(lat, lon)`).
+//! No offer is loaded whole. At most nine statements for an area: the area, its buurten, the
+//! rows' areas, their population, the counts per row and for the whole area (by kind and by
+//! life domain: two each) and the points; [`gemeente_totals`] gives the whole-area figures of
+//! many gemeenten at once in five.
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
-use crate::read_model::OfferBundle;
-use crate::read_model::rules::{has_room, is_active};
+use crate::read_model::{derived, rules};
 use crate::services::Ctx;
+use crate::services::offer::freshness;
 use crate::services::population::{self, per_10k};
-use entities::{AreaKind, LifeDomain, OfferKind, area, area_population, location, offer};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use entities::{
+    AreaKind, LifeDomain, OfferKind, area, area_population, location, offer, offer_life_domain,
+};
+use sea_orm::sea_query::{
+    Alias, CaseStatement, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest distance accepted for gaps, in km.
 pub const MAX_DISTANCE_KM: f64 = 50.0;
@@ -111,13 +121,273 @@ pub struct Coverage {
     pub totals: CoverageRow,
 }
 
-/// An active, matching offer with its locations.
-struct Active {
-    offer: offer::Model,
-    domains: Vec<LifeDomain>,
-    for_older: bool,
-    points: Vec<(f64, f64)>,
-    buurten: HashSet<String>,
+/// A buurt as coverage needs it: where its centroid lies and what it lies in (no geometry).
+#[derive(Clone, Debug, PartialEq)]
+struct Buurt {
+    code: String,
+    name: String,
+    wijk_code: Option<String>,
+    gemeente_code: String,
+    centroid_lat: f64,
+    centroid_lon: f64,
+}
+
+/// Which offers count: public, active ([`rules::is_active`]) and the query's filters.
+#[derive(Clone, Copy, Debug)]
+struct Matching {
+    kind: Option<OfferKind>,
+    life_domain: Option<LifeDomain>,
+    confirmed_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Matching {
+    fn of(q: &CoverageQuery) -> Self {
+        Self {
+            kind: q.kind,
+            life_domain: q.life_domain,
+            confirmed_since: q.confirmed_since,
+        }
+    }
+
+    /// The rule as an SQL condition over the `offers` row: the stored visibility
+    /// ([`rules::is_public_expr`]), [`rules::is_active_expr`], the kind, an offer's life
+    /// domain, and its freshness ([`freshness::confirmed_since_expr`]).
+    fn condition(&self) -> Condition {
+        let mut c = Condition::all()
+            .add(Expr::col((offer::Entity, derived::is_public_col())).eq(true))
+            .add(rules::is_active_expr());
+        if let Some(kind) = self.kind {
+            c = c.add(Expr::col((offer::Entity, offer::Column::Kind)).eq(kind.as_str()));
+        }
+        if let Some(domain) = self.life_domain {
+            c = c.add(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from(offer_life_domain::Entity)
+                    .and_where(
+                        Expr::col((
+                            offer_life_domain::Entity,
+                            offer_life_domain::Column::OfferId,
+                        ))
+                        .equals((offer::Entity, offer::Column::Id)),
+                    )
+                    .and_where(
+                        Expr::col((
+                            offer_life_domain::Entity,
+                            offer_life_domain::Column::LifeDomain,
+                        ))
+                        .eq(domain.as_str()),
+                    )
+                    .to_owned(),
+            ));
+        }
+        if let Some(cutoff) = self.confirmed_since {
+            c = c.add(freshness::confirmed_since_expr(cutoff));
+        }
+        c
+    }
+
+    /// `locations` joined to their offer, limited to the matching offers. The locations lead
+    /// (found by their area code or coordinates, each offer then by its id): written as a
+    /// `CROSS JOIN`, which SQLite's planner keeps in that order where it would otherwise turn
+    /// an inner join around to walk every public offer (`is_public = ?` looks selective to it
+    /// without statistics); PostgreSQL plans it as the inner join it is.
+    fn locations(&self) -> SelectStatement {
+        Query::select()
+            .from(location::Entity)
+            .cross_join(offer::Entity)
+            .and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .cond_where(self.condition())
+            .to_owned()
+    }
+}
+
+/// The figures counted of the matching offers of one row area (each offer once, however many
+/// of its locations lie in the area).
+#[derive(Clone, Debug, Default)]
+struct Counts {
+    active: u32,
+    by_kind: BTreeMap<OfferKind, u32>,
+    by_domain: BTreeMap<LifeDomain, u32>,
+    herstelcirkels_with_places: u32,
+    for_older: u32,
+}
+
+/// A column of `locations` that names an area: its buurt, or the stored wijk or gemeente.
+fn area_col(kind: AreaKind) -> DynIden {
+    match kind {
+        AreaKind::Gemeente => derived::gemeente_col().into_iden(),
+        AreaKind::Wijk => derived::wijk_col().into_iden(),
+        AreaKind::Buurt => location::Column::BuurtCode.into_iden(),
+    }
+}
+
+/// A count read from a row (`COUNT`/`SUM` give 64-bit integers on both databases, `SUM` null
+/// over no rows).
+fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
+    let n: Option<i64> = row.try_get("", column)?;
+    Ok(n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
+}
+
+/// The counts of the matching offers with a location in each area named by `group` (a
+/// `locations` area column), among the locations whose `scope` column is one of `codes`, by
+/// area code. One grouped statement for the counts by kind, one more for the life domains when
+/// `with_domains`.
+async fn counts(
+    db: &impl ConnectionTrait,
+    m: &Matching,
+    scope: AreaKind,
+    codes: &[String],
+    group: AreaKind,
+    with_domains: bool,
+) -> AppResult<HashMap<String, Counts>> {
+    let mut out: HashMap<String, Counts> = HashMap::new();
+    if codes.is_empty() {
+        return Ok(out);
+    }
+    let (r, t) = (Alias::new("r"), Alias::new("t"));
+    let base = || {
+        let mut s = m.locations();
+        s.distinct()
+            .expr_as(Expr::col((location::Entity, area_col(group))), r.clone())
+            .expr_as(
+                Expr::col((location::Entity, location::Column::OfferId)),
+                Alias::new("id"),
+            )
+            .and_where(Expr::col((location::Entity, area_col(scope))).is_in(codes.iter().cloned()));
+        s
+    };
+    let flag = |cond: Expr| {
+        Expr::Case(Box::new(
+            CaseStatement::new()
+                .case(cond, Expr::val(1))
+                .finally(Expr::val(0)),
+        ))
+    };
+    let mut per_offer = base();
+    per_offer
+        .expr_as(
+            Expr::col((offer::Entity, offer::Column::Kind)),
+            Alias::new("kind"),
+        )
+        .expr_as(
+            flag(
+                Expr::col((offer::Entity, offer::Column::Kind))
+                    .eq(OfferKind::Herstelcirkel.as_str())
+                    .and(rules::has_room_expr()),
+            ),
+            Alias::new("hc"),
+        )
+        .expr_as(flag(population::is_for_older_expr()), Alias::new("older"));
+    let by_kind = Query::select()
+        .expr_as(Expr::col((t.clone(), r.clone())), r.clone())
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("kind"))),
+            Alias::new("kind"),
+        )
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("hc"))).sum(),
+            Alias::new("hc"),
+        )
+        .expr_as(
+            Expr::col((t.clone(), Alias::new("older"))).sum(),
+            Alias::new("older"),
+        )
+        .from_subquery(per_offer, t.clone())
+        .group_by_col((t.clone(), r.clone()))
+        .group_by_col((t.clone(), Alias::new("kind")))
+        .to_owned();
+    for row in db.query_all(&by_kind).await? {
+        let Some(code) = row.try_get::<Option<String>>("", "r")? else {
+            continue;
+        };
+        let kind: String = row.try_get("", "kind")?;
+        let c = out.entry(code).or_default();
+        let n = count_of(&row, "n")?;
+        c.active += n;
+        if let Some(kind) = OfferKind::from_str_opt(&kind) {
+            *c.by_kind.entry(kind).or_default() += n;
+        }
+        c.herstelcirkels_with_places += count_of(&row, "hc")?;
+        c.for_older += count_of(&row, "older")?;
+    }
+    if with_domains {
+        let mut per_domain = base();
+        per_domain
+            .inner_join(
+                offer_life_domain::Entity,
+                Expr::col((
+                    offer_life_domain::Entity,
+                    offer_life_domain::Column::OfferId,
+                ))
+                .equals((location::Entity, location::Column::OfferId)),
+            )
+            .expr_as(
+                Expr::col((
+                    offer_life_domain::Entity,
+                    offer_life_domain::Column::LifeDomain,
+                )),
+                Alias::new("d"),
+            );
+        let by_domain = Query::select()
+            .expr_as(Expr::col((t.clone(), r.clone())), r.clone())
+            .expr_as(Expr::col((t.clone(), Alias::new("d"))), Alias::new("d"))
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+            .from_subquery(per_domain, t.clone())
+            .group_by_col((t.clone(), r.clone()))
+            .group_by_col((t, Alias::new("d")))
+            .to_owned();
+        for row in db.query_all(&by_domain).await? {
+            let Some(code) = row.try_get::<Option<String>>("", "r")? else {
+                continue;
+            };
+            let domain: String = row.try_get("", "d")?;
+            if let Some(domain) = LifeDomain::from_str_opt(&domain) {
+                *out.entry(code)
+                    .or_default()
+                    .by_domain
+                    .entry(domain)
+                    .or_default() += count_of(&row, "n")?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The distinct points of the matching offers' locations in any of `boxes` (one statement).
+async fn points_in(
+    db: &impl ConnectionTrait,
+    m: &Matching,
+    boxes: &[BBox],
+) -> AppResult<Vec<(f64, f64)>> {
+    if boxes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lat = || Expr::col((location::Entity, location::Column::Lat));
+    let lon = || Expr::col((location::Entity, location::Column::Lon));
+    let any = boxes.iter().fold(Condition::any(), |c, b| {
+        c.add(
+            lat()
+                .between(b.lat.0, b.lat.1)
+                .and(lon().between(b.lon.0, b.lon.1)),
+        )
+    });
+    let q = m
+        .locations()
+        .distinct()
+        .expr_as(lat(), Alias::new("lat"))
+        .expr_as(lon(), Alias::new("lon"))
+        .cond_where(any)
+        .to_owned();
+    let mut out = Vec::new();
+    for row in db.query_all(&q).await? {
+        out.push((row.try_get("", "lat")?, row.try_get("", "lon")?));
+    }
+    Ok(out)
 }
 
 /// How far the nearest offer of a buurt is looked for: twice the gap distance. The one rule
@@ -154,74 +424,43 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
         .map(|a| a.code.as_str())
         .collect();
     let people = population::of_areas(&ctx.db, &q.area_code, &own_codes).await?;
-    let inhabitants = |code: &str| people.get(code).and_then(|p| p.inhabitants);
-    let active = active_offers(ctx, &q, &buurten).await?;
-    let nearest = nearest_offers(&buurten, &active, reach_km(q.distance_km));
-    let is_gap = |code: &str| {
-        nearest
-            .get(code)
-            .copied()
-            .flatten()
-            .is_none_or(|d| d > q.distance_km)
+    let m = Matching::of(&q);
+    let codes = [area.code.clone()];
+    let row_kind = match area.kind {
+        AreaKind::Gemeente => AreaKind::Wijk,
+        AreaKind::Wijk | AreaKind::Buurt => AreaKind::Buurt,
     };
-    let mut gaps: Vec<Gap> = buurten
+    let by_row = counts(&ctx.db, &m, area.kind, &codes, row_kind, true).await?;
+    let whole = match area.kind {
+        AreaKind::Buurt => by_row.clone(),
+        _ => counts(&ctx.db, &m, area.kind, &codes, area.kind, true).await?,
+    };
+    let reach = reach_km(q.distance_km);
+    let boxes: Vec<BBox> = BBox::around(&buurten, reach).into_iter().collect();
+    let points = points_in(&ctx.db, &m, &boxes).await?;
+    let nearest = nearest_offers(&buurten, &points, reach);
+    let gaps = gap_list(&buurten, &nearest, q.distance_km, &people);
+    let rows = row_areas
         .iter()
-        .filter(|b| is_gap(&b.code))
-        .map(|b| Gap {
-            code: b.code.clone(),
-            name: b.name.clone(),
-            wijk_code: b.parent_code.clone(),
-            nearest_offer_km: nearest.get(b.code.as_str()).copied().flatten(),
-            inhabitants: inhabitants(&b.code),
+        .map(|row| {
+            let f = row_figures(row, by_row.get(&row.code), &buurten, &nearest, &q, &people);
+            CoverageRow {
+                geometry: row.geometry.clone(),
+                ..f
+            }
         })
         .collect();
-    // Most inhabitants affected first; unknown after every known figure (`None < Some`).
-    gaps.sort_by(|a, b| {
-        b.inhabitants
-            .cmp(&a.inhabitants)
-            .then_with(|| a.code.cmp(&b.code))
-    });
-
-    // The buurten of each row.
-    let buurten_of = |row: &area::Model| -> Vec<&area::Model> {
-        buurten
-            .iter()
-            .filter(|b| match row.kind {
-                AreaKind::Gemeente => true,
-                AreaKind::Wijk => b.parent_code.as_deref() == Some(row.code.as_str()),
-                AreaKind::Buurt => b.code == row.code,
-            })
-            .collect()
-    };
-    let row_of = |row: &area::Model| {
-        let inside = buurten_of(row);
-        let codes: HashSet<&str> = inside.iter().map(|b| b.code.as_str()).collect();
-        let offers: Vec<&Active> = active
-            .iter()
-            .filter(|a| a.buurten.iter().any(|b| codes.contains(b.as_str())))
-            .collect();
-        let gap_buurten: Vec<&&area::Model> = inside.iter().filter(|b| is_gap(&b.code)).collect();
-        let mut r = figures(
-            row,
-            &offers,
-            inside.len(),
-            gap_buurten.len(),
-            match row.kind {
-                AreaKind::Buurt => nearest.get(row.code.as_str()).copied().flatten(),
-                _ => None,
-            },
-        );
-        add_population(
-            &mut r,
+    let totals = CoverageRow {
+        geometry: area.geometry.clone(),
+        ..row_figures(
+            &area,
+            whole.get(&area.code),
+            &buurten,
+            &nearest,
+            &q,
             &people,
-            &inside,
-            &gap_buurten,
-            offers.iter().filter(|a| a.for_older).count(),
-        );
-        r
+        )
     };
-    let rows = row_areas.iter().map(row_of).collect();
-    let totals = row_of(&area);
     Ok(Coverage {
         area,
         query: q,
@@ -231,18 +470,208 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
     })
 }
 
+/// The whole-area figures ([`Coverage::totals`]) of each of `gemeenten` with every active
+/// public offer and the gaps at `distance_km`, as [`coverage`] gives them, in one set-based
+/// pass: five statements whatever the number of gemeenten. Unknown codes are left out; in the
+/// order given. Rows carry no geometry.
+pub async fn gemeente_totals(
+    ctx: &Ctx,
+    gemeenten: &[String],
+    distance_km: f64,
+) -> AppResult<Vec<CoverageRow>> {
+    check_distance(distance_km)?;
+    if gemeenten.is_empty() {
+        return Ok(Vec::new());
+    }
+    let areas: HashMap<String, area::Model> = area::Entity::find()
+        .filter(area::Column::Code.is_in(gemeenten.iter().map(String::as_str)))
+        .filter(area::Column::Kind.eq(AreaKind::Gemeente))
+        .select_only()
+        .columns([
+            area::Column::Code,
+            area::Column::Kind,
+            area::Column::Name,
+            area::Column::ParentCode,
+            area::Column::GemeenteCode,
+            area::Column::CentroidLat,
+            area::Column::CentroidLon,
+        ])
+        .expr_as(Expr::val(Option::<String>::None), "geometry")
+        .into_model::<area::Model>()
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|a| (a.code.clone(), a))
+        .collect();
+    let buurten = buurten_where(
+        ctx,
+        area::Column::GemeenteCode.is_in(gemeenten.iter().map(String::as_str)),
+    )
+    .await?;
+    let people = population::of_gemeenten(&ctx.db, gemeenten).await?;
+    let m = Matching {
+        kind: None,
+        life_domain: None,
+        confirmed_since: None,
+    };
+    let whole = counts(
+        &ctx.db,
+        &m,
+        AreaKind::Gemeente,
+        gemeenten,
+        AreaKind::Gemeente,
+        false,
+    )
+    .await?;
+    let reach = reach_km(distance_km);
+    let of_gemeente = |g: &str| -> Vec<Buurt> {
+        buurten
+            .iter()
+            .filter(|b| b.gemeente_code == g)
+            .cloned()
+            .collect()
+    };
+    let boxes: Vec<(String, BBox)> = gemeenten
+        .iter()
+        .filter_map(|g| Some((g.clone(), BBox::around(&of_gemeente(g), reach)?)))
+        .collect();
+    let all_boxes: Vec<BBox> = boxes.iter().map(|(_, b)| *b).collect();
+    let points = points_in(&ctx.db, &m, &all_boxes).await?;
+    let mut rows = Vec::new();
+    for g in gemeenten {
+        let Some(area) = areas.get(g) else { continue };
+        let inside = of_gemeente(g);
+        let near: Vec<(f64, f64)> = boxes
+            .iter()
+            .find(|(code, _)| code == g)
+            .map(|(_, b)| points.iter().copied().filter(|p| b.contains(*p)).collect())
+            .unwrap_or_default();
+        let nearest = nearest_offers(&inside, &near, reach);
+        rows.push(row_figures_at(
+            area,
+            whole.get(g),
+            &inside,
+            &nearest,
+            distance_km,
+            &people,
+        ));
+    }
+    Ok(rows)
+}
+
+/// The gaps among `buurten`: most inhabitants affected first, unknown after every known
+/// figure (`None < Some`), then by code.
+fn gap_list(
+    buurten: &[Buurt],
+    nearest: &HashMap<String, Option<f64>>,
+    distance_km: f64,
+    people: &HashMap<String, area_population::Model>,
+) -> Vec<Gap> {
+    let mut gaps: Vec<Gap> = buurten
+        .iter()
+        .filter(|b| is_gap(nearest, &b.code, distance_km))
+        .map(|b| Gap {
+            code: b.code.clone(),
+            name: b.name.clone(),
+            wijk_code: b.wijk_code.clone(),
+            nearest_offer_km: nearest.get(&b.code).copied().flatten(),
+            inhabitants: people.get(&b.code).and_then(|p| p.inhabitants),
+        })
+        .collect();
+    gaps.sort_by(|a, b| {
+        b.inhabitants
+            .cmp(&a.inhabitants)
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    gaps
+}
+
+/// Whether a buurt is a gap: no matching offer within the distance.
+fn is_gap(nearest: &HashMap<String, Option<f64>>, code: &str, distance_km: f64) -> bool {
+    nearest
+        .get(code)
+        .copied()
+        .flatten()
+        .is_none_or(|d| d > distance_km)
+}
+
+/// The figures of one row area (without geometry) for a query.
+fn row_figures(
+    row: &area::Model,
+    counts: Option<&Counts>,
+    buurten: &[Buurt],
+    nearest: &HashMap<String, Option<f64>>,
+    q: &CoverageQuery,
+    people: &HashMap<String, area_population::Model>,
+) -> CoverageRow {
+    row_figures_at(row, counts, buurten, nearest, q.distance_km, people)
+}
+
+/// The figures of one row area (without geometry): its counts, its buurten among `buurten`
+/// and their gaps at `distance_km`, and its population.
+fn row_figures_at(
+    row: &area::Model,
+    counts: Option<&Counts>,
+    buurten: &[Buurt],
+    nearest: &HashMap<String, Option<f64>>,
+    distance_km: f64,
+    people: &HashMap<String, area_population::Model>,
+) -> CoverageRow {
+    let inside: Vec<&Buurt> = buurten
+        .iter()
+        .filter(|b| match row.kind {
+            AreaKind::Gemeente => b.gemeente_code == row.code,
+            AreaKind::Wijk => b.wijk_code.as_deref() == Some(row.code.as_str()),
+            AreaKind::Buurt => b.code == row.code,
+        })
+        .collect();
+    let gap_buurten: Vec<&Buurt> = inside
+        .iter()
+        .copied()
+        .filter(|b| is_gap(nearest, &b.code, distance_km))
+        .collect();
+    let empty = Counts::default();
+    let c = counts.unwrap_or(&empty);
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut r = CoverageRow {
+        code: row.code.clone(),
+        name: row.name.clone(),
+        kind: row.kind,
+        active_offers: c.active,
+        by_kind: c.by_kind.iter().map(|(k, n)| (*k, *n)).collect(),
+        by_domain: c.by_domain.iter().map(|(d, n)| (*d, *n)).collect(),
+        herstelcirkels_with_places: c.herstelcirkels_with_places,
+        buurten: count(inside.len()),
+        buurten_without_offer: count(gap_buurten.len()),
+        nearest_offer_km: match row.kind {
+            AreaKind::Buurt => nearest.get(&row.code).copied().flatten(),
+            _ => None,
+        },
+        geometry: None,
+        inhabitants: None,
+        inhabitants_65_plus: None,
+        offers_per_10k: None,
+        offers_for_older: 0,
+        older_offers_per_10k_65_plus: None,
+        residents_in_gaps: 0,
+        gap_buurten_unknown_population: 0,
+    };
+    add_population(&mut r, people, &inside, &gap_buurten, c.for_older);
+    r
+}
+
 /// The buurten of `area` and the areas of its rows (its wijken, its buurten, or itself), in
 /// code order.
 async fn buurten_and_rows(
     ctx: &Ctx,
     code: &AreaCode,
     area: &area::Model,
-) -> AppResult<(Vec<area::Model>, Vec<area::Model>)> {
-    let buurten = area::Entity::find()
-        .filter(area::Column::Code.in_subquery(super::area::buurten_within(code)))
-        .order_by_asc(area::Column::Code)
-        .all(&ctx.db)
-        .await?;
+) -> AppResult<(Vec<Buurt>, Vec<area::Model>)> {
+    let buurten = buurten_where(
+        ctx,
+        area::Column::Code.in_subquery(super::area::buurten_within(code)),
+    )
+    .await?;
     let row_areas = match area.kind {
         AreaKind::Gemeente | AreaKind::Wijk => {
             area::Entity::find()
@@ -256,36 +685,76 @@ async fn buurten_and_rows(
     Ok((buurten, row_areas))
 }
 
-/// Km from each buurt's centroid to the nearest matching offer location (none when there is
-/// none within `reach` km, see [`reach_km`]).
-fn nearest_offers<'a>(
-    buurten: &'a [area::Model],
-    active: &[Active],
+/// The buurten matching `filter`, in code order, without their geometry (one statement).
+async fn buurten_where(
+    ctx: &Ctx,
+    filter: impl sea_orm::sea_query::IntoCondition,
+) -> AppResult<Vec<Buurt>> {
+    let rows: Vec<(String, String, Option<String>, String, f64, f64)> = area::Entity::find()
+        .select_only()
+        .columns([
+            area::Column::Code,
+            area::Column::Name,
+            area::Column::ParentCode,
+            area::Column::GemeenteCode,
+            area::Column::CentroidLat,
+            area::Column::CentroidLon,
+        ])
+        .filter(filter)
+        .filter(area::Column::Kind.eq(AreaKind::Buurt))
+        .order_by_asc(area::Column::Code)
+        .into_tuple()
+        .all(&ctx.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(code, name, wijk_code, gemeente_code, centroid_lat, centroid_lon)| Buurt {
+                code,
+                name,
+                wijk_code,
+                gemeente_code,
+                centroid_lat,
+                centroid_lon,
+            },
+        )
+        .collect())
+}
+
+/// Km from each buurt's centroid to the nearest of `points` (none when there is none within
+/// `reach` km, see [`reach_km`]).
+fn nearest_offers(
+    buurten: &[Buurt],
+    points: &[(f64, f64)],
     reach: f64,
-) -> HashMap<&'a str, Option<f64>> {
+) -> HashMap<String, Option<f64>> {
     buurten
         .iter()
         .map(|b| {
-            let d = active
+            let d = points
                 .iter()
-                .flat_map(|a| a.points.iter())
                 .map(|p| distance_km((b.centroid_lat, b.centroid_lon), *p))
                 .min_by(f64::total_cmp)
                 .filter(|d| *d <= reach);
-            (b.code.as_str(), d)
+            (b.code.clone(), d)
         })
         .collect()
 }
 
 /// The box around the centroids of some buurten widened by a distance: locations outside it
 /// lie farther than that distance from every centroid.
+#[derive(Clone, Copy, Debug)]
 struct BBox {
     lat: (f64, f64),
     lon: (f64, f64),
 }
 
 impl BBox {
-    fn around(buurten: &[area::Model], distance_km: f64) -> BBox {
+    /// The box around `buurten` (none when there are none).
+    fn around(buurten: &[Buurt], distance_km: f64) -> Option<BBox> {
+        if buurten.is_empty() {
+            return None;
+        }
         let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
             (90.0f64, -90.0f64, 180.0f64, -180.0f64);
         for b in buurten {
@@ -296,107 +765,15 @@ impl BBox {
         }
         let dlat = distance_km / KM_PER_DEGREE;
         let dlon = distance_km / (KM_PER_DEGREE * max_lat.to_radians().cos().max(0.1));
-        BBox {
+        Some(BBox {
             lat: (min_lat - dlat, max_lat + dlat),
             lon: (min_lon - dlon, max_lon + dlon),
-        }
-    }
-
-    /// Whether a location lies in the box (bounds included, as SQL `BETWEEN`).
-    fn contains(&self, l: &location::Model) -> bool {
-        (self.lat.0..=self.lat.1).contains(&l.lat) && (self.lon.0..=self.lon.1).contains(&l.lon)
-    }
-}
-
-/// Public, active offers matching the query with a location in the bounding box of `buurten`
-/// widened by the reach ([`reach_km`]); of each, only its locations in the box count.
-async fn active_offers(
-    ctx: &Ctx,
-    q: &CoverageQuery,
-    buurten: &[area::Model],
-) -> AppResult<Vec<Active>> {
-    if buurten.is_empty() {
-        return Ok(Vec::new());
-    }
-    let bbox = BBox::around(buurten, reach_km(q.distance_km));
-    let ids: Vec<String> = location::Entity::find()
-        .select_only()
-        .column(location::Column::OfferId)
-        .distinct()
-        .filter(location::Column::Lat.between(bbox.lat.0, bbox.lat.1))
-        .filter(location::Column::Lon.between(bbox.lon.0, bbox.lon.1))
-        .order_by_asc(location::Column::OfferId)
-        .into_tuple()
-        .all(&ctx.db)
-        .await?;
-    let stale = match q.confirmed_since {
-        Some(cutoff) => super::offer::freshness::stale_ids(&ctx.db, cutoff).await?,
-        None => HashSet::new(),
-    };
-    Ok(OfferBundle::load_many(&ctx.db, &ids)
-        .await?
-        .into_iter()
-        .filter(|b| {
-            !stale.contains(&b.offer.id)
-                && is_active(&b.offer)
-                && b.is_public()
-                && q.kind.is_none_or(|k| k == b.offer.kind)
-                && q.life_domain.is_none_or(|d| b.life_domains.contains(&d))
         })
-        .map(|b| {
-            let inside: Vec<&location::Model> =
-                b.locations.iter().filter(|l| bbox.contains(l)).collect();
-            Active {
-                for_older: population::is_for_older(&b.target_groups),
-                points: inside.iter().map(|l| (l.lat, l.lon)).collect(),
-                buurten: inside.iter().filter_map(|l| l.buurt_code.clone()).collect(),
-                domains: b.life_domains,
-                offer: b.offer,
-            }
-        })
-        .collect())
-}
-
-fn figures(
-    row: &area::Model,
-    offers: &[&Active],
-    buurten: usize,
-    gaps: usize,
-    nearest_offer_km: Option<f64>,
-) -> CoverageRow {
-    let mut by_kind: BTreeMap<OfferKind, u32> = BTreeMap::new();
-    let mut by_domain: BTreeMap<LifeDomain, u32> = BTreeMap::new();
-    for a in offers {
-        *by_kind.entry(a.offer.kind).or_default() += 1;
-        for d in &a.domains {
-            *by_domain.entry(*d).or_default() += 1;
-        }
     }
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    CoverageRow {
-        code: row.code.clone(),
-        name: row.name.clone(),
-        kind: row.kind,
-        active_offers: count(offers.len()),
-        by_kind: by_kind.into_iter().collect(),
-        by_domain: by_domain.into_iter().collect(),
-        herstelcirkels_with_places: count(
-            offers
-                .iter()
-                .filter(|a| a.offer.kind == OfferKind::Herstelcirkel && has_room(&a.offer))
-                .count(),
-        ),
-        buurten: count(buurten),
-        buurten_without_offer: count(gaps),
-        nearest_offer_km,
-        geometry: row.geometry.clone(),
-        inhabitants: None,
-        inhabitants_65_plus: None,
-        offers_per_10k: None,
-        offers_for_older: 0,
-        older_offers_per_10k_65_plus: None,
-        residents_in_gaps: 0,
-        gap_buurten_unknown_population: 0,
+
+    /// Whether a point lies in the box (bounds included, as SQL `BETWEEN`).
+    fn contains(&self, (lat, lon): (f64, f64)) -> bool {
+        (self.lat.0..=self.lat.1).contains(&lat) && (self.lon.0..=self.lon.1).contains(&lon)
     }
 }
 
@@ -406,9 +783,9 @@ fn figures(
 fn add_population(
     r: &mut CoverageRow,
     people: &HashMap<String, area_population::Model>,
-    inside: &[&area::Model],
-    gap_buurten: &[&&area::Model],
-    offers_for_older: usize,
+    inside: &[&Buurt],
+    gap_buurten: &[&Buurt],
+    offers_for_older: u32,
 ) {
     let own = people.get(&r.code);
     r.inhabitants = own.and_then(|p| p.inhabitants);
@@ -420,8 +797,8 @@ fn add_population(
         .and_then(|p| p.inhabitants_65_plus)
         .or_else(|| (!older.is_empty()).then(|| older.iter().sum()));
     r.offers_per_10k = per_10k(u64::from(r.active_offers), r.inhabitants);
-    r.offers_for_older = u32::try_from(offers_for_older).unwrap_or(u32::MAX);
-    r.older_offers_per_10k_65_plus = per_10k(offers_for_older as u64, r.inhabitants_65_plus);
+    r.offers_for_older = offers_for_older;
+    r.older_offers_per_10k_65_plus = per_10k(u64::from(offers_for_older), r.inhabitants_65_plus);
     for b in gap_buurten {
         match people.get(&b.code).and_then(|p| p.inhabitants) {
             Some(n) => r.residents_in_gaps += n,

@@ -5,7 +5,8 @@
 
 use crate::domain::AreaCode;
 use crate::error::AppResult;
-use entities::area_population;
+use entities::{AreaKind, TargetGroup, area, area_population, offer, offer_target_group};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 
@@ -26,13 +27,35 @@ pub async fn of_areas(
     within: &AreaCode,
     codes: &[&str],
 ) -> AppResult<HashMap<String, area_population::Model>> {
+    of(db, super::area::buurten_within(within), codes).await
+}
+
+/// The stored population of the buurten of the gemeenten `gemeenten` and of the gemeenten
+/// themselves, by code (one statement, whatever the number of gemeenten).
+pub async fn of_gemeenten(
+    db: &impl ConnectionTrait,
+    gemeenten: &[String],
+) -> AppResult<HashMap<String, area_population::Model>> {
+    let buurten = Query::select()
+        .column(area::Column::Code)
+        .from(area::Entity)
+        .and_where(Expr::col(area::Column::GemeenteCode).is_in(gemeenten.iter().cloned()))
+        .and_where(Expr::col(area::Column::Kind).eq(AreaKind::Buurt.as_str()))
+        .to_owned();
+    let codes: Vec<&str> = gemeenten.iter().map(String::as_str).collect();
+    of(db, buurten, &codes).await
+}
+
+/// The population of the areas `buurten` selects and of `codes`.
+async fn of(
+    db: &impl ConnectionTrait,
+    buurten: SelectStatement,
+    codes: &[&str],
+) -> AppResult<HashMap<String, area_population::Model>> {
     Ok(area_population::Entity::find()
         .filter(
             Condition::any()
-                .add(
-                    area_population::Column::AreaCode
-                        .in_subquery(super::area::buurten_within(within)),
-                )
+                .add(area_population::Column::AreaCode.in_subquery(buurten))
                 .add(area_population::Column::AreaCode.is_in(codes.iter().copied())),
         )
         .all(db)
@@ -55,8 +78,33 @@ pub fn decimal_places(value: Option<f64>, places: usize, comma: bool) -> String 
 
 /// Whether an offer with these target groups is for older people (counted for the rate per
 /// 10,000 inhabitants aged 65 or over).
-pub fn is_for_older(target_groups: &[entities::TargetGroup]) -> bool {
-    target_groups.contains(&entities::TargetGroup::Ouderen)
+pub fn is_for_older(target_groups: &[TargetGroup]) -> bool {
+    target_groups.contains(&TargetGroup::Ouderen)
+}
+
+/// [`is_for_older`] as an SQL condition over an `offers` row (qualified with the table name):
+/// the offer has the target group `ouderen`.
+pub fn is_for_older_expr() -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(offer_target_group::Entity)
+            .and_where(
+                Expr::col((
+                    offer_target_group::Entity,
+                    offer_target_group::Column::OfferId,
+                ))
+                .equals((offer::Entity, offer::Column::Id)),
+            )
+            .and_where(
+                Expr::col((
+                    offer_target_group::Entity,
+                    offer_target_group::Column::TargetGroup,
+                ))
+                .eq(TargetGroup::Ouderen.as_str()),
+            )
+            .to_owned(),
+    )
 }
 
 #[cfg(test)]

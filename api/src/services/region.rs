@@ -7,7 +7,7 @@
 use crate::domain::{Actor, AreaCode};
 use crate::error::AppResult;
 use crate::services::Ctx;
-use crate::services::coverage::{self, CoverageQuery};
+use crate::services::coverage;
 use crate::services::insight;
 use crate::services::population::{decimal, per_10k};
 use chrono::{Duration, Utc};
@@ -154,84 +154,84 @@ async fn referrals_by_gemeente(
 }
 
 /// The node's gemeenten side by side: population, offers per 10,000 inhabitants, residents
-/// in gaps (at `distance_km`, the rule of [`coverage::coverage`]) and, for readers allowed to
-/// see them ([`may_see_referrals`]), referrals per 10,000 inhabitants. Public otherwise.
+/// in gaps (at `distance_km`, the figures of [`coverage::coverage`]'s totals, computed for all
+/// gemeenten at once by [`coverage::gemeente_totals`]) and, for readers allowed to see them
+/// ([`may_see_referrals`]), referrals per 10,000 inhabitants and the group-based share. Public
+/// otherwise.
 ///
-/// Per gemeente the coverage's few statements (a region holds a handful of gemeenten), plus
-/// one for the region and one for all referral counts.
+/// A bounded number of statements whatever the number of gemeenten: one for the region, five
+/// for the coverage figures, one for all referral counts and one for all group-based shares.
 pub async fn region_comparison(
     ctx: &Ctx,
     actor: &Actor,
     distance_km: f64,
 ) -> AppResult<RegionComparison> {
-    let gemeenten = region_gemeenten(ctx).await?;
-    let visible: Vec<String> = gemeenten
-        .iter()
-        .filter(|g| may_see_referrals(actor, g))
-        .cloned()
+    let gemeenten: Vec<String> = region_gemeenten(ctx)
+        .await?
+        .into_iter()
+        .filter(|g| AreaCode::parse(g).is_ok())
         .collect();
-    let referrals = referrals_by_gemeente(&ctx.db, &visible).await?;
-    let mut rows = Vec::with_capacity(gemeenten.len());
-    for code in &gemeenten {
-        let Ok(area_code) = AreaCode::parse(code) else {
-            continue;
-        };
-        let c = coverage::coverage(
-            ctx,
-            actor,
-            CoverageQuery {
-                area_code,
-                kind: None,
-                life_domain: None,
-                distance_km,
-                confirmed_since: None,
-            },
-        )
-        .await?;
-        let t = &c.totals;
-        let referral_figure = if !may_see_referrals(actor, code) {
-            ReferralFigure::Hidden
-        } else {
-            match referrals.get(code).copied().unwrap_or(0) {
-                n if n < SMALL_COUNT => ReferralFigure::Small,
-                n => ReferralFigure::Count {
-                    count: n,
-                    per_10k: per_10k(n, t.inhabitants),
-                },
+    let totals = coverage::gemeente_totals(ctx, &gemeenten, distance_km).await?;
+    let visible: Vec<AreaCode> = totals
+        .iter()
+        .filter(|t| may_see_referrals(actor, &t.code))
+        .filter_map(|t| AreaCode::parse(&t.code).ok())
+        .collect();
+    let visible_codes: Vec<String> = visible.iter().map(ToString::to_string).collect();
+    let referrals = referrals_by_gemeente(&ctx.db, &visible_codes).await?;
+    let shares = group_shares(ctx, actor, &visible).await?;
+    let rows = totals
+        .into_iter()
+        .map(|t| {
+            let seen = visible_codes.contains(&t.code);
+            let referral_figure = if !seen {
+                ReferralFigure::Hidden
+            } else {
+                match referrals.get(&t.code).copied().unwrap_or(0) {
+                    n if n < SMALL_COUNT => ReferralFigure::Small,
+                    n => ReferralFigure::Count {
+                        count: n,
+                        per_10k: per_10k(n, t.inhabitants),
+                    },
+                }
+            };
+            RegionRow {
+                group_based_share: shares.get(&t.code).copied().flatten(),
+                inhabitants: t.inhabitants,
+                active_offers: t.active_offers,
+                offers_per_10k: t.offers_per_10k,
+                residents_in_gaps: t.residents_in_gaps,
+                gap_buurten_unknown: t.gap_buurten_unknown_population,
+                gap_share: t
+                    .inhabitants
+                    .filter(|p| *p > 0)
+                    .map(|p| t.residents_in_gaps as f64 / p as f64),
+                referrals: referral_figure,
+                code: t.code,
+                name: t.name,
             }
-        };
-        rows.push(RegionRow {
-            code: c.area.code.clone(),
-            name: c.area.name.clone(),
-            inhabitants: t.inhabitants,
-            active_offers: t.active_offers,
-            offers_per_10k: t.offers_per_10k,
-            residents_in_gaps: t.residents_in_gaps,
-            gap_buurten_unknown: t.gap_buurten_unknown_population,
-            gap_share: t
-                .inhabitants
-                .filter(|p| *p > 0)
-                .map(|p| t.residents_in_gaps as f64 / p as f64),
-            referrals: referral_figure,
-            group_based_share: match may_see_referrals(actor, code) {
-                true => group_share_of(ctx, actor, &c.area.code).await?,
-                false => None,
-            },
-        });
-    }
+        })
+        .collect();
     Ok(RegionComparison { distance_km, rows })
 }
 
-/// The group-based share of a gemeente over the last [`REFERRAL_DAYS`] days.
-async fn group_share_of(ctx: &Ctx, actor: &Actor, code: &str) -> AppResult<Option<f64>> {
+/// The group-based share of each of `gemeenten` over the last [`REFERRAL_DAYS`] days (one
+/// statement for all).
+async fn group_shares(
+    ctx: &Ctx,
+    actor: &Actor,
+    gemeenten: &[AreaCode],
+) -> AppResult<HashMap<String, Option<f64>>> {
     let to = Utc::now().date_naive();
     let from = to - Duration::days(REFERRAL_DAYS - 1);
     let period = insight::Period::new(from, to, insight::Granularity::Quarter)?;
-    let scope = insight::Scope::Gemeente(AreaCode::parse(code)?);
-    Ok(insight::group_share(ctx, actor, &scope, &period)
-        .await?
-        .total
-        .share)
+    Ok(
+        insight::share::group_share_each(ctx, actor, gemeenten, &period)
+            .await?
+            .into_iter()
+            .map(|(code, s)| (code, s.total.share))
+            .collect(),
+    )
 }
 
 /// The comparison as CSV in `style` (header titles from the style or the English keys).

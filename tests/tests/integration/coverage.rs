@@ -370,3 +370,93 @@ async fn the_coverage_page_and_its_exports_show_the_api_figures() {
             .contains(r#"id="f-afstand-error""#)
     );
 }
+
+/// The SQL forms of the activity rules that coverage counts with ([`rules::is_active_expr`],
+/// [`rules::has_room_expr`], [`freshness::confirmed_since_expr`]) select exactly the offers the
+/// Rust rules accept, over every status, capacity, waiting list and intake, and confirmations
+/// old and new (and none).
+#[tokio::test]
+async fn activity_rules_agree_in_sql() {
+    use api::read_model::rules;
+    use api::services::offer::freshness;
+    use chrono::{Duration, Utc};
+    use entities::{Intake, OfferStatus, offer, offer_confirmation};
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Iterable, Set};
+    use std::collections::BTreeSet;
+
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    let demo = offer::Entity::find().one(db).await.unwrap().unwrap();
+    let now = Utc::now();
+    let mut n: i64 = 0;
+    for status in OfferStatus::iter() {
+        for (capacity, taken) in [
+            (None, 0),
+            (Some(5), 0),
+            (Some(5), 4),
+            (Some(5), 5),
+            (Some(5), 7),
+            (Some(0), 0),
+        ] {
+            for waitlist in [false, true] {
+                for intake in Intake::iter() {
+                    n += 1;
+                    let mut o = demo.clone();
+                    o.id = format!("test:rule-{n:04}");
+                    o.title = format!("Regel {n}");
+                    o.status = status;
+                    o.capacity = capacity;
+                    o.places_taken = taken;
+                    o.has_waitlist = waitlist;
+                    o.intake = intake;
+                    // Changed 0 to 200 days ago; every third confirmed 0 to 160 days ago.
+                    o.updated_at = now - Duration::days((n * 37) % 200);
+                    o.into_active_model().insert(db).await.unwrap();
+                    if n % 3 == 0 {
+                        offer_confirmation::ActiveModel {
+                            offer_id: Set(format!("test:rule-{n:04}")),
+                            confirmed_at: Set(now - Duration::days((n * 53) % 160)),
+                            confirmed_by: Set(None),
+                            reminded_at: Set(None),
+                        }
+                        .insert(db)
+                        .await
+                        .unwrap();
+                    }
+                }
+            }
+        }
+    }
+    let ours = || offer::Entity::find().filter(offer::Column::Id.starts_with("test:rule-"));
+    let all = ours().all(db).await.unwrap();
+    assert_eq!(all.len() as i64, n);
+    let ids = |v: Vec<offer::Model>| v.into_iter().map(|o| o.id).collect::<BTreeSet<_>>();
+    let rust =
+        |keep: fn(&offer::Model) -> bool| ids(all.iter().filter(|o| keep(o)).cloned().collect());
+    let active = ids(ours()
+        .filter(rules::is_active_expr())
+        .all(db)
+        .await
+        .unwrap());
+    assert_eq!(active, rust(rules::is_active));
+    assert!(!active.is_empty() && active.len() < all.len());
+    let room = ids(ours().filter(rules::has_room_expr()).all(db).await.unwrap());
+    assert_eq!(room, rust(rules::has_room));
+    assert!(!room.is_empty() && room.len() < all.len());
+    // Half a day off every stored date: no confirmation sits on the cutoff itself, where the
+    // databases' microseconds and chrono's nanoseconds would round differently.
+    let cutoff = now - Duration::days(90) - Duration::hours(12);
+    let fresh = ids(ours()
+        .filter(freshness::confirmed_since_expr(cutoff))
+        .all(db)
+        .await
+        .unwrap());
+    let stale = freshness::stale_ids(db, cutoff).await.unwrap();
+    let expected: BTreeSet<String> = all
+        .iter()
+        .filter(|o| !stale.contains(&o.id))
+        .map(|o| o.id.clone())
+        .collect();
+    assert_eq!(fresh, expected);
+    assert!(!fresh.is_empty() && fresh.len() < all.len());
+}

@@ -613,3 +613,112 @@ async fn the_migration_backfills_visibility_and_area_codes_of_existing_rows() {
     }
     app.stop().await;
 }
+
+/// Asks `query` signed in with `token` and returns the plan lines of the statements it caused
+/// that walk every public offer (an index on `offers.is_public` alone leads the plan): a full
+/// scan in all but name for a statement that should start from an area's locations.
+async fn public_walks(
+    app: &TestApp,
+    token: Option<&str>,
+    query: &str,
+    variables: Value,
+) -> Vec<String> {
+    let db = &app.state.db;
+    let backend = db.get_database_backend();
+    app.state.queries.start_log();
+    let body = app.gql_with(token, query, variables).await;
+    let statements = app.state.queries.take_log();
+    assert!(body.get("errors").is_none(), "{body}");
+    let mut found = Vec::new();
+    for statement in &statements {
+        let (prefix, column) = match backend {
+            DbBackend::Postgres => ("EXPLAIN ", "QUERY PLAN"),
+            _ => ("EXPLAIN QUERY PLAN ", "detail"),
+        };
+        let explain = Statement {
+            sql: format!("{prefix}{}", statement.sql),
+            ..statement.clone()
+        };
+        for row in db.query_all_raw(explain).await.unwrap() {
+            let line: String = row.try_get("", column).unwrap();
+            let walks = match backend {
+                DbBackend::Postgres => line.trim() == "Index Cond: (is_public = true)",
+                _ => line.starts_with("SEARCH offers USING") && line.ends_with("(is_public=?)"),
+            };
+            if walks {
+                found.push(format!("{line} in {}", statement.sql));
+            }
+        }
+    }
+    found
+}
+
+/// Coverage with every filter and at every level, and the region comparison of a few
+/// gemeenten, are counted through the stored area codes and the coordinates' index: no plan
+/// reads the offers, locations or value tables whole (issue 17, `coverage`).
+#[tokio::test]
+async fn coverage_and_the_region_walk_an_index_with_every_filter() {
+    let app = crate::query_cost::quiet_node(|c| {
+        c.node.region = vec!["GM0268".into(), "GM0361".into(), "GM0935".into()];
+    })
+    .await;
+    grow_catalogue(&app).await;
+    let db = &app.state.db;
+    // The copies lie where their buurt is (the catalogue keeps the demo's coordinates), so a
+    // gemeente's box of coordinates holds its own share of the catalogue, as a national one's.
+    db.execute_unprepared(
+        "UPDATE locations SET \
+         lat = (SELECT areas.centroid_lat FROM areas WHERE areas.code = locations.buurt_code), \
+         lon = (SELECT areas.centroid_lon FROM areas WHERE areas.code = locations.buurt_code) \
+         WHERE id LIKE 'test:%' AND buurt_code IS NOT NULL",
+    )
+    .await
+    .unwrap();
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await.unwrap();
+    }
+    let some = location::Entity::find()
+        .filter(location::Column::BuurtCode.is_not_null())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let buurt = some.buurt_code.clone().unwrap();
+    let wijk = entities::area::Entity::find_by_id(buurt.as_str())
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .parent_code
+        .unwrap();
+    let query = "query($c: String!, $k: OfferKind, $d: LifeDomain, $s: Boolean! = false) {
+        coverage(areaCode: $c, kind: $k, lifeDomain: $d, excludeStale: $s) { csv gapsCsv } }";
+    for vars in [
+        json!({"c": "GM0268"}),
+        json!({"c": "GM0268", "k": "GROUP", "d": "BEWEGING", "s": true}),
+        json!({"c": "GM0268", "s": true}),
+        json!({"c": wijk, "d": "SOCIALE_CONTACTEN"}),
+        json!({"c": buurt, "k": "HERSTELCIRKEL"}),
+    ] {
+        assert_indexed(&app, &format!("coverage {vars}"), true, query, vars.clone()).await;
+        let walks = public_walks(&app, None, query, vars.clone()).await;
+        assert!(walks.is_empty(), "coverage {vars}: {walks:#?}");
+    }
+    // Anonymous (the public columns), and as a node admin (referral counts and shares too).
+    let region = "{ regionComparison(distanceKm: 1.5) { csv } }";
+    assert_indexed(&app, "regionComparison", true, region, json!({})).await;
+    let walks = public_walks(&app, None, region, json!({})).await;
+    assert!(walks.is_empty(), "regionComparison: {walks:#?}");
+    let app = app.signed_in(tests::demo::ADMIN).await;
+    let admin = app.token.clone();
+    assert_indexed_as(
+        &app,
+        admin.as_deref(),
+        "regionComparison (admin)",
+        true,
+        region,
+        json!({}),
+    )
+    .await;
+    app.stop().await;
+}

@@ -381,3 +381,128 @@ async fn region_comparison_shows_referrals_only_to_the_gemeentes_analysts_and_ad
     );
     app.stop().await;
 }
+
+/// A published offer of `kind` at a point, of a new published organisation.
+async fn offer_at(app: &TestApp, title: &str, kind: &str, (lat, lon): (f64, f64)) {
+    let org = app
+        .gql_ok(
+            CREATE_ORG,
+            json!({"input": {"name": format!("Organisatie {title}"), "kind": "VOLUNTEER_GROUP"}}),
+        )
+        .await["createOrganisation"]
+        .clone();
+    app.gql_ok(PUBLISH_ORG, json!({"id": org["id"], "v": org["version"]}))
+        .await;
+    let o = app
+        .gql_ok(
+            CREATE_OFFER,
+            json!({"org": org["id"], "input": {"title": title, "kind": kind, "status": "OPEN",
+                "lifeDomains": ["BEWEGING"], "locations": [{"lat": lat, "lon": lon}]}}),
+        )
+        .await["createOffer"]
+        .clone();
+    app.gql_ok(PUBLISH_OFFER, json!({"id": o["id"], "v": o["version"]}))
+        .await;
+}
+
+/// The region comparison computes all its gemeenten in one set-based pass: each row carries
+/// the figures of that gemeente's own coverage, at every distance, and the number of
+/// statements does not grow with the number of gemeenten.
+#[tokio::test]
+async fn region_rows_are_each_gemeentes_coverage_in_a_bounded_number_of_statements() {
+    use entities::{area, node};
+    use sea_orm::{ColumnTrait, IntoActiveModel, QueryFilter};
+    let app = crate::query_cost::quiet_node(|c| {
+        c.seed.demo = false;
+        c.node.region = vec!["GM0399".into(), "GM0383".into()];
+    })
+    .await
+    .as_new_admin()
+    .await;
+    let offer = offer_at_willibrord(&app).await;
+    referrals_to(&app, &offer, 7).await;
+    // Two offers in Castricum (one at a buurt's centroid, one between two buurten).
+    let castricum = area::Entity::find()
+        .filter(area::Column::GemeenteCode.eq("GM0383"))
+        .filter(area::Column::Kind.eq(entities::AreaKind::Buurt))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(castricum.len() > 2);
+    let (a, b) = (&castricum[0], &castricum[castricum.len() / 2]);
+    offer_at(
+        &app,
+        "Wandelgroep",
+        "GROUP",
+        (a.centroid_lat, a.centroid_lon),
+    )
+    .await;
+    offer_at(
+        &app,
+        "Cursus",
+        "COURSE",
+        (
+            (a.centroid_lat + b.centroid_lat) / 2.0,
+            (a.centroid_lon + b.centroid_lon) / 2.0,
+        ),
+    )
+    .await;
+    const TOTALS: &str = r#"query($code: String!, $km: Float!) { coverage(areaCode: $code, distanceKm: $km) {
+        totals { activeOffers inhabitants offersPer10K residentsInGaps gapBuurtenUnknownPopulation } } }"#;
+    for km in [0.3, 0.5, 1.5, 5.0] {
+        let region = app.gql_ok(REGION, json!({"km": km})).await["regionComparison"].clone();
+        let rows = region["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        for r in rows {
+            let t = app
+                .gql_ok(TOTALS, json!({"code": r["code"], "km": km}))
+                .await["coverage"]["totals"]
+                .clone();
+            for (region_key, coverage_key) in [
+                ("activeOffers", "activeOffers"),
+                ("inhabitants", "inhabitants"),
+                ("offersPer10K", "offersPer10K"),
+                ("residentsInGaps", "residentsInGaps"),
+                ("gapBuurtenUnknownPopulation", "gapBuurtenUnknownPopulation"),
+            ] {
+                assert_eq!(
+                    r[region_key], t[coverage_key],
+                    "{} at {km} km: {region_key}",
+                    r["code"]
+                );
+            }
+        }
+        assert_eq!(rows[0]["activeOffers"], 2, "Castricum");
+        assert_eq!(rows[1]["activeOffers"], 1, "Heiloo");
+        assert_eq!(rows[1]["referrals"]["count"], 7);
+        close(&rows[1]["groupBasedShare"], 1.0);
+    }
+
+    // Statements for two gemeenten and for six: the same number.
+    let statements = || async {
+        app.state.queries.start_log();
+        app.gql_ok(REGION, json!({"km": 1.0})).await;
+        app.state.queries.take_log().len()
+    };
+    let two = statements().await;
+    let mut n = node::Entity::find_by_id(app.state.node_id.as_str())
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    n.region = Set(entities::json::StringList(
+        ["GM0399", "GM0383", "GM0268", "GM0361", "GM0935", "GM0363"]
+            .map(String::from)
+            .to_vec(),
+    ));
+    n.update(&app.state.db).await.unwrap();
+    let six = statements().await;
+    let rows = app.gql_ok(REGION, json!({"km": 1.0})).await["regionComparison"]["rows"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(rows, 6);
+    assert_eq!(two, six, "statements for 2 and for 6 gemeenten");
+    app.stop().await;
+}

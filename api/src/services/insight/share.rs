@@ -52,6 +52,66 @@ pub async fn group_share(
     Ok(assemble(codes, period, &counts))
 }
 
+/// [`group_share`] of each of `gemeenten` on its own, by gemeente code, in one grouped
+/// statement whatever their number (the region comparison). Each must be in `actor`'s reach.
+pub async fn group_share_each(
+    ctx: &Ctx,
+    actor: &Actor,
+    gemeenten: &[crate::domain::AreaCode],
+    period: &Period,
+) -> AppResult<HashMap<String, GroupShare>> {
+    for g in gemeenten {
+        require_reach(actor, &Scope::Gemeente(g.clone()))?;
+    }
+    let codes: Vec<String> = gemeenten.iter().map(ToString::to_string).collect();
+    if codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut inner = sql::scope(By::OfferIn, &codes, period);
+    inner
+        .expr_as(sql::step_key(&period.steps()), Alias::new(KEY))
+        .expr_as(col(O, offer::Column::Kind), Alias::new("kind"))
+        .expr_as(
+            col(sql::L, crate::read_model::derived::gemeente_col()),
+            Alias::new("g"),
+        );
+    let t = Alias::new("t");
+    let tc = |c: &str| Expr::col((t.clone(), Alias::new(c)));
+    let outer = Query::select()
+        .expr_as(tc("g"), Alias::new("g"))
+        .expr_as(tc(KEY), Alias::new(KEY))
+        .expr_as(tc("kind"), Alias::new("kind"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(inner, t.clone())
+        .group_by_col((t.clone(), Alias::new("g")))
+        .group_by_col((t.clone(), Alias::new(KEY)))
+        .group_by_col((t.clone(), Alias::new("kind")))
+        .to_owned();
+    let mut counts: HashMap<String, HashMap<(String, bool), u64>> = HashMap::new();
+    for row in ctx.db.query_all(&outer).await? {
+        let g: Option<String> = row.try_get("", "g")?;
+        let key: Option<String> = row.try_get("", KEY)?;
+        let kind: Option<String> = row.try_get("", "kind")?;
+        let group = kind
+            .as_deref()
+            .and_then(OfferKind::from_str_opt)
+            .is_some_and(OfferKind::is_group_based);
+        *counts
+            .entry(g.unwrap_or_default())
+            .or_default()
+            .entry((key.unwrap_or_default(), group))
+            .or_default() += count(&row, "n")?;
+    }
+    let none = HashMap::new();
+    Ok(codes
+        .into_iter()
+        .map(|g| {
+            let share = assemble(vec![g.clone()], period, counts.get(&g).unwrap_or(&none));
+            (g, share)
+        })
+        .collect())
+}
+
 /// `(step key, group-based?) -> referrals`, in one grouped statement.
 async fn load(
     db: &impl ConnectionTrait,

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::services::{Ctx, changes};
 use chrono::{DateTime, Duration, Utc};
 use entities::{ChangeOp, OfferStatus, RecordKind, offer, offer_confirmation};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
 
@@ -119,6 +119,38 @@ fn from_row(offer: &offer::Model, row: Option<&offer_confirmation::Model>) -> Fr
             confirmed_by: r.confirmed_by.clone(),
         },
     )
+}
+
+/// Whether an `offers` row was confirmed current at or after `cutoff` (not stale, see
+/// [`Freshness::is_stale`]) as an SQL condition (columns qualified with the table names): its
+/// confirmation's date, else its `updated_at`, as [`of`] reads it. Keep it in step with [`of`]
+/// and [`stale_ids`] (the `activity_rules_agree_in_sql` integration test compares them).
+pub fn confirmed_since_expr(cutoff: DateTime<Utc>) -> Expr {
+    let confirmed = Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column((
+                    offer_confirmation::Entity,
+                    offer_confirmation::Column::ConfirmedAt,
+                ))
+                .from(offer_confirmation::Entity)
+                .and_where(
+                    Expr::col((
+                        offer_confirmation::Entity,
+                        offer_confirmation::Column::OfferId,
+                    ))
+                    .equals((offer::Entity, offer::Column::Id)),
+                )
+                .take()
+                .into(),
+        ),
+    );
+    Expr::from(Func::coalesce([
+        confirmed,
+        Expr::col((offer::Entity, offer::Column::UpdatedAt)),
+    ]))
+    .gte(cutoff)
 }
 
 /// The freshness of each of `offers`, in two statements at most.
