@@ -443,5 +443,35 @@ async fn area_lists_page_through_every_offer_of_the_area_once_in_title_order() {
         .await;
         assert_eq!(under, expected, "{code}: Area.offers");
     }
+    // A renamed offer moves in the area lists as in the plain list: its locations carry the
+    // new title (the area lists' sort key) from the same transaction on.
+    let editor = app.sign_in(tests::demo::EDITOR).await;
+    let (own, v) = crate::auth::offer_by_title(&app, "Wandelgroep Lent").await;
+    let renamed = app
+        .gql_with(
+            Some(&editor),
+            r#"mutation($id: ID!, $v: Int!, $input: OfferInput!) {
+                updateOffer(id: $id, version: $v, input: $input) { id title } }"#,
+            json!({"id": own, "v": v, "input": {"title": "Aaa wandelgroep Lent"}}),
+        )
+        .await;
+    assert!(renamed.get("errors").is_none(), "{renamed}");
+    let everything = page_through(&app, list, json!({"f": {}, "first": 50}), &["offers"]).await;
+    let in_gemeente = page_through(
+        &app,
+        list,
+        json!({"f": {"areaCode": "GM0268"}, "first": 3}),
+        &["offers"],
+    )
+    .await;
+    assert!(
+        in_gemeente.contains(&own),
+        "the renamed offer is in Nijmegen"
+    );
+    let in_order: Vec<String> = everything
+        .into_iter()
+        .filter(|id| in_gemeente.contains(id))
+        .collect();
+    assert_eq!(in_gemeente, in_order);
     app.stop().await;
 }
