@@ -96,6 +96,8 @@ grow() { # dialect(pg|sqlite) n
     -e '/^c\./!{/^o\.title/!s/^/o./}' | paste -sd, -)
   sel_l=$(echo "$cols_l" | tr ',' '\n' | sed -e "s/^id\$/split_part_node || ':' || $uuid/" -e 's/^offer_id$/c.dst/' \
     -e '/^c\./!{/^split_part_node/!s/^/l./}' | paste -sd, -)
+  # The copy's own title beside its location (the area lists' sort key).
+  sel_l=${sel_l//l.offer_title/(select t.title from offers t where t.id = c.dst)}
   if [ "$dialect" = pg ]; then
     sel_l=${sel_l//split_part_node/split_part(c.dst, \':\', 1)}
     node_of="split_part(s.id, ':', 1)"

@@ -7,7 +7,7 @@
 use crate::db::QueryCounter;
 use crate::error::AppError;
 use crate::read_model::offer as read;
-use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
+use crate::services::offer_list::{self, Columns, Cursor, OfferFilter, OfferGroup};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::futures_util::future::BoxFuture;
 use entities::{LifeDomain, TargetGroup, area, location, offer, organisation};
@@ -49,6 +49,8 @@ pub struct OfferPageKey {
     pub filter: OfferFilter,
     pub after: Option<Cursor>,
     pub limit: u64,
+    /// The offer columns the page's selection needs.
+    pub columns: Columns,
 }
 
 /// The number of one group's offers matching a filter.
@@ -171,20 +173,27 @@ impl Loader<OfferPageKey> for OfferPages {
     ) -> Result<HashMap<OfferPageKey, Self::Value>, Self::Error> {
         let shares = by_shared(
             keys,
-            |k| (k.filter.clone(), k.after.clone(), k.limit),
+            |k| (k.filter.clone(), k.after.clone(), k.limit, k.columns),
             |k| k.group.clone(),
         );
         let mut out = HashMap::new();
-        for ((filter, after, limit), groups) in shares {
-            let pages =
-                offer_list::pages_by_group(&self.0, &filter, &groups, after.as_ref(), limit)
-                    .await?;
+        for ((filter, after, limit, columns), groups) in shares {
+            let pages = offer_list::pages_by_group(
+                &self.0,
+                &filter,
+                &groups,
+                after.as_ref(),
+                limit,
+                columns,
+            )
+            .await?;
             for (group, page) in pages {
                 let key = OfferPageKey {
                     group,
                     filter: filter.clone(),
                     after: after.clone(),
                     limit,
+                    columns,
                 };
                 out.insert(key, page);
             }

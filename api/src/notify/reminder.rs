@@ -8,6 +8,7 @@ use crate::db;
 use crate::error::AppResult;
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use entities::{ReferralStatus, referral, referral_reminder};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 /// The moment `n` working days after `start` (weekends skipped; a start in the weekend counts
@@ -33,13 +34,27 @@ pub async fn remind_due(
     working_days: u32,
     now: DateTime<Utc>,
 ) -> AppResult<u64> {
-    // n working days are at least n calendar days: a cheap first cut in the database.
+    // n working days are at least n calendar days: a cheap first cut in the database, one
+    // range of `idx_referrals_node_status_created` per status, leaving out the referrals
+    // reminded of before (by their key).
+    let reminded_before = Query::select()
+        .column(referral_reminder::Column::ReferralId)
+        .from(referral_reminder::Entity)
+        .and_where(
+            Expr::col((
+                referral_reminder::Entity,
+                referral_reminder::Column::ReferralId,
+            ))
+            .equals((referral::Entity, referral::Column::Id)),
+        )
+        .to_owned();
     let waiting = referral::Entity::find()
         .filter(referral::Column::OfferNode.eq(node_id))
         .filter(
             referral::Column::Status.is_in([ReferralStatus::Requested, ReferralStatus::Received]),
         )
         .filter(referral::Column::CreatedAt.lte(now - Duration::days(i64::from(working_days))))
+        .filter(Expr::exists(reminded_before).not())
         .all(db)
         .await?;
     let mut reminded = 0;

@@ -1,7 +1,8 @@
 //! Columns derived from other records and stored so lists filter on an index: whether an
 //! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
 //! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
-//! `areas` rows of its buurt), and the organisation of each referral's offer
+//! `areas` rows of its buurt) with the title of its offer (`locations.offer_title`, the area
+//! lists' sort key), and the organisation of each referral's offer
 //! (`referrals.receiving_organisation_id`). Every writer of offers, locations or an
 //! organisation's status calls [`refresh_offers`] or [`refresh_organisations`] in its own
 //! transaction, after writing; every writer of a new referral calls [`refresh_referral`].
@@ -25,6 +26,30 @@ pub fn gemeente_col() -> Alias {
 /// `locations.wijk_code`: the wijk of the location's buurt.
 pub fn wijk_col() -> Alias {
     Alias::new("wijk_code")
+}
+
+/// `locations.offer_title`: the title of the location's offer (area lists walk
+/// `(area code, offer_title, offer_id)`).
+pub fn offer_title_col() -> Alias {
+    Alias::new("offer_title")
+}
+
+/// The title of the offer of the location being updated.
+fn offer_title_expr() -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column((offer::Entity, offer::Column::Title))
+                .from(offer::Entity)
+                .and_where(
+                    Expr::col((offer::Entity, offer::Column::Id))
+                        .equals((location::Entity, location::Column::OfferId)),
+                )
+                .take()
+                .into(),
+        ),
+    )
 }
 
 /// `referrals.receiving_organisation_id`: the organisation of the referral's offer.
@@ -60,8 +85,8 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
     Ok(())
 }
 
-/// Stores the visibility of the offers `ids`, the gemeente and wijk of their locations and
-/// the receiving organisation of their referrals. Three statements per chunk of ids.
+/// Stores the visibility of the offers `ids`, the gemeente, wijk and offer title of their
+/// locations and the receiving organisation of their referrals. Three statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -92,6 +117,7 @@ pub async fn refresh_offers(
         location::Entity::update_many()
             .col_expr(gemeente_col(), of_buurt(area::Column::GemeenteCode))
             .col_expr(wijk_col(), of_buurt(area::Column::ParentCode))
+            .col_expr(offer_title_col(), offer_title_expr())
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;

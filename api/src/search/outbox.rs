@@ -20,6 +20,8 @@ use tokio::sync::{Mutex, Notify};
 pub const CONSUMER: &str = "search";
 /// Longest wait between retries after a failure.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Offers whose documents the suggester's first load holds at once (not the catalogue's).
+const SUGGEST_LOAD_PART: usize = 1000;
 
 struct Inner {
     index: Arc<dyn SearchIndex>,
@@ -99,8 +101,13 @@ impl SearchService {
             return Ok(());
         }
         let ids = doc::all_ids(&self.inner.db).await?;
-        let loaded = doc::load(&self.inner.db, &ids).await?;
-        self.inner.suggest.replace(&loaded.docs)
+        let suggest = &self.inner.suggest;
+        suggest.begin_replace()?;
+        for part in ids.chunks(SUGGEST_LOAD_PART) {
+            let loaded = doc::load(&self.inner.db, part).await?;
+            suggest.add(&loaded.docs)?;
+        }
+        suggest.finish_replace()
     }
 
     /// Makes sure the suggester holds the indexed offers.

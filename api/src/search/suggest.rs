@@ -52,11 +52,42 @@ pub struct Suggestion {
 /// What an indexed offer contributes.
 #[derive(Clone, Debug)]
 struct OfferSource {
-    title: String,
-    organisation_id: String,
-    organisation_name: String,
-    /// Distinct words of all its text fields, as written (lower case, folded).
-    words: Vec<String>,
+    title: Box<str>,
+    organisation_id: Box<str>,
+    organisation_name: Box<str>,
+    /// Distinct words of all its text fields, as written (lower case, folded), by their
+    /// number in [`Sources::words`]: a catalogue's offers share most words, so each is kept
+    /// once (100,000 offers of some 50 words each would otherwise hold 5 million strings).
+    words: Box<[u32]>,
+}
+
+/// The indexed offers by id, and every word they ever held, each once.
+#[derive(Default)]
+struct Sources {
+    offers: BTreeMap<String, OfferSource>,
+    words: Words,
+}
+
+/// Words numbered in the order first seen (a word of an offer no longer indexed keeps its
+/// number: the vocabulary of a catalogue stays small).
+#[derive(Default)]
+struct Words {
+    number: HashMap<Box<str>, u32>,
+    text: Vec<Box<str>>,
+}
+
+impl Words {
+    /// The number of `word`, numbering it when new.
+    fn number(&mut self, word: String) -> u32 {
+        if let Some(n) = self.number.get(word.as_str()) {
+            return *n;
+        }
+        let n = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+        let word: Box<str> = word.into();
+        self.text.push(word.clone());
+        self.number.insert(word, n);
+        n
+    }
 }
 
 /// The searchable form of the current offers.
@@ -85,7 +116,7 @@ struct Static {
 /// The in-memory suggestion and correction structure. Cheap to read from many threads.
 #[derive(Default)]
 pub struct Suggester {
-    sources: RwLock<BTreeMap<String, OfferSource>>,
+    sources: RwLock<Sources>,
     fixed: RwLock<Arc<Static>>,
     built: RwLock<Arc<Built>>,
     loaded: std::sync::atomic::AtomicBool,
@@ -169,7 +200,7 @@ fn fixed_entries() -> AppResult<Static> {
     Ok(s)
 }
 
-fn source(d: &SearchDoc) -> OfferSource {
+fn source(d: &SearchDoc, known: &mut Words) -> OfferSource {
     let mut words: Vec<String> = [
         d.title.as_str(),
         &d.description,
@@ -184,10 +215,10 @@ fn source(d: &SearchDoc) -> OfferSource {
     words.sort();
     words.dedup();
     OfferSource {
-        title: d.title.clone(),
-        organisation_id: d.organisation_id.clone(),
-        organisation_name: d.organisation_name.clone(),
-        words,
+        title: d.title.as_str().into(),
+        organisation_id: d.organisation_id.as_str().into(),
+        organisation_name: d.organisation_name.as_str().into(),
+        words: words.into_iter().map(|w| known.number(w)).collect(),
     }
 }
 
@@ -220,10 +251,31 @@ impl Suggester {
 
     /// Replaces every offer by `docs` (a rebuild).
     pub fn replace(&self, docs: &[SearchDoc]) -> AppResult<()> {
-        {
-            let mut sources = self.sources.write().map_err(poisoned)?;
-            *sources = docs.iter().map(|d| (d.id.clone(), source(d))).collect();
+        self.begin_replace()?;
+        self.add(docs)?;
+        self.finish_replace()
+    }
+
+    /// Starts replacing every offer: forgets them; suggestions keep answering from the
+    /// offers as they were until [`Self::finish_replace`]. With [`Self::add`] a caller reads
+    /// the catalogue part by part instead of holding every document at once.
+    pub fn begin_replace(&self) -> AppResult<()> {
+        self.sources.write().map_err(poisoned)?.offers.clear();
+        Ok(())
+    }
+
+    /// Adds (or replaces) the offers `docs` without rebuilding the suggestions.
+    pub fn add(&self, docs: &[SearchDoc]) -> AppResult<()> {
+        let mut sources = self.sources.write().map_err(poisoned)?;
+        let Sources { offers, words } = &mut *sources;
+        for d in docs {
+            offers.insert(d.id.clone(), source(d, words));
         }
+        Ok(())
+    }
+
+    /// Rebuilds the suggestions from the offers added since [`Self::begin_replace`].
+    pub fn finish_replace(&self) -> AppResult<()> {
         self.rebuild()?;
         self.loaded
             .store(true, std::sync::atomic::Ordering::Release);
@@ -238,12 +290,10 @@ impl Suggester {
         {
             let mut sources = self.sources.write().map_err(poisoned)?;
             for id in removed {
-                sources.remove(id);
-            }
-            for d in docs {
-                sources.insert(d.id.clone(), source(d));
+                sources.offers.remove(id);
             }
         }
+        self.add(docs)?;
         self.rebuild()
     }
 
@@ -259,26 +309,34 @@ impl Suggester {
             ..Built::default()
         };
         let mut organisations = BTreeMap::new();
-        for (id, s) in sources.iter() {
+        let mut counts = vec![0u32; sources.words.text.len()];
+        for (id, s) in sources.offers.iter() {
             b.entries.push(Suggestion {
                 kind: SuggestionKind::Offer,
-                label: s.title.clone(),
+                label: s.title.to_string(),
                 value: id.clone(),
-                query: s.title.clone(),
+                query: s.title.to_string(),
             });
-            organisations.insert(s.organisation_id.clone(), s.organisation_name.clone());
-            for w in &s.words {
-                *b.doc_freq.entry(w.clone()).or_default() += 1;
+            organisations.insert(&s.organisation_id, &s.organisation_name);
+            for w in s.words.iter() {
+                if let Some(n) = counts.get_mut(*w as usize) {
+                    *n += 1;
+                }
             }
         }
         for (id, name) in organisations {
             b.entries.push(Suggestion {
                 kind: SuggestionKind::Organisation,
-                label: name.clone(),
-                value: id,
-                query: name,
+                label: name.to_string(),
+                value: id.to_string(),
+                query: name.to_string(),
             });
         }
+        b.doc_freq = (sources.words.text.iter())
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(w, n)| (w.to_string(), n))
+            .collect();
         drop(sources);
         b.folded = b.entries.iter().map(|e| fold(&e.label)).collect();
         for (i, f) in b.folded.iter().enumerate() {

@@ -11,11 +11,11 @@ use entities::{
 };
 use sea_orm::sea_query::{
     Alias, Asterisk, Expr, ExprTrait, JoinType, Order, Query, SelectStatement, SimpleExpr,
-    UnionType, WindowStatement,
+    UnionType,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    PaginatorTrait, QueryFilter,
 };
 use std::collections::HashMap;
 
@@ -206,15 +206,137 @@ fn is_free() -> Condition {
         .add(offer::Column::CostCents.eq(0))
 }
 
-/// Offers after the cursor in (title, id) order.
-fn after_cursor(c: &Cursor) -> Condition {
-    Condition::any()
-        .add(offer::Column::Title.gt(c.title.as_str()))
-        .add(
-            Condition::all()
-                .add(offer::Column::Title.eq(c.title.as_str()))
-                .add(offer::Column::Id.gt(c.id.as_str())),
-        )
+/// Which offer columns a list reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Columns {
+    /// Every column.
+    #[default]
+    All,
+    /// Every column but the long texts ([`LONG_TEXTS`]), read as empty (`""` / null): for a
+    /// page whose caller shows none of them (a list of titles, places and organisations).
+    Lean,
+}
+
+/// The long text columns a [`Columns::Lean`] page leaves out.
+pub const LONG_TEXTS: [offer::Column; 2] = [offer::Column::Description, offer::Column::HowToJoin];
+
+/// Selects the offer columns of `columns` (by their names, so rows read as `offer::Model`).
+fn select_columns(q: &mut SelectStatement, columns: Columns) {
+    for c in offer::Column::iter() {
+        let name = Alias::new(sea_orm::IdenStatic::as_str(&c));
+        match (columns, c) {
+            (Columns::Lean, offer::Column::Description) => q.expr_as(Expr::val(""), name),
+            (Columns::Lean, offer::Column::HowToJoin) => {
+                q.expr_as(Expr::val(Option::<String>::None), name)
+            }
+            _ => q.column((offer::Entity, c)),
+        };
+    }
+}
+
+/// The sort key of a list's rows: `(title, id)` of the offer, read from the index the list
+/// walks (`offers` itself, or the copy stored beside each location for an area list).
+struct SortKey {
+    title: SimpleExpr,
+    id: SimpleExpr,
+}
+
+impl SortKey {
+    /// The offer's own columns.
+    fn offers() -> Self {
+        Self {
+            title: Expr::col((offer::Entity, offer::Column::Title)).into(),
+            id: Expr::col((offer::Entity, offer::Column::Id)).into(),
+        }
+    }
+
+    /// The copy beside each location (`locations.offer_title`, `offer_id`).
+    fn locations() -> Self {
+        Self {
+            title: Expr::col((location::Entity, derived::offer_title_col())).into(),
+            id: Expr::col((location::Entity, location::Column::OfferId)).into(),
+        }
+    }
+
+    /// Rows after the cursor in (title, id) order; the leading `title >= ` bound lets the
+    /// index walk start at the cursor instead of at the first row.
+    fn after(&self, c: &Cursor) -> Condition {
+        Condition::all()
+            .add(self.title.clone().gte(c.title.as_str()))
+            .add(
+                Condition::any()
+                    .add(self.title.clone().gt(c.title.as_str()))
+                    .add(self.id.clone().gt(c.id.as_str())),
+            )
+    }
+}
+
+/// The statement of one page (at most `limit` rows) of public offers matching `filter` in
+/// (title, id) order after `after`. Without an area it walks the offers' own list index
+/// (`idx_offers_public_title`, or the organisation's or origin's); with an area it walks that
+/// area's locations in the order of their offers' titles (`idx_locations_*_title`), each
+/// offer once (at its first location in the area), so a page costs a page on SQLite and
+/// PostgreSQL alike, however many offers the area holds.
+fn page_query(
+    filter: &OfferFilter,
+    after: Option<&Cursor>,
+    limit: u64,
+    columns: Columns,
+) -> SelectStatement {
+    let mut q = Query::select();
+    select_columns(&mut q, columns);
+    let key = match &filter.area {
+        None => {
+            q.from(offer::Entity).cond_where(condition(filter));
+            SortKey::offers()
+        }
+        Some(area) => {
+            let rest = OfferFilter {
+                area: None,
+                ..filter.clone()
+            };
+            let column = area_column(area.kind());
+            q.from(location::Entity)
+                .inner_join(
+                    offer::Entity,
+                    Expr::col((offer::Entity, offer::Column::Id))
+                        .equals((location::Entity, location::Column::OfferId)),
+                )
+                .and_where(Expr::col((location::Entity, column.clone())).eq(area.as_str()))
+                .and_where(first_location_in(column))
+                .cond_where(condition(&rest));
+            SortKey::locations()
+        }
+    };
+    if let Some(c) = after {
+        q.cond_where(key.after(c));
+    }
+    q.order_by_expr(key.title, Order::Asc)
+        .order_by_expr(key.id, Order::Asc)
+        .limit(limit);
+    q
+}
+
+/// The location row is the offer's first (lowest id) in the area of `column`: an offer with
+/// two places in one area is listed once.
+fn first_location_in(column: Alias) -> SimpleExpr {
+    let twin = Alias::new("twin");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(location::Entity, twin.clone())
+            .and_where(
+                Expr::col((twin.clone(), location::Column::OfferId))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .and_where(Expr::col((twin.clone(), column.clone())).equals((location::Entity, column)))
+            .and_where(
+                Expr::col((twin, location::Column::Id))
+                    .lt(Expr::col((location::Entity, location::Column::Id))),
+            )
+            .to_owned(),
+    )
+    .not()
 }
 
 /// One page of public offers ordered by title, and whether more follow.
@@ -224,19 +346,26 @@ pub async fn page(
     after: Option<&Cursor>,
     limit: u64,
 ) -> AppResult<(Vec<offer::Model>, bool)> {
-    let mut cond = condition(filter);
-    if let Some(c) = after {
-        cond = cond.add(after_cursor(c));
-    }
-    let mut rows = offer::Entity::find()
-        .filter(cond)
-        .order_by_asc(offer::Column::Title)
-        .order_by_asc(offer::Column::Id)
-        .limit(limit + 1)
-        .all(db)
-        .await?;
+    page_with(db, filter, after, limit, Columns::All).await
+}
+
+/// [`page`] reading only `columns`.
+pub async fn page_with(
+    db: &impl ConnectionTrait,
+    filter: &OfferFilter,
+    after: Option<&Cursor>,
+    limit: u64,
+    columns: Columns,
+) -> AppResult<(Vec<offer::Model>, bool)> {
+    let query = page_query(filter, after, limit.saturating_add(1), columns);
+    let mut rows = db
+        .query_all(&query)
+        .await?
+        .iter()
+        .map(|row| offer::Model::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok((rows, more))
 }
 
@@ -374,56 +503,70 @@ fn grouped(filter: &OfferFilter, groups: &[OfferGroup]) -> SelectStatement {
         .to_owned()
 }
 
+/// Groups whose pages one statement reads (SQLite allows 500 parts in a compound select).
+const GROUPS_PER_STATEMENT: usize = 100;
+
+impl OfferGroup {
+    /// `filter` narrowed to the group's offers.
+    fn narrow(&self, filter: &OfferFilter) -> OfferFilter {
+        let mut f = filter.clone();
+        match self {
+            Self::Area(code) => f.area = Some(code.clone()),
+            Self::Organisation(id) => f.organisation_id = Some(id.clone()),
+        }
+        f
+    }
+}
+
 /// For each group, one page of its public offers matching `filter` (ordered by title, after
-/// the cursor, at most `limit`) and whether more follow, in one statement.
+/// the cursor, at most `limit`) and whether more follow: each group's page is its own keyset
+/// walk ([`page_query`]), united into one statement per [`GROUPS_PER_STATEMENT`] groups.
 pub async fn pages_by_group(
     db: &impl ConnectionTrait,
     filter: &OfferFilter,
     groups: &[OfferGroup],
     after: Option<&Cursor>,
     limit: u64,
+    columns: Columns,
 ) -> AppResult<HashMap<OfferGroup, (Vec<offer::Model>, bool)>> {
-    let group_col = (Alias::new(MEMBERS), Alias::new(GROUP));
-    let mut inner = grouped(filter, groups);
-    inner
-        .columns(offer::Column::iter().map(|c| (offer::Entity, c)))
-        .expr_as(Expr::col(group_col.clone()), Alias::new(GROUP))
-        .expr_window_as(
-            Expr::cust("ROW_NUMBER()"),
-            WindowStatement::partition_by(group_col)
-                .order_by((offer::Entity, offer::Column::Title), Order::Asc)
-                .order_by((offer::Entity, offer::Column::Id), Order::Asc)
-                .to_owned(),
-            Alias::new("rn"),
-        );
-    if let Some(c) = after {
-        inner.cond_where(after_cursor(c));
-    }
-    let ranked = Alias::new("ranked");
-    let query = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, ranked.clone())
-        .and_where(Expr::col((ranked.clone(), Alias::new("rn"))).lte(limit.saturating_add(1)))
-        .order_by((ranked.clone(), Alias::new(GROUP)), Order::Asc)
-        .order_by((ranked, Alias::new("rn")), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    let by_key: HashMap<&str, &OfferGroup> = groups.iter().map(|g| (g.key(), g)).collect();
     let mut pages: HashMap<OfferGroup, (Vec<offer::Model>, bool)> = groups
         .iter()
         .map(|g| (g.clone(), (Vec::new(), false)))
         .collect();
-    for row in rows {
-        let key: String = row.try_get("", GROUP)?;
-        let Some(group) = by_key.get(key.as_str()) else {
+    let by_key: HashMap<&str, &OfferGroup> = groups.iter().map(|g| (g.key(), g)).collect();
+    for chunk in groups.chunks(GROUPS_PER_STATEMENT) {
+        // `SELECT * FROM (page of group i) AS pi UNION ALL ...`: each part keeps its order.
+        let mut parts = chunk.iter().enumerate().map(|(i, group)| {
+            let mut part = page_query(
+                &group.narrow(filter),
+                after,
+                limit.saturating_add(1),
+                columns,
+            );
+            part.expr_as(Expr::val(group.key()), Alias::new(GROUP));
+            Query::select()
+                .column(Asterisk)
+                .from_subquery(part, Alias::new(format!("p{i}")))
+                .to_owned()
+        });
+        let Some(mut query) = parts.next() else {
             continue;
         };
-        let offer = offer::Model::from_query_result(&row, "")?;
-        if let Some((list, more)) = pages.get_mut(*group) {
-            if list.len() as u64 >= limit {
-                *more = true;
-            } else {
-                list.push(offer);
+        for part in parts {
+            query.union(UnionType::All, part);
+        }
+        for row in db.query_all(&query).await? {
+            let key: String = row.try_get("", GROUP)?;
+            let Some(group) = by_key.get(key.as_str()) else {
+                continue;
+            };
+            let offer = offer::Model::from_query_result(&row, "")?;
+            if let Some((list, more)) = pages.get_mut(*group) {
+                if list.len() as u64 >= limit {
+                    *more = true;
+                } else {
+                    list.push(offer);
+                }
             }
         }
     }

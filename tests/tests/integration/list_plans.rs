@@ -125,11 +125,17 @@ async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec
             large.push(*table);
         }
     }
-    // A page of a list (offers, referrals, organisations, areas) must come out of an index in
-    // its order, not be sorted after reading every match.
+    // A page of a list (offers, also through their locations in an area by the offer title
+    // stored beside each; referrals, organisations, areas) must come out of an index in its
+    // order, not be sorted after reading every match.
     let paged = ["offers", "referrals", "organisations", "areas"]
         .into_iter()
         .find(|t| statement.sql.contains(&format!("ORDER BY \"{t}\".")))
+        .or(Some("offers").filter(|_| {
+            statement
+                .sql
+                .contains("ORDER BY \"locations\".\"offer_title\"")
+        }))
         .filter(|_| statement.sql.contains("LIMIT"));
     lines
         .into_iter()
@@ -258,12 +264,15 @@ async fn offer_lists_walk_an_index_with_every_filter() {
     let first = app.gql_ok(OFFERS_QUERY, json!({})).await;
     let cursor = first["offers"]["pageInfo"]["endCursor"].clone();
     assert!(cursor.is_string(), "a second page follows: {first}");
+    // An area list walks the area's locations in title order (`idx_locations_*_title`) on
+    // SQLite; PostgreSQL may rightly find a small area's few offers and sort them.
+    let pg = db.get_database_backend() == DbBackend::Postgres;
     // (what, filter, whether its matches come from an index lookup and may be sorted)
     let filters = [
         ("no filter", json!({}), false),
-        ("gemeente", json!({"areaCode": gemeente}), true),
-        ("wijk", json!({"areaCode": wijk}), true),
-        ("buurt", json!({"areaCode": buurt}), true),
+        ("gemeente", json!({"areaCode": gemeente}), pg),
+        ("wijk", json!({"areaCode": wijk}), pg),
+        ("buurt", json!({"areaCode": buurt}), pg),
         ("kind", json!({"kinds": ["GROUP"]}), false),
         (
             "life domain",
@@ -283,7 +292,7 @@ async fn offer_lists_walk_an_index_with_every_filter() {
             "combined",
             json!({"areaCode": gemeente, "kinds": ["GROUP"], "lifeDomains": ["SOCIALE_CONTACTEN"],
                    "openPlacesOnly": true, "freeOnly": true}),
-            true,
+            pg,
         ),
     ];
     for (what, filter, may_sort) in filters {
@@ -291,13 +300,35 @@ async fn offer_lists_walk_an_index_with_every_filter() {
         let next = json!({"f": filter, "after": cursor});
         assert_indexed(&app, what, may_sort, OFFERS_QUERY, next).await;
     }
+    // `Area.offers`: its own keyset walk, also after a cursor, and for a list of areas (one
+    // walk per area, united in one statement).
+    let area_offers = "query($c: String!, $after: String) { area(code: $c) {
+        offers(first: 20, after: $after) {
+            edges { node { id title } } pageInfo { endCursor } } } }";
+    let first = app.gql_ok(area_offers, json!({"c": gemeente})).await;
+    let after = first["area"]["offers"]["pageInfo"]["endCursor"].clone();
+    assert!(after.is_string(), "the gemeente has offers: {first}");
+    for vars in [
+        json!({"c": gemeente}),
+        json!({"c": gemeente, "after": after}),
+    ] {
+        assert_indexed(&app, "Area.offers", pg, area_offers, vars).await;
+    }
     assert_indexed(
         &app,
-        "Area.offers",
-        true,
-        "query($c: String!) { area(code: $c) { offers(first: 20) {
-            edges { node { id title } } } } }",
+        "Area.offers of a list of areas",
+        pg,
+        "query($c: String!) { areas(parentCode: $c, limit: 50) { code
+            offers(first: 5) { edges { node { id title } } } } }",
         json!({"c": gemeente}),
+    )
+    .await;
+    assert_indexed(
+        &app,
+        "Organisation.offers of a list of organisations",
+        false,
+        "{ organisations(first: 20) { offers(first: 5) { edges { node { id title } } } } }",
+        json!({}),
     )
     .await;
     assert_indexed(
@@ -438,6 +469,21 @@ async fn referral_lists_walk_an_index_for_each_party() {
             assert_indexed_as(&app, Some(token), &what, false, query, vars).await;
         }
     }
+    // The notification worker's reminder poll: the referrals to this node's offers still
+    // waiting since before the cut, by `idx_referrals_node_status_created`, not the whole
+    // table.
+    let node = app.state.node_id.as_str().to_string();
+    app.state.queries.start_log();
+    api::notify::reminder::remind_due(&app.state.db, &node, None, 3, chrono::Utc::now())
+        .await
+        .unwrap();
+    let statements = app.state.queries.take_log();
+    let poll = statements
+        .iter()
+        .find(|s| s.sql.contains("FROM \"referrals\"") && s.sql.contains("\"offer_node\""))
+        .expect("the reminder poll reads referrals");
+    let scans = full_scans(&app, poll, false).await;
+    assert!(scans.is_empty(), "reminder poll: {scans:?} in {}", poll.sql);
     // The check bites: without the practice's indexes the same page reads the whole table.
     for index in [
         "idx_referrals_practice_created",
@@ -611,6 +657,85 @@ async fn the_migration_backfills_visibility_and_area_codes_of_existing_rows() {
             (r.try_get("", "ag").unwrap(), r.try_get("", "aw").unwrap());
         assert_eq!(got, want);
     }
+    // And the title of each location's offer, the area lists' sort key.
+    let stale = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM locations l JOIN offers o ON o.id = l.offer_id \
+             WHERE l.offer_title IS NULL OR l.offer_title <> o.title",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(stale, 0, "every location carries its offer's title");
+    app.stop().await;
+}
+
+/// The offer rows of each list statement `query` caused read the long texts (description,
+/// how to join)?
+async fn reads_long_texts(app: &TestApp, query: &str, variables: Value) -> (bool, Value) {
+    app.state.queries.start_log();
+    let body = app.gql_ok(query, variables).await;
+    let statements = app.state.queries.take_log();
+    let read = statements.iter().any(|s| {
+        s.sql.contains("\"offers\".\"description\"") || s.sql.contains("\"offers\".\"how_to_join\"")
+    });
+    (read, body)
+}
+
+#[tokio::test]
+async fn a_list_page_reads_the_long_texts_only_when_it_shows_them() {
+    let app = crate::query_cost::quiet_node(|_| {}).await;
+    let fields = "id title kind status cost { note amountCents } capacity openPlaces scheduleNote
+        accessibility languages contact { name } schedule { rrule } organisation { name }
+        locations { postcode city }";
+    let lean = format!("{{ offers(first: 20) {{ edges {{ node {{ {fields} }} }} }} }}");
+    let full = format!(
+        "{{ offers(first: 20) {{ edges {{ node {{ {fields} description howToJoin }} }} }} }}"
+    );
+    let (read, lean_body) = reads_long_texts(&app, &lean, json!({})).await;
+    assert!(!read, "a list of titles leaves the long texts out");
+    let (read, full_body) = reads_long_texts(&app, &full, json!({})).await;
+    assert!(read, "a list showing descriptions reads them");
+    // The other fields are the same either way.
+    let mut trimmed = full_body.clone();
+    for edge in trimmed["offers"]["edges"].as_array_mut().unwrap() {
+        let node = edge["node"].as_object_mut().unwrap();
+        assert!(
+            node.remove("description")
+                .unwrap()
+                .as_str()
+                .is_some_and(|d| !d.is_empty())
+        );
+        node.remove("howToJoin");
+    }
+    assert_eq!(trimmed, lean_body);
+    // Through a fragment on `nodes`, and under an area.
+    let (read, _) = reads_long_texts(
+        &app,
+        "fragment F on Offer { howToJoin } { offers(first: 5) { nodes { ...F } } }",
+        json!({}),
+    )
+    .await;
+    assert!(read, "a fragment asking for a long text");
+    let under_area = |shown: &str| {
+        format!(
+            r#"{{ area(code: "GM0268") {{ offers(first: 5) {{ edges {{ node {{ id {shown} }} }} }} }} }}"#
+        )
+    };
+    let (read, _) = reads_long_texts(&app, &under_area("title"), json!({})).await;
+    assert!(!read, "Area.offers of titles");
+    let (read, body) = reads_long_texts(&app, &under_area("description"), json!({})).await;
+    assert!(read, "Area.offers of descriptions");
+    let edges = body["area"]["offers"]["edges"].as_array().unwrap();
+    assert!(!edges.is_empty());
+    assert!(edges.iter().all(|e| {
+        e["node"]["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    }));
     app.stop().await;
 }
 

@@ -334,3 +334,144 @@ async fn node_and_nodes_show_a_record_only_to_whoever_may_see_it() {
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     app.stop().await;
 }
+
+/// Every offer `query` (with `$after`, `$first` and the connection at `path`) reaches page
+/// by page: ids in order, and whether each id came once.
+async fn page_through(app: &TestApp, query: &str, vars: Value, path: &[&str]) -> Vec<String> {
+    let (mut seen, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let mut v = vars.clone();
+        v["after"] = after.clone();
+        let mut body = app.gql_ok(query, v).await;
+        for p in path {
+            body = body[*p].clone();
+        }
+        seen.extend(
+            body["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"]["id"].as_str().unwrap().to_string()),
+        );
+        if body["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = body["pageInfo"]["endCursor"].clone();
+    }
+    seen
+}
+
+#[tokio::test]
+async fn area_lists_page_through_every_offer_of_the_area_once_in_title_order() {
+    let app = TestApp::spawn().await;
+    let db = &app.state.db;
+    // An offer with a second place in the same buurt (so the same wijk and gemeente) is listed
+    // once in each.
+    let first = entities::location::Entity::find()
+        .filter(entities::location::Column::BuurtCode.is_not_null())
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| {
+            l.buurt_code
+                .as_deref()
+                .is_some_and(|b| b.starts_with("BU0268"))
+        })
+        .expect("a demo location in Nijmegen");
+    let mut twin = first.clone();
+    twin.id = format!("test:{}", uuid::Uuid::new_v4());
+    twin.position = 99;
+    api::db::insert_all(
+        db,
+        vec![sea_orm::IntoActiveModel::into_active_model(twin)],
+        None,
+    )
+    .await
+    .unwrap();
+    api::read_model::derived::refresh_offers(db, &[&first.offer_id])
+        .await
+        .unwrap();
+    let buurt = first.buurt_code.clone().unwrap();
+    let wijk = format!("WK{}", &buurt[2..8]);
+    let list = "query($f: OfferFilterInput, $after: String, $first: Int) {
+        offers(filter: $f, first: $first, after: $after) {
+            totalCount edges { node { id title } } pageInfo { hasNextPage endCursor } } }";
+    let nested = "query($c: String!, $after: String, $first: Int) { area(code: $c) {
+        offers(first: $first, after: $after) {
+            edges { node { id } } pageInfo { hasNextPage endCursor } } } }";
+    let everything = page_through(&app, list, json!({"f": {}, "first": 50}), &["offers"]).await;
+    for code in ["GM0268", wijk.as_str(), buurt.as_str()] {
+        let all = app
+            .gql_ok(list, json!({"f": {"areaCode": code}, "first": 100}))
+            .await;
+        let total = all["offers"]["totalCount"].as_u64().unwrap() as usize;
+        let expected: Vec<String> = all["offers"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(total > 0 && total < 100, "{code}: {total} offers");
+        assert_eq!(expected.len(), total, "{code}: one page holds all");
+        assert_eq!(
+            expected.iter().filter(|id| **id == first.offer_id).count(),
+            1,
+            "{code}: the offer with two places in it is listed once"
+        );
+        // In the order of the plain list (title, then id, as the database compares them).
+        let in_order: Vec<String> = everything
+            .iter()
+            .filter(|id| expected.contains(id))
+            .cloned()
+            .collect();
+        assert_eq!(expected, in_order, "{code}");
+        let paged = page_through(
+            &app,
+            list,
+            json!({"f": {"areaCode": code}, "first": 2}),
+            &["offers"],
+        )
+        .await;
+        assert_eq!(paged, expected, "{code}: paging two at a time");
+        let under = page_through(
+            &app,
+            nested,
+            json!({"c": code, "first": 2}),
+            &["area", "offers"],
+        )
+        .await;
+        assert_eq!(under, expected, "{code}: Area.offers");
+    }
+    // A renamed offer moves in the area lists as in the plain list: its locations carry the
+    // new title (the area lists' sort key) from the same transaction on.
+    let editor = app.sign_in(tests::demo::EDITOR).await;
+    let (own, v) = crate::auth::offer_by_title(&app, "Wandelgroep Lent").await;
+    let renamed = app
+        .gql_with(
+            Some(&editor),
+            r#"mutation($id: ID!, $v: Int!, $input: OfferInput!) {
+                updateOffer(id: $id, version: $v, input: $input) { id title } }"#,
+            json!({"id": own, "v": v, "input": {"title": "Aaa wandelgroep Lent"}}),
+        )
+        .await;
+    assert!(renamed.get("errors").is_none(), "{renamed}");
+    let everything = page_through(&app, list, json!({"f": {}, "first": 50}), &["offers"]).await;
+    let in_gemeente = page_through(
+        &app,
+        list,
+        json!({"f": {"areaCode": "GM0268"}, "first": 3}),
+        &["offers"],
+    )
+    .await;
+    assert!(
+        in_gemeente.contains(&own),
+        "the renamed offer is in Nijmegen"
+    );
+    let in_order: Vec<String> = everything
+        .into_iter()
+        .filter(|id| in_gemeente.contains(id))
+        .collect();
+    assert_eq!(in_gemeente, in_order);
+    app.stop().await;
+}

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::graphql::app;
 use crate::graphql::loaders::{Loaders, OfferCountKey, OfferPageKey};
 use crate::read_model::{offer as read, rules};
-use crate::services::offer_list::{self, Cursor, OfferFilter, OfferGroup};
+use crate::services::offer_list::{self, Columns, Cursor, OfferFilter, OfferGroup};
 use crate::services::page;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
@@ -56,14 +56,16 @@ pub async fn offer_connection(
     let limit = page::page_size(first, &state.config.limits)?;
     let after = after.as_deref().map(Cursor::decode).transpose()?;
     let filter = filter.parse()?;
+    let columns = columns_shown(ctx);
     let (rows, more) = match &group {
-        None => offer_list::page(&state.db, &filter, after.as_ref(), limit).await?,
+        None => offer_list::page_with(&state.db, &filter, after.as_ref(), limit, columns).await?,
         Some(group) => {
             let key = OfferPageKey {
                 group: group.clone(),
                 filter: filter.clone(),
                 after: after.clone(),
                 limit,
+                columns,
             };
             let page = ctx.data::<Loaders>()?.offer_pages.load_one(key).await?;
             page.unwrap_or_default()
@@ -76,6 +78,20 @@ pub async fn offer_connection(
             .map(|o| Edge::new(Cursor::of(&o).encode(), Offer(o))),
     );
     Ok(conn)
+}
+
+/// The fields of `Offer` that show a long text column ([`offer_list::LONG_TEXTS`]).
+const LONG_TEXT_FIELDS: [&str; 2] = ["description", "howToJoin"];
+
+/// The offer columns a page needs: [`Columns::Lean`] unless the selection of its offers
+/// (`edges { node }` or `nodes`, through fragments too) shows a long text.
+fn columns_shown(ctx: &Context<'_>) -> Columns {
+    let look = ctx.look_ahead();
+    let nodes = [look.field("edges").field("node"), look.field("nodes")];
+    let long = nodes
+        .iter()
+        .any(|node| LONG_TEXT_FIELDS.iter().any(|f| node.field(f).exists()));
+    if long { Columns::All } else { Columns::Lean }
 }
 
 /// Queries on offers.
