@@ -17,6 +17,7 @@ use api::search::doc::DocArea;
 use api::search::embedded::TantivyIndex;
 use api::search::meili::MeiliIndex;
 use api::search::query::{Near, SearchFilter, SearchQuery, SearchSort};
+use api::search::synonyms::Synonyms;
 use api::search::{SearchDoc, SearchIndex};
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use rand::rngs::StdRng;
@@ -426,9 +427,14 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut rows = Vec::new();
 
+    // The built-in synonym list, as a node loads it at start.
+    let synonyms = std::sync::Arc::new(Synonyms::load(&Default::default()).unwrap());
     let dir = tempfile::tempdir().unwrap();
     let embedded =
         std::sync::Arc::new(TantivyIndex::open_with_heap(dir.path(), 200_000_000).unwrap());
+    runtime
+        .block_on(embedded.set_synonyms(synonyms.clone()))
+        .unwrap();
     // Direct (synchronous) path for latency, as the service would run it on a blocking thread.
     let start = Instant::now();
     embedded.add_all(&docs).unwrap();
@@ -472,6 +478,7 @@ fn main() {
         Ok(url) if !url.is_empty() => {
             let key = std::env::var("MEILI_API_KEY").ok();
             let meili = MeiliIndex::new(&url, key.as_deref(), "bench_offers").unwrap();
+            runtime.block_on(meili.set_synonyms(synonyms)).unwrap();
             rows.push(runtime.block_on(run(&meili, &docs, &qs, "meilisearch")));
         }
         _ => println!("skipped: MEILI_URL not set (Meilisearch column)"),

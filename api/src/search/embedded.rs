@@ -1,16 +1,22 @@
 //! The embedded search backend: an on-disk tantivy index under `data_dir/search/`.
 //!
-//! Text fields use the Dutch analyzer of [`super::text`]; every query word must match one
-//! field exactly (BM25, with per-field boosts) or, for words of 5+ letters, the catch-all
-//! field (words as written, not stemmed) within its typo budget ([`FuzzyTermQuery`]). Filters are term and range queries on
-//! indexed fast fields; the geo radius, distance, facet counts and the total are computed in
-//! one pass by [`SearchCollector`] over the matching documents.
+//! Text fields use the Dutch analyzer of [`super::text`]. A query is a list of units
+//! ([`query::units`]: a word, or words forming a term of a synonym group); every unit must
+//! match: a word exactly in one field (BM25, with per-field boosts), for words of 5+ letters in
+//! the catch-all field (words as written, not stemmed) within its typo budget
+//! ([`FuzzyTermQuery`]), as all parts of a compound, or as a synonym (the last three ranked
+//! lower). When fewer offers than the page asks for match every unit, the offers matching the
+//! most units follow below them ([`TantivyIndex::fallback`]). Filters are term and range
+//! queries on indexed fast fields; the geo radius, distance, facet counts and the total are
+//! computed in one pass by [`SearchCollector`] over the matching documents.
 
 use super::SearchIndex;
 use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
-use super::query::{FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::query::{
+    self, FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort, Unit,
+};
 use super::synonyms::Synonyms;
 use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
 use crate::error::{AppError, AppResult};
@@ -19,7 +25,7 @@ use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
@@ -380,45 +386,75 @@ impl TantivyIndex {
         Box::new(BooleanQuery::new(all))
     }
 
-    /// The text part of a query: every word must match, as a whole (exactly or within its typo
-    /// budget) or, for a compound, by all of its parts (ranked lower).
-    fn text_query(&self, words: &[QueryWord]) -> Box<dyn Query> {
+    /// One query word: exactly (BM25 over the text fields), within its typo budget, as all
+    /// parts of a compound (with `split`; ranked lower) or as a synonym (ranked lower).
+    fn word_query(
+        &self,
+        w: &QueryWord,
+        split: bool,
+        vocab: Option<&Vocabulary>,
+        synonyms: &Synonyms,
+    ) -> Box<dyn Query> {
+        let mut alts = self.stem_alternatives(&w.stem, 1.0);
+        if let Some(parts) = vocab.filter(|_| split).and_then(|v| v.split(&w.raw, true)) {
+            // Every part must match (as in Meilisearch, which gets the parts).
+            let stems: Vec<String> = parts
+                .iter()
+                .flat_map(|p| text::words(p))
+                .map(|t| t.stem)
+                .collect();
+            alts.push((Occur::Should, self.all_stems(&stems, QUERY_PART_BOOST)));
+        }
+        for term in synonyms.alternatives(&w.stem) {
+            alts.push((Occur::Should, self.all_stems(term, SYNONYM_BOOST)));
+        }
+        if w.typos > 0 {
+            let fuzzy = FuzzyTermQuery::new(
+                Term::from_field_text(self.fields.all_raw, &w.raw),
+                w.typos,
+                true,
+            );
+            alts.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST)),
+            ));
+        }
+        Box::new(BooleanQuery::new(alts))
+    }
+
+    /// One unit of a query: its word, or all its words or another term of their synonym
+    /// group (a term of several words, ranked lower).
+    fn unit_query(
+        &self,
+        u: &Unit,
+        vocab: Option<&Vocabulary>,
+        synonyms: &Synonyms,
+    ) -> Box<dyn Query> {
+        if let [w] = u.words.as_slice() {
+            return self.word_query(w, !u.part, vocab, synonyms);
+        }
+        let all: Vec<(Occur, Box<dyn Query>)> = u
+            .words
+            .iter()
+            .map(|w| (Occur::Must, self.word_query(w, true, vocab, synonyms)))
+            .collect();
+        let mut alts: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, Box::new(BooleanQuery::new(all)))];
+        for term in synonyms.alternatives_of(&u.stems()) {
+            alts.push((Occur::Should, self.all_stems(term, SYNONYM_BOOST)));
+        }
+        Box::new(BooleanQuery::new(alts))
+    }
+
+    /// The text part of a query: every unit must match.
+    fn text_query(&self, units: &[Unit]) -> Box<dyn Query> {
         let vocab = self.vocab.read().ok();
         let synonyms = self.synonyms.read().map(|s| s.clone()).unwrap_or_default();
-        let words = words
+        let all = units
             .iter()
-            .map(|w| {
-                let mut alts = self.stem_alternatives(&w.stem, 1.0);
-                if let Some(parts) = vocab.as_ref().and_then(|v| v.split(&w.raw, true)) {
-                    // Every part must match (as in Meilisearch, which gets the parts).
-                    let stems: Vec<String> = parts
-                        .iter()
-                        .flat_map(|p| text::words(p))
-                        .map(|t| t.stem)
-                        .collect();
-                    alts.push((Occur::Should, self.all_stems(&stems, QUERY_PART_BOOST)));
-                }
-                for term in synonyms.alternatives(&w.stem) {
-                    alts.push((Occur::Should, self.all_stems(term, SYNONYM_BOOST)));
-                }
-                if w.typos > 0 {
-                    let fuzzy = FuzzyTermQuery::new(
-                        Term::from_field_text(self.fields.all_raw, &w.raw),
-                        w.typos,
-                        true,
-                    );
-                    alts.push((
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST)),
-                    ));
-                }
-                (
-                    Occur::Must,
-                    Box::new(BooleanQuery::new(alts)) as Box<dyn Query>,
-                )
-            })
+            .map(|u| (Occur::Must, self.unit_query(u, vocab.as_deref(), &synonyms)))
             .collect();
-        Box::new(BooleanQuery::new(words))
+        Box::new(BooleanQuery::new(all))
     }
 
     /// The filters of `q`, one clause per filter that is set; every hit must match all of them.
@@ -494,14 +530,14 @@ impl TantivyIndex {
         .collect()
     }
 
-    fn query(&self, q: &SearchQuery, words: &[QueryWord]) -> Box<dyn Query> {
+    fn query(&self, q: &SearchQuery, units: &[Unit]) -> Box<dyn Query> {
         let mut clauses = self.filter_queries(q);
-        if !words.is_empty() {
-            clauses.push((Occur::Must, self.text_query(words)));
+        if !units.is_empty() {
+            clauses.push((Occur::Must, self.text_query(units)));
         }
         if clauses.is_empty() {
             Box::new(AllQuery)
-        } else if words.is_empty() {
+        } else if units.is_empty() {
             // Pure filtering: every match scores the same.
             clauses.push((Occur::Must, Box::new(AllQuery)));
             Box::new(BooleanQuery::new(clauses))
@@ -515,23 +551,33 @@ impl TantivyIndex {
         let collector = SearchCollector {
             near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
         };
+        let synonyms = self.synonyms.read().map(|s| s.clone()).unwrap_or_default();
+        let units = query::units(&q.words, &synonyms);
         let mut found = searcher
-            .search(&*self.query(q, &q.words), &collector)
+            .search(&*self.query(q, &units), &collector)
             .map_err(internal)?;
-        // When no offer has every word, drop words from the end until some match (as
-        // Meilisearch's `last` matching strategy does).
-        let mut kept = q.words.len();
-        while found.total == 0 && kept > 1 {
-            kept -= 1;
-            found = searcher
-                .search(&*self.query(q, &q.words[..kept]), &collector)
+        let mut matched_words = None;
+        // Fewer full matches than the page asks for: add the offers matching the most words,
+        // below them (see `SearchResults::matched_words`).
+        if found.total < (q.offset + q.limit) as u64
+            && let Some(kept) = self.fallback(&searcher, q, &units, found.total)?
+        {
+            let wider = searcher
+                .search(&*self.query(q, &kept), &collector)
                 .map_err(internal)?;
+            if found.total == 0 {
+                matched_words = (wider.total > 0)
+                    .then(|| kept.iter().flat_map(|u| u.raws()).collect::<Vec<_>>());
+                found = wider;
+            } else {
+                found = wider.below(found);
+            }
         }
         let by_distance =
             q.sort == SearchSort::Distance || (q.words.is_empty() && q.near.is_some());
         let facets = found.facets();
         let mut c = found.candidates;
-        let cmp = |a: &Candidate, b: &Candidate| {
+        let cmp_in_tier = |a: &Candidate, b: &Candidate| {
             if by_distance {
                 a.dist
                     .total_cmp(&b.dist)
@@ -543,6 +589,8 @@ impl TantivyIndex {
                 b.score.total_cmp(&a.score).then(a.addr.cmp(&b.addr))
             }
         };
+        let cmp =
+            |a: &Candidate, b: &Candidate| a.tier.cmp(&b.tier).then_with(|| cmp_in_tier(a, b));
         let end = (q.offset + q.limit).min(c.len());
         if end < c.len() && end > 0 {
             c.select_nth_unstable_by(end - 1, cmp);
@@ -582,9 +630,63 @@ impl TantivyIndex {
             total: found.total,
             hits,
             facets,
-            matched_words: (kept < q.words.len() && found.total > 0)
-                .then(|| q.words[..kept].iter().map(|w| w.raw.clone()).collect()),
+            matched_words,
         })
+    }
+
+    /// The units for the offers matching the most of `units` when fewer than the page match
+    /// all (`full` of them): units no offer holds (with the filters) are dropped first, a
+    /// compound no offer holds whole is replaced by its parts; then the largest combination
+    /// that finds more than `full` offers, dropping later units first. `None` when nothing
+    /// finds more.
+    fn fallback(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        units: &[Unit],
+        full: u64,
+    ) -> AppResult<Option<Vec<Unit>>> {
+        if units.is_empty() || (units.len() == 1 && full > 0) {
+            return Ok(None);
+        }
+        let count = |units: &[Unit]| -> AppResult<u64> {
+            searcher
+                .search(&*self.query(q, units), &Count)
+                .map(|n| n as u64)
+                .map_err(internal)
+        };
+        let mut live = Vec::new();
+        let mut changed = false;
+        for u in units {
+            // A single unit that found nothing is known to hold nothing.
+            if units.len() > 1 && count(std::slice::from_ref(u))? > 0 {
+                live.push(u.clone());
+                continue;
+            }
+            changed = true;
+            let parts = {
+                let vocab = self.vocab.read().map_err(poisoned)?;
+                query::parts(u, &vocab)
+            };
+            for p in parts.into_iter().flatten() {
+                if count(std::slice::from_ref(&p))? > 0 {
+                    live.push(p);
+                }
+            }
+        }
+        if live.is_empty() {
+            return Ok(None);
+        }
+        if changed && count(&live)? > full {
+            return Ok(Some(live));
+        }
+        for subset in query::fallback_subsets(live.len()) {
+            let kept: Vec<Unit> = subset.iter().map(|&i| live[i].clone()).collect();
+            if count(&kept)? > full {
+                return Ok(Some(kept));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -687,6 +789,8 @@ fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
 /// A matching document that passed the geo filter.
 #[derive(Clone, Copy)]
 struct Candidate {
+    /// 0 for a match of every query word, 1 for a fallback match (ranked below).
+    tier: u8,
     score: Score,
     dist: f64,
     title_key: u128,
@@ -725,6 +829,20 @@ impl Found {
         for (g, n) in other.gemeente {
             *self.gemeente.entry(g).or_default() += n;
         }
+    }
+
+    /// These (wider) matches with the `full` matches first: a candidate of `full` keeps its
+    /// score, the others go below them.
+    fn below(mut self, full: Found) -> Found {
+        let first: std::collections::HashMap<DocAddress, Score> =
+            full.candidates.iter().map(|c| (c.addr, c.score)).collect();
+        for c in &mut self.candidates {
+            match first.get(&c.addr) {
+                Some(score) => c.score = *score,
+                None => c.tier = 1,
+            }
+        }
+        self
     }
 
     fn facets(&self) -> Facets {
@@ -861,6 +979,7 @@ impl SegmentCollector for SegmentSearch {
             *f.gemeente.entry(g).or_default() += 1;
         }
         f.candidates.push(Candidate {
+            tier: 0,
             score,
             dist,
             title_key: ((self.title_key.first(doc).unwrap_or(0) as u128) << 64)

@@ -11,7 +11,13 @@
 //! multi-location offer use that location (reported distances use the nearest one).
 //!
 //! Synonyms ([`super::synonyms`]) go to the `synonyms` setting over stems (sent with the
-//! settings and again on `reindex`).
+//! settings and again on `reindex`), terms of several words included, so a query's `rood staan`
+//! finds `schuld` as in the embedded index.
+//!
+//! Fallback: the same units and the same choice as the embedded index (words no offer holds
+//! dropped first, a compound no offer holds whole split, then the largest combination that finds
+//! more, later words dropped first), probed with counting searches (`limit` 0); the page is
+//! filled with those matches below the full matches, which are fetched first.
 //!
 //! Compounds ([`super::compound`]): documents carry the stems of their compounds' parts
 //! (`parts_s`), split over a vocabulary of the indexed words kept here (loaded from the stored
@@ -23,7 +29,9 @@
 use super::compound::Vocabulary;
 use super::doc::SearchDoc;
 use super::highlight;
-use super::query::{FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort};
+use super::query::{
+    self, FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort, Unit,
+};
 use super::synonyms::Synonyms;
 use super::{SearchIndex, text};
 use crate::error::{AppError, AppResult};
@@ -317,17 +325,21 @@ impl MeiliIndex {
         Ok(())
     }
 
-    /// The stems of the query words; a compound of known words is sent as its parts (which
-    /// the `parts_s` field of an offer with the whole compound also holds).
-    fn query_text(&self, words: &[text::QueryWord]) -> AppResult<String> {
+    /// The stems of the query units; a compound of known words is sent as its parts (which
+    /// the `parts_s` field of an offer with the whole compound also holds). The words of a term
+    /// of several words go as they are, so that the `synonyms` setting sees the term.
+    fn query_text(&self, units: &[Unit]) -> AppResult<String> {
         let vocab = self.vocab.read().map_err(poisoned)?;
         let mut out: Vec<String> = Vec::new();
-        for w in words {
-            match vocab.split(&w.raw, true) {
-                Some(parts) => {
-                    out.extend(parts.iter().flat_map(|p| text::words(p)).map(|p| p.stem))
-                }
-                None => out.push(w.stem.clone()),
+        for u in units {
+            match u.words.as_slice() {
+                [w] if !u.part => match vocab.split(&w.raw, true) {
+                    Some(parts) => {
+                        out.extend(parts.iter().flat_map(|p| text::words(p)).map(|p| p.stem))
+                    }
+                    None => out.push(w.stem.clone()),
+                },
+                words => out.extend(words.iter().map(|w| w.stem.clone())),
             }
         }
         Ok(out.join(" "))
@@ -380,13 +392,16 @@ impl MeiliIndex {
         parts.join(" AND ")
     }
 
-    /// Runs `q` with only its first `kept` words, every one of which must match.
+    /// Runs `q` with `units` (every one of which must match) for hits `offset..offset+limit`;
+    /// without facets when `limit` is 0 (a count).
     async fn run(
         &self,
         q: &SearchQuery,
-        kept: usize,
+        units: &[Unit],
+        offset: usize,
+        limit: usize,
     ) -> AppResult<meilisearch_sdk::search::SearchResults<MeiliHit>> {
-        let text = self.query_text(&q.words[..kept])?;
+        let text = self.query_text(units)?;
         let strategy = MatchingStrategies::ALL;
         let filter = Self::filter(q);
         let geo_sort = q
@@ -402,11 +417,13 @@ impl MeiliIndex {
         let mut search = self.index.search();
         search
             .with_query(&text)
-            .with_offset(q.offset)
-            .with_limit(q.limit)
-            .with_facets(Selectors::Some(&FACETS))
+            .with_offset(offset)
+            .with_limit(limit)
             .with_show_ranking_score(true)
             .with_matching_strategy(strategy);
+        if limit > 0 {
+            search.with_facets(Selectors::Some(&FACETS));
+        }
         if !filter.is_empty() {
             search.with_filter(&filter);
         }
@@ -414,6 +431,55 @@ impl MeiliIndex {
             search.with_sort(&sort);
         }
         search.execute::<MeiliHit>().await.map_err(internal)
+    }
+
+    /// Number of offers matching `q` with `units`.
+    async fn count(&self, q: &SearchQuery, units: &[Unit]) -> AppResult<u64> {
+        Ok(total_hits(&self.run(q, units, 0, 0).await?))
+    }
+
+    /// The units for the offers matching the most of `units` when fewer than the page match
+    /// all (`full`), chosen as in the embedded index (`TantivyIndex::fallback`).
+    async fn fallback(
+        &self,
+        q: &SearchQuery,
+        units: &[Unit],
+        full: u64,
+    ) -> AppResult<Option<Vec<Unit>>> {
+        if units.is_empty() || (units.len() == 1 && full > 0) {
+            return Ok(None);
+        }
+        let mut live = Vec::new();
+        let mut changed = false;
+        for u in units {
+            if units.len() > 1 && self.count(q, std::slice::from_ref(u)).await? > 0 {
+                live.push(u.clone());
+                continue;
+            }
+            changed = true;
+            let parts = {
+                let vocab = self.vocab.read().map_err(poisoned)?;
+                query::parts(u, &vocab)
+            };
+            for p in parts.into_iter().flatten() {
+                if self.count(q, std::slice::from_ref(&p)).await? > 0 {
+                    live.push(p);
+                }
+            }
+        }
+        if live.is_empty() {
+            return Ok(None);
+        }
+        if changed && self.count(q, &live).await? > full {
+            return Ok(Some(live));
+        }
+        for subset in query::fallback_subsets(live.len()) {
+            let kept: Vec<Unit> = subset.iter().map(|&i| live[i].clone()).collect();
+            if self.count(q, &kept).await? > full {
+                return Ok(Some(kept));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -462,16 +528,44 @@ impl SearchIndex for MeiliIndex {
 
     async fn search(&self, q: &SearchQuery) -> AppResult<SearchResults> {
         self.ready().await?;
-        let mut kept = q.words.len();
-        let mut res = self.run(q, kept).await?;
-        // No offer has every word: drop words from the end until some match (Meilisearch's
-        // `last` strategy, run step by step so the answer says which words matched).
-        while total_hits(&res) == 0 && kept > 1 {
-            kept -= 1;
-            res = self.run(q, kept).await?;
+        let synonyms = self.synonyms.read().map_err(poisoned)?.clone();
+        let units = query::units(&q.words, &synonyms);
+        let end = q.offset + q.limit;
+        let mut res = self.run(q, &units, q.offset, q.limit).await?;
+        let full = total_hits(&res);
+        let mut matched_words = None;
+        // Fewer full matches than the page asks for: add the offers matching the most words,
+        // below them, as the embedded index does (see `SearchResults::matched_words`).
+        if full < end as u64
+            && let Some(kept) = self.fallback(q, &units, full).await?
+        {
+            if full == 0 {
+                res = self.run(q, &kept, q.offset, q.limit).await?;
+                matched_words = (total_hits(&res) > 0)
+                    .then(|| kept.iter().flat_map(|u| u.raws()).collect::<Vec<_>>());
+            } else {
+                // Every full match lies before the end of the page: all of them, then the
+                // wider matches that are not among them.
+                let first = if q.offset == 0 {
+                    res.hits
+                } else {
+                    self.run(q, &units, 0, end).await?.hits
+                };
+                let ids: std::collections::HashSet<String> =
+                    first.iter().map(|h| h.result.id.clone()).collect();
+                let mut wider = self.run(q, &kept, 0, end + ids.len()).await?;
+                let rest = std::mem::take(&mut wider.hits)
+                    .into_iter()
+                    .filter(|h| !ids.contains(&h.result.id));
+                wider.hits = first
+                    .into_iter()
+                    .chain(rest)
+                    .skip(q.offset)
+                    .take(q.limit)
+                    .collect();
+                res = wider;
+            }
         }
-        let matched_words = (kept < q.words.len() && total_hits(&res) > 0)
-            .then(|| q.words[..kept].iter().map(|w| w.raw.clone()).collect());
         let total = total_hits(&res);
         let dist = res.facet_distribution.unwrap_or_default();
         let mut facets = Facets {

@@ -1,6 +1,8 @@
 //! What a search asks and answers, independent of the backend: [`SearchQuery`] (parsed and
 //! validated here, the one place for search input rules) and [`SearchResults`].
 
+use super::compound::Vocabulary;
+use super::synonyms::Synonyms;
 use super::text::{self, QueryWord};
 use crate::domain::{AreaCode, Postcode};
 use crate::error::{AppError, AppResult};
@@ -181,6 +183,100 @@ impl SearchQuery {
     }
 }
 
+/// A piece of a query that must match as a whole: one word, several words that together form
+/// a term of a synonym group (`rood staan`, `weinig contacten`), or a part of a query compound
+/// that no offer holds whole (only in the fallback). Both backends build the same units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    /// The words of the unit, in query order (several for a term of several words).
+    pub words: Vec<QueryWord>,
+    /// A part of a query compound (not split again).
+    pub part: bool,
+}
+
+impl Unit {
+    /// The stems of the unit's words.
+    pub fn stems(&self) -> Vec<String> {
+        self.words.iter().map(|w| w.stem.clone()).collect()
+    }
+
+    /// The unit's words as written (lower case, folded).
+    pub fn raws(&self) -> impl Iterator<Item = String> + '_ {
+        self.words.iter().map(|w| w.raw.clone())
+    }
+}
+
+/// The units of `words`: where consecutive words form a term of several words of a synonym
+/// group, the longest such term; otherwise one word each.
+pub fn units(words: &[QueryWord], synonyms: &Synonyms) -> Vec<Unit> {
+    let stems: Vec<&str> = words.iter().map(|w| w.stem.as_str()).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let n = synonyms.phrase_at(&stems[i..]).unwrap_or(1);
+        out.push(Unit {
+            words: words[i..i + n].to_vec(),
+            part: false,
+        });
+        i += n;
+    }
+    out
+}
+
+/// The parts of a one-word unit that is a compound of `vocab`'s words, each a unit (the
+/// fallback's split of a compound that no offer holds whole: `mantelzorgondersteuning`).
+pub fn parts(unit: &Unit, vocab: &Vocabulary) -> Option<Vec<Unit>> {
+    let [word] = unit.words.as_slice() else {
+        return None;
+    };
+    if unit.part {
+        return None;
+    }
+    let parts: Vec<Unit> = vocab
+        .split(&word.raw, true)?
+        .iter()
+        .filter_map(|p| text::words(p).into_iter().next())
+        .map(|w| Unit {
+            words: vec![QueryWord {
+                stem: w.stem,
+                raw: w.raw,
+                typos: 0,
+            }],
+            part: true,
+        })
+        .collect();
+    (!parts.is_empty()).then_some(parts)
+}
+
+/// Most units of which the fallback tries every combination; beyond, it only drops units
+/// from the end.
+pub const MAX_FALLBACK_UNITS: usize = 5;
+
+/// The subsets (as unit positions) of `n` units that the fallback tries in turn: the most
+/// units first and, among as many, those keeping the earlier units (the later ones are
+/// dropped first, as with Meilisearch's `last` matching strategy).
+pub fn fallback_subsets(n: usize) -> Vec<Vec<usize>> {
+    if n > MAX_FALLBACK_UNITS {
+        return (1..n).rev().map(|k| (0..k).collect()).collect();
+    }
+    let mut out = Vec::new();
+    for k in (1..n).rev() {
+        // Combinations of k out of n in lexicographic order.
+        let mut c: Vec<usize> = (0..k).collect();
+        loop {
+            out.push(c.clone());
+            let Some(i) = (0..k).rev().find(|&i| c[i] < n - k + i) else {
+                break;
+            };
+            c[i] += 1;
+            for j in i + 1..k {
+                c[j] = c[j - 1] + 1;
+            }
+        }
+    }
+    out
+}
+
 /// One value of a facet with the number of matching offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FacetValue<T> {
@@ -234,7 +330,59 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
     pub facets: Facets,
     /// When no offer matched every query word: the words (as written, folded) the hits do
-    /// match, the first ones of the query (words are dropped from the end, as Meilisearch's
-    /// `last` matching strategy does). `None` when every word matched or nothing was found.
+    /// match (words no offer holds are dropped first, a compound no offer holds whole is
+    /// replaced by its parts, then words are dropped from the end, as Meilisearch's `last`
+    /// matching strategy does). `None` when every word matched or nothing was found.
+    ///
+    /// When fewer offers than the page asks for match every word, the page is filled up with
+    /// offers matching the most words, ranked below the full matches (and counted in `total`
+    /// and the facets); `matched_words` stays `None` then.
     pub matched_words: Option<Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fallback_subsets_drop_later_units_first() {
+        assert_eq!(
+            fallback_subsets(3),
+            vec![
+                vec![0, 1],
+                vec![0, 2],
+                vec![1, 2],
+                vec![0],
+                vec![1],
+                vec![2]
+            ]
+        );
+        assert!(fallback_subsets(1).is_empty());
+        assert_eq!(fallback_subsets(7)[0], vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(fallback_subsets(7).len(), 6);
+    }
+
+    #[test]
+    fn terms_of_several_words_are_one_unit() {
+        let synonyms = Synonyms::parse("schulden ~ rood staan\nslapen ~ slecht slapen");
+        let u = units(
+            &text::query_words("rood staan slecht slapen lent"),
+            &synonyms,
+        );
+        let raws: Vec<Vec<String>> = u.iter().map(|u| u.raws().collect()).collect();
+        assert_eq!(
+            raws,
+            vec![
+                vec!["rood", "staan"],
+                vec!["slecht", "slapen"],
+                vec!["lent"]
+            ]
+        );
+        let mut vocab = Vocabulary::default();
+        vocab.add_text("mantelzorg ondersteuning");
+        let whole = units(&text::query_words("mantelzorgondersteuning"), &synonyms);
+        let p = parts(&whole[0], &vocab).unwrap();
+        assert_eq!(p.len(), 2);
+        assert!(p.iter().all(|u| u.part) && parts(&p[0], &vocab).is_none());
+    }
 }

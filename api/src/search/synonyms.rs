@@ -3,9 +3,11 @@
 //! The curated list ships as `api/data/synonyms.txt` (one group per line, terms separated by
 //! `~`, `#` comments); a node adds groups from `search.synonyms_file` and `search.synonyms`.
 //! Terms are analysed like any text ([`super::text`]), so a group matches on stems. A query
-//! word that is a one-word term of a group also finds the offers with another term of that
-//! group (all words of a term of several words), ranked below the word itself: query expansion
-//! in the embedded index, the `synonyms` setting in Meilisearch. Reloaded by `reindex`.
+//! word that is a one-word term of a group, or consecutive query words that form a term of
+//! several words (`rood staan`, `weinig contact`), also find the offers with another term of
+//! that group (all words of a term of several words), ranked below the words themselves: query
+//! expansion in the embedded index, the `synonyms` setting in Meilisearch. Reloaded by
+//! `reindex`.
 
 use super::text;
 use crate::config::SearchConfig;
@@ -19,8 +21,10 @@ const BUILT_IN: &str = include_str!("../../data/synonyms.txt");
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
-    /// Groups holding a one-word term, by its stem.
-    by_stem: HashMap<String, Vec<usize>>,
+    /// Groups holding a term, by the term's stems.
+    by_term: HashMap<Vec<String>, Vec<usize>>,
+    /// Most words in a term.
+    longest: usize,
     /// Every word of every term as written (lower case, folded): known words for suggestions.
     raw_words: std::collections::BTreeSet<String>,
 }
@@ -75,9 +79,8 @@ impl Synonyms {
             }
             let at = self.groups.len();
             for term in &group {
-                if let [one] = term.as_slice() {
-                    self.by_stem.entry(one.clone()).or_default().push(at);
-                }
+                self.longest = self.longest.max(term.len());
+                self.by_term.entry(term.clone()).or_default().push(at);
             }
             self.groups.push(group);
         }
@@ -85,10 +88,15 @@ impl Synonyms {
 
     /// The other terms (as stems) of every group in which `stem` is a one-word term.
     pub fn alternatives(&self, stem: &str) -> Vec<&[String]> {
+        self.alternatives_of(std::slice::from_ref(&stem.to_string()))
+    }
+
+    /// The other terms (as stems) of every group holding the term `stems`.
+    pub fn alternatives_of(&self, stems: &[String]) -> Vec<&[String]> {
         let mut out: Vec<&[String]> = Vec::new();
-        for g in self.by_stem.get(stem).into_iter().flatten() {
+        for g in self.by_term.get(stems).into_iter().flatten() {
             for term in self.groups.get(*g).into_iter().flatten() {
-                if term.as_slice() != [stem] && !out.contains(&term.as_slice()) {
+                if term.as_slice() != stems && !out.contains(&term.as_slice()) {
                     out.push(term);
                 }
             }
@@ -96,18 +104,27 @@ impl Synonyms {
         out
     }
 
+    /// The number of words of the longest term of several words that `stems` starts with.
+    pub fn phrase_at(&self, stems: &[&str]) -> Option<usize> {
+        (2..=self.longest.min(stems.len())).rev().find(|&n| {
+            let term: Vec<String> = stems[..n].iter().map(|s| s.to_string()).collect();
+            self.by_term.contains_key(&term)
+        })
+    }
+
     /// The groups as Meilisearch's `synonyms` setting over stems (which the Meilisearch
-    /// backend indexes and queries): each one-word term maps to the other terms of its groups.
+    /// backend indexes and queries): each term (words joined by a space) maps to the other
+    /// terms of its groups.
     pub fn meili_map(&self) -> HashMap<String, Vec<String>> {
-        self.by_stem
+        self.by_term
             .keys()
-            .map(|stem| {
+            .map(|term| {
                 let alts = self
-                    .alternatives(stem)
+                    .alternatives_of(term)
                     .iter()
                     .map(|t| t.join(" "))
                     .collect();
-                (stem.clone(), alts)
+                (term.join(" "), alts)
             })
             .collect()
     }
@@ -143,9 +160,18 @@ mod tests {
         assert_eq!(alts.len(), 2);
         let psychose = &text::words("psychose")[0].stem;
         assert_eq!(s.alternatives(psychose)[0].len(), 2, "a term of two words");
-        // A term of several words finds nothing on its own word.
+        // A term of several words finds nothing on its own word, but as a phrase.
         assert!(s.alternatives(&text::words("klachten")[0].stem).is_empty());
         assert!(s.meili_map()[psychose][0].contains(' '));
+        let phrase: Vec<String> = text::words("psychische klachten")
+            .into_iter()
+            .map(|w| w.stem)
+            .collect();
+        let refs: Vec<&str> = phrase.iter().map(String::as_str).collect();
+        assert_eq!(s.phrase_at(&refs), Some(2));
+        assert_eq!(s.phrase_at(&refs[1..]), None);
+        assert_eq!(s.alternatives_of(&phrase).len(), 1);
+        assert_eq!(s.meili_map()[&phrase.join(" ")], vec![psychose.clone()]);
     }
 
     #[test]
