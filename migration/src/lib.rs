@@ -23,6 +23,7 @@ mod m20261204_9201_offer_suitability_and_freshness;
 mod m20261204_9301_create_networks;
 mod m20261204_9510_create_area_populations;
 mod m20261204_9601_insight_indexes;
+mod m20261205_9401_create_offer_recovery_focus;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_9301_create_networks::Migration),
             Box::new(m20261204_9510_create_area_populations::Migration),
             Box::new(m20261204_9601_insight_indexes::Migration),
+            Box::new(m20261205_9401_create_offer_recovery_focus::Migration),
         ]
     }
 }

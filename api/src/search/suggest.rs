@@ -528,6 +528,7 @@ mod tests {
             places: vec![],
             points: vec![],
             attributes: vec![],
+            recovery_focus: vec![],
         }
     }
 
