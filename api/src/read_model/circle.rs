@@ -152,7 +152,7 @@ impl CircleView {
     /// left out, practitioner-facing parts removed unless the actor may see them.
     pub fn of_parts(parts: CircleParts, actor: &Actor, offer: &offer::Model) -> CircleView {
         let readable = |b: OfferBundle| {
-            b.is_readable_by(actor).then(|| LinkedOffer {
+            b.is_readable_by(actor).then_some(LinkedOffer {
                 year: b.offer.hc_year,
                 title: b.offer.title,
                 id: b.offer.id,
