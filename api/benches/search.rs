@@ -232,6 +232,7 @@ fn documents(geo: &Geo, offers: usize, organisations: usize, rng: &mut StdRng) -
                 places,
                 points,
                 attributes: Vec::new(),
+                recovery_focus: Vec::new(),
             }
         })
         .collect()

@@ -358,6 +358,9 @@ mod untrusted {
             hc_sounding_board: vec![],
             network: None,
             circle: None,
+            suitability: None,
+            confirmed_at: None,
+            recovery_focus: None,
             life_domains: vec![LifeDomain::Beweging],
             target_groups: vec![],
             locations: vec![LocationRecord {

@@ -27,6 +27,7 @@ pub mod offer_funder;
 pub mod offer_funding_route;
 pub mod offer_life_domain;
 pub mod offer_partner;
+pub mod offer_recovery_focus;
 pub mod offer_suitability;
 pub mod offer_target_group;
 pub mod organisation;

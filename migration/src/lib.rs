@@ -27,6 +27,7 @@ mod m20261204_9301_create_networks;
 mod m20261204_9510_create_area_populations;
 mod m20261204_9601_insight_indexes;
 mod m20261205_7301_area_list_keys;
+mod m20261205_9401_create_offer_recovery_focus;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_9510_create_area_populations::Migration),
             Box::new(m20261204_9601_insight_indexes::Migration),
             Box::new(m20261205_7301_area_list_keys::Migration),
+            Box::new(m20261205_9401_create_offer_recovery_focus::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ pub mod funding;
 mod global_id;
 mod postcode;
 pub mod practical_needs;
+pub mod recovery_focus;
 pub mod suitability;
 mod text;
 

@@ -68,8 +68,8 @@ pub async fn page(ctx: &Ctx, since: i64, limit: u64) -> AppResult<FeedPage> {
     })
 }
 
-/// The current state of the records of one page, loaded in six statements whatever their
-/// number: organisations with the areas they serve, offers as [`OfferBundle`]s.
+/// The current state of the records of one page, loaded in a fixed number of statements
+/// whatever their number: organisations with the areas they serve, offers as [`OfferBundle`]s.
 struct Records {
     organisations: HashMap<String, organisation::Model>,
     areas: HashMap<String, Vec<String>>,
@@ -77,6 +77,9 @@ struct Records {
     /// Partners, funding and attributes by offer id.
     details: HashMap<String, crate::domain::funding::NetworkDetails>,
     circles: HashMap<String, crate::read_model::circle::CircleRecord>,
+    suitability: HashMap<String, crate::domain::Suitability>,
+    confirmations: HashMap<String, entities::offer_confirmation::Model>,
+    focus: HashMap<String, crate::services::offer::recovery_focus::FocusSet>,
 }
 
 impl Records {
@@ -89,8 +92,12 @@ impl Records {
         let org_ids: Vec<&str> = org_ids.iter().map(|(_, id)| id.as_str()).collect();
         let offer_ids: Vec<&str> = offer_ids.iter().map(|(_, id)| id.as_str()).collect();
         let details = crate::read_model::funding::details_by_offer(db, &offer_ids).await?;
+        use crate::services::offer::{freshness, recovery_focus, suitability};
         Ok(Records {
             details,
+            suitability: suitability::by_offer(db, &offer_ids).await?,
+            confirmations: freshness::rows_by_offer(db, &offer_ids).await?,
+            focus: recovery_focus::by_offer(db, &offer_ids).await?,
             circles: crate::read_model::circle::records_by_offer(db, &offer_ids).await?,
             organisations: organisations(db, org_ids.iter().copied()).await?,
             areas: area_codes_by_organisation(db, &org_ids).await?,
@@ -120,13 +127,41 @@ impl Records {
                 let b = self.offers.remove(id).filter(OfferBundle::is_indexable)?;
                 let network = self.details.remove(id).map(network_record);
                 let circle = self.circles.remove(id);
+                let confirmation = self.confirmations.remove(id);
+                let fresh = freshness_of(&b.offer, confirmation.as_ref());
+                let suitability = self.suitability.remove(id).unwrap_or_default();
+                let focus = self.focus.remove(id).unwrap_or_default();
                 Some(Record::Offer(Box::new(OfferRecord {
                     network,
                     circle,
+                    suitability: Some(suitability_record(suitability)),
+                    confirmed_at: Some(fresh),
+                    recovery_focus: Some(focus.iter().map(|f| f.code().to_string()).collect()),
                     ..offer_record(b)
                 })))
             }
         }
+    }
+}
+
+/// When `offer` was last confirmed current (only the moment, never by whom).
+fn freshness_of(
+    offer: &entities::offer::Model,
+    row: Option<&entities::offer_confirmation::Model>,
+) -> chrono::DateTime<chrono::Utc> {
+    crate::services::offer::freshness::from_row(offer, row).confirmed_at
+}
+
+/// The wire form of an offer's suitability.
+fn suitability_record(
+    s: crate::domain::Suitability,
+) -> crate::federation::protocol::SuitabilityRecord {
+    crate::federation::protocol::SuitabilityRecord {
+        contra_indications: (s.contra_indications.iter())
+            .map(|c| c.code().to_string())
+            .collect(),
+        note: s.note,
+        commitments: s.commitments,
     }
 }
 
@@ -209,6 +244,9 @@ fn offer_record(b: OfferBundle) -> OfferRecord {
         hc_sounding_board: o.hc_sounding_board.0.clone(),
         circle: None,
         network: None,
+        suitability: None,
+        confirmed_at: None,
+        recovery_focus: None,
         life_domains,
         target_groups,
         locations,

@@ -6,9 +6,12 @@
 //! (a replayed page) is ignored, so replays never roll data back. Applied records are written to
 //! the local change log (with the peer as origin) so local consumers such as search see them.
 
-use super::protocol::{FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record};
+use super::protocol::{
+    FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record, SuitabilityRecord,
+};
 use crate::db;
-use crate::domain::{AreaCode, GlobalId};
+use crate::domain::recovery_focus::RecoveryFocus;
+use crate::domain::{AreaCode, ContraIndication, GlobalId, Suitability};
 use crate::error::{AppError, AppResult};
 use crate::read_model::derived;
 use crate::services::changes;
@@ -199,6 +202,19 @@ fn checked_offer(o: &OfferRecord) -> AppResult<OfferRecord> {
             .map(offer_service::circle::check_received)
             .transpose()
             .map_err(|e| invalid("offer", &o.id, &e))?,
+        suitability: o
+            .suitability
+            .as_ref()
+            .map(checked_suitability)
+            .transpose()
+            .map_err(|e| invalid("offer", &o.id, &e))?,
+        confirmed_at: o.confirmed_at.map(|at| at.min(chrono::Utc::now())),
+        recovery_focus: o.recovery_focus.as_ref().map(|codes| {
+            RecoveryFocus::known(codes.iter().map(String::as_str))
+                .into_iter()
+                .map(|f| f.code().to_string())
+                .collect()
+        }),
         life_domains: checked.life_domains.into_iter().collect(),
         target_groups: checked.target_groups.into_iter().collect(),
         locations: o
@@ -219,6 +235,37 @@ fn checked_offer(o: &OfferRecord) -> AppResult<OfferRecord> {
             .collect(),
         ..o.clone()
     })
+}
+
+/// A peer's suitability parsed like a local editor's ([`Suitability::parse`]: note and
+/// commitments within their limits, else the page is refused); contra-indication codes this
+/// node does not know (from a newer peer) are left out, as no GP here could tick them.
+fn checked_suitability(r: &SuitabilityRecord) -> AppResult<SuitabilityRecord> {
+    let codes = (r.contra_indications.iter())
+        .filter_map(|c| ContraIndication::parse(c).ok())
+        .collect();
+    let s = Suitability::parse(codes, r.note.as_deref(), &r.commitments)
+        .map_err(|e| e.in_field("suitability"))?;
+    Ok(SuitabilityRecord {
+        contra_indications: (s.contra_indications.iter())
+            .map(|c| c.code().to_string())
+            .collect(),
+        note: s.note,
+        commitments: s.commitments,
+    })
+}
+
+/// The suitability to store from a checked record: none for an unknown or empty one.
+fn stored_suitability(r: Option<&SuitabilityRecord>) -> Option<Suitability> {
+    let r = r?;
+    let s = Suitability {
+        contra_indications: (r.contra_indications.iter())
+            .filter_map(|c| ContraIndication::parse(c).ok())
+            .collect(),
+        note: r.note.clone(),
+        commitments: r.commitments.clone(),
+    };
+    (!s.is_empty()).then_some(s)
 }
 
 fn organisation_model(o: &OrganisationRecord) -> organisation::Model {
@@ -446,6 +493,15 @@ async fn upsert_offers(
     replace_lists_many(txn, lists).await?;
     for o in &records {
         mirror_network_details(txn, o).await?;
+        offer_service::suitability::write(
+            txn,
+            &o.id,
+            stored_suitability(o.suitability.as_ref()).as_ref(),
+        )
+        .await?;
+        offer_service::freshness::store_mirrored(txn, &o.id, o.confirmed_at).await?;
+        let focus = RecoveryFocus::known(o.recovery_focus.iter().flatten().map(String::as_str));
+        offer_service::recovery_focus::write(txn, &o.id, &focus).await?;
     }
     offer_service::circle::store_mirrored(
         txn,

@@ -9,7 +9,11 @@ use entities::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Version of this wire format.
+/// Version of this wire format. It changes only for a change older nodes cannot read; fields
+/// added since (the circle plan, network details, suitability, freshness and recovery focus of
+/// an offer) are optional, left out when unknown, and ignored by nodes that predate them, so
+/// nodes of different releases keep mirroring each other. A missing field means "unknown",
+/// never "none".
 pub const FEED_VERSION: u32 = 1;
 
 /// One page of a node's change feed.
@@ -125,6 +129,33 @@ pub struct OfferRecord {
     /// Partners, funding and attributes (issue 19); absent from older peers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<OfferNetworkRecord>,
+    /// Who the offer is (not) for (issue 19); absent from older peers (unknown). The age range
+    /// and languages are `min_age`, `max_age` and `languages` above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suitability: Option<SuitabilityRecord>,
+    /// When the offer was last confirmed current (issue 19); absent from older peers
+    /// (unknown: the receiver counts the offer confirmed at `updated_at`). Never who
+    /// confirmed it: that is a person of the origin node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Recovery-focus codes (`verbinding`, `hoop`, `identiteit`, `betekenis`,
+    /// `eigen_regie`); absent from older peers (unknown). Codes the receiver does not know
+    /// are left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_focus: Option<Vec<String>>,
+}
+
+/// An offer's suitability on the wire: contra-indication codes (`acute_psychose`, ...), a note
+/// and commitments; checked by the receiver through `domain::suitability::Suitability::parse`
+/// like a local editor's input.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct SuitabilityRecord {
+    #[serde(default)]
+    pub contra_indications: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub commitments: Vec<String>,
 }
 
 /// The public partners, funding and attributes of an offer on the wire; parsed by the receiver

@@ -1,6 +1,7 @@
 //! DataLoaders per foreign key, built per request, so a list of offers with their
 //! organisations, locations, life domains, target groups and areas, or a list of areas with
-//! their children and offers, costs a constant number of queries. The offer parts are batched
+//! their children and offers, costs a constant number of queries; so do an offer's
+//! suitability, freshness, Herstelcirkel plan and recovery focus. The offer parts are batched
 //! by the read model's part loaders ([`crate::read_model::offer`]), the same ones
 //! [`OfferBundle`](crate::read_model::OfferBundle) is made of.
 
@@ -227,6 +228,51 @@ impl Loader<OfferCountKey> for OfferCounts {
     }
 }
 
+/// Suitability by offer id (absent: none stored).
+pub struct SuitabilityByOffer(DatabaseConnection);
+/// Confirmation rows (fresh listings) by offer id (absent: confirmed at the last change).
+pub struct ConfirmationByOffer(DatabaseConnection);
+/// Herstelcirkel plan parts by offer id (absent: no plan).
+pub struct CirclePartsByOffer(DatabaseConnection);
+/// Recovery-focus words by offer id (absent: none).
+pub struct RecoveryFocusByOffer(DatabaseConnection);
+
+impl Loader<String> for SuitabilityByOffer {
+    type Value = crate::domain::Suitability;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        Ok(crate::services::offer::suitability::by_offer(&self.0, keys).await?)
+    }
+}
+
+impl Loader<String> for ConfirmationByOffer {
+    type Value = entities::offer_confirmation::Model;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        Ok(crate::services::offer::freshness::rows_by_offer(&self.0, keys).await?)
+    }
+}
+
+impl Loader<String> for CirclePartsByOffer {
+    type Value = crate::read_model::circle::CircleParts;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        Ok(crate::read_model::circle::parts_by_offer(&self.0, keys).await?)
+    }
+}
+
+impl Loader<String> for RecoveryFocusByOffer {
+    type Value = crate::services::offer::recovery_focus::FocusSet;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[String]) -> LoadResult<Self::Value> {
+        Ok(crate::services::offer::recovery_focus::by_offer(&self.0, keys).await?)
+    }
+}
+
 /// All loaders of one request.
 pub struct Loaders {
     pub organisation: DataLoader<OrganisationLoader>,
@@ -241,6 +287,10 @@ pub struct Loaders {
     pub offer_counts: DataLoader<OfferCounts>,
     pub networks: DataLoader<crate::graphql::network::loaders::NetworksByOrganisation>,
     pub offer_details: DataLoader<crate::graphql::network::loaders::OfferDetailsByOffer>,
+    pub suitability: DataLoader<SuitabilityByOffer>,
+    pub confirmations: DataLoader<ConfirmationByOffer>,
+    pub circle_parts: DataLoader<CirclePartsByOffer>,
+    pub recovery_focus: DataLoader<RecoveryFocusByOffer>,
 }
 
 impl Loaders {
@@ -279,6 +329,10 @@ impl Loaders {
                 crate::graphql::network::loaders::OfferDetailsByOffer(db()),
                 r(),
             ),
+            suitability: DataLoader::new(SuitabilityByOffer(db()), r()),
+            confirmations: DataLoader::new(ConfirmationByOffer(db()), r()),
+            circle_parts: DataLoader::new(CirclePartsByOffer(db()), r()),
+            recovery_focus: DataLoader::new(RecoveryFocusByOffer(db()), r()),
         }
     }
 }

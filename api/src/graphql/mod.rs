@@ -52,6 +52,7 @@ pub struct Mutation(
     offer::SuitabilityMutation,
     offer::FreshnessMutation,
     offer::CircleMutation,
+    offer::RecoveryFocusMutation,
     federation::FederationMutation,
     search::SearchMutation,
     auth::AuthMutation,

@@ -462,12 +462,14 @@ async fn build_services(
         .collect();
     let ids: Vec<&str> = bundles.iter().map(|b| b.offer.id.as_str()).collect();
     let details = crate::read_model::funding::details_by_offer(db, &ids).await?;
+    let recovery = super::recovery::Extras::load(db, &ids).await?;
     Ok(bundles
         .iter()
         .map(|b| {
             let service_areas = service_areas(&b.offer, area_codes_of(b), &areas);
             let mut s = map_service(b, service_areas);
             super::network::export(&mut s, &b.offer.id, details.get(&b.offer.id));
+            recovery.export(&mut s, &b.offer.id);
             if with_organization {
                 s.organization = Some(Box::new(map_organization(&b.organisation)));
             }
@@ -533,7 +535,10 @@ fn service_attributes(b: &OfferBundle) -> Vec<Attribute> {
     attributes
 }
 
-/// The schedule periods of an offer; the schedule note goes with the first.
+/// The schedule periods of an offer; the schedule note goes with the first. A period's own
+/// `valid_from`/`valid_until` ("every two weeks until April, then every two months") is its
+/// `valid_from`/`valid_to` and also its `dtstart`/`until` (so an import tells it from the
+/// offer's dates); an undated period runs from the offer's start to its end date.
 fn schedules(o: &offer::Model, sid: &str) -> Vec<Schedule> {
     o.schedule
         .0
@@ -542,8 +547,10 @@ fn schedules(o: &offer::Model, sid: &str) -> Vec<Schedule> {
         .map(|(i, p)| Schedule {
             id: sub_uuid(&o.id, &format!("schedule:{i}")),
             service_id: Some(sid.to_string()),
-            valid_from: o.start_date.map(|d| d.to_string()),
-            valid_to: o.end_date.map(|d| d.to_string()),
+            valid_from: p.valid_from.or(o.start_date).map(|d| d.to_string()),
+            valid_to: p.valid_until.or(o.end_date).map(|d| d.to_string()),
+            dtstart: p.valid_from.map(|d| d.to_string()),
+            until: p.valid_until.map(|d| d.to_string()),
             freq: Some(p.freq.clone()),
             interval: Some(f64::from(p.interval)),
             byday: Some(p.byday.join(",")).filter(|d| !d.is_empty()),

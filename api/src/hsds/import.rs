@@ -4,6 +4,9 @@
 //! offer rule applies; a service that fails validation is reported and skipped, the rest load.
 //! Services with status `defunct` are skipped. Imported offers are published unless the service
 //! is `inactive`. Importing the same file twice creates the offers twice (no matching on ids).
+//! Circle plans are set in a second pass, once every offer exists, so a Herstelcirkel+ links
+//! to its previous year when that was imported with it; a plan that fails its checks is
+//! reported (`circle plan not imported: ...`) and the offer stays.
 
 use super::export::{AREA_URN, KIND, LIFE_DOMAIN, TARGET_GROUP};
 use super::types::{CostOption, Schedule as HsdsSchedule};
@@ -16,6 +19,7 @@ use crate::services::organisation::{self as org_service, OrganisationFields, Org
 use crate::state::AppState;
 use entities::{CostPeriod, LifeDomain, OfferKind, OfferStatus, TargetGroup, organisation};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -84,6 +88,9 @@ pub async fn import(
     };
     let organisation_id =
         &GlobalId::parse(organisation_id).map_err(|e| e.in_field("organisationId"))?;
+    // Source global id -> created offer, for the Herstelcirkel+ links of the second pass.
+    let mut imported: HashMap<String, String> = HashMap::new();
+    let mut circles: Vec<(&Service, GlobalId)> = Vec::new();
     for s in services {
         if s.status == "defunct" {
             report
@@ -96,6 +103,7 @@ pub async fn import(
             let draft = offer::create(state, actor, organisation_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
             let version = super::network::import(state, actor, s, &id, &draft.offer).await?;
+            let version = super::recovery::import_details(state, actor, s, &id, version).await?;
             if s.status == "inactive" {
                 return Ok(draft.offer.id);
             }
@@ -104,9 +112,25 @@ pub async fn import(
         }
         .await;
         match result {
-            Ok(id) => report.created.push(id),
+            Ok(id) => {
+                if let Some(source) = super::recovery::source_id(s) {
+                    imported.insert(source.to_string(), id.clone());
+                }
+                circles.push((s, GlobalId::parse(&id)?));
+                report.created.push(id);
+            }
             Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
             Err(e) => report.skipped.push((s.name.clone(), e.message())),
+        }
+    }
+    for (s, id) in circles {
+        match super::recovery::import_circle(state, actor, s, &id, &imported).await {
+            Ok(()) => {}
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(e) => report.skipped.push((
+                s.name.clone(),
+                format!("circle plan not imported: {}", e.message()),
+            )),
         }
     }
     Ok(report)
@@ -136,9 +160,9 @@ pub fn offer_fields(s: &Service) -> OfferFields {
         .or(s.phones.first())
         .map(|p| p.number.clone());
     let first_schedule = s.schedules.first();
-    let date = |d: Option<&String>| {
-        d.and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok())
-    };
+    // The offer's dates are those of a period without dates of its own (`dtstart`, `until`).
+    let starts = s.schedules.iter().find(|p| p.dtstart.is_none());
+    let ends = s.schedules.iter().find(|p| p.until.is_none());
     OfferFields {
         title: Some(s.name.clone()),
         description: s.description.clone(),
@@ -152,8 +176,8 @@ pub fn offer_fields(s: &Service) -> OfferFields {
         ),
         min_age: Some(s.minimum_age.map(|a| a as i32)),
         max_age: Some(s.maximum_age.map(|a| a as i32)),
-        start_date: Some(date(first_schedule.and_then(|p| p.valid_from.as_ref()))),
-        end_date: Some(date(first_schedule.and_then(|p| p.valid_to.as_ref()))),
+        start_date: Some(date(starts.and_then(|p| p.valid_from.as_ref()))),
+        end_date: Some(date(ends.and_then(|p| p.valid_to.as_ref()))),
         schedule: Some(schedule_of(&s.schedules)),
         schedule_note: Some(first_schedule.and_then(|p| p.notes.clone())),
         languages: Some(
@@ -237,10 +261,15 @@ fn schedule_of(schedules: &[HsdsSchedule]) -> Vec<SchedulePeriodFields> {
             opens_at: hhmm(p.opens_at.as_deref().unwrap_or_default()),
             closes_at: hhmm(p.closes_at.as_deref().unwrap_or_default()),
             description: p.description.clone(),
-            valid_from: None,
-            valid_until: None,
+            valid_from: date(p.dtstart.as_ref()),
+            valid_until: date(p.until.as_ref()),
         })
         .collect()
+}
+
+/// A date from `YYYY-MM-DD` (or the date part of a longer timestamp); none when unreadable.
+fn date(d: Option<&String>) -> Option<chrono::NaiveDate> {
+    d.and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10).unwrap_or(d), "%Y-%m-%d").ok())
 }
 
 /// `09:00:00` or `09:00` -> `09:00`.

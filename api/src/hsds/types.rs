@@ -161,6 +161,14 @@ pub struct Schedule {
     pub valid_from: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<String>,
+    /// The period's own first date (RFC 5545 DTSTART, `YYYY-MM-DD`), when it starts later
+    /// than the service ("then every two months from May").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dtstart: Option<String>,
+    /// The period's own last date (RFC 5545 UNTIL, `YYYY-MM-DD`), when it ends before the
+    /// service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// `WEEKLY` or `MONTHLY`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub freq: Option<String>,

@@ -48,6 +48,92 @@ pub struct CircleView {
     pub practitioner_parts_hidden: bool,
 }
 
+/// What a circle view is made of before a reader is known: the stored plan, its partner
+/// practices with their names, and the offers of the group's other years (unfiltered).
+#[derive(Clone, Debug)]
+pub struct CircleParts {
+    pub plan: offer_circle::Model,
+    pub partners: Vec<PartnerView>,
+    pub previous: Option<OfferBundle>,
+    pub next: Vec<OfferBundle>,
+}
+
+/// The circle parts of each of `offer_ids` that has a plan, in a constant number of
+/// statements whatever their number: plans, partner names, later years, linked offers.
+pub async fn parts_by_offer(
+    db: &impl ConnectionTrait,
+    offer_ids: &[impl AsRef<str>],
+) -> AppResult<HashMap<String, CircleParts>> {
+    if offer_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids = || offer_ids.iter().map(AsRef::as_ref);
+    let plans = offer_circle::Entity::find()
+        .filter(offer_circle::Column::OfferId.is_in(ids()))
+        .all(db)
+        .await?;
+    if plans.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let plan_ids: Vec<&str> = plans.iter().map(|p| p.offer_id.as_str()).collect();
+    let partner_ids: Vec<String> = (plans.iter())
+        .flat_map(|p| p.partners.0.iter().map(|x| x.organisation_id.clone()))
+        .collect();
+    let orgs = if partner_ids.is_empty() {
+        HashMap::new()
+    } else {
+        super::offer::organisations(db, partner_ids).await?
+    };
+    let later = offer_circle::Entity::find()
+        .filter(offer_circle::Column::PreviousOfferId.is_in(plan_ids.iter().copied()))
+        .all(db)
+        .await?;
+    let linked_ids: Vec<String> = (plans.iter())
+        .filter_map(|p| p.previous_offer_id.clone())
+        .chain(later.iter().map(|c| c.offer_id.clone()))
+        .collect();
+    let bundles: HashMap<String, OfferBundle> = if linked_ids.is_empty() {
+        HashMap::new()
+    } else {
+        OfferBundle::load_many(db, &linked_ids)
+            .await?
+            .into_iter()
+            .map(|b| (b.offer.id.clone(), b))
+            .collect()
+    };
+    let mut next: HashMap<String, Vec<OfferBundle>> = HashMap::new();
+    for c in &later {
+        if let (Some(prev), Some(b)) = (&c.previous_offer_id, bundles.get(&c.offer_id)) {
+            next.entry(prev.clone()).or_default().push(b.clone());
+        }
+    }
+    Ok(plans
+        .into_iter()
+        .map(|plan| {
+            let partners = (plan.partners.0.iter())
+                .map(|p| PartnerView {
+                    name: orgs
+                        .get(&p.organisation_id)
+                        .map(|o| o.name.clone())
+                        .unwrap_or_else(|| p.organisation_id.clone()),
+                    organisation_id: p.organisation_id.clone(),
+                    agreed_on: p.agreed_on,
+                    agreements: p.agreements.clone(),
+                })
+                .collect();
+            let previous =
+                (plan.previous_offer_id.as_ref()).and_then(|id| bundles.get(id).cloned());
+            let parts = CircleParts {
+                partners,
+                previous,
+                next: next.remove(&plan.offer_id).unwrap_or_default(),
+                plan,
+            };
+            (parts.plan.offer_id.clone(), parts)
+        })
+        .collect())
+}
+
 impl CircleView {
     /// The plan of `offer` as `actor` sees it; none when the offer has no plan. Linked offers
     /// the actor may not read are left out.
@@ -56,52 +142,35 @@ impl CircleView {
         actor: &Actor,
         offer: &offer::Model,
     ) -> AppResult<Option<CircleView>> {
-        let Some(plan) = offer_circle::Entity::find_by_id(offer.id.clone())
-            .one(db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let orgs = super::offer::organisations(
-            db,
-            plan.partners.0.iter().map(|p| p.organisation_id.clone()),
-        )
-        .await?;
-        let partners = plan
-            .partners
-            .0
-            .iter()
-            .map(|p| PartnerView {
-                name: orgs
-                    .get(&p.organisation_id)
-                    .map(|o| o.name.clone())
-                    .unwrap_or_else(|| p.organisation_id.clone()),
-                organisation_id: p.organisation_id.clone(),
-                agreed_on: p.agreed_on,
-                agreements: p.agreements.clone(),
+        let mut parts = parts_by_offer(db, &[offer.id.as_str()]).await?;
+        Ok(parts
+            .remove(&offer.id)
+            .map(|p| CircleView::of_parts(p, actor, offer)))
+    }
+
+    /// The view of `offer`'s circle parts for `actor`: linked offers the actor may not read
+    /// left out, practitioner-facing parts removed unless the actor may see them.
+    pub fn of_parts(parts: CircleParts, actor: &Actor, offer: &offer::Model) -> CircleView {
+        let readable = |b: OfferBundle| {
+            b.is_readable_by(actor).then_some(LinkedOffer {
+                year: b.offer.hc_year,
+                title: b.offer.title,
+                id: b.offer.id,
             })
-            .collect();
-        let previous = match &plan.previous_offer_id {
-            Some(id) => linked(db, actor, std::slice::from_ref(id)).await?.pop(),
-            None => None,
         };
-        let next_ids: Vec<String> = offer_circle::Entity::find()
-            .filter(offer_circle::Column::PreviousOfferId.eq(offer.id.as_str()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.offer_id)
-            .collect();
-        let next = linked(db, actor, &next_ids).await?;
         let view = CircleView {
-            recruiting_need: recruiting_need(plan.group_min, offer.places_taken, offer.status),
-            plan,
-            partners,
-            previous,
-            next,
+            recruiting_need: recruiting_need(
+                parts.plan.group_min,
+                offer.places_taken,
+                offer.status,
+            ),
+            plan: parts.plan,
+            partners: parts.partners,
+            previous: parts.previous.and_then(readable),
+            next: parts.next.into_iter().filter_map(readable).collect(),
             practitioner_parts_hidden: false,
         };
-        Ok(Some(view.for_actor(actor)))
+        view.for_actor(actor)
     }
 
     /// The view with the practitioner-facing parts removed unless `actor` may see them
@@ -126,23 +195,6 @@ pub fn strip_practitioner_parts(plan: &mut offer_circle::Model) {
     plan.regisseurs.0.clear();
     plan.klankbord_members.0.clear();
     plan.partners.0.clear();
-}
-
-async fn linked(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    ids: &[String],
-) -> AppResult<Vec<LinkedOffer>> {
-    let bundles = OfferBundle::load_many(db, ids).await?;
-    Ok(bundles
-        .into_iter()
-        .filter(|b| b.is_readable_by(actor))
-        .map(|b| LinkedOffer {
-            year: b.offer.hc_year,
-            title: b.offer.title,
-            id: b.offer.id,
-        })
-        .collect())
 }
 
 /// The public parts of a circle plan as the federation feed carries them (every field

@@ -2,6 +2,7 @@
 //! and nowhere else: an offer with its organisation's name, its locations' points and the
 //! buurt, wijk and gemeente (codes and names) each location lies in.
 
+use crate::domain::recovery_focus::RecoveryFocus;
 use crate::error::AppResult;
 use crate::read_model::OfferBundle;
 use crate::read_model::rules;
@@ -45,6 +46,8 @@ pub struct SearchDoc {
     pub points: Vec<(f64, f64)>,
     /// Stored attributes (`peer_led`, `mode_online`, `wheelchair`, ...), sorted.
     pub attributes: Vec<String>,
+    /// Recovery focus (`hoop`, `betekenis`, ...), searchable as words ("zingeving").
+    pub recovery_focus: Vec<RecoveryFocus>,
 }
 
 /// Dutch words for a kind of offer, searchable as text.
@@ -92,11 +95,12 @@ pub fn target_group_words(g: TargetGroup) -> &'static str {
 }
 
 impl SearchDoc {
-    /// Kind, life domains and target groups as Dutch words.
+    /// Kind, life domains, target groups and recovery focus as (Dutch) words.
     pub fn tags_text(&self) -> String {
         let mut parts = vec![kind_words(self.kind)];
         parts.extend(self.life_domains.iter().map(|d| life_domain_words(*d)));
         parts.extend(self.target_groups.iter().map(|g| target_group_words(*g)));
+        parts.extend(self.recovery_focus.iter().map(|f| f.search_words()));
         parts.join(" ")
     }
 
@@ -176,11 +180,17 @@ async fn build(db: &impl ConnectionTrait, bundles: Vec<OfferBundle>) -> AppResul
     let areas = load_areas(db, buurten).await?;
     let ids: Vec<&str> = bundles.iter().map(|b| b.offer.id.as_str()).collect();
     let mut attributes = crate::read_model::funding::attributes_by_offer(db, &ids).await?;
+    let mut focus = crate::services::offer::recovery_focus::by_offer(db, &ids).await?;
     Ok(bundles
         .into_iter()
         .map(|b| {
             let mut d = doc(&areas, b);
             d.attributes = attributes.remove(&d.id).unwrap_or_default();
+            d.recovery_focus = focus
+                .remove(&d.id)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
             d
         })
         .collect())
@@ -232,6 +242,7 @@ fn doc(areas: &BTreeMap<String, area::Model>, b: OfferBundle) -> SearchDoc {
         places,
         points: locs.iter().map(|l| (l.lat, l.lon)).collect(),
         attributes: Vec::new(),
+        recovery_focus: Vec::new(),
     }
 }
 

@@ -586,6 +586,7 @@ mod tests {
             places: vec![],
             points: vec![],
             attributes: vec![],
+            recovery_focus: vec![],
         }
     }
 

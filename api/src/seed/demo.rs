@@ -103,6 +103,18 @@ struct DemoOffer {
     /// come from `herstelcirkel`.
     #[serde(default)]
     circle_plan: Option<DemoCirclePlan>,
+    /// Recovery focus words (issue 19), with what in them is illustrative.
+    #[serde(default)]
+    recovery_focus: Option<DemoRecoveryFocus>,
+}
+
+/// A demo offer's recovery focus; `illustrative` says how the words were chosen
+/// (documentation; not loaded).
+#[derive(Deserialize)]
+struct DemoRecoveryFocus {
+    words: Vec<String>,
+    #[allow(dead_code)]
+    illustrative: String,
 }
 
 /// A demo circle plan; `illustrative` says which values are illustrative, not from a source.
@@ -268,6 +280,7 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
                 .circle_plan
                 .take()
                 .map(|p| demo_plan(p, o.herstelcirkel.as_ref()));
+            let focus = o.recovery_focus.take();
             let patch = OfferPatch::try_from(OfferFields::from(o))?;
             let draft = offer::create(state, &Actor::System, &org_id, patch).await?;
             let id = GlobalId::parse(&draft.offer.id)?;
@@ -276,6 +289,14 @@ pub async fn load(state: &AppState, regions: &[String]) -> AppResult<usize> {
             if let Some(plan) = plan {
                 let plan = offer::circle::CirclePlan::parse(&plan)?;
                 version = offer::circle::set_plan(state, &Actor::System, &id, version, plan)
+                    .await?
+                    .version;
+            }
+            if let Some(f) = focus {
+                let set = (f.words.iter())
+                    .map(|w| crate::domain::recovery_focus::RecoveryFocus::parse(w))
+                    .collect::<AppResult<_>>()?;
+                version = offer::recovery_focus::set(state, &Actor::System, &id, version, set)
                     .await?
                     .version;
             }

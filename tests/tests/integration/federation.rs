@@ -36,14 +36,19 @@ pub(crate) async fn three_nodes() -> Vec<TestApp> {
 
 /// [`three_nodes`] with every node's config further adjusted by `edit`.
 pub(crate) async fn three_nodes_with(edit: impl Fn(&mut Config)) -> Vec<TestApp> {
+    nodes_with(&REGIONS, edit).await
+}
+
+/// The nodes of `regions` (of [`REGIONS`]), each a peer of every other, configured by `edit`.
+async fn nodes_with(regions: &[(&str, &str)], edit: impl Fn(&mut Config)) -> Vec<TestApp> {
     let mut listeners = Vec::new();
-    for _ in REGIONS {
+    for _ in regions {
         listeners.push(listener().await);
     }
     let ports: Vec<u16> = listeners.iter().map(port_of).collect();
     let mut nodes = Vec::new();
-    for ((i, (id, region)), listener) in REGIONS.iter().enumerate().zip(listeners) {
-        let peers: Vec<PeerConfig> = REGIONS
+    for ((i, (id, region)), listener) in regions.iter().enumerate().zip(listeners) {
+        let peers: Vec<PeerConfig> = regions
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
@@ -514,6 +519,9 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
         updated_at: now,
         version,
         network: None,
+        suitability: None,
+        confirmed_at: None,
+        recovery_focus: None,
     };
     let offer_id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e11";
     let org_entry = FeedEntry {
@@ -740,6 +748,9 @@ fn peer_offer() -> api::federation::protocol::OfferRecord {
         updated_at: now,
         version: 3,
         network: None,
+        suitability: None,
+        confirmed_at: None,
+        recovery_focus: None,
     }
 }
 
@@ -1316,4 +1327,252 @@ async fn a_failing_peer_says_why_and_when_it_is_pulled_again() {
         error.contains("did not accept this node's credentials") && error.contains("secret"),
         "{status}"
     );
+}
+
+const RECOVERY_READ: &str = r#"query($id: ID!) { offer(id: $id) { id version originNode
+  suitability { contraIndications note commitments minAge maxAge languages }
+  freshness { confirmedAt confirmedBy } recoveryFocus } }"#;
+const SEND_REFERRAL: &str =
+    r#"mutation($input: ReferralInput!) { sendReferral(input: $input) { id offerNode } }"#;
+
+fn recovery_referral(offer: &str, suitability: Value) -> Value {
+    json!({"input": {"offerId": offer, "patientRef": "P-2026-0101", "consent": true,
+        "reasonDomains": ["SOCIALE_CONTACTEN"], "suitability": suitability}})
+}
+
+/// Two real nodes: an offer's suitability, "last confirmed current" date and recovery focus
+/// set at its node reach the mirror (never who confirmed it), and a referral from the mirror's
+/// GP that conflicts with the mirrored suitability needs confirmation as a local one would.
+#[tokio::test]
+async fn suitability_freshness_and_recovery_focus_reach_a_mirror_and_its_referrals() {
+    let nodes = nodes_with(&REGIONS[..2], |_| {}).await;
+    let (nijmegen, nhn) = (&nodes[0], &nodes[1]);
+    let editor = nijmegen.sign_in(demo::EDITOR).await;
+    let id = crate::suitability::suitable_offer(nijmegen, &editor).await;
+    let v = nijmegen.gql_ok(RECOVERY_READ, json!({"id": id})).await["offer"]["version"].clone();
+    let body = nijmegen
+        .gql_with(
+            Some(&editor),
+            "mutation($id: ID!, $v: Int!) { setOfferRecoveryFocus(offerId: $id, version: $v, focus: [HOOP, VERBINDING, HOOP]) { version } }",
+            json!({"id": id, "v": v}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let body = nijmegen
+        .gql_with(
+            Some(&editor),
+            "mutation($id: ID!) { confirmOfferCurrent(offerId: $id) { confirmedAt confirmedBy } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let origin = nijmegen.gql_ok(RECOVERY_READ, json!({"id": id})).await["offer"].clone();
+    let confirmer = origin["freshness"]["confirmedBy"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // The feed carries the date, not the person.
+    let feed = whole_feed(nijmegen, "nhn").await;
+    let entry = feed
+        .iter()
+        .rev()
+        .find(|e| e["id"] == json!(id))
+        .expect("the offer in the feed");
+    let record = &entry["record"];
+    assert!(record["confirmed_at"].is_string(), "{record}");
+    assert!(record.get("confirmed_by").is_none(), "{record}");
+    assert!(!record.to_string().contains(&confirmer), "{record}");
+    assert_eq!(record["recovery_focus"], json!(["verbinding", "hoop"]));
+
+    let status = sync(nhn, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let mirror = nhn.gql_ok(RECOVERY_READ, json!({"id": id})).await["offer"].clone();
+    assert_eq!(mirror["originNode"], "nijmegen");
+    assert_eq!(mirror["suitability"], origin["suitability"]);
+    assert_eq!(
+        mirror["suitability"]["contraIndications"],
+        json!(["ACUTE_PSYCHOSIS", "TERMINAL_ILLNESS"])
+    );
+    assert_eq!(mirror["recoveryFocus"], json!(["VERBINDING", "HOOP"]));
+    assert_eq!(
+        mirror["freshness"]["confirmedAt"],
+        origin["freshness"]["confirmedAt"]
+    );
+    assert_eq!(mirror["freshness"]["confirmedBy"], Value::Null);
+
+    // A GP at the mirror: a conflict asks for confirmation; confirmed, the referral goes.
+    let gp = nhn.sign_in("huisarts@heiloo.example").await;
+    let body = nhn
+        .gql_with(
+            Some(&gp),
+            SEND_REFERRAL,
+            recovery_referral(
+                &id,
+                json!({"contraIndications": ["ACUTE_PSYCHOSIS"], "age": 30}),
+            ),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("NEEDS_CONFIRMATION"), "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["conflicts"],
+        json!(["acute_psychose", "age"])
+    );
+    let body = nhn
+        .gql_with(
+            Some(&gp),
+            SEND_REFERRAL,
+            recovery_referral(
+                &id,
+                json!({"contraIndications": ["ACUTE_PSYCHOSIS"], "confirmed": true}),
+            ),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(body["data"]["sendReferral"]["offerNode"], "nijmegen");
+}
+
+/// A peer that predates suitability, freshness and recovery focus sends none of them: the
+/// mirror reads that as unknown (nothing said; confirmed at the last change), and a newer
+/// peer that stops sending them takes back what it sent before.
+#[tokio::test]
+async fn a_peer_without_suitability_freshness_or_focus_reads_as_unknown() {
+    let (node, body) = node_with_fake_nijmegen().await;
+    let base = peer_offer();
+    let older = page_of("nijmegen", peer_org(), base.clone());
+    for key in ["suitability", "confirmed_at", "recovery_focus"] {
+        assert!(!older.contains(key), "{key} in {older}");
+    }
+    *body.lock().unwrap() = older.clone();
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let unknown = |o: &Value| {
+        assert_eq!(o["suitability"]["contraIndications"], json!([]), "{o}");
+        assert_eq!(o["suitability"]["note"], Value::Null, "{o}");
+        assert_eq!(o["recoveryFocus"], json!([]), "{o}");
+        assert_eq!(o["freshness"]["confirmedBy"], Value::Null, "{o}");
+        let at: chrono::DateTime<chrono::Utc> = o["freshness"]["confirmedAt"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (at - base.updated_at).num_seconds().abs() <= 1,
+            "confirmed at its last change: {o}"
+        );
+    };
+    let got = node.gql_ok(RECOVERY_READ, json!({"id": PEER_OFFER})).await["offer"].clone();
+    unknown(&got);
+
+    // The same offer from a newer peer, then from that peer after a downgrade.
+    let mut newer = peer_offer();
+    newer.suitability = Some(api::federation::protocol::SuitabilityRecord {
+        contra_indications: vec!["actieve_verslaving".into()],
+        note: Some("Niet tijdens een opname.".into()),
+        commitments: vec!["Elke week komen".into()],
+    });
+    newer.recovery_focus = Some(vec!["betekenis".into()]);
+    newer.confirmed_at = Some(chrono::Utc::now() - chrono::Duration::days(400));
+    *body.lock().unwrap() = page_of("nijmegen", peer_org(), newer);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let got = node.gql_ok(RECOVERY_READ, json!({"id": PEER_OFFER})).await["offer"].clone();
+    assert_eq!(
+        got["suitability"]["contraIndications"],
+        json!(["ACTIVE_ADDICTION"])
+    );
+    assert_eq!(got["recoveryFocus"], json!(["BETEKENIS"]));
+    let stale = node
+        .gql_ok(
+            "query($id: ID!) { offer(id: $id) { freshness { stale monthsAgo } } }",
+            json!({"id": PEER_OFFER}),
+        )
+        .await;
+    assert_eq!(stale["offer"]["freshness"]["stale"], true, "{stale}");
+
+    *body.lock().unwrap() = older;
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let got = node.gql_ok(RECOVERY_READ, json!({"id": PEER_OFFER})).await["offer"].clone();
+    unknown(&got);
+}
+
+/// A hostile peer's suitability is parsed like an editor's: an over-long note or commitment or
+/// too many commitments refuse the page whole (nothing stored); codes this node does not know
+/// are left out, duplicates fold, and a "confirmed" date in the future is stored as now.
+#[tokio::test]
+async fn a_hostile_peer_cannot_store_invalid_suitability_or_a_future_confirmation() {
+    use api::federation::protocol::{OfferRecord, SuitabilityRecord};
+    let (node, body) = node_with_fake_nijmegen().await;
+    let with = |s: SuitabilityRecord| {
+        let mut o: OfferRecord = peer_offer();
+        o.suitability = Some(s);
+        page_of("nijmegen", peer_org(), o)
+    };
+    let refused = [
+        SuitabilityRecord {
+            note: Some("x".repeat(1001)),
+            ..Default::default()
+        },
+        SuitabilityRecord {
+            commitments: (0..13).map(|i| format!("Afspraak {i}")).collect(),
+            ..Default::default()
+        },
+        SuitabilityRecord {
+            commitments: vec!["y".repeat(201)],
+            ..Default::default()
+        },
+    ];
+    for s in refused {
+        *body.lock().unwrap() = with(s.clone());
+        let status = sync(&node, "nijmegen").await;
+        let error = status["lastError"].as_str().unwrap_or_default();
+        assert!(error.contains("suitability"), "{s:?}: {status}");
+        assert_eq!(status["cursor"], 0);
+        assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0));
+        let rows = entities::offer_suitability::Entity::find()
+            .all(&node.state.db)
+            .await
+            .unwrap();
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    let mut offer = peer_offer();
+    offer.suitability = Some(SuitabilityRecord {
+        contra_indications: vec![
+            "griep".into(),
+            "acute_psychose".into(),
+            "acute_psychose".into(),
+        ],
+        note: Some("  Niet in een acute crisis.  ".into()),
+        commitments: vec!["Afspraken ondertekenen".into(), "  ".into()],
+    });
+    offer.confirmed_at = Some(chrono::Utc::now() + chrono::Duration::days(3650));
+    offer.recovery_focus = Some(vec!["hoop".into(), "diagnose".into(), "hoop".into()]);
+    *body.lock().unwrap() = page_of("nijmegen", peer_org(), offer);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let got = node.gql_ok(RECOVERY_READ, json!({"id": PEER_OFFER})).await["offer"].clone();
+    assert_eq!(
+        got["suitability"]["contraIndications"],
+        json!(["ACUTE_PSYCHOSIS"])
+    );
+    assert_eq!(got["suitability"]["note"], "Niet in een acute crisis.");
+    assert_eq!(
+        got["suitability"]["commitments"],
+        json!(["Afspraken ondertekenen"])
+    );
+    assert_eq!(got["recoveryFocus"], json!(["HOOP"]));
+    let row = entities::offer_suitability::Entity::find_by_id(PEER_OFFER)
+        .one(&node.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.contra_indications.0, vec!["acute_psychose".to_string()]);
+    let at: chrono::DateTime<chrono::Utc> = got["freshness"]["confirmedAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(at <= chrono::Utc::now(), "{got}");
 }

@@ -456,3 +456,179 @@ async fn a_service_at_location_is_looked_up_by_index_whatever_the_catalogue_size
     assert_eq!(status, 404);
     app.stop().await;
 }
+
+/// The public circle plan, the suitability and the recovery focus go out in HSDS (fields where
+/// HSDS has them, `wijkwijzer:` attributes for the rest; valid against the official schemas)
+/// and come back unchanged through an import; what only practitioners see (kwartiermaker,
+/// regisseurs, klankbord members) never leaves the node.
+#[tokio::test]
+async fn circle_plans_suitability_and_recovery_focus_survive_an_export_import_round_trip() {
+    use api::domain::{ContraIndication, GlobalId, Suitability};
+    use api::read_model::circle::records_by_offer;
+    use api::services::offer::{recovery_focus, suitability};
+    use entities::offer;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+
+    let source = TestApp::spawn().await;
+    let db = &source.state.db;
+    let diabetes = offer::Entity::find()
+        .filter(offer::Column::Title.eq("Herstelcirkel diabetes type 2 Zuid-Limburg"))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let su = Suitability::parse(
+        vec![
+            ContraIndication::TerminalIllness,
+            ContraIndication::ActiveAddiction,
+        ],
+        Some("Niet tijdens een opname."),
+        &[
+            "Intakeafspraken ondertekenen".to_string(),
+            "Een jaar meedoen".to_string(),
+        ],
+    )
+    .unwrap();
+    let gid = GlobalId::parse(&diabetes.id).unwrap();
+    suitability::set(
+        &source.state,
+        &Actor::System,
+        &gid,
+        diabetes.version,
+        su.clone(),
+    )
+    .await
+    .unwrap();
+    // Practitioner-only parts, written straight into the plan.
+    let plan = entities::offer_circle::Entity::find_by_id(diabetes.id.clone())
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the demo diabetes circle has a plan");
+    let mut secret = plan.into_active_model();
+    secret.kwartiermaker_name = Set(Some("Kwartiermaker Verborgen".into()));
+    secret.kwartiermaker_phone = Set(Some("043 999 88 77".into()));
+    secret.regisseurs = Set(entities::json::StringList(vec![
+        "Regisseur Verborgen".into(),
+    ]));
+    secret.update(db).await.unwrap();
+
+    let data = export::dataset(&source.state).await.unwrap();
+    let file = serde_json::to_string(&data).unwrap();
+    for hidden in [
+        "Kwartiermaker Verborgen",
+        "043 999 88 77",
+        "Regisseur Verborgen",
+    ] {
+        assert!(!file.contains(hidden), "{hidden} was exported");
+    }
+    let service_schema = validator("service.json");
+    let json: Value = serde_json::from_str(&file).unwrap();
+    for s in json["services"].as_array().unwrap() {
+        assert_valid(&service_schema, s, &format!("service {}", s["name"]));
+    }
+    let exported = json["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Herstelcirkel diabetes type 2 Zuid-Limburg")
+        .unwrap();
+    let link_types: Vec<&str> = exported["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["link_type"].as_str())
+        .collect();
+    for t in [
+        "wijkwijzer:circle",
+        "wijkwijzer:contra_indication",
+        "wijkwijzer:commitment",
+    ] {
+        assert!(link_types.contains(&t), "{t} missing: {link_types:?}");
+    }
+    assert_eq!(
+        exported["eligibility_description"],
+        "Niet tijdens een opname."
+    );
+    assert_eq!(exported["minimum_age"], 35.0);
+
+    // What the source holds, by title.
+    let offers = offer::Entity::find().all(db).await.unwrap();
+    let ids: Vec<&str> = offers.iter().map(|o| o.id.as_str()).collect();
+    let circles = records_by_offer(db, &ids).await.unwrap();
+    let suits = suitability::by_offer(db, &ids).await.unwrap();
+    let focus = recovery_focus::by_offer(db, &ids).await.unwrap();
+    assert!(circles.len() >= 3, "demo circles have plans");
+    assert!(focus.len() >= 3, "demo recovery offers have a focus");
+
+    let target = TestApp::spawn_with(|c| c.seed.demo = false).await;
+    let services = import::parse_file(&file).unwrap();
+    let org = import::resolve_organisation(&target.state, "Geïmporteerd")
+        .await
+        .unwrap();
+    let report = import::import(&target.state, &Actor::System, &org, &services)
+        .await
+        .unwrap();
+    assert!(
+        report
+            .skipped
+            .iter()
+            .all(|(_, why)| why == "service is defunct"),
+        "{:?}",
+        report.skipped
+    );
+    let tdb = &target.state.db;
+    let imported = offer::Entity::find().all(tdb).await.unwrap();
+    let tids: Vec<&str> = imported.iter().map(|o| o.id.as_str()).collect();
+    let t_circles = records_by_offer(tdb, &tids).await.unwrap();
+    let t_suits = suitability::by_offer(tdb, &tids).await.unwrap();
+    let t_focus = recovery_focus::by_offer(tdb, &tids).await.unwrap();
+    let mut compared = 0;
+    for o in offers.iter().filter(|o| ids.contains(&o.id.as_str())) {
+        let Some(t) = imported.iter().find(|t| t.title == o.title) else {
+            continue;
+        };
+        let circle = circles.get(&o.id).cloned().map(|mut c| {
+            // The previous year is linked to the imported one when it came along.
+            c.previous_offer_id = c
+                .previous_offer_id
+                .and_then(|p| offers.iter().find(|x| x.id == p))
+                .and_then(|p| imported.iter().find(|x| x.title == p.title))
+                .map(|x| x.id.clone());
+            c
+        });
+        assert_eq!(t_circles.get(&t.id).cloned(), circle, "{}", o.title);
+        assert_eq!(t.schedule, o.schedule, "{}", o.title);
+        if !o.schedule.0.is_empty() {
+            // The dates travel on the schedule periods.
+            assert_eq!(
+                (t.start_date, t.end_date),
+                (o.start_date, o.end_date),
+                "{}",
+                o.title
+            );
+        }
+        assert_eq!(
+            (t.min_age, t.max_age),
+            (o.min_age, o.max_age),
+            "{}",
+            o.title
+        );
+        assert_eq!(t_suits.get(&t.id), suits.get(&o.id), "{}", o.title);
+        assert_eq!(t_focus.get(&t.id), focus.get(&o.id), "{}", o.title);
+        compared += usize::from(circle.is_some());
+    }
+    assert!(compared >= 3, "{compared} circles compared");
+    let t_plan = entities::offer_circle::Entity::find()
+        .all(tdb)
+        .await
+        .unwrap();
+    assert!(
+        t_plan
+            .iter()
+            .all(|p| p.kwartiermaker_name.is_none() && p.regisseurs.0.is_empty()),
+        "{t_plan:?}"
+    );
+    source.stop().await;
+    target.stop().await;
+}

@@ -43,6 +43,7 @@ mod population;
 mod query_cost;
 mod quickstart;
 mod read_model;
+mod recovery_focus;
 mod referral_contacts;
 mod referral_isolation;
 mod referral_notes;

@@ -114,7 +114,7 @@ pub async fn quiet_node(edit: impl FnOnce(&mut api::config::Config)) -> TestApp 
 
 /// Waits until no statement has run for one polling round, so the work a change woke (the
 /// search indexer, notifications) is done before counting.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     let mut last = u64::MAX;
     tests::eventually(20, "background work to settle", || {
         let now = app.state.queries.get();

@@ -152,3 +152,67 @@ async fn a_conflicting_referral_needs_confirmation_and_stores_only_that() {
     assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     assert_eq!(error_field(&body), Some("input.suitability.age"), "{body}");
 }
+
+const LIST_WITH_PARTS: &str = r#"query($first: Int) { offers(first: $first) { edges { node {
+  id suitability { contraIndications note commitments minAge maxAge languages }
+  freshness { confirmedAt confirmedBy stale monthsAgo } recoveryFocus
+  circle { year coaches groupMin groupMax recruitingNeed previousYear { title } nextYears { title }
+    subgroups { activity } evaluations { title } } } } } }"#;
+
+/// `Offer.suitability`, `freshness`, `recoveryFocus` and `circle` are batched per list: a list
+/// of 20 offers costs about what a list of 3 does, not a statement (or four) per offer.
+#[tokio::test]
+async fn a_list_of_offers_with_suitability_freshness_focus_and_circle_costs_bounded_statements() {
+    let app = crate::query_cost::quiet_node(|_| {}).await;
+    let admin = app.admin_token().await;
+    let first = app
+        .gql_ok(
+            "{ offers(first: 20) { edges { node { id version } } } }",
+            json!({}),
+        )
+        .await;
+    let node = &first["offers"]["edges"][4]["node"];
+    let input = json!({"contraIndications": ["BIPOLAR_DISORDER"], "note": "Niet in crisis."});
+    let body = app
+        .gql_with(
+            Some(&admin),
+            SET,
+            json!({"id": node["id"], "v": node["version"], "input": input}),
+        )
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    crate::query_cost::settle(&app).await;
+    let cost = |first: i64| {
+        let app = &app;
+        async move {
+            let before = app.state.queries.get();
+            let data = app.gql_ok(LIST_WITH_PARTS, json!({"first": first})).await;
+            let edges = data["offers"]["edges"].as_array().unwrap().clone();
+            (app.state.queries.get() - before, edges)
+        }
+    };
+    let (small, few) = cost(3).await;
+    let (large, many) = cost(20).await;
+    assert_eq!(few.len(), 3);
+    assert_eq!(many.len(), 20);
+    let circles = many
+        .iter()
+        .filter(|e| e["node"]["circle"].is_object())
+        .count();
+    let with_suitability = many
+        .iter()
+        .filter(|e| e["node"]["suitability"]["contraIndications"] != json!([]))
+        .count();
+    assert!(circles >= 2, "the list holds circles: {many:?}");
+    assert!(
+        with_suitability >= 1,
+        "the list holds a suitability: {many:?}"
+    );
+    // The offers, then one batch per part (suitability, confirmations, focus; circle plans,
+    // their later years and linked offers): a fixed number, not one per offer.
+    assert!(small <= 24, "3 offers cost {small} statements");
+    assert!(
+        large <= small + 6,
+        "20 offers cost {large} statements (3 cost {small}): an N+1 crept in"
+    );
+}

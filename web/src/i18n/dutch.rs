@@ -43,6 +43,10 @@ pub const CATALOGUE: &[(&str, &str)] = &[
         "'{}' is geen bekende contra-indicatie",
     ),
     ("at most {} commitments", "hoogstens {} afspraken"),
+    (
+        "'{}' is not a known recovery focus",
+        "'{}' is geen bekend herstelaspect",
+    ),
     ("'{}' is not an age", "'{}' is geen leeftijd"),
     // Herstelcirkel plans (issue 19).
     (

@@ -13,6 +13,7 @@ pub mod offer_circle;
 pub mod offer_circle_form;
 pub mod offer_form;
 pub mod offer_funding;
+pub mod offer_recovery;
 pub mod offer_suitability;
 pub mod organisation;
 pub mod referral;

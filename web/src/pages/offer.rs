@@ -31,6 +31,9 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
     let extra = super::offer_suitability::load(&state, o)
         .await
         .or_page(&ctx)?;
+    let recovery = super::offer_recovery::section(&state, &ctx, o)
+        .await
+        .or_page(&ctx)?;
     let body = html! {
         p.meta { (o.kind.label(ctx.lang)) " · " (v.organisation.name) }
         @if v.is_mirrored(&state) {
@@ -58,6 +61,7 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String
         @for para in o.description.split("\n\n").filter(|p| !p.trim().is_empty()) {
             p { (para.trim()) }
         }
+        (recovery)
         (super::offer_suitability::section(&ctx, o, &extra, can_edit))
         (facts(&ctx, &v))
         (funding)

@@ -5,6 +5,7 @@
 
 use super::inputs::SchedulePeriodInput;
 use super::types::{Offer, SchedulePeriod};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::{actor, app, id_arg, input_error};
 use crate::read_model::circle::CircleView;
 use crate::services::offer::SchedulePeriodFields;
@@ -213,8 +214,13 @@ fn year_of(l: &crate::read_model::circle::LinkedOffer) -> CircleYear {
 
 /// `Offer.circle`: the plan of `offer` as the request's actor sees it.
 pub async fn of_offer(ctx: &Context<'_>, offer: &entities::offer::Model) -> Result<Option<Circle>> {
-    let (app, actor) = (app(ctx)?, actor(ctx)?);
-    Ok(CircleView::load(&app.db, actor, offer).await?.map(Circle))
+    let actor = actor(ctx)?;
+    let parts = ctx
+        .data::<Loaders>()?
+        .circle_parts
+        .load_one(offer.id.clone())
+        .await?;
+    Ok(parts.map(|p| Circle(CircleView::of_parts(p, actor, offer))))
 }
 
 /// The kwartiermaker: a contact person of the offer for practitioners.

@@ -1,6 +1,7 @@
 //! GraphQL for fresh listings: `Offer.freshness`, `confirmOfferCurrent` and `staleOffers`.
 
 use super::types::Offer;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::{actor, app, id_arg};
 use crate::services::offer::freshness::{self as svc, Freshness};
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
@@ -34,7 +35,12 @@ impl OfferFreshness {
 /// `Offer.freshness` of `offer`.
 pub async fn of_offer(ctx: &Context<'_>, offer: &Offer) -> Result<OfferFreshness> {
     let app = app(ctx)?;
-    let f = svc::of(&app.db, &offer.0).await?;
+    let row = ctx
+        .data::<Loaders>()?
+        .confirmations
+        .load_one(offer.0.id.clone())
+        .await?;
+    let f = svc::from_row(&offer.0, row.as_ref());
     Ok(OfferFreshness::new(f, app.config.offers.stale_after_days))
 }
 

@@ -7,6 +7,7 @@ mod funding_mutation;
 mod inputs;
 mod mutation;
 mod query;
+mod recovery_focus;
 mod suitability;
 mod types;
 
@@ -16,6 +17,7 @@ pub use funding_mutation::OfferFundingMutation;
 pub use inputs::OfferFilterInput;
 pub use mutation::OfferMutation;
 pub use query::{OfferConnection, OfferQuery, offer_connection};
+pub use recovery_focus::{RecoveryFocus, RecoveryFocusMutation};
 pub use suitability::{
     ContraIndication, OfferSuitability, ReferralSuitabilityInput, SuitabilityMutation,
 };

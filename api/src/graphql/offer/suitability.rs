@@ -3,6 +3,7 @@
 
 use super::types::Offer;
 use crate::domain::suitability::{self as dom, Suitability};
+use crate::graphql::loaders::Loaders;
 use crate::graphql::{actor, app, id_arg, input_error};
 use crate::services::offer::suitability as svc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
@@ -61,7 +62,12 @@ pub struct OfferSuitability {
 
 /// `Offer.suitability` of `offer`.
 pub async fn of_offer(ctx: &Context<'_>, offer: &Offer) -> Result<OfferSuitability> {
-    let s = svc::load(&app(ctx)?.db, &offer.0.id).await?;
+    let s = ctx
+        .data::<Loaders>()?
+        .suitability
+        .load_one(offer.0.id.clone())
+        .await?
+        .unwrap_or_default();
     Ok(OfferSuitability {
         contra_indications: s.contra_indications.into_iter().map(Into::into).collect(),
         note: s.note,

@@ -342,6 +342,11 @@ impl Offer {
     async fn freshness(&self, ctx: &Context<'_>) -> Result<super::OfferFreshness> {
         super::freshness::of_offer(ctx, self).await
     }
+    /// What the offer supports in personal recovery (verbinding, hoop, identiteit,
+    /// betekenis, eigen regie): searchable words, not a clinical classification.
+    async fn recovery_focus(&self, ctx: &Context<'_>) -> Result<Vec<super::RecoveryFocus>> {
+        super::recovery_focus::of_offer(ctx, self).await
+    }
     /// The Herstelcirkel plan (roles, how it runs, evaluations); null without a plan.
     async fn circle(&self, ctx: &Context<'_>) -> Result<Option<super::circle::Circle>> {
         super::circle::of_offer(ctx, &self.0).await

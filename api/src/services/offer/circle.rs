@@ -480,6 +480,12 @@ pub fn check_received(r: &CircleRecord) -> AppResult<CircleRecord> {
     Ok(CircleRecord::of(&plan_row("", &plan)))
 }
 
+/// The plan of a public circle record (a peer's or an HSDS import's), parsed like a local
+/// plan; errors name the field.
+pub fn plan_of_record(r: &CircleRecord) -> AppResult<CirclePlan> {
+    CirclePlan::parse(&record_fields(r))
+}
+
 /// A feed record as plan fields.
 fn record_fields(r: &CircleRecord) -> CirclePlanFields {
     CirclePlanFields {

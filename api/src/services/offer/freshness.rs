@@ -108,7 +108,8 @@ pub async fn of(db: &impl ConnectionTrait, offer: &offer::Model) -> AppResult<Fr
     Ok(from_row(offer, row.as_ref()))
 }
 
-fn from_row(offer: &offer::Model, row: Option<&offer_confirmation::Model>) -> Freshness {
+/// The freshness of `offer` given its confirmation row (none: confirmed at its last change).
+pub fn from_row(offer: &offer::Model, row: Option<&offer_confirmation::Model>) -> Freshness {
     row.map_or_else(
         || Freshness {
             confirmed_at: offer.updated_at,
@@ -151,6 +152,47 @@ pub fn confirmed_since_expr(cutoff: DateTime<Utc>) -> Expr {
         Expr::col((offer::Entity, offer::Column::UpdatedAt)),
     ]))
     .gte(cutoff)
+}
+
+/// The confirmation rows of each of `ids` that has one. One statement per 30,000 ids.
+pub async fn rows_by_offer(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> AppResult<HashMap<String, offer_confirmation::Model>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        let rows = offer_confirmation::Entity::find()
+            .filter(offer_confirmation::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.offer_id.clone(), r)));
+    }
+    Ok(out)
+}
+
+/// Stores when a peer says its offer `offer_id` was last confirmed current (never by whom:
+/// that is a person of the peer's node); none removes the row, so the offer counts as
+/// confirmed at its last change, as before peers sent the date.
+pub async fn store_mirrored(
+    db: &impl ConnectionTrait,
+    offer_id: &str,
+    confirmed_at: Option<DateTime<Utc>>,
+) -> AppResult<()> {
+    offer_confirmation::Entity::delete_many()
+        .filter(offer_confirmation::Column::OfferId.eq(offer_id))
+        .exec(db)
+        .await?;
+    if let Some(at) = confirmed_at {
+        offer_confirmation::Entity::insert(offer_confirmation::ActiveModel {
+            offer_id: Set(offer_id.to_string()),
+            confirmed_at: Set(at),
+            confirmed_by: Set(None),
+            reminded_at: Set(None),
+        })
+        .exec(db)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The freshness of each of `offers`, in two statements at most.

@@ -12,6 +12,7 @@
 //! - [`commands`]: create, update, publish, end, delete.
 //! - [`suitability`]: who an offer is (not) for, and the check of a referral against it.
 //! - [`freshness`]: when an offer was last confirmed current; stale offers.
+//! - [`recovery_focus`]: the recovery-focus words of an offer.
 
 mod check;
 pub mod circle;
@@ -19,6 +20,7 @@ mod commands;
 pub mod freshness;
 mod lists;
 mod patch;
+pub mod recovery_focus;
 pub mod suitability;
 
 pub use check::check_received;

@@ -17,7 +17,8 @@ use chrono::{DateTime, Utc};
 use entities::json::StringList;
 use entities::{OfferStatus, offer, offer_suitability, referral_suitability_confirmation};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use std::collections::HashMap;
 
 /// The suitability stored for `offer_id` (empty when none is); unknown codes are skipped.
 pub async fn load(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<Suitability> {
@@ -27,7 +28,11 @@ pub async fn load(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<Suitab
     else {
         return Ok(Suitability::default());
     };
-    Ok(Suitability {
+    Ok(from_row(row))
+}
+
+fn from_row(row: offer_suitability::Model) -> Suitability {
+    Suitability {
         contra_indications: row
             .contra_indications
             .0
@@ -36,7 +41,59 @@ pub async fn load(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<Suitab
             .collect(),
         note: row.note,
         commitments: row.commitments.0,
-    })
+    }
+}
+
+/// The stored suitability of each of `ids` that has one (absent: none stored). One
+/// statement per 30,000 ids.
+pub async fn by_offer(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> AppResult<HashMap<String, Suitability>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        let rows = offer_suitability::Entity::find()
+            .filter(offer_suitability::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
+            .all(db)
+            .await?;
+        out.extend(rows.into_iter().map(|r| (r.offer_id.clone(), from_row(r))));
+    }
+    Ok(out)
+}
+
+/// Replaces the stored suitability of `offer_id` (inside the caller's transaction); none
+/// removes it (nothing said, as for an offer whose node does not send suitability).
+pub async fn write(
+    db: &impl ConnectionTrait,
+    offer_id: &str,
+    suitability: Option<&Suitability>,
+) -> AppResult<()> {
+    offer_suitability::Entity::delete_many()
+        .filter(offer_suitability::Column::OfferId.eq(offer_id))
+        .exec(db)
+        .await?;
+    let Some(s) = suitability else {
+        return Ok(());
+    };
+    offer_suitability::Entity::insert(row_of(offer_id, s.clone()))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn row_of(offer_id: &str, suitability: Suitability) -> offer_suitability::ActiveModel {
+    offer_suitability::ActiveModel {
+        offer_id: Set(offer_id.to_string()),
+        contra_indications: Set(StringList(
+            suitability
+                .contra_indications
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect(),
+        )),
+        note: Set(suitability.note),
+        commitments: Set(StringList(suitability.commitments)),
+    }
 }
 
 /// Sets the suitability of an offer of this node; its editors only, `version` must be
@@ -58,18 +115,7 @@ pub async fn set(
         ));
     }
     save(&txn, &mut model, version).await?;
-    let row = offer_suitability::ActiveModel {
-        offer_id: Set(model.id.clone()),
-        contra_indications: Set(StringList(
-            suitability
-                .contra_indications
-                .iter()
-                .map(|c| c.code().to_string())
-                .collect(),
-        )),
-        note: Set(suitability.note),
-        commitments: Set(StringList(suitability.commitments)),
-    };
+    let row = row_of(&model.id, suitability);
     offer_suitability::Entity::insert(row)
         .on_conflict(
             OnConflict::column(offer_suitability::Column::OfferId)

@@ -1,0 +1,96 @@
+//! The recovery focus of an offer ([`RecoveryFocus`]): reading it for any number of offers in
+//! one statement, setting it (its editors, with the offer's optimistic version), and storing
+//! what a peer or an import sent.
+
+use super::commands::{load_own, save};
+use super::freshness;
+use crate::db;
+use crate::domain::recovery_focus::RecoveryFocus;
+use crate::domain::{Actor, GlobalId};
+use crate::error::{AppError, AppResult};
+use crate::services::Ctx;
+use crate::services::organisation::check_version;
+use entities::{OfferStatus, offer, offer_recovery_focus};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use std::collections::{BTreeSet, HashMap};
+
+/// A set of recovery-focus words (sorted, without duplicates).
+pub type FocusSet = BTreeSet<RecoveryFocus>;
+
+/// The recovery focus of each of `ids` that has any (absent: none). One statement; stored
+/// codes this node does not know are left out.
+pub async fn by_offer(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> AppResult<HashMap<String, FocusSet>> {
+    let mut out: HashMap<String, FocusSet> = HashMap::new();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        let rows = offer_recovery_focus::Entity::find()
+            .filter(offer_recovery_focus::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
+            .order_by_asc(offer_recovery_focus::Column::OfferId)
+            .all(db)
+            .await?;
+        for r in rows {
+            if let Ok(f) = RecoveryFocus::parse(&r.focus) {
+                out.entry(r.offer_id).or_default().insert(f);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The recovery focus of one offer.
+pub async fn of(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<FocusSet> {
+    Ok(by_offer(db, &[offer_id])
+        .await?
+        .remove(offer_id)
+        .unwrap_or_default())
+}
+
+/// Replaces the stored focus of `offer_id` with `focus` (inside the caller's transaction).
+pub async fn write(db: &impl ConnectionTrait, offer_id: &str, focus: &FocusSet) -> AppResult<()> {
+    offer_recovery_focus::Entity::delete_many()
+        .filter(offer_recovery_focus::Column::OfferId.eq(offer_id))
+        .exec(db)
+        .await?;
+    let rows = (focus.iter())
+        .map(|f| offer_recovery_focus::ActiveModel {
+            offer_id: Set(offer_id.to_string()),
+            focus: Set(f.code().to_string()),
+        })
+        .collect();
+    db::insert_all(db, rows, None).await?;
+    Ok(())
+}
+
+/// Sets the recovery focus of an offer of this node (replacing what was there); its editors
+/// and node admins only, `version` must be current. Counts as confirming the offer current
+/// and bumps its version (so peers and the search index pick it up). Returns the offer.
+pub async fn set(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: &GlobalId,
+    version: i32,
+    focus: FocusSet,
+) -> AppResult<offer::Model> {
+    let txn = db::begin_write(&ctx.db).await?;
+    let mut model = load_own(&txn, &ctx.node_id, id).await?;
+    actor.require_edit_organisation(&model.organisation_id)?;
+    check_version(model.version, version, "offer")?;
+    if model.status == OfferStatus::Ended {
+        return Err(AppError::Conflict(
+            "an ended offer cannot be changed".into(),
+        ));
+    }
+    save(&txn, &mut model, version).await?;
+    write(&txn, &model.id, &focus).await?;
+    freshness::touch(
+        &txn,
+        &model.id,
+        &freshness::confirmer(actor),
+        model.updated_at,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
