@@ -491,18 +491,32 @@ async fn upsert_offers(
         })
         .collect();
     replace_lists_many(txn, lists).await?;
-    for o in &records {
-        mirror_network_details(txn, o).await?;
-        offer_service::suitability::write(
-            txn,
-            &o.id,
-            stored_suitability(o.suitability.as_ref()).as_ref(),
-        )
-        .await?;
-        offer_service::freshness::store_mirrored(txn, &o.id, o.confirmed_at).await?;
-        let focus = RecoveryFocus::known(o.recovery_focus.iter().flatten().map(String::as_str));
-        offer_service::recovery_focus::write(txn, &o.id, &focus).await?;
-    }
+    // Each kind of detail for the whole page in a constant number of statements.
+    let details: Vec<_> = records.iter().map(|o| network_details(o)).collect();
+    let details: Vec<_> = records
+        .iter()
+        .map(|o| o.id.as_str())
+        .zip(&details)
+        .collect();
+    crate::services::network::write_details_many(txn, &details).await?;
+    let suitability: Vec<_> = (records.iter())
+        .map(|o| stored_suitability(o.suitability.as_ref()))
+        .collect();
+    let suitability: Vec<_> = (records.iter().zip(&suitability))
+        .map(|(o, s)| (o.id.as_str(), s.as_ref()))
+        .collect();
+    offer_service::suitability::write_many(txn, &suitability).await?;
+    let confirmed: Vec<_> = (records.iter())
+        .map(|o| (o.id.as_str(), o.confirmed_at))
+        .collect();
+    offer_service::freshness::store_mirrored(txn, &confirmed).await?;
+    let focus: Vec<_> = (records.iter())
+        .map(|o| RecoveryFocus::known(o.recovery_focus.iter().flatten().map(String::as_str)))
+        .collect();
+    let focus: Vec<_> = (records.iter().zip(&focus))
+        .map(|(o, f)| (o.id.as_str(), f))
+        .collect();
+    offer_service::recovery_focus::write_many(txn, &focus).await?;
     offer_service::circle::store_mirrored(
         txn,
         records.iter().map(|o| (o.id.as_str(), o.circle.as_ref())),
@@ -606,9 +620,9 @@ async fn delete(
     Ok(())
 }
 
-/// Stores the partners, funding and attributes a peer sent with an offer, parsed like every
-/// edge's; details that do not parse are left out (the offer itself is kept).
-async fn mirror_network_details(txn: &DatabaseTransaction, o: &OfferRecord) -> AppResult<()> {
+/// The partners, funding and attributes a peer sent with an offer, parsed like every edge's;
+/// details that do not parse are left out (the offer itself is kept).
+fn network_details(o: &OfferRecord) -> crate::domain::funding::NetworkDetails {
     use crate::domain::funding::{NetworkDetails, NetworkDetailsFields};
     let n = o.network.clone().unwrap_or_default();
     let fields = NetworkDetailsFields {
@@ -617,7 +631,7 @@ async fn mirror_network_details(txn: &DatabaseTransaction, o: &OfferRecord) -> A
         routes: n.routes,
         ..NetworkDetailsFields::default()
     };
-    let details = match NetworkDetails::parse(fields, &o.organisation_id) {
+    match NetworkDetails::parse(fields, &o.organisation_id) {
         Ok(mut d) => {
             d.set_attributes(n.attributes.iter().map(String::as_str));
             d
@@ -626,6 +640,5 @@ async fn mirror_network_details(txn: &DatabaseTransaction, o: &OfferRecord) -> A
             tracing::warn!(offer = %o.id, error = %e.message(), "mirrored offer's network details skipped");
             NetworkDetails::default()
         }
-    };
-    crate::services::network::write_details(txn, &o.id, &details).await
+    }
 }

@@ -284,6 +284,63 @@ pub async fn set_offer_details(
     Ok(model)
 }
 
+/// Replaces the partners, funders, funding routes and attributes of each offer of `items`
+/// (inside the caller's transaction), in a constant number of statements for the batch.
+pub async fn write_details_many(
+    txn: &DatabaseTransaction,
+    items: &[(&str, &NetworkDetails)],
+) -> AppResult<()> {
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.to_string()).collect();
+    db::delete_in::<offer_partner::Entity>(txn, offer_partner::Column::OfferId, &ids).await?;
+    db::delete_in::<offer_funder::Entity>(txn, offer_funder::Column::OfferId, &ids).await?;
+    db::delete_in::<offer_funding_route::Entity>(txn, offer_funding_route::Column::OfferId, &ids)
+        .await?;
+    db::delete_in::<offer_attribute::Entity>(txn, offer_attribute::Column::OfferId, &ids).await?;
+    let (mut partners, mut funders, mut routes, mut attributes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (offer_id, d) in items {
+        let id = || Set(offer_id.to_string());
+        partners.extend(
+            d.partners
+                .iter()
+                .enumerate()
+                .map(|(i, p)| offer_partner::ActiveModel {
+                    offer_id: id(),
+                    organisation_id: Set(p.clone()),
+                    position: Set(i as i32),
+                }),
+        );
+        funders.extend(
+            d.funders
+                .iter()
+                .enumerate()
+                .map(|(i, f)| offer_funder::ActiveModel {
+                    offer_id: id(),
+                    position: Set(i as i32),
+                    name: Set(f.name.clone()),
+                    kind: Set(f.kind.as_str().to_string()),
+                }),
+        );
+        routes.extend(d.routes.iter().map(|r| offer_funding_route::ActiveModel {
+            offer_id: id(),
+            route: Set(r.as_str().to_string()),
+        }));
+        attributes.extend(
+            d.attributes()
+                .into_iter()
+                .map(|a| offer_attribute::ActiveModel {
+                    offer_id: id(),
+                    attribute: Set(a),
+                }),
+        );
+    }
+    db::insert_all(txn, partners, None).await?;
+    db::insert_all(txn, funders, None).await?;
+    db::insert_all(txn, routes, None).await?;
+    db::insert_all(txn, attributes, None).await?;
+    Ok(())
+}
+
 /// Replaces the stored partners, funders, funding routes and attributes of an offer (inside
 /// the caller's transaction).
 pub async fn write_details(
@@ -291,48 +348,5 @@ pub async fn write_details(
     offer_id: &str,
     d: &NetworkDetails,
 ) -> AppResult<()> {
-    offer_partner::Entity::delete_many()
-        .filter(offer_partner::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    offer_funder::Entity::delete_many()
-        .filter(offer_funder::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    offer_funding_route::Entity::delete_many()
-        .filter(offer_funding_route::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    offer_attribute::Entity::delete_many()
-        .filter(offer_attribute::Column::OfferId.eq(offer_id))
-        .exec(txn)
-        .await?;
-    let id = || Set(offer_id.to_string());
-    let partners = (d.partners.iter().enumerate()).map(|(i, p)| offer_partner::ActiveModel {
-        offer_id: id(),
-        organisation_id: Set(p.clone()),
-        position: Set(i as i32),
-    });
-    db::insert_all(txn, partners.collect(), None).await?;
-    let funders = (d.funders.iter().enumerate()).map(|(i, f)| offer_funder::ActiveModel {
-        offer_id: id(),
-        position: Set(i as i32),
-        name: Set(f.name.clone()),
-        kind: Set(f.kind.as_str().to_string()),
-    });
-    db::insert_all(txn, funders.collect(), None).await?;
-    let routes = d.routes.iter().map(|r| offer_funding_route::ActiveModel {
-        offer_id: id(),
-        route: Set(r.as_str().to_string()),
-    });
-    db::insert_all(txn, routes.collect(), None).await?;
-    let attributes = d
-        .attributes()
-        .into_iter()
-        .map(|a| offer_attribute::ActiveModel {
-            offer_id: id(),
-            attribute: Set(a),
-        });
-    db::insert_all(txn, attributes.collect(), None).await?;
-    Ok(())
+    write_details_many(txn, &[(offer_id, d)]).await
 }

@@ -459,13 +459,6 @@ async fn referral_lists_walk_an_index_for_each_party() {
             json!({"s": "REQUESTED"}),
         ] {
             let what = format!("referralsConnection of the {who}");
-            // Known gap (issue 17, open): PostgreSQL turns the receiving side's "offer still
-            // belongs to the organisation" EXISTS into a semi-join and sorts the organisation's
-            // list; only SQLite walks the index there so far.
-            let pg = app.state.db.get_database_backend() == DbBackend::Postgres;
-            if pg && who == "receiving organisation" {
-                continue;
-            }
             assert_indexed_as(&app, Some(token), &what, false, query, vars).await;
         }
     }

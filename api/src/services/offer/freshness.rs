@@ -170,28 +170,28 @@ pub async fn rows_by_offer(
     Ok(out)
 }
 
-/// Stores when a peer says its offer `offer_id` was last confirmed current (never by whom:
+/// Stores when a peer says each of its offers was last confirmed current (never by whom:
 /// that is a person of the peer's node); none removes the row, so the offer counts as
-/// confirmed at its last change, as before peers sent the date.
+/// confirmed at its last change, as before peers sent the date. A constant number of
+/// statements for the whole batch.
 pub async fn store_mirrored(
     db: &impl ConnectionTrait,
-    offer_id: &str,
-    confirmed_at: Option<DateTime<Utc>>,
+    items: &[(&str, Option<DateTime<Utc>>)],
 ) -> AppResult<()> {
-    offer_confirmation::Entity::delete_many()
-        .filter(offer_confirmation::Column::OfferId.eq(offer_id))
-        .exec(db)
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.to_string()).collect();
+    db::delete_in::<offer_confirmation::Entity>(db, offer_confirmation::Column::OfferId, &ids)
         .await?;
-    if let Some(at) = confirmed_at {
-        offer_confirmation::Entity::insert(offer_confirmation::ActiveModel {
-            offer_id: Set(offer_id.to_string()),
-            confirmed_at: Set(at),
-            confirmed_by: Set(None),
-            reminded_at: Set(None),
+    let rows = (items.iter())
+        .filter_map(|(id, at)| {
+            at.map(|at| offer_confirmation::ActiveModel {
+                offer_id: Set(id.to_string()),
+                confirmed_at: Set(at),
+                confirmed_by: Set(None),
+                reminded_at: Set(None),
+            })
         })
-        .exec(db)
-        .await?;
-    }
+        .collect();
+    db::insert_all(db, rows, None).await?;
     Ok(())
 }
 

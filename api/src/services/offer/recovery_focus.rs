@@ -47,20 +47,27 @@ pub async fn of(db: &impl ConnectionTrait, offer_id: &str) -> AppResult<FocusSet
         .unwrap_or_default())
 }
 
-/// Replaces the stored focus of `offer_id` with `focus` (inside the caller's transaction).
-pub async fn write(db: &impl ConnectionTrait, offer_id: &str, focus: &FocusSet) -> AppResult<()> {
-    offer_recovery_focus::Entity::delete_many()
-        .filter(offer_recovery_focus::Column::OfferId.eq(offer_id))
-        .exec(db)
+/// Replaces the stored focus of each offer of `items` (inside the caller's transaction), in a
+/// constant number of statements for the whole batch.
+pub async fn write_many(db: &impl ConnectionTrait, items: &[(&str, &FocusSet)]) -> AppResult<()> {
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.to_string()).collect();
+    db::delete_in::<offer_recovery_focus::Entity>(db, offer_recovery_focus::Column::OfferId, &ids)
         .await?;
-    let rows = (focus.iter())
-        .map(|f| offer_recovery_focus::ActiveModel {
-            offer_id: Set(offer_id.to_string()),
-            focus: Set(f.code().to_string()),
+    let rows = (items.iter())
+        .flat_map(|(id, focus)| {
+            focus.iter().map(|f| offer_recovery_focus::ActiveModel {
+                offer_id: Set(id.to_string()),
+                focus: Set(f.code().to_string()),
+            })
         })
         .collect();
     db::insert_all(db, rows, None).await?;
     Ok(())
+}
+
+/// Replaces the stored focus of `offer_id` with `focus` (inside the caller's transaction).
+pub async fn write(db: &impl ConnectionTrait, offer_id: &str, focus: &FocusSet) -> AppResult<()> {
+    write_many(db, &[(offer_id, focus)]).await
 }
 
 /// Sets the recovery focus of an offer of this node (replacing what was there); its editors

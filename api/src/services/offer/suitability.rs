@@ -61,24 +61,29 @@ pub async fn by_offer(
     Ok(out)
 }
 
-/// Replaces the stored suitability of `offer_id` (inside the caller's transaction); none
-/// removes it (nothing said, as for an offer whose node does not send suitability).
+/// Replaces the stored suitability of each offer of `items` (none: removes it), in a constant
+/// number of statements for the whole batch.
+pub async fn write_many(
+    db: &impl ConnectionTrait,
+    items: &[(&str, Option<&Suitability>)],
+) -> AppResult<()> {
+    let ids: Vec<String> = items.iter().map(|(id, _)| id.to_string()).collect();
+    db::delete_in::<offer_suitability::Entity>(db, offer_suitability::Column::OfferId, &ids)
+        .await?;
+    let rows = (items.iter())
+        .filter_map(|(id, s)| s.map(|s| row_of(id, s.clone())))
+        .collect();
+    db::insert_all(db, rows, None).await?;
+    Ok(())
+}
+
+/// Replaces the stored suitability of offer `offer_id` (none: removes it).
 pub async fn write(
     db: &impl ConnectionTrait,
     offer_id: &str,
     suitability: Option<&Suitability>,
 ) -> AppResult<()> {
-    offer_suitability::Entity::delete_many()
-        .filter(offer_suitability::Column::OfferId.eq(offer_id))
-        .exec(db)
-        .await?;
-    let Some(s) = suitability else {
-        return Ok(());
-    };
-    offer_suitability::Entity::insert(row_of(offer_id, s.clone()))
-        .exec(db)
-        .await?;
-    Ok(())
+    write_many(db, &[(offer_id, suitability)]).await
 }
 
 fn row_of(offer_id: &str, suitability: Suitability) -> offer_suitability::ActiveModel {

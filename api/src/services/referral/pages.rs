@@ -57,20 +57,22 @@ impl ReferralCursor {
 
 /// Referrals sent to organisation `org`: stored as its referrals, and its offer still is
 /// one of `org`'s (the receiving side is the organisation of the offer, as
-/// [`super::receiving_organisation`] decides for one referral).
+/// [`super::receiving_organisation`] decides for one referral). The offer's organisation is
+/// read as a scalar subquery per row, not `EXISTS`: PostgreSQL turns an `EXISTS` into a
+/// semi-join and sorts the organisation's whole list, where a subquery per row lets it walk
+/// the `(receiving_organisation_id, created_at, id)` index and stop after the page.
 fn received_by(org: &str) -> Condition {
-    let offer_of_org = Query::select()
-        .expr(Expr::val(1))
+    let organisation_of_offer = Query::select()
+        .column((offer::Entity, offer::Column::OrganisationId))
         .from(offer::Entity)
         .and_where(
             Expr::col((offer::Entity, offer::Column::Id))
                 .equals((referral::Entity, referral::Column::OfferId)),
         )
-        .and_where(Expr::col((offer::Entity, offer::Column::OrganisationId)).eq(org))
         .take();
     Condition::all()
         .add(Expr::col((referral::Entity, receiving_col())).eq(org))
-        .add(Expr::exists(offer_of_org))
+        .add(Expr::SubQuery(None, Box::new(organisation_of_offer.into())).eq(org))
 }
 
 /// The shares of the list: one condition per practice and per receiving organisation of
