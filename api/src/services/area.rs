@@ -5,7 +5,8 @@ use crate::error::{AppError, AppResult};
 use entities::{AreaKind, area};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// One area by code.
@@ -74,18 +75,25 @@ pub async fn children_count(db: &impl ConnectionTrait, parent: &AreaCode) -> App
         .await?)
 }
 
-/// Sub-query selecting the codes of every buurt in or equal to `code` (gemeente, wijk or buurt).
-pub fn buurten_within(code: &AreaCode) -> SelectStatement {
+/// The condition on `areas` selecting every buurt in or equal to `code` (gemeente, wijk or
+/// buurt): an index lookup (`idx_areas_gemeente`, `idx_areas_parent`, the key).
+pub fn buurten_within_condition(code: &AreaCode) -> Condition {
     let col = match code.kind() {
         AreaKind::Gemeente => area::Column::GemeenteCode,
         AreaKind::Wijk => area::Column::ParentCode,
         AreaKind::Buurt => area::Column::Code,
     };
+    Condition::all()
+        .add(col.eq(code.as_str()))
+        .add(area::Column::Kind.eq(AreaKind::Buurt))
+}
+
+/// Sub-query selecting the codes of every buurt in or equal to `code` (gemeente, wijk or buurt).
+pub fn buurten_within(code: &AreaCode) -> SelectStatement {
     Query::select()
         .column(area::Column::Code)
         .from(area::Entity)
-        .and_where(Expr::col(col).eq(code.as_str()))
-        .and_where(Expr::col(area::Column::Kind).eq(AreaKind::Buurt.as_str()))
+        .cond_where(buurten_within_condition(code))
         .to_owned()
 }
 

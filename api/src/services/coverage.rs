@@ -667,11 +667,7 @@ async fn buurten_and_rows(
     code: &AreaCode,
     area: &area::Model,
 ) -> AppResult<(Vec<Buurt>, Vec<area::Model>)> {
-    let buurten = buurten_where(
-        ctx,
-        area::Column::Code.in_subquery(super::area::buurten_within(code)),
-    )
-    .await?;
+    let buurten = buurten_where(ctx, super::area::buurten_within_condition(code)).await?;
     let row_areas = match area.kind {
         AreaKind::Gemeente | AreaKind::Wijk => {
             area::Entity::find()

@@ -86,6 +86,9 @@ async fn grow_catalogue(app: &TestApp) {
     }
 }
 
+/// Planner estimates up to which PostgreSQL may sort what an index lookup found.
+const FEW_ROWS: u64 = 5;
+
 /// The plan lines of `statement` that read a large table whole, or (unless `may_sort`) sort
 /// a page of a list in memory (every matching offer is read before the first row comes out).
 async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec<String> {
@@ -137,14 +140,31 @@ async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec
                 .contains("ORDER BY \"locations\".\"offer_title\"")
         }))
         .filter(|_| statement.sql.contains("LIMIT"));
+    // PostgreSQL sorts the few rows an index lookup finds when its statistics say they are
+    // few (an organisation without offers, estimated at one row): not a sorted list page.
+    let few = |node: &str| {
+        node.trim_start_matches([' ', '-', '>'])
+            .starts_with("Sort ")
+            && node
+                .split("rows=")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|r| r.parse::<u64>().ok())
+                .is_some_and(|rows| rows <= FEW_ROWS)
+    };
+    let sorted_few: Vec<bool> = (0..lines.len())
+        .map(|i| i > 0 && backend == DbBackend::Postgres && few(&lines[i - 1]))
+        .collect();
     lines
         .into_iter()
-        .filter(|line| {
+        .zip(sorted_few)
+        .filter(|(line, sorted_few)| {
             let line = line.trim_start_matches([' ', '-', '>']).trim();
-            let sorts = paged.is_some_and(|t| match backend {
-                DbBackend::Postgres => line.starts_with(&format!("Sort Key: {t}.")),
-                _ => line == "USE TEMP B-TREE FOR ORDER BY",
-            });
+            let sorts = !sorted_few
+                && paged.is_some_and(|t| match backend {
+                    DbBackend::Postgres => line.starts_with(&format!("Sort Key: {t}.")),
+                    _ => line == "USE TEMP B-TREE FOR ORDER BY",
+                });
             (sorts && !may_sort)
                 || large.iter().any(|table| match backend {
                     DbBackend::Postgres => line.starts_with(&format!("Seq Scan on {table} ")),
@@ -157,6 +177,7 @@ async fn full_scans(app: &TestApp, statement: &Statement, may_sort: bool) -> Vec
                     }
                 })
         })
+        .map(|(line, _)| line)
         .collect()
 }
 

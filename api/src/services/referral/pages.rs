@@ -14,8 +14,10 @@ use chrono::{DateTime, Utc};
 use entities::{ReferralStatus, offer, referral};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
+use std::collections::{BTreeSet, HashSet};
 
 /// Where a page of referrals starts: after the referral made at `created_at` with `id`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,40 +57,115 @@ impl ReferralCursor {
     }
 }
 
-/// Referrals sent to organisation `org`: stored as its referrals, and its offer still is
-/// one of `org`'s (the receiving side is the organisation of the offer, as
-/// [`super::receiving_organisation`] decides for one referral). The offer's organisation is
-/// read as a scalar subquery per row, not `EXISTS`: PostgreSQL turns an `EXISTS` into a
-/// semi-join and sorts the organisation's whole list, where a subquery per row lets it walk
-/// the `(receiving_organisation_id, created_at, id)` index and stop after the page.
-fn received_by(org: &str) -> Condition {
-    let organisation_of_offer = Query::select()
-        .column((offer::Entity, offer::Column::OrganisationId))
-        .from(offer::Entity)
-        .and_where(
-            Expr::col((offer::Entity, offer::Column::Id))
-                .equals((referral::Entity, referral::Column::OfferId)),
-        )
-        .take();
-    Condition::all()
-        .add(Expr::col((referral::Entity, receiving_col())).eq(org))
-        .add(Expr::SubQuery(None, Box::new(organisation_of_offer.into())).eq(org))
+/// One share of the list: the referrals of one of the actor's practices, or those sent to
+/// one of its organisations.
+enum Share {
+    Practice(String),
+    Received(String),
 }
 
-/// The shares of the list: one condition per practice and per receiving organisation of
-/// `actor`. Empty for anyone else (analysts and admins see no referrals).
-fn shares(actor: &Actor) -> AppResult<Vec<Condition>> {
+impl Share {
+    /// The referrals of the share as one index walk: by the practice, or by the stored
+    /// receiving organisation (`referrals.receiving_organisation_id`).
+    fn candidates(&self) -> Condition {
+        match self {
+            Share::Practice(p) => {
+                Condition::all().add(referral::Column::ReferrerOrganisationId.eq(p.as_str()))
+            }
+            Share::Received(org) => {
+                Condition::all().add(Expr::col((referral::Entity, receiving_col())).eq(org))
+            }
+        }
+    }
+
+    /// Exactly the share's referrals, as one condition (for counting): for an organisation,
+    /// the candidates whose offer still is one of its offers (the receiving side is the
+    /// organisation of the offer, as [`super::receiving_organisation`] decides for one
+    /// referral). Keep it in step with [`Share::keep`].
+    fn exact(&self) -> Condition {
+        match self {
+            Share::Practice(_) => self.candidates(),
+            Share::Received(org) => {
+                let offer_of_org = Query::select()
+                    .expr(Expr::val(1))
+                    .from(offer::Entity)
+                    .and_where(
+                        Expr::col((offer::Entity, offer::Column::Id))
+                            .equals((referral::Entity, referral::Column::OfferId)),
+                    )
+                    .and_where(Expr::col((offer::Entity, offer::Column::OrganisationId)).eq(org))
+                    .take();
+                self.candidates().add(Expr::exists(offer_of_org))
+            }
+        }
+    }
+
+    /// The candidates of `batch` that are the share's (see [`Share::exact`]): for an
+    /// organisation, one statement reads which of their offers still are its offers. Checked
+    /// after the walk rather than in it: PostgreSQL turns the condition into a semi-join and
+    /// sorts the organisation's whole list instead of walking its index.
+    async fn keep(
+        &self,
+        db: &impl ConnectionTrait,
+        mut batch: Vec<referral::Model>,
+    ) -> AppResult<Vec<referral::Model>> {
+        let Share::Received(org) = self else {
+            return Ok(batch);
+        };
+        let offer_ids: BTreeSet<&str> = batch.iter().map(|r| r.offer_id.as_str()).collect();
+        let owned: HashSet<String> = offer::Entity::find()
+            .select_only()
+            .column(offer::Column::Id)
+            .filter(offer::Column::Id.is_in(offer_ids))
+            .filter(offer::Column::OrganisationId.eq(org.as_str()))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        batch.retain(|r| owned.contains(&r.offer_id));
+        Ok(batch)
+    }
+
+    /// The first `limit + 1` referrals of the share after `after` (newest first), or all of
+    /// them when fewer: one walk of the share's index in batches of `limit + 1`, each batch
+    /// checked by [`Share::keep`], so a page costs O(page + log N).
+    async fn walk(
+        &self,
+        db: &impl ConnectionTrait,
+        status: Option<ReferralStatus>,
+        after: Option<&ReferralCursor>,
+        limit: u64,
+    ) -> AppResult<Vec<referral::Model>> {
+        let mut kept = Vec::new();
+        let mut from = after.cloned();
+        loop {
+            let batch = referral::Entity::find()
+                .filter(after_in(self.candidates(), status, from.as_ref()))
+                .order_by_desc(referral::Column::CreatedAt)
+                .order_by_desc(referral::Column::Id)
+                .limit(limit + 1)
+                .all(db)
+                .await?;
+            let full = batch.len() as u64 > limit;
+            from = batch.last().map(ReferralCursor::of);
+            kept.extend(self.keep(db, batch).await?);
+            if !full || kept.len() as u64 > limit {
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// The shares of the list: one per practice and per receiving organisation of `actor`.
+/// Empty for anyone else (analysts and admins see no referrals).
+fn shares(actor: &Actor) -> AppResult<Vec<Share>> {
     if matches!(actor, Actor::Anonymous) {
         return Err(AppError::Unauthenticated);
     }
-    let practices = actor
-        .practices()
-        .into_iter()
-        .map(|p| Condition::all().add(referral::Column::ReferrerOrganisationId.eq(p)));
-    let receiving = actor.receiving_organisations();
-    Ok(practices
-        .chain(receiving.iter().map(String::as_str).map(received_by))
-        .collect())
+    let practices = actor.practices().into_iter().map(Share::Practice);
+    let receiving = (actor.receiving_organisations().into_iter()).map(Share::Received);
+    Ok(practices.chain(receiving).collect())
 }
 
 /// Referrals after `after` (newest first) that `share` and `status` select.
@@ -123,15 +200,7 @@ pub async fn page(
 ) -> AppResult<(Vec<referral::Model>, bool)> {
     let mut rows: Vec<referral::Model> = Vec::new();
     for share in shares(actor)? {
-        rows.extend(
-            referral::Entity::find()
-                .filter(after_in(share, status, after))
-                .order_by_desc(referral::Column::CreatedAt)
-                .order_by_desc(referral::Column::Id)
-                .limit(limit + 1)
-                .all(&ctx.db)
-                .await?,
-        );
+        rows.extend(share.walk(&ctx.db, status, after, limit).await?);
     }
     // Newest first; a referral of the actor's practice to the actor's organisation is in
     // two shares.
@@ -151,7 +220,7 @@ pub async fn count(ctx: &Ctx, actor: &Actor, status: Option<ReferralStatus>) -> 
     if shares.is_empty() {
         return Ok(0);
     }
-    let any = shares.into_iter().fold(Condition::any(), Condition::add);
+    let any = (shares.iter().map(Share::exact)).fold(Condition::any(), Condition::add);
     Ok(referral::Entity::find()
         .filter(any)
         .filter(Condition::all().add_option(status.map(|s| referral::Column::Status.eq(s))))
