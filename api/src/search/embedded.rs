@@ -746,7 +746,8 @@ impl TantivyIndex {
 
     /// Hybrid search: joins the offers nearest in meaning to `vector` that pass the filters of
     /// `q` (as many as the page needs) to the keyword matches in `found`, counted in the total
-    /// and the facets, and ranks all by [`hybrid::blend`]. Returns how many joined.
+    /// and the facets, below the matches of every word, and ranks each tier by
+    /// [`hybrid::blend`]. Returns how many joined.
     fn add_nearest(
         &self,
         searcher: &tantivy::Searcher,
@@ -819,7 +820,7 @@ impl TantivyIndex {
                 .and_then(|r| sims.get(r as usize))
                 .map_or(0.0, |s| scale.of(*s));
             c.score = hybrid::blend(words, meaning, self.hybrid_ratio);
-            c.tier = 0;
+            c.tier = c.tier.min(1);
         }
         Ok(found.total - before)
     }
@@ -1026,7 +1027,7 @@ const MEANING_ONLY: u8 = 2;
 #[derive(Clone, Copy)]
 struct Candidate {
     /// 0 for a match of every query word, 1 for a fallback match (ranked below); in hybrid
-    /// search, 0 for all once blended.
+    /// search, offers found by meaning only join tier 1 once blended.
     tier: u8,
     /// Row of the offer's vector.
     row: Option<u32>,

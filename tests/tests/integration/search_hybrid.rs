@@ -91,6 +91,11 @@ async fn hybrid_finds_offers_that_share_no_word_with_the_query() {
     }
 }
 
+/// How much recall@5 may move between two nodes with the same ranking: offers of equal score
+/// come in index order, which differs between nodes (the keyword run alone measured 0.989 and
+/// 0.991). Less than one query of the 192 missing one relevant offer in four.
+const TIE_NOISE: f64 = 0.005;
+
 #[tokio::test]
 async fn hybrid_keeps_the_recall_of_the_relevance_set() {
     if !EmbedderServer::available() {
@@ -107,7 +112,7 @@ async fn hybrid_keeps_the_recall_of_the_relevance_set() {
         let (mixed, lines) = relevance(&hybrid, &format!("{b}+hybrid")).await;
         table.extend(lines);
         assert!(
-            mixed.recall() >= plain.recall(),
+            mixed.recall() >= plain.recall() - TIE_NOISE,
             "{b}: hybrid recall@5 {:.3} below keyword recall@5 {:.3}\n{}",
             mixed.recall(),
             plain.recall(),
@@ -229,7 +234,12 @@ async fn an_embedder_outage_falls_back_to_keywords() {
         for q in ["wandelgroep lent", "schulden", "kan niet slapen"] {
             let res = search(&app, json!({"q": q, "first": 10})).await;
             let plain = search(&words, json!({"q": q, "first": 10})).await;
-            assert_eq!(titles(&res), titles(&plain), "{b}: {q:?}");
+            // The same offers (offers of equal score may come in another order).
+            let (mut got, mut want) = (titles(&res), titles(&plain));
+            got.sort();
+            want.sort();
+            assert!(!want.is_empty(), "{b}: {q:?} finds offers by words");
+            assert_eq!(got, want, "{b}: {q:?}");
             assert_eq!(res["totalCount"], plain["totalCount"], "{b}: {q:?}");
         }
         let after = query_failures(&app).await;
