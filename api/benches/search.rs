@@ -458,14 +458,20 @@ fn hybrid(
         let r = index.search_hybrid_now(q, &v).unwrap();
         let searched_in = s.elapsed();
         let k = Instant::now();
-        index.search_now(q).unwrap();
+        let by_words = index.search_now(q).unwrap();
         keyword_ms.push(k.elapsed());
         embed_ms.push(embedded_in);
         search_ms.push(searched_in);
         latencies.push(embedded_in + searched_in);
         hits += r.total;
-        if r.hits.is_empty() {
-            eprintln!("check embedded+hybrid: FAILED: no hit for {:?}", q.text);
+        if r.total < by_words.total || r.by_words() != by_words.total {
+            eprintln!(
+                "check embedded+hybrid: FAILED: {:?} found {} ({} by words), by words alone {}",
+                q.text,
+                r.total,
+                r.by_words(),
+                by_words.total
+            );
             std::process::exit(1);
         }
         results.push((r.total, r.hits.into_iter().map(|h| h.id).collect()));
