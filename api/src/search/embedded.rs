@@ -1430,6 +1430,38 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn offers_are_indexed_for_words_while_the_embedder_is_down() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = crate::config::SearchConfig {
+            embedder_url: Some(format!("http://127.0.0.1:{port}/v1")),
+            ..Default::default()
+        };
+        let embedder = Embedder::from_config(&config).unwrap().map(Arc::new);
+        let dir = tempfile::tempdir().unwrap();
+        let index = Arc::new(
+            TantivyIndex::open(dir.path())
+                .unwrap()
+                .with_embedder(embedder.clone(), 0.5),
+        );
+        index
+            .apply(vec![doc("a", "Wandelgroep", "GM0268")], Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(index.vector_count(), 0);
+        let r = SearchIndex::search(&index, &SearchQuery::text("wandelgroep", 10).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(ids(&r), ["a"]);
+        assert_eq!(r.by_meaning, 0);
+        // One failed batch of offers and one failed query, both counted.
+        assert_eq!(embedder.unwrap().failures(), 2);
+    }
+
     #[test]
     fn title_key_orders_like_the_folded_title() {
         assert!(title_key("Ábc") < title_key("abd"));
