@@ -12,8 +12,8 @@
 //!
 //! Hybrid search (with an [`Embedder`]): each document stores its offer's vector and its row in
 //! [`Vectors`], the matrix searched exactly at query time. The offers nearest in meaning that
-//! pass the same filters ([`NearestCollector`], as many as the page needs) join the keyword
-//! matches, and all are ranked by [`hybrid::blend`].
+//! pass the same filters (`nearest`: only their rows are compared; as many as the page needs)
+//! join the keyword matches, and all are ranked by [`hybrid::blend`].
 
 use super::SearchIndex;
 use super::compound::Vocabulary;
@@ -37,7 +37,8 @@ use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery, Weight,
 };
 use tantivy::schema::{
     BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
@@ -756,18 +757,9 @@ impl TantivyIndex {
         found: &mut Found,
         vector: &[f32],
     ) -> AppResult<u64> {
-        let sims = Arc::new(self.vectors.read().map_err(poisoned)?.similarities(vector));
+        let store = self.vectors.read().map_err(poisoned)?;
         let page = q.offset + q.limit;
-        let nearest = searcher
-            .search(
-                &*self.query(q, &[]),
-                &NearestCollector {
-                    sims: sims.clone(),
-                    near: collector.near,
-                    k: page.max(hybrid::NEAREST),
-                },
-            )
-            .map_err(internal)?;
+        let nearest = self.nearest(searcher, q, vector, &store, page.max(hybrid::NEAREST))?;
         let (Some(top), Some(floor)) = (nearest.first(), nearest.last()) else {
             return Ok(0);
         };
@@ -817,12 +809,73 @@ impl TantivyIndex {
             };
             let meaning = c
                 .row
-                .and_then(|r| sims.get(r as usize))
-                .map_or(0.0, |s| scale.of(*s));
+                .and_then(|r| store.similarity(r, vector))
+                .map_or(0.0, |s| scale.of(s));
             c.score = hybrid::blend(words, meaning, self.hybrid_ratio);
             c.tier = c.tier.min(1);
         }
         Ok(found.total - before)
+    }
+
+    /// The `k` offers most similar to `vector` among those passing the filters of `q` (and
+    /// its radius), nearest first. Only the rows of those offers are compared (an exact scan of
+    /// them; all rows without filters).
+    fn nearest(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        vector: &[f32],
+        store: &Vectors,
+        k: usize,
+    ) -> AppResult<Vec<Nearest>> {
+        let weight = self
+            .query(q, &[])
+            .weight(EnableScoring::disabled_from_searcher(searcher))
+            .map_err(internal)?;
+        let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
+        let mut best: Vec<Nearest> = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let ff = reader.fast_fields();
+            let rows = ff.u64("vec_row").map_err(internal)?;
+            let lat = ff.f64("lat").map_err(internal)?;
+            let lon = ff.f64("lon").map_err(internal)?;
+            let alive = reader.alive_bitset();
+            let segment = ord as SegmentOrdinal;
+            weight
+                .for_each_no_score(reader, &mut |docs: &[DocId]| {
+                    for &doc in docs {
+                        if alive.is_some_and(|a| !a.is_alive(doc)) {
+                            continue;
+                        }
+                        let Some(sim) = rows
+                            .first(doc)
+                            .and_then(|r| u32::try_from(r).ok())
+                            .and_then(|r| store.similarity(r, vector))
+                        else {
+                            continue;
+                        };
+                        if let Some((plat, plon, r)) = radius {
+                            let within = lat
+                                .values_for_doc(doc)
+                                .zip(lon.values_for_doc(doc))
+                                .any(|p| distance_km((plat, plon), p) <= r);
+                            if !within {
+                                continue;
+                            }
+                        }
+                        best.push(Nearest {
+                            sim,
+                            addr: DocAddress::new(segment, doc),
+                        });
+                        if best.len() >= 4 * k.max(16) {
+                            keep_nearest(&mut best, k);
+                        }
+                    }
+                })
+                .map_err(internal)?;
+        }
+        keep_nearest(&mut best, k);
+        Ok(best)
     }
 
     /// The units for the offers matching the most of `units` when fewer than the page match
@@ -1243,25 +1296,6 @@ struct Nearest {
     addr: DocAddress,
 }
 
-/// The `k` documents most similar to a query (by their rows in `sims`) among those matching
-/// the query it runs with (the filters) and within the geo radius, nearest first.
-struct NearestCollector {
-    sims: Arc<Vec<f32>>,
-    near: Option<(f64, f64, Option<f64>)>,
-    k: usize,
-}
-
-struct NearestSegment {
-    segment: SegmentOrdinal,
-    sims: Arc<Vec<f32>>,
-    radius: Option<(f64, f64, f64)>,
-    k: usize,
-    vec_row: Column<u64>,
-    lat: Column<f64>,
-    lon: Column<f64>,
-    best: Vec<Nearest>,
-}
-
 /// Keeps the `k` nearest of `v`, nearest first (ties by document).
 fn keep_nearest(v: &mut Vec<Nearest>, k: usize) {
     let cmp = |a: &Nearest, b: &Nearest| b.sim.total_cmp(&a.sim).then(a.addr.cmp(&b.addr));
@@ -1270,77 +1304,6 @@ fn keep_nearest(v: &mut Vec<Nearest>, k: usize) {
     }
     v.truncate(k);
     v.sort_by(cmp);
-}
-
-impl Collector for NearestCollector {
-    type Fruit = Vec<Nearest>;
-    type Child = NearestSegment;
-
-    fn for_segment(
-        &self,
-        segment: SegmentOrdinal,
-        reader: &SegmentReader,
-    ) -> tantivy::Result<NearestSegment> {
-        let ff = reader.fast_fields();
-        Ok(NearestSegment {
-            segment,
-            sims: self.sims.clone(),
-            radius: self.near.and_then(|(lat, lon, r)| r.map(|r| (lat, lon, r))),
-            k: self.k,
-            vec_row: ff.u64("vec_row")?,
-            lat: ff.f64("lat")?,
-            lon: ff.f64("lon")?,
-            best: Vec::new(),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<Nearest>>) -> tantivy::Result<Vec<Nearest>> {
-        let mut all: Vec<Nearest> = fruits.into_iter().flatten().collect();
-        keep_nearest(&mut all, self.k);
-        Ok(all)
-    }
-}
-
-impl SegmentCollector for NearestSegment {
-    type Fruit = Vec<Nearest>;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        let Some(sim) = self
-            .vec_row
-            .first(doc)
-            .and_then(|r| self.sims.get(r as usize))
-            .copied()
-            .filter(|s| s.is_finite())
-        else {
-            return;
-        };
-        if let Some((lat, lon, r)) = self.radius {
-            let within = self
-                .lat
-                .values_for_doc(doc)
-                .zip(self.lon.values_for_doc(doc))
-                .any(|p| distance_km((lat, lon), p) <= r);
-            if !within {
-                return;
-            }
-        }
-        self.best.push(Nearest {
-            sim,
-            addr: DocAddress::new(self.segment, doc),
-        });
-        if self.best.len() >= 4 * self.k.max(16) {
-            keep_nearest(&mut self.best, self.k);
-        }
-    }
-
-    fn harvest(mut self) -> Vec<Nearest> {
-        keep_nearest(&mut self.best, self.k);
-        self.best
-    }
 }
 
 #[cfg(test)]
