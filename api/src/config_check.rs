@@ -178,6 +178,7 @@ pub fn problems(config: &Config) -> Vec<String> {
     if !(1..=3650).contains(&config.offers.stale_after_days) {
         out.push("`offers.stale_after_days`: must be between 1 and 3650 days".into());
     }
+    out.extend(search_problems(&config.search));
     let mut seen = HashSet::new();
     for (i, peer) in config.federation.peers.iter().enumerate() {
         let at = format!("federation.peers[{i}] (id `{}`)", peer.id);
@@ -205,6 +206,30 @@ pub fn problems(config: &Config) -> Vec<String> {
                 "{at}: no credentials: set `secret`, or `token_url` with `client_id` (calls to the \
                  peer) and `inbound_client_id` (calls from it)"
             ));
+        }
+    }
+    out
+}
+
+/// What is wrong with the hybrid search settings.
+fn search_problems(search: &crate::config::SearchConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    if !(0.0..=1.0).contains(&search.hybrid_ratio) {
+        out.push("`search.hybrid_ratio`: must be between 0 and 1".into());
+    }
+    if !(10..=60_000).contains(&search.embedder_timeout_ms) {
+        out.push("`search.embedder_timeout_ms`: must be between 10 and 60000".into());
+    }
+    if let Some(url) = search.embedder_url.as_deref().filter(|u| !u.is_empty()) {
+        match url::Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => out.push(format!(
+                "`search.embedder_url`: {url:?} is not an http(s) URL such as \
+                 http://127.0.0.1:8000/v1"
+            )),
+        }
+        if search.embedder_model.trim().is_empty() {
+            out.push("`search.embedder_model`: must not be empty with `embedder_url`".into());
         }
     }
     out
@@ -304,6 +329,26 @@ mod tests {
         let p = problem("[server]\nws_connections_per_user = \"many\"\n");
         assert!(p.contains("`server.ws_connections_per_user`"), "{p}");
         assert!(!p.contains("default."), "{p}");
+    }
+
+    #[test]
+    fn bad_hybrid_settings_name_their_key() {
+        let config = load(
+            "[search]\nembedder_url = \"localhost:8000\"\nhybrid_ratio = 1.5\n\
+             embedder_timeout_ms = 0\nembedder_model = \" \"\n",
+        )
+        .unwrap();
+        let p = problems(&config).join("\n");
+        for key in [
+            "`search.embedder_url`",
+            "`search.embedder_model`",
+            "`search.hybrid_ratio`",
+            "`search.embedder_timeout_ms`",
+        ] {
+            assert!(p.contains(key), "{key} in {p}");
+        }
+        let good = load("[search]\nembedder_url = \"http://127.0.0.1:8000/v1\"\n").unwrap();
+        assert!(problems(&good).is_empty(), "{:?}", problems(&good));
     }
 
     #[test]

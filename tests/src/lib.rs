@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod browser;
+pub mod embedder;
 pub mod npm;
 pub mod oidc;
 pub mod smtp;

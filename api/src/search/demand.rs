@@ -52,7 +52,7 @@ const PERSONAL_DIGITS: usize = 6;
 pub fn is_unmet(query: &SearchQuery, results: &SearchResults) -> bool {
     !query.words.is_empty()
         && query.offset == 0
-        && (results.total <= FEW_RESULTS || results.matched_words.is_some())
+        && (results.by_words() <= FEW_RESULTS || results.matched_words.is_some())
 }
 
 /// The text as stored: lower case, accents folded, only letters, digits and single spaces.

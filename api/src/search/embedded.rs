@@ -9,16 +9,24 @@
 //! most units follow below them ([`TantivyIndex::fallback`]). Filters are term and range
 //! queries on indexed fast fields; the geo radius, distance, facet counts and the total are
 //! computed in one pass by [`SearchCollector`] over the matching documents.
+//!
+//! Hybrid search (with an [`Embedder`]): each document stores its offer's vector and its row in
+//! [`Vectors`], the matrix searched exactly at query time. The offers nearest in meaning that
+//! pass the same filters (`nearest`: only their rows are compared; as many as the page needs)
+//! join the keyword matches, and all are ranked by [`hybrid::blend`].
 
 use super::SearchIndex;
 use super::compound::Vocabulary;
 use super::doc::SearchDoc;
+use super::embed::{Embedder, Vector};
 use super::highlight;
+use super::hybrid;
 use super::query::{
     self, FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort, Unit,
 };
 use super::synonyms::Synonyms;
 use super::text::{self, ANALYZER, QueryWord, RAW_ANALYZER};
+use super::vectors::{self, Vectors};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
@@ -29,11 +37,12 @@ use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    BytesOptions, FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{
     DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal,
@@ -70,6 +79,10 @@ struct Fields {
     title_sort: Field,
     org_id: Field,
     attribute: Field,
+    /// The offer's row in [`Vectors`] (hybrid search; absent without a vector).
+    vec_row: Field,
+    /// The offer's vector as little-endian `f32`s (stored; rebuilds [`Vectors`] at open).
+    vector: Field,
 }
 
 /// Text fields with their BM25 boosts.
@@ -129,6 +142,8 @@ fn schema() -> (Schema, Fields) {
         title_sort: b.add_text_field("title_sort", STRING | FAST),
         org_id: b.add_text_field("org_id", STRING),
         attribute: b.add_text_field("attribute", STRING),
+        vec_row: b.add_u64_field("vec_row", FAST),
+        vector: b.add_bytes_field("vector", BytesOptions::default().set_stored()),
     };
     (b.build(), fields)
 }
@@ -187,6 +202,12 @@ pub struct TantivyIndex {
     /// The words of the indexed offers, for compound splitting.
     vocab: RwLock<Vocabulary>,
     synonyms: RwLock<Arc<Synonyms>>,
+    /// Offer vectors (hybrid search).
+    vectors: RwLock<Vectors>,
+    /// Embeds offers and queries; `None`: keyword search only.
+    embedder: Option<Arc<Embedder>>,
+    /// Weight of meaning in the hybrid ranking (`search.hybrid_ratio`).
+    hybrid_ratio: f32,
 }
 
 impl TantivyIndex {
@@ -243,6 +264,7 @@ impl TantivyIndex {
             .try_into()
             .map_err(internal)?;
         let vocab = RwLock::new(vocabulary(&reader.searcher(), fields.all_raw)?);
+        let vectors = RwLock::new(stored_vectors(&reader.searcher(), fields)?);
         Ok(Self {
             index,
             reader,
@@ -250,13 +272,37 @@ impl TantivyIndex {
             fields,
             vocab,
             synonyms: RwLock::default(),
+            vectors,
+            embedder: None,
+            hybrid_ratio: 0.0,
         })
     }
 
-    fn document(&self, d: &SearchDoc, vocab: &mut Vocabulary) -> TantivyDocument {
+    /// Searches by meaning too, with `embedder`, weighing meaning by `ratio` (0 to 1).
+    pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>, ratio: f64) -> Self {
+        self.embedder = embedder;
+        self.hybrid_ratio = ratio.clamp(0.0, 1.0) as f32;
+        self
+    }
+
+    /// Number of offers with a vector.
+    pub fn vector_count(&self) -> usize {
+        self.vectors.read().map(|v| v.count()).unwrap_or(0)
+    }
+
+    fn document(
+        &self,
+        d: &SearchDoc,
+        vocab: &mut Vocabulary,
+        vector: Option<(u32, &[f32])>,
+    ) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &d.id);
+        if let Some((row, v)) = vector {
+            doc.add_u64(f.vec_row, u64::from(row));
+            doc.add_bytes(f.vector, &vectors::to_bytes(v));
+        }
         doc.add_text(f.title, &d.title);
         doc.add_text(f.description, &d.description);
         doc.add_text(f.org, &d.organisation_name);
@@ -308,14 +354,42 @@ impl TantivyIndex {
 
     /// Adds documents without committing (bulk builds); see [`Self::commit`].
     pub fn add_all(&self, docs: &[SearchDoc]) -> AppResult<()> {
+        self.add_with_vectors(docs, &[])
+    }
+
+    /// Adds documents with their vectors (`vectors[i]` for `docs[i]`; missing or `None`: no
+    /// vector) without committing; see [`Self::commit`].
+    pub fn add_with_vectors(
+        &self,
+        docs: &[SearchDoc],
+        vectors: &[Option<Vector>],
+    ) -> AppResult<()> {
+        let mut store = self.vectors.write().map_err(poisoned)?;
+        self.add_to(docs, vectors, &mut store)
+    }
+
+    fn add_to(
+        &self,
+        docs: &[SearchDoc],
+        vectors: &[Option<Vector>],
+        store: &mut Vectors,
+    ) -> AppResult<()> {
         let writer = self.writer.lock().map_err(poisoned)?;
         let mut vocab = self.vocab.write().map_err(poisoned)?;
         for d in docs {
             d.add_words_to(&mut vocab);
         }
-        for d in docs {
+        for (i, d) in docs.iter().enumerate() {
             writer.delete_term(Term::from_field_text(self.fields.id, &d.id));
-            let doc = self.document(d, &mut vocab);
+            let vector = vectors.get(i).and_then(Option::as_ref);
+            let row = match vector {
+                Some(v) => store.put(&d.id, v),
+                None => {
+                    store.remove(&d.id);
+                    None
+                }
+            };
+            let doc = self.document(d, &mut vocab, row.zip(vector.map(|v| v.as_slice())));
             writer.add_document(doc).map_err(internal)?;
         }
         Ok(())
@@ -329,26 +403,58 @@ impl TantivyIndex {
         self.reader.reload().map_err(internal)
     }
 
-    fn apply_blocking(&self, upserts: &[SearchDoc], deletes: &[String]) -> AppResult<()> {
+    fn apply_blocking(
+        &self,
+        upserts: &[SearchDoc],
+        vectors: &[Option<Vector>],
+        deletes: &[String],
+    ) -> AppResult<()> {
         {
+            // Locks in the order of `add_with_vectors`: vectors, then the writer.
+            let mut store = self.vectors.write().map_err(poisoned)?;
             let writer = self.writer.lock().map_err(poisoned)?;
             for id in deletes {
                 writer.delete_term(Term::from_field_text(self.fields.id, id));
+                store.remove(id);
             }
         }
-        self.add_all(upserts)?;
+        self.add_with_vectors(upserts, vectors)?;
         self.commit()
     }
 
-    fn replace_blocking(&self, docs: &[SearchDoc]) -> AppResult<()> {
+    fn replace_blocking(&self, docs: &[SearchDoc], vectors: &[Option<Vector>]) -> AppResult<()> {
         self.writer
             .lock()
             .map_err(poisoned)?
             .delete_all_documents()
             .map_err(internal)?;
         self.vocab.write().map_err(poisoned)?.clear();
-        self.add_all(docs)?;
-        self.commit()
+        // A fresh matrix, in use once the new documents are committed (see `vectors`).
+        let mut fresh = Vectors::default();
+        self.add_to(docs, vectors, &mut fresh)?;
+        let mut writer = self.writer.lock().map_err(poisoned)?;
+        writer.commit().map_err(internal)?;
+        drop(writer);
+        *self.vectors.write().map_err(poisoned)? = fresh;
+        self.reader.reload().map_err(internal)
+    }
+
+    /// The vectors of `docs` (all `None` without an embedder, or when it fails: those offers
+    /// are found by words only until the next `reindex`).
+    async fn embed(&self, docs: &[SearchDoc]) -> Vec<Option<Vector>> {
+        let Some(embedder) = &self.embedder else {
+            return Vec::new();
+        };
+        if docs.is_empty() {
+            return Vec::new();
+        }
+        match embedder.passages(docs).await {
+            Ok(v) => v.into_iter().map(Some).collect(),
+            Err(e) => {
+                tracing::warn!(error = ?e, offers = docs.len(), "cannot embed offers; indexing them for keyword search only");
+                Vec::new()
+            }
+        }
     }
 
     /// Matches `stem` in every text field, with the field boosts times `factor`.
@@ -546,7 +652,7 @@ impl TantivyIndex {
         }
     }
 
-    fn search_blocking(&self, q: &SearchQuery) -> AppResult<SearchResults> {
+    fn search_blocking(&self, q: &SearchQuery, vector: Option<&[f32]>) -> AppResult<SearchResults> {
         let searcher = self.reader.searcher();
         let collector = SearchCollector {
             near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
@@ -572,6 +678,10 @@ impl TantivyIndex {
             } else {
                 found = wider.below(found);
             }
+        }
+        let mut by_meaning = 0;
+        if let Some(v) = vector.filter(|_| wants_meaning(q)) {
+            by_meaning = self.add_nearest(&searcher, q, &collector, &mut found, v)?;
         }
         let by_distance =
             q.sort == SearchSort::Distance || (q.words.is_empty() && q.near.is_some());
@@ -631,7 +741,141 @@ impl TantivyIndex {
             hits,
             facets,
             matched_words,
+            by_meaning,
         })
+    }
+
+    /// Hybrid search: joins the offers nearest in meaning to `vector` that pass the filters of
+    /// `q` (as many as the page needs) to the keyword matches in `found`, counted in the total
+    /// and the facets, below the matches of every word, and ranks each tier by
+    /// [`hybrid::blend`]. Returns how many joined.
+    fn add_nearest(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        collector: &SearchCollector,
+        found: &mut Found,
+        vector: &[f32],
+    ) -> AppResult<u64> {
+        let store = self.vectors.read().map_err(poisoned)?;
+        let page = q.offset + q.limit;
+        let nearest = self.nearest(searcher, q, vector, &store, page.max(hybrid::NEAREST))?;
+        let (Some(top), Some(floor)) = (nearest.first(), nearest.last()) else {
+            return Ok(0);
+        };
+        let scale = hybrid::Scale::new(top.sim, floor.sim);
+        let known: std::collections::HashSet<DocAddress> =
+            found.candidates.iter().map(|c| c.addr).collect();
+        let mut by_segment: std::collections::BTreeMap<SegmentOrdinal, Vec<DocId>> =
+            Default::default();
+        for n in nearest
+            .iter()
+            .take(page)
+            .filter(|n| !known.contains(&n.addr))
+        {
+            by_segment
+                .entry(n.addr.segment_ord)
+                .or_default()
+                .push(n.addr.doc_id);
+        }
+        let before = found.total;
+        for (segment, docs) in by_segment {
+            let mut one = collector
+                .for_segment(segment, searcher.segment_reader(segment))
+                .map_err(internal)?;
+            for doc in docs {
+                one.collect(doc, 0.0);
+            }
+            let mut more = one.harvest();
+            for c in &mut more.candidates {
+                c.tier = MEANING_ONLY;
+            }
+            found.merge(more);
+        }
+        let best = |tier: u8| {
+            found
+                .candidates
+                .iter()
+                .filter(|c| c.tier == tier)
+                .map(|c| c.score)
+                .fold(0.0f32, f32::max)
+        };
+        let (full, partial) = (best(0), best(1));
+        for c in &mut found.candidates {
+            let words = match c.tier {
+                0 if full > 0.0 => c.score / full,
+                1 if partial > 0.0 => hybrid::PARTIAL_WEIGHT * c.score / partial,
+                _ => 0.0,
+            };
+            let meaning = c
+                .row
+                .and_then(|r| store.similarity(r, vector))
+                .map_or(0.0, |s| scale.of(s));
+            c.score = hybrid::blend(words, meaning, self.hybrid_ratio);
+            c.tier = c.tier.min(1);
+        }
+        Ok(found.total - before)
+    }
+
+    /// The `k` offers most similar to `vector` among those passing the filters of `q` (and
+    /// its radius), nearest first. Only the rows of those offers are compared (an exact scan of
+    /// them; all rows without filters).
+    fn nearest(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        vector: &[f32],
+        store: &Vectors,
+        k: usize,
+    ) -> AppResult<Vec<Nearest>> {
+        let weight = self
+            .query(q, &[])
+            .weight(EnableScoring::disabled_from_searcher(searcher))
+            .map_err(internal)?;
+        let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
+        let mut best: Vec<Nearest> = Vec::new();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let ff = reader.fast_fields();
+            let rows = ff.u64("vec_row").map_err(internal)?;
+            let lat = ff.f64("lat").map_err(internal)?;
+            let lon = ff.f64("lon").map_err(internal)?;
+            let alive = reader.alive_bitset();
+            let segment = ord as SegmentOrdinal;
+            weight
+                .for_each_no_score(reader, &mut |docs: &[DocId]| {
+                    for &doc in docs {
+                        if alive.is_some_and(|a| !a.is_alive(doc)) {
+                            continue;
+                        }
+                        let Some(sim) = rows
+                            .first(doc)
+                            .and_then(|r| u32::try_from(r).ok())
+                            .and_then(|r| store.similarity(r, vector))
+                        else {
+                            continue;
+                        };
+                        if let Some((plat, plon, r)) = radius {
+                            let within = lat
+                                .values_for_doc(doc)
+                                .zip(lon.values_for_doc(doc))
+                                .any(|p| distance_km((plat, plon), p) <= r);
+                            if !within {
+                                continue;
+                            }
+                        }
+                        best.push(Nearest {
+                            sim,
+                            addr: DocAddress::new(segment, doc),
+                        });
+                        if best.len() >= 4 * k.max(16) {
+                            keep_nearest(&mut best, k);
+                        }
+                    }
+                })
+                .map_err(internal)?;
+        }
+        keep_nearest(&mut best, k);
+        Ok(best)
     }
 
     /// The units for the offers matching the most of `units` when fewer than the page match
@@ -697,19 +941,27 @@ impl SearchIndex for Arc<TantivyIndex> {
     }
 
     async fn apply(&self, upserts: Vec<SearchDoc>, deletes: Vec<String>) -> AppResult<()> {
+        let vectors = self.embed(&upserts).await;
         let this = self.clone();
-        blocking(move || this.apply_blocking(&upserts, &deletes)).await
+        blocking(move || this.apply_blocking(&upserts, &vectors, &deletes)).await
     }
 
     async fn replace_all(&self, docs: Vec<SearchDoc>) -> AppResult<()> {
+        let vectors = self.embed(&docs).await;
         let this = self.clone();
-        blocking(move || this.replace_blocking(&docs)).await
+        blocking(move || this.replace_blocking(&docs, &vectors)).await
     }
 
     async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {
+        let vector = match &self.embedder {
+            Some(e) if self.hybrid_ratio > 0.0 && wants_meaning(query) => {
+                e.query(&query.text).await
+            }
+            _ => None,
+        };
         let this = self.clone();
         let query = query.clone();
-        blocking(move || this.search_blocking(&query)).await
+        blocking(move || this.search_blocking(&query, vector.as_deref().map(Vec::as_slice))).await
     }
 
     async fn count(&self) -> AppResult<u64> {
@@ -751,8 +1003,43 @@ impl TantivyIndex {
 
     /// Searches on the calling thread (benchmarks).
     pub fn search_now(&self, query: &SearchQuery) -> AppResult<SearchResults> {
-        self.search_blocking(query)
+        self.search_blocking(query, None)
     }
+
+    /// Searches on the calling thread with a query vector already at hand (benchmarks).
+    pub fn search_hybrid_now(
+        &self,
+        query: &SearchQuery,
+        vector: &[f32],
+    ) -> AppResult<SearchResults> {
+        self.search_blocking(query, Some(vector))
+    }
+}
+
+/// Whether a search ranks by relevance with words to embed (hybrid applies).
+fn wants_meaning(q: &SearchQuery) -> bool {
+    !q.words.is_empty() && q.sort == SearchSort::Relevance
+}
+
+/// The vectors stored with the documents of an opened index, in their rows.
+fn stored_vectors(searcher: &tantivy::Searcher, fields: Fields) -> AppResult<Vectors> {
+    let mut out = Vectors::default();
+    for reader in searcher.segment_readers() {
+        let rows = reader.fast_fields().u64("vec_row").map_err(internal)?;
+        let store = reader.get_store_reader(64).map_err(internal)?;
+        for doc in reader.doc_ids_alive() {
+            let Some(row) = rows.first(doc).and_then(|r| u32::try_from(r).ok()) else {
+                continue;
+            };
+            let stored: TantivyDocument = store.get(doc).map_err(internal)?;
+            let id = stored.get_first(fields.id).and_then(|v| v.as_str());
+            let bytes = stored.get_first(fields.vector).and_then(|v| v.as_bytes());
+            if let (Some(id), Some(bytes)) = (id, bytes) {
+                out.put_at(id, row, &vectors::from_bytes(bytes));
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn blocking<T: Send + 'static>(
@@ -786,11 +1073,17 @@ fn poisoned<T>(_: std::sync::PoisonError<T>) -> AppError {
     AppError::Internal(anyhow::anyhow!("search index writer lock poisoned"))
 }
 
+/// Tier of an offer found by meaning only, before [`TantivyIndex::add_nearest`] ranks it.
+const MEANING_ONLY: u8 = 2;
+
 /// A matching document that passed the geo filter.
 #[derive(Clone, Copy)]
 struct Candidate {
-    /// 0 for a match of every query word, 1 for a fallback match (ranked below).
+    /// 0 for a match of every query word, 1 for a fallback match (ranked below); in hybrid
+    /// search, offers found by meaning only join tier 1 once blended.
     tier: u8,
+    /// Row of the offer's vector.
+    row: Option<u32>,
     score: Score,
     dist: f64,
     title_key: u128,
@@ -891,6 +1184,7 @@ struct SegmentSearch {
     lon: Column<f64>,
     title_key: Column<u64>,
     title_key2: Column<u64>,
+    vec_row: Column<u64>,
     found: Found,
 }
 
@@ -916,6 +1210,7 @@ impl Collector for SearchCollector {
             lon: ff.f64("lon")?,
             title_key: ff.u64("title_key")?,
             title_key2: ff.u64("title_key2")?,
+            vec_row: ff.u64("vec_row")?,
             found: Found {
                 kind: vec![0; OfferKind::ALL.len()],
                 status: vec![0; OfferStatus::ALL.len()],
@@ -980,6 +1275,7 @@ impl SegmentCollector for SegmentSearch {
         }
         f.candidates.push(Candidate {
             tier: 0,
+            row: self.vec_row.first(doc).and_then(|r| u32::try_from(r).ok()),
             score,
             dist,
             title_key: ((self.title_key.first(doc).unwrap_or(0) as u128) << 64)
@@ -991,6 +1287,23 @@ impl SegmentCollector for SegmentSearch {
     fn harvest(self) -> Found {
         self.found
     }
+}
+
+/// An offer near in meaning.
+#[derive(Clone, Copy)]
+struct Nearest {
+    sim: f32,
+    addr: DocAddress,
+}
+
+/// Keeps the `k` nearest of `v`, nearest first (ties by document).
+fn keep_nearest(v: &mut Vec<Nearest>, k: usize) {
+    let cmp = |a: &Nearest, b: &Nearest| b.sim.total_cmp(&a.sim).then(a.addr.cmp(&b.addr));
+    if v.len() > k && k > 0 {
+        v.select_nth_unstable_by(k - 1, cmp);
+    }
+    v.truncate(k);
+    v.sort_by(cmp);
 }
 
 #[cfg(test)]
@@ -1008,6 +1321,108 @@ mod tests {
         // And it opens again as is.
         drop(index);
         TantivyIndex::open(dir.path()).unwrap();
+    }
+
+    fn doc(id: &str, title: &str, area: &str) -> SearchDoc {
+        SearchDoc {
+            id: id.into(),
+            origin_node: "test".into(),
+            organisation_id: "test:org".into(),
+            organisation_name: "Stichting".into(),
+            title: title.into(),
+            description: String::new(),
+            kind: OfferKind::Group,
+            status: OfferStatus::Open,
+            life_domains: Vec::new(),
+            target_groups: Vec::new(),
+            cost_cents: 0,
+            open_places: true,
+            areas: vec![super::super::doc::DocArea {
+                code: area.into(),
+                name: area.into(),
+            }],
+            places: Vec::new(),
+            points: Vec::new(),
+            attributes: Vec::new(),
+            recovery_focus: Vec::new(),
+        }
+    }
+
+    fn ids(r: &SearchResults) -> Vec<&str> {
+        r.hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn offers_near_in_meaning_join_the_keyword_matches_within_the_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        let v = |x: f32, y: f32| super::super::embed::unit(vec![x, y]);
+        let docs = [
+            doc("a", "Schuldhulp spreekuur", "GM0268"),
+            doc("b", "Wandelgroep", "GM0268"),
+            doc("c", "Geldzaken inloop", "GM0383"),
+            doc("d", "Koffieochtend", "GM0268"),
+        ];
+        let vectors = [v(1.0, 0.0), v(0.0, 1.0), v(0.9, 0.1), None];
+        index.add_with_vectors(&docs, &vectors).unwrap();
+        index.commit().unwrap();
+        let query = v(1.0, 0.05).unwrap();
+        // No offer holds the words; meaning finds the two about money, nearest first.
+        let q = SearchQuery::text("rood staan", 2).unwrap();
+        let r = index.search_blocking(&q, Some(&query)).unwrap();
+        assert_eq!(ids(&r), ["a", "c"]);
+        assert_eq!((r.total, r.by_meaning, r.by_words()), (2, 2, 0));
+        assert!(index.search_blocking(&q, None).unwrap().hits.is_empty());
+        // A keyword match stays, and the filter holds for offers found by meaning.
+        let mut q = SearchQuery::text("wandelgroep", 10).unwrap();
+        q.filter.area = Some(crate::domain::AreaCode::parse("GM0268").unwrap());
+        let r = index.search_blocking(&q, Some(&query)).unwrap();
+        assert!(ids(&r).contains(&"a"), "nearest in meaning, in the area");
+        assert!(ids(&r).contains(&"b"), "the keyword match");
+        assert!(!ids(&r).contains(&"c"), "outside the area");
+        assert!(!ids(&r).contains(&"d"), "no vector, no keyword match");
+        assert_eq!((r.total, r.by_meaning), (2, 1));
+        // The vectors survive a restart.
+        drop(index);
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        assert_eq!(index.vector_count(), 3);
+        let q = SearchQuery::text("rood staan", 2).unwrap();
+        assert_eq!(
+            ids(&index.search_blocking(&q, Some(&query)).unwrap()),
+            ["a", "c"]
+        );
+    }
+
+    #[tokio::test]
+    async fn offers_are_indexed_for_words_while_the_embedder_is_down() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = crate::config::SearchConfig {
+            embedder_url: Some(format!("http://127.0.0.1:{port}/v1")),
+            ..Default::default()
+        };
+        let embedder = Embedder::from_config(&config).unwrap().map(Arc::new);
+        let dir = tempfile::tempdir().unwrap();
+        let index = Arc::new(
+            TantivyIndex::open(dir.path())
+                .unwrap()
+                .with_embedder(embedder.clone(), 0.5),
+        );
+        index
+            .apply(vec![doc("a", "Wandelgroep", "GM0268")], Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(index.vector_count(), 0);
+        let r = SearchIndex::search(&index, &SearchQuery::text("wandelgroep", 10).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(ids(&r), ["a"]);
+        assert_eq!(r.by_meaning, 0);
+        // One failed batch of offers and one failed query, both counted.
+        assert_eq!(embedder.unwrap().failures(), 2);
     }
 
     #[test]

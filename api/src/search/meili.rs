@@ -25,15 +25,26 @@
 //! parts, all of which must match (as in the embedded index). Known difference: Meilisearch
 //! ranks an offer with the whole compound like one with its parts (no OR within a query); the
 //! embedded index ranks the whole word higher.
+//!
+//! Hybrid search (`search.embedder_url`): the index gets a `rest` embedder named
+//! [`EMBEDDER`] at the same endpoint, embedding each document's `meaning` field (the text the
+//! embedded index embeds, [`Embedder::passage_text`]) as a passage. The query vector comes from
+//! the node's own [`Embedder`] (as a query, cached, with its timeout) and is sent with
+//! `hybrid: {embedder, semanticRatio}`, so Meilisearch never embeds a query itself. Without a
+//! query vector (the embedder is down) the search is by keywords, as without the setting. Known
+//! difference: with a vector, Meilisearch's semantic hits take the place of the fallback (no
+//! `matched_words`).
 
 use super::compound::Vocabulary;
 use super::doc::SearchDoc;
+use super::embed::{Embedder, Vector};
 use super::highlight;
 use super::query::{
     self, FacetValue, Facets, SearchHit, SearchQuery, SearchResults, SearchSort, Unit,
 };
 use super::synonyms::Synonyms;
 use super::{SearchIndex, text};
+use crate::config::SearchConfig;
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
 use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
@@ -41,7 +52,8 @@ use meilisearch_sdk::client::Client;
 use meilisearch_sdk::indexes::Index;
 use meilisearch_sdk::search::{MatchingStrategies, Selectors};
 use meilisearch_sdk::settings::{
-    FacetingSettings, PaginationSetting, PrefixSearchSettings, Settings,
+    Embedder as EmbedderSetting, EmbedderSource, FacetingSettings, PaginationSetting,
+    PrefixSearchSettings, Settings,
 };
 use meilisearch_sdk::task_info::TaskInfo;
 use serde::{Deserialize, Serialize};
@@ -58,6 +70,8 @@ const FACETS: [&str; 5] = ["kind", "status", "life_domain", "target_group", "gem
 const MAX_TOTAL_HITS: usize = 1_000_000;
 /// Most values counted per facet (Meilisearch's default is 100).
 const MAX_FACET_VALUES: usize = 1_000;
+/// Name of the index's embedder (hybrid search).
+pub const EMBEDDER: &str = "default";
 
 /// A document as stored in Meilisearch.
 #[derive(Serialize, Deserialize, Debug)]
@@ -96,6 +110,9 @@ struct MeiliDoc {
     points: Vec<(f64, f64)>,
     #[serde(rename = "_geo", skip_serializing_if = "Option::is_none")]
     geo: Option<Geo>,
+    /// The text embedded for hybrid search (not searched by words).
+    #[serde(default)]
+    meaning: String,
 }
 
 #[derive(Serialize, Deserialize, Debug)]
@@ -154,6 +171,7 @@ impl MeiliDoc {
             attribute: d.attributes.clone(),
             points: d.points.clone(),
             geo: d.points.first().map(|&(lat, lng)| Geo { lat, lng }),
+            meaning: Embedder::passage_text(d),
         }
     }
 }
@@ -170,6 +188,12 @@ pub struct MeiliIndex {
     vocab: std::sync::RwLock<Vocabulary>,
     /// Sent as the `synonyms` setting (over stems).
     synonyms: std::sync::RwLock<Arc<Synonyms>>,
+    /// Embeds queries (hybrid search); `None`: keyword search only.
+    embedder: Option<Arc<Embedder>>,
+    /// The `embedders` setting of hybrid search.
+    rest: Option<EmbedderSetting>,
+    /// `semanticRatio` of hybrid search.
+    ratio: f32,
 }
 
 /// The `raw` field of a stored document (loading the vocabulary).
@@ -212,7 +236,19 @@ impl MeiliIndex {
             ready: tokio::sync::OnceCell::new(),
             vocab: std::sync::RwLock::new(Vocabulary::default()),
             synonyms: std::sync::RwLock::default(),
+            embedder: None,
+            rest: None,
+            ratio: 0.0,
         })
+    }
+
+    /// Searches by meaning too (see the module docs): `embedder` embeds queries, and the index
+    /// gets a `rest` embedder for the endpoint of `config`.
+    pub fn with_embedder(mut self, embedder: Option<Arc<Embedder>>, config: &SearchConfig) -> Self {
+        self.rest = embedder.as_ref().and(rest_embedder(config));
+        self.embedder = embedder;
+        self.ratio = config.hybrid_ratio.clamp(0.0, 1.0) as f32;
+        self
     }
 
     /// Applies the index settings (creating the index) once.
@@ -261,6 +297,10 @@ impl MeiliIndex {
                 sort_facet_values_by: None,
             })
             .with_displayed_attributes(["id", "title", "description", "points"]);
+        let settings = match &self.rest {
+            Some(rest) => settings.with_embedders(HashMap::from([(EMBEDDER, rest.clone())])),
+            None => settings,
+        };
         let task = self.index.set_settings(&settings).await.map_err(internal)?;
         self.wait(task).await?;
         // Words match whole, as in the embedded index: no prefix matching of the last word.
@@ -401,6 +441,18 @@ impl MeiliIndex {
         offset: usize,
         limit: usize,
     ) -> AppResult<meilisearch_sdk::search::SearchResults<MeiliHit>> {
+        self.run_with(q, units, offset, limit, None).await
+    }
+
+    /// [`Self::run`], hybrid with the query `vector` when one is given.
+    async fn run_with(
+        &self,
+        q: &SearchQuery,
+        units: &[Unit],
+        offset: usize,
+        limit: usize,
+        vector: Option<&[f32]>,
+    ) -> AppResult<meilisearch_sdk::search::SearchResults<MeiliHit>> {
         let text = self.query_text(units)?;
         let strategy = MatchingStrategies::ALL;
         let filter = Self::filter(q);
@@ -429,6 +481,9 @@ impl MeiliIndex {
         }
         if !sort.is_empty() {
             search.with_sort(&sort);
+        }
+        if let Some(v) = vector {
+            search.with_hybrid(EMBEDDER, self.ratio).with_vector(v);
         }
         search.execute::<MeiliHit>().await.map_err(internal)
     }
@@ -483,6 +538,45 @@ impl MeiliIndex {
     }
 }
 
+impl MeiliIndex {
+    /// The query vector of hybrid search, when it applies and the embedder answers in time.
+    async fn query_vector(&self, q: &SearchQuery) -> Option<Vector> {
+        let embedder = self.embedder.as_ref()?;
+        if self.rest.is_none() || self.ratio <= 0.0 || q.words.is_empty() {
+            return None;
+        }
+        if q.sort != SearchSort::Relevance {
+            return None;
+        }
+        embedder.query(&q.text).await
+    }
+}
+
+/// The `rest` embedder setting for the endpoint of `config` (OpenAI-compatible request and
+/// response templates); `None` without an endpoint.
+fn rest_embedder(config: &SearchConfig) -> Option<EmbedderSetting> {
+    let url = config.embedder_url.as_deref().filter(|u| !u.is_empty())?;
+    let template = if config.embedder_add_prefixes {
+        "passage: {{doc.meaning}}"
+    } else {
+        "{{doc.meaning}}"
+    };
+    Some(EmbedderSetting {
+        source: EmbedderSource::Rest,
+        url: Some(format!("{}/embeddings", url.trim_end_matches('/'))),
+        document_template: Some(template.into()),
+        request: Some(serde_json::json!({
+            "input": ["{{text}}", "{{..}}"],
+            "model": config.embedder_model,
+            "input_type": "passage",
+        })),
+        response: Some(serde_json::json!({
+            "data": [{"embedding": "{{embedding}}"}, "{{..}}"],
+        })),
+        ..EmbedderSetting::default()
+    })
+}
+
 fn total_hits<T>(res: &meilisearch_sdk::search::SearchResults<T>) -> u64 {
     res.total_hits.or(res.estimated_total_hits).unwrap_or(0) as u64
 }
@@ -531,12 +625,23 @@ impl SearchIndex for MeiliIndex {
         let synonyms = self.synonyms.read().map_err(poisoned)?.clone();
         let units = query::units(&q.words, &synonyms);
         let end = q.offset + q.limit;
-        let mut res = self.run(q, &units, q.offset, q.limit).await?;
+        let vector = self.query_vector(q).await;
+        let mut res = self
+            .run_with(
+                q,
+                &units,
+                q.offset,
+                q.limit,
+                vector.as_deref().map(Vec::as_slice),
+            )
+            .await?;
         let full = total_hits(&res);
         let mut matched_words = None;
         // Fewer full matches than the page asks for: add the offers matching the most words,
-        // below them, as the embedded index does (see `SearchResults::matched_words`).
-        if full < end as u64
+        // below them, as the embedded index does (see `SearchResults::matched_words`); with a
+        // query vector, the semantic hits take their place.
+        if vector.is_none()
+            && full < end as u64
             && let Some(kept) = self.fallback(q, &units, full).await?
         {
             if full == 0 {
@@ -567,6 +672,10 @@ impl SearchIndex for MeiliIndex {
             }
         }
         let total = total_hits(&res);
+        let by_meaning = match vector {
+            Some(_) => total.saturating_sub(self.count(q, &units).await?),
+            None => 0,
+        };
         let dist = res.facet_distribution.unwrap_or_default();
         let mut facets = Facets {
             kind: facet_values(OfferKind::ALL, OfferKind::as_str, dist.get("kind")),
@@ -613,6 +722,7 @@ impl SearchIndex for MeiliIndex {
             hits,
             facets,
             matched_words,
+            by_meaning,
         })
     }
 
@@ -631,5 +741,34 @@ impl SearchIndex for MeiliIndex {
         self.ready().await?;
         let stats = self.index.get_stats().await.map_err(internal)?;
         Ok(stats.number_of_documents as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rest_embedder_posts_openai_requests_to_the_endpoint() {
+        let mut config = SearchConfig::default();
+        assert!(rest_embedder(&config).is_none());
+        config.embedder_url = Some("http://127.0.0.1:8000/v1/".into());
+        config.embedder_model = "e5".into();
+        let e = rest_embedder(&config).unwrap();
+        assert_eq!(e.source, EmbedderSource::Rest);
+        assert_eq!(
+            e.url.as_deref(),
+            Some("http://127.0.0.1:8000/v1/embeddings")
+        );
+        assert_eq!(e.document_template.as_deref(), Some("{{doc.meaning}}"));
+        let request = e.request.unwrap();
+        assert_eq!(request["model"], "e5");
+        assert_eq!(request["input"][0], "{{text}}");
+        assert_eq!(e.response.unwrap()["data"][0]["embedding"], "{{embedding}}");
+        config.embedder_add_prefixes = true;
+        assert_eq!(
+            rest_embedder(&config).unwrap().document_template.as_deref(),
+            Some("passage: {{doc.meaning}}")
+        );
     }
 }

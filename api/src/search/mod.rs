@@ -10,18 +10,24 @@
 //! - [`highlight`]: result highlighting shared by both backends.
 //! - [`suggest`]: suggestions while typing and "Bedoelde u …" corrections (both backends).
 //! - [`demand`]: unmet search demand, counted anonymously.
+//! - [`embed`]: the embeddings client of hybrid search (`search.embedder_url`).
+//! - [`vectors`]: the embedded index's offer vectors, searched exactly.
+//! - [`hybrid`]: how hybrid search blends words and meaning.
 
 pub mod compound;
 pub mod demand;
 pub mod doc;
+pub mod embed;
 pub mod embedded;
 pub mod highlight;
+pub mod hybrid;
 pub mod meili;
 pub mod outbox;
 pub mod query;
 pub mod suggest;
 pub mod synonyms;
 pub mod text;
+pub mod vectors;
 
 pub use doc::SearchDoc;
 pub use outbox::SearchService;
@@ -71,14 +77,20 @@ pub async fn reload_synonyms(index: &dyn SearchIndex, config: &SearchConfig) -> 
 }
 
 fn open_backend(config: &Config) -> AppResult<Arc<dyn SearchIndex>> {
+    let embedder = embed::Embedder::from_config(&config.search)?.map(Arc::new);
+    let ratio = config.search.hybrid_ratio;
     match config.search.meili_url.as_deref().filter(|u| !u.is_empty()) {
-        Some(url) => Ok(Arc::new(meili::MeiliIndex::new(
-            url,
-            config.search.meili_api_key.as_deref(),
-            &config.search.meili_index,
-        )?)),
-        None => Ok(Arc::new(Arc::new(embedded::TantivyIndex::open(
-            &config.data_dir.join("search"),
-        )?))),
+        Some(url) => Ok(Arc::new(
+            meili::MeiliIndex::new(
+                url,
+                config.search.meili_api_key.as_deref(),
+                &config.search.meili_index,
+            )?
+            .with_embedder(embedder, &config.search),
+        )),
+        None => Ok(Arc::new(Arc::new(
+            embedded::TantivyIndex::open(&config.data_dir.join("search"))?
+                .with_embedder(embedder, ratio),
+        ))),
     }
 }

@@ -338,6 +338,16 @@ pub struct SearchResults {
     /// offers matching the most words, ranked below the full matches (and counted in `total`
     /// and the facets); `matched_words` stays `None` then.
     pub matched_words: Option<Vec<String>>,
+    /// Offers in `total` found by meaning only (hybrid search; see [`super::hybrid`]).
+    pub by_meaning: u64,
+}
+
+impl SearchResults {
+    /// Offers found by their words (`total` without those found by meaning only): what
+    /// "few results" means for unmet demand and "Bedoelde u …".
+    pub fn by_words(&self) -> u64 {
+        self.total.saturating_sub(self.by_meaning)
+    }
 }
 
 #[cfg(test)]

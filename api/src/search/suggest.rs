@@ -465,7 +465,8 @@ impl super::SearchService {
         query: &super::SearchQuery,
         results: &super::SearchResults,
     ) -> AppResult<Option<String>> {
-        let few = results.total <= super::demand::FEW_RESULTS || results.matched_words.is_some();
+        let few =
+            results.by_words() <= super::demand::FEW_RESULTS || results.matched_words.is_some();
         if query.words.is_empty() || !few {
             return Ok(None);
         }
@@ -483,8 +484,8 @@ impl super::SearchService {
         )?;
         let found = self.search(&probe).await?;
         let better = found.matched_words.is_none()
-            && found.total >= DID_YOU_MEAN_MIN
-            && (found.total > results.total || results.matched_words.is_some());
+            && found.by_words() >= DID_YOU_MEAN_MIN
+            && (found.by_words() > results.by_words() || results.matched_words.is_some());
         Ok(better.then_some(text))
     }
 

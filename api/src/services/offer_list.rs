@@ -245,16 +245,16 @@ impl SortKey {
     /// The offer's own columns.
     fn offers() -> Self {
         Self {
-            title: Expr::col((offer::Entity, offer::Column::Title)).into(),
-            id: Expr::col((offer::Entity, offer::Column::Id)).into(),
+            title: Expr::col((offer::Entity, offer::Column::Title)),
+            id: Expr::col((offer::Entity, offer::Column::Id)),
         }
     }
 
     /// The copy beside each location (`locations.offer_title`, `offer_id`).
     fn locations() -> Self {
         Self {
-            title: Expr::col((location::Entity, derived::offer_title_col())).into(),
-            id: Expr::col((location::Entity, location::Column::OfferId)).into(),
+            title: Expr::col((location::Entity, derived::offer_title_col())),
+            id: Expr::col((location::Entity, location::Column::OfferId)),
         }
     }
 

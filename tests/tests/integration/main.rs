@@ -53,6 +53,7 @@ mod referrals;
 mod relevance_set;
 mod same_origin;
 mod search;
+mod search_hybrid;
 mod search_suggest;
 mod self_referral;
 mod suitability;

@@ -17,13 +17,13 @@ use tests::{TestApp, error_code, error_field};
 
 /// A backend under contract.
 #[derive(Clone, Debug)]
-enum Backend {
+pub(crate) enum Backend {
     Embedded,
     Meili(String),
 }
 
 impl Backend {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Backend::Embedded => "embedded",
             Backend::Meili(_) => "meilisearch",
@@ -41,7 +41,7 @@ https://github.com/meilisearch/meilisearch/releases) with \
 cargo nextest run -p tests --test integration search --no-capture`";
 
 /// The embedded backend, plus Meilisearch when `MEILI_URL` is set.
-fn backends() -> Vec<Backend> {
+pub(crate) fn backends() -> Vec<Backend> {
     let mut out = vec![Backend::Embedded];
     match std::env::var("MEILI_URL") {
         Ok(url) if !url.is_empty() => out.push(Backend::Meili(url)),
@@ -52,6 +52,14 @@ fn backends() -> Vec<Backend> {
 
 /// A node with demo data on `backend`, its index caught up.
 async fn spawn(backend: &Backend) -> TestApp {
+    spawn_with(backend, |_| {}).await
+}
+
+/// [`spawn`] with the node's config adjusted by `edit`.
+pub(crate) async fn spawn_with(
+    backend: &Backend,
+    edit: impl FnOnce(&mut api::config::Config),
+) -> TestApp {
     let backend = backend.clone();
     let app = TestApp::spawn_with(move |c| {
         if let Backend::Meili(url) = backend {
@@ -59,6 +67,7 @@ async fn spawn(backend: &Backend) -> TestApp {
             c.search.meili_api_key = std::env::var("MEILI_API_KEY").ok();
             c.search.meili_index = format!("test_{}", uuid::Uuid::new_v4().simple());
         }
+        edit(c);
     })
     .await
     .signed_in(tests::demo::ADMIN)
@@ -67,7 +76,7 @@ async fn spawn(backend: &Backend) -> TestApp {
     app
 }
 
-const SEARCH: &str = r#"query($q: String, $filter: SearchFilterInput, $near: NearInput,
+pub(crate) const SEARCH: &str = r#"query($q: String, $filter: SearchFilterInput, $near: NearInput,
     $sort: SearchSort, $first: Int, $offset: Int) {
   searchOffers(query: $q, filter: $filter, near: $near, sort: $sort, first: $first, offset: $offset) {
     totalCount backend partialMatch matchedWords
@@ -79,11 +88,11 @@ const SEARCH: &str = r#"query($q: String, $filter: SearchFilterInput, $near: Nea
   }
 }"#;
 
-async fn search(app: &TestApp, vars: Value) -> Value {
+pub(crate) async fn search(app: &TestApp, vars: Value) -> Value {
     app.gql_ok(SEARCH, vars).await["searchOffers"].clone()
 }
 
-fn titles(res: &Value) -> Vec<String> {
+pub(crate) fn titles(res: &Value) -> Vec<String> {
     res["hits"]
         .as_array()
         .unwrap()
@@ -480,7 +489,7 @@ const END_OFFER: &str =
     r#"mutation($id: ID!, $v: Int!) { endOffer(id: $id, version: $v) { id version } }"#;
 
 /// Creates a published organisation and a (not yet published) offer; returns (org, offer, version).
-async fn new_offer(app: &TestApp, title: &str) -> (Value, String, i64) {
+pub(crate) async fn new_offer(app: &TestApp, title: &str) -> (Value, String, i64) {
     let org = app
         .gql_ok(
             CREATE_ORG,
@@ -938,7 +947,7 @@ const MAX_ZERO_RESULTS: f64 = 0.02;
 
 /// Recall@5, nDCG@10 and zero-result rate of one category (or all queries).
 #[derive(Default)]
-struct Score {
+pub(crate) struct Score {
     queries: usize,
     recall: f64,
     ndcg: f64,
@@ -952,10 +961,10 @@ impl Score {
         self.ndcg += n10;
         self.zero += usize::from(empty);
     }
-    fn recall(&self) -> f64 {
+    pub(crate) fn recall(&self) -> f64 {
         self.recall / self.queries as f64
     }
-    fn zero_rate(&self) -> f64 {
+    pub(crate) fn zero_rate(&self) -> f64 {
         self.zero as f64 / self.queries as f64
     }
     fn line(&self, backend: &str, category: &str) -> String {
@@ -969,44 +978,58 @@ impl Score {
     }
 }
 
+/// Runs the relevance set on `app`: the score over all queries, then a table line per
+/// category and a line per query missed, labelled `label`.
+pub(crate) async fn relevance(app: &TestApp, label: &str) -> (Score, Vec<String>) {
+    use crate::relevance_set::RELEVANCE;
+    let mut all = Score::default();
+    let mut per_category: Vec<(&str, Score)> = Vec::new();
+    let mut misses = Vec::new();
+    for (category, q, relevant) in RELEVANCE {
+        let ranked = titles(&search(app, json!({"q": q, "first": 10})).await);
+        let (r5, n10) = (
+            recall_at(5, &ranked, relevant),
+            ndcg_at(10, &ranked, relevant),
+        );
+        if r5 < 1.0 {
+            misses.push(format!(
+                "  {label}: [{category}] {q:?} recall@5 {r5:.2} got {ranked:?}"
+            ));
+        }
+        all.add(r5, n10, ranked.is_empty());
+        let at = match per_category.iter().position(|(c, _)| c == category) {
+            Some(i) => i,
+            None => {
+                per_category.push((category, Score::default()));
+                per_category.len() - 1
+            }
+        };
+        per_category[at].1.add(r5, n10, ranked.is_empty());
+    }
+    let mut lines: Vec<String> = per_category.iter().map(|(c, s)| s.line(label, c)).collect();
+    lines.push(all.line(label, "all"));
+    lines.extend(misses);
+    (all, lines)
+}
+
+/// The header of the table [`relevance`] prints.
+pub(crate) fn relevance_header() -> String {
+    format!(
+        "{:<12} {:<14} {:>7} {:>9} {:>8} {:>10}",
+        "backend", "category", "queries", "recall@5", "nDCG@10", "zero-rate"
+    )
+}
+
 #[tokio::test]
 async fn relevance_recall_and_ndcg_per_backend() {
     use crate::relevance_set::RELEVANCE;
     assert!(RELEVANCE.len() >= 150, "{} queries", RELEVANCE.len());
-    let mut table = vec![format!(
-        "{:<12} {:<14} {:>7} {:>9} {:>8} {:>10}",
-        "backend", "category", "queries", "recall@5", "nDCG@10", "zero-rate"
-    )];
+    let mut table = vec![relevance_header()];
     for backend in backends() {
         let app = spawn(&backend).await;
         let b = backend.name();
-        let mut all = Score::default();
-        let mut per_category: Vec<(&str, Score)> = Vec::new();
-        let mut misses = Vec::new();
-        for (category, q, relevant) in RELEVANCE {
-            let ranked = titles(&search(&app, json!({"q": q, "first": 10})).await);
-            let (r5, n10) = (
-                recall_at(5, &ranked, relevant),
-                ndcg_at(10, &ranked, relevant),
-            );
-            if r5 < 1.0 {
-                misses.push(format!(
-                    "  {b}: [{category}] {q:?} recall@5 {r5:.2} got {ranked:?}"
-                ));
-            }
-            all.add(r5, n10, ranked.is_empty());
-            let at = match per_category.iter().position(|(c, _)| c == category) {
-                Some(i) => i,
-                None => {
-                    per_category.push((category, Score::default()));
-                    per_category.len() - 1
-                }
-            };
-            per_category[at].1.add(r5, n10, ranked.is_empty());
-        }
-        table.extend(per_category.iter().map(|(c, s)| s.line(b, c)));
-        table.push(all.line(b, "all"));
-        table.extend(misses);
+        let (all, lines) = relevance(&app, b).await;
+        table.extend(lines);
         assert!(
             all.recall() >= MIN_RECALL,
             "{b}: recall@5 {:.3} below {MIN_RECALL}\n{}",
