@@ -177,6 +177,8 @@ impl SearchService {
                 .all(&self.inner.db)
                 .await?;
             let Some(last) = batch.last().map(|c| c.seq) else {
+                // Caught up: the suggestions are rebuilt once for every batch applied.
+                self.inner.suggest.refresh()?;
                 return Ok(report);
             };
             let mut ids = BTreeSet::new();
@@ -201,7 +203,7 @@ impl SearchService {
             }
             let ids: Vec<String> = ids.into_iter().collect();
             let loaded = doc::load(&self.inner.db, &ids).await?;
-            self.inner.suggest.apply(&loaded.docs, &loaded.removed)?;
+            self.inner.suggest.stage(&loaded.docs, &loaded.removed)?;
             self.inner.index.apply(loaded.docs, loaded.removed).await?;
             self.set_cursor(last).await?;
             report.changes += batch.len() as u64;

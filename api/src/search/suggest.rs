@@ -120,6 +120,8 @@ pub struct Suggester {
     fixed: RwLock<Arc<Static>>,
     built: RwLock<Arc<Built>>,
     loaded: std::sync::atomic::AtomicBool,
+    /// Offers were staged since the last rebuild.
+    stale: std::sync::atomic::AtomicBool,
 }
 
 /// Lower case, accents folded, runs of spaces as one.
@@ -284,6 +286,14 @@ impl Suggester {
 
     /// Upserts `docs` and removes the offers `removed` (a sync).
     pub fn apply(&self, docs: &[SearchDoc], removed: &[String]) -> AppResult<()> {
+        self.stage(docs, removed)?;
+        self.refresh()
+    }
+
+    /// Upserts `docs` and removes the offers `removed` without rebuilding the suggestions:
+    /// a rebuild sorts every key of the catalogue, so an indexer catching up on many batches
+    /// stages each and calls [`Self::refresh`] once it has caught up.
+    pub fn stage(&self, docs: &[SearchDoc], removed: &[String]) -> AppResult<()> {
         if docs.is_empty() && removed.is_empty() {
             return Ok(());
         }
@@ -294,7 +304,19 @@ impl Suggester {
             }
         }
         self.add(docs)?;
-        self.rebuild()
+        self.stale.store(true, std::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// Rebuilds the suggestions when offers were staged since the last rebuild.
+    pub fn refresh(&self) -> AppResult<()> {
+        if self.stale.swap(false, std::sync::atomic::Ordering::AcqRel) {
+            if let Err(e) = self.rebuild() {
+                self.stale.store(true, std::sync::atomic::Ordering::Release);
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     /// Rebuilds the sorted keys (on the indexer's task, never per keystroke).
@@ -617,6 +639,20 @@ mod tests {
         assert!(s.suggest(&"a".repeat(61), 8).is_err());
         s.apply(&[], &["1".to_string()]).unwrap();
         assert!(s.suggest("taalcaf", 8).unwrap().is_empty());
+    }
+
+    #[test]
+    fn staged_offers_are_suggested_from_the_next_refresh_on() {
+        let s = Suggester::default();
+        s.replace(&[doc("1", "Yoga voor ouderen", "A")]).unwrap();
+        s.stage(&[doc("2", "Wandelgroep Lent", "B")], &["1".to_string()])
+            .unwrap();
+        // Staged, not yet rebuilt: the suggestions are those of the last rebuild.
+        assert_eq!(s.suggest("yoga", 8).unwrap().len(), 1);
+        assert!(s.suggest("wandelgroep", 8).unwrap().is_empty());
+        s.refresh().unwrap();
+        assert!(s.suggest("yoga", 8).unwrap().is_empty());
+        assert_eq!(s.suggest("wandelgroep", 8).unwrap().len(), 1);
     }
 
     #[test]
