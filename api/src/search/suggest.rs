@@ -310,11 +310,11 @@ impl Suggester {
 
     /// Rebuilds the suggestions when offers were staged since the last rebuild.
     pub fn refresh(&self) -> AppResult<()> {
-        if self.stale.swap(false, std::sync::atomic::Ordering::AcqRel) {
-            if let Err(e) = self.rebuild() {
-                self.stale.store(true, std::sync::atomic::Ordering::Release);
-                return Err(e);
-            }
+        if self.stale.swap(false, std::sync::atomic::Ordering::AcqRel)
+            && let Err(e) = self.rebuild()
+        {
+            self.stale.store(true, std::sync::atomic::Ordering::Release);
+            return Err(e);
         }
         Ok(())
     }
