@@ -16,8 +16,8 @@ use crate::services::{Ctx, changes};
 use chrono::Utc;
 use entities::json::StringList;
 use entities::{
-    ChangeOp, OfferStatus, RecordKind, network, network_member, offer, offer_attribute,
-    offer_funder, offer_funding_route, offer_partner, organisation,
+    ChangeOp, RecordKind, network, network_member, offer, offer_attribute, offer_funder,
+    offer_funding_route, offer_partner, organisation,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -241,15 +241,8 @@ pub async fn set_offer_details(
     version: i32,
     details: NetworkDetails,
 ) -> AppResult<offer::Model> {
-    let txn = db::begin_write(&ctx.db).await?;
-    let mut model = crate::services::offer::load_own(&txn, &ctx.node_id, offer_id).await?;
-    actor.require_edit_organisation(&model.organisation_id)?;
-    check_version(model.version, version, "offer")?;
-    if model.status == OfferStatus::Ended {
-        return Err(AppError::Conflict(
-            "an ended offer cannot be changed".into(),
-        ));
-    }
+    let (txn, mut model) =
+        crate::services::offer::begin_edit(ctx, actor, offer_id, version).await?;
     let known =
         crate::read_model::offer::organisations(&txn, details.partners.iter().cloned()).await?;
     if let Some(i) = details.partners.iter().position(|p| !known.contains_key(p)) {

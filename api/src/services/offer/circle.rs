@@ -4,23 +4,21 @@
 //! (GraphQL, the editor form, the federation mirror, the demo seed) gives; [`CirclePlan::parse`]
 //! turns it into domain types, each error naming its field (`evaluations.0.url`).
 
-use super::commands::{load_own, save};
+use super::commands::{begin_edit, save};
 use super::patch::{PeriodPatch, SchedulePeriodFields, parse_schedule};
-use crate::db;
 use crate::domain::circle::{self as rules, ACTIVITIES, AGREEMENTS, INVITEES, KLANKBORD_ROLES};
 use crate::domain::{Actor, Email, GlobalId, Phone, WebUrl, optional_text, required_text};
 use crate::error::{AppError, AppResult};
 use crate::read_model::circle::CircleRecord;
 use crate::read_model::derived;
 use crate::services::Ctx;
-use crate::services::organisation::check_version;
 use chrono::{NaiveDate, Utc};
 use entities::json::{DateList, Schedule, StringList};
 use entities::offer_circle::{
     Evaluation, Evaluations, KlankbordMember, KlankbordMembers, PartnerPractice, PartnerPractices,
     Subgroup, Subgroups,
 };
-use entities::{OfferKind, OfferStatus, OrganisationKind, offer, offer_circle};
+use entities::{OfferKind, OrganisationKind, offer, offer_circle};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The kwartiermaker as a client gives them.
@@ -319,15 +317,7 @@ pub async fn set_plan(
     version: i32,
     plan: CirclePlan,
 ) -> AppResult<offer::Model> {
-    let txn = db::begin_write(&ctx.db).await?;
-    let mut model = load_own(&txn, &ctx.node_id, id).await?;
-    actor.require_edit_organisation(&model.organisation_id)?;
-    check_version(model.version, version, "offer")?;
-    if model.status == OfferStatus::Ended {
-        return Err(AppError::Conflict(
-            "an ended offer cannot be changed".into(),
-        ));
-    }
+    let (txn, mut model) = begin_edit(ctx, actor, id, version).await?;
     if model.kind != OfferKind::Herstelcirkel {
         return Err(AppError::field(
             "id",

@@ -118,13 +118,15 @@ pub async fn create(
     Ok(draft)
 }
 
-async fn change(
+/// Opens an edit of offer `id` of this node: the write transaction and the stored offer, once
+/// the actor may edit the offer's organisation, `version` is current and the offer has not
+/// ended (the one check every offer edit makes first).
+pub async fn begin_edit(
     ctx: &Ctx,
     actor: &Actor,
     id: &GlobalId,
     version: i32,
-    edit: impl FnOnce(&mut OfferDraft) -> AppResult<()>,
-) -> AppResult<OfferDraft> {
+) -> AppResult<(DatabaseTransaction, offer::Model)> {
     let txn = db::begin_write(&ctx.db).await?;
     let model = load_own(&txn, &ctx.node_id, id).await?;
     actor.require_edit_organisation(&model.organisation_id)?;
@@ -134,6 +136,17 @@ async fn change(
             "an ended offer cannot be changed".into(),
         ));
     }
+    Ok((txn, model))
+}
+
+async fn change(
+    ctx: &Ctx,
+    actor: &Actor,
+    id: &GlobalId,
+    version: i32,
+    edit: impl FnOnce(&mut OfferDraft) -> AppResult<()>,
+) -> AppResult<OfferDraft> {
+    let (txn, model) = begin_edit(ctx, actor, id, version).await?;
     let mut draft = load_draft(&txn, model).await?;
     edit(&mut draft)?;
     draft.check()?;

@@ -24,7 +24,7 @@ pub mod recovery_focus;
 pub mod suitability;
 
 pub use check::check_received;
-pub use commands::{create, delete, end, load_own, publish, update};
+pub use commands::{begin_edit, create, delete, end, load_own, publish, update};
 pub use lists::{OfferLists, replace_lists, replace_lists_many};
 pub use patch::{
     LocationFields, LocationPatch, OfferFields, OfferPatch, PeriodPatch, SchedulePeriodFields,

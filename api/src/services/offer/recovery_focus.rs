@@ -2,15 +2,14 @@
 //! one statement, setting it (its editors, with the offer's optimistic version), and storing
 //! what a peer or an import sent.
 
-use super::commands::{load_own, save};
+use super::commands::{begin_edit, save};
 use super::freshness;
 use crate::db;
 use crate::domain::recovery_focus::RecoveryFocus;
 use crate::domain::{Actor, GlobalId};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::services::Ctx;
-use crate::services::organisation::check_version;
-use entities::{OfferStatus, offer, offer_recovery_focus};
+use entities::{offer, offer_recovery_focus};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::{BTreeSet, HashMap};
 
@@ -80,15 +79,7 @@ pub async fn set(
     version: i32,
     focus: FocusSet,
 ) -> AppResult<offer::Model> {
-    let txn = db::begin_write(&ctx.db).await?;
-    let mut model = load_own(&txn, &ctx.node_id, id).await?;
-    actor.require_edit_organisation(&model.organisation_id)?;
-    check_version(model.version, version, "offer")?;
-    if model.status == OfferStatus::Ended {
-        return Err(AppError::Conflict(
-            "an ended offer cannot be changed".into(),
-        ));
-    }
+    let (txn, mut model) = begin_edit(ctx, actor, id, version).await?;
     save(&txn, &mut model, version).await?;
     write(&txn, &model.id, &focus).await?;
     freshness::touch(

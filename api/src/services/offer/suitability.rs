@@ -5,17 +5,16 @@
 //! the offer's range) is refused with `NEEDS_CONFIRMATION` naming the conflicts, unless the
 //! referrer confirms; then only the moment of that confirmation is stored with the referral.
 
-use super::commands::{load_own, save};
+use super::commands::{begin_edit, save};
 use super::freshness;
 use crate::db;
 use crate::domain::suitability::{Conflict, ContraIndication, Suitability, SuitabilityAnswers};
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
-use crate::services::organisation::check_version;
 use chrono::{DateTime, Utc};
 use entities::json::StringList;
-use entities::{OfferStatus, offer, offer_suitability, referral_suitability_confirmation};
+use entities::{offer, offer_suitability, referral_suitability_confirmation};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
@@ -110,15 +109,7 @@ pub async fn set(
     version: i32,
     suitability: Suitability,
 ) -> AppResult<offer::Model> {
-    let txn = db::begin_write(&ctx.db).await?;
-    let mut model = load_own(&txn, &ctx.node_id, id).await?;
-    actor.require_edit_organisation(&model.organisation_id)?;
-    check_version(model.version, version, "offer")?;
-    if model.status == OfferStatus::Ended {
-        return Err(AppError::Conflict(
-            "an ended offer cannot be changed".into(),
-        ));
-    }
+    let (txn, mut model) = begin_edit(ctx, actor, id, version).await?;
     save(&txn, &mut model, version).await?;
     let row = row_of(&model.id, suitability);
     offer_suitability::Entity::insert(row)
