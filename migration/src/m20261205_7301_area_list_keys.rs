@@ -12,7 +12,7 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// `(table, name, columns)` of the indexes this migration adds.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[crate::indexes::IndexSpec] = &[
     (
         "locations",
         "idx_locations_gemeente_title",
@@ -54,23 +54,11 @@ impl MigrationTrait for Migration {
                  (SELECT offers.title FROM offers WHERE offers.id = locations.offer_id)",
             )
             .await?;
-        for &(table, name, cols) in INDEXES {
-            let mut stmt = Index::create();
-            stmt.name(name).table(Alias::new(table));
-            for &col in cols {
-                stmt.col(Alias::new(col));
-            }
-            manager.create_index(stmt).await?;
-        }
-        Ok(())
+        crate::indexes::create_all(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for &(table, name, _) in INDEXES.iter().rev() {
-            manager
-                .drop_index(Index::drop().name(name).table(Alias::new(table)).to_owned())
-                .await?;
-        }
+        crate::indexes::drop_all(manager, INDEXES).await?;
         manager
             .alter_table(
                 Table::alter()
