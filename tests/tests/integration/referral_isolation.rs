@@ -173,7 +173,10 @@ type Ws =
 pub(crate) struct Subscription(Ws);
 
 impl Subscription {
+    /// Opens the subscription and returns once the node has registered it (holds a receiver
+    /// of its change channel), so no update sent after this is missed.
     pub(crate) async fn open(app: &TestApp, token: &str) -> Self {
+        let before = app.state.referral_changes.receiver_count();
         let mut req = format!("ws://{}/graphql/ws", app.addr)
             .into_client_request()
             .unwrap();
@@ -190,6 +193,10 @@ impl Subscription {
         let sub = json!({"id": "1", "type": "subscribe",
             "payload": {"query": "subscription { referralUpdates { referralId status } }"}});
         ws.send(Message::text(sub.to_string())).await.unwrap();
+        eventually(10, "the subscription is registered", || async {
+            (app.state.referral_changes.receiver_count() > before).then_some(())
+        })
+        .await;
         Self(ws)
     }
 
@@ -330,8 +337,7 @@ async fn another_practice_and_another_organisation_hear_nothing_of_a_referral() 
     let [gp_a, editor_a, gp_b, editor_b] = &mut subs[..] else {
         unreachable!()
     };
-    // Warm-up, instead of a sleep: each subscriber hears a referral of its own, so all four
-    // are registered before the one under test is sent.
+    // Warm-up: each subscriber hears a referral of its own before the one under test.
     let a_to_b = send(&w.app, &w.gp_a, &w.offer_b, "P-WARM-001").await;
     let b_to_a = send(&w.app, &w.gp_b, &w.offer_a, "P-WARM-002").await;
     gp_a.until(&a_to_b["id"]).await;
