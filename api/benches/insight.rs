@@ -314,6 +314,10 @@ async fn referrals(db: &DatabaseConnection, offers: &[String], n: usize, rng: &m
     }
     api::db::insert_all(db, rows, None).await.unwrap();
     api::db::insert_all(db, events, None).await.unwrap();
+    // What each referral derives from its offer, as every writer stores it.
+    api::read_model::derived::refresh_offers(db, offers)
+        .await
+        .unwrap();
 }
 
 async fn database(dir: &std::path::Path) -> (DatabaseConnection, &'static str) {

@@ -2,8 +2,9 @@
 //! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
 //! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
 //! `areas` rows of its buurt) with the title of its offer (`locations.offer_title`, the area
-//! lists' sort key), and the organisation of each referral's offer
-//! (`referrals.receiving_organisation_id`). Every writer of offers, locations or an
+//! lists' sort key), and of each referral's offer its organisation
+//! (`referrals.receiving_organisation_id`), its place (`offer_gemeente_code` / `offer_wijk_code`,
+//! of its first location) and its kind (`offer_kind`): the insight figures' keys. Every writer of offers, locations or an
 //! organisation's status calls [`refresh_offers`] or [`refresh_organisations`] in its own
 //! transaction, after writing; every writer of a new referral calls [`refresh_referral`].
 
@@ -57,13 +58,28 @@ pub fn receiving_col() -> Alias {
     Alias::new("receiving_organisation_id")
 }
 
-/// The organisation of the offer of the referral being updated (null once the offer is gone).
-fn receiving_expr() -> Expr {
+/// `referrals.offer_gemeente_code`: the gemeente of the first location of the referral's offer.
+pub fn offer_gemeente_col() -> Alias {
+    Alias::new("offer_gemeente_code")
+}
+
+/// `referrals.offer_wijk_code`: the wijk of the first location of the referral's offer.
+pub fn offer_wijk_col() -> Alias {
+    Alias::new("offer_wijk_code")
+}
+
+/// `referrals.offer_kind`: the kind of the referral's offer.
+pub fn offer_kind_col() -> Alias {
+    Alias::new("offer_kind")
+}
+
+/// A column of the offer of the referral being updated (null once the offer is gone).
+fn of_offer(column: offer::Column) -> Expr {
     Expr::SubQuery(
         None,
         Box::new(
             Query::select()
-                .column((offer::Entity, offer::Column::OrganisationId))
+                .column((offer::Entity, column))
                 .from(offer::Entity)
                 .and_where(
                     Expr::col((offer::Entity, offer::Column::Id))
@@ -75,10 +91,37 @@ fn receiving_expr() -> Expr {
     )
 }
 
-/// Stores the receiving organisation of the new referral `id`. One statement.
-pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+/// A stored column of the first location of the offer of the referral being updated.
+fn of_first_location(column: Alias) -> Expr {
+    Expr::SubQuery(
+        None,
+        Box::new(
+            Query::select()
+                .column((location::Entity, column))
+                .from(location::Entity)
+                .and_where(
+                    Expr::col((location::Entity, location::Column::OfferId))
+                        .equals((referral::Entity, referral::Column::OfferId)),
+                )
+                .and_where(Expr::col((location::Entity, location::Column::Position)).eq(0))
+                .take()
+                .into(),
+        ),
+    )
+}
+
+/// The update of every column a referral derives from its offer (after the offer's locations).
+fn referral_update() -> sea_orm::UpdateMany<referral::Entity> {
     referral::Entity::update_many()
-        .col_expr(receiving_col(), receiving_expr())
+        .col_expr(receiving_col(), of_offer(offer::Column::OrganisationId))
+        .col_expr(offer_kind_col(), of_offer(offer::Column::Kind))
+        .col_expr(offer_gemeente_col(), of_first_location(gemeente_col()))
+        .col_expr(offer_wijk_col(), of_first_location(wijk_col()))
+}
+
+/// Stores what the new referral `id` derives from its offer. One statement.
+pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    referral_update()
         .filter(referral::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -86,7 +129,7 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
 }
 
 /// Stores the visibility of the offers `ids`, the gemeente, wijk and offer title of their
-/// locations and the receiving organisation of their referrals. Three statements per chunk of ids.
+/// locations and what their referrals derive from them. Three statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -121,8 +164,7 @@ pub async fn refresh_offers(
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;
-        referral::Entity::update_many()
-            .col_expr(receiving_col(), receiving_expr())
+        referral_update()
             .filter(referral::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;

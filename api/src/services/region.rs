@@ -6,13 +6,14 @@
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::AppResult;
+use crate::read_model::derived;
 use crate::services::Ctx;
 use crate::services::coverage;
 use crate::services::insight;
 use crate::services::population::{decimal, per_10k};
 use chrono::{Duration, Utc};
 use entities::{ReferralStatus, area, location, node, referral};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 
@@ -49,7 +50,8 @@ pub struct RegionRow {
     pub gap_buurten_unknown: u32,
     /// `residents_in_gaps` as a share (0..=1) of the inhabitants.
     pub gap_share: Option<f64>,
-    /// Referrals of the last [`REFERRAL_DAYS`] days to offers with a location in the gemeente.
+    /// Referrals of the last [`REFERRAL_DAYS`] days to offers located in the gemeente (their
+    /// first location).
     pub referrals: ReferralFigure,
     /// Share (0..=1) of the last [`REFERRAL_DAYS`] days' referrals to offers located in the
     /// gemeente that went to group-based offers ([`insight::group_share`], suppressed like
@@ -106,8 +108,9 @@ pub fn may_see_referrals(actor: &Actor, gemeente: &str) -> bool {
 }
 
 /// Referrals (not drafts, not entered in error) made in the last [`REFERRAL_DAYS`] days to
-/// offers with a location in each of `gemeenten`, by gemeente (one statement; a referral
-/// counts once per gemeente however many locations its offer has there).
+/// offers located in each of `gemeenten` (the gemeente of the offer's first location, stored on
+/// the referral: [`derived`], as every insight figure counts them), by gemeente: one statement,
+/// one index range per gemeente.
 async fn referrals_by_gemeente(
     db: &impl ConnectionTrait,
     gemeenten: &[String],
@@ -116,24 +119,12 @@ async fn referrals_by_gemeente(
         return Ok(HashMap::new());
     }
     let since = Utc::now() - Duration::days(REFERRAL_DAYS);
+    let gemeente = || Expr::col((referral::Entity, derived::offer_gemeente_col()));
     let q = Query::select()
-        .column((area::Entity, area::Column::GemeenteCode))
-        .expr_as(
-            Func::count_distinct(Expr::col((referral::Entity, referral::Column::Id))),
-            Alias::new("n"),
-        )
+        .expr_as(gemeente(), Alias::new("g"))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .from(referral::Entity)
-        .inner_join(
-            location::Entity,
-            Expr::col((location::Entity, location::Column::OfferId))
-                .equals((referral::Entity, referral::Column::OfferId)),
-        )
-        .inner_join(
-            area::Entity,
-            Expr::col((area::Entity, area::Column::Code))
-                .equals((location::Entity, location::Column::BuurtCode)),
-        )
-        .and_where(Expr::col((area::Entity, area::Column::GemeenteCode)).is_in(gemeenten.iter()))
+        .and_where(gemeente().is_in(gemeenten.iter()))
         .and_where(Expr::col((referral::Entity, referral::Column::CreatedAt)).gte(since))
         .and_where(
             Expr::col((referral::Entity, referral::Column::Status)).is_not_in([
@@ -141,12 +132,12 @@ async fn referrals_by_gemeente(
                 ReferralStatus::EnteredInError.as_str(),
             ]),
         )
-        .group_by_col((area::Entity, area::Column::GemeenteCode))
+        .add_group_by([gemeente()])
         .to_owned();
     let rows = db.query_all(&q).await?;
     let mut out = HashMap::new();
     for row in rows {
-        let code: String = row.try_get("", "gemeente_code")?;
+        let code: String = row.try_get("", "g")?;
         let n: i64 = row.try_get("", "n")?;
         out.insert(code, u64::try_from(n).unwrap_or(0));
     }

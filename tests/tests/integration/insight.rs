@@ -205,6 +205,10 @@ async fn refer(app: &TestApp, f: &Fixture, offer: &str, n: usize, at: DateTime<U
     .insert(db)
     .await
     .unwrap();
+    // What the referral derives from its offer, as every writer stores it.
+    api::read_model::derived::refresh_referral(db, &id)
+        .await
+        .unwrap();
     let mut from = None;
     for (to, when) in std::iter::once((ReferralStatus::Requested, at)).chain(moves) {
         referral_event::ActiveModel {
@@ -480,6 +484,82 @@ async fn group_based_share_hides_cells_that_would_give_a_small_one_back() {
     for r in &grid {
         assert_ne!(r.iter().filter(|v| *v == "< 5").count(), 1, "{r:?}");
     }
+    app.stop().await;
+}
+
+/// The share total as the admin reads it: `(group-based, total)`.
+async fn share_totals(app: &TestApp, gemeente: &str) -> (Value, Value) {
+    let s = app.gql_ok(SHARE, json!({"g": gemeente})).await["groupBasedShare"]["total"].clone();
+    (
+        s["groupBased"]["count"].clone(),
+        s["total"]["count"].clone(),
+    )
+}
+
+/// A referral counts where its offer is now and as what it is now: the place and kind stored
+/// on each referral follow an edit of its offer.
+#[tokio::test]
+async fn a_referral_counts_where_its_offer_is_now() {
+    let (app, f, _analyst) = setup().await;
+    assert_eq!(share_totals(&app, "GM0268").await, (json!(11), json!(24)));
+    // B (13 referrals) becomes a group and moves to a buurt of Arnhem.
+    let arnhem = area::Entity::find()
+        .filter(area::Column::GemeenteCode.eq("GM0202"))
+        .filter(area::Column::Kind.eq(entities::AreaKind::Buurt))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("a buurt in Arnhem");
+    app.gql_ok(
+        r#"mutation($id: ID!, $input: OfferInput!) {
+          updateOffer(id: $id, version: 1, input: $input) { id } }"#,
+        json!({"id": f.offer_b, "input": {"kind": "GROUP",
+            "locations": [{"lat": arnhem.centroid_lat, "lon": arnhem.centroid_lon}]}}),
+    )
+    .await;
+    assert_eq!(share_totals(&app, "GM0268").await, (json!(11), json!(11)));
+    assert_eq!(share_totals(&app, "GM0202").await, (json!(13), json!(13)));
+    let wijk = app
+        .gql_ok(FLOWS, json!({"g": "GM0202", "by": "WIJK"}))
+        .await;
+    let flows = &wijk["referralFlows"];
+    assert_eq!(flows["total"]["sent"]["count"], 13);
+    assert_eq!(
+        row(flows, arnhem.parent_code.as_deref().unwrap())["sent"]["count"],
+        13
+    );
+    app.stop().await;
+}
+
+/// Migration 9602 stores on every existing referral the gemeente and wijk of its offer's first
+/// location and the offer's kind; the figures read them from there.
+#[tokio::test]
+async fn the_migration_stores_where_each_existing_referrals_offer_is() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement};
+    let (app, _f, _analyst) = setup().await;
+    let db = &app.state.db;
+    tests::migrate_down_to_before(db, "m20261206_9602_referral_offer_place").await;
+    Migrator::up(db, None).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT r.offer_gemeente_code AS g, r.offer_wijk_code AS w, r.offer_kind AS k, \
+             l.gemeente_code AS lg, l.wijk_code AS lw, o.kind AS ok FROM referrals r \
+             LEFT JOIN offers o ON o.id = r.offer_id \
+             LEFT JOIN locations l ON l.offer_id = r.offer_id AND l.position = 0",
+        ))
+        .await
+        .unwrap();
+    assert!(rows.len() >= 24, "the fixture's referrals and the demo's");
+    for r in rows {
+        let get = |c: &str| r.try_get::<Option<String>>("", c).unwrap();
+        assert_eq!(
+            (get("g"), get("w"), get("k")),
+            (get("lg"), get("lw"), get("ok"))
+        );
+    }
+    assert_eq!(share_totals(&app, "GM0268").await, (json!(11), json!(24)));
     app.stop().await;
 }
 

@@ -79,8 +79,9 @@ async fn offer_at_willibrord(app: &TestApp) -> String {
 async fn referrals_to(app: &TestApp, offer: &str, n: usize) {
     let now = chrono::Utc::now();
     for i in 0..n {
+        let id = format!("test:ref-{offer}-{i}");
         referral::ActiveModel {
-            id: Set(format!("test:ref-{offer}-{i}")),
+            id: Set(id.clone()),
             origin_node: Set("test".into()),
             offer_id: Set(offer.into()),
             offer_node: Set("test".into()),
@@ -111,6 +112,10 @@ async fn referrals_to(app: &TestApp, offer: &str, n: usize) {
         .insert(&app.state.db)
         .await
         .unwrap();
+        // What the referral derives from its offer, as every writer stores it.
+        api::read_model::derived::refresh_referral(&app.state.db, &id)
+            .await
+            .unwrap();
     }
 }
 

@@ -15,7 +15,7 @@
 //! A wijk is the wijk of the offer's first location. Per life domain, a referral counts once
 //! for each domain of its offer, so those rows add up to more than the total.
 
-use super::sql::{self, By, KEY, L, O, R, col, count, first_reached, reached};
+use super::sql::{self, By, KEY, R, col, count, first_reached, reached};
 use super::suppress::{self, Cell, Line};
 use super::{Period, Scope, require_reach};
 use crate::domain::{Actor, AreaCode};
@@ -24,8 +24,8 @@ use crate::read_model::derived;
 use crate::services::Ctx;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    LifeDomain, OfferKind, ReferralOutcome, ReferralStatus, StopReason, area, offer,
-    offer_life_domain, referral,
+    LifeDomain, OfferKind, ReferralOutcome, ReferralStatus, StopReason, area, offer_life_domain,
+    referral,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -193,8 +193,8 @@ async fn row_keys(
 fn key_expr(q: &FlowQuery) -> Expr {
     match q.group_by {
         FlowGroup::Period => sql::step_key(&q.period.steps()),
-        FlowGroup::Wijk => col(L, derived::wijk_col()),
-        FlowGroup::Kind => col(O, offer::Column::Kind),
+        FlowGroup::Wijk => col(R, derived::offer_wijk_col()),
+        FlowGroup::Kind => col(R, derived::offer_kind_col()),
         FlowGroup::LifeDomain => col("d", offer_life_domain::Column::LifeDomain),
     }
 }

@@ -2,13 +2,14 @@
 //! a gemeente (or the node's region) that went to group-based offers
 //! ([`OfferKind::is_group_based`]) against all others, suppressed like every insight figure.
 
-use super::sql::{self, By, KEY, O, col, count};
+use super::sql::{self, By, KEY, R, col, count};
 use super::suppress::{self, Cell, Line};
 use super::{Period, Scope, require_reach};
 use crate::domain::Actor;
 use crate::error::AppResult;
+use crate::read_model::derived;
 use crate::services::Ctx;
-use entities::{OfferKind, offer};
+use entities::OfferKind;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, Query};
 use std::collections::HashMap;
@@ -70,11 +71,8 @@ pub async fn group_share_each(
     let mut inner = sql::scope(By::OfferIn, &codes, period);
     inner
         .expr_as(sql::step_key(&period.steps()), Alias::new(KEY))
-        .expr_as(col(O, offer::Column::Kind), Alias::new("kind"))
-        .expr_as(
-            col(sql::L, crate::read_model::derived::gemeente_col()),
-            Alias::new("g"),
-        );
+        .expr_as(col(R, derived::offer_kind_col()), Alias::new("kind"))
+        .expr_as(col(R, derived::offer_gemeente_col()), Alias::new("g"));
     let t = Alias::new("t");
     let tc = |c: &str| Expr::col((t.clone(), Alias::new(c)));
     let outer = Query::select()
@@ -121,7 +119,7 @@ async fn load(
     let mut inner = sql::scope(By::OfferIn, codes, period);
     inner
         .expr_as(sql::step_key(&period.steps()), Alias::new(KEY))
-        .expr_as(col(O, offer::Column::Kind), Alias::new("kind"));
+        .expr_as(col(R, derived::offer_kind_col()), Alias::new("kind"));
     let t = Alias::new("t");
     let outer = Query::select()
         .expr_as(Expr::col((t.clone(), Alias::new(KEY))), Alias::new(KEY))

@@ -5,15 +5,11 @@
 use super::{Period, Step};
 use crate::read_model::derived;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use entities::{
-    ReferralStatus, area, location, offer, organisation_area, referral, referral_event,
-};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use entities::{ReferralStatus, area, organisation_area, referral, referral_event};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
-/// Table aliases.
+/// The alias of the referrals table.
 pub(super) const R: &str = "r";
-pub(super) const O: &str = "o";
-pub(super) const L: &str = "l";
 /// The grouping key every grouped statement selects.
 pub(super) const KEY: &str = "k";
 
@@ -36,31 +32,18 @@ pub(super) enum By {
     PracticeIn,
 }
 
-/// Referrals `r` sent in `period`, joined to their offer `o` and its first location `l` (left
-/// joins: an offer may be unknown here or have no place; the location carries its gemeente and
-/// wijk, [`derived`]), limited to `gemeenten` by `by`.
+/// Referrals `r` sent in `period`, limited to `gemeenten` by `by`. Where a referral's offer is
+/// (the gemeente and wijk of its first location) and its kind are stored on the referral
+/// ([`derived`]; null when the offer is unknown here or has no place), so a gemeente's
+/// referrals in a period are one range of an index.
 pub(super) fn scope(by: By, gemeenten: &[String], period: &Period) -> SelectStatement {
     let mut s = Query::select();
     s.from_as(referral::Entity, Alias::new(R))
-        .join_as(
-            JoinType::LeftJoin,
-            offer::Entity,
-            Alias::new(O),
-            col(O, offer::Column::Id).equals((Alias::new(R), referral::Column::OfferId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            location::Entity,
-            Alias::new(L),
-            col(L, location::Column::OfferId)
-                .equals((Alias::new(R), referral::Column::OfferId))
-                .and(col(L, location::Column::Position).eq(0)),
-        )
         .and_where(col(R, referral::Column::CreatedAt).gte(at(period.from)))
         .and_where(col(R, referral::Column::CreatedAt).lt(at(period.end())));
     match by {
         By::OfferIn => {
-            s.and_where(col(L, derived::gemeente_col()).is_in(gemeenten.iter().cloned()));
+            s.and_where(col(R, derived::offer_gemeente_col()).is_in(gemeenten.iter().cloned()));
         }
         By::PracticeIn => {
             s.and_where(
