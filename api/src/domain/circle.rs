@@ -49,6 +49,15 @@ pub fn circle_runs(status: OfferStatus, start_date: Option<NaiveDate>, today: Na
     }
 }
 
+/// The free-text regisseur of an offer without a circle plan (`offers.hc_regisseur`), as
+/// readers may see it: only once the circle runs, the same rule as [`check_regisseurs`]
+/// (a name entered before the start is kept, not shown).
+pub fn legacy_regisseur(o: &entities::offer::Model, today: NaiveDate) -> Option<&str> {
+    o.hc_regisseur
+        .as_deref()
+        .filter(|_| circle_runs(o.status, o.start_date, today))
+}
+
 /// The regisseur rule: the group chooses its regisseurs from its own members once it runs, so
 /// none can be named before (`BAD_USER_INPUT` on `regisseurs`).
 pub fn check_regisseurs(

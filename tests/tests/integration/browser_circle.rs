@@ -1,6 +1,6 @@
 //! The Herstelcirkel plan and suitability forms (issue 19). In a real browser: an editor fills
-//! in the circle plan (a row added on request, nothing typed lost) and sees it on the offer
-//! page; an overlapping period is refused beside its field with the input kept; an editor sets
+//! in the circle plan (a row added on request, nothing typed lost, Enter in a field saves) and
+//! sees it on the offer page; an overlapping period is refused beside its field with the input kept; an editor sets
 //! who an offer is for in the offer form, a GP sees it before referring, and a conflicting
 //! referral asks for confirmation. Over plain HTTP: another organisation's editor is refused
 //! the circle form, a group size below its minimum stands beside its field, and the offer
@@ -132,7 +132,9 @@ async fn browser_an_editor_fills_in_a_circle_plan_and_sees_it_on_the_offer_page(
         "90% meer grip op de eigen gezondheid",
     )
     .await;
-    b.click_to_load(SAVE).await;
+    // Enter in a field saves, as on any form: it does not press the first "add" button.
+    b.click("#f-evaluations-0-year").await;
+    b.press(fantoccini::key::Key::Enter).await;
     let offer_path = format!("/aanbod/{}", web::layout::encode(&id));
     b.wait_path("the offer page", |p| p == offer_path).await;
 

@@ -105,6 +105,49 @@ async fn a_regisseur_is_named_only_once_the_circle_runs() {
     app.stop().await;
 }
 
+/// A circle without a plan keeps the free-text regisseur of the offer form; it is shown only
+/// once the circle runs, by the same rule as a plan's regisseurs, in the API and on the page.
+#[tokio::test]
+async fn a_free_text_regisseur_shows_only_once_the_circle_runs() {
+    let app = TestApp::spawn().await.as_new_admin().await;
+    let (id, v) = circle(&app).await;
+    let data = app
+        .gql_ok(
+            UPDATE_OFFER,
+            json!({"id": id, "v": v, "input": {"herstelcirkel": {"regisseur": "Vroege Regisseur"}}}),
+        )
+        .await;
+    let v = data["updateOffer"]["version"].clone();
+    let shown = || async {
+        let api = app
+            .gql_ok(
+                "query($id: ID!) { offer(id: $id) { herstelcirkel { regisseur } } }",
+                json!({"id": id}),
+            )
+            .await["offer"]["herstelcirkel"]["regisseur"]
+            .clone();
+        let html = reqwest::get(app.url(&format!("/aanbod/{}", id.replace(':', "%3A"))))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        (api, html.contains("Vroege Regisseur"))
+    };
+    assert_eq!(shown().await, (Value::Null, false), "before the start");
+    app.gql_ok(
+        UPDATE_OFFER,
+        json!({"id": id, "v": v, "input": {"status": "RUNNING"}}),
+    )
+    .await;
+    assert_eq!(
+        shown().await,
+        (json!("Vroege Regisseur"), true),
+        "once it runs"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_recruiting_line_counts_to_the_minimum_on_the_page() {
     let app = TestApp::spawn().await.as_new_admin().await;

@@ -266,6 +266,7 @@ fn edit_page(
             }
             form method="post" action=(format!("/beheer/aanbod/{}", encode(&o.id))) {
                 (errors.summary(ctx))
+                (offer_form::enter_saves(ctx, ("Opslaan", "Save")))
                 input type="hidden" name="version" value=(o.version);
                 (offer_form::fields(ctx, f, errors))
                 p { button type="submit" { (ctx.t("Opslaan", "Save")) } }
@@ -437,6 +438,7 @@ fn new_page(
         html! {
             form method="post" action=(format!("/beheer/organisatie/{}/aanbod/nieuw", encode(&org.id))) {
                 (errors.summary(ctx))
+                (offer_form::enter_saves(ctx, ("Aanmaken", "Create")))
                 (offer_form::fields(ctx, f, errors))
                 p { button type="submit" { (ctx.t("Aanmaken", "Create")) } }
             }

@@ -261,7 +261,7 @@ fn herstelcirkel(ctx: &Ctx, v: &OfferView) -> Markup {
                 dt { (ctx.t("Leefkrachtcoaches", "Coaches")) }
                 dd { (o.hc_coaches.0.join(", ")) }
             }
-            @if let Some(r) = &o.hc_regisseur {
+            @if let Some(r) = api::domain::circle::legacy_regisseur(o, chrono::Utc::now().date_naive()) {
                 dt { (ctx.t("Regisseur", "Coordinator")) }
                 dd { (r) }
             }

@@ -16,7 +16,8 @@ use crate::error::{OrPage, PageError, PageResult};
 use crate::form::{Errors, Field, FormData, answer, choices, error_line, id_of};
 use crate::layout::{encode, page};
 use crate::pages::offer_form::{
-    RowMap, add_button, date, filled_rows, int, period_rows, period_values, read_periods, rows,
+    RowMap, add_button, date, enter_saves, filled_rows, int, period_rows, period_values,
+    read_periods, rows,
 };
 use api::domain::GlobalId;
 use api::domain::circle::{ACTIVITIES, AGREEMENTS, INVITEES, KLANKBORD_ROLES};
@@ -493,6 +494,7 @@ fn form(ctx: &Ctx, v: &OfferView, f: &FormData, errors: &Errors, options: &Optio
             }
             form.circle-form method="post" action=(format!("/aanbod/{}/cirkel", encode(&o.id))) {
                 (errors.summary(ctx))
+                (enter_saves(ctx, ("Opslaan", "Save")))
                 input type="hidden" name="version" value=(f.get("version").map_or_else(|| o.version.to_string(), str::to_string));
                 (roles(ctx, f, errors))
                 (group(ctx, f, errors, options))

@@ -375,6 +375,16 @@ pub fn rows(f: &FormData, prefix: &str, max: usize) -> usize {
     (filled.max(1) + more).min(max)
 }
 
+/// The default button of a form with "add another" buttons, placed before them: Enter in a
+/// field presses the first submit button of the form, which is then this one and saves (with
+/// `label`, the form's own save button), instead of adding a row. Out of sight, out of the tab
+/// order and hidden from screen readers: the visible save button stays at the end.
+pub fn enter_saves(ctx: &Ctx, label: (&str, &str)) -> Markup {
+    html! {
+        button.visually-hidden type="submit" tabindex="-1" aria-hidden="true" { (ctx.t(label.0, label.1)) }
+    }
+}
+
 /// The "nog een toevoegen" button of a group of rows: it sends the form back for one more
 /// row (nothing is saved). `which` names the group for screen readers when a page has
 /// several of the same ("subgroep 2").

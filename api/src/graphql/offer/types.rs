@@ -91,7 +91,8 @@ pub struct Herstelcirkel {
     pub year: Option<i32>,
     /// Leefkrachtcoaches guiding the circle.
     pub coaches: Vec<String>,
-    /// Name of the regisseur who coordinates the circle.
+    /// Name of the regisseur who coordinates the circle; null until the circle runs (the group
+    /// chooses its regisseur once it has started).
     pub regisseur: Option<String>,
     /// Date of the start meeting with GP or POH.
     pub start_meeting: Option<NaiveDate>,
@@ -316,7 +317,11 @@ impl Offer {
         (self.0.kind == entities::OfferKind::Herstelcirkel).then(|| Herstelcirkel {
             year: self.0.hc_year,
             coaches: self.0.hc_coaches.0.clone(),
-            regisseur: self.0.hc_regisseur.clone(),
+            regisseur: crate::domain::circle::legacy_regisseur(
+                &self.0,
+                chrono::Utc::now().date_naive(),
+            )
+            .map(str::to_string),
             start_meeting: self.0.hc_start_meeting,
             sounding_board_meetings: self.0.hc_sounding_board.0.clone(),
         })
