@@ -878,11 +878,8 @@ impl TantivyIndex {
         Ok(best)
     }
 
-    /// The units for the offers matching the most of `units` when fewer than the page match
-    /// all (`full` of them): units no offer holds (with the filters) are dropped first, a
-    /// compound no offer holds whole is replaced by its parts; then the largest combination
-    /// that finds more than `full` offers, dropping later units first. `None` when nothing
-    /// finds more.
+    /// [`query::fallback`] with this index's counts (computed in place: the future is ready
+    /// at every step, so waiting on it here never blocks).
     fn fallback(
         &self,
         searcher: &tantivy::Searcher,
@@ -890,47 +887,14 @@ impl TantivyIndex {
         units: &[Unit],
         full: u64,
     ) -> AppResult<Option<Vec<Unit>>> {
-        if units.is_empty() || (units.len() == 1 && full > 0) {
-            return Ok(None);
-        }
-        let count = |units: &[Unit]| -> AppResult<u64> {
-            searcher
-                .search(&*self.query(q, units), &Count)
-                .map(|n| n as u64)
-                .map_err(internal)
-        };
-        let mut live = Vec::new();
-        let mut changed = false;
-        for u in units {
-            // A single unit that found nothing is known to hold nothing.
-            if units.len() > 1 && count(std::slice::from_ref(u))? > 0 {
-                live.push(u.clone());
-                continue;
-            }
-            changed = true;
-            let parts = {
-                let vocab = self.vocab.read().map_err(poisoned)?;
-                query::parts(u, &vocab)
-            };
-            for p in parts.into_iter().flatten() {
-                if count(std::slice::from_ref(&p))? > 0 {
-                    live.push(p);
-                }
-            }
-        }
-        if live.is_empty() {
-            return Ok(None);
-        }
-        if changed && count(&live)? > full {
-            return Ok(Some(live));
-        }
-        for subset in query::fallback_subsets(live.len()) {
-            let kept: Vec<Unit> = subset.iter().map(|&i| live[i].clone()).collect();
-            if count(&kept)? > full {
-                return Ok(Some(kept));
-            }
-        }
-        Ok(None)
+        futures::executor::block_on(query::fallback(units, full, &self.vocab, |units| {
+            std::future::ready(
+                searcher
+                    .search(&*self.query(q, &units), &Count)
+                    .map(|n| n as u64)
+                    .map_err(internal),
+            )
+        }))
     }
 }
 

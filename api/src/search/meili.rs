@@ -493,48 +493,17 @@ impl MeiliIndex {
         Ok(total_hits(&self.run(q, units, 0, 0).await?))
     }
 
-    /// The units for the offers matching the most of `units` when fewer than the page match
-    /// all (`full`), chosen as in the embedded index (`TantivyIndex::fallback`).
+    /// [`query::fallback`] with this index's counts.
     async fn fallback(
         &self,
         q: &SearchQuery,
         units: &[Unit],
         full: u64,
     ) -> AppResult<Option<Vec<Unit>>> {
-        if units.is_empty() || (units.len() == 1 && full > 0) {
-            return Ok(None);
-        }
-        let mut live = Vec::new();
-        let mut changed = false;
-        for u in units {
-            if units.len() > 1 && self.count(q, std::slice::from_ref(u)).await? > 0 {
-                live.push(u.clone());
-                continue;
-            }
-            changed = true;
-            let parts = {
-                let vocab = self.vocab.read().map_err(poisoned)?;
-                query::parts(u, &vocab)
-            };
-            for p in parts.into_iter().flatten() {
-                if self.count(q, std::slice::from_ref(&p)).await? > 0 {
-                    live.push(p);
-                }
-            }
-        }
-        if live.is_empty() {
-            return Ok(None);
-        }
-        if changed && self.count(q, &live).await? > full {
-            return Ok(Some(live));
-        }
-        for subset in query::fallback_subsets(live.len()) {
-            let kept: Vec<Unit> = subset.iter().map(|&i| live[i].clone()).collect();
-            if self.count(q, &kept).await? > full {
-                return Ok(Some(kept));
-            }
-        }
-        Ok(None)
+        query::fallback(units, full, &self.vocab, |units| async move {
+            self.count(q, &units).await
+        })
+        .await
     }
 }
 

@@ -277,6 +277,59 @@ pub fn fallback_subsets(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// The units for the offers matching the most of `units` when fewer than the page match all
+/// (`full` of them), for both backends (`count` answers how many offers, with the query's
+/// filters, match every unit given): units no offer holds are dropped first, a compound no
+/// offer holds whole is replaced by its parts (split by `vocab`); then the largest combination
+/// ([`fallback_subsets`]) that finds more than `full` offers. `None` when nothing finds more.
+pub async fn fallback<F>(
+    units: &[Unit],
+    full: u64,
+    vocab: &std::sync::RwLock<Vocabulary>,
+    mut count: impl FnMut(Vec<Unit>) -> F,
+) -> AppResult<Option<Vec<Unit>>>
+where
+    F: std::future::Future<Output = AppResult<u64>>,
+{
+    if units.is_empty() || (units.len() == 1 && full > 0) {
+        return Ok(None);
+    }
+    let mut live = Vec::new();
+    let mut changed = false;
+    for u in units {
+        // A single unit that found nothing is known to hold nothing.
+        if units.len() > 1 && count(vec![u.clone()]).await? > 0 {
+            live.push(u.clone());
+            continue;
+        }
+        changed = true;
+        let split = {
+            let vocab = vocab.read().map_err(|_| {
+                AppError::Internal(anyhow::anyhow!("search vocabulary lock poisoned"))
+            })?;
+            parts(u, &vocab)
+        };
+        for p in split.into_iter().flatten() {
+            if count(vec![p.clone()]).await? > 0 {
+                live.push(p);
+            }
+        }
+    }
+    if live.is_empty() {
+        return Ok(None);
+    }
+    if changed && count(live.clone()).await? > full {
+        return Ok(Some(live));
+    }
+    for subset in fallback_subsets(live.len()) {
+        let kept: Vec<Unit> = subset.iter().map(|&i| live[i].clone()).collect();
+        if count(kept.clone()).await? > full {
+            return Ok(Some(kept));
+        }
+    }
+    Ok(None)
+}
+
 /// One value of a facet with the number of matching offers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FacetValue<T> {
