@@ -45,6 +45,12 @@ impl EmbedderServer {
             let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
             l.local_addr().expect("local addr").port()
         };
+        Self::start_on(port).await
+    }
+
+    /// Starts a server on `port` (the port of a stopped one: the embedder is back) and waits
+    /// until it answers.
+    pub async fn start_on(port: u16) -> Self {
         let child = tokio::process::Command::new(PROGRAM)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .args(["--threads", "1"])

@@ -5,8 +5,9 @@
 //! A query whose vector cannot be had in time is searched by keywords only: [`Embedder::query`]
 //! answers `None`, logs a warning without the query text (a query may hold a patient's words)
 //! and counts `search_embedder_failures_total{stage="query"}`. Offers that cannot be embedded
-//! when indexed are indexed without a vector (found by words only until the next `reindex`),
-//! counted with `stage="index"`.
+//! when indexed are indexed without a vector (found by words only meanwhile), counted with
+//! `stage="index"`, and embedded again by the indexer when the embedder is back
+//! ([`Unembedded`]).
 //!
 //! Vectors are normalised to unit length here, so similarity is a dot product everywhere.
 //! e5 models expect `query: ` and `passage: ` in front of the text; the request carries
@@ -17,9 +18,9 @@ use super::doc::{SearchDoc, life_domain_words};
 use crate::config::SearchConfig;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Documents per embeddings request when indexing.
@@ -32,6 +33,96 @@ const DESCRIPTION_CHARS: usize = 400;
 const CACHE_SIZE: usize = 1024;
 /// How long a cached query vector is used.
 const CACHE_TTL: Duration = Duration::from_secs(600);
+
+/// First wait before offers indexed without a vector are embedded again.
+const RETRY_FIRST: Duration = Duration::from_secs(5);
+/// Longest wait between those retries while the embedder stays down.
+const RETRY_MAX: Duration = Duration::from_secs(600);
+
+/// The offers indexed without a vector because the embedder failed, for the indexer to embed
+/// again when due ([`due`](Self::due)): first after [`RETRY_FIRST`], then twice as long after
+/// each failure, up to [`RETRY_MAX`]. Their number is the gauge `search_offers_without_vector`.
+#[derive(Debug, Default)]
+pub struct Unembedded(Mutex<Backlog>);
+
+#[derive(Debug, Default)]
+struct Backlog {
+    ids: BTreeSet<String>,
+    wait: Duration,
+    due: Option<Instant>,
+}
+
+impl Backlog {
+    fn counted(&mut self) {
+        if self.ids.is_empty() {
+            self.wait = Duration::ZERO;
+            self.due = None;
+        }
+        metrics::gauge!("search_offers_without_vector").set(self.ids.len() as f64);
+    }
+}
+
+impl Unembedded {
+    fn backlog(&self) -> std::sync::MutexGuard<'_, Backlog> {
+        // The backlog stays consistent whatever panicked while holding it.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `ids` were indexed without a vector: to be embedded again after the next wait.
+    pub fn failed(&self, ids: impl IntoIterator<Item = String>) {
+        let mut b = self.backlog();
+        b.ids.extend(ids);
+        b.wait = (b.wait * 2).clamp(RETRY_FIRST, RETRY_MAX);
+        b.due = Some(Instant::now() + b.wait);
+        b.counted();
+    }
+
+    /// `ids` have their vector now, or left the index.
+    pub fn done<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        let mut b = self.backlog();
+        for id in ids {
+            b.ids.remove(id);
+        }
+        b.counted();
+    }
+
+    /// Forgets every offer (the index is rebuilt).
+    pub fn clear(&self) {
+        let mut b = self.backlog();
+        b.ids.clear();
+        b.counted();
+    }
+
+    /// At most `limit` offers to embed again now, taken out of the backlog (they come back
+    /// through [`failed`](Self::failed) if the embedder fails again; the rest stays due);
+    /// none before the wait is over.
+    pub fn due(&self, limit: usize) -> Vec<String> {
+        let mut b = self.backlog();
+        if b.due.is_none_or(|at| at > Instant::now()) {
+            return Vec::new();
+        }
+        let mut taken = Vec::new();
+        while taken.len() < limit
+            && let Some(id) = b.ids.pop_first()
+        {
+            taken.push(id);
+        }
+        if b.ids.is_empty() {
+            b.due = None;
+        }
+        taken
+    }
+
+    /// Offers waiting for a vector.
+    pub fn len(&self) -> usize {
+        self.backlog().ids.len()
+    }
+
+    /// Whether no offer waits for a vector.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
 
 /// A vector of unit length.
 pub type Vector = std::sync::Arc<Vec<f32>>;
@@ -288,6 +379,36 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offers_without_a_vector_come_back_when_due_with_a_doubling_wait() {
+        let u = Unembedded::default();
+        let ids = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let come_due = || u.0.lock().unwrap().due = Some(Instant::now());
+        u.failed(ids(&["a", "b"]));
+        assert!(u.due(5).is_empty(), "not before the first wait");
+        assert_eq!(u.0.lock().unwrap().wait, RETRY_FIRST);
+        come_due();
+        assert_eq!(u.due(1), ids(&["a"]), "a part at a time");
+        assert_eq!(u.due(5), ids(&["b"]), "the rest stays due");
+        assert!(u.due(5).is_empty(), "taken out");
+        // Failing again waits twice as long; a success empties the backlog and resets it.
+        u.failed(ids(&["a", "b"]));
+        assert_eq!(u.0.lock().unwrap().wait, RETRY_FIRST * 2);
+        u.done(["a"]);
+        assert_eq!(u.len(), 1);
+        come_due();
+        assert_eq!(u.due(5), ids(&["b"]));
+        u.done(["b"]);
+        assert!(u.is_empty());
+        assert_eq!(u.0.lock().unwrap().wait, Duration::ZERO);
+        for _ in 0..20 {
+            u.failed(ids(&["c"]));
+        }
+        assert_eq!(u.0.lock().unwrap().wait, RETRY_MAX);
+        u.clear();
+        assert!(u.is_empty());
+    }
 
     #[test]
     fn vectors_are_unit_length_and_zero_is_refused() {

@@ -18,7 +18,7 @@
 use super::SearchIndex;
 use super::compound::Vocabulary;
 use super::doc::SearchDoc;
-use super::embed::{Embedder, Vector};
+use super::embed::{Embedder, Unembedded, Vector};
 use super::highlight;
 use super::hybrid;
 use super::query::{
@@ -206,6 +206,8 @@ pub struct TantivyIndex {
     vectors: RwLock<Vectors>,
     /// Embeds offers and queries; `None`: keyword search only.
     embedder: Option<Arc<Embedder>>,
+    /// Offers indexed without a vector while the embedder failed.
+    unembedded: Unembedded,
     /// Weight of meaning in the hybrid ranking (`search.hybrid_ratio`).
     hybrid_ratio: f32,
 }
@@ -274,6 +276,7 @@ impl TantivyIndex {
             synonyms: RwLock::default(),
             vectors,
             embedder: None,
+            unembedded: Unembedded::default(),
             hybrid_ratio: 0.0,
         })
     }
@@ -439,8 +442,8 @@ impl TantivyIndex {
         self.reader.reload().map_err(internal)
     }
 
-    /// The vectors of `docs` (all `None` without an embedder, or when it fails: those offers
-    /// are found by words only until the next `reindex`).
+    /// The vectors of `docs` (none without an embedder, or when it fails: those offers are
+    /// found by words only until [`Unembedded`] has them embedded again).
     async fn embed(&self, docs: &[SearchDoc]) -> Vec<Option<Vector>> {
         let Some(embedder) = &self.embedder else {
             return Vec::new();
@@ -906,14 +909,34 @@ impl SearchIndex for Arc<TantivyIndex> {
 
     async fn apply(&self, upserts: Vec<SearchDoc>, deletes: Vec<String>) -> AppResult<()> {
         let vectors = self.embed(&upserts).await;
+        let ids: Vec<String> = upserts.iter().map(|d| d.id.clone()).collect();
+        let missed = self.embedder.is_some() && vectors.is_empty();
+        let gone = deletes.clone();
         let this = self.clone();
-        blocking(move || this.apply_blocking(&upserts, &vectors, &deletes)).await
+        blocking(move || this.apply_blocking(&upserts, &vectors, &deletes)).await?;
+        self.unembedded
+            .done(ids.iter().chain(&gone).map(String::as_str));
+        if missed && !ids.is_empty() {
+            self.unembedded.failed(ids);
+        }
+        Ok(())
     }
 
     async fn replace_all(&self, docs: Vec<SearchDoc>) -> AppResult<()> {
         let vectors = self.embed(&docs).await;
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let missed = self.embedder.is_some() && vectors.is_empty();
         let this = self.clone();
-        blocking(move || this.replace_blocking(&docs, &vectors)).await
+        blocking(move || this.replace_blocking(&docs, &vectors)).await?;
+        self.unembedded.clear();
+        if missed && !ids.is_empty() {
+            self.unembedded.failed(ids);
+        }
+        Ok(())
+    }
+
+    fn unembedded_due(&self, limit: usize) -> Vec<String> {
+        self.unembedded.due(limit)
     }
 
     async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {

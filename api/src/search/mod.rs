@@ -59,6 +59,13 @@ pub trait SearchIndex: Send + Sync {
 
     /// Uses `synonyms` from now on (at start and on `reindex`).
     async fn set_synonyms(&self, synonyms: Arc<Synonyms>) -> AppResult<()>;
+
+    /// At most `limit` offers indexed without a vector while the embedder failed whose retry
+    /// is due ([`embed::Unembedded`]): the indexer applies them again. None for a backend that
+    /// embeds documents itself (Meilisearch retries its own failed tasks).
+    fn unembedded_due(&self, _limit: usize) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// Opens the backend selected by config: Meilisearch when a URL is set, else the embedded

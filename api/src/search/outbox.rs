@@ -177,8 +177,10 @@ impl SearchService {
                 .all(&self.inner.db)
                 .await?;
             let Some(last) = batch.last().map(|c| c.seq) else {
-                // Caught up: the suggestions are rebuilt once for every batch applied.
+                // Caught up: the suggestions are rebuilt once for every batch applied, and
+                // offers indexed without a vector are embedded again when due.
                 self.inner.suggest.refresh()?;
+                self.embed_again().await?;
                 return Ok(report);
             };
             let mut ids = BTreeSet::new();
@@ -209,6 +211,19 @@ impl SearchService {
             report.changes += batch.len() as u64;
             report.cursor = last;
         }
+    }
+
+    /// Applies again (a batch at a time, one per sync) the offers the index holds without a
+    /// vector whose retry is due ([`SearchIndex::unembedded_due`]), as they are now; the embedder gives them their vector
+    /// if it is back. Their words did not change, so the suggestions stay.
+    async fn embed_again(&self) -> AppResult<()> {
+        let part = usize::try_from(self.inner.batch).unwrap_or(usize::MAX);
+        let ids = self.inner.index.unembedded_due(part);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let loaded = doc::load(&self.inner.db, &ids).await?;
+        self.inner.index.apply(loaded.docs, loaded.removed).await
     }
 
     /// Rebuilds the index from the database; returns the number of offers indexed.

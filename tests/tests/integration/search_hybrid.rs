@@ -201,6 +201,11 @@ async fn offers_found_by_meaning_pass_the_same_filters() {
 
 /// `search_embedder_failures_total{stage="query"}` on the node's `/metrics`.
 async fn query_failures(app: &TestApp) -> f64 {
+    metric(app, "search_embedder_failures_total{stage=\"query\"}").await
+}
+
+/// The value of the metric line starting with `name` on the node's `/metrics` (0 without).
+async fn metric(app: &TestApp, name: &str) -> f64 {
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -211,7 +216,7 @@ async fn query_failures(app: &TestApp) -> f64 {
         .await
         .unwrap();
     text.lines()
-        .find(|l| l.starts_with("search_embedder_failures_total{stage=\"query\"}"))
+        .find(|l| l.starts_with(name))
         .and_then(|l| l.rsplit(' ').next())
         .map_or(0.0, |v| v.parse().unwrap())
 }
@@ -253,4 +258,69 @@ async fn an_embedder_outage_falls_back_to_keywords() {
         words.stop().await;
         app.stop().await;
     }
+}
+
+/// Offers indexed while the embedder is down are found by words meanwhile and get their vector
+/// once it is back: the indexer embeds them again when due (the embedded index; Meilisearch
+/// embeds documents itself and retries its failed tasks).
+#[tokio::test]
+async fn offers_indexed_during_an_outage_get_their_vector_when_the_embedder_is_back() {
+    if !EmbedderServer::available() {
+        return;
+    }
+    let mut embedder = EmbedderServer::start().await;
+    let app = node(&Backend::Embedded, Some(&embedder))
+        .await
+        .signed_in(tests::demo::ADMIN)
+        .await;
+    embedder.stop().await;
+    // A new offer in Nijmegen, indexed while the embedder is down.
+    let org = app
+        .gql_ok(
+            r#"mutation { createOrganisation(input: {name: "Leefstijl Nijmegen", kind: WELFARE}) { id version } }"#,
+            json!({}),
+        )
+        .await["createOrganisation"]
+        .clone();
+    app.gql_ok(
+        "mutation($id: ID!, $v: Int!) { publishOrganisation(id: $id, version: $v) { id } }",
+        json!({"id": org["id"], "v": org["version"]}),
+    )
+    .await;
+    let title = "Leefstijlgroep Nijmegen";
+    let offer = app
+        .gql_ok(
+            "mutation($org: ID!, $input: OfferInput!) { createOffer(organisationId: $org, input: $input) { id version } }",
+            json!({"org": org["id"], "input": {"title": title, "kind": "GROUP", "status": "OPEN",
+                "description": "Samen gezond koken en bewegen voor mensen met diabetes type 2.",
+                "lifeDomains": ["BEWEGING"], "locations": [{"postcode": "6535AB", "city": "Nijmegen"}]}}),
+        )
+        .await["createOffer"]
+        .clone();
+    app.gql_ok(
+        "mutation($id: ID!, $v: Int!) { publishOffer(id: $id, version: $v) { id } }",
+        json!({"id": offer["id"], "v": offer["version"]}),
+    )
+    .await;
+    app.state.search.sync_now().await.unwrap();
+    let waiting = "search_offers_without_vector";
+    assert_eq!(metric(&app, waiting).await, 1.0, "waiting for its vector");
+    let by_words = search(&app, json!({"q": "leefstijlgroep"})).await;
+    assert_eq!(titles(&by_words)[0], title, "found by words meanwhile");
+
+    // The embedder is back on its address: the offer gets its vector.
+    let _back = EmbedderServer::start_on(embedder.port).await;
+    tests::eventually(60, "the offer has its vector", || async {
+        app.state.search.sync_now().await.unwrap();
+        (metric(&app, waiting).await == 0.0).then_some(())
+    })
+    .await;
+    // Found by meaning now: no word of "hoge bloedsuiker" is in the offer.
+    let meaning = search(
+        &app,
+        json!({"q": "hoge bloedsuiker", "filter": {"areaCode": "GM0268"}, "first": 5}),
+    )
+    .await;
+    assert!(titles(&meaning).contains(&title.to_string()), "{meaning}");
+    app.stop().await;
 }
