@@ -8,10 +8,11 @@
 
 use migration::MigratorTrait;
 use sea_orm::sea_query::OnConflict;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, EntityTrait, Iterable, QueryFilter,
-    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, Iterable, QueryFilter, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,21 @@ impl QueryCounter {
     }
 }
 
+/// Page cache of each SQLite connection, in KiB (SQLite's default is 2 MiB): a page of a
+/// peer's feed or a bulk import fits in it without spilling to the write-ahead log mid
+/// transaction, and lists and insight read their indexes from memory instead of the file.
+const SQLITE_CACHE_KIB: i64 = 16 * 1024;
+
+/// The settings of every SQLite connection of the pool (each connection needs its own: only
+/// the journal mode is stored in the file): write-ahead log, `synchronous=NORMAL` (durable at
+/// checkpoints, never corrupt), a 10 s wait for a busy database and [`SQLITE_CACHE_KIB`].
+fn sqlite_options(o: SqliteConnectOptions) -> SqliteConnectOptions {
+    o.journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
+}
+
 /// Connects (creating a SQLite file and its directory if needed) and returns the pool and its
 /// statement counter.
 pub async fn connect(
@@ -97,13 +113,8 @@ pub async fn connect(
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    options.map_sqlx_sqlite_opts(sqlite_options);
     let mut db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
-        )
-        .await?;
-    }
     let counter = QueryCounter::default();
     let pool_wide = counter.clone();
     // sea-orm calls this in the task that awaited the statement, so the task-local counter is
@@ -174,4 +185,42 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..Default::default()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+
+    /// Every connection of the pool has the node's settings, not only the first one opened.
+    #[tokio::test]
+    async fn every_sqlite_connection_gets_the_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/s.sqlite?mode=rwc", dir.path().display());
+        let (db, _) = connect(&url, 4).await.unwrap();
+        // Four transactions open at once hold four different connections.
+        let mut open = Vec::new();
+        for _ in 0..4 {
+            open.push(db.begin().await.unwrap());
+        }
+        for txn in &open {
+            let get = async |pragma: &str| -> i64 {
+                txn.query_one_raw(Statement::from_string(
+                    txn.get_database_backend(),
+                    format!("PRAGMA {pragma}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index(0)
+                .unwrap()
+            };
+            assert_eq!(get("cache_size").await, -SQLITE_CACHE_KIB);
+            assert_eq!(get("busy_timeout").await, 10_000);
+            assert_eq!(get("synchronous").await, 1, "NORMAL");
+        }
+        for txn in open {
+            txn.rollback().await.unwrap();
+        }
+    }
 }
