@@ -14,6 +14,11 @@ use entities::{area, location, offer, referral};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
+/// `(select)` as a value: the one row and column of `select` (null without a row).
+fn scalar(select: sea_orm::sea_query::SelectStatement) -> Expr {
+    Expr::SubQuery(None, Box::new(select.into()))
+}
+
 /// `offers.is_public`: whether the offer is public ([`rules::is_public`]).
 pub fn is_public_col() -> Alias {
     Alias::new("is_public")
@@ -37,19 +42,15 @@ pub fn offer_title_col() -> Alias {
 
 /// The title of the offer of the location being updated.
 fn offer_title_expr() -> Expr {
-    Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .column((offer::Entity, offer::Column::Title))
-                .from(offer::Entity)
-                .and_where(
-                    Expr::col((offer::Entity, offer::Column::Id))
-                        .equals((location::Entity, location::Column::OfferId)),
-                )
-                .take()
-                .into(),
-        ),
+    scalar(
+        Query::select()
+            .column((offer::Entity, offer::Column::Title))
+            .from(offer::Entity)
+            .and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .take(),
     )
 }
 
@@ -75,38 +76,30 @@ pub fn offer_kind_col() -> Alias {
 
 /// A column of the offer of the referral being updated (null once the offer is gone).
 fn of_offer(column: offer::Column) -> Expr {
-    Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .column((offer::Entity, column))
-                .from(offer::Entity)
-                .and_where(
-                    Expr::col((offer::Entity, offer::Column::Id))
-                        .equals((referral::Entity, referral::Column::OfferId)),
-                )
-                .take()
-                .into(),
-        ),
+    scalar(
+        Query::select()
+            .column((offer::Entity, column))
+            .from(offer::Entity)
+            .and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((referral::Entity, referral::Column::OfferId)),
+            )
+            .take(),
     )
 }
 
 /// A stored column of the first location of the offer of the referral being updated.
 fn of_first_location(column: Alias) -> Expr {
-    Expr::SubQuery(
-        None,
-        Box::new(
-            Query::select()
-                .column((location::Entity, column))
-                .from(location::Entity)
-                .and_where(
-                    Expr::col((location::Entity, location::Column::OfferId))
-                        .equals((referral::Entity, referral::Column::OfferId)),
-                )
-                .and_where(Expr::col((location::Entity, location::Column::Position)).eq(0))
-                .take()
-                .into(),
-        ),
+    scalar(
+        Query::select()
+            .column((location::Entity, column))
+            .from(location::Entity)
+            .and_where(
+                Expr::col((location::Entity, location::Column::OfferId))
+                    .equals((referral::Entity, referral::Column::OfferId)),
+            )
+            .and_where(Expr::col((location::Entity, location::Column::Position)).eq(0))
+            .take(),
     )
 }
 
@@ -142,19 +135,15 @@ pub async fn refresh_offers(
             .exec(db)
             .await?;
         let of_buurt = |column: area::Column| {
-            Expr::SubQuery(
-                None,
-                Box::new(
-                    Query::select()
-                        .column((area::Entity, column))
-                        .from(area::Entity)
-                        .and_where(
-                            Expr::col((area::Entity, area::Column::Code))
-                                .equals((location::Entity, location::Column::BuurtCode)),
-                        )
-                        .take()
-                        .into(),
-                ),
+            scalar(
+                Query::select()
+                    .column((area::Entity, column))
+                    .from(area::Entity)
+                    .and_where(
+                        Expr::col((area::Entity, area::Column::Code))
+                            .equals((location::Entity, location::Column::BuurtCode)),
+                    )
+                    .take(),
             )
         };
         location::Entity::update_many()

@@ -59,6 +59,16 @@ async fn circle(app: &TestApp) -> (String, i64) {
     )
 }
 
+/// The offer page of `id` as an anonymous visitor sees it.
+async fn offer_page(app: &TestApp, id: &str) -> String {
+    reqwest::get(app.url(&format!("/aanbod/{}", id.replace(':', "%3A"))))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 fn plan() -> Value {
     json!({
         "year": 1,
@@ -126,13 +136,10 @@ async fn a_free_text_regisseur_shows_only_once_the_circle_runs() {
             )
             .await["offer"]["herstelcirkel"]["regisseur"]
             .clone();
-        let html = reqwest::get(app.url(&format!("/aanbod/{}", id.replace(':', "%3A"))))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (api, html.contains("Vroege Regisseur"))
+        (
+            api,
+            offer_page(&app, &id).await.contains("Vroege Regisseur"),
+        )
     };
     assert_eq!(shown().await, (Value::Null, false), "before the start");
     app.gql_ok(
@@ -157,12 +164,7 @@ async fn the_recruiting_line_counts_to_the_minimum_on_the_page() {
         .await;
     assert_eq!(data["setCirclePlan"]["circle"]["recruitingNeed"], 6);
     assert_eq!(data["setCirclePlan"]["circle"]["groupMin"], 16);
-    let html = reqwest::get(app.url(&format!("/aanbod/{}", id.replace(':', "%3A"))))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = offer_page(&app, &id).await;
     assert!(html.contains("Werving: nog 6 deelnemers nodig"), "{html}");
     assert!(html.contains("Pilotrapport"));
     // Anonymous visitors do not see the kwartiermaker's number.
