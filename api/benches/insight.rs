@@ -8,7 +8,9 @@
 //! the whole dashboard and of each part; the goal is p99 under 300 ms.
 //!
 //! Run: `cargo bench -p api --bench insight` (`BENCH_OFFERS`, `BENCH_REFERRALS`,
-//! `BENCH_QUERIES` to scale). `BENCH_SMOKE=1` runs a small size (2 000 offers, 2 000 referrals,
+//! `BENCH_QUERIES` to scale; `BENCH_KEEP=1` keeps the SQLite database;
+//! `BENCH_SLOW_MS=N` prints every dashboard statement slower than N ms). `BENCH_SMOKE=1` runs
+//! a small size (2 000 offers, 2 000 referrals,
 //! 20 dashboards) in seconds, as CI does; every run checks that the dashboard's total counts
 //! every referral of the gemeente, that coverage counts every offer of the gemeente and that the
 //! region comparison shows the same figures, and exits non-zero when not.
@@ -364,6 +366,10 @@ async fn run() {
     let n_queries = env_or("BENCH_QUERIES", 200, 20) as usize;
     let dir = tempfile::tempdir().unwrap();
     let (db, backend) = database(dir.path()).await;
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        // For reading the plans afterwards (`sqlite3 <path>/bench.sqlite`).
+        println!("insight bench: keeping {}", dir.keep().display());
+    }
     api::ops::migrate::run(&db).await.unwrap();
     let mut rng = StdRng::seed_from_u64(20);
     let t = Instant::now();
@@ -380,6 +386,18 @@ async fn run() {
         "insight bench ({backend}): loaded {n_offers} offers and {n_referrals} referrals in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    let mut db = db;
+    if let Some(slow) = std::env::var("BENCH_SLOW_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
+        // Every statement slower than that, to see where a dashboard's time goes.
+        db.set_metric_callback(move |info| {
+            if info.elapsed >= Duration::from_millis(slow) {
+                println!("{:>7.1} ms  {}", ms(info.elapsed), info.statement.sql);
+            }
+        });
+    }
     let ctx = Ctx::new(
         db.clone(),
         NodeId::parse("bench").unwrap(),

@@ -2,7 +2,8 @@
 //! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
 //! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
 //! `areas` rows of its buurt) with the title of its offer (`locations.offer_title`, the area
-//! lists' sort key), and of each referral's offer its organisation
+//! lists' sort key) and whether its offer counts in coverage (`locations.offer_active`: public
+//! and [`rules::is_active`]), and of each referral's offer its organisation
 //! (`referrals.receiving_organisation_id`), its place (`offer_gemeente_code` / `offer_wijk_code`,
 //! of its first location) and its kind (`offer_kind`): the insight figures' keys. Every writer of offers, locations or an
 //! organisation's status calls [`refresh_offers`] or [`refresh_organisations`] in its own
@@ -38,6 +39,29 @@ pub fn wijk_col() -> Alias {
 /// `(area code, offer_title, offer_id)`).
 pub fn offer_title_col() -> Alias {
     Alias::new("offer_title")
+}
+
+/// `locations.offer_active`: whether the location's offer is public and active
+/// ([`rules::is_active`]), the offers coverage counts (partial indexes hold these locations).
+pub fn offer_active_col() -> Alias {
+    Alias::new("offer_active")
+}
+
+/// Whether the offer of the location being updated is public and active (after its
+/// `is_public` is stored).
+fn offer_active_expr() -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(offer::Entity)
+            .and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .and_where(Expr::col((offer::Entity, is_public_col())).eq(true))
+            .and_where(rules::is_active_expr())
+            .take(),
+    )
 }
 
 /// The title of the offer of the location being updated.
@@ -121,8 +145,9 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
     Ok(())
 }
 
-/// Stores the visibility of the offers `ids`, the gemeente, wijk and offer title of their
-/// locations and what their referrals derive from them. Three statements per chunk of ids.
+/// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title and activity of
+/// their locations and what their referrals derive from them. Three statements per chunk of
+/// ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -150,6 +175,7 @@ pub async fn refresh_offers(
             .col_expr(gemeente_col(), of_buurt(area::Column::GemeenteCode))
             .col_expr(wijk_col(), of_buurt(area::Column::ParentCode))
             .col_expr(offer_title_col(), offer_title_expr())
+            .col_expr(offer_active_col(), offer_active_expr())
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;
@@ -162,15 +188,30 @@ pub async fn refresh_offers(
 }
 
 /// Stores the visibility of every offer of the organisations `ids` (after their status
-/// changed, or they were removed). One statement per chunk of ids.
+/// changed, or they were removed) and the activity of those offers' locations. Two statements
+/// per chunk of ids.
 pub async fn refresh_organisations(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
 ) -> Result<(), DbErr> {
     for chunk in ids.chunks(MAX_PARAMS) {
+        let chunk = || chunk.iter().map(AsRef::as_ref);
         offer::Entity::update_many()
             .col_expr(is_public_col(), rules::is_public_expr())
-            .filter(offer::Column::OrganisationId.is_in(chunk.iter().map(AsRef::as_ref)))
+            .filter(offer::Column::OrganisationId.is_in(chunk()))
+            .exec(db)
+            .await?;
+        location::Entity::update_many()
+            .col_expr(offer_active_col(), offer_active_expr())
+            .filter(
+                location::Column::OfferId.in_subquery(
+                    Query::select()
+                        .column(offer::Column::Id)
+                        .from(offer::Entity)
+                        .and_where(offer::Column::OrganisationId.is_in(chunk()))
+                        .take(),
+                ),
+            )
             .exec(db)
             .await?;
     }

@@ -54,6 +54,22 @@ pub struct CoverageQuery {
     pub confirmed_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A gemeente's headline coverage figures ([`gemeente_totals`]), the same as its
+/// [`Coverage::totals`] without filters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GemeenteTotals {
+    pub code: String,
+    pub name: String,
+    pub inhabitants: Option<i64>,
+    /// Active public offers with a location in the gemeente.
+    pub active_offers: u32,
+    pub offers_per_10k: Option<f64>,
+    /// Inhabitants of the gap buurten whose population is known.
+    pub residents_in_gaps: i64,
+    /// Gap buurten whose population is unknown.
+    pub gap_buurten_unknown_population: u32,
+}
+
 /// Figures for one area (a row of the map, or the whole mapped area).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CoverageRow {
@@ -149,13 +165,15 @@ impl Matching {
         }
     }
 
-    /// The rule as an SQL condition over the `offers` row: the stored visibility
-    /// ([`rules::is_public_expr`]), [`rules::is_active_expr`], the kind, an offer's life
-    /// domain, and its freshness ([`freshness::confirmed_since_expr`]).
+    /// Whether the rule needs the `offers` row (a filter beyond public and active).
+    fn needs_offer(&self) -> bool {
+        self.kind.is_some() || self.life_domain.is_some() || self.confirmed_since.is_some()
+    }
+
+    /// The query's filters as an SQL condition over the `offers` row: the kind, an offer's
+    /// life domain, and its freshness ([`freshness::confirmed_since_expr`]).
     fn condition(&self) -> Condition {
-        let mut c = Condition::all()
-            .add(Expr::col((offer::Entity, derived::is_public_col())).eq(true))
-            .add(rules::is_active_expr());
+        let mut c = Condition::all();
         if let Some(kind) = self.kind {
             c = c.add(Expr::col((offer::Entity, offer::Column::Kind)).eq(kind.as_str()));
         }
@@ -187,21 +205,25 @@ impl Matching {
         c
     }
 
-    /// `locations` joined to their offer, limited to the matching offers. The locations lead
-    /// (found by their area code or coordinates, each offer then by its id): written as a
-    /// `CROSS JOIN`, which SQLite's planner keeps in that order where it would otherwise turn
-    /// an inner join around to walk every public offer (`is_public = ?` looks selective to it
-    /// without statistics); PostgreSQL plans it as the inner join it is.
-    fn locations(&self) -> SelectStatement {
-        Query::select()
-            .from(location::Entity)
-            .cross_join(offer::Entity)
-            .and_where(
-                Expr::col((offer::Entity, offer::Column::Id))
-                    .equals((location::Entity, location::Column::OfferId)),
-            )
-            .cond_where(self.condition())
-            .to_owned()
+    /// The locations of the matching offers: those whose offer is public and active (the
+    /// stored [`derived::offer_active_col`], which the partial indexes hold), joined to their
+    /// offer when `with_offer` or a filter needs it. The locations lead (found by their area
+    /// code or coordinates, each offer then by its id): written as a `CROSS JOIN`, which
+    /// SQLite's planner keeps in that order where it would otherwise turn an inner join around
+    /// to walk every offer; PostgreSQL plans it as the inner join it is.
+    fn locations(&self, with_offer: bool) -> SelectStatement {
+        let mut s = Query::select();
+        s.from(location::Entity)
+            .and_where(Expr::col((location::Entity, derived::offer_active_col())));
+        if with_offer || self.needs_offer() {
+            s.cross_join(offer::Entity)
+                .and_where(
+                    Expr::col((offer::Entity, offer::Column::Id))
+                        .equals((location::Entity, location::Column::OfferId)),
+                )
+                .cond_where(self.condition());
+        }
+        s
     }
 }
 
@@ -250,7 +272,7 @@ async fn counts(
     }
     let (r, t) = (Alias::new("r"), Alias::new("t"));
     let base = || {
-        let mut s = m.locations();
+        let mut s = m.locations(true);
         s.distinct()
             .expr_as(Expr::col((location::Entity, area_col(group))), r.clone())
             .expr_as(
@@ -377,7 +399,7 @@ async fn points_in(
         )
     });
     let q = m
-        .locations()
+        .locations(false)
         .distinct()
         .expr_as(lat(), Alias::new("lat"))
         .expr_as(lon(), Alias::new("lon"))
@@ -470,15 +492,15 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
     })
 }
 
-/// The whole-area figures ([`Coverage::totals`]) of each of `gemeenten` with every active
+/// The headline figures of [`Coverage::totals`] for each of `gemeenten` with every active
 /// public offer and the gaps at `distance_km`, as [`coverage`] gives them, in one set-based
 /// pass: five statements whatever the number of gemeenten. Unknown codes are left out; in the
-/// order given. Rows carry no geometry.
+/// order given.
 pub async fn gemeente_totals(
     ctx: &Ctx,
     gemeenten: &[String],
     distance_km: f64,
-) -> AppResult<Vec<CoverageRow>> {
+) -> AppResult<Vec<GemeenteTotals>> {
     check_distance(distance_km)?;
     if gemeenten.is_empty() {
         return Ok(Vec::new());
@@ -514,15 +536,7 @@ pub async fn gemeente_totals(
         life_domain: None,
         confirmed_since: None,
     };
-    let whole = counts(
-        &ctx.db,
-        &m,
-        AreaKind::Gemeente,
-        gemeenten,
-        AreaKind::Gemeente,
-        false,
-    )
-    .await?;
+    let whole = active_per_gemeente(&ctx.db, gemeenten).await?;
     let reach = reach_km(distance_km);
     let of_gemeente = |g: &str| -> Vec<Buurt> {
         buurten
@@ -547,16 +561,48 @@ pub async fn gemeente_totals(
             .map(|(_, b)| points.iter().copied().filter(|p| b.contains(*p)).collect())
             .unwrap_or_default();
         let nearest = nearest_offers(&inside, &near, reach);
-        rows.push(row_figures_at(
-            area,
-            whole.get(g),
-            &inside,
-            &nearest,
-            distance_km,
-            &people,
-        ));
+        let counts = Counts {
+            active: whole.get(g).copied().unwrap_or(0),
+            ..Counts::default()
+        };
+        let r = row_figures_at(area, Some(&counts), &inside, &nearest, distance_km, &people);
+        rows.push(GemeenteTotals {
+            code: r.code,
+            name: r.name,
+            inhabitants: r.inhabitants,
+            active_offers: r.active_offers,
+            offers_per_10k: r.offers_per_10k,
+            residents_in_gaps: r.residents_in_gaps,
+            gap_buurten_unknown_population: r.gap_buurten_unknown_population,
+        });
     }
     Ok(rows)
+}
+
+/// The number of public, active offers with a location in each of `gemeenten`, by code: one
+/// grouped statement over the partial index of the counted locations.
+async fn active_per_gemeente(
+    db: &impl ConnectionTrait,
+    gemeenten: &[String],
+) -> AppResult<HashMap<String, u32>> {
+    let gemeente = || Expr::col((location::Entity, derived::gemeente_col()));
+    let q = Query::select()
+        .expr_as(gemeente(), Alias::new("r"))
+        .expr_as(
+            Expr::col((location::Entity, location::Column::OfferId)).count_distinct(),
+            Alias::new("n"),
+        )
+        .from(location::Entity)
+        .and_where(Expr::col((location::Entity, derived::offer_active_col())))
+        .and_where(gemeente().is_in(gemeenten.iter().cloned()))
+        .add_group_by([gemeente()])
+        .to_owned();
+    let mut out = HashMap::new();
+    for row in db.query_all(&q).await? {
+        let code: String = row.try_get("", "r")?;
+        out.insert(code, count_of(&row, "n")?);
+    }
+    Ok(out)
 }
 
 /// The gaps among `buurten`: most inhabitants affected first, unknown after every known

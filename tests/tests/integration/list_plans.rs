@@ -591,7 +591,28 @@ async fn stored_visibility(app: &TestApp) -> std::collections::HashMap<String, b
     .collect()
 }
 
-/// Asserts that the stored visibility of every offer is what the rule says.
+/// `locations.offer_active` as stored, by location id, with its offer's id.
+async fn stored_activity(app: &TestApp) -> Vec<(String, String, bool)> {
+    let db = &app.state.db;
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT id, offer_id, offer_active FROM locations",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "id").unwrap(),
+            r.try_get("", "offer_id").unwrap(),
+            r.try_get("", "offer_active").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// Asserts that the stored visibility of every offer, and whether each location's offer counts
+/// in coverage (public and active), is what the rules say.
 async fn assert_visibility_stored(app: &TestApp) {
     let db = &app.state.db;
     let ids: Vec<String> = offer::Entity::find()
@@ -613,6 +634,19 @@ async fn assert_visibility_stored(app: &TestApp) {
             "offer {}",
             o.id
         );
+    }
+    let rule: std::collections::HashMap<&str, bool> = bundles
+        .iter()
+        .map(|(o, org)| {
+            let active =
+                api::read_model::rules::is_public(o, org) && api::read_model::rules::is_active(o);
+            (o.id.as_str(), active)
+        })
+        .collect();
+    let locations = stored_activity(app).await;
+    assert!(locations.iter().any(|(_, _, active)| *active));
+    for (id, offer_id, active) in locations {
+        assert_eq!(active, rule[offer_id.as_str()], "location {id}");
     }
 }
 
@@ -642,6 +676,46 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
         .unwrap();
     assert!(!stored_visibility(&app).await[&shown.id]);
     assert_visibility_stored(&app).await;
+    // Pausing a public offer takes its locations out of coverage; opening it brings them back.
+    let public = stored_visibility(&app).await;
+    let counted = stored_activity(&app).await;
+    let shown = offer::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| public[&o.id] && counted.iter().any(|(_, of, a)| *of == o.id && *a))
+        .unwrap();
+    let gid = api::domain::GlobalId::parse(&shown.id).unwrap();
+    let mut version = shown.version;
+    for status in [entities::OfferStatus::Paused, entities::OfferStatus::Open] {
+        let patch = api::services::offer::OfferPatch {
+            status: Some(status),
+            ..Default::default()
+        };
+        let draft = api::services::offer::update(
+            &app.state,
+            &api::domain::Actor::System,
+            &gid,
+            version,
+            patch,
+        )
+        .await
+        .unwrap();
+        version = draft.offer.version;
+        let theirs: Vec<bool> = stored_activity(&app)
+            .await
+            .into_iter()
+            .filter(|(_, of, _)| *of == shown.id)
+            .map(|(_, _, a)| a)
+            .collect();
+        let want = status == entities::OfferStatus::Open;
+        assert!(
+            !theirs.is_empty() && theirs.iter().all(|a| *a == want),
+            "{status:?}"
+        );
+        assert_visibility_stored(&app).await;
+    }
     app.stop().await;
 }
 
