@@ -333,9 +333,14 @@ async fn database(dir: &std::path::Path) -> (DatabaseConnection, &'static str) {
     (db, "sqlite")
 }
 
+/// The name of this run's PostgreSQL database.
+fn pg_name() -> String {
+    format!("bench_insight_{}", std::process::id())
+}
+
 /// A fresh database on the PostgreSQL server of `admin`.
 async fn tests_free_postgres(admin: &str) -> String {
-    let name = format!("bench_insight_{}", std::process::id());
+    let name = pg_name();
     let conn = sea_orm::Database::connect(admin).await.unwrap();
     conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -514,6 +519,17 @@ async fn run() {
             ms(percentile(&d, 0.5)),
             ms(percentile(&d, 0.99)),
         );
+    }
+    if let Ok(admin) = std::env::var("TEST_DATABASE_URL") {
+        drop(ctx);
+        db.close().await.unwrap();
+        let conn = sea_orm::Database::connect(&admin).await.unwrap();
+        conn.execute_unprepared(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            pg_name()
+        ))
+        .await
+        .unwrap();
     }
     if failures > 0 {
         eprintln!(

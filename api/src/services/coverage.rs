@@ -11,14 +11,14 @@
 //! An *active* offer is the one rule of [`is_active`] (not ended, not paused: planned, running
 //! and full offers all count, since a full offer is still there for the buurt) that is public.
 //!
-//! Set-based, whatever the size of the catalogue: the counts are aggregated in the database
-//! over the stored gemeente, wijk and buurt codes of the locations ([`derived`], indexed), and
-//! for the gaps only the distinct points of the matching offers' locations in the area's
-//! bounding box widened by the reach are read ([`reach_km`]; index on `locations(lat, lon)`).
-//! No offer is loaded whole. At most nine statements for an area: the area, its buurten, the
-//! rows' areas, their population, the counts per row and for the whole area (by kind and by
-//! life domain: two each) and the points; [`gemeente_totals`] gives the whole-area figures of
-//! many gemeenten at once in five.
+//! Set-based, whatever the size of the catalogue: the area's matching offers are read once, a
+//! row per (row area, offer), over the stored gemeente, wijk and buurt codes of the locations
+//! ([`derived`], indexed) and only the counted ones (`locations.offer_active`, partial
+//! indexes), and for the gaps only the distinct points of the counted locations in the area's
+//! bounding box widened by the reach are read ([`reach_km`]). No offer is loaded whole. At
+//! most seven statements for an area: the area, its buurten, the rows' areas, their
+//! population, the offers (by kind, and by life domain) and the points; [`gemeente_totals`]
+//! gives the headline figures of many gemeenten at once in five.
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
@@ -34,7 +34,7 @@ use sea_orm::sea_query::{
     Alias, CaseStatement, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Largest distance accepted for gaps, in km.
 pub const MAX_DISTANCE_KM: f64 = 50.0;
@@ -254,32 +254,30 @@ fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
     Ok(n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0))
 }
 
-/// The counts of the matching offers with a location in each area named by `group` (a
-/// `locations` area column), among the locations whose `scope` column is one of `codes`, by
-/// area code. One grouped statement for the counts by kind, one more for the life domains when
-/// `with_domains`.
+/// The counts of the matching offers with a location in `code` (an area of kind `scope`), per
+/// row area (the area of kind `group` their locations lie in) and for the whole area, where an
+/// offer counts once however many of its locations lie in it. Two statements, each a row per
+/// (row area, offer): the offers with their kind and flags, and their life domains; the sums
+/// are made here, so the rows and the whole come from one read.
 async fn counts(
     db: &impl ConnectionTrait,
     m: &Matching,
     scope: AreaKind,
-    codes: &[String],
+    code: &str,
     group: AreaKind,
-    with_domains: bool,
-) -> AppResult<HashMap<String, Counts>> {
-    let mut out: HashMap<String, Counts> = HashMap::new();
-    if codes.is_empty() {
-        return Ok(out);
-    }
-    let (r, t) = (Alias::new("r"), Alias::new("t"));
+) -> AppResult<(HashMap<String, Counts>, Counts)> {
     let base = || {
         let mut s = m.locations(true);
         s.distinct()
-            .expr_as(Expr::col((location::Entity, area_col(group))), r.clone())
+            .expr_as(
+                Expr::col((location::Entity, area_col(group))),
+                Alias::new("r"),
+            )
             .expr_as(
                 Expr::col((location::Entity, location::Column::OfferId)),
                 Alias::new("id"),
             )
-            .and_where(Expr::col((location::Entity, area_col(scope))).is_in(codes.iter().cloned()));
+            .and_where(Expr::col((location::Entity, area_col(scope))).eq(code));
         s
     };
     let flag = |cond: Expr| {
@@ -304,80 +302,69 @@ async fn counts(
             Alias::new("hc"),
         )
         .expr_as(flag(population::is_for_older_expr()), Alias::new("older"));
-    let by_kind = Query::select()
-        .expr_as(Expr::col((t.clone(), r.clone())), r.clone())
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("kind"))),
-            Alias::new("kind"),
+    let mut rows: HashMap<String, Counts> = HashMap::new();
+    let mut whole = Counts::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    for row in db.query_all(&per_offer).await? {
+        let area: Option<String> = row.try_get("", "r")?;
+        let id: String = row.try_get("", "id")?;
+        let kind: String = row.try_get("", "kind")?;
+        let kind = OfferKind::from_str_opt(&kind);
+        let hc: i32 = row.try_get("", "hc")?;
+        let older: i32 = row.try_get("", "older")?;
+        let add = |c: &mut Counts| {
+            c.active += 1;
+            if let Some(kind) = kind {
+                *c.by_kind.entry(kind).or_default() += 1;
+            }
+            c.herstelcirkels_with_places += u32::from(hc == 1);
+            c.for_older += u32::from(older == 1);
+        };
+        if let Some(area) = area {
+            add(rows.entry(area).or_default());
+        }
+        if seen.insert(id) {
+            add(&mut whole);
+        }
+    }
+    let mut per_domain = base();
+    per_domain
+        .inner_join(
+            offer_life_domain::Entity,
+            Expr::col((
+                offer_life_domain::Entity,
+                offer_life_domain::Column::OfferId,
+            ))
+            .equals((location::Entity, location::Column::OfferId)),
         )
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
         .expr_as(
-            Expr::col((t.clone(), Alias::new("hc"))).sum(),
-            Alias::new("hc"),
-        )
-        .expr_as(
-            Expr::col((t.clone(), Alias::new("older"))).sum(),
-            Alias::new("older"),
-        )
-        .from_subquery(per_offer, t.clone())
-        .group_by_col((t.clone(), r.clone()))
-        .group_by_col((t.clone(), Alias::new("kind")))
-        .to_owned();
-    for row in db.query_all(&by_kind).await? {
-        let Some(code) = row.try_get::<Option<String>>("", "r")? else {
+            Expr::col((
+                offer_life_domain::Entity,
+                offer_life_domain::Column::LifeDomain,
+            )),
+            Alias::new("d"),
+        );
+    let mut seen: HashSet<(String, LifeDomain)> = HashSet::new();
+    for row in db.query_all(&per_domain).await? {
+        let area: Option<String> = row.try_get("", "r")?;
+        let id: String = row.try_get("", "id")?;
+        let domain: String = row.try_get("", "d")?;
+        let Some(domain) = LifeDomain::from_str_opt(&domain) else {
             continue;
         };
-        let kind: String = row.try_get("", "kind")?;
-        let c = out.entry(code).or_default();
-        let n = count_of(&row, "n")?;
-        c.active += n;
-        if let Some(kind) = OfferKind::from_str_opt(&kind) {
-            *c.by_kind.entry(kind).or_default() += n;
+        if let Some(area) = area {
+            *rows
+                .entry(area)
+                .or_default()
+                .by_domain
+                .entry(domain)
+                .or_default() += 1;
         }
-        c.herstelcirkels_with_places += count_of(&row, "hc")?;
-        c.for_older += count_of(&row, "older")?;
-    }
-    if with_domains {
-        let mut per_domain = base();
-        per_domain
-            .inner_join(
-                offer_life_domain::Entity,
-                Expr::col((
-                    offer_life_domain::Entity,
-                    offer_life_domain::Column::OfferId,
-                ))
-                .equals((location::Entity, location::Column::OfferId)),
-            )
-            .expr_as(
-                Expr::col((
-                    offer_life_domain::Entity,
-                    offer_life_domain::Column::LifeDomain,
-                )),
-                Alias::new("d"),
-            );
-        let by_domain = Query::select()
-            .expr_as(Expr::col((t.clone(), r.clone())), r.clone())
-            .expr_as(Expr::col((t.clone(), Alias::new("d"))), Alias::new("d"))
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-            .from_subquery(per_domain, t.clone())
-            .group_by_col((t.clone(), r.clone()))
-            .group_by_col((t, Alias::new("d")))
-            .to_owned();
-        for row in db.query_all(&by_domain).await? {
-            let Some(code) = row.try_get::<Option<String>>("", "r")? else {
-                continue;
-            };
-            let domain: String = row.try_get("", "d")?;
-            if let Some(domain) = LifeDomain::from_str_opt(&domain) {
-                *out.entry(code)
-                    .or_default()
-                    .by_domain
-                    .entry(domain)
-                    .or_default() += count_of(&row, "n")?;
-            }
+        if seen.insert((id, domain)) {
+            *whole.by_domain.entry(domain).or_default() += 1;
         }
     }
-    Ok(out)
+    Ok((rows, whole))
 }
 
 /// The distinct points of the matching offers' locations in any of `boxes` (one statement).
@@ -447,16 +434,11 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
         .collect();
     let people = population::of_areas(&ctx.db, &q.area_code, &own_codes).await?;
     let m = Matching::of(&q);
-    let codes = [area.code.clone()];
     let row_kind = match area.kind {
         AreaKind::Gemeente => AreaKind::Wijk,
         AreaKind::Wijk | AreaKind::Buurt => AreaKind::Buurt,
     };
-    let by_row = counts(&ctx.db, &m, area.kind, &codes, row_kind, true).await?;
-    let whole = match area.kind {
-        AreaKind::Buurt => by_row.clone(),
-        _ => counts(&ctx.db, &m, area.kind, &codes, area.kind, true).await?,
-    };
+    let (by_row, whole) = counts(&ctx.db, &m, area.kind, &area.code, row_kind).await?;
     let reach = reach_km(q.distance_km);
     let boxes: Vec<BBox> = BBox::around(&buurten, reach).into_iter().collect();
     let points = points_in(&ctx.db, &m, &boxes).await?;
@@ -474,14 +456,7 @@ pub async fn coverage(ctx: &Ctx, _actor: &Actor, q: CoverageQuery) -> AppResult<
         .collect();
     let totals = CoverageRow {
         geometry: area.geometry.clone(),
-        ..row_figures(
-            &area,
-            whole.get(&area.code),
-            &buurten,
-            &nearest,
-            &q,
-            &people,
-        )
+        ..row_figures(&area, Some(&whole), &buurten, &nearest, &q, &people)
     };
     Ok(Coverage {
         area,

@@ -10,7 +10,8 @@ use tests::{TestApp, error_code, error_field};
 const COVERAGE: &str = r#"query($code: String!, $kind: OfferKind, $domain: LifeDomain, $km: Float = 1.5) {
   coverage(areaCode: $code, kind: $kind, lifeDomain: $domain, distanceKm: $km) {
     area { code name } distanceKm csv geojson
-    totals { activeOffers buurten buurtenWithoutOffer herstelcirkelsWithPlaces byKind { value count } }
+    totals { activeOffers buurten buurtenWithoutOffer herstelcirkelsWithPlaces byKind { value count }
+             byDomain { value count } }
     rows { code name kind activeOffers buurten buurtenWithoutOffer nearestOfferKm geometry
            byKind { value count } byDomain { value count } }
     gaps { code name wijkCode nearestOfferKm } } }"#;
@@ -214,6 +215,73 @@ async fn rows_follow_the_area_tree_and_offers_move_the_figures() {
             .map(|t| t.ends_with("Polygon")),
         Some(true)
     );
+}
+
+/// The count of `value` in a `byKind` or `byDomain` list (0 when absent).
+fn count_of(list: &Value, value: &str) -> i64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["value"] == value)
+        .map(|k| k["count"].as_i64().unwrap())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn an_offer_in_two_wijken_counts_in_each_and_once_in_the_gemeente() {
+    let app = TestApp::spawn().await.signed_in(tests::demo::ADMIN).await;
+    let nijmegen = buurten_of(&app, "GM0268").await;
+    let first = &nijmegen[0];
+    let second = nijmegen
+        .iter()
+        .find(|b| b.parent_code != first.parent_code)
+        .expect("buurten in two wijken");
+    let (wijk_a, wijk_b) = (
+        first.parent_code.clone().unwrap(),
+        second.parent_code.clone().unwrap(),
+    );
+    let before = coverage(&app, json!({"code": "GM0268"})).await;
+    let org = organisation(&app).await;
+    let o = app
+        .gql_ok(
+            CREATE_OFFER,
+            json!({"org": org["id"], "input": {"title": "Wandelgroep op twee plekken",
+                "kind": "ACTIVITY", "status": "OPEN", "lifeDomains": ["BEWEGING"],
+                "locations": [{"lat": first.centroid_lat, "lon": first.centroid_lon},
+                              {"lat": second.centroid_lat, "lon": second.centroid_lon}]}}),
+        )
+        .await["createOffer"]
+        .clone();
+    app.gql_ok(PUBLISH_OFFER, json!({"id": o["id"], "v": o["version"]}))
+        .await;
+    let after = coverage(&app, json!({"code": "GM0268"})).await;
+    for wijk in [&wijk_a, &wijk_b] {
+        let (was, now) = (row(&before, wijk), row(&after, wijk));
+        assert_eq!(
+            now["activeOffers"].as_i64().unwrap(),
+            was["activeOffers"].as_i64().unwrap() + 1,
+            "{wijk}"
+        );
+        assert_eq!(
+            count_of(&now["byDomain"], "BEWEGING"),
+            count_of(&was["byDomain"], "BEWEGING") + 1
+        );
+    }
+    let (was, now) = (&before["totals"], &after["totals"]);
+    assert_eq!(
+        now["activeOffers"].as_i64().unwrap(),
+        was["activeOffers"].as_i64().unwrap() + 1,
+        "the gemeente counts the offer once"
+    );
+    assert_eq!(
+        count_of(&now["byKind"], "ACTIVITY"),
+        count_of(&was["byKind"], "ACTIVITY") + 1
+    );
+    assert_eq!(
+        count_of(&now["byDomain"], "BEWEGING"),
+        count_of(&was["byDomain"], "BEWEGING") + 1
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
