@@ -37,10 +37,20 @@ pub(super) enum By {
 /// ([`derived`]; null when the offer is unknown here or has no place), so a gemeente's
 /// referrals in a period are one range of an index.
 pub(super) fn scope(by: By, gemeenten: &[String], period: &Period) -> SelectStatement {
+    scope_between(by, gemeenten, period.from, period.end())
+}
+
+/// [`scope`] for the referrals sent from the start of `from` up to (not including) `end`.
+pub(super) fn scope_between(
+    by: By,
+    gemeenten: &[String],
+    from: NaiveDate,
+    end: NaiveDate,
+) -> SelectStatement {
     let mut s = Query::select();
     s.from_as(referral::Entity, Alias::new(R))
-        .and_where(col(R, referral::Column::CreatedAt).gte(at(period.from)))
-        .and_where(col(R, referral::Column::CreatedAt).lt(at(period.end())));
+        .and_where(col(R, referral::Column::CreatedAt).gte(at(from)))
+        .and_where(col(R, referral::Column::CreatedAt).lt(at(end)));
     match by {
         By::OfferIn => {
             s.and_where(col(R, derived::offer_gemeente_col()).is_in(gemeenten.iter().cloned()));
