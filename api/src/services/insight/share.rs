@@ -11,7 +11,7 @@ use crate::read_model::derived;
 use crate::services::Ctx;
 use entities::OfferKind;
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
+use sea_orm::sea_query::{Alias, Expr, UnionType};
 use std::collections::HashMap;
 
 /// One step (or the total) of the share.
@@ -49,12 +49,16 @@ pub async fn group_share(
 ) -> AppResult<GroupShare> {
     require_reach(actor, scope)?;
     let codes = scope.codes();
-    let counts = load(&ctx.db, &codes, period).await?;
-    Ok(assemble(codes, period, &counts))
+    let mut counts = load(&ctx.db, &codes, period, false).await?;
+    Ok(assemble(
+        codes,
+        period,
+        &counts.remove("").unwrap_or_default(),
+    ))
 }
 
-/// [`group_share`] of each of `gemeenten` on its own, by gemeente code, in one grouped
-/// statement whatever their number (the region comparison). Each must be in `actor`'s reach.
+/// [`group_share`] of each of `gemeenten` on its own, by gemeente code, in one statement
+/// whatever their number (the region comparison). Each must be in `actor`'s reach.
 pub async fn group_share_each(
     ctx: &Ctx,
     actor: &Actor,
@@ -65,41 +69,7 @@ pub async fn group_share_each(
         require_reach(actor, &Scope::Gemeente(g.clone()))?;
     }
     let codes: Vec<String> = gemeenten.iter().map(ToString::to_string).collect();
-    if codes.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut inner = sql::scope(By::OfferIn, &codes, period);
-    inner
-        .expr_as(sql::step_key(&period.steps()), Alias::new(KEY))
-        .expr_as(col(R, derived::offer_kind_col()), Alias::new("kind"))
-        .expr_as(col(R, derived::offer_gemeente_col()), Alias::new("g"));
-    let t = Alias::new("t");
-    let tc = |c: &str| Expr::col((t.clone(), Alias::new(c)));
-    let outer = Query::select()
-        .expr_as(tc("g"), Alias::new("g"))
-        .expr_as(tc(KEY), Alias::new(KEY))
-        .expr_as(tc("kind"), Alias::new("kind"))
-        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
-        .from_subquery(inner, t.clone())
-        .group_by_col((t.clone(), Alias::new("g")))
-        .group_by_col((t.clone(), Alias::new(KEY)))
-        .group_by_col((t.clone(), Alias::new("kind")))
-        .to_owned();
-    let mut counts: HashMap<String, HashMap<(String, bool), u64>> = HashMap::new();
-    for row in ctx.db.query_all(&outer).await? {
-        let g: Option<String> = row.try_get("", "g")?;
-        let key: Option<String> = row.try_get("", KEY)?;
-        let kind: Option<String> = row.try_get("", "kind")?;
-        let group = kind
-            .as_deref()
-            .and_then(OfferKind::from_str_opt)
-            .is_some_and(OfferKind::is_group_based);
-        *counts
-            .entry(g.unwrap_or_default())
-            .or_default()
-            .entry((key.unwrap_or_default(), group))
-            .or_default() += count(&row, "n")?;
-    }
+    let counts = load(&ctx.db, &codes, period, true).await?;
     let none = HashMap::new();
     Ok(codes
         .into_iter()
@@ -110,39 +80,54 @@ pub async fn group_share_each(
         .collect())
 }
 
-/// `(step key, group-based?) -> referrals`, in one statement: a grouped count per step,
-/// joined by `UNION ALL`, so each step is one range of the gemeente index (a `CASE` choosing
-/// the step of every referral costs more than counting them: three times as much at 100,000
-/// referrals on SQLite).
+/// The referrals to offers located in `codes` over `period`, `(step key, group-based?) ->
+/// referrals`, by gemeente when `per_gemeente` (else all under `""`). One statement: a grouped
+/// count per step, joined by `UNION ALL`, so each step is one range of the gemeente index (a
+/// `CASE` choosing the step of every referral costs more than counting them: three times as
+/// much at 100,000 referrals on SQLite).
 async fn load(
     db: &impl ConnectionTrait,
     codes: &[String],
     period: &Period,
-) -> AppResult<HashMap<(String, bool), u64>> {
+    per_gemeente: bool,
+) -> AppResult<HashMap<String, HashMap<(String, bool), u64>>> {
     let kind = || col(R, derived::offer_kind_col());
+    let gemeente = || col(R, derived::offer_gemeente_col());
     let mut steps = period.steps().into_iter().map(|step| {
         let mut s = sql::scope_between(By::OfferIn, codes, step.start, step.end);
         s.expr_as(Expr::val(step.key), Alias::new(KEY))
             .expr_as(kind(), Alias::new("kind"))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
             .add_group_by([kind()]);
+        if per_gemeente {
+            s.expr_as(gemeente(), Alias::new("g"))
+                .add_group_by([gemeente()]);
+        }
         s
     });
-    let Some(mut q) = steps.next() else {
-        return Ok(HashMap::new());
+    let mut out: HashMap<String, HashMap<(String, bool), u64>> = HashMap::new();
+    let Some(mut q) = steps.next().filter(|_| !codes.is_empty()) else {
+        return Ok(out);
     };
     for s in steps {
         q.union(UnionType::All, s);
     }
-    let mut out: HashMap<(String, bool), u64> = HashMap::new();
     for row in db.query_all(&q).await? {
+        let g: Option<String> = if per_gemeente {
+            row.try_get("", "g")?
+        } else {
+            None
+        };
         let key: Option<String> = row.try_get("", KEY)?;
         let kind: Option<String> = row.try_get("", "kind")?;
         let group = kind
             .as_deref()
             .and_then(OfferKind::from_str_opt)
             .is_some_and(OfferKind::is_group_based);
-        *out.entry((key.unwrap_or_default(), group)).or_default() += count(&row, "n")?;
+        *out.entry(g.unwrap_or_default())
+            .or_default()
+            .entry((key.unwrap_or_default(), group))
+            .or_default() += count(&row, "n")?;
     }
     Ok(out)
 }
