@@ -30,6 +30,7 @@ mod m20261205_7301_area_list_keys;
 mod m20261205_9401_create_offer_recovery_focus;
 mod m20261206_9602_referral_offer_place;
 mod m20261207_9603_location_offer_active;
+mod m20261208_9604_location_offer_facets;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_9401_create_offer_recovery_focus::Migration),
             Box::new(m20261206_9602_referral_offer_place::Migration),
             Box::new(m20261207_9603_location_offer_active::Migration),
+            Box::new(m20261208_9604_location_offer_facets::Migration),
         ]
     }
 }

@@ -1,18 +1,25 @@
-//! Columns derived from other records and stored so lists filter on an index: whether an
-//! offer is public (`offers.is_public`, decided by [`rules::is_public_expr`]) and the gemeente
-//! and wijk of each location (`locations.gemeente_code` / `wijk_code`, from the gazetteer's
-//! `areas` rows of its buurt) with the title of its offer (`locations.offer_title`, the area
-//! lists' sort key) and whether its offer counts in coverage (`locations.offer_active`: public
-//! and [`rules::is_active`]), and of each referral's offer its organisation
-//! (`referrals.receiving_organisation_id`), its place (`offer_gemeente_code` / `offer_wijk_code`,
-//! of its first location) and its kind (`offer_kind`): the insight figures' keys. Every writer of offers, locations or an
-//! organisation's status calls [`refresh_offers`] or [`refresh_organisations`] in its own
-//! transaction, after writing; every writer of a new referral calls [`refresh_referral`].
+//! Columns derived from other records and stored so lists and counts read one index:
+//! - of each offer whether it is public (`offers.is_public`, decided by
+//!   [`rules::is_public_expr`]);
+//! - of each location the gemeente and wijk of its buurt (`locations.gemeente_code` /
+//!   `wijk_code`, from the gazetteer's `areas` rows), the title of its offer
+//!   (`locations.offer_title`, the area lists' sort key), whether its offer counts in coverage
+//!   (`locations.offer_active`: public and [`rules::is_active`]) and what coverage counts of it
+//!   (`offer_kind`, `offer_has_room`, `offer_for_older`, `offer_domains`);
+//! - of each referral's offer its organisation (`referrals.receiving_organisation_id`), its
+//!   place (`offer_gemeente_code` / `offer_wijk_code`, of its first location) and its kind
+//!   (`offer_kind`): the insight figures' keys.
+//!
+//! Every writer of offers, locations or an organisation's status calls [`refresh_offers`] or
+//! [`refresh_organisations`] in its own transaction, after writing; a place taken on an offer
+//! calls [`refresh_room`], every writer of a new referral [`refresh_referral`].
 
 use super::rules;
 use crate::db::MAX_PARAMS;
-use entities::{area, location, offer, referral};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use entities::{
+    LifeDomain, area, location, offer, offer_life_domain, offer_target_group, referral,
+};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 /// `(select)` as a value: the one row and column of `select` (null without a row).
@@ -64,11 +71,11 @@ fn offer_active_expr() -> Expr {
     )
 }
 
-/// The title of the offer of the location being updated.
-fn offer_title_expr() -> Expr {
+/// A column of the offer of the location being updated.
+fn of_location_offer(column: offer::Column) -> Expr {
     scalar(
         Query::select()
-            .column((offer::Entity, offer::Column::Title))
+            .column((offer::Entity, column))
             .from(offer::Entity)
             .and_where(
                 Expr::col((offer::Entity, offer::Column::Id))
@@ -76,6 +83,104 @@ fn offer_title_expr() -> Expr {
             )
             .take(),
     )
+}
+
+/// `locations.offer_has_room`: whether the location's offer can take participants now
+/// ([`rules::has_room_expr`]).
+pub fn offer_has_room_col() -> Alias {
+    Alias::new("offer_has_room")
+}
+
+/// `locations.offer_for_older`: whether the location's offer is meant for older people
+/// ([`rules::FOR_OLDER`] among its target groups).
+pub fn offer_for_older_col() -> Alias {
+    Alias::new("offer_for_older")
+}
+
+/// `locations.offer_domains`: the life domains of the location's offer as bits
+/// ([`domain_bit`]).
+pub fn offer_domains_col() -> Alias {
+    Alias::new("offer_domains")
+}
+
+/// The bit of a life domain in `locations.offer_domains`: bit `i` for the `i`-th value of
+/// [`LifeDomain::ALL`] (the vocabulary only grows at its end; migration 9604 stored the same).
+pub fn domain_bit(domain: LifeDomain) -> i32 {
+    let i = LifeDomain::ALL
+        .iter()
+        .position(|d| *d == domain)
+        .unwrap_or_default();
+    1 << i
+}
+
+/// The life domains of stored `offer_domains` bits, in vocabulary order.
+pub fn domains_of(bits: i32) -> impl Iterator<Item = LifeDomain> {
+    LifeDomain::ALL
+        .iter()
+        .copied()
+        .filter(move |d| bits & domain_bit(*d) != 0)
+}
+
+/// Whether the offer of the location being updated can take participants now.
+fn offer_has_room_expr() -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(offer::Entity)
+            .and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .and_where(rules::has_room_expr())
+            .take(),
+    )
+}
+
+/// Whether the offer of the location being updated is meant for older people.
+fn offer_for_older_expr() -> Expr {
+    use offer_target_group::Column as T;
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(offer_target_group::Entity)
+            .and_where(
+                Expr::col((offer_target_group::Entity, T::OfferId))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .and_where(
+                Expr::col((offer_target_group::Entity, T::TargetGroup))
+                    .eq(rules::FOR_OLDER.as_str()),
+            )
+            .take(),
+    )
+}
+
+/// The life domain bits of the offer of the location being updated (0 without domains).
+fn offer_domains_expr() -> Expr {
+    use offer_life_domain::Column as D;
+    let bit = LifeDomain::ALL
+        .iter()
+        .fold(CaseStatement::new(), |case, d| {
+            case.case(
+                Expr::col((offer_life_domain::Entity, D::LifeDomain)).eq(d.as_str()),
+                Expr::val(domain_bit(*d)),
+            )
+        })
+        .finally(Expr::val(0));
+    Func::coalesce([
+        scalar(
+            Query::select()
+                .expr(Expr::Case(Box::new(bit)).sum())
+                .from(offer_life_domain::Entity)
+                .and_where(
+                    Expr::col((offer_life_domain::Entity, D::OfferId))
+                        .equals((location::Entity, location::Column::OfferId)),
+                )
+                .take(),
+        ),
+        Expr::val(0),
+    ])
+    .into()
 }
 
 /// `referrals.receiving_organisation_id`: the organisation of the referral's offer.
@@ -93,7 +198,8 @@ pub fn offer_wijk_col() -> Alias {
     Alias::new("offer_wijk_code")
 }
 
-/// `referrals.offer_kind`: the kind of the referral's offer.
+/// `referrals.offer_kind` and `locations.offer_kind`: the kind of the referral's or the
+/// location's offer.
 pub fn offer_kind_col() -> Alias {
     Alias::new("offer_kind")
 }
@@ -145,8 +251,8 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
     Ok(())
 }
 
-/// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title and activity of
-/// their locations and what their referrals derive from them. Three statements per chunk of
+/// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title, activity and
+/// counted facets of their locations and what their referrals derive from them. Three statements per chunk of
 /// ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
@@ -174,8 +280,12 @@ pub async fn refresh_offers(
         location::Entity::update_many()
             .col_expr(gemeente_col(), of_buurt(area::Column::GemeenteCode))
             .col_expr(wijk_col(), of_buurt(area::Column::ParentCode))
-            .col_expr(offer_title_col(), offer_title_expr())
+            .col_expr(offer_title_col(), of_location_offer(offer::Column::Title))
             .col_expr(offer_active_col(), offer_active_expr())
+            .col_expr(offer_kind_col(), of_location_offer(offer::Column::Kind))
+            .col_expr(offer_has_room_col(), offer_has_room_expr())
+            .col_expr(offer_for_older_col(), offer_for_older_expr())
+            .col_expr(offer_domains_col(), offer_domains_expr())
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;
@@ -184,6 +294,17 @@ pub async fn refresh_offers(
             .exec(db)
             .await?;
     }
+    Ok(())
+}
+
+/// Stores whether offer `id` has room beside its locations, after a place was taken (one
+/// statement).
+pub async fn refresh_room(db: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    location::Entity::update_many()
+        .col_expr(offer_has_room_col(), offer_has_room_expr())
+        .filter(location::Column::OfferId.eq(id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -216,4 +337,34 @@ pub async fn refresh_organisations(
             .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bits stored in `locations.offer_domains` (migration 9604 wrote the same): a life
+    /// domain added to the vocabulary goes at its end, never between.
+    #[test]
+    fn life_domain_bits_are_the_stored_ones() {
+        let stored = [
+            "beweging",
+            "voeding",
+            "ontspanning",
+            "slapen",
+            "sociale_contacten",
+            "zingeving",
+            "werk_dagbesteding",
+            "financien",
+        ];
+        for (i, name) in stored.iter().enumerate() {
+            let domain = LifeDomain::from_str_opt(name).expect("a stored life domain");
+            assert_eq!(domain_bit(domain), 1 << i, "{name}");
+        }
+        let all = LifeDomain::ALL
+            .iter()
+            .fold(0, |bits, d| bits | domain_bit(*d));
+        assert_eq!(domains_of(all).collect::<Vec<_>>(), LifeDomain::ALL);
+        assert_eq!(domains_of(0).count(), 0);
+    }
 }

@@ -3,7 +3,7 @@
 //! database.
 
 use crate::domain::Actor;
-use entities::{Intake, OfferStatus, OrganisationStatus, offer, organisation};
+use entities::{Intake, OfferStatus, OrganisationStatus, TargetGroup, offer, organisation};
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query, SimpleExpr};
 
@@ -30,6 +30,10 @@ impl CapacityStatus {
         )
     }
 }
+
+/// The target group of offers for older people (counted per 10,000 inhabitants aged 65 or
+/// over).
+pub const FOR_OLDER: TargetGroup = TargetGroup::Ouderen;
 
 /// Open places, when the offer has a fixed capacity.
 pub fn open_places(o: &offer::Model) -> Option<i32> {

@@ -14,24 +14,23 @@
 //! Set-based, whatever the size of the catalogue: the area's matching offers are read once, a
 //! row per (row area, offer), over the stored gemeente, wijk and buurt codes of the locations
 //! ([`derived`], indexed) and only the counted ones (`locations.offer_active`, partial
-//! indexes), and for the gaps only the distinct points of the counted locations in the area's
-//! bounding box widened by the reach are read ([`reach_km`]). No offer is loaded whole. At
-//! most seven statements for an area: the area, its buurten, the rows' areas, their
-//! population, the offers (by kind, and by life domain) and the points; [`gemeente_totals`]
-//! gives the headline figures of many gemeenten at once in five.
+//! indexes), with what the counts need of each offer stored beside its locations (kind, room,
+//! older people, life domains), and for the gaps only the distinct points of the counted
+//! locations in the area's bounding box widened by the reach are read ([`reach_km`]). No
+//! offer row is read unless freshness is asked. At most six statements for an area: the
+//! area, its buurten, the rows' areas, their population, the offers and the points;
+//! [`gemeente_totals`] gives the headline figures of many gemeenten at once in five.
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
 use crate::geo::distance_km;
-use crate::read_model::{derived, rules};
+use crate::read_model::derived;
 use crate::services::Ctx;
 use crate::services::offer::freshness;
 use crate::services::population::{self, per_10k};
-use entities::{
-    AreaKind, LifeDomain, OfferKind, area, area_population, location, offer, offer_life_domain,
-};
+use entities::{AreaKind, LifeDomain, OfferKind, area, area_population, location, offer};
 use sea_orm::sea_query::{
-    Alias, CaseStatement, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
+    Alias, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -148,7 +147,7 @@ struct Buurt {
     centroid_lon: f64,
 }
 
-/// Which offers count: public, active ([`rules::is_active`]) and the query's filters.
+/// Which offers count: public, active ([`crate::read_model::rules::is_active`]) and the query's filters.
 #[derive(Clone, Copy, Debug)]
 struct Matching {
     kind: Option<OfferKind>,
@@ -165,39 +164,26 @@ impl Matching {
         }
     }
 
-    /// Whether the rule needs the `offers` row (a filter beyond public and active).
+    /// Whether the rule needs the `offers` row (only freshness is not stored beside the
+    /// locations).
     fn needs_offer(&self) -> bool {
-        self.kind.is_some() || self.life_domain.is_some() || self.confirmed_since.is_some()
+        self.confirmed_since.is_some()
     }
 
-    /// The query's filters as an SQL condition over the `offers` row: the kind, an offer's
-    /// life domain, and its freshness ([`freshness::confirmed_since_expr`]).
+    /// The query's filters as an SQL condition: the kind and a life domain of the offer as
+    /// stored beside each location ([`derived`]), and the offer's freshness
+    /// ([`freshness::confirmed_since_expr`], over the `offers` row).
     fn condition(&self) -> Condition {
         let mut c = Condition::all();
         if let Some(kind) = self.kind {
-            c = c.add(Expr::col((offer::Entity, offer::Column::Kind)).eq(kind.as_str()));
+            c = c.add(Expr::col((location::Entity, derived::offer_kind_col())).eq(kind.as_str()));
         }
         if let Some(domain) = self.life_domain {
-            c = c.add(Expr::exists(
-                Query::select()
-                    .expr(Expr::val(1))
-                    .from(offer_life_domain::Entity)
-                    .and_where(
-                        Expr::col((
-                            offer_life_domain::Entity,
-                            offer_life_domain::Column::OfferId,
-                        ))
-                        .equals((offer::Entity, offer::Column::Id)),
-                    )
-                    .and_where(
-                        Expr::col((
-                            offer_life_domain::Entity,
-                            offer_life_domain::Column::LifeDomain,
-                        ))
-                        .eq(domain.as_str()),
-                    )
-                    .to_owned(),
-            ));
+            c = c.add(
+                Expr::col((location::Entity, derived::offer_domains_col()))
+                    .bit_and(derived::domain_bit(domain))
+                    .ne(0),
+            );
         }
         if let Some(cutoff) = self.confirmed_since {
             c = c.add(freshness::confirmed_since_expr(cutoff));
@@ -207,21 +193,20 @@ impl Matching {
 
     /// The locations of the matching offers: those whose offer is public and active (the
     /// stored [`derived::offer_active_col`], which the partial indexes hold), joined to their
-    /// offer when `with_offer` or a filter needs it. The locations lead (found by their area
-    /// code or coordinates, each offer then by its id): written as a `CROSS JOIN`, which
-    /// SQLite's planner keeps in that order where it would otherwise turn an inner join around
-    /// to walk every offer; PostgreSQL plans it as the inner join it is.
-    fn locations(&self, with_offer: bool) -> SelectStatement {
+    /// offer only for its freshness. The locations lead (found by their area code or
+    /// coordinates, each offer then by its id): written as a `CROSS JOIN`, which SQLite's
+    /// planner keeps in that order where it would otherwise turn an inner join around to walk
+    /// every offer; PostgreSQL plans it as the inner join it is.
+    fn locations(&self) -> SelectStatement {
         let mut s = Query::select();
         s.from(location::Entity)
-            .and_where(Expr::col((location::Entity, derived::offer_active_col())));
-        if with_offer || self.needs_offer() {
-            s.cross_join(offer::Entity)
-                .and_where(
-                    Expr::col((offer::Entity, offer::Column::Id))
-                        .equals((location::Entity, location::Column::OfferId)),
-                )
-                .cond_where(self.condition());
+            .and_where(Expr::col((location::Entity, derived::offer_active_col())))
+            .cond_where(self.condition());
+        if self.needs_offer() {
+            s.cross_join(offer::Entity).and_where(
+                Expr::col((offer::Entity, offer::Column::Id))
+                    .equals((location::Entity, location::Column::OfferId)),
+            );
         }
         s
     }
@@ -256,9 +241,10 @@ fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
 
 /// The counts of the matching offers with a location in `code` (an area of kind `scope`), per
 /// row area (the area of kind `group` their locations lie in) and for the whole area, where an
-/// offer counts once however many of its locations lie in it. Two statements, each a row per
-/// (row area, offer): the offers with their kind and flags, and their life domains; the sums
-/// are made here, so the rows and the whole come from one read.
+/// offer counts once however many of its locations lie in it. One statement, a row per (row
+/// area, offer) with what the locations store of their offer ([`derived`]): without filters
+/// one range of the partial index of the counted locations. The sums are made here, so the
+/// rows and the whole come from one read.
 async fn counts(
     db: &impl ConnectionTrait,
     m: &Matching,
@@ -266,102 +252,56 @@ async fn counts(
     code: &str,
     group: AreaKind,
 ) -> AppResult<(HashMap<String, Counts>, Counts)> {
-    let base = || {
-        let mut s = m.locations(true);
-        s.distinct()
-            .expr_as(
-                Expr::col((location::Entity, area_col(group))),
-                Alias::new("r"),
-            )
-            .expr_as(
-                Expr::col((location::Entity, location::Column::OfferId)),
-                Alias::new("id"),
-            )
-            .and_where(Expr::col((location::Entity, area_col(scope))).eq(code));
-        s
-    };
-    let flag = |cond: Expr| {
-        Expr::Case(Box::new(
-            CaseStatement::new()
-                .case(cond, Expr::val(1))
-                .finally(Expr::val(0)),
-        ))
-    };
-    let mut per_offer = base();
-    per_offer
+    let col = |c: DynIden| Expr::col((location::Entity, c));
+    let mut q = m.locations();
+    q.distinct()
+        .expr_as(col(area_col(group)), Alias::new("r"))
+        .expr_as(col(location::Column::OfferId.into_iden()), Alias::new("id"))
         .expr_as(
-            Expr::col((offer::Entity, offer::Column::Kind)),
+            col(derived::offer_kind_col().into_iden()),
             Alias::new("kind"),
         )
         .expr_as(
-            flag(
-                Expr::col((offer::Entity, offer::Column::Kind))
-                    .eq(OfferKind::Herstelcirkel.as_str())
-                    .and(rules::has_room_expr()),
-            ),
-            Alias::new("hc"),
+            col(derived::offer_has_room_col().into_iden()),
+            Alias::new("room"),
         )
-        .expr_as(flag(population::is_for_older_expr()), Alias::new("older"));
+        .expr_as(
+            col(derived::offer_for_older_col().into_iden()),
+            Alias::new("older"),
+        )
+        .expr_as(
+            col(derived::offer_domains_col().into_iden()),
+            Alias::new("domains"),
+        )
+        .and_where(col(area_col(scope)).eq(code));
     let mut rows: HashMap<String, Counts> = HashMap::new();
     let mut whole = Counts::default();
     let mut seen: HashSet<String> = HashSet::new();
-    for row in db.query_all(&per_offer).await? {
+    for row in db.query_all(&q).await? {
         let area: Option<String> = row.try_get("", "r")?;
         let id: String = row.try_get("", "id")?;
-        let kind: String = row.try_get("", "kind")?;
-        let kind = OfferKind::from_str_opt(&kind);
-        let hc: i32 = row.try_get("", "hc")?;
-        let older: i32 = row.try_get("", "older")?;
+        let kind: Option<String> = row.try_get("", "kind")?;
+        let kind = kind.as_deref().and_then(OfferKind::from_str_opt);
+        let room: bool = row.try_get("", "room")?;
+        let older: bool = row.try_get("", "older")?;
+        let domains: i32 = row.try_get("", "domains")?;
         let add = |c: &mut Counts| {
             c.active += 1;
             if let Some(kind) = kind {
                 *c.by_kind.entry(kind).or_default() += 1;
             }
-            c.herstelcirkels_with_places += u32::from(hc == 1);
-            c.for_older += u32::from(older == 1);
+            for domain in derived::domains_of(domains) {
+                *c.by_domain.entry(domain).or_default() += 1;
+            }
+            c.herstelcirkels_with_places +=
+                u32::from(kind == Some(OfferKind::Herstelcirkel) && room);
+            c.for_older += u32::from(older);
         };
         if let Some(area) = area {
             add(rows.entry(area).or_default());
         }
         if seen.insert(id) {
             add(&mut whole);
-        }
-    }
-    let mut per_domain = base();
-    per_domain
-        .inner_join(
-            offer_life_domain::Entity,
-            Expr::col((
-                offer_life_domain::Entity,
-                offer_life_domain::Column::OfferId,
-            ))
-            .equals((location::Entity, location::Column::OfferId)),
-        )
-        .expr_as(
-            Expr::col((
-                offer_life_domain::Entity,
-                offer_life_domain::Column::LifeDomain,
-            )),
-            Alias::new("d"),
-        );
-    let mut seen: HashSet<(String, LifeDomain)> = HashSet::new();
-    for row in db.query_all(&per_domain).await? {
-        let area: Option<String> = row.try_get("", "r")?;
-        let id: String = row.try_get("", "id")?;
-        let domain: String = row.try_get("", "d")?;
-        let Some(domain) = LifeDomain::from_str_opt(&domain) else {
-            continue;
-        };
-        if let Some(area) = area {
-            *rows
-                .entry(area)
-                .or_default()
-                .by_domain
-                .entry(domain)
-                .or_default() += 1;
-        }
-        if seen.insert((id, domain)) {
-            *whole.by_domain.entry(domain).or_default() += 1;
         }
     }
     Ok((rows, whole))
@@ -386,7 +326,7 @@ async fn points_in(
         )
     });
     let q = m
-        .locations(false)
+        .locations()
         .distinct()
         .expr_as(lat(), Alias::new("lat"))
         .expr_as(lon(), Alias::new("lon"))

@@ -415,6 +415,8 @@ pub async fn end(
         )
         .await?;
     }
+    let ended: Vec<&str> = open.iter().map(|o| o.id.as_str()).collect();
+    derived::refresh_offers(&txn, &ended).await?;
     txn.commit().await?;
     Ok(model)
 }

@@ -5,7 +5,7 @@
 
 use crate::domain::AreaCode;
 use crate::error::AppResult;
-use entities::{AreaKind, TargetGroup, area, area_population, offer, offer_target_group};
+use entities::{AreaKind, area, area_population};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
@@ -74,37 +74,6 @@ pub fn decimal(value: Option<f64>, comma: bool) -> String {
 pub fn decimal_places(value: Option<f64>, places: usize, comma: bool) -> String {
     let s = value.map(|v| format!("{v:.places$}")).unwrap_or_default();
     if comma { s.replace('.', ",") } else { s }
-}
-
-/// Whether an offer with these target groups is for older people (counted for the rate per
-/// 10,000 inhabitants aged 65 or over).
-pub fn is_for_older(target_groups: &[TargetGroup]) -> bool {
-    target_groups.contains(&TargetGroup::Ouderen)
-}
-
-/// [`is_for_older`] as an SQL condition over an `offers` row (qualified with the table name):
-/// the offer has the target group `ouderen`.
-pub fn is_for_older_expr() -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(offer_target_group::Entity)
-            .and_where(
-                Expr::col((
-                    offer_target_group::Entity,
-                    offer_target_group::Column::OfferId,
-                ))
-                .equals((offer::Entity, offer::Column::Id)),
-            )
-            .and_where(
-                Expr::col((
-                    offer_target_group::Entity,
-                    offer_target_group::Column::TargetGroup,
-                ))
-                .eq(TargetGroup::Ouderen.as_str()),
-            )
-            .to_owned(),
-    )
 }
 
 #[cfg(test)]

@@ -591,29 +591,51 @@ async fn stored_visibility(app: &TestApp) -> std::collections::HashMap<String, b
     .collect()
 }
 
-/// `locations.offer_active` as stored, by location id, with its offer's id.
-async fn stored_activity(app: &TestApp) -> Vec<(String, String, bool)> {
+/// What a location stores of its offer (`read_model::derived`).
+#[derive(Debug, PartialEq)]
+struct Stored {
+    /// Public and active: counted in coverage.
+    active: bool,
+    kind: Option<String>,
+    has_room: bool,
+    for_older: bool,
+    domains: std::collections::BTreeSet<entities::LifeDomain>,
+}
+
+/// What each location stores of its offer, by location id, with its offer's id.
+async fn stored_activity(app: &TestApp) -> Vec<(String, String, Stored)> {
     let db = &app.state.db;
     db.query_all_raw(Statement::from_string(
         db.get_database_backend(),
-        "SELECT id, offer_id, offer_active FROM locations",
+        "SELECT id, offer_id, offer_active, offer_kind, offer_has_room, offer_for_older, \
+         offer_domains FROM locations",
     ))
     .await
     .unwrap()
     .iter()
     .map(|r| {
+        let bits: i32 = r.try_get("", "offer_domains").unwrap();
         (
             r.try_get("", "id").unwrap(),
             r.try_get("", "offer_id").unwrap(),
-            r.try_get("", "offer_active").unwrap(),
+            Stored {
+                active: r.try_get("", "offer_active").unwrap(),
+                kind: r.try_get("", "offer_kind").unwrap(),
+                has_room: r.try_get("", "offer_has_room").unwrap(),
+                for_older: r.try_get("", "offer_for_older").unwrap(),
+                domains: derived::domains_of(bits).collect(),
+            },
         )
     })
     .collect()
 }
 
-/// Asserts that the stored visibility of every offer, and whether each location's offer counts
-/// in coverage (public and active), is what the rules say.
+/// Asserts that the stored visibility of every offer, and what each location stores of its
+/// offer (whether it counts in coverage: public and active; its kind, room, target group for
+/// older people and life domains), is what the rules and the offer's rows say.
 async fn assert_visibility_stored(app: &TestApp) {
+    use api::read_model::rules;
+    use std::collections::{BTreeSet, HashMap};
     let db = &app.state.db;
     let ids: Vec<String> = offer::Entity::find()
         .all(db)
@@ -628,25 +650,39 @@ async fn assert_visibility_stored(app: &TestApp) {
     assert!(!bundles.is_empty());
     let stored = stored_visibility(app).await;
     for (o, org) in &bundles {
-        assert_eq!(
-            stored[&o.id],
-            api::read_model::rules::is_public(o, org),
-            "offer {}",
-            o.id
-        );
+        assert_eq!(stored[&o.id], rules::is_public(o, org), "offer {}", o.id);
     }
-    let rule: std::collections::HashMap<&str, bool> = bundles
+    let mut domains: HashMap<String, BTreeSet<entities::LifeDomain>> = HashMap::new();
+    for d in offer_life_domain::Entity::find().all(db).await.unwrap() {
+        domains.entry(d.offer_id).or_default().insert(d.life_domain);
+    }
+    let older: BTreeSet<String> = offer_target_group::Entity::find()
+        .filter(offer_target_group::Column::TargetGroup.eq(rules::FOR_OLDER))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.offer_id)
+        .collect();
+    let rule: HashMap<&str, Stored> = bundles
         .iter()
         .map(|(o, org)| {
-            let active =
-                api::read_model::rules::is_public(o, org) && api::read_model::rules::is_active(o);
-            (o.id.as_str(), active)
+            let want = Stored {
+                active: rules::is_public(o, org) && rules::is_active(o),
+                kind: Some(o.kind.as_str().to_string()),
+                has_room: rules::has_room(o),
+                for_older: older.contains(&o.id),
+                domains: domains.get(&o.id).cloned().unwrap_or_default(),
+            };
+            (o.id.as_str(), want)
         })
         .collect();
     let locations = stored_activity(app).await;
-    assert!(locations.iter().any(|(_, _, active)| *active));
-    for (id, offer_id, active) in locations {
-        assert_eq!(active, rule[offer_id.as_str()], "location {id}");
+    assert!(locations.iter().any(|(_, _, s)| s.active));
+    assert!(locations.iter().any(|(_, _, s)| s.for_older));
+    assert!(locations.iter().any(|(_, _, s)| s.domains.len() > 1));
+    for (id, offer_id, got) in locations {
+        assert_eq!(got, rule[offer_id.as_str()], "location {id}");
     }
 }
 
@@ -684,7 +720,7 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
         .await
         .unwrap()
         .into_iter()
-        .find(|o| public[&o.id] && counted.iter().any(|(_, of, a)| *of == o.id && *a))
+        .find(|o| public[&o.id] && counted.iter().any(|(_, of, s)| *of == o.id && s.active))
         .unwrap();
     let gid = api::domain::GlobalId::parse(&shown.id).unwrap();
     let mut version = shown.version;
@@ -707,7 +743,7 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
             .await
             .into_iter()
             .filter(|(_, of, _)| *of == shown.id)
-            .map(|(_, _, a)| a)
+            .map(|(_, _, s)| s.active)
             .collect();
         let want = status == entities::OfferStatus::Open;
         assert!(
@@ -716,6 +752,43 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
         );
         assert_visibility_stored(&app).await;
     }
+    // What coverage counts of the offer follows its kind, room, target groups and domains.
+    use entities::{LifeDomain, OfferKind, TargetGroup};
+    let patch = api::services::offer::OfferPatch {
+        kind: Some(OfferKind::Herstelcirkel),
+        capacity: Some(Some(4)),
+        places_taken: Some(4),
+        life_domains: Some(vec![LifeDomain::Financien, LifeDomain::Slapen]),
+        target_groups: Some(vec![TargetGroup::Ouderen]),
+        ..Default::default()
+    };
+    api::services::offer::update(
+        &app.state,
+        &api::domain::Actor::System,
+        &gid,
+        version,
+        patch,
+    )
+    .await
+    .unwrap();
+    let theirs: Vec<Stored> = stored_activity(&app)
+        .await
+        .into_iter()
+        .filter(|(_, of, _)| *of == shown.id)
+        .map(|(_, _, s)| s)
+        .collect();
+    let want = Stored {
+        active: true,
+        kind: Some("herstelcirkel".into()),
+        has_room: false,
+        for_older: true,
+        domains: [LifeDomain::Slapen, LifeDomain::Financien].into(),
+    };
+    assert!(
+        !theirs.is_empty() && theirs.iter().all(|s| *s == want),
+        "{theirs:?}"
+    );
+    assert_visibility_stored(&app).await;
     app.stop().await;
 }
 

@@ -90,6 +90,27 @@ async fn places(app: &TestApp, offer_id: &str) -> (i32, i32) {
     (o.places_taken, o.version)
 }
 
+/// Whether each location of the offer stores that it has room (what coverage counts).
+async fn stored_room(app: &TestApp, offer_id: &str) -> Vec<bool> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &app.state.db;
+    db.query_all_raw(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT offer_has_room FROM locations WHERE offer_id = $1 ORDER BY position"
+            }
+            _ => "SELECT offer_has_room FROM locations WHERE offer_id = ? ORDER BY position",
+        },
+        [offer_id.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get("", "offer_has_room").unwrap())
+    .collect()
+}
+
 /// Gives the offer `capacity` places of which `taken` are taken, with a waiting list.
 async fn set_places(app: &TestApp, offer_id: &str, capacity: i32, taken: i32) {
     let o = offer::Entity::find_by_id(offer_id.to_string())
@@ -362,12 +383,16 @@ async fn accepting_takes_a_place_and_a_full_offer_puts_it_on_the_waiting_list() 
     )
     .await;
     assert_eq!(error_field(&body), Some("takePlace"), "{body}");
-    // The last place.
+    // The last place: coverage no longer counts the offer's room (stored beside its locations).
+    let room = stored_room(&app, &offer).await;
+    assert!(!room.is_empty() && room.iter().all(|r| *r), "{room:?}");
     assert_eq!(
         step(&app, &editor, &r3, "ACCEPTED", json!({"take": true})).await["status"],
         "ACCEPTED"
     );
     assert_eq!(places(&app, &offer).await.0, 3);
+    let room = stored_room(&app, &offer).await;
+    assert!(!room.is_empty() && room.iter().all(|r| !*r), "{room:?}");
 
     // Full: the accept puts it on the waiting list with its expected start.
     let start = (today() + Duration::days(30)).to_string();

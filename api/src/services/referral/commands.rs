@@ -9,6 +9,7 @@ use super::{NewReferral, announce, audit, contact, offer_and_org, parse_note, pa
 use crate::db;
 use crate::domain::{Actor, GlobalId};
 use crate::error::{AppError, AppResult};
+use crate::read_model::derived;
 use crate::read_model::rules::{CapacityStatus, capacity_status, is_public};
 use crate::services::offer as offer_svc;
 use crate::services::organisation::check_version;
@@ -362,8 +363,8 @@ pub async fn transition(
 /// Takes one place on offer `offer_id` (this node's) inside `txn` if it still has room;
 /// whether it did. The conditional update is the guard, so two accepts racing for the last
 /// place cannot both take it: PostgreSQL re-checks the condition once the first one's row lock
-/// is released, SQLite has one writer. The offer's version goes up and the change log hears of
-/// it (search index, peers).
+/// is released, SQLite has one writer. The offer's version goes up, its derived columns follow
+/// (coverage counts its room) and the change log hears of it (search index, peers).
 async fn take_place(
     txn: &DatabaseTransaction,
     ctx: &Ctx,
@@ -400,6 +401,7 @@ async fn take_place(
     if done.rows_affected != 1 {
         return Ok(false);
     }
+    derived::refresh_room(txn, offer_id).await?;
     changes::record(
         txn,
         RecordKind::Offer,
