@@ -11,9 +11,9 @@
 //! An *active* offer is the one rule of [`is_active`] (not ended, not paused: planned, running
 //! and full offers all count, since a full offer is still there for the buurt) that is public.
 //!
-//! Set-based, whatever the size of the catalogue: the area's matching offers are read once, a
-//! row per (row area, offer), over the stored gemeente, wijk and buurt codes of the locations
-//! ([`derived`], indexed) and only the counted ones (`locations.offer_active`, partial
+//! Set-based, whatever the size of the catalogue: the database counts the area's matching
+//! offers per row area and for the whole area ([`counts`]) over the stored gemeente, wijk and
+//! buurt codes of the locations ([`derived`], indexed) and only the counted ones (`locations.offer_active`, partial
 //! indexes), with what the counts need of each offer stored beside its locations (kind, room,
 //! older people, life domains), and for the gaps only the distinct points of the counted
 //! locations in the area's bounding box widened by the reach are read ([`reach_km`]). No
@@ -30,10 +30,11 @@ use crate::services::offer::freshness;
 use crate::services::population::{self, per_10k};
 use entities::{AreaKind, LifeDomain, OfferKind, area, area_population, location, offer};
 use sea_orm::sea_query::{
-    Alias, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
+    Alias, Asterisk, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
+    UnionType,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// Largest distance accepted for gaps, in km.
 pub const MAX_DISTANCE_KM: f64 = 50.0;
@@ -241,10 +242,12 @@ fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
 
 /// The counts of the matching offers with a location in `code` (an area of kind `scope`), per
 /// row area (the area of kind `group` their locations lie in) and for the whole area, where an
-/// offer counts once however many of its locations lie in it. One statement, a row per (row
-/// area, offer) with what the locations store of their offer ([`derived`]): without filters
-/// one range of the partial index of the counted locations. The sums are made here, so the
-/// rows and the whole come from one read.
+/// offer counts once however many of its locations lie in it. One statement over what the
+/// locations store of their offer ([`derived`]), without filters one range of the partial
+/// index of the counted locations read twice: the distinct (offer, row area) and the distinct
+/// offers, each counted per combination of kind, room, older people and life domains. It
+/// returns a row per combination (dozens), not per offer, so a city with tens of thousands of
+/// offers costs the database's counting, not their transfer.
 async fn counts(
     db: &impl ConnectionTrait,
     m: &Matching,
@@ -252,56 +255,75 @@ async fn counts(
     code: &str,
     group: AreaKind,
 ) -> AppResult<(HashMap<String, Counts>, Counts)> {
-    let col = |c: DynIden| Expr::col((location::Entity, c));
-    let mut q = m.locations();
-    q.distinct()
-        .expr_as(col(area_col(group)), Alias::new("r"))
-        .expr_as(col(location::Column::OfferId.into_iden()), Alias::new("id"))
-        .expr_as(
-            col(derived::offer_kind_col().into_iden()),
-            Alias::new("kind"),
-        )
-        .expr_as(
-            col(derived::offer_has_room_col().into_iden()),
-            Alias::new("room"),
-        )
-        .expr_as(
-            col(derived::offer_for_older_col().into_iden()),
-            Alias::new("older"),
-        )
-        .expr_as(
-            col(derived::offer_domains_col().into_iden()),
-            Alias::new("domains"),
-        )
-        .and_where(col(area_col(scope)).eq(code));
+    let facets = [
+        (derived::offer_kind_col(), "kind"),
+        (derived::offer_has_room_col(), "room"),
+        (derived::offer_for_older_col(), "older"),
+        (derived::offer_domains_col(), "domains"),
+    ];
+    // Part 1 counts per row area, part 0 the whole area (`r` null).
+    let part = |per_row: bool| {
+        let mut distinct = m.locations();
+        distinct
+            .distinct()
+            .expr(Expr::col((location::Entity, location::Column::OfferId)))
+            .and_where(Expr::col((location::Entity, area_col(scope))).eq(code));
+        if per_row {
+            distinct.expr_as(
+                Expr::col((location::Entity, area_col(group))),
+                Alias::new("r"),
+            );
+        }
+        let mut q = Query::select();
+        q.expr_as(Expr::val(i32::from(per_row)), Alias::new("part"));
+        if per_row {
+            q.column(Alias::new("r"))
+                .add_group_by([Expr::col(Alias::new("r"))]);
+        } else {
+            q.expr_as(Expr::val(Option::<String>::None), Alias::new("r"));
+        }
+        for (column, name) in &facets {
+            distinct.expr_as(
+                Expr::col((location::Entity, column.clone())),
+                Alias::new(*name),
+            );
+            q.column(Alias::new(*name))
+                .add_group_by([Expr::col(Alias::new(*name))]);
+        }
+        q.expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
+            .from_subquery(distinct, Alias::new("o"));
+        q
+    };
+    let mut q = part(true);
+    q.union(UnionType::All, part(false));
     let mut rows: HashMap<String, Counts> = HashMap::new();
     let mut whole = Counts::default();
-    let mut seen: HashSet<String> = HashSet::new();
     for row in db.query_all(&q).await? {
+        let per_row: i32 = row.try_get("", "part")?;
         let area: Option<String> = row.try_get("", "r")?;
-        let id: String = row.try_get("", "id")?;
         let kind: Option<String> = row.try_get("", "kind")?;
         let kind = kind.as_deref().and_then(OfferKind::from_str_opt);
         let room: bool = row.try_get("", "room")?;
         let older: bool = row.try_get("", "older")?;
         let domains: i32 = row.try_get("", "domains")?;
-        let add = |c: &mut Counts| {
-            c.active += 1;
-            if let Some(kind) = kind {
-                *c.by_kind.entry(kind).or_default() += 1;
-            }
-            for domain in derived::domains_of(domains) {
-                *c.by_domain.entry(domain).or_default() += 1;
-            }
-            c.herstelcirkels_with_places +=
-                u32::from(kind == Some(OfferKind::Herstelcirkel) && room);
-            c.for_older += u32::from(older);
+        let n = count_of(&row, "n")?;
+        let c = match (per_row, area) {
+            (0, _) => &mut whole,
+            (_, Some(area)) => rows.entry(area).or_default(),
+            (_, None) => continue,
         };
-        if let Some(area) = area {
-            add(rows.entry(area).or_default());
+        c.active += n;
+        if let Some(kind) = kind {
+            *c.by_kind.entry(kind).or_default() += n;
         }
-        if seen.insert(id) {
-            add(&mut whole);
+        for domain in derived::domains_of(domains) {
+            *c.by_domain.entry(domain).or_default() += n;
+        }
+        if kind == Some(OfferKind::Herstelcirkel) && room {
+            c.herstelcirkels_with_places += n;
+        }
+        if older {
+            c.for_older += n;
         }
     }
     Ok((rows, whole))
