@@ -630,6 +630,16 @@ async fn stored_activity(app: &TestApp) -> Vec<(String, String, Stored)> {
     .collect()
 }
 
+/// What each location of offer `id` stores of it.
+async fn stored_of(app: &TestApp, id: &str) -> Vec<Stored> {
+    stored_activity(app)
+        .await
+        .into_iter()
+        .filter(|(_, of, _)| of == id)
+        .map(|(_, _, s)| s)
+        .collect()
+}
+
 /// Asserts that the stored visibility of every offer, and what each location stores of its
 /// offer (whether it counts in coverage: public and active; its kind, room, target group for
 /// older people and life domains), is what the rules and the offer's rows say.
@@ -739,11 +749,10 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
         .await
         .unwrap();
         version = draft.offer.version;
-        let theirs: Vec<bool> = stored_activity(&app)
+        let theirs: Vec<bool> = stored_of(&app, &shown.id)
             .await
             .into_iter()
-            .filter(|(_, of, _)| *of == shown.id)
-            .map(|(_, _, s)| s.active)
+            .map(|s| s.active)
             .collect();
         let want = status == entities::OfferStatus::Open;
         assert!(
@@ -771,12 +780,7 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
     )
     .await
     .unwrap();
-    let theirs: Vec<Stored> = stored_activity(&app)
-        .await
-        .into_iter()
-        .filter(|(_, of, _)| *of == shown.id)
-        .map(|(_, _, s)| s)
-        .collect();
+    let theirs = stored_of(&app, &shown.id).await;
     let want = Stored {
         active: true,
         kind: Some("herstelcirkel".into()),
