@@ -13,10 +13,11 @@
 //!
 //! Set-based, whatever the size of the catalogue: the database counts the area's matching
 //! offers per row area and for the whole area ([`counts`]) over the stored gemeente, wijk and
-//! buurt codes of the locations ([`derived`], indexed) and only the counted ones (`locations.offer_active`, partial
-//! indexes), with what the counts need of each offer stored beside its locations (kind, room,
-//! older people, life domains), and for the gaps only the distinct points of the counted
-//! locations in the area's bounding box widened by the reach are read ([`reach_km`]). No
+//! buurt codes of the locations ([`derived`], indexed) and only the counted ones
+//! (`locations.offer_active`, partial indexes), with what the counts need of each offer stored
+//! beside its locations (kind, room, older people, life domains), and for the gaps only the
+//! distinct points of the counted locations in the area's bounding box widened by the reach
+//! are read ([`reach_km`]). No
 //! offer row is read unless freshness is asked. At most six statements for an area: the
 //! area, its buurten, the rows' areas, their population, the offers and the points;
 //! [`gemeente_totals`] gives the headline figures of many gemeenten at once in five.
@@ -148,7 +149,8 @@ struct Buurt {
     centroid_lon: f64,
 }
 
-/// Which offers count: public, active ([`crate::read_model::rules::is_active`]) and the query's filters.
+/// Which offers count: public, active ([`crate::read_model::rules::is_active`]) and the
+/// query's filters.
 #[derive(Clone, Copy, Debug)]
 struct Matching {
     kind: Option<OfferKind>,
