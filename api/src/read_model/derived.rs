@@ -19,7 +19,7 @@ use crate::db::MAX_PARAMS;
 use entities::{
     LifeDomain, area, location, offer, offer_life_domain, offer_target_group, referral,
 };
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 /// `(select)` as a value: the one row and column of `select` (null without a row).
@@ -54,35 +54,40 @@ pub fn offer_active_col() -> Alias {
     Alias::new("offer_active")
 }
 
+/// The offer of the location being updated, as a correlated sub-select (nothing selected yet).
+fn location_offer() -> SelectStatement {
+    Query::select()
+        .from(offer::Entity)
+        .and_where(
+            Expr::col((offer::Entity, offer::Column::Id))
+                .equals((location::Entity, location::Column::OfferId)),
+        )
+        .take()
+}
+
+/// Whether the offer of the location being updated meets `condition` (over its `offers` row).
+fn location_offer_meets(condition: Expr) -> Expr {
+    Expr::exists(
+        location_offer()
+            .expr(Expr::val(1))
+            .and_where(condition)
+            .take(),
+    )
+}
+
 /// Whether the offer of the location being updated is public and active (after its
 /// `is_public` is stored).
 fn offer_active_expr() -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(offer::Entity)
-            .and_where(
-                Expr::col((offer::Entity, offer::Column::Id))
-                    .equals((location::Entity, location::Column::OfferId)),
-            )
-            .and_where(Expr::col((offer::Entity, is_public_col())).eq(true))
-            .and_where(rules::is_active_expr())
-            .take(),
+    location_offer_meets(
+        Expr::col((offer::Entity, is_public_col()))
+            .eq(true)
+            .and(rules::is_active_expr()),
     )
 }
 
 /// A column of the offer of the location being updated.
 fn of_location_offer(column: offer::Column) -> Expr {
-    scalar(
-        Query::select()
-            .column((offer::Entity, column))
-            .from(offer::Entity)
-            .and_where(
-                Expr::col((offer::Entity, offer::Column::Id))
-                    .equals((location::Entity, location::Column::OfferId)),
-            )
-            .take(),
-    )
+    scalar(location_offer().column((offer::Entity, column)).take())
 }
 
 /// `locations.offer_has_room`: whether the location's offer can take participants now
@@ -123,17 +128,7 @@ pub fn domains_of(bits: i32) -> impl Iterator<Item = LifeDomain> {
 
 /// Whether the offer of the location being updated can take participants now.
 fn offer_has_room_expr() -> Expr {
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from(offer::Entity)
-            .and_where(
-                Expr::col((offer::Entity, offer::Column::Id))
-                    .equals((location::Entity, location::Column::OfferId)),
-            )
-            .and_where(rules::has_room_expr())
-            .take(),
-    )
+    location_offer_meets(rules::has_room_expr())
 }
 
 /// Whether the offer of the location being updated is meant for older people.
@@ -252,8 +247,8 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
 }
 
 /// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title, activity and
-/// counted facets of their locations and what their referrals derive from them. Three statements per chunk of
-/// ids.
+/// counted facets of their locations and what their referrals derive from them. Three
+/// statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],

@@ -630,6 +630,21 @@ async fn stored_activity(app: &TestApp) -> Vec<(String, String, Stored)> {
     .collect()
 }
 
+/// Patches offer `id` at `version` through the service (as the system) and returns its new
+/// version.
+async fn update_offer(
+    app: &TestApp,
+    id: &api::domain::GlobalId,
+    version: i32,
+    patch: api::services::offer::OfferPatch,
+) -> i32 {
+    api::services::offer::update(&app.state, &api::domain::Actor::System, id, version, patch)
+        .await
+        .unwrap()
+        .offer
+        .version
+}
+
 /// What each location of offer `id` stores of it.
 async fn stored_of(app: &TestApp, id: &str) -> Vec<Stored> {
     stored_activity(app)
@@ -739,16 +754,7 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
             status: Some(status),
             ..Default::default()
         };
-        let draft = api::services::offer::update(
-            &app.state,
-            &api::domain::Actor::System,
-            &gid,
-            version,
-            patch,
-        )
-        .await
-        .unwrap();
-        version = draft.offer.version;
+        version = update_offer(&app, &gid, version, patch).await;
         let theirs: Vec<bool> = stored_of(&app, &shown.id)
             .await
             .into_iter()
@@ -771,15 +777,7 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
         target_groups: Some(vec![TargetGroup::Ouderen]),
         ..Default::default()
     };
-    api::services::offer::update(
-        &app.state,
-        &api::domain::Actor::System,
-        &gid,
-        version,
-        patch,
-    )
-    .await
-    .unwrap();
+    update_offer(&app, &gid, version, patch).await;
     let theirs = stored_of(&app, &shown.id).await;
     let want = Stored {
         active: true,
