@@ -91,7 +91,7 @@ async fn load(state: &AppState, n: u64) -> Vec<String> {
     let now = Utc::now();
     let node = state.node_id.to_string();
     let orgs: Vec<String> = (0..(n / 5).max(1))
-        .map(|_| format!("{node}:{}", uuid::Uuid::new_v4()))
+        .map(|_| GlobalId::new(&state.node_id).to_string())
         .collect();
     let txn = state.db.begin_write_for_bench().await;
     for chunk in orgs.chunks(500) {
@@ -114,7 +114,7 @@ async fn load(state: &AppState, n: u64) -> Vec<String> {
     }
     let mut offers = Vec::with_capacity(n as usize);
     let ids: Vec<String> = (0..n)
-        .map(|_| format!("{node}:{}", uuid::Uuid::new_v4()))
+        .map(|_| GlobalId::new(&state.node_id).to_string())
         .collect();
     for (c, chunk) in ids.chunks(400).enumerate() {
         let mut rows = Vec::new();
@@ -163,7 +163,7 @@ async fn load(state: &AppState, n: u64) -> Vec<String> {
                 version: Set(1),
             });
             locs.push(location::ActiveModel {
-                id: Set(format!("{node}:{}", uuid::Uuid::new_v4())),
+                id: Set(GlobalId::new(&state.node_id).to_string()),
                 origin_node: Set(node.clone()),
                 offer_id: Set(id.clone()),
                 position: Set(0),
@@ -491,7 +491,7 @@ fn published_organisation(
 
 /// A practitioner of a new practice at `state`.
 async fn referrer(state: &AppState) -> Actor {
-    let practice = format!("{}:{}", state.node_id, uuid::Uuid::new_v4());
+    let practice = GlobalId::new(&state.node_id).to_string();
     published_organisation(
         &practice,
         state.node_id.as_str(),
