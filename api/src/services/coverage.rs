@@ -17,10 +17,10 @@
 //! (`locations.offer_active`, partial indexes), with what the counts need of each offer stored
 //! beside its locations (kind, room, older people, life domains), and for the gaps only the
 //! distinct points of the counted locations in the area's bounding box widened by the reach
-//! are read ([`reach_km`]). No
-//! offer row is read unless freshness is asked. At most six statements for an area: the
-//! area, its buurten, the rows' areas, their population, the offers and the points;
-//! [`gemeente_totals`] gives the headline figures of many gemeenten at once in five.
+//! are read ([`reach_km`]). No offer row is read unless freshness is asked. At most six
+//! statements for an area: the area, its buurten, the rows' areas, their population, the
+//! offers and the points; [`gemeente_totals`] gives the headline figures of many gemeenten at
+//! once in five.
 
 use crate::domain::{Actor, AreaCode};
 use crate::error::{AppError, AppResult};
