@@ -22,6 +22,9 @@ pub const CONSUMER: &str = "search";
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Offers whose documents the suggester's first load holds at once (not the catalogue's).
 const SUGGEST_LOAD_PART: usize = 1000;
+/// Longest a request waits for the suggester's first load, which reads every offer after a
+/// start (seconds at national scale); past it the request goes on without suggestions.
+const SUGGEST_WAIT: Duration = Duration::from_secs(1);
 
 struct Inner {
     index: Arc<dyn SearchIndex>,
@@ -117,6 +120,26 @@ impl SearchService {
         }
         let _guard = self.inner.sync.lock().await;
         self.load_suggestions().await
+    }
+
+    /// Whether the suggester holds the indexed offers, waiting at most [`SUGGEST_WAIT`] for its
+    /// first load. The load goes on in the background when the wait ends, so a search or a
+    /// keystroke right after a restart is answered (without suggestions) instead of waiting for
+    /// the whole catalogue.
+    pub async fn suggestions_ready(&self) -> bool {
+        if self.inner.suggest.is_loaded() {
+            return true;
+        }
+        let this = self.clone();
+        let load = tokio::spawn(async move { this.ensure_suggestions().await });
+        match tokio::time::timeout(SUGGEST_WAIT, load).await {
+            Ok(Ok(Ok(()))) => true,
+            Ok(Ok(Err(e))) => {
+                e.log_if_internal();
+                false
+            }
+            Ok(Err(_)) | Err(_) => false,
+        }
     }
 
     /// Runs a search.
@@ -312,5 +335,30 @@ impl SearchService {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A keystroke or a search during the suggester's first load (which holds the indexer for
+    /// seconds at national scale) is answered without suggestions, not held until it ends.
+    #[tokio::test]
+    async fn suggestions_do_not_wait_for_the_whole_first_load() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let index = super::super::embedded::TantivyIndex::open(dir.path())
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        let index: Arc<dyn SearchIndex> = Arc::new(Arc::new(index));
+        let db = sea_orm::Database::connect("sqlite::memory:").await?;
+        let service = SearchService::new(index, db, 100);
+        let first_load = service.inner.sync.lock().await;
+        let answer = tokio::time::timeout(3 * SUGGEST_WAIT, service.suggest("herst", 8)).await;
+        drop(first_load);
+        let suggestions = answer
+            .map_err(|_| anyhow::anyhow!("held until the load ended"))?
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+        assert!(suggestions.is_empty());
+        Ok(())
     }
 }

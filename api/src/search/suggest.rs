@@ -470,12 +470,16 @@ impl Suggester {
 pub const DID_YOU_MEAN_MIN: u64 = 2;
 
 impl super::SearchService {
-    /// Up to `first` suggestions for `prefix` (see [`Suggester::suggest`]); `BAD_USER_INPUT`
-    /// for an empty or over-long prefix or `first` outside 1..=[`MAX_SUGGESTIONS`].
+    /// Up to `first` suggestions for `prefix` (see [`Suggester::suggest`]); none while the
+    /// suggester's first load after a start is still running
+    /// ([`super::SearchService::suggestions_ready`]); `BAD_USER_INPUT` for an empty or
+    /// over-long prefix or `first` outside 1..=[`MAX_SUGGESTIONS`].
     pub async fn suggest(&self, prefix: &str, first: i32) -> AppResult<Vec<Suggestion>> {
         let first = check_first(first)?;
         check_prefix(prefix)?;
-        self.ensure_suggestions().await?;
+        if !self.suggestions_ready().await {
+            return Ok(Vec::new());
+        }
         self.suggester().suggest(prefix, first)
     }
 
@@ -492,7 +496,9 @@ impl super::SearchService {
         if query.words.is_empty() || !few {
             return Ok(None);
         }
-        self.ensure_suggestions().await?;
+        if !self.suggestions_ready().await {
+            return Ok(None);
+        }
         let Some(text) = self.suggester().correction(&query.words) else {
             return Ok(None);
         };

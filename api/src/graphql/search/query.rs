@@ -94,7 +94,8 @@ impl SearchQuery {
     /// Suggestions for a search box while typing: offer titles, organisations, areas
     /// (gemeente, wijk, buurt), life domains and target groups whose label has a word starting
     /// with `prefix` (case and accents ignored: `taalcaf` finds `Taalcafé`). Public records
-    /// only. An empty or over-long prefix (over 60 characters) is `BAD_USER_INPUT`.
+    /// only; none for the first seconds after a node starts while it loads them. An empty or
+    /// over-long prefix (over 60 characters) is `BAD_USER_INPUT`.
     async fn suggest(
         &self,
         ctx: &Context<'_>,
