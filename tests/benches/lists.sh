@@ -194,9 +194,9 @@ start_node() { # db_url data_dir -> sets node_pid node_url
 stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # A node serves as soon as it is ready, while its indexer still loads the search suggestions
-# from every offer in the background (seconds at 100,000 offers). A suggestion waits for that
-# load, so one answered means the node is at rest and the loads measure lists, not the start.
-# (A request waits at most the node's request timeout, so ask again until one is answered.)
+# from every offer in the background (seconds at 100,000 offers). Suggestions come only once
+# that load is done (none before), so one answered means the node is at rest and the loads
+# measure lists, not the start: ask until one is.
 settle() { # url
   body "$work/node-settle.json" '{ suggest(prefix: "herstel") { label } }'
   for _ in $(seq 1 60); do
