@@ -210,6 +210,44 @@ pub struct TantivyIndex {
     unembedded: Unembedded,
     /// Weight of meaning in the hybrid ranking (`search.hybrid_ratio`).
     hybrid_ratio: f32,
+    /// Pages of the whole catalogue, for the current searcher.
+    whole: std::sync::Mutex<WholeCatalogue>,
+}
+
+/// Pages of the whole catalogue (no words, filters or place: the search page before anything
+/// is typed), kept until the index changes. Counting their facets reads every offer (20 ms at
+/// 100,000 offers, the slowest searches of the search bench); any other search narrows it.
+#[derive(Default)]
+struct WholeCatalogue {
+    /// The searcher generation the pages belong to.
+    generation: u64,
+    /// Pages by (sort, offset, limit).
+    pages: std::collections::HashMap<(SearchSort, usize, usize), SearchResults>,
+}
+
+/// Most pages of the whole catalogue kept (all are dropped when more are asked for).
+const WHOLE_PAGES: usize = 16;
+
+impl WholeCatalogue {
+    /// Whether `q` asks for the whole catalogue.
+    fn covers(q: &SearchQuery) -> bool {
+        q.words.is_empty() && q.near.is_none() && q.filter == Default::default()
+    }
+
+    fn get(&self, generation: u64, q: &SearchQuery) -> Option<SearchResults> {
+        (self.generation == generation)
+            .then(|| self.pages.get(&(q.sort, q.offset, q.limit)).cloned())
+            .flatten()
+    }
+
+    fn put(&mut self, generation: u64, q: &SearchQuery, results: &SearchResults) {
+        if self.generation != generation || self.pages.len() >= WHOLE_PAGES {
+            self.pages.clear();
+            self.generation = generation;
+        }
+        self.pages
+            .insert((q.sort, q.offset, q.limit), results.clone());
+    }
 }
 
 impl TantivyIndex {
@@ -278,6 +316,7 @@ impl TantivyIndex {
             embedder: None,
             unembedded: Unembedded::default(),
             hybrid_ratio: 0.0,
+            whole: Default::default(),
         })
     }
 
@@ -657,6 +696,28 @@ impl TantivyIndex {
 
     fn search_blocking(&self, q: &SearchQuery, vector: Option<&[f32]>) -> AppResult<SearchResults> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let whole = WholeCatalogue::covers(q);
+        if whole && let Some(page) = self.whole.lock().map_err(poisoned)?.get(generation, q) {
+            return Ok(page);
+        }
+        let results = self.search_in(&searcher, q, vector)?;
+        if whole {
+            self.whole
+                .lock()
+                .map_err(poisoned)?
+                .put(generation, q, &results);
+        }
+        Ok(results)
+    }
+
+    /// [`Self::search_blocking`] on `searcher`.
+    fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        vector: Option<&[f32]>,
+    ) -> AppResult<SearchResults> {
         let collector = SearchCollector {
             near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
         };
@@ -1410,6 +1471,39 @@ mod tests {
         assert_eq!(r.by_meaning, 0);
         // One failed batch of offers and one failed query, both counted.
         assert_eq!(embedder.unwrap().failures(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_page_of_the_whole_catalogue_follows_every_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Arc::new(TantivyIndex::open(dir.path()).unwrap());
+        let all = SearchQuery::text("", 10).unwrap();
+        let page = |index: &Arc<TantivyIndex>| index.search_blocking(&all, None).unwrap();
+        index
+            .apply(vec![doc("b", "Wandelgroep", "GM0268")], Vec::new())
+            .await
+            .unwrap();
+        assert_eq!(ids(&page(&index)), ["b"]);
+        assert_eq!(ids(&page(&index)), ["b"], "asked again");
+        index
+            .apply(vec![doc("a", "Koffieochtend", "GM0383")], Vec::new())
+            .await
+            .unwrap();
+        let r = page(&index);
+        assert_eq!((ids(&r), r.total), (vec!["a", "b"], 2), "an added offer");
+        index
+            .apply(vec![doc("a", "Zwemmen", "GM0383")], vec!["b".into()])
+            .await
+            .unwrap();
+        let r = page(&index);
+        assert_eq!((ids(&r), r.total), (vec!["a"], 1), "a deleted offer");
+        let gemeenten: Vec<&str> = r.facets.gemeente.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(gemeenten, ["GM0383"], "the facets too");
+        // Another page size or a filter is its own search.
+        let mut q = SearchQuery::text("", 1).unwrap();
+        assert_eq!(index.search_blocking(&q, None).unwrap().hits.len(), 1);
+        q.filter.area = Some(crate::domain::AreaCode::parse("GM0268").unwrap());
+        assert_eq!(index.search_blocking(&q, None).unwrap().total, 0);
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub struct Near {
 }
 
 /// Result order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SearchSort {
     /// Best match first (by title when there is no query text).
     #[default]
