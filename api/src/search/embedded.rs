@@ -730,7 +730,7 @@ impl TantivyIndex {
         // Fewer full matches than the page asks for: add the offers matching the most words,
         // below them (see `SearchResults::matched_words`).
         if found.total < (q.offset + q.limit) as u64
-            && let Some(kept) = self.fallback(&searcher, q, &units, found.total)?
+            && let Some(kept) = self.fallback(searcher, q, &units, found.total)?
         {
             let wider = searcher
                 .search(&*self.query(q, &kept), &collector)
@@ -745,7 +745,7 @@ impl TantivyIndex {
         }
         let mut by_meaning = 0;
         if let Some(v) = vector.filter(|_| wants_meaning(q)) {
-            by_meaning = self.add_nearest(&searcher, q, &collector, &mut found, v)?;
+            by_meaning = self.add_nearest(searcher, q, &collector, &mut found, v)?;
         }
         let by_distance =
             q.sort == SearchSort::Distance || (q.words.is_empty() && q.near.is_some());
@@ -779,7 +779,7 @@ impl TantivyIndex {
         }
         c.sort_by(cmp);
         if !by_distance && q.words.is_empty() {
-            c = self.by_full_title(&searcher, c)?;
+            c = self.by_full_title(searcher, c)?;
             c.truncate(end);
         }
         let mut hits = Vec::new();
