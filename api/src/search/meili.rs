@@ -228,6 +228,13 @@ fn any_of(field: &str, values: &[&str]) -> Option<String> {
     }
 }
 
+/// `field IN [values]`, which matches nothing when `values` is empty (where [`any_of`] leaves
+/// the condition out).
+fn among(field: &str, values: &[String]) -> String {
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    any_of(field, &values).unwrap_or_else(|| format!("{field} IN [\"\"]"))
+}
+
 impl MeiliIndex {
     /// A client for index `uid` at `url`; nothing is sent until first use.
     pub fn new(url: &str, api_key: Option<&str>, uid: &str) -> AppResult<Self> {
@@ -407,8 +414,7 @@ impl MeiliIndex {
         parts.extend(any_of("life_domain", &domains));
         parts.extend(any_of("target_group", &groups));
         if let Some(ids) = &f.organisation_ids {
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            parts.push(any_of("org", &ids).unwrap_or_else(|| "org IN [\"\"]".into()));
+            parts.push(among("org", ids));
         }
         parts.extend(
             f.attributes
@@ -463,12 +469,11 @@ impl MeiliIndex {
         let strategy = MatchingStrategies::ALL;
         let mut filter = Self::filter(q);
         if let Some(keys) = keys {
-            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let among = any_of("key", &keys).unwrap_or_else(|| "key IN [\"\"]".into());
+            let keys = among("key", keys);
             filter = if filter.is_empty() {
-                among
+                keys
             } else {
-                format!("{filter} AND {among}")
+                format!("{filter} AND {keys}")
             };
         }
         let geo_sort = q
@@ -520,11 +525,16 @@ impl MeiliIndex {
             .run_with(q, units, 0, end + hybrid::NEAREST, Some(vector), None)
             .await?;
         let keys: Vec<String> = blended.hits.iter().map(|h| key(&h.result.id)).collect();
-        let full_among = self
-            .run_with(q, units, 0, keys.len(), None, Some(&keys))
-            .await?;
-        let full_among: HashSet<String> =
-            full_among.hits.into_iter().map(|h| h.result.id).collect();
+        let full_among: HashSet<String> = if keys.is_empty() {
+            HashSet::new()
+        } else {
+            self.run_with(q, units, 0, keys.len(), None, Some(&keys))
+                .await?
+                .hits
+                .into_iter()
+                .map(|h| h.result.id)
+                .collect()
+        };
         let by_words = self.run(q, units, 0, end).await?;
         let full = total_hits(&by_words);
         let (first, meaning_only): (Vec<_>, Vec<_>) = std::mem::take(&mut blended.hits)

@@ -114,7 +114,7 @@ impl SearchService {
     }
 
     /// Makes sure the suggester holds the indexed offers.
-    pub async fn ensure_suggestions(&self) -> AppResult<()> {
+    async fn ensure_suggestions(&self) -> AppResult<()> {
         if self.inner.suggest.is_loaded() {
             return Ok(());
         }
