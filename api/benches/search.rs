@@ -4,7 +4,8 @@
 //! queries and resident memory, for the embedded index and (when `MEILI_URL` is set)
 //! Meilisearch, side by side.
 //!
-//! Run: `cargo bench -p api --bench search` (`BENCH_OFFERS`, `BENCH_QUERIES` to scale).
+//! Run: `cargo bench -p api --bench search` (`BENCH_OFFERS`, `BENCH_QUERIES` to scale;
+//! `BENCH_SLOWEST=N` prints the N slowest queries, `BENCH_HYBRID=0` leaves the hybrid row out).
 //! `BENCH_SMOKE=1` runs a small size (2 000 offers, 200 queries) in seconds, as CI does; every
 //! run checks that the index holds every offer and that queries find them, and exits non-zero
 //! when not.
@@ -364,6 +365,35 @@ async fn run(
     }
 }
 
+/// With `BENCH_SLOWEST=N`, prints the N slowest queries of the embedded run (what a change
+/// to the search should look at first).
+fn print_slowest(qs: &[SearchQuery], latencies: &[Duration], results: &[(u64, Vec<String>)]) {
+    let n: usize = std::env::var("BENCH_SLOWEST")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut order: Vec<usize> = (0..qs.len()).collect();
+    order.sort_by(|&a, &b| latencies[b].cmp(&latencies[a]));
+    for &i in order.iter().take(n) {
+        let q = &qs[i];
+        let f = &q.filter;
+        println!(
+            "{:7.2} ms  {:<40} total {:>6}  area {:?} kinds {} domains {} groups {} open {} free {} near {:?} sort {:?}",
+            latencies[i].as_secs_f64() * 1000.0,
+            format!("{:?}", q.text),
+            results[i].0,
+            f.area.as_ref().map(|a| a.as_str().to_string()),
+            f.kinds.len(),
+            f.life_domains.len(),
+            f.target_groups.len(),
+            f.open_places_only,
+            f.free_only,
+            q.near.map(|n| n.radius_km.map(|r| r.round())),
+            q.sort,
+        );
+    }
+}
+
 /// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
 /// Dimensions of the vectors (multilingual-e5-small).
 const DIMS: usize = 384;
@@ -615,6 +645,7 @@ fn main() {
         hits += r.total;
         results.push((r.total, r.hits.into_iter().map(|h| h.id).collect()));
     }
+    print_slowest(&qs, &latencies, &results);
     latencies.sort();
     check(
         "embedded",
@@ -638,7 +669,9 @@ fn main() {
 
     drop(embedded);
     drop(dir);
-    rows.push(hybrid(&runtime, &docs, &qs, synonyms.clone()));
+    if std::env::var("BENCH_HYBRID").map_or(true, |v| v != "0") {
+        rows.push(hybrid(&runtime, &docs, &qs, synonyms.clone()));
+    }
 
     match std::env::var("MEILI_URL") {
         Ok(url) if !url.is_empty() => {

@@ -33,7 +33,7 @@ use entities::{LifeDomain, OfferKind, OfferStatus, TargetGroup};
 use std::ops::Bound;
 use std::path::Path;
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::collector::{Collector, Count, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
@@ -951,11 +951,13 @@ impl TantivyIndex {
         units: &[Unit],
         full: u64,
     ) -> AppResult<Option<Vec<Unit>>> {
+        let count = WithinCount {
+            near: q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r))),
+        };
         futures::executor::block_on(query::fallback(units, full, &self.vocab, |units| {
             std::future::ready(
                 searcher
-                    .search(&*self.query(q, &units), &Count)
-                    .map(|n| n as u64)
+                    .search(&*self.query(q, &units), &count)
                     .map_err(internal),
             )
         }))
@@ -1294,12 +1296,7 @@ impl SegmentCollector for SegmentSearch {
     fn collect(&mut self, doc: DocId, score: Score) {
         let mut dist = 0.0;
         if let Some((lat, lon, radius)) = self.near {
-            dist = self
-                .lat
-                .values_for_doc(doc)
-                .zip(self.lon.values_for_doc(doc))
-                .map(|p| distance_km((lat, lon), p))
-                .fold(f64::INFINITY, f64::min);
+            dist = nearest_km(&self.lat, &self.lon, doc, (lat, lon));
             if radius.is_some_and(|r| dist > r) {
                 return;
             }
@@ -1334,6 +1331,71 @@ impl SegmentCollector for SegmentSearch {
 
     fn harvest(self) -> Found {
         self.found
+    }
+}
+
+/// The distance from `point` to the nearest location of `doc`, in km (infinite without one).
+fn nearest_km(lat: &Column<f64>, lon: &Column<f64>, doc: DocId, point: (f64, f64)) -> f64 {
+    lat.values_for_doc(doc)
+        .zip(lon.values_for_doc(doc))
+        .map(|p| distance_km(point, p))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Counts the matches within the radius, as [`SearchCollector`] totals them. Unlike tantivy's
+/// `Count`, which counts an intersection block by block over every document of the bounding
+/// box's fast-field ranges (a scan of the whole column per count), it visits only the
+/// documents the query's other clauses lead to.
+struct WithinCount {
+    near: Option<(f64, f64, f64)>,
+}
+
+struct SegmentWithinCount {
+    near: Option<(f64, f64, f64)>,
+    lat: Column<f64>,
+    lon: Column<f64>,
+    n: u64,
+}
+
+impl Collector for WithinCount {
+    type Fruit = u64;
+    type Child = SegmentWithinCount;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentWithinCount> {
+        let ff = reader.fast_fields();
+        Ok(SegmentWithinCount {
+            near: self.near,
+            lat: ff.f64("lat")?,
+            lon: ff.f64("lon")?,
+            n: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<u64>) -> tantivy::Result<u64> {
+        Ok(fruits.into_iter().sum())
+    }
+}
+
+impl SegmentCollector for SegmentWithinCount {
+    type Fruit = u64;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        let within = self
+            .near
+            .is_none_or(|(lat, lon, r)| nearest_km(&self.lat, &self.lon, doc, (lat, lon)) <= r);
+        self.n += u64::from(within);
+    }
+
+    fn harvest(self) -> u64 {
+        self.n
     }
 }
 
@@ -1439,6 +1501,40 @@ mod tests {
             ids(&index.search_blocking(&q, Some(&query)).unwrap()),
             ["a", "c"]
         );
+    }
+
+    #[test]
+    fn the_fallback_counts_the_offers_within_the_radius_not_its_bounding_box() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = TantivyIndex::open(dir.path()).unwrap();
+        let at = |mut d: SearchDoc, lat: f64, lon: f64| {
+            d.points = vec![(lat, lon)];
+            d
+        };
+        // 6.3 km from the centre: inside the 5 km radius's bounding box, outside the circle.
+        let corner = at(doc("corner", "Moestuin", "GM0268"), 52.04, 5.065);
+        let inside = at(doc("inside", "Wandelgroep", "GM0268"), 52.01, 5.0);
+        index.add_all(&[corner, inside]).unwrap();
+        index.commit().unwrap();
+        let near = Near {
+            lat: 52.0,
+            lon: 5.0,
+            radius_km: Some(5.0),
+        };
+        let q = SearchQuery::new(
+            Some("moestuin wandelgroep"),
+            super::super::query::SearchFilter::default(),
+            Some(near),
+            SearchSort::Relevance,
+            0,
+            10,
+        )
+        .unwrap();
+        let r = index.search_now(&q).unwrap();
+        // No offer within the radius matches both words; the one matching a word there is
+        // found, not the word whose only match lies in the box's corner.
+        assert_eq!(ids(&r), ["inside"]);
+        assert_eq!(r.matched_words, Some(vec!["wandelgroep".to_string()]));
     }
 
     #[tokio::test]
