@@ -5,7 +5,9 @@
 //!   `wijk_code`, from the gazetteer's `areas` rows), the title of its offer
 //!   (`locations.offer_title`, the area lists' sort key), whether its offer counts in coverage
 //!   (`locations.offer_active`: public and [`rules::is_active`]) and what coverage counts of it
-//!   (`offer_kind`, `offer_has_room`, `offer_for_older`, `offer_domains`);
+//!   (`offer_kind`, `offer_has_room`, `offer_for_older`, `offer_domains`), and whether it is
+//!   the first of its offer's locations in its gemeente, wijk and buurt (`first_in_*`: each
+//!   offer counted once per area without `DISTINCT`);
 //! - of each referral's offer its organisation (`referrals.receiving_organisation_id`), its
 //!   place (`offer_gemeente_code` / `offer_wijk_code`, of its first location) and its kind
 //!   (`offer_kind`): the insight figures' keys.
@@ -17,9 +19,11 @@
 use super::rules;
 use crate::db::MAX_PARAMS;
 use entities::{
-    LifeDomain, area, location, offer, offer_life_domain, offer_target_group, referral,
+    AreaKind, LifeDomain, area, location, offer, offer_life_domain, offer_target_group, referral,
 };
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, CaseStatement, DynIden, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 /// `(select)` as a value: the one row and column of `select` (null without a row).
@@ -52,6 +56,52 @@ pub fn offer_title_col() -> Alias {
 /// ([`rules::is_active`]), the offers coverage counts (partial indexes hold these locations).
 pub fn offer_active_col() -> Alias {
     Alias::new("offer_active")
+}
+
+/// `locations.first_in_gemeente`, `first_in_wijk`, `first_in_buurt`: whether the location is
+/// the first (by id) of its offer's locations in the area of `kind` it lies in, so counting
+/// those counts each offer of an area once ([`crate::services::coverage`]).
+pub fn first_in_col(kind: AreaKind) -> Alias {
+    Alias::new(match kind {
+        AreaKind::Gemeente => "first_in_gemeente",
+        AreaKind::Wijk => "first_in_wijk",
+        AreaKind::Buurt => "first_in_buurt",
+    })
+}
+
+/// The column of `locations` naming its area of `kind`: its buurt, or the stored wijk or
+/// gemeente.
+pub fn area_col(kind: AreaKind) -> DynIden {
+    match kind {
+        AreaKind::Gemeente => gemeente_col().into_iden(),
+        AreaKind::Wijk => wijk_col().into_iden(),
+        AreaKind::Buurt => location::Column::BuurtCode.into_iden(),
+    }
+}
+
+/// Whether no other location of the same offer in the same area of `kind` has a smaller id
+/// (over the stored area columns, written by an earlier statement).
+fn first_in_expr(kind: AreaKind) -> Expr {
+    let other = Alias::new("o");
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(location::Entity, other.clone())
+            .and_where(
+                Expr::col((other.clone(), location::Column::OfferId))
+                    .equals((location::Entity, location::Column::OfferId)),
+            )
+            .and_where(
+                Expr::col((other.clone(), area_col(kind)))
+                    .equals((location::Entity, area_col(kind))),
+            )
+            .and_where(
+                Expr::col((other, location::Column::Id))
+                    .lt(Expr::col((location::Entity, location::Column::Id))),
+            )
+            .take(),
+    )
+    .not()
 }
 
 /// The offer of the location being updated, as a correlated sub-select (nothing selected yet).
@@ -246,9 +296,9 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
     Ok(())
 }
 
-/// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title, activity and
-/// counted facets of their locations and what their referrals derive from them. Three
-/// statements per chunk of ids.
+/// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title, activity,
+/// counted facets and first-in-area flags of their locations and what their referrals derive
+/// from them. Four statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -281,6 +331,14 @@ pub async fn refresh_offers(
             .col_expr(offer_has_room_col(), offer_has_room_expr())
             .col_expr(offer_for_older_col(), offer_for_older_expr())
             .col_expr(offer_domains_col(), offer_domains_expr())
+            .filter(location::Column::OfferId.is_in(chunk()))
+            .exec(db)
+            .await?;
+        let mut first = location::Entity::update_many();
+        for kind in [AreaKind::Gemeente, AreaKind::Wijk, AreaKind::Buurt] {
+            first = first.col_expr(first_in_col(kind), first_in_expr(kind));
+        }
+        first
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;

@@ -31,8 +31,7 @@ use crate::services::offer::freshness;
 use crate::services::population::{self, per_10k};
 use entities::{AreaKind, LifeDomain, OfferKind, area, area_population, location, offer};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, DynIden, Expr, ExprTrait, IntoIden, Query, SelectStatement,
-    UnionType,
+    Alias, Asterisk, Condition, Expr, ExprTrait, Query, SelectStatement, UnionType,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
@@ -226,15 +225,6 @@ struct Counts {
     for_older: u32,
 }
 
-/// A column of `locations` that names an area: its buurt, or the stored wijk or gemeente.
-fn area_col(kind: AreaKind) -> DynIden {
-    match kind {
-        AreaKind::Gemeente => derived::gemeente_col().into_iden(),
-        AreaKind::Wijk => derived::wijk_col().into_iden(),
-        AreaKind::Buurt => location::Column::BuurtCode.into_iden(),
-    }
-}
-
 /// A count read from a row (`COUNT`/`SUM` give 64-bit integers on both databases, `SUM` null
 /// over no rows).
 fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
@@ -244,12 +234,13 @@ fn count_of(row: &sea_orm::QueryResult, column: &str) -> AppResult<u32> {
 
 /// The counts of the matching offers with a location in `code` (an area of kind `scope`), per
 /// row area (the area of kind `group` their locations lie in) and for the whole area, where an
-/// offer counts once however many of its locations lie in it. One statement over what the
-/// locations store of their offer ([`derived`]), without filters one range of the partial
-/// index of the counted locations read twice: the distinct (offer, row area) and the distinct
-/// offers, each counted per combination of kind, room, older people and life domains. It
-/// returns a row per combination (dozens), not per offer, so a city with tens of thousands of
-/// offers costs the database's counting, not their transfer.
+/// offer counts once however many of its locations lie in it: only the location that is the
+/// first of its offer in the area is counted ([`derived::first_in_col`]). One statement over
+/// what the locations store of their offer ([`derived`]), without filters one range of the
+/// partial index of the counted locations read twice and aggregated in order, each part
+/// counted per combination of kind, room, older people and life domains. It returns a row per
+/// combination (dozens), not per offer, so a city with tens of thousands of offers costs the
+/// database's counting, not their transfer.
 async fn counts(
     db: &impl ConnectionTrait,
     m: &Matching,
@@ -265,35 +256,25 @@ async fn counts(
     ];
     // Part 1 counts per row area, part 0 the whole area (`r` null).
     let part = |per_row: bool| {
-        let mut distinct = m.locations();
-        distinct
-            .distinct()
-            .expr(Expr::col((location::Entity, location::Column::OfferId)))
-            .and_where(Expr::col((location::Entity, area_col(scope))).eq(code));
+        let mut q = m.locations();
+        let counted = if per_row { group } else { scope };
+        q.expr_as(Expr::val(i32::from(per_row)), Alias::new("part"))
+            .and_where(Expr::col((location::Entity, derived::area_col(scope))).eq(code))
+            .and_where(Expr::col((
+                location::Entity,
+                derived::first_in_col(counted),
+            )));
         if per_row {
-            distinct.expr_as(
-                Expr::col((location::Entity, area_col(group))),
-                Alias::new("r"),
-            );
-        }
-        let mut q = Query::select();
-        q.expr_as(Expr::val(i32::from(per_row)), Alias::new("part"));
-        if per_row {
-            q.column(Alias::new("r"))
-                .add_group_by([Expr::col(Alias::new("r"))]);
+            let r = Expr::col((location::Entity, derived::area_col(group)));
+            q.expr_as(r.clone(), Alias::new("r")).add_group_by([r]);
         } else {
             q.expr_as(Expr::val(Option::<String>::None), Alias::new("r"));
         }
         for (column, name) in &facets {
-            distinct.expr_as(
-                Expr::col((location::Entity, column.clone())),
-                Alias::new(*name),
-            );
-            q.column(Alias::new(*name))
-                .add_group_by([Expr::col(Alias::new(*name))]);
+            let c = Expr::col((location::Entity, column.clone()));
+            q.expr_as(c.clone(), Alias::new(*name)).add_group_by([c]);
         }
-        q.expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
-            .from_subquery(distinct, Alias::new("o"));
+        q.expr_as(Expr::col(Asterisk).count(), Alias::new("n"));
         q
     };
     let mut q = part(true);
@@ -519,7 +500,8 @@ pub async fn gemeente_totals(
 }
 
 /// The number of public, active offers with a location in each of `gemeenten`, by code: one
-/// grouped statement over the partial index of the counted locations.
+/// grouped statement over the partial index of the counted locations (the first location of
+/// each offer in its gemeente).
 async fn active_per_gemeente(
     db: &impl ConnectionTrait,
     gemeenten: &[String],
@@ -527,13 +509,14 @@ async fn active_per_gemeente(
     let gemeente = || Expr::col((location::Entity, derived::gemeente_col()));
     let q = Query::select()
         .expr_as(gemeente(), Alias::new("r"))
-        .expr_as(
-            Expr::col((location::Entity, location::Column::OfferId)).count_distinct(),
-            Alias::new("n"),
-        )
+        .expr_as(Expr::col(Asterisk).count(), Alias::new("n"))
         .from(location::Entity)
         .and_where(Expr::col((location::Entity, derived::offer_active_col())))
         .and_where(gemeente().is_in(gemeenten.iter().cloned()))
+        .and_where(Expr::col((
+            location::Entity,
+            derived::first_in_col(AreaKind::Gemeente),
+        )))
         .add_group_by([gemeente()])
         .to_owned();
     let mut out = HashMap::new();

@@ -285,6 +285,95 @@ async fn an_offer_in_two_wijken_counts_in_each_and_once_in_the_gemeente() {
 }
 
 #[tokio::test]
+async fn an_offer_with_two_locations_in_one_wijk_counts_once_there_before_and_after_an_edit() {
+    let app = TestApp::spawn().await.signed_in(tests::demo::ADMIN).await;
+    let nijmegen = buurten_of(&app, "GM0268").await;
+    // Two buurten of one wijk, and a buurt of another wijk.
+    let (a, b) = nijmegen
+        .iter()
+        .enumerate()
+        .find_map(|(i, x)| {
+            nijmegen[i + 1..]
+                .iter()
+                .find(|y| y.parent_code == x.parent_code)
+                .map(|y| (x, y))
+        })
+        .expect("a wijk with two buurten");
+    let c = nijmegen
+        .iter()
+        .find(|x| x.parent_code != a.parent_code)
+        .expect("another wijk");
+    let (wijk, other) = (
+        a.parent_code.clone().unwrap(),
+        c.parent_code.clone().unwrap(),
+    );
+    let at = |x: &area::Model| json!({"lat": x.centroid_lat, "lon": x.centroid_lon});
+    let input = |locations: Vec<Value>| {
+        json!({"title": "Koffieochtend op drie plekken", "kind": "ACTIVITY", "status": "OPEN",
+               "lifeDomains": ["SOCIALE_CONTACTEN"], "locations": locations})
+    };
+    let before = coverage(&app, json!({"code": "GM0268"})).await;
+    let before_wijk = coverage(&app, json!({"code": wijk})).await;
+    let org = organisation(&app).await;
+    let o = app
+        .gql_ok(
+            CREATE_OFFER,
+            json!({"org": org["id"], "input": input(vec![at(a), at(b), at(a), at(c)])}),
+        )
+        .await["createOffer"]
+        .clone();
+    let p = app
+        .gql_ok(PUBLISH_OFFER, json!({"id": o["id"], "v": o["version"]}))
+        .await["publishOffer"]
+        .clone();
+    let active = |c: &Value| c["activeOffers"].as_i64().unwrap();
+    let check = |after: &Value, after_wijk: &Value, what: &str| {
+        assert_eq!(
+            active(&after["totals"]),
+            active(&before["totals"]) + 1,
+            "{what}"
+        );
+        assert_eq!(
+            active(row(after, &wijk)),
+            active(row(&before, &wijk)) + 1,
+            "{what}"
+        );
+        assert_eq!(
+            active(row(after, &other)),
+            active(row(&before, &other)) + 1,
+            "{what}"
+        );
+        assert_eq!(
+            active(&after_wijk["totals"]),
+            active(&before_wijk["totals"]) + 1,
+            "{what}: the wijk counts the offer once"
+        );
+        for buurt in [&a.code, &b.code] {
+            assert_eq!(
+                active(row(after_wijk, buurt)),
+                active(row(&before_wijk, buurt)) + 1,
+                "{what}: buurt {buurt} counts it once"
+            );
+        }
+    };
+    let after = coverage(&app, json!({"code": "GM0268"})).await;
+    let after_wijk = coverage(&app, json!({"code": wijk})).await;
+    check(&after, &after_wijk, "created");
+    // The same places in another order, one fewer: each still counts once where it lies
+    // (whichever of its locations was first there before).
+    app.gql_ok(
+        r#"mutation($id: ID!, $v: Int!, $input: OfferInput!) {
+            updateOffer(id: $id, version: $v, input: $input) { id } }"#,
+        json!({"id": p["id"], "v": p["version"], "input": input(vec![at(c), at(b), at(a)])}),
+    )
+    .await;
+    let after = coverage(&app, json!({"code": "GM0268"})).await;
+    let after_wijk = coverage(&app, json!({"code": wijk})).await;
+    check(&after, &after_wijk, "edited");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_offer_across_the_border_closes_a_gap_without_counting_inside() {
     let app = TestApp::spawn().await.signed_in(tests::demo::ADMIN).await;
     let nijmegen = buurten_of(&app, "GM0268").await;

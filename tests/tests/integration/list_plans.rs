@@ -630,6 +630,51 @@ async fn stored_activity(app: &TestApp) -> Vec<(String, String, Stored)> {
     .collect()
 }
 
+/// Asserts that exactly the first location (by id) of each offer in each gemeente, wijk and
+/// buurt is flagged as such (`first_in_*`, what coverage counts).
+async fn assert_first_in_area_stored(app: &TestApp) {
+    use std::collections::HashMap;
+    let db = &app.state.db;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, offer_id, gemeente_code, wijk_code, buurt_code, first_in_gemeente, \
+             first_in_wijk, first_in_buurt FROM locations",
+        ))
+        .await
+        .unwrap();
+    assert!(!rows.is_empty());
+    for (area, flag) in [
+        ("gemeente_code", "first_in_gemeente"),
+        ("wijk_code", "first_in_wijk"),
+        ("buurt_code", "first_in_buurt"),
+    ] {
+        let mut first: HashMap<(String, Option<String>), String> = HashMap::new();
+        for r in &rows {
+            let id: String = r.try_get("", "id").unwrap();
+            let key = (
+                r.try_get::<String>("", "offer_id").unwrap(),
+                r.try_get::<Option<String>>("", area).unwrap(),
+            );
+            let least = first.entry(key).or_insert_with(|| id.clone());
+            if id < *least {
+                *least = id;
+            }
+        }
+        for r in &rows {
+            let id: String = r.try_get("", "id").unwrap();
+            let key = (
+                r.try_get::<String>("", "offer_id").unwrap(),
+                r.try_get::<Option<String>>("", area).unwrap(),
+            );
+            // No area (a point outside every buurt): no other location shares it.
+            let want = key.1.is_none() || first[&key] == id;
+            let got: bool = r.try_get("", flag).unwrap();
+            assert_eq!(got, want, "{flag} of location {id}");
+        }
+    }
+}
+
 /// Patches offer `id` at `version` through the service (as the system) and returns its new
 /// version.
 async fn update_offer(
@@ -702,6 +747,7 @@ async fn assert_visibility_stored(app: &TestApp) {
             (o.id.as_str(), want)
         })
         .collect();
+    assert_first_in_area_stored(app).await;
     let locations = stored_activity(app).await;
     assert!(locations.iter().any(|(_, _, s)| s.active));
     assert!(locations.iter().any(|(_, _, s)| s.for_older));
