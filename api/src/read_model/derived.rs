@@ -79,9 +79,11 @@ pub fn area_col(kind: AreaKind) -> DynIden {
     }
 }
 
-/// Whether no other location of the same offer in the same area of `kind` has a smaller id
-/// (over the stored area columns, written by an earlier statement).
-fn first_in_expr(kind: AreaKind) -> Expr {
+/// Whether the location is its offer's first (lowest id) in its area of `kind`: no other
+/// location of the same offer in the same area has a smaller id (over the stored area
+/// columns). The rule behind the stored [`first_in_col`] flags; the area offer lists apply it
+/// directly, so an offer with two places in one area is listed once.
+pub fn first_in_area(kind: AreaKind) -> Expr {
     let other = Alias::new("o");
     Expr::exists(
         Query::select()
@@ -336,7 +338,7 @@ pub async fn refresh_offers(
             .await?;
         let mut first = location::Entity::update_many();
         for kind in [AreaKind::Gemeente, AreaKind::Wijk, AreaKind::Buurt] {
-            first = first.col_expr(first_in_col(kind), first_in_expr(kind));
+            first = first.col_expr(first_in_col(kind), first_in_area(kind));
         }
         first
             .filter(location::Column::OfferId.is_in(chunk()))

@@ -125,15 +125,6 @@ fn is_public() -> SimpleExpr {
     Expr::col((offer::Entity, derived::is_public_col())).eq(true)
 }
 
-/// The `locations` column holding areas of the kind of `area`, stored at write time.
-fn area_column(kind: AreaKind) -> Alias {
-    match kind {
-        AreaKind::Gemeente => derived::gemeente_col(),
-        AreaKind::Wijk => derived::wijk_col(),
-        AreaKind::Buurt => Alias::new(sea_orm::IdenStatic::as_str(&location::Column::BuurtCode)),
-    }
-}
-
 /// Offers with a location in `area` (a gemeente, wijk or buurt): an index lookup on the code
 /// stored beside the location.
 fn located_in(area: &AreaCode) -> SimpleExpr {
@@ -141,7 +132,7 @@ fn located_in(area: &AreaCode) -> SimpleExpr {
         Query::select()
             .column(location::Column::OfferId)
             .from(location::Entity)
-            .and_where(Expr::col(area_column(area.kind())).eq(area.as_str()))
+            .and_where(Expr::col(derived::area_col(area.kind())).eq(area.as_str()))
             .to_owned(),
     )
 }
@@ -295,7 +286,7 @@ fn page_query(
                 area: None,
                 ..filter.clone()
             };
-            let column = area_column(area.kind());
+            let column = derived::area_col(area.kind());
             q.from(location::Entity)
                 .inner_join(
                     offer::Entity,
@@ -303,7 +294,7 @@ fn page_query(
                         .equals((location::Entity, location::Column::OfferId)),
                 )
                 .and_where(Expr::col((location::Entity, column.clone())).eq(area.as_str()))
-                .and_where(first_location_in(column))
+                .and_where(derived::first_in_area(area.kind()))
                 .cond_where(condition(&rest));
             SortKey::locations()
         }
@@ -315,28 +306,6 @@ fn page_query(
         .order_by_expr(key.id, Order::Asc)
         .limit(limit);
     q
-}
-
-/// The location row is the offer's first (lowest id) in the area of `column`: an offer with
-/// two places in one area is listed once.
-fn first_location_in(column: Alias) -> SimpleExpr {
-    let twin = Alias::new("twin");
-    Expr::exists(
-        Query::select()
-            .expr(Expr::val(1))
-            .from_as(location::Entity, twin.clone())
-            .and_where(
-                Expr::col((twin.clone(), location::Column::OfferId))
-                    .equals((location::Entity, location::Column::OfferId)),
-            )
-            .and_where(Expr::col((twin.clone(), column.clone())).equals((location::Entity, column)))
-            .and_where(
-                Expr::col((twin, location::Column::Id))
-                    .lt(Expr::col((location::Entity, location::Column::Id))),
-            )
-            .to_owned(),
-    )
-    .not()
 }
 
 /// One page of public offers ordered by title, and whether more follow.
@@ -463,7 +432,7 @@ fn organisation_members(ids: Vec<String>) -> SelectStatement {
 /// `(offer_id, grp)` of the offers with a location in one of the areas `codes` (all of
 /// `kind`), by the code stored beside the location.
 fn area_members(kind: AreaKind, codes: Vec<String>) -> SelectStatement {
-    let column = area_column(kind);
+    let column = derived::area_col(kind);
     Query::select()
         .expr_as(
             Expr::col((location::Entity, location::Column::OfferId)),

@@ -649,28 +649,30 @@ async fn assert_first_in_area_stored(app: &TestApp) {
         ("wijk_code", "first_in_wijk"),
         ("buurt_code", "first_in_buurt"),
     ] {
-        let mut first: HashMap<(String, Option<String>), String> = HashMap::new();
-        for r in &rows {
-            let id: String = r.try_get("", "id").unwrap();
-            let key = (
-                r.try_get::<String>("", "offer_id").unwrap(),
-                r.try_get::<Option<String>>("", area).unwrap(),
-            );
-            let least = first.entry(key).or_insert_with(|| id.clone());
+        // (id, (offer, area), stored flag) of each location.
+        let located: Vec<(String, (String, Option<String>), bool)> = rows
+            .iter()
+            .map(|r| {
+                let offer: String = r.try_get("", "offer_id").unwrap();
+                let area: Option<String> = r.try_get("", area).unwrap();
+                (
+                    r.try_get("", "id").unwrap(),
+                    (offer, area),
+                    r.try_get("", flag).unwrap(),
+                )
+            })
+            .collect();
+        let mut first: HashMap<&(String, Option<String>), &String> = HashMap::new();
+        for (id, key, _) in &located {
+            let least = first.entry(key).or_insert(id);
             if id < *least {
                 *least = id;
             }
         }
-        for r in &rows {
-            let id: String = r.try_get("", "id").unwrap();
-            let key = (
-                r.try_get::<String>("", "offer_id").unwrap(),
-                r.try_get::<Option<String>>("", area).unwrap(),
-            );
+        for (id, key, got) in &located {
             // No area (a point outside every buurt): no other location shares it.
-            let want = key.1.is_none() || first[&key] == id;
-            let got: bool = r.try_get("", flag).unwrap();
-            assert_eq!(got, want, "{flag} of location {id}");
+            let want = key.1.is_none() || first[key] == id;
+            assert_eq!(*got, want, "{flag} of location {id}");
         }
     }
 }
