@@ -321,28 +321,53 @@ pub fn error_field(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["field"].as_str()
 }
 
-/// Steps the schema of `db` back until the migration `name` and every one after it are
-/// pending again, so a test can write rows as they were before `name` and run it (later
-/// migrations do not make the step count of such a test stale).
-pub async fn migrate_down_to_before(db: &sea_orm::DatabaseConnection, name: &str) {
-    use migration::{Migrator, MigratorTrait};
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect();
-    let at = names
-        .iter()
-        .position(|n| n == name)
-        .unwrap_or_else(|| panic!("no migration {name}"));
-    let steps = u32::try_from(names.len() - at).expect("a few migrations");
-    Migrator::down(db, Some(steps))
-        .await
-        .unwrap_or_else(|e| panic!("stepping back {steps} migrations: {e}"));
-    let pending: Vec<String> = Migrator::get_pending_migrations(db)
-        .await
-        .expect("pending migrations")
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect();
-    assert_eq!(pending, names[at..], "stepped back to just before {name}");
+impl TestApp {
+    /// Steps the schema back until the migration `name` and every one after it are pending
+    /// again, so a test can write rows as they were before `name` and then run
+    /// [`migrate_up`](Self::migrate_up) (later migrations do not make the step count of such a
+    /// test stale).
+    pub async fn migrate_down_to_before(&self, name: &str) {
+        use migration::{Migrator, MigratorTrait};
+        let names: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        let at = names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or_else(|| panic!("no migration {name}"));
+        let steps = u32::try_from(names.len() - at).expect("a few migrations");
+        let db = self.schema_connection().await;
+        Migrator::down(&db, Some(steps))
+            .await
+            .unwrap_or_else(|e| panic!("stepping back {steps} migrations: {e}"));
+        let pending: Vec<String> = Migrator::get_pending_migrations(&db)
+            .await
+            .expect("pending migrations")
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect();
+        assert_eq!(pending, names[at..], "stepped back to just before {name}");
+        db.close().await.expect("close the schema connection");
+    }
+
+    /// Runs the pending migrations as the node does at start.
+    pub async fn migrate_up(&self) {
+        let db = self.schema_connection().await;
+        api::ops::migrate::run(&db)
+            .await
+            .unwrap_or_else(|e| panic!("migrating up: {e}"));
+        db.close().await.expect("close the schema connection");
+    }
+
+    /// A connection of its own to the node's database for schema steps. Not the node's pool:
+    /// SQLite checks `ADD COLUMN` against a connection's cached schema, and the pool hands out
+    /// its idle connections in turn, so one that last ran before a column was dropped says
+    /// "duplicate column name" when the column is added again.
+    async fn schema_connection(&self) -> sea_orm::DatabaseConnection {
+        api::db::connect(&self.state.config.database_url(), 1)
+            .await
+            .unwrap_or_else(|e| panic!("connect for a schema step: {e}"))
+            .0
+    }
 }

@@ -535,12 +535,12 @@ async fn a_referral_counts_where_its_offer_is_now() {
 /// location and the offer's kind; the figures read them from there.
 #[tokio::test]
 async fn the_migration_stores_where_each_existing_referrals_offer_is() {
-    use migration::{Migrator, MigratorTrait};
     use sea_orm::{ConnectionTrait, Statement};
     let (app, _f, _analyst) = setup().await;
     let db = &app.state.db;
-    tests::migrate_down_to_before(db, "m20261206_9602_referral_offer_place").await;
-    Migrator::up(db, None).await.unwrap();
+    app.migrate_down_to_before("m20261206_9602_referral_offer_place")
+        .await;
+    app.migrate_up().await;
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),

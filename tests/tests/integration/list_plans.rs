@@ -844,12 +844,12 @@ async fn stored_visibility_follows_publication_of_offers_and_organisations() {
 
 #[tokio::test]
 async fn the_migration_backfills_visibility_and_area_codes_of_existing_rows() {
-    use migration::{Migrator, MigratorTrait};
     let app = TestApp::spawn().await;
     let db = &app.state.db;
     // Back to the schema before the stored columns, with the demo data in it, and up again.
-    tests::migrate_down_to_before(db, "m20261203_7001_list_speed").await;
-    Migrator::up(db, None).await.unwrap();
+    app.migrate_down_to_before("m20261203_7001_list_speed")
+        .await;
+    app.migrate_up().await;
     assert_visibility_stored(&app).await;
     assert!(stored_visibility(&app).await.values().any(|public| *public));
     let rows = db

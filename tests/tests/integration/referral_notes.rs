@@ -256,8 +256,9 @@ async fn the_migration_purges_notes_the_rule_now_refuses() {
     .await
     .unwrap();
 
-    tests::migrate_down_to_before(db, "m20261203_4020_purge_medical_notes").await;
-    api::ops::migrate::run(db).await.unwrap();
+    app.migrate_down_to_before("m20261203_4020_purge_medical_notes")
+        .await;
+    app.migrate_up().await;
 
     assert_eq!(
         row(&app, &ids[0]).await.note,

@@ -503,8 +503,9 @@ async fn referrals_made_before_the_migration_come_from_a_practice() {
         .unwrap()
         .to_string();
     // Undo the self-referral migration (the column goes) and run it again on the kept row.
-    tests::migrate_down_to_before(&app.state.db, "m20261203_3000_add_self_referral").await;
-    api::ops::migrate::run(&app.state.db).await.unwrap();
+    app.migrate_down_to_before("m20261203_3000_add_self_referral")
+        .await;
+    app.migrate_up().await;
     let r = referral::Entity::find_by_id(id)
         .one(&app.state.db)
         .await
