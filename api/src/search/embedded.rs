@@ -13,7 +13,9 @@
 //! Hybrid search (with an [`Embedder`]): each document stores its offer's vector and its row in
 //! [`Vectors`], the matrix searched exactly at query time. The offers nearest in meaning that
 //! pass the same filters (`nearest`: only their rows are compared; as many as the page needs)
-//! join the keyword matches, and all are ranked by [`hybrid::blend`].
+//! join the keyword matches, and all are ranked by [`hybrid::blend`]. The keyword matches
+//! ([`TantivyIndex::matches`]) are collected while the query is embedded; the rest
+//! ([`TantivyIndex::page`]) waits for its vector.
 
 use super::SearchIndex;
 use super::compound::Vocabulary;
@@ -718,17 +720,21 @@ impl TantivyIndex {
         q: &SearchQuery,
         vector: Option<&[f32]>,
     ) -> AppResult<SearchResults> {
-        let collector = SearchCollector {
-            near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
-        };
+        let matches = self.matches(searcher, q)?;
+        self.page(searcher, q, matches, vector)
+    }
+
+    /// The offers matching the words and filters of `q`, and when fewer match every word than
+    /// the page asks for, the offers matching the most words below them (see
+    /// `SearchResults::matched_words`).
+    fn matches(&self, searcher: &tantivy::Searcher, q: &SearchQuery) -> AppResult<Matches> {
+        let collector = collector(q);
         let synonyms = self.synonyms.read().map(|s| s.clone()).unwrap_or_default();
         let units = query::units(&q.words, &synonyms);
         let mut found = searcher
             .search(&*self.query(q, &units), &collector)
             .map_err(internal)?;
         let mut matched_words = None;
-        // Fewer full matches than the page asks for: add the offers matching the most words,
-        // below them (see `SearchResults::matched_words`).
         if found.total < (q.offset + q.limit) as u64
             && let Some(kept) = self.fallback(searcher, q, &units, found.total)?
         {
@@ -743,6 +749,26 @@ impl TantivyIndex {
                 found = wider.below(found);
             }
         }
+        Ok(Matches {
+            found,
+            matched_words,
+        })
+    }
+
+    /// The page of `q` from its `matches`: with a query `vector`, the offers nearest in
+    /// meaning join them ([`Self::add_nearest`]); then ranked, cut to the page and read.
+    fn page(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &SearchQuery,
+        matches: Matches,
+        vector: Option<&[f32]>,
+    ) -> AppResult<SearchResults> {
+        let Matches {
+            mut found,
+            matched_words,
+        } = matches;
+        let collector = collector(q);
         let mut by_meaning = 0;
         if let Some(v) = vector.filter(|_| wants_meaning(q)) {
             by_meaning = self.add_nearest(searcher, q, &collector, &mut found, v)?;
@@ -822,33 +848,34 @@ impl TantivyIndex {
         vector: &[f32],
     ) -> AppResult<u64> {
         let store = self.vectors.read().map_err(poisoned)?;
+        let vector = vectors::Query::new(vector);
         let page = q.offset + q.limit;
-        let nearest = self.nearest(searcher, q, vector, &store, page.max(hybrid::NEAREST))?;
+        let k = page.max(hybrid::NEAREST);
+        let (nearest, sims) = self.nearest(searcher, q, &vector, &store, k)?;
         let (Some(top), Some(floor)) = (nearest.first(), nearest.last()) else {
             return Ok(0);
         };
         let scale = hybrid::Scale::new(top.sim, floor.sim);
-        let known: std::collections::HashSet<DocAddress> =
-            found.candidates.iter().map(|c| c.addr).collect();
-        let mut by_segment: std::collections::BTreeMap<SegmentOrdinal, Vec<DocId>> =
-            Default::default();
-        for n in nearest
-            .iter()
-            .take(page)
-            .filter(|n| !known.contains(&n.addr))
-        {
-            by_segment
-                .entry(n.addr.segment_ord)
-                .or_default()
-                .push(n.addr.doc_id);
+        // The nearest of the page that the words did not find (a handful, sorted: one binary
+        // search per keyword candidate).
+        let mut joining: Vec<DocAddress> = nearest.iter().take(page).map(|n| n.addr).collect();
+        joining.sort();
+        let mut known = vec![false; joining.len()];
+        for c in &found.candidates {
+            if let Ok(i) = joining.binary_search(&c.addr) {
+                known[i] = true;
+            }
         }
+        let mut known = known.into_iter();
+        joining.retain(|_| !known.next().unwrap_or(false));
         let before = found.total;
-        for (segment, docs) in by_segment {
+        for chunk in joining.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let segment = chunk[0].segment_ord;
             let mut one = collector
                 .for_segment(segment, searcher.segment_reader(segment))
                 .map_err(internal)?;
-            for doc in docs {
-                one.collect(doc, 0.0);
+            for addr in chunk {
+                one.collect(addr.doc_id, 0.0);
             }
             let mut more = one.harvest();
             for c in &mut more.candidates {
@@ -871,9 +898,11 @@ impl TantivyIndex {
                 1 if partial > 0.0 => hybrid::PARTIAL_WEIGHT * c.score / partial,
                 _ => 0.0,
             };
-            let meaning = c
-                .row
-                .and_then(|r| store.similarity(r, vector))
+            // Every candidate passed the filters, so the scan compared it; a row the scan did
+            // not see (none is expected) is compared here.
+            let meaning = sims
+                .get(c.addr)
+                .or_else(|| c.row.and_then(|r| store.similarity(r, &vector)))
                 .map_or(0.0, |s| scale.of(s));
             c.score = hybrid::blend(words, meaning, self.hybrid_ratio);
             c.tier = c.tier.min(1);
@@ -882,22 +911,23 @@ impl TantivyIndex {
     }
 
     /// The `k` offers most similar to `vector` among those passing the filters of `q` (and
-    /// its radius), nearest first. Only the rows of those offers are compared (an exact scan of
-    /// them; all rows without filters).
+    /// its radius), nearest first, and the similarity of every offer compared. Only the rows
+    /// of those offers are compared (an exact scan of them; all rows without filters).
     fn nearest(
         &self,
         searcher: &tantivy::Searcher,
         q: &SearchQuery,
-        vector: &[f32],
+        vector: &vectors::Query,
         store: &Vectors,
         k: usize,
-    ) -> AppResult<Vec<Nearest>> {
+    ) -> AppResult<(Vec<Nearest>, Similarities)> {
         let weight = self
             .query(q, &[])
             .weight(EnableScoring::disabled_from_searcher(searcher))
             .map_err(internal)?;
         let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
         let mut best: Vec<Nearest> = Vec::new();
+        let mut sims = Similarities::default();
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let ff = reader.fast_fields();
             let rows = ff.u64("vec_row").map_err(internal)?;
@@ -905,6 +935,7 @@ impl TantivyIndex {
             let lon = ff.f64("lon").map_err(internal)?;
             let alive = reader.alive_bitset();
             let segment = ord as SegmentOrdinal;
+            let seen = sims.segment(reader.max_doc());
             weight
                 .for_each_no_score(reader, &mut |docs: &[DocId]| {
                     for &doc in docs {
@@ -927,6 +958,7 @@ impl TantivyIndex {
                                 continue;
                             }
                         }
+                        seen[doc as usize] = sim;
                         best.push(Nearest {
                             sim,
                             addr: DocAddress::new(segment, doc),
@@ -939,7 +971,7 @@ impl TantivyIndex {
                 .map_err(internal)?;
         }
         keep_nearest(&mut best, k);
-        Ok(best)
+        Ok((best, sims))
     }
 
     /// [`query::fallback`] with this index's counts (computed in place: the future is ready
@@ -1003,15 +1035,24 @@ impl SearchIndex for Arc<TantivyIndex> {
     }
 
     async fn search(&self, query: &SearchQuery) -> AppResult<SearchResults> {
-        let vector = match &self.embedder {
-            Some(e) if self.hybrid_ratio > 0.0 && wants_meaning(query) => {
-                e.query(&query.text).await
-            }
-            _ => None,
-        };
         let this = self.clone();
-        let query = query.clone();
-        blocking(move || this.search_blocking(&query, vector.as_deref().map(Vec::as_slice))).await
+        let q = query.clone();
+        let embedder = (self.hybrid_ratio > 0.0 && wants_meaning(query))
+            .then_some(self.embedder.as_ref())
+            .flatten();
+        let Some(embedder) = embedder else {
+            return blocking(move || this.search_blocking(&q, None)).await;
+        };
+        // Hybrid: the keyword matches are collected while the query is embedded, on one
+        // searcher, and the nearest offers join them once the vector is there.
+        let searcher = self.reader.searcher();
+        let (vector, matches) = tokio::join!(embedder.query(&query.text), {
+            let (this, q, searcher) = (this.clone(), q.clone(), searcher.clone());
+            blocking(move || this.matches(&searcher, &q))
+        });
+        let matches = matches?;
+        blocking(move || this.page(&searcher, &q, matches, vector.as_deref().map(Vec::as_slice)))
+            .await
     }
 
     async fn count(&self) -> AppResult<u64> {
@@ -1138,6 +1179,19 @@ struct Candidate {
     dist: f64,
     title_key: u128,
     addr: DocAddress,
+}
+
+/// The keyword matches of a search, before ranking ([`TantivyIndex::matches`]).
+struct Matches {
+    found: Found,
+    matched_words: Option<Vec<String>>,
+}
+
+/// The collector of the matches of `q`.
+fn collector(q: &SearchQuery) -> SearchCollector {
+    SearchCollector {
+        near: q.near.map(|n| (n.lat, n.lon, n.radius_km)),
+    }
 }
 
 /// Counts per value of each facet field, indexed by vocabulary position or gemeente number.
@@ -1404,6 +1458,28 @@ impl SegmentCollector for SegmentWithinCount {
 struct Nearest {
     sim: f32,
     addr: DocAddress,
+}
+
+/// The similarities a scan computed, by segment and document (NaN: not compared), so the
+/// blend does not compare a row twice.
+#[derive(Default)]
+struct Similarities(Vec<Vec<f32>>);
+
+impl Similarities {
+    /// The slots of the next segment, of `max_doc` documents.
+    fn segment(&mut self, max_doc: DocId) -> &mut [f32] {
+        self.0.push(vec![f32::NAN; max_doc as usize]);
+        self.0.last_mut().map_or(&mut [], Vec::as_mut_slice)
+    }
+
+    /// The similarity of `addr`, if the scan compared it.
+    fn get(&self, addr: DocAddress) -> Option<f32> {
+        let sim = *self
+            .0
+            .get(addr.segment_ord as usize)?
+            .get(addr.doc_id as usize)?;
+        (!sim.is_nan()).then_some(sim)
+    }
 }
 
 /// Keeps the `k` nearest of `v`, nearest first (ties by document).

@@ -1,7 +1,12 @@
-//! Offer vectors of the embedded index, for hybrid search: one contiguous `f32` matrix in
-//! memory, a row per offer, searched exactly (a dot product per row of an offer passing the
-//! filters; vectors have unit length, so that is the cosine). A scan of all 100 000 offers of
-//! 384 dimensions took about 12 ms on the busy 2-core machine (see `BENCHMARKS.md`).
+//! Offer vectors of the embedded index, for hybrid search: one contiguous matrix in memory, a
+//! row per offer, searched exactly (a dot product per row of an offer passing the filters;
+//! vectors have unit length, so that is the cosine).
+//!
+//! Rows are held as 8-bit integers with a scale per row (scalar quantisation): a scan reads a
+//! quarter of the bytes of `f32` rows (100 000 offers of 384 dimensions: 38 MB instead of
+//! 154 MB), and the query is
+//! quantised the same way so a row costs integer multiply-adds. A similarity is off by about
+//! 0.002 at most (tested), well inside the spread that ranks offers (see [`super::hybrid`]).
 //!
 //! Durability is the tantivy index's: each document stores its vector and its row (see
 //! [`super::embedded`]), and the matrix is rebuilt from them when the index opens. Rows are
@@ -14,10 +19,42 @@ use std::collections::HashMap;
 #[derive(Default)]
 pub struct Vectors {
     dims: usize,
-    data: Vec<f32>,
-    /// Whether a row holds a vector.
-    filled: Vec<bool>,
+    /// The rows, quantised ([`quantise`]).
+    data: Vec<i8>,
+    /// The scale of each row: an element is worth `data * scale`; 0 for a row without a vector.
+    scales: Vec<f32>,
     rows: HashMap<String, u32>,
+}
+
+/// A query vector quantised like the rows, to compare with them ([`Vectors::similarity`]).
+pub struct Query {
+    data: Vec<i8>,
+    scale: f32,
+}
+
+impl Query {
+    /// `v` quantised.
+    pub fn new(v: &[f32]) -> Self {
+        let mut data = vec![0; v.len()];
+        let scale = quantise(v, &mut data);
+        Self { data, scale }
+    }
+}
+
+/// Writes `v` into `out` as integers from -127 to 127 and returns the scale that brings them
+/// back (the largest magnitude of `v` divided by 127; 0 for a zero or non-finite vector).
+fn quantise(v: &[f32], out: &mut [i8]) -> f32 {
+    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    if !max.is_finite() || max == 0.0 {
+        out.fill(0);
+        return 0.0;
+    }
+    let scale = max / 127.0;
+    for (o, x) in out.iter_mut().zip(v) {
+        // In range by construction: |x| <= max.
+        *o = (x / scale).round().clamp(-127.0, 127.0) as i8;
+    }
+    scale
 }
 
 impl Vectors {
@@ -28,7 +65,7 @@ impl Vectors {
 
     /// Number of rows (filled or not).
     pub fn len(&self) -> usize {
-        self.filled.len()
+        self.scales.len()
     }
 
     /// Number of offers with a vector.
@@ -58,9 +95,9 @@ impl Vectors {
         let row = match self.rows.get(id) {
             Some(&row) => row,
             None => {
-                let row = u32::try_from(self.filled.len()).ok()?;
-                self.data.resize(self.data.len() + self.dims, 0.0);
-                self.filled.push(false);
+                let row = u32::try_from(self.scales.len()).ok()?;
+                self.data.resize(self.data.len() + self.dims, 0);
+                self.scales.push(0.0);
                 self.rows.insert(id.to_string(), row);
                 row
             }
@@ -79,9 +116,9 @@ impl Vectors {
             return;
         }
         let r = row as usize;
-        if r >= self.filled.len() {
-            self.data.resize((r + 1) * self.dims, 0.0);
-            self.filled.resize(r + 1, false);
+        if r >= self.scales.len() {
+            self.data.resize((r + 1) * self.dims, 0);
+            self.scales.resize(r + 1, 0.0);
         }
         self.rows.insert(id.to_string(), row);
         self.set(row, v);
@@ -89,46 +126,48 @@ impl Vectors {
 
     fn set(&mut self, row: u32, v: &[f32]) {
         let at = row as usize * self.dims;
-        self.data[at..at + self.dims].copy_from_slice(v);
-        self.filled[row as usize] = true;
+        // A vector of zeros (scale 0) would read as "no vector"; unit vectors never are.
+        self.scales[row as usize] = quantise(v, &mut self.data[at..at + self.dims]);
     }
 
     /// Forgets offer `id` (its row stays allocated; see the module docs).
     pub fn remove(&mut self, id: &str) {
         if let Some(row) = self.rows.remove(id) {
-            self.filled[row as usize] = false;
+            self.scales[row as usize] = 0.0;
         }
     }
 
     /// The similarity of `query` to the vector in `row`; `None` for a row without a vector or
     /// a query of other dimensions.
-    pub fn similarity(&self, row: u32, query: &[f32]) -> Option<f32> {
+    pub fn similarity(&self, row: u32, query: &Query) -> Option<f32> {
         let r = row as usize;
-        if query.len() != self.dims || !self.filled.get(r).copied().unwrap_or(false) {
+        let scale = self.scales.get(r).copied().unwrap_or(0.0);
+        if query.data.len() != self.dims || scale == 0.0 {
             return None;
         }
         let at = r * self.dims;
-        Some(dot(&self.data[at..at + self.dims], query))
+        Some(dot(&self.data[at..at + self.dims], &query.data) as f32 * scale * query.scale)
     }
 }
 
-/// The dot product, in eight lanes so that it vectorises.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let mut ca = a.chunks_exact(8);
-    let mut cb = b.chunks_exact(8);
+/// The dot product of two quantised vectors, in sixteen lanes so that it vectorises (each
+/// product fits an `i16`-pair multiply-add; 384 of them fit an `i32` many times over).
+fn dot(a: &[i8], b: &[i8]) -> i32 {
+    let mut lanes = [0i32; 16];
+    let mut ca = a.chunks_exact(16);
+    let mut cb = b.chunks_exact(16);
     for (x, y) in (&mut ca).zip(&mut cb) {
-        for i in 0..8 {
-            lanes[i] += x[i] * y[i];
+        for i in 0..16 {
+            lanes[i] += i32::from(x[i]) * i32::from(y[i]);
         }
     }
-    let tail: f32 = ca
+    let tail: i32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(x, y)| i32::from(*x) * i32::from(*y))
         .sum();
-    lanes.iter().sum::<f32>() + tail
+    lanes.iter().sum::<i32>() + tail
 }
 
 /// `v` as little-endian bytes (stored beside the document).
@@ -154,20 +193,63 @@ mod tests {
         assert_eq!(v.put("b", &[0.0, 1.0]), Some(1));
         assert_eq!(v.put("a", &[0.6, 0.8]), Some(0), "an update keeps its row");
         assert_eq!(v.put("c", &[1.0, 0.0, 0.0]), None, "other dimensions");
-        let s = |row| v.similarity(row, &[1.0, 0.0]);
-        assert!((s(0).unwrap() - 0.6).abs() < 1e-6 && s(1).unwrap().abs() < 1e-6);
-        assert_eq!(v.similarity(0, &[1.0]), None, "other dimensions");
+        let x = Query::new(&[1.0, 0.0]);
+        let s = |row| v.similarity(row, &x);
+        assert!((s(0).unwrap() - 0.6).abs() < 0.01 && s(1).unwrap().abs() < 1e-6);
+        assert_eq!(
+            v.similarity(0, &Query::new(&[1.0])),
+            None,
+            "other dimensions"
+        );
         v.remove("b");
-        assert_eq!(v.similarity(1, &[1.0, 0.0]), None);
+        assert_eq!(v.similarity(1, &x), None);
         assert_eq!(v.put("b", &[0.0, 1.0]), Some(2), "rows are not reused");
         v.put_at("d", 5, &[1.0, 0.0]);
         assert_eq!(v.len(), 6);
         assert_eq!(v.row_of("d"), Some(5));
-        let long: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let long: Vec<i8> = (0..37).map(|i| i as i8 - 18).collect();
         assert_eq!(
             dot(&long, &long),
-            (0..19).map(|i| (i * i) as f32).sum::<f32>()
+            (0..37).map(|i| (i - 18) * (i - 18)).sum::<i32>()
         );
-        assert_eq!(from_bytes(&to_bytes(&long)), long);
+        let floats: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        assert_eq!(from_bytes(&to_bytes(&floats)), floats);
+    }
+
+    /// Quantised similarities stay within 0.002 of the exact cosine for vectors like e5's
+    /// (384 dimensions, unit length, no dominant dimension), the worst over many pairs.
+    #[test]
+    fn quantised_similarities_are_close_to_the_exact_cosine() {
+        // A small deterministic generator (xorshift), so the test needs no seed crate.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let mut unit = |base: &[f32], noise: f32| -> Vec<f32> {
+            let v: Vec<f32> = base.iter().map(|b| b + noise * next()).collect();
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.iter().map(|x| x / n).collect()
+        };
+        let base = unit(&[0.0; 384], 1.0);
+        let mut store = Vectors::default();
+        let offers: Vec<Vec<f32>> = (0..200).map(|_| unit(&base, 1.5)).collect();
+        for (i, o) in offers.iter().enumerate() {
+            store.put(&i.to_string(), o);
+        }
+        let mut worst = 0.0f32;
+        for _ in 0..20 {
+            let q = unit(&base, 1.5);
+            let qq = Query::new(&q);
+            for (i, o) in offers.iter().enumerate() {
+                let exact: f32 = o.iter().zip(&q).map(|(a, b)| a * b).sum();
+                let got = store.similarity(i as u32, &qq).unwrap();
+                worst = worst.max((got - exact).abs());
+            }
+        }
+        assert!(worst < 0.002, "worst error {worst}");
+        assert!(worst > 0.0, "the rows are quantised");
     }
 }
