@@ -181,7 +181,7 @@ pub struct Puller {
 impl Puller {
     /// Fetches one page of `peer`'s feed after `since`.
     pub async fn fetch(&self, peer: &Peer, since: i64) -> AppResult<FeedPage> {
-        let data = peer
+        let mut data = peer
             .call(
                 &self.peers,
                 &self.ctx.node_id,
@@ -189,7 +189,7 @@ impl Puller {
                 serde_json::json!({"since": since, "first": self.page_size}),
             )
             .await?;
-        let page: FeedPage = serde_json::from_value(data["changeFeed"].clone()).map_err(|e| {
+        let page: FeedPage = serde_json::from_value(data["changeFeed"].take()).map_err(|e| {
             AppError::Internal(anyhow::anyhow!(
                 "peer {} sent an unreadable feed page: {e}",
                 peer.config.id
