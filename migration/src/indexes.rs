@@ -1,5 +1,6 @@
 //! Plain indexes given as `(table, name, columns)`, created and dropped in one place, so a
-//! migration that only adds indexes lists them and nothing else. Moving a landed migration onto
+//! migration that only adds indexes lists them and nothing else; and the partial indexes over
+//! the locations coverage counts ([`active_locations`]). Moving a landed migration onto
 //! these helpers must leave the statements it issues unchanged.
 
 use sea_orm_migration::prelude::*;
@@ -28,4 +29,17 @@ pub async fn drop_all(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> Res
             .await?;
     }
     Ok(())
+}
+
+/// A partial index `name` on `locations` over `cols`, of the rows whose offer counts in
+/// coverage (`offer_active`).
+pub fn active_locations(name: &str, cols: &[&str]) -> IndexCreateStatement {
+    let mut stmt = Index::create();
+    stmt.name(name)
+        .table(Alias::new("locations"))
+        .and_where(Expr::col(Alias::new("offer_active")));
+    for &col in cols {
+        stmt.col(Alias::new(col));
+    }
+    stmt
 }

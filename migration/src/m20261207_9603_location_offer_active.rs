@@ -5,6 +5,7 @@
 //! every offer. Existing rows are backfilled here; the node keeps the column up to date
 //! whenever it writes offers, locations or an organisation's status (`read_model::derived`).
 
+use crate::indexes;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -56,14 +57,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for &(name, cols) in INDEXES {
-            let mut stmt = Index::create();
-            stmt.name(name)
-                .table(locations())
-                .and_where(Expr::col(offer_active()));
-            for &col in cols {
-                stmt.col(Alias::new(col));
-            }
-            manager.create_index(stmt).await?;
+            manager
+                .create_index(indexes::active_locations(name, cols))
+                .await?;
         }
         Ok(())
     }

@@ -12,6 +12,7 @@
 //! offers or their locations (`read_model::derived`). The partial index of the counted
 //! locations per gemeente gains these columns (it replaces `idx_locations_active_gemeente`).
 
+use crate::indexes;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -48,17 +49,6 @@ const NEW_COLUMNS: &[&str] = &[
     "offer_domains",
     "offer_active",
 ];
-
-fn partial_index(name: &str, cols: &[&str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(name)
-        .table(locations())
-        .and_where(Expr::col(Alias::new("offer_active")));
-    for &col in cols {
-        stmt.col(Alias::new(col));
-    }
-    stmt
-}
 
 fn columns() -> Vec<ColumnDef> {
     vec![
@@ -122,7 +112,7 @@ impl MigrationTrait for Migration {
             .drop_index(Index::drop().name(OLD_INDEX).table(locations()).to_owned())
             .await?;
         manager
-            .create_index(partial_index(NEW_INDEX, NEW_COLUMNS))
+            .create_index(indexes::active_locations(NEW_INDEX, NEW_COLUMNS))
             .await
     }
 
@@ -131,7 +121,7 @@ impl MigrationTrait for Migration {
             .drop_index(Index::drop().name(NEW_INDEX).table(locations()).to_owned())
             .await?;
         manager
-            .create_index(partial_index(OLD_INDEX, OLD_COLUMNS))
+            .create_index(indexes::active_locations(OLD_INDEX, OLD_COLUMNS))
             .await?;
         for col in columns().iter().rev() {
             manager

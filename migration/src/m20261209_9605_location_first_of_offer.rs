@@ -9,6 +9,7 @@
 //! offers or their locations (`read_model::derived`). The partial index of the counted
 //! locations per gemeente is rebuilt with the flags in place of the offer id.
 
+use crate::indexes;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
@@ -51,17 +52,6 @@ const NEW_COLUMNS: &[&str] = &[
     "offer_active",
 ];
 
-fn partial_index(name: &str, cols: &[&str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(name)
-        .table(locations())
-        .and_where(Expr::col(Alias::new("offer_active")));
-    for &col in cols {
-        stmt.col(Alias::new(col));
-    }
-    stmt
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -99,7 +89,7 @@ impl MigrationTrait for Migration {
             .drop_index(Index::drop().name(OLD_INDEX).table(locations()).to_owned())
             .await?;
         manager
-            .create_index(partial_index(NEW_INDEX, NEW_COLUMNS))
+            .create_index(indexes::active_locations(NEW_INDEX, NEW_COLUMNS))
             .await
     }
 
@@ -108,7 +98,7 @@ impl MigrationTrait for Migration {
             .drop_index(Index::drop().name(NEW_INDEX).table(locations()).to_owned())
             .await?;
         manager
-            .create_index(partial_index(OLD_INDEX, OLD_COLUMNS))
+            .create_index(indexes::active_locations(OLD_INDEX, OLD_COLUMNS))
             .await?;
         for (flag, _) in FLAGS.iter().rev() {
             manager
