@@ -6,6 +6,11 @@
 
 use std::time::Duration;
 
+/// The node binary's allocator (`web/src/main.rs`), so a bench measures what ships: with
+/// glibc's malloc the federation bench's full mirror took a third longer.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`): small sizes, as CI
 /// runs the benches.
 pub fn smoke() -> bool {
