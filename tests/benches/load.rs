@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tests::{TestApp, backend_name, error_code};
 
+/// The node binary's allocator (`web/src/main.rs`), so the load measures what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LIST: &str = r#"query LoadList($filter: OfferFilterInput, $first: Int) {
   offers(filter: $filter, first: $first) {
     totalCount

@@ -1,5 +1,7 @@
 //! The `wijkwijzer` binary: the API and the web UI in one process.
 
+/// The node's allocator. The benches that run the node in process declare the same one
+/// (`api/benches/support/mod.rs`, `tests/benches/load.rs`), so they measure what ships.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
