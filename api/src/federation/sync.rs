@@ -1,5 +1,6 @@
-//! Pulls peers' change feeds: on an interval per peer and on demand, one page per transaction,
-//! resuming from the stored cursor after any failure or restart.
+//! Pulls peers' change feeds: on an interval per peer and on demand, whole pages per
+//! transaction (several while catching up), resuming from the stored cursor after any failure
+//! or restart.
 
 use super::mirror;
 use super::peer_auth::{NODE_HEADER, OutboundCredentials};
@@ -18,6 +19,12 @@ use tokio::sync::Mutex;
 
 /// Most pages pulled from one peer in one sync run.
 const MAX_PAGES_PER_RUN: usize = 1000;
+
+/// Feed entries applied in one transaction while catching up: consecutive pages are applied
+/// together up to this many. Each new offer lands at a random place in every list index, so a
+/// transaction of a thousand rewrites most of those indexes' pages, and five thousand cost
+/// little more (a fresh mirror of a 100,000-offer peer: 31.5 s against 43.1 s).
+const ENTRIES_PER_TRANSACTION: usize = 5000;
 
 /// One page of a peer's change feed.
 pub const FEED_QUERY: &str =
@@ -243,8 +250,9 @@ impl Puller {
         Ok(())
     }
 
-    /// Pulls everything new from one peer. Each page is applied and its cursor stored in one
-    /// transaction, so a failure at any point loses nothing and the next run resumes.
+    /// Pulls everything new from one peer. Pages are applied and the cursor past them stored
+    /// in one transaction (several pages while catching up, see [`ENTRIES_PER_TRANSACTION`]),
+    /// so a failure at any point loses nothing and the next run resumes.
     pub async fn sync_peer(&self, peer_id: &str) -> AppResult<peer_sync::Model> {
         let peer = self
             .peers
@@ -270,41 +278,75 @@ impl Puller {
     }
 
     async fn pull_pages(&self, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
-        let mut page = self.fetch(peer, status.cursor).await?;
-        for _ in 0..MAX_PAGES_PER_RUN {
-            // The next page is fetched while this one is applied: its cursor is already known,
-            // and the peer's work and this node's writes overlap instead of taking turns. A
-            // failed apply drops the fetched page; the cursor only moves with a commit.
+        let mut budget = MAX_PAGES_PER_RUN;
+        let mut pages = self.fetch_pages(peer, status.cursor, budget).await?;
+        loop {
+            budget = budget.saturating_sub(pages.len());
+            let Some(last) = pages.last() else { break };
+            // The next pages are fetched while these are applied: their cursor is already
+            // known, and the peer's work and this node's writes overlap instead of taking
+            // turns. A failed apply drops the fetched pages; the cursor only moves with a
+            // commit.
             let next = async {
-                match page.has_more {
-                    true => Some(self.fetch(peer, page.next_cursor).await),
+                match last.has_more && budget > 0 {
+                    true => Some(self.fetch_pages(peer, last.next_cursor, budget).await),
                     false => None,
                 }
             };
-            let (next, applied) = tokio::join!(next, self.apply_page(peer, status, &page));
+            let (next, applied) = tokio::join!(next, self.apply_pages(peer, status, &pages));
             applied?;
             match next {
-                Some(next) => page = next?,
+                Some(next) => pages = next?,
                 None => break,
             }
         }
         Ok(())
     }
 
-    /// Applies one page and moves the stored cursor past it, in one transaction.
-    async fn apply_page(
+    /// Fetches consecutive pages after `since` (at least one, at most `max_pages`) until the
+    /// feed ends or they hold [`ENTRIES_PER_TRANSACTION`] entries.
+    async fn fetch_pages(
+        &self,
+        peer: &Peer,
+        since: i64,
+        max_pages: usize,
+    ) -> AppResult<Vec<FeedPage>> {
+        let first = self.fetch(peer, since).await?;
+        let mut entries = first.entries.len();
+        let mut pages = vec![first];
+        while let Some(last) = pages.last()
+            && last.has_more
+            && entries < ENTRIES_PER_TRANSACTION
+            && pages.len() < max_pages
+        {
+            let page = self.fetch(peer, last.next_cursor).await?;
+            entries += page.entries.len();
+            pages.push(page);
+        }
+        Ok(pages)
+    }
+
+    /// Applies consecutive pages and moves the stored cursor past them, in one transaction;
+    /// `status` changes only when it commits, so a failed page leaves the cursor where the
+    /// stored records are.
+    async fn apply_pages(
         &self,
         peer: &Peer,
         status: &mut peer_sync::Model,
-        page: &FeedPage,
+        pages: &[FeedPage],
     ) -> AppResult<()> {
         let txn = db::begin_write(&self.ctx.db).await?;
-        let stats = mirror::apply(&txn, &peer.config.id, self.ctx.node_id.as_str(), page).await?;
-        status.cursor = page.next_cursor;
-        status.head_seq = page.head_seq.max(page.next_cursor);
-        status.records_applied += (stats.upserts + stats.deletes) as i64;
-        Self::save_status(&txn, status).await?;
+        let mut applied = status.clone();
+        for page in pages {
+            let stats =
+                mirror::apply(&txn, &peer.config.id, self.ctx.node_id.as_str(), page).await?;
+            applied.cursor = page.next_cursor;
+            applied.head_seq = page.head_seq.max(page.next_cursor);
+            applied.records_applied += (stats.upserts + stats.deletes) as i64;
+        }
+        Self::save_status(&txn, &applied).await?;
         txn.commit().await?;
+        *status = applied;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use api::config::{Config, PeerConfig};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use tests::{TestApp, demo, error_code, eventually, listener, port_of};
 
 pub(crate) const REGIONS: [(&str, &str); 3] = [
@@ -1004,6 +1005,124 @@ async fn a_page_whose_node_or_origin_disagrees_with_the_ids_is_refused_whole() {
         assert_eq!(status["cursor"], 0, "{what}");
         assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0), "{what}");
     }
+}
+
+/// A fake peer on loopback whose `/graphql` answers a feed request with the page the test set
+/// for its `since` (an empty answer for any other).
+async fn fake_paged_peer(pages: std::sync::Arc<std::sync::Mutex<HashMap<i64, String>>>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
+            let since = request["variables"]["since"].as_i64().unwrap_or(-1);
+            let body = pages.lock().unwrap().get(&since).cloned();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body.unwrap_or_default(),
+                )
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    port
+}
+
+/// A page of nijmegen's feed after `since` holding `records` in sequence from `since + 1`.
+fn feed_page(
+    since: i64,
+    has_more: bool,
+    records: Vec<api::federation::protocol::Record>,
+) -> String {
+    use api::federation::protocol::{FeedEntry, FeedPage, Record};
+    let entries: Vec<FeedEntry> = (records.into_iter().enumerate())
+        .map(|(i, record)| {
+            let (kind, id) = match &record {
+                Record::Organisation(o) => (entities::RecordKind::Organisation, o.id.clone()),
+                Record::Offer(o) => (entities::RecordKind::Offer, o.id.clone()),
+            };
+            FeedEntry {
+                seq: since + 1 + i as i64,
+                kind,
+                id,
+                record: Some(record),
+            }
+        })
+        .collect();
+    let next = since + entries.len() as i64;
+    let page = FeedPage {
+        version: api::federation::protocol::FEED_VERSION,
+        node: "nijmegen".into(),
+        head_seq: next + i64::from(has_more),
+        next_cursor: next,
+        has_more,
+        entries,
+    };
+    json!({"data": {"changeFeed": page}}).to_string()
+}
+
+/// Pages applied together (while catching up) commit together: when a later page is refused,
+/// the stored cursor is never past the records stored, so the next pull after the peer mends
+/// its feed misses nothing of the earlier pages.
+#[tokio::test]
+async fn a_refused_page_never_moves_the_cursor_past_what_is_stored() {
+    use api::federation::protocol::Record;
+    let pages = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
+    let port = fake_paged_peer(pages.clone()).await;
+    let node = TestApp::spawn_with(|c: &mut Config| {
+        c.node.id = "nhn".into();
+        c.seed.demo_regions = vec!["noord-holland-noord".into()];
+        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await;
+    let second = |location: &str| {
+        let mut offer = peer_offer();
+        offer.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
+        offer.title = "Samen koken".into();
+        offer.locations[0].id = location.into();
+        Record::Offer(Box::new(offer))
+    };
+    let first_page = feed_page(
+        0,
+        true,
+        vec![
+            Record::Organisation(Box::new(peer_org())),
+            Record::Offer(Box::new(peer_offer())),
+        ],
+    );
+    pages.lock().unwrap().insert(0, first_page);
+    // The second page relays a location of another node: refused.
+    let refused = feed_page(
+        2,
+        false,
+        vec![second("zl:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f7")],
+    );
+    pages.lock().unwrap().insert(2, refused);
+    let status = sync(&node, "nijmegen").await;
+    assert!(
+        (status["lastError"].as_str().unwrap_or_default()).contains("does not belong"),
+        "{status}"
+    );
+    let stored = stored_from_nijmegen(&node).await;
+    match status["cursor"].as_i64() {
+        Some(0) => assert_eq!(stored, (0, 0, 0), "{status}"),
+        Some(2) => assert_eq!(stored, (1, 1, 1), "{status}"),
+        _ => panic!("cursor past the stored records: {status} {stored:?}"),
+    }
+
+    let mended = feed_page(
+        2,
+        false,
+        vec![second("nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f7")],
+    );
+    pages.lock().unwrap().insert(2, mended);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(status["cursor"], 3, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 2, 2));
 }
 
 /// POSTs a GraphQL request to `node` with the credentials of peer `as_peer`.
