@@ -7,7 +7,7 @@
 //! the local change log (with the peer as origin) so local consumers such as search see them.
 
 use super::protocol::{
-    FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record, SuitabilityRecord,
+    FeedEntry, FeedPage, LocationRecord, OfferRecord, OrganisationRecord, Record, SuitabilityRecord,
 };
 use crate::db;
 use crate::domain::recovery_focus::RecoveryFocus;
@@ -287,19 +287,46 @@ fn organisation_model(o: &OrganisationRecord) -> organisation::Model {
     }
 }
 
-/// Applies a page of `peer`'s feed inside `txn`: organisations first (so offers of a new
-/// organisation find it), then offers, each kind in a constant number of statements.
-pub async fn apply(
+/// Applies consecutive pages of `peer`'s feed inside `txn`, each checked whole first. Pages
+/// that share no record are applied as one, so each statement covers all of them (a mirror
+/// catching up); otherwise page by page, in order, as a later entry of a record supersedes
+/// an earlier one.
+pub async fn apply_all(
     txn: &DatabaseTransaction,
     peer: &str,
     local: &str,
-    page: &FeedPage,
+    pages: &[FeedPage],
 ) -> AppResult<ApplyStats> {
-    let page = &check_page(peer, local, page)?;
+    let checked = (pages.iter())
+        .map(|p| check_page(peer, local, p))
+        .collect::<AppResult<Vec<_>>>()?;
+    let mut ids = std::collections::HashSet::new();
+    let disjoint = (checked.iter().flat_map(|p| &p.entries)).all(|e| ids.insert(e.id.as_str()));
+    if disjoint {
+        let entries: Vec<FeedEntry> = checked.into_iter().flat_map(|p| p.entries).collect();
+        return apply_checked(txn, peer, &entries).await;
+    }
+    let mut stats = ApplyStats::default();
+    for page in &checked {
+        let applied = apply_checked(txn, peer, &page.entries).await?;
+        stats.upserts += applied.upserts;
+        stats.deletes += applied.deletes;
+        stats.skipped += applied.skipped;
+    }
+    Ok(stats)
+}
+
+/// Applies checked entries (no record twice): organisations first (so offers of a new
+/// organisation find it), then offers, each kind in a constant number of statements.
+async fn apply_checked(
+    txn: &DatabaseTransaction,
+    peer: &str,
+    entries: &[FeedEntry],
+) -> AppResult<ApplyStats> {
     let mut stats = ApplyStats::default();
     let (mut orgs, mut offers) = (Vec::new(), Vec::new());
     let (mut org_tombstones, mut offer_tombstones) = (Vec::new(), Vec::new());
-    for e in &page.entries {
+    for e in entries {
         match (&e.record, e.kind) {
             (Some(Record::Organisation(o)), _) => orgs.push(o.as_ref()),
             (Some(Record::Offer(o)), _) => offers.push(o.as_ref()),

@@ -1029,25 +1029,35 @@ async fn fake_paged_peer(pages: std::sync::Arc<std::sync::Mutex<HashMap<i64, Str
     port
 }
 
-/// A page of nijmegen's feed after `since` holding `records` in sequence from `since + 1`.
-fn feed_page(
-    since: i64,
-    has_more: bool,
-    records: Vec<api::federation::protocol::Record>,
-) -> String {
-    use api::federation::protocol::{FeedEntry, FeedPage, Record};
-    let entries: Vec<FeedEntry> = (records.into_iter().enumerate())
-        .map(|(i, record)| {
-            let (kind, id) = match &record {
-                Record::Organisation(o) => (entities::RecordKind::Organisation, o.id.clone()),
-                Record::Offer(o) => (entities::RecordKind::Offer, o.id.clone()),
-            };
-            FeedEntry {
-                seq: since + 1 + i as i64,
-                kind,
-                id,
-                record: Some(record),
-            }
+/// An entry of a fake feed: the record's kind, id and record (none for a tombstone).
+type Entry = (
+    entities::RecordKind,
+    String,
+    Option<api::federation::protocol::Record>,
+);
+
+/// The entry carrying `record`.
+fn upsert(record: api::federation::protocol::Record) -> Entry {
+    use api::federation::protocol::Record;
+    match &record {
+        Record::Organisation(o) => (
+            entities::RecordKind::Organisation,
+            o.id.clone(),
+            Some(record),
+        ),
+        Record::Offer(o) => (entities::RecordKind::Offer, o.id.clone(), Some(record)),
+    }
+}
+
+/// A page of nijmegen's feed after `since` holding `entries` in sequence from `since + 1`.
+fn feed_page(since: i64, has_more: bool, entries: Vec<Entry>) -> String {
+    use api::federation::protocol::{FeedEntry, FeedPage};
+    let entries: Vec<FeedEntry> = (entries.into_iter().enumerate())
+        .map(|(i, (kind, id, record))| FeedEntry {
+            seq: since + 1 + i as i64,
+            kind,
+            id,
+            record,
         })
         .collect();
     let next = since + entries.len() as i64;
@@ -1062,12 +1072,12 @@ fn feed_page(
     json!({"data": {"changeFeed": page}}).to_string()
 }
 
-/// Pages applied together (while catching up) commit together: when a later page is refused,
-/// the stored cursor is never past the records stored, so the next pull after the peer mends
-/// its feed misses nothing of the earlier pages.
-#[tokio::test]
-async fn a_refused_page_never_moves_the_cursor_past_what_is_stored() {
-    use api::federation::protocol::Record;
+/// A node `nhn` (no demo data) pulling from a fake `nijmegen` that serves the pages set for
+/// each cursor.
+async fn node_with_paged_nijmegen() -> (
+    TestApp,
+    std::sync::Arc<std::sync::Mutex<HashMap<i64, String>>>,
+) {
     let pages = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
     let port = fake_paged_peer(pages.clone()).await;
     let node = TestApp::spawn_with(|c: &mut Config| {
@@ -1078,19 +1088,71 @@ async fn a_refused_page_never_moves_the_cursor_past_what_is_stored() {
     .await
     .signed_in(demo::ADMIN)
     .await;
+    (node, pages)
+}
+
+/// Pages pulled together where a record comes twice (changed, then removed, while the mirror
+/// was behind) end as the last entry of each record says.
+#[tokio::test]
+async fn a_record_changed_twice_in_one_pull_ends_as_its_last_entry() {
+    use api::federation::protocol::Record;
+    let (node, pages) = node_with_paged_nijmegen().await;
+    let mut other = peer_offer();
+    other.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
+    other.locations[0].id = "nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f7".into();
+    let mut renamed = peer_offer();
+    renamed.title = "Wandelen langs de Waal".into();
+    renamed.version += 1;
+    let first = feed_page(
+        0,
+        true,
+        vec![
+            upsert(Record::Organisation(Box::new(peer_org()))),
+            upsert(Record::Offer(Box::new(peer_offer()))),
+            upsert(Record::Offer(Box::new(other.clone()))),
+        ],
+    );
+    let second = feed_page(
+        3,
+        false,
+        vec![
+            upsert(Record::Offer(Box::new(renamed))),
+            (entities::RecordKind::Offer, other.id.clone(), None),
+        ],
+    );
+    pages.lock().unwrap().extend([(0, first), (3, second)]);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(status["cursor"], 5, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 1, 1));
+    let stored = entities::offer::Entity::find_by_id(PEER_OFFER)
+        .one(&node.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, "Wandelen langs de Waal");
+}
+
+/// Pages applied together (while catching up) commit together: when a later page is refused,
+/// the stored cursor is never past the records stored, so the next pull after the peer mends
+/// its feed misses nothing of the earlier pages.
+#[tokio::test]
+async fn a_refused_page_never_moves_the_cursor_past_what_is_stored() {
+    use api::federation::protocol::Record;
+    let (node, pages) = node_with_paged_nijmegen().await;
     let second = |location: &str| {
         let mut offer = peer_offer();
         offer.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
         offer.title = "Samen koken".into();
         offer.locations[0].id = location.into();
-        Record::Offer(Box::new(offer))
+        upsert(Record::Offer(Box::new(offer)))
     };
     let first_page = feed_page(
         0,
         true,
         vec![
-            Record::Organisation(Box::new(peer_org())),
-            Record::Offer(Box::new(peer_offer())),
+            upsert(Record::Organisation(Box::new(peer_org()))),
+            upsert(Record::Offer(Box::new(peer_offer()))),
         ],
     );
     pages.lock().unwrap().insert(0, first_page);
