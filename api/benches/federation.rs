@@ -78,6 +78,17 @@ async fn node(id: &str, dir: &std::path::Path, port: u16, peers: Vec<PeerConfig>
         .unwrap_or_else(|e| panic!("{}", e.message()))
 }
 
+/// How long the search indexer of `state` takes to apply every change committed so far.
+async fn index_catch_up(state: &AppState) -> Duration {
+    let t = Instant::now();
+    state
+        .search
+        .sync_now()
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.message()));
+    t.elapsed()
+}
+
 /// Bulk-loads `n` published offers over `n / 5` organisations, one location each, with their
 /// change-log rows, directly (the services' per-offer transactions would dominate the set-up).
 async fn load(state: &AppState, n: u64) -> Vec<String> {
@@ -270,15 +281,9 @@ async fn run() {
     // A peer that is mirrored has long indexed its own offers: its indexer, started with the
     // server, catches up before the clock starts (it took a third of the CPU of the mirror
     // when it ran alongside).
-    let t = Instant::now();
-    origin
-        .search
-        .sync_now()
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
     println!(
         "indexed them at the origin in {:.1}s",
-        t.elapsed().as_secs_f64()
+        index_catch_up(&origin).await.as_secs_f64()
     );
 
     let peer = PeerConfig {
@@ -302,13 +307,7 @@ async fn run() {
     let full = t.elapsed();
     // The mirror's own search index, fed from its change log after the records are stored
     // (the node's indexer does this in the background while it serves).
-    let t = Instant::now();
-    mirror
-        .search
-        .sync_now()
-        .await
-        .unwrap_or_else(|e| panic!("{}", e.message()));
-    let indexed = t.elapsed();
+    let indexed = index_catch_up(&mirror).await;
     let mirrored = offer_entity::Entity::find()
         .count(&mirror.db)
         .await

@@ -391,14 +391,16 @@ async fn sync_resumes_after_the_peer_restarts() {
     );
 }
 
-/// A fake peer on loopback whose `/graphql` answers with whatever body the test sets.
-async fn fake_peer(body: std::sync::Arc<std::sync::Mutex<String>>) -> u16 {
+/// A fake peer on loopback whose `/graphql` answers each request (its JSON body, null if it
+/// has none) with `answer(request)`.
+async fn serve_fake_peer(answer: impl Fn(&Value) -> String + Clone + Send + Sync + 'static) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let app = axum::Router::new().route(
         "/graphql",
-        axum::routing::post(move || {
-            let body = body.lock().unwrap().clone();
+        axum::routing::post(move |request: axum::body::Bytes| {
+            let request = serde_json::from_slice(&request).unwrap_or(Value::Null);
+            let body = answer(&request);
             async move {
                 (
                     [(axum::http::header::CONTENT_TYPE, "application/json")],
@@ -409,6 +411,23 @@ async fn fake_peer(body: std::sync::Arc<std::sync::Mutex<String>>) -> u16 {
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     port
+}
+
+/// A fake peer whose `/graphql` answers with whatever body the test sets.
+async fn fake_peer(body: std::sync::Arc<std::sync::Mutex<String>>) -> u16 {
+    serve_fake_peer(move |_| body.lock().unwrap().clone()).await
+}
+
+/// A node `nhn` (no demo data) pulling from a `nijmegen` at `port` on loopback.
+async fn nhn_pulling_nijmegen_at(port: u16) -> TestApp {
+    TestApp::spawn_with(|c: &mut Config| {
+        c.node.id = "nhn".into();
+        c.seed.demo_regions = vec!["noord-holland-noord".into()];
+        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
+    })
+    .await
+    .signed_in(demo::ADMIN)
+    .await
 }
 
 fn page_json(next_cursor: i64, entries: Vec<api::federation::protocol::FeedEntry>) -> String {
@@ -433,15 +452,7 @@ async fn garbage_and_replayed_pages_never_corrupt_the_mirror() {
     let body = std::sync::Arc::new(std::sync::Mutex::new(String::from(
         "<html>502 Bad Gateway</html>",
     )));
-    let port = fake_peer(body.clone()).await;
-    let node = TestApp::spawn_with(|c: &mut Config| {
-        c.node.id = "nhn".into();
-        c.seed.demo_regions = vec!["noord-holland-noord".into()];
-        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
-    })
-    .await
-    .signed_in(demo::ADMIN)
-    .await;
+    let node = nhn_pulling_nijmegen_at(fake_peer(body.clone()).await).await;
     let mirrored = |node: &TestApp| {
         let db = node.state.db.clone();
         async move {
@@ -789,15 +800,7 @@ fn page_of(
 /// A node `nhn` (no demo data) pulling from a fake `nijmegen` that serves `body`.
 async fn node_with_fake_nijmegen() -> (TestApp, std::sync::Arc<std::sync::Mutex<String>>) {
     let body = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let port = fake_peer(body.clone()).await;
-    let node = TestApp::spawn_with(|c: &mut Config| {
-        c.node.id = "nhn".into();
-        c.seed.demo_regions = vec!["noord-holland-noord".into()];
-        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
-    })
-    .await
-    .signed_in(demo::ADMIN)
-    .await;
+    let node = nhn_pulling_nijmegen_at(fake_peer(body.clone()).await).await;
     (node, body)
 }
 
@@ -1007,26 +1010,19 @@ async fn a_page_whose_node_or_origin_disagrees_with_the_ids_is_refused_whole() {
     }
 }
 
-/// A fake peer on loopback whose `/graphql` answers a feed request with the page the test set
-/// for its `since` (an empty answer for any other).
+/// A fake peer whose `/graphql` answers a feed request with the page the test set for its
+/// `since` (an empty answer for any other).
 async fn fake_paged_peer(pages: std::sync::Arc<std::sync::Mutex<HashMap<i64, String>>>) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let app = axum::Router::new().route(
-        "/graphql",
-        axum::routing::post(move |axum::Json(request): axum::Json<Value>| {
-            let since = request["variables"]["since"].as_i64().unwrap_or(-1);
-            let body = pages.lock().unwrap().get(&since).cloned();
-            async move {
-                (
-                    [(axum::http::header::CONTENT_TYPE, "application/json")],
-                    body.unwrap_or_default(),
-                )
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    port
+    serve_fake_peer(move |request| {
+        let since = request["variables"]["since"].as_i64().unwrap_or(-1);
+        pages
+            .lock()
+            .unwrap()
+            .get(&since)
+            .cloned()
+            .unwrap_or_default()
+    })
+    .await
 }
 
 /// An entry of a fake feed: the record's kind, id and record (none for a tombstone).
@@ -1079,15 +1075,7 @@ async fn node_with_paged_nijmegen() -> (
     std::sync::Arc<std::sync::Mutex<HashMap<i64, String>>>,
 ) {
     let pages = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
-    let port = fake_paged_peer(pages.clone()).await;
-    let node = TestApp::spawn_with(|c: &mut Config| {
-        c.node.id = "nhn".into();
-        c.seed.demo_regions = vec!["noord-holland-noord".into()];
-        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
-    })
-    .await
-    .signed_in(demo::ADMIN)
-    .await;
+    let node = nhn_pulling_nijmegen_at(fake_paged_peer(pages.clone()).await).await;
     (node, pages)
 }
 
