@@ -7,7 +7,7 @@
 //! stopped past its budget.
 
 use migration::MigratorTrait;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -165,6 +165,56 @@ where
             insert = insert.on_conflict(on_conflict.clone());
         }
         insert.exec_without_returning(db).await?;
+    }
+    Ok(())
+}
+
+/// [`insert_all`] for rows that also store columns outside their entity (the derived columns
+/// of [`crate::read_model::derived`]): each row is a model whose columns are all set, with
+/// the values of `extra` in that order. With `upsert`, a row whose key exists is updated as it
+/// says instead.
+pub async fn insert_all_with<A>(
+    db: &impl ConnectionTrait,
+    rows: Vec<(A, Vec<sea_orm::Value>)>,
+    extra: &[Alias],
+    upsert: Option<&OnConflict>,
+) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+{
+    let columns: Vec<_> = <<A::Entity as EntityTrait>::Column as Iterable>::iter().collect();
+    let per_statement = (MAX_PARAMS / (columns.len() + extra.len()).max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut insert = Query::insert();
+        let names = (columns.iter().map(|c| c.into_iden()))
+            .chain(extra.iter().map(|c| c.clone().into_iden()));
+        insert.into_table(A::Entity::default()).columns(names);
+        for (model, values) in rows.by_ref().take(per_statement) {
+            if values.len() != extra.len() {
+                return Err(DbErr::Custom(format!(
+                    "{} derived values for {} columns",
+                    values.len(),
+                    extra.len()
+                )));
+            }
+            let mut row = Vec::with_capacity(columns.len() + extra.len());
+            for c in &columns {
+                let value = model
+                    .get(*c)
+                    .into_value()
+                    .ok_or_else(|| DbErr::Custom(format!("column {c:?} is not set")))?;
+                row.push(Expr::val(value));
+            }
+            row.extend(values.into_iter().map(Expr::val));
+            insert
+                .values(row)
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+        if let Some(on_conflict) = upsert {
+            insert.on_conflict(on_conflict.clone());
+        }
+        db.execute(&insert).await?;
     }
     Ok(())
 }

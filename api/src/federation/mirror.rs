@@ -14,6 +14,7 @@ use crate::domain::recovery_focus::RecoveryFocus;
 use crate::domain::{AreaCode, ContraIndication, GlobalId, Suitability};
 use crate::error::{AppError, AppResult};
 use crate::read_model::derived;
+use crate::read_model::derived_rows::{self, OfferFacts};
 use crate::services::changes;
 use crate::services::offer::{
     self as offer_service, LocationDraft, OfferDraft, OfferLists, replace_lists_many,
@@ -467,16 +468,10 @@ async fn upsert_offers(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let known_orgs = stored_versions::<organisation::Entity>(
-        txn,
-        organisation::Column::Id,
-        organisation::Column::Version,
-        org_ids,
-    )
-    .await?;
+    let orgs = stored_organisations(txn, org_ids).await?;
     let (records, orphans): (Vec<&OfferRecord>, Vec<&OfferRecord>) = records
         .into_iter()
-        .partition(|o| known_orgs.contains_key(&o.organisation_id));
+        .partition(|o| orgs.contains_key(&o.organisation_id));
     for o in orphans {
         tracing::warn!(offer = %o.id, "mirrored offer skipped: its organisation is not mirrored");
         stats.skipped += 1;
@@ -484,40 +479,34 @@ async fn upsert_offers(
     if records.is_empty() {
         return Ok(());
     }
-    let models: Vec<offer::ActiveModel> = records
-        .iter()
-        .map(|o| offer_model(o).into_active_model().reset_all())
-        .collect();
-    db::insert_all(txn, models, Some(&upsert_on(offer::Column::Id))).await?;
+    let models: Vec<offer::Model> = records.iter().map(|o| offer_model(o)).collect();
+    let mut facts: Vec<OfferFacts> = Vec::with_capacity(records.len());
+    for (o, m) in records.iter().zip(&models) {
+        let org = (orgs.get(&o.organisation_id))
+            .ok_or_else(|| garbage(format!("offer {} has no organisation", o.id)))?;
+        facts.push(OfferFacts::of(m, org, &o.life_domains, &o.target_groups));
+    }
+    derived_rows::upsert_offers(
+        txn,
+        models.into_iter().zip(&facts).collect(),
+        &upsert_on(offer::Column::Id),
+    )
+    .await?;
+    // The locations are written below, with what they derive from their offer.
     let lists = records
         .iter()
         .map(|o| OfferLists {
             offer_id: o.id.clone(),
             life_domains: o.life_domains.clone(),
             target_groups: o.target_groups.clone(),
-            locations: o
-                .locations
-                .iter()
-                .enumerate()
-                .map(|(i, l)| location::ActiveModel {
-                    id: Set(l.id.clone()),
-                    origin_node: Set(o.origin_node.clone()),
-                    offer_id: Set(o.id.clone()),
-                    position: Set(i as i32),
-                    name: Set(l.name.clone()),
-                    street: Set(l.street.clone()),
-                    postcode: Set(l.postcode.clone()),
-                    city: Set(l.city.clone()),
-                    lat: Set(l.lat),
-                    lon: Set(l.lon),
-                    buurt_code: Set(l.buurt_code.clone()),
-                    updated_at: Set(o.updated_at),
-                    version: Set(l.version),
-                })
-                .collect(),
+            locations: Vec::new(),
         })
         .collect();
     replace_lists_many(txn, lists).await?;
+    let locations = (records.iter().zip(&facts))
+        .map(|(o, facts)| (facts, location_models(o)))
+        .collect();
+    derived_rows::insert_locations(txn, locations).await?;
     // Each kind of detail for the whole page in a constant number of statements.
     let details: Vec<_> = records.iter().map(|o| network_details(o)).collect();
     let details: Vec<_> = records
@@ -550,7 +539,7 @@ async fn upsert_offers(
     )
     .await?;
     let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
-    derived::refresh_offers(txn, &ids).await?;
+    derived::refresh_referrals_of(txn, &ids).await?;
     changes::record_many(
         txn,
         RecordKind::Offer,
@@ -561,6 +550,43 @@ async fn upsert_offers(
     .await?;
     stats.upserts += records.len() as u64;
     Ok(())
+}
+
+/// The stored organisations with `ids` (those a page's offers may belong to).
+async fn stored_organisations(
+    txn: &DatabaseTransaction,
+    ids: Vec<String>,
+) -> AppResult<HashMap<String, organisation::Model>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(db::MAX_PARAMS) {
+        let rows = organisation::Entity::find()
+            .filter(organisation::Column::Id.is_in(chunk.iter().cloned()))
+            .all(txn)
+            .await?;
+        out.extend(rows.into_iter().map(|o| (o.id.clone(), o)));
+    }
+    Ok(out)
+}
+
+/// The locations of a received offer as stored, in its order.
+fn location_models(o: &OfferRecord) -> Vec<location::Model> {
+    (o.locations.iter().enumerate())
+        .map(|(i, l)| location::Model {
+            id: l.id.clone(),
+            origin_node: o.origin_node.clone(),
+            offer_id: o.id.clone(),
+            position: i as i32,
+            name: l.name.clone(),
+            street: l.street.clone(),
+            postcode: l.postcode.clone(),
+            city: l.city.clone(),
+            lat: l.lat,
+            lon: l.lon,
+            buurt_code: l.buurt_code.clone(),
+            updated_at: o.updated_at,
+            version: l.version,
+        })
+        .collect()
 }
 
 fn offer_model(o: &OfferRecord) -> offer::Model {

@@ -13,8 +13,10 @@
 //!   (`offer_kind`): the insight figures' keys.
 //!
 //! Every writer of offers, locations or an organisation's status calls [`refresh_offers`] or
-//! [`refresh_organisations`] in its own transaction, after writing; a place taken on an offer
-//! calls [`refresh_room`], every writer of a new referral [`refresh_referral`].
+//! [`refresh_organisations`] in its own transaction, after writing (the mirror writes offers
+//! and locations with these columns, [`super::derived_rows`], and calls
+//! [`refresh_referrals_of`]); a place taken on an offer calls [`refresh_room`], every writer of
+//! a new referral [`refresh_referral`].
 
 use super::rules;
 use crate::db::MAX_PARAMS;
@@ -300,7 +302,7 @@ pub async fn refresh_referral(db: &impl ConnectionTrait, id: &str) -> Result<(),
 
 /// Stores the visibility of the offers `ids`, the gemeente, wijk, offer title, activity,
 /// counted facets and first-in-area flags of their locations and what their referrals derive
-/// from them. Four statements per chunk of ids.
+/// from them ([`refresh_referrals_of`]). Four statements per chunk of ids.
 pub async fn refresh_offers(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
@@ -344,8 +346,19 @@ pub async fn refresh_offers(
             .filter(location::Column::OfferId.is_in(chunk()))
             .exec(db)
             .await?;
+    }
+    refresh_referrals_of(db, ids).await
+}
+
+/// Stores what the referrals to the offers `ids` derive from them (after the offers and
+/// their locations are stored). One statement per chunk of ids.
+pub async fn refresh_referrals_of(
+    db: &impl ConnectionTrait,
+    ids: &[impl AsRef<str>],
+) -> Result<(), DbErr> {
+    for chunk in ids.chunks(MAX_PARAMS) {
         referral_update()
-            .filter(referral::Column::OfferId.is_in(chunk()))
+            .filter(referral::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
             .exec(db)
             .await?;
     }

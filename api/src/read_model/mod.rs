@@ -7,6 +7,7 @@
 
 pub mod circle;
 pub mod derived;
+pub mod derived_rows;
 pub mod funding;
 pub mod offer;
 pub mod practices;

@@ -1121,6 +1121,136 @@ async fn a_record_changed_twice_in_one_pull_ends_as_its_last_entry() {
     assert_eq!(stored.title, "Wandelen langs de Waal");
 }
 
+/// Every derived column of the offers and locations stored, one row per line (in id order),
+/// as the database prints it.
+async fn derived_columns(node: &TestApp) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = &node.state.db;
+    let text = |c: &str| format!("COALESCE(CAST({c} AS TEXT), '-')");
+    let locations = [
+        "id",
+        "gemeente_code",
+        "wijk_code",
+        "offer_title",
+        "offer_active",
+        "offer_kind",
+        "offer_has_room",
+        "offer_for_older",
+        "offer_domains",
+        "first_in_gemeente",
+        "first_in_wijk",
+        "first_in_buurt",
+    ];
+    let sql = [
+        format!(
+            "SELECT {} AS row FROM locations ORDER BY id",
+            locations.map(text).join(" || '|' || ")
+        ),
+        format!(
+            "SELECT {} || '|' || {} AS row FROM offers ORDER BY id",
+            text("id"),
+            text("is_public")
+        ),
+    ];
+    let mut rows = Vec::new();
+    for sql in sql {
+        let stmt = Statement::from_string(db.get_database_backend(), sql);
+        for r in db.query_all_raw(stmt).await.unwrap() {
+            rows.push(r.try_get::<String>("", "row").unwrap());
+        }
+    }
+    rows
+}
+
+/// A mirror writes offers and locations with their derived columns (visibility, gemeente and
+/// wijk, what coverage counts, the first location of an offer per area) computed from the
+/// records; deriving them again in SQL, as local writes do, changes nothing.
+#[tokio::test]
+async fn mirrored_rows_store_what_a_refresh_derives() {
+    use api::federation::protocol::{LocationRecord, Record};
+    use entities::{LifeDomain, OfferStatus, TargetGroup};
+    let (node, pages) = node_with_paged_nijmegen().await;
+    let location = |id: &str, buurt: Option<&str>| LocationRecord {
+        id: format!("nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5{id}"),
+        name: None,
+        street: None,
+        postcode: Some("6511AA".into()),
+        city: Some("Nijmegen".into()),
+        lat: 51.8475,
+        lon: 5.8625,
+        buurt_code: buurt.map(String::from),
+        version: 1,
+    };
+    // Two buurten of wijk WK026801, one of WK026802, and a place outside every buurt; ids
+    // not in the order of the positions.
+    let mut spread = peer_offer();
+    spread.target_groups = vec![TargetGroup::Ouderen, TargetGroup::Eenzaamheid];
+    spread.life_domains = vec![LifeDomain::Beweging, LifeDomain::SocialeContacten];
+    spread.locations = vec![
+        location("f9", Some("BU02680100")),
+        location("f1", Some("BU02680101")),
+        location("f5", Some("BU02680100")),
+        location("f7", None),
+        location("f3", Some("BU02680202")),
+    ];
+    let mut full = peer_offer();
+    full.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
+    full.status = OfferStatus::Full;
+    full.kind = entities::OfferKind::Herstelcirkel;
+    full.locations = vec![location("a1", Some("BU02680101"))];
+    let mut paused = peer_offer();
+    paused.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e13".into();
+    paused.status = OfferStatus::Paused;
+    paused.locations = vec![location("a2", Some("BU99999999"))];
+    let page = feed_page(
+        0,
+        false,
+        vec![
+            upsert(Record::Organisation(Box::new(peer_org()))),
+            upsert(Record::Offer(Box::new(spread))),
+            upsert(Record::Offer(Box::new(full))),
+            upsert(Record::Offer(Box::new(paused))),
+        ],
+    );
+    pages.lock().unwrap().insert(0, page);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    let mirrored = derived_columns(&node).await;
+    let ids: Vec<String> = (entities::offer::Entity::find().all(&node.state.db).await)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    api::read_model::derived::refresh_offers(&node.state.db, &ids)
+        .await
+        .unwrap();
+    assert_eq!(mirrored, derived_columns(&node).await);
+    // What the rows hold (`true` prints as 1 on SQLite).
+    let flags = |row: &str| {
+        let f: Vec<&str> = row.split('|').collect();
+        let yes = |v: &str| v == "1" || v == "true";
+        (f[1].to_string(), yes(f[9]), yes(f[10]), yes(f[11]))
+    };
+    let row = |suffix: &str| {
+        let row = (mirrored.iter())
+            .find(|r| {
+                r.starts_with(&format!(
+                    "nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5{suffix}"
+                ))
+            })
+            .unwrap_or_else(|| panic!("location {suffix}: {mirrored:?}"));
+        flags(row)
+    };
+    let gm = "GM0268".to_string();
+    assert_eq!(row("f1"), (gm.clone(), true, true, true), "{mirrored:?}");
+    assert_eq!(row("f5"), (gm.clone(), false, false, true), "{mirrored:?}");
+    assert_eq!(row("f9"), (gm.clone(), false, false, false), "{mirrored:?}");
+    assert_eq!(row("f3"), (gm, false, true, true), "{mirrored:?}");
+    assert_eq!(row("f7"), ("-".into(), true, true, true), "{mirrored:?}");
+    assert_eq!(row("a2"), ("-".into(), true, true, true), "{mirrored:?}");
+    node.stop().await;
+}
+
 /// Pages applied together (while catching up) commit together: when a later page is refused,
 /// the stored cursor is never past the records stored, so the next pull after the peer mends
 /// its feed misses nothing of the earlier pages.
