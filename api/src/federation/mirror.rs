@@ -469,23 +469,25 @@ async fn upsert_offers(
         .into_iter()
         .collect();
     let orgs = stored_organisations(txn, org_ids).await?;
-    let (records, orphans): (Vec<&OfferRecord>, Vec<&OfferRecord>) = records
-        .into_iter()
-        .partition(|o| orgs.contains_key(&o.organisation_id));
-    for o in orphans {
-        tracing::warn!(offer = %o.id, "mirrored offer skipped: its organisation is not mirrored");
-        stats.skipped += 1;
+    // Each offer with its organisation; an offer whose organisation is not mirrored is skipped.
+    let mut owned = Vec::with_capacity(records.len());
+    for o in records {
+        match orgs.get(&o.organisation_id) {
+            Some(org) => owned.push((o, org)),
+            None => {
+                tracing::warn!(offer = %o.id, "mirrored offer skipped: its organisation is not mirrored");
+                stats.skipped += 1;
+            }
+        }
     }
-    if records.is_empty() {
+    if owned.is_empty() {
         return Ok(());
     }
+    let records: Vec<&OfferRecord> = owned.iter().map(|(o, _)| *o).collect();
     let models: Vec<offer::Model> = records.iter().map(|o| offer_model(o)).collect();
-    let mut facts: Vec<OfferFacts> = Vec::with_capacity(records.len());
-    for (o, m) in records.iter().zip(&models) {
-        let org = (orgs.get(&o.organisation_id))
-            .ok_or_else(|| garbage(format!("offer {} has no organisation", o.id)))?;
-        facts.push(OfferFacts::of(m, org, &o.life_domains, &o.target_groups));
-    }
+    let facts: Vec<OfferFacts> = (owned.iter().zip(&models))
+        .map(|((o, org), m)| OfferFacts::of(m, org, &o.life_domains, &o.target_groups))
+        .collect();
     derived_rows::upsert_offers(
         txn,
         models.into_iter().zip(&facts).collect(),
