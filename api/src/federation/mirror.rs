@@ -288,28 +288,51 @@ fn organisation_model(o: &OrganisationRecord) -> organisation::Model {
     }
 }
 
-/// Applies consecutive pages of `peer`'s feed inside `txn`, each checked whole first. Pages
-/// that share no record are applied as one, so each statement covers all of them (a mirror
-/// catching up); otherwise page by page, in order, as a later entry of a record supersedes
-/// an earlier one.
-pub async fn apply_all(
-    txn: &DatabaseTransaction,
-    peer: &str,
-    local: &str,
-    pages: &[FeedPage],
-) -> AppResult<ApplyStats> {
-    let checked = (pages.iter())
-        .map(|p| check_page(peer, local, p))
-        .collect::<AppResult<Vec<_>>>()?;
+/// Consecutive pages of one peer's feed, each checked whole by [`check_page`]: what
+/// [`apply_all`] takes, so no record reaches the database unchecked. Checking is pure work and
+/// runs where the pages are fetched, beside the previous pages' write.
+#[derive(Debug)]
+pub struct CheckedPages {
+    peer: String,
+    pages: Vec<FeedPage>,
+}
+
+impl CheckedPages {
+    /// Checks each of `pages` of `peer`'s feed as received by node `local`.
+    pub fn check(peer: &str, local: &str, pages: &[FeedPage]) -> AppResult<Self> {
+        let pages = (pages.iter())
+            .map(|p| check_page(peer, local, p))
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(Self {
+            peer: peer.to_string(),
+            pages,
+        })
+    }
+
+    /// The last page: its cursor, and whether more follow.
+    pub fn last(&self) -> Option<&FeedPage> {
+        self.pages.last()
+    }
+
+    /// How many pages these are.
+    pub fn pages(&self) -> usize {
+        self.pages.len()
+    }
+}
+
+/// Applies checked pages of a peer's feed inside `txn`. Pages that share no record are
+/// applied as one, so each statement covers all of them (a mirror catching up); otherwise
+/// page by page, in order, as a later entry of a record supersedes an earlier one.
+pub async fn apply_all(txn: &DatabaseTransaction, checked: &CheckedPages) -> AppResult<ApplyStats> {
+    let peer = checked.peer.as_str();
+    let entries = || checked.pages.iter().flat_map(|p| &p.entries);
     let mut ids = std::collections::HashSet::new();
-    let disjoint = (checked.iter().flat_map(|p| &p.entries)).all(|e| ids.insert(e.id.as_str()));
-    if disjoint {
-        let entries: Vec<FeedEntry> = checked.into_iter().flat_map(|p| p.entries).collect();
-        return apply_checked(txn, peer, &entries).await;
+    if entries().all(|e| ids.insert(e.id.as_str())) {
+        return apply_checked(txn, peer, entries().collect()).await;
     }
     let mut stats = ApplyStats::default();
-    for page in &checked {
-        let applied = apply_checked(txn, peer, &page.entries).await?;
+    for page in &checked.pages {
+        let applied = apply_checked(txn, peer, page.entries.iter().collect()).await?;
         stats.upserts += applied.upserts;
         stats.deletes += applied.deletes;
         stats.skipped += applied.skipped;
@@ -322,7 +345,7 @@ pub async fn apply_all(
 async fn apply_checked(
     txn: &DatabaseTransaction,
     peer: &str,
-    entries: &[FeedEntry],
+    entries: Vec<&FeedEntry>,
 ) -> AppResult<ApplyStats> {
     let mut stats = ApplyStats::default();
     let (mut orgs, mut offers) = (Vec::new(), Vec::new());

@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
+use tokio_util::task::AbortOnDropHandle;
 
 /// Most pages pulled from one peer in one sync run.
 const MAX_PAGES_PER_RUN: usize = 1000;
@@ -111,9 +112,56 @@ impl Peer {
         query: &str,
         variables: serde_json::Value,
     ) -> AppResult<serde_json::Value> {
+        let (status, body) = self.post(peers, node_id, query, variables).await?;
+        let mut value = self.answer_json(status, &body)?;
+        Ok(value["data"].take())
+    }
+
+    /// [`Peer::call`] whose `data` is read straight into `T` (a feed page of thousands of
+    /// records, without building a JSON tree first). An answer that does not fit `T` is read
+    /// again as JSON, to report the peer's errors, or else what did not fit.
+    pub async fn call_as<T: serde::de::DeserializeOwned>(
+        &self,
+        peers: &Peers,
+        node_id: &crate::domain::NodeId,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> AppResult<T> {
+        #[derive(serde::Deserialize)]
+        struct Answer<T> {
+            data: T,
+        }
+        let (status, body) = self.post(peers, node_id, query, variables).await?;
+        match serde_json::from_slice::<Answer<T>>(&body) {
+            Ok(answer) => Ok(answer.data),
+            Err(e) => {
+                self.answer_json(status, &body)?;
+                Err(AppError::Internal(anyhow::anyhow!(
+                    "peer {} sent an unreadable answer: {e}",
+                    self.config.id
+                )))
+            }
+        }
+    }
+
+    /// The HTTP status and body of the peer's answer to a GraphQL request.
+    async fn post(
+        &self,
+        peers: &Peers,
+        node_id: &crate::domain::NodeId,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> AppResult<(reqwest::StatusCode, Vec<u8>)> {
         let http = &peers.http;
         let url = format!("{}/graphql", self.config.base_url.trim_end_matches('/'));
         let body = serde_json::json!({"query": query, "variables": variables});
+        let unreachable = |e: reqwest::Error| {
+            AppError::Internal(anyhow::anyhow!(
+                "peer {} unreachable: {}",
+                self.config.id,
+                transport_cause(&e)
+            ))
+        };
         let response = http
             .post(&url)
             .header(NODE_HEADER, node_id.as_str())
@@ -124,15 +172,19 @@ impl Peer {
             .json(&body)
             .send()
             .await
-            .map_err(|e| {
-                AppError::Internal(anyhow::anyhow!(
-                    "peer {} unreachable: {}",
-                    self.config.id,
-                    transport_cause(&e)
-                ))
-            })?;
+            .map_err(unreachable)?;
         let status = response.status();
-        let mut value: serde_json::Value = response.json().await.map_err(|e| {
+        let body = response.bytes().await.map_err(unreachable)?;
+        Ok((status, body.to_vec()))
+    }
+
+    /// A peer's answer as JSON; no JSON, or GraphQL errors in it, are errors.
+    fn answer_json(
+        &self,
+        status: reqwest::StatusCode,
+        body: &[u8],
+    ) -> AppResult<serde_json::Value> {
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
             AppError::Internal(anyhow::anyhow!(
                 "peer {} sent no JSON (HTTP {status}): {e}",
                 self.config.id
@@ -144,7 +196,7 @@ impl Peer {
                 refusal_text(&self.config.id, errors)
             )));
         }
-        Ok(value["data"].take())
+        Ok(value)
     }
 }
 
@@ -189,20 +241,20 @@ pub struct Puller {
 impl Puller {
     /// Fetches one page of `peer`'s feed after `since`.
     pub async fn fetch(&self, peer: &Peer, since: i64) -> AppResult<FeedPage> {
-        let mut data = peer
-            .call(
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data {
+            change_feed: FeedPage,
+        }
+        let page = peer
+            .call_as::<Data>(
                 &self.peers,
                 &self.ctx.node_id,
                 FEED_QUERY,
                 serde_json::json!({"since": since, "first": self.page_size}),
             )
-            .await?;
-        let page: FeedPage = serde_json::from_value(data["changeFeed"].take()).map_err(|e| {
-            AppError::Internal(anyhow::anyhow!(
-                "peer {} sent an unreadable feed page: {e}",
-                peer.config.id
-            ))
-        })?;
+            .await?
+            .change_feed;
         if page.version != FEED_VERSION {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "peer {} speaks feed version {}",
@@ -255,10 +307,7 @@ impl Puller {
     /// in one transaction (several pages while catching up, see [`ENTRIES_PER_TRANSACTION`]),
     /// so a failure at any point loses nothing and the next run resumes.
     pub async fn sync_peer(&self, peer_id: &str) -> AppResult<peer_sync::Model> {
-        let peer = self
-            .peers
-            .get(peer_id)
-            .ok_or_else(|| AppError::NotFound(format!("peer {peer_id}")))?;
+        let peer = self.peers.get(peer_id).ok_or_else(|| peer_gone(peer_id))?;
         let _guard = peer.lock.lock().await;
         let mut status = self.load_status(peer_id).await?;
         status.last_attempt_at = Some(Utc::now());
@@ -281,23 +330,22 @@ impl Puller {
     async fn pull_pages(&self, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
         let mut budget = MAX_PAGES_PER_RUN;
         let mut pages = self.fetch_pages(peer, status.cursor, budget).await?;
-        loop {
-            budget = budget.saturating_sub(pages.len());
-            let Some(last) = pages.last() else { break };
-            // The next pages are fetched while these are applied: their cursor is already
-            // known, and the peer's work and this node's writes overlap instead of taking
-            // turns. A failed apply drops the fetched pages; the cursor only moves with a
-            // commit.
-            let next = async {
-                match last.has_more && budget > 0 {
-                    true => Some(self.fetch_pages(peer, last.next_cursor, budget).await),
-                    false => None,
-                }
-            };
-            let (next, applied) = tokio::join!(next, self.apply_pages(peer, status, &pages));
-            applied?;
+        while let Some(last) = pages.last() {
+            budget = budget.saturating_sub(pages.pages());
+            // The next pages are fetched and checked on another task while these are written:
+            // their cursor is already known, so the peer's work, reading its answer and this
+            // node's writes overlap instead of taking turns. A failed apply drops the fetched
+            // pages (the cursor only moves with a commit).
+            let next = (last.has_more && budget > 0).then(|| {
+                let (puller, id, since) = (self.clone(), peer.config.id.clone(), last.next_cursor);
+                AbortOnDropHandle::new(tokio::spawn(async move {
+                    let peer = puller.peers.get(&id).ok_or_else(|| peer_gone(&id))?;
+                    puller.fetch_pages(peer, since, budget).await
+                }))
+            });
+            self.apply_pages(status, &pages).await?;
             match next {
-                Some(next) => pages = next?,
+                Some(next) => pages = next.await.map_err(|e| AppError::Internal(e.into()))??,
                 None => break,
             }
         }
@@ -305,13 +353,13 @@ impl Puller {
     }
 
     /// Fetches consecutive pages after `since` (at least one, at most `max_pages`) until the
-    /// feed ends or they hold [`ENTRIES_PER_TRANSACTION`] entries.
+    /// feed ends or they hold [`ENTRIES_PER_TRANSACTION`] entries, and checks them.
     async fn fetch_pages(
         &self,
         peer: &Peer,
         since: i64,
         max_pages: usize,
-    ) -> AppResult<Vec<FeedPage>> {
+    ) -> AppResult<mirror::CheckedPages> {
         let first = self.fetch(peer, since).await?;
         let mut entries = first.entries.len();
         let mut pages = vec![first];
@@ -324,21 +372,19 @@ impl Puller {
             entries += page.entries.len();
             pages.push(page);
         }
-        Ok(pages)
+        mirror::CheckedPages::check(&peer.config.id, self.ctx.node_id.as_str(), &pages)
     }
 
-    /// Applies consecutive pages and moves the stored cursor past them, in one transaction;
-    /// `status` changes only when it commits, so a failed page leaves the cursor where the
-    /// stored records are.
+    /// Applies consecutive checked pages and moves the stored cursor past them, in one
+    /// transaction; `status` changes only when it commits, so a failed page leaves the cursor
+    /// where the stored records are.
     async fn apply_pages(
         &self,
-        peer: &Peer,
         status: &mut peer_sync::Model,
-        pages: &[FeedPage],
+        pages: &mirror::CheckedPages,
     ) -> AppResult<()> {
         let txn = db::begin_write(&self.ctx.db).await?;
-        let stats =
-            mirror::apply_all(&txn, &peer.config.id, self.ctx.node_id.as_str(), pages).await?;
+        let stats = mirror::apply_all(&txn, pages).await?;
         let mut applied = status.clone();
         if let Some(last) = pages.last() {
             applied.cursor = last.next_cursor;
@@ -385,6 +431,11 @@ impl Puller {
         }
         pullers
     }
+}
+
+/// The error for a peer that is not (or no longer) configured.
+fn peer_gone(id: &str) -> AppError {
+    AppError::NotFound(format!("peer {id}"))
 }
 
 /// Shared handle type stored in the app state.

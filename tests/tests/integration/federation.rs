@@ -1305,6 +1305,54 @@ async fn a_refused_page_never_moves_the_cursor_past_what_is_stored() {
     assert_eq!(stored_from_nijmegen(&node).await, (1, 2, 2));
 }
 
+/// While one transaction's pages are written the next ones are fetched beside it: when that
+/// fetch fails, the pages written still commit, the cursor stops right after them and the
+/// error is told; the next pull goes on from there and misses nothing.
+#[tokio::test]
+async fn a_failed_fetch_beside_a_write_keeps_what_was_written() {
+    use api::federation::protocol::Record;
+    let (node, pages) = node_with_paged_nijmegen().await;
+    // Five pages of a thousand entries fill one transaction; the feed goes on after them.
+    const PAGE: i64 = 1000;
+    let tombstone = |n: i64| {
+        let id = format!("nijmegen:00000000-0000-4000-8000-{n:012}");
+        (entities::RecordKind::Offer, id, None)
+    };
+    for since in (0..5).map(|p| p * PAGE) {
+        let mut entries: Vec<Entry> = (since..since + PAGE).map(tombstone).collect();
+        if since == 0 {
+            entries[0] = upsert(Record::Organisation(Box::new(peer_org())));
+            entries[1] = upsert(Record::Offer(Box::new(peer_offer())));
+        }
+        pages
+            .lock()
+            .unwrap()
+            .insert(since, feed_page(since, true, entries));
+    }
+    // The page after them fails: the peer answers with nothing.
+    let status = sync(&node, "nijmegen").await;
+    assert!(
+        (status["lastError"].as_str().unwrap_or_default()).contains("no JSON"),
+        "{status}"
+    );
+    assert_eq!(status["cursor"], 5 * PAGE, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 1, 1));
+
+    let mut later = peer_offer();
+    later.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
+    later.locations[0].id = "nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f7".into();
+    let last = feed_page(
+        5 * PAGE,
+        false,
+        vec![upsert(Record::Offer(Box::new(later)))],
+    );
+    pages.lock().unwrap().insert(5 * PAGE, last);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(status["cursor"], 5 * PAGE + 1, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 2, 2));
+}
+
 /// POSTs a GraphQL request to `node` with the credentials of peer `as_peer`.
 async fn as_peer(node: &TestApp, as_peer: &str, query: &str, variables: Value) -> Value {
     node.client
