@@ -1353,6 +1353,48 @@ async fn a_failed_fetch_beside_a_write_keeps_what_was_written() {
     assert_eq!(stored_from_nijmegen(&node).await, (1, 2, 2));
 }
 
+/// An offer whose organisation the mirror does not hold (a peer that sent it before, or
+/// without, its organisation) is skipped, not stored as an orphan nor an error; the rest of the
+/// page is applied, and the offer arrives with its organisation on a later page.
+#[tokio::test]
+async fn an_offer_without_its_organisation_is_skipped_until_the_organisation_comes() {
+    use api::federation::protocol::Record;
+    let (node, pages) = node_with_paged_nijmegen().await;
+    let mut org_less = peer_offer();
+    org_less.id = "nijmegen:0e3b8f0e-2c59-4bb5-9a51-6c2b7d3f9e12".into();
+    org_less.organisation_id = "nijmegen:5b9e0c1d-7a2f-4c3e-9d8b-1f2e3a4b5c6d".into();
+    org_less.locations[0].id = "nijmegen:7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f7".into();
+    let first = feed_page(
+        0,
+        false,
+        vec![
+            upsert(Record::Organisation(Box::new(peer_org()))),
+            upsert(Record::Offer(Box::new(org_less.clone()))),
+            upsert(Record::Offer(Box::new(peer_offer()))),
+        ],
+    );
+    pages.lock().unwrap().insert(0, first);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(status["cursor"], 3, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 1, 1));
+
+    let mut org = peer_org();
+    org.id = org_less.organisation_id.clone();
+    let second = feed_page(
+        3,
+        false,
+        vec![
+            upsert(Record::Organisation(Box::new(org))),
+            upsert(Record::Offer(Box::new(org_less))),
+        ],
+    );
+    pages.lock().unwrap().insert(3, second);
+    let status = sync(&node, "nijmegen").await;
+    assert_eq!(status["lastError"], Value::Null, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (2, 2, 2));
+}
+
 /// POSTs a GraphQL request to `node` with the credentials of peer `as_peer`.
 async fn as_peer(node: &TestApp, as_peer: &str, query: &str, variables: Value) -> Value {
     node.client
