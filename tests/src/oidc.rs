@@ -64,6 +64,8 @@ impl OidcProvider {
             .iter()
             .map(|(id, secret)| serde_json::json!({"client_id": id, "client_secret": secret}))
             .collect();
+        // What node says on stderr, shown when it does not get ready.
+        let mut stderr = tempfile::tempfile().expect("a file for the provider's stderr");
         let mut child = tokio::process::Command::new("node")
             .arg("provider.mjs")
             .current_dir(dir())
@@ -75,7 +77,11 @@ impl OidcProvider {
             .env("ACCESS_TTL", access_ttl.to_string())
             .env("PEER_CLIENTS", serde_json::Value::from(peers).to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(
+                stderr
+                    .try_clone()
+                    .expect("a second handle on the provider's stderr"),
+            )
             .kill_on_drop(true)
             .spawn()
             .expect("start node tests/oidc/provider.mjs");
@@ -89,7 +95,15 @@ impl OidcProvider {
             panic!("provider exited before it was ready");
         })
         .await
-        .expect("provider ready within 60 s");
+        .unwrap_or_else(|_| {
+            use std::io::{Read, Seek};
+            let mut said = String::new();
+            let _ = stderr
+                .rewind()
+                .and_then(|()| stderr.read_to_string(&mut said));
+            let exited = child.try_wait().ok().flatten();
+            panic!("provider not ready within 60 s (exited: {exited:?}); its stderr:\n{said}")
+        });
         // Keep draining stdout: node dies of EPIPE when it logs into a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let port = ready
