@@ -38,12 +38,19 @@ pub fn backend_name() -> &'static str {
     }
 }
 
+/// Test databases are named `wijk_test_<unix seconds>_<uuid>`; those older than this are
+/// dropped by the next test that creates one (no test runs for hours, and a test that panics
+/// never drops its own).
+const STALE_TEST_DATABASE_SECS: i64 = 6 * 3600;
+
 /// Creates a fresh PostgreSQL database and returns its URL.
 pub async fn fresh_postgres(admin_url: &str) -> String {
-    let name = format!("wijk_test_{}", uuid::Uuid::new_v4().simple());
+    let now = chrono::Utc::now().timestamp();
+    let name = format!("wijk_test_{now}_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(admin_url)
         .await
         .expect("connect to TEST_DATABASE_URL");
+    drop_stale_test_databases(&admin, now).await;
     admin
         .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await
@@ -53,6 +60,33 @@ pub async fn fresh_postgres(admin_url: &str) -> String {
         .rsplit_once('/')
         .expect("TEST_DATABASE_URL ends in /<database>");
     format!("{base}/{name}")
+}
+
+/// Drops the test databases of earlier runs ([`STALE_TEST_DATABASE_SECS`]); one that is in
+/// use or already dropped by a parallel test is left alone.
+async fn drop_stale_test_databases(admin: &sea_orm::DatabaseConnection, now: i64) {
+    let Ok(rows) = admin
+        .query_all_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'wijk\\_test\\_%'",
+        ))
+        .await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let created = (name.strip_prefix("wijk_test_"))
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(secs, _)| secs.parse::<i64>().ok());
+        if created.is_some_and(|t| now - t > STALE_TEST_DATABASE_SECS) {
+            let _ = admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                .await;
+        }
+    }
 }
 
 impl TestApp {
