@@ -118,8 +118,9 @@ impl Peer {
     }
 
     /// [`Peer::call`] whose `data` is read straight into `T` (a feed page of thousands of
-    /// records, without building a JSON tree first). An answer that does not fit `T` is read
-    /// again as JSON, to report the peer's errors, or else what did not fit.
+    /// records, without building a JSON tree first). An answer with GraphQL errors, or one
+    /// that does not fit `T`, is read again as JSON, to report the peer's errors, or else what
+    /// did not fit.
     pub async fn call_as<T: serde::de::DeserializeOwned>(
         &self,
         peers: &Peers,
@@ -130,10 +131,17 @@ impl Peer {
         #[derive(serde::Deserialize)]
         struct Answer<T> {
             data: T,
+            #[serde(default)]
+            errors: Option<serde::de::IgnoredAny>,
         }
         let (status, body) = self.post(peers, node_id, query, variables).await?;
         match serde_json::from_slice::<Answer<T>>(&body) {
-            Ok(answer) => Ok(answer.data),
+            Ok(answer) => {
+                if answer.errors.is_some() {
+                    self.answer_json(status, &body)?;
+                }
+                Ok(answer.data)
+            }
             Err(e) => {
                 self.answer_json(status, &body)?;
                 Err(AppError::Internal(anyhow::anyhow!(
@@ -151,7 +159,7 @@ impl Peer {
         node_id: &crate::domain::NodeId,
         query: &str,
         variables: serde_json::Value,
-    ) -> AppResult<(reqwest::StatusCode, Vec<u8>)> {
+    ) -> AppResult<(reqwest::StatusCode, axum::body::Bytes)> {
         let http = &peers.http;
         let url = format!("{}/graphql", self.config.base_url.trim_end_matches('/'));
         let body = serde_json::json!({"query": query, "variables": variables});
@@ -175,7 +183,7 @@ impl Peer {
             .map_err(unreachable)?;
         let status = response.status();
         let body = response.bytes().await.map_err(unreachable)?;
-        Ok((status, body.to_vec()))
+        Ok((status, body))
     }
 
     /// A peer's answer as JSON; no JSON, or GraphQL errors in it, are errors.

@@ -1395,6 +1395,32 @@ async fn an_offer_without_its_organisation_is_skipped_until_the_organisation_com
     assert_eq!(stored_from_nijmegen(&node).await, (2, 2, 2));
 }
 
+/// A feed answer that carries GraphQL errors beside its data is refused as the errors say,
+/// not applied as if the data were whole.
+#[tokio::test]
+async fn a_feed_answer_with_errors_beside_its_data_is_refused() {
+    use api::federation::protocol::Record;
+    let (node, pages) = node_with_paged_nijmegen().await;
+    let page = feed_page(
+        0,
+        false,
+        vec![
+            upsert(Record::Organisation(Box::new(peer_org()))),
+            upsert(Record::Offer(Box::new(peer_offer()))),
+        ],
+    );
+    let mut answer: Value = serde_json::from_str(&page).unwrap();
+    answer["errors"] = json!([{"message": "half of this page could not be read"}]);
+    pages.lock().unwrap().insert(0, answer.to_string());
+    let status = sync(&node, "nijmegen").await;
+    assert!(
+        (status["lastError"].as_str().unwrap_or_default()).contains("half of this page"),
+        "{status}"
+    );
+    assert_eq!(status["cursor"], 0, "{status}");
+    assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0));
+}
+
 /// POSTs a GraphQL request to `node` with the credentials of peer `as_peer`.
 async fn as_peer(node: &TestApp, as_peer: &str, query: &str, variables: Value) -> Value {
     node.client
