@@ -351,11 +351,19 @@ impl Puller {
                     puller.fetch_pages(peer, since, budget).await
                 }))
             });
+            let started = std::time::Instant::now();
             self.apply_pages(status, &pages).await?;
-            match next {
-                Some(next) => pages = next.await.map_err(|e| AppError::Internal(e.into()))??,
-                None => break,
-            }
+            let applied = started.elapsed();
+            let Some(next) = next else { break };
+            pages = next.await.map_err(|e| AppError::Internal(e.into()))??;
+            // Which side of the pipeline waits: a wait near zero means the writes are slower
+            // than the peer's feed.
+            tracing::debug!(
+                peer = %peer.config.id,
+                apply_ms = applied.as_millis() as u64,
+                waited_ms = (started.elapsed() - applied).as_millis() as u64,
+                "feed pages applied"
+            );
         }
         Ok(())
     }

@@ -1353,6 +1353,52 @@ async fn a_failed_fetch_beside_a_write_keeps_what_was_written() {
     assert_eq!(stored_from_nijmegen(&node).await, (1, 2, 2));
 }
 
+/// A page of a peer's feed is written in the same number of SQL statements whether it holds
+/// three offers or thirty: each kind of row goes for the whole page at once. The circle plans
+/// went offer by offer, two statements each, which made every transaction of a mirror catching
+/// up wait for ten thousand round trips to the database.
+#[tokio::test]
+async fn a_page_costs_as_many_statements_for_thirty_offers_as_for_three() {
+    use api::federation::protocol::Record;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    async fn statements_for(offers: usize) -> u64 {
+        let (node, pages) = node_with_paged_nijmegen().await;
+        let mut entries = vec![upsert(Record::Organisation(Box::new(peer_org())))];
+        for i in 0..offers {
+            let mut o = peer_offer();
+            o.id = format!("nijmegen:00000000-0000-4000-8000-{i:012}");
+            o.locations[0].id = format!("nijmegen:00000000-0000-4000-9000-{i:012}");
+            o.circle = Some(api::read_model::circle::CircleRecord {
+                group_min: Some(16),
+                group_max: Some(20),
+                ..Default::default()
+            });
+            entries.push(upsert(Record::Offer(Box::new(o))));
+        }
+        pages
+            .lock()
+            .unwrap()
+            .insert(0, feed_page(0, false, entries));
+        let counter = api::db::QueryCounter::default();
+        let status = counter
+            .scope(node.state.puller().sync_peer("nijmegen"))
+            .await
+            .unwrap_or_else(|e| panic!("{}", e.message()));
+        assert_eq!(status.cursor, offers as i64 + 1);
+        let n = offers as u64;
+        assert_eq!(stored_from_nijmegen(&node).await, (1, n, n));
+        let plans = entities::offer_circle::Entity::find()
+            .filter(entities::offer_circle::Column::OfferId.starts_with("nijmegen:"))
+            .count(&node.state.db)
+            .await
+            .unwrap();
+        assert_eq!(plans, n, "every mirrored offer keeps its circle plan");
+        counter.get()
+    }
+    let (few, many) = (statements_for(3).await, statements_for(30).await);
+    assert_eq!(few, many, "3 offers: {few} statements, 30 offers: {many}");
+}
+
 /// An offer whose organisation the mirror does not hold (a peer that sent it before, or
 /// without, its organisation) is skipped, not stored as an orphan nor an error; the rest of the
 /// page is applied, and the offer arrives with its organisation on a later page.

@@ -525,23 +525,24 @@ fn stored_fields(p: &entities::json::SchedulePeriod) -> SchedulePeriodFields {
 }
 
 /// Stores the (checked) circle records of mirrored offers; an offer without one loses its
-/// mirrored plan.
+/// mirrored plan. Two statements per chunk of offers, however many there are.
 pub async fn store_mirrored<'a>(
     db: &impl ConnectionTrait,
     records: impl Iterator<Item = (&'a str, Option<&'a CircleRecord>)>,
 ) -> AppResult<()> {
+    let mut ids = Vec::new();
+    let mut rows = Vec::new();
     for (offer_id, record) in records {
-        offer_circle::Entity::delete_many()
-            .filter(offer_circle::Column::OfferId.eq(offer_id))
-            .exec(db)
-            .await?;
+        ids.push(offer_id.to_string());
         if let Some(r) = record {
             let row = offer_circle::Model {
                 previous_offer_id: r.previous_offer_id.clone(),
                 ..plan_row(offer_id, &CirclePlan::parse(&record_fields(r))?)
             };
-            offer_circle::ActiveModel::from(row).insert(db).await?;
+            rows.push(offer_circle::ActiveModel::from(row).reset_all());
         }
     }
+    crate::db::delete_in::<offer_circle::Entity>(db, offer_circle::Column::OfferId, &ids).await?;
+    crate::db::insert_all(db, rows, None).await?;
     Ok(())
 }
