@@ -354,18 +354,14 @@ async fn apply_checked(
         match (&e.record, e.kind) {
             (Some(Record::Organisation(o)), _) => orgs.push(o.as_ref()),
             (Some(Record::Offer(o)), _) => offers.push(o.as_ref()),
-            (None, RecordKind::Organisation) => org_tombstones.push(e),
-            (None, RecordKind::Offer) => offer_tombstones.push(e),
+            (None, RecordKind::Organisation) => org_tombstones.push(e.id.clone()),
+            (None, RecordKind::Offer) => offer_tombstones.push(e.id.clone()),
         }
     }
     upsert_organisations(txn, peer, orgs, &mut stats).await?;
-    for e in org_tombstones {
-        delete(txn, e.kind, &e.id, peer, &mut stats).await?;
-    }
+    remove_organisations(txn, peer, org_tombstones, &mut stats).await?;
     upsert_offers(txn, peer, offers, &mut stats).await?;
-    for e in offer_tombstones {
-        delete(txn, e.kind, &e.id, peer, &mut stats).await?;
-    }
+    remove_offers(txn, peer, offer_tombstones, &mut stats).await?;
     Ok(stats)
 }
 
@@ -654,47 +650,84 @@ fn offer_model(o: &OfferRecord) -> offer::Model {
     }
 }
 
-async fn delete(
+/// The ids among `values` of `column` whose rows in the table of `E` came from `peer` (a
+/// tombstone never removes another node's record), with the id column `id` of those rows.
+async fn peers_rows<E: EntityTrait>(
     txn: &DatabaseTransaction,
-    kind: RecordKind,
-    id: &str,
+    id: E::Column,
+    column: E::Column,
+    origin: E::Column,
+    values: &[String],
     peer: &str,
+) -> AppResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(db::MAX_PARAMS) {
+        let ids: Vec<String> = E::find()
+            .select_only()
+            .column(id)
+            .filter(column.is_in(chunk.iter().map(String::as_str)))
+            .filter(origin.eq(peer))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        out.extend(ids);
+    }
+    Ok(out)
+}
+
+/// Removes the peer's offers named by tombstones, and logs each removal: a constant number of
+/// statements however many there are.
+async fn remove_offers(
+    txn: &DatabaseTransaction,
+    peer: &str,
+    ids: Vec<String>,
     stats: &mut ApplyStats,
 ) -> AppResult<()> {
-    match kind {
-        RecordKind::Offer => {
-            let gone = offer::Entity::delete_many()
-                .filter(offer::Column::Id.eq(id))
-                .filter(offer::Column::OriginNode.eq(peer))
-                .exec(txn)
-                .await?;
-            if gone.rows_affected > 0 {
-                changes::record(txn, RecordKind::Offer, id, ChangeOp::Delete, peer).await?;
-                stats.deletes += 1;
-            }
-        }
-        RecordKind::Organisation => {
-            let offers = offer::Entity::find()
-                .filter(offer::Column::OrganisationId.eq(id))
-                .filter(offer::Column::OriginNode.eq(peer))
-                .all(txn)
-                .await?;
-            for o in offers {
-                offer::Entity::delete_by_id(o.id.as_str()).exec(txn).await?;
-                changes::record(txn, RecordKind::Offer, &o.id, ChangeOp::Delete, peer).await?;
-                stats.deletes += 1;
-            }
-            let gone = organisation::Entity::delete_many()
-                .filter(organisation::Column::Id.eq(id))
-                .filter(organisation::Column::OriginNode.eq(peer))
-                .exec(txn)
-                .await?;
-            if gone.rows_affected > 0 {
-                changes::record(txn, RecordKind::Organisation, id, ChangeOp::Delete, peer).await?;
-                stats.deletes += 1;
-            }
-        }
-    }
+    let (id, origin) = (offer::Column::Id, offer::Column::OriginNode);
+    let gone = peers_rows::<offer::Entity>(txn, id, id, origin, &ids, peer).await?;
+    db::delete_in::<offer::Entity>(txn, id, &gone).await?;
+    changes::record_many(
+        txn,
+        RecordKind::Offer,
+        gone.iter().map(String::as_str),
+        ChangeOp::Delete,
+        peer,
+    )
+    .await?;
+    stats.deletes += gone.len() as u64;
+    Ok(())
+}
+
+/// Removes the peer's organisations named by tombstones with all their offers, and logs each
+/// removal: a constant number of statements however many there are.
+async fn remove_organisations(
+    txn: &DatabaseTransaction,
+    peer: &str,
+    ids: Vec<String>,
+    stats: &mut ApplyStats,
+) -> AppResult<()> {
+    let (id, origin) = (organisation::Column::Id, organisation::Column::OriginNode);
+    let gone = peers_rows::<organisation::Entity>(txn, id, id, origin, &ids, peer).await?;
+    let offers = peers_rows::<offer::Entity>(
+        txn,
+        offer::Column::Id,
+        offer::Column::OrganisationId,
+        offer::Column::OriginNode,
+        &gone,
+        peer,
+    )
+    .await?;
+    remove_offers(txn, peer, offers, stats).await?;
+    db::delete_in::<organisation::Entity>(txn, id, &gone).await?;
+    changes::record_many(
+        txn,
+        RecordKind::Organisation,
+        gone.iter().map(String::as_str),
+        ChangeOp::Delete,
+        peer,
+    )
+    .await?;
+    stats.deletes += gone.len() as u64;
     Ok(())
 }
 

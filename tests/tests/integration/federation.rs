@@ -1354,19 +1354,21 @@ async fn a_failed_fetch_beside_a_write_keeps_what_was_written() {
 }
 
 /// A page of a peer's feed is written in the same number of SQL statements whether it holds
-/// three offers or thirty: each kind of row goes for the whole page at once. The circle plans
-/// went offer by offer, two statements each, which made every transaction of a mirror catching
-/// up wait for ten thousand round trips to the database.
+/// three offers or thirty, and so is a page of their tombstones: each kind of row goes for the
+/// whole page at once. The circle plans went offer by offer, two statements each, which made
+/// every transaction of a mirror catching up wait for ten thousand round trips to the
+/// database; tombstones went one by one too.
 #[tokio::test]
 async fn a_page_costs_as_many_statements_for_thirty_offers_as_for_three() {
     use api::federation::protocol::Record;
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-    async fn statements_for(offers: usize) -> u64 {
+    async fn statements_for(offers: usize) -> (u64, u64) {
         let (node, pages) = node_with_paged_nijmegen().await;
+        let id = |i: usize| format!("nijmegen:00000000-0000-4000-8000-{i:012}");
         let mut entries = vec![upsert(Record::Organisation(Box::new(peer_org())))];
         for i in 0..offers {
             let mut o = peer_offer();
-            o.id = format!("nijmegen:00000000-0000-4000-8000-{i:012}");
+            o.id = id(i);
             o.locations[0].id = format!("nijmegen:00000000-0000-4000-9000-{i:012}");
             o.circle = Some(api::read_model::circle::CircleRecord {
                 group_min: Some(16),
@@ -1375,16 +1377,21 @@ async fn a_page_costs_as_many_statements_for_thirty_offers_as_for_three() {
             });
             entries.push(upsert(Record::Offer(Box::new(o))));
         }
+        let applied = offers as i64 + 1;
         pages
             .lock()
             .unwrap()
             .insert(0, feed_page(0, false, entries));
-        let counter = api::db::QueryCounter::default();
-        let status = counter
-            .scope(node.state.puller().sync_peer("nijmegen"))
-            .await
-            .unwrap_or_else(|e| panic!("{}", e.message()));
-        assert_eq!(status.cursor, offers as i64 + 1);
+        let counted = async |node: &TestApp| {
+            let counter = api::db::QueryCounter::default();
+            let status = counter
+                .scope(node.state.puller().sync_peer("nijmegen"))
+                .await
+                .unwrap_or_else(|e| panic!("{}", e.message()));
+            (status, counter.get())
+        };
+        let (status, upserts) = counted(&node).await;
+        assert_eq!(status.cursor, applied);
         let n = offers as u64;
         assert_eq!(stored_from_nijmegen(&node).await, (1, n, n));
         let plans = entities::offer_circle::Entity::find()
@@ -1393,10 +1400,27 @@ async fn a_page_costs_as_many_statements_for_thirty_offers_as_for_three() {
             .await
             .unwrap();
         assert_eq!(plans, n, "every mirrored offer keeps its circle plan");
-        counter.get()
+
+        // Tombstones of all offers but the last, and of the organisation, which takes its
+        // last offer with it.
+        let mut gone: Vec<Entry> = (0..offers - 1)
+            .map(|i| (entities::RecordKind::Offer, id(i), None))
+            .collect();
+        gone.push((entities::RecordKind::Organisation, PEER_ORG.into(), None));
+        pages
+            .lock()
+            .unwrap()
+            .insert(applied, feed_page(applied, false, gone));
+        let (status, tombstones) = counted(&node).await;
+        assert_eq!(status.records_applied, 2 * applied, "{status:?}");
+        assert_eq!(stored_from_nijmegen(&node).await, (0, 0, 0));
+        (upserts, tombstones)
     }
     let (few, many) = (statements_for(3).await, statements_for(30).await);
-    assert_eq!(few, many, "3 offers: {few} statements, 30 offers: {many}");
+    assert_eq!(
+        few, many,
+        "3 offers: {few:?} statements, 30 offers: {many:?}"
+    );
 }
 
 /// An offer whose organisation the mirror does not hold (a peer that sent it before, or
