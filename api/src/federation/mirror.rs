@@ -685,17 +685,7 @@ async fn remove_offers(
 ) -> AppResult<()> {
     let (id, origin) = (offer::Column::Id, offer::Column::OriginNode);
     let gone = peers_rows::<offer::Entity>(txn, id, id, origin, &ids, peer).await?;
-    db::delete_in::<offer::Entity>(txn, id, &gone).await?;
-    changes::record_many(
-        txn,
-        RecordKind::Offer,
-        gone.iter().map(String::as_str),
-        ChangeOp::Delete,
-        peer,
-    )
-    .await?;
-    stats.deletes += gone.len() as u64;
-    Ok(())
+    delete_logged::<offer::Entity>(txn, id, RecordKind::Offer, &gone, peer, stats).await
 }
 
 /// Removes the peer's organisations named by tombstones with all their offers, and logs each
@@ -718,10 +708,24 @@ async fn remove_organisations(
     )
     .await?;
     remove_offers(txn, peer, offers, stats).await?;
-    db::delete_in::<organisation::Entity>(txn, id, &gone).await?;
+    let kind = RecordKind::Organisation;
+    delete_logged::<organisation::Entity>(txn, id, kind, &gone, peer, stats).await
+}
+
+/// Deletes the rows of `E` with ids `gone` (the peer's, from [`peers_rows`]) and writes a
+/// change-log row for each removal.
+async fn delete_logged<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    id: E::Column,
+    kind: RecordKind,
+    gone: &[String],
+    peer: &str,
+    stats: &mut ApplyStats,
+) -> AppResult<()> {
+    db::delete_in::<E>(txn, id, gone).await?;
     changes::record_many(
         txn,
-        RecordKind::Organisation,
+        kind,
         gone.iter().map(String::as_str),
         ChangeOp::Delete,
         peer,
