@@ -148,6 +148,10 @@ pub struct FederationConfig {
     /// Longest wait between two attempts to deliver a message to a peer that is down; the wait
     /// doubles from one second per failed attempt up to this.
     pub delivery_max_backoff_secs: u64,
+    /// A sync that finds at least this many changes waiting in a peer's feed, and no fewer
+    /// than the offers stored, writes them with the list indexes suspended
+    /// ([`crate::db::bulk_load`]); 0 never does.
+    pub bulk_load_min_changes: u64,
 }
 
 impl Default for FederationConfig {
@@ -158,6 +162,7 @@ impl Default for FederationConfig {
             timeout_secs: 20,
             delivery_poll_ms: 1000,
             delivery_max_backoff_secs: 900,
+            bulk_load_min_changes: 10_000,
         }
     }
 }

@@ -6,6 +6,8 @@
 //! counter of the request whose task runs it ([`QueryCounter::scope`]), so a request can be
 //! stopped past its budget.
 
+pub mod bulk_load;
+
 use migration::MigratorTrait;
 use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};

@@ -42,6 +42,7 @@ impl AppState {
             ctx: self.services.clone(),
             peers: self.peers.clone(),
             page_size: self.config.federation.page_size,
+            bulk_load_min_changes: self.config.federation.bulk_load_min_changes,
         }
     }
 }

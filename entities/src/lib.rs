@@ -43,6 +43,7 @@ pub mod referral_suitability_confirmation;
 pub mod search_demand;
 pub mod self_referral_mail;
 pub mod session;
+pub mod suspended_index;
 pub mod user;
 pub mod vocab;
 

@@ -33,6 +33,7 @@ mod m20261207_9603_location_offer_active;
 mod m20261208_9604_location_offer_facets;
 mod m20261209_9605_location_first_of_offer;
 mod m20261210_9701_drop_prefix_indexes;
+mod m20261211_9801_suspended_indexes;
 
 pub use m20261203_4020_purge_medical_notes::{NoteRule, set_note_rule};
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_9604_location_offer_facets::Migration),
             Box::new(m20261209_9605_location_first_of_offer::Migration),
             Box::new(m20261210_9701_drop_prefix_indexes::Migration),
+            Box::new(m20261211_9801_suspended_indexes::Migration),
         ]
     }
 }

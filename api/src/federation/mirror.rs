@@ -41,6 +41,15 @@ pub struct ApplyStats {
     pub skipped: u64,
 }
 
+/// The tables a mirror catching up fills, whose list indexes a large backlog suspends
+/// ([`crate::db::bulk_load`]).
+pub const BULK_TABLES: &[&str] = &[
+    "offers",
+    "locations",
+    "offer_life_domains",
+    "offer_target_groups",
+];
+
 fn garbage(message: String) -> AppError {
     AppError::bad_input(format!("peer sent an invalid feed: {message}"))
 }
@@ -317,6 +326,11 @@ impl CheckedPages {
     /// How many pages these are.
     pub fn pages(&self) -> usize {
         self.pages.len()
+    }
+
+    /// The highest sequence number the peer said its feed had while these were read.
+    pub fn head_seq(&self) -> i64 {
+        (self.pages.iter()).map(|p| p.head_seq).max().unwrap_or(0)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::services::Ctx;
 use chrono::{DateTime, Utc};
 use entities::peer_sync;
-use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -244,6 +244,8 @@ pub struct Puller {
     pub peers: Arc<Peers>,
     /// Changes asked for per feed page (`federation.page_size`).
     pub page_size: u64,
+    /// Backlog from which a sync suspends the list indexes (`federation.bulk_load_min_changes`).
+    pub bulk_load_min_changes: u64,
 }
 
 impl Puller {
@@ -335,9 +337,61 @@ impl Puller {
         result.map(|()| status)
     }
 
+    /// Pulls and applies up to [`MAX_PAGES_PER_RUN`] pages; a large backlog is written with
+    /// the list indexes of what it fills suspended ([`Self::worth_bulk_load`]), and they are
+    /// created again before this returns, whether the pages applied or not.
     async fn pull_pages(&self, peer: &Peer, status: &mut peer_sync::Model) -> AppResult<()> {
+        let pages = self
+            .fetch_pages(peer, status.cursor, MAX_PAGES_PER_RUN)
+            .await?;
+        let suspended = match self.worth_bulk_load(&pages, status).await? {
+            true => db::bulk_load::suspend(&self.ctx.db, mirror::BULK_TABLES).await?,
+            false => Vec::new(),
+        };
+        let applied = self.apply_feed(peer, status, pages).await;
+        if suspended.is_empty() {
+            return applied;
+        }
+        let started = std::time::Instant::now();
+        let restored = db::bulk_load::restore(&self.ctx.db, &suspended).await;
+        match &restored {
+            Ok(()) => tracing::info!(
+                peer = %peer.config.id,
+                indexes = suspended.len(),
+                rebuild_ms = started.elapsed().as_millis() as u64,
+                "list indexes suspended for a large backlog created again"
+            ),
+            // Left to the next start, which creates them from their stored definitions.
+            Err(e) => tracing::error!(error = %e, "suspended list indexes not created again"),
+        }
+        applied.and(restored.map_err(AppError::from))
+    }
+
+    /// Whether the backlog `pages` start is worth writing with the list indexes suspended:
+    /// at least `bulk_load_min_changes` changes, and no fewer than the offers stored (creating
+    /// an index sorts the whole table).
+    async fn worth_bulk_load(
+        &self,
+        pages: &mirror::CheckedPages,
+        status: &peer_sync::Model,
+    ) -> AppResult<bool> {
+        let backlog = u64::try_from(pages.head_seq().saturating_sub(status.cursor)).unwrap_or(0);
+        if self.bulk_load_min_changes == 0 || backlog < self.bulk_load_min_changes {
+            return Ok(false);
+        }
+        let stored = entities::offer::Entity::find().count(&self.ctx.db).await?;
+        Ok(backlog >= stored)
+    }
+
+    /// Applies `pages` and the pages after them, each batch in one transaction, up to the
+    /// budget of a run.
+    async fn apply_feed(
+        &self,
+        peer: &Peer,
+        status: &mut peer_sync::Model,
+        mut pages: mirror::CheckedPages,
+    ) -> AppResult<()> {
         let mut budget = MAX_PAGES_PER_RUN;
-        let mut pages = self.fetch_pages(peer, status.cursor, budget).await?;
         while let Some(last) = pages.last() {
             budget = budget.saturating_sub(pages.pages());
             // The next pages are fetched and checked on another task while these are written:

@@ -6,8 +6,17 @@
 use crate::services::referral::note_check;
 use sea_orm::{DatabaseConnection, DbErr};
 
-/// Hands the data migrations their rules, then applies the pending migrations.
+/// Creates again the list indexes a crash left suspended (their definitions are of the schema
+/// before any pending migration), hands the data migrations their rules, then applies the
+/// pending migrations.
 pub async fn run(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let restored = crate::db::bulk_load::restore_all(db).await?;
+    if restored > 0 {
+        tracing::warn!(
+            indexes = restored,
+            "list indexes left suspended by an interrupted bulk load created again"
+        );
+    }
     migration::set_note_rule(note_check::is_refused);
     crate::db::migrate(db).await
 }

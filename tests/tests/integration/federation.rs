@@ -1079,6 +1079,145 @@ async fn node_with_paged_nijmegen() -> (
     (node, pages)
 }
 
+/// The indexes of the tables a mirror bulk-loads, as the database defines them, by name.
+async fn bulk_indexes(node: &TestApp) -> Vec<(String, String)> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let db = &node.state.db;
+    let tables = (api::federation::mirror::BULK_TABLES.iter())
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "SELECT name, COALESCE(sql, '(automatic)') AS def FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name IN ({tables}) ORDER BY name"
+        ),
+        _ => format!(
+            "SELECT indexname::text AS name, indexdef AS def FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename IN ({tables}) ORDER BY 1"
+        ),
+    };
+    let stmt = Statement::from_string(db.get_database_backend(), sql);
+    (db.query_all_raw(stmt).await.unwrap().into_iter())
+        .map(|r| {
+            (
+                r.try_get::<String>("", "name").unwrap(),
+                r.try_get::<String>("", "def").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A sync that finds a backlog larger than `federation.bulk_load_min_changes` and than the
+/// offers stored writes it with the list indexes of the mirrored tables dropped, and creates
+/// them again, as they were, before it returns; unique indexes and those led by a foreign key
+/// stay throughout. A small backlog leaves every index alone.
+#[tokio::test]
+async fn a_large_backlog_is_written_with_the_list_indexes_suspended() {
+    use api::federation::protocol::Record;
+    use sea_orm::PaginatorTrait;
+    let pages = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
+    let port = fake_paged_peer(pages.clone()).await;
+    let node = TestApp::spawn_with(|c: &mut Config| {
+        c.node.id = "nhn".into();
+        c.seed.demo_regions = vec!["noord-holland-noord".into()];
+        c.federation.peers = vec![peer("nhn", "nijmegen", port)];
+        c.federation.bulk_load_min_changes = 50;
+    })
+    .await;
+    let stored = entities::offer::Entity::find()
+        .count(&node.state.db)
+        .await
+        .unwrap() as i64;
+    let offer = |i: usize| {
+        let mut o = peer_offer();
+        o.id = format!("nijmegen:00000000-0000-4000-8000-{i:012}");
+        o.locations[0].id = format!("nijmegen:00000000-0000-4000-9000-{i:012}");
+        upsert(Record::Offer(Box::new(o)))
+    };
+    // Two pages of a feed whose head is as far ahead as `backlog` says.
+    let feed = |backlog: i64| {
+        let mut first = vec![upsert(Record::Organisation(Box::new(peer_org())))];
+        first.extend((0..10).map(offer));
+        let mut first: Value = serde_json::from_str(&feed_page(0, true, first)).unwrap();
+        first["data"]["changeFeed"]["head_seq"] = json!(backlog);
+        let second = feed_page(11, false, (10..20).map(offer).collect());
+        let mut pages = pages.lock().unwrap();
+        pages.clear();
+        pages.insert(0, first.to_string());
+        pages.insert(11, second);
+    };
+    let before = bulk_indexes(&node).await;
+    let sync_logged = async || {
+        node.state.queries.start_log();
+        let status = node.state.puller().sync_peer("nijmegen").await;
+        let log = node.state.queries.take_log();
+        let status = status.unwrap_or_else(|e| panic!("{}", e.message()));
+        assert_eq!(status.cursor, 21, "{status:?}");
+        (log.into_iter().map(|s| s.sql))
+            .filter(|sql| sql.contains("INDEX"))
+            .collect::<Vec<_>>()
+    };
+
+    // Fewer changes than the node's offers: the indexes stay.
+    feed(stored.max(50) - 1);
+    assert_eq!(sync_logged().await, Vec::<String>::new());
+    assert_eq!(bulk_indexes(&node).await, before);
+
+    // The same pages again with a head far ahead (replayed, so skipped), from a new cursor.
+    entities::peer_sync::Entity::delete_by_id("nijmegen")
+        .exec(&node.state.db)
+        .await
+        .unwrap();
+    feed(stored + 1000);
+    let ddl = sync_logged().await;
+    let dropped: Vec<&String> = ddl.iter().filter(|s| s.starts_with("DROP INDEX")).collect();
+    let created = ddl.iter().filter(|s| s.starts_with("CREATE INDEX")).count();
+    for list in ["idx_locations_gemeente_title", "idx_offers_public_title"] {
+        assert!(
+            dropped.iter().any(|s| s.contains(list)),
+            "{list} suspended: {ddl:#?}"
+        );
+    }
+    for kept in ["idx_locations_offer", "idx_offers_org_title"] {
+        assert!(
+            !ddl.iter().any(|s| s.contains(&format!("\"{kept}\""))),
+            "{kept} (led by a foreign key) kept: {ddl:#?}"
+        );
+    }
+    assert_eq!(created, dropped.len(), "{ddl:#?}");
+    assert_eq!(bulk_indexes(&node).await, before, "every index as it was");
+    let left = entities::suspended_index::Entity::find()
+        .count(&node.state.db)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "no definition left behind");
+    assert_eq!(stored_from_nijmegen(&node).await, (1, 20, 20));
+}
+
+/// List indexes a node suspended and did not create again (it stopped in the middle of a
+/// bulk load) are created again, as they were, when it next starts, before it migrates.
+#[tokio::test]
+async fn list_indexes_left_suspended_are_created_again_at_start() {
+    let node = TestApp::spawn().await;
+    let before = bulk_indexes(&node).await;
+    let suspended =
+        api::db::bulk_load::suspend(&node.state.db, api::federation::mirror::BULK_TABLES)
+            .await
+            .unwrap();
+    assert!(suspended.len() >= 10, "{suspended:?}");
+    let during = bulk_indexes(&node).await;
+    assert_eq!(during.len() + suspended.len(), before.len());
+    assert!(during.iter().all(|(name, _)| !suspended.contains(name)));
+    api::ops::migrate::run(&node.state.db).await.unwrap();
+    assert_eq!(bulk_indexes(&node).await, before);
+    let left = entities::suspended_index::Entity::find()
+        .all(&node.state.db)
+        .await
+        .unwrap();
+    assert_eq!(left, vec![]);
+}
+
 /// Pages pulled together where a record comes twice (changed, then removed, while the mirror
 /// was behind) end as the last entry of each record says.
 #[tokio::test]
