@@ -82,9 +82,55 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// Indexes dropped by [`suspend`], until [`Suspended::restore`] creates them again. Dropped
+/// before that (the sync that suspended them was cancelled, or failed to restore them), it
+/// creates them again on a task of its own.
+#[must_use = "suspended indexes are created again by `restore`"]
+pub struct Suspended {
+    db: DatabaseConnection,
+    names: Vec<String>,
+}
+
+impl Suspended {
+    /// The names of the indexes suspended, in the order they were dropped.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Creates the indexes again, one by one; those not yet created when this fails or is
+    /// cancelled are left to the task [`Drop`] spawns.
+    pub async fn restore(mut self) -> Result<(), DbErr> {
+        while let Some(name) = self.names.first() {
+            restore(&self.db, std::slice::from_ref(name)).await?;
+            self.names.remove(0);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Suspended {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.names);
+        if names.is_empty() {
+            return;
+        }
+        // Without a runtime (the node is stopping) the next start creates them.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let db = self.db.clone();
+        runtime.spawn(async move {
+            match restore(&db, &names).await {
+                Ok(()) => tracing::info!(indexes = names.len(), "suspended list indexes created again after an interrupted load"),
+                Err(e) => tracing::error!(error = %e, "suspended list indexes not created again; the next start will"),
+            }
+        });
+    }
+}
+
 /// Drops the list indexes of `tables` (see the module's note on which), storing their
-/// definitions, in one transaction. Returns their names, for [`restore`].
-pub async fn suspend(db: &DatabaseConnection, tables: &[&str]) -> Result<Vec<String>, DbErr> {
+/// definitions, in one transaction.
+pub async fn suspend(db: &DatabaseConnection, tables: &[&str]) -> Result<Suspended, DbErr> {
     let txn = super::begin_write(db).await?;
     let mut names = Vec::new();
     for table in tables {
@@ -102,13 +148,16 @@ pub async fn suspend(db: &DatabaseConnection, tables: &[&str]) -> Result<Vec<Str
         }
     }
     txn.commit().await?;
-    Ok(names)
+    Ok(Suspended {
+        db: db.clone(),
+        names,
+    })
 }
 
 /// Creates the suspended indexes `names` again from their stored definitions, each in its own
 /// transaction with the removal of its definition. One that exists already (made again by
 /// another way) only loses its stored definition.
-pub async fn restore(db: &DatabaseConnection, names: &[String]) -> Result<(), DbErr> {
+async fn restore(db: &DatabaseConnection, names: &[String]) -> Result<(), DbErr> {
     for name in names {
         let txn = super::begin_write(db).await?;
         if let Some(row) = suspended_index::Entity::find_by_id(name.as_str())

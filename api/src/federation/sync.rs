@@ -344,25 +344,21 @@ impl Puller {
         let pages = self
             .fetch_pages(peer, status.cursor, MAX_PAGES_PER_RUN)
             .await?;
-        let suspended = match self.worth_bulk_load(&pages, status).await? {
-            true => db::bulk_load::suspend(&self.ctx.db, mirror::BULK_TABLES).await?,
-            false => Vec::new(),
-        };
-        let applied = self.apply_feed(peer, status, pages).await;
-        if suspended.is_empty() {
-            return applied;
+        if !self.worth_bulk_load(&pages, status).await? {
+            return self.apply_feed(peer, status, pages).await;
         }
-        let started = std::time::Instant::now();
-        let restored = db::bulk_load::restore(&self.ctx.db, &suspended).await;
-        match &restored {
-            Ok(()) => tracing::info!(
+        // Dropped unrestored (this sync cancelled), it creates them again on its own.
+        let suspended = db::bulk_load::suspend(&self.ctx.db, mirror::BULK_TABLES).await?;
+        let applied = self.apply_feed(peer, status, pages).await;
+        let (count, started) = (suspended.names().len(), std::time::Instant::now());
+        let restored = suspended.restore().await;
+        if restored.is_ok() && count > 0 {
+            tracing::info!(
                 peer = %peer.config.id,
-                indexes = suspended.len(),
+                indexes = count,
                 rebuild_ms = started.elapsed().as_millis() as u64,
                 "list indexes suspended for a large backlog created again"
-            ),
-            // Left to the next start, which creates them from their stored definitions.
-            Err(e) => tracing::error!(error = %e, "suspended list indexes not created again"),
+            );
         }
         applied.and(restored.map_err(AppError::from))
     }
