@@ -16,7 +16,8 @@
 
 use entities::suspended_index;
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult, Statement,
+    ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    IntoActiveModel, Statement,
 };
 
 /// An index as the database defines it.
@@ -56,19 +57,6 @@ async fn list_indexes(db: &impl ConnectionTrait, table: &str) -> Result<Vec<Inde
     IndexDef::find_by_statement(Statement::from_sql_and_values(backend, sql, [table.into()]))
         .all(db)
         .await
-}
-
-/// Whether an index named `name` exists.
-async fn index_exists(db: &impl ConnectionTrait, name: &str) -> Result<bool, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1",
-        _ => "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1",
-    };
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [name.into()]))
-        .await?;
-    Ok(row.is_some())
 }
 
 /// Executes `sql` as a statement (counted, as every statement the node runs).
@@ -140,7 +128,7 @@ pub async fn suspend(db: &DatabaseConnection, tables: &[&str]) -> Result<Suspend
                 table_name: table.to_string(),
                 definition: index.definition,
             };
-            suspended_index::Entity::insert(sea_orm::IntoActiveModel::into_active_model(row))
+            suspended_index::Entity::insert(row.into_active_model())
                 .exec_without_returning(&txn)
                 .await?;
             execute(&txn, format!("DROP INDEX {}", quoted(&index.name))).await?;
@@ -164,7 +152,8 @@ async fn restore(db: &DatabaseConnection, names: &[String]) -> Result<(), DbErr>
             .one(&txn)
             .await?
         {
-            if !index_exists(&txn, name).await? {
+            let schema = migration::SchemaManager::new(&txn);
+            if !schema.has_index(&row.table_name, name).await? {
                 execute(&txn, row.definition).await?;
             }
             suspended_index::Entity::delete_by_id(name.as_str())

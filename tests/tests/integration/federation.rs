@@ -1108,6 +1108,21 @@ async fn bulk_indexes(node: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The definitions of suspended indexes the node keeps.
+async fn stored_definitions(node: &TestApp) -> Vec<entities::suspended_index::Model> {
+    entities::suspended_index::Entity::find()
+        .all(&node.state.db)
+        .await
+        .unwrap()
+}
+
+/// Suspends the list indexes of the tables a mirror bulk-loads, as a large sync does.
+async fn suspend_bulk_indexes(node: &TestApp) -> api::db::bulk_load::Suspended {
+    api::db::bulk_load::suspend(&node.state.db, api::federation::mirror::BULK_TABLES)
+        .await
+        .unwrap()
+}
+
 /// A sync that finds a backlog larger than `federation.bulk_load_min_changes` and than the
 /// offers stored writes it with the list indexes of the mirrored tables dropped, and creates
 /// them again, as they were, before it returns; unique indexes and those led by a foreign key
@@ -1187,11 +1202,11 @@ async fn a_large_backlog_is_written_with_the_list_indexes_suspended() {
     }
     assert_eq!(created, dropped.len(), "{ddl:#?}");
     assert_eq!(bulk_indexes(&node).await, before, "every index as it was");
-    let left = entities::suspended_index::Entity::find()
-        .count(&node.state.db)
-        .await
-        .unwrap();
-    assert_eq!(left, 0, "no definition left behind");
+    assert_eq!(
+        stored_definitions(&node).await,
+        vec![],
+        "no definition left behind"
+    );
     assert_eq!(stored_from_nijmegen(&node).await, (1, 20, 20));
 }
 
@@ -1201,10 +1216,7 @@ async fn a_large_backlog_is_written_with_the_list_indexes_suspended() {
 async fn list_indexes_left_suspended_are_created_again_at_start() {
     let node = TestApp::spawn().await;
     let before = bulk_indexes(&node).await;
-    let suspended =
-        api::db::bulk_load::suspend(&node.state.db, api::federation::mirror::BULK_TABLES)
-            .await
-            .unwrap();
+    let suspended = suspend_bulk_indexes(&node).await;
     let names = suspended.names().to_vec();
     // The process ends here: nothing runs that would create them again.
     std::mem::forget(suspended);
@@ -1214,11 +1226,7 @@ async fn list_indexes_left_suspended_are_created_again_at_start() {
     assert!(during.iter().all(|(name, _)| !names.contains(name)));
     api::ops::migrate::run(&node.state.db).await.unwrap();
     assert_eq!(bulk_indexes(&node).await, before);
-    let left = entities::suspended_index::Entity::find()
-        .all(&node.state.db)
-        .await
-        .unwrap();
-    assert_eq!(left, vec![]);
+    assert_eq!(stored_definitions(&node).await, vec![]);
 }
 
 /// A sync cancelled while it holds list indexes suspended (an admin's `syncPeer` request whose
@@ -1228,10 +1236,7 @@ async fn list_indexes_left_suspended_are_created_again_at_start() {
 async fn list_indexes_of_a_cancelled_load_are_created_again() {
     let node = TestApp::spawn().await;
     let before = bulk_indexes(&node).await;
-    let suspended =
-        api::db::bulk_load::suspend(&node.state.db, api::federation::mirror::BULK_TABLES)
-            .await
-            .unwrap();
+    let suspended = suspend_bulk_indexes(&node).await;
     assert!(!suspended.names().is_empty());
     assert_ne!(bulk_indexes(&node).await, before);
     drop(suspended);
@@ -1239,11 +1244,7 @@ async fn list_indexes_of_a_cancelled_load_are_created_again() {
         (bulk_indexes(&node).await == before).then_some(())
     })
     .await;
-    let left = entities::suspended_index::Entity::find()
-        .all(&node.state.db)
-        .await
-        .unwrap();
-    assert_eq!(left, vec![]);
+    assert_eq!(stored_definitions(&node).await, vec![]);
 }
 
 /// Pages pulled together where a record comes twice (changed, then removed, while the mirror
