@@ -254,6 +254,14 @@ impl Embedder {
         }
     }
 
+    /// Forgets the cached query vectors: the next queries are embedded again (a benchmark
+    /// measures the embedding of each query this way, with the query's own text).
+    pub fn forget_queries(&self) {
+        if let Ok(mut cache) = self.cache.lock() {
+            *cache = Cache::default();
+        }
+    }
+
     /// Failed requests since start (index and query).
     pub fn failures(&self) -> u64 {
         self.failures.load(Ordering::Relaxed)
