@@ -14,8 +14,9 @@
 //! [`Vectors`], the matrix searched exactly at query time. The offers nearest in meaning that
 //! pass the same filters (`nearest`: only their rows are compared; as many as the page needs)
 //! join the keyword matches, and all are ranked by [`hybrid::blend`]. The keyword matches
-//! ([`TantivyIndex::matches`]) are collected while the query is embedded; the rest
-//! ([`TantivyIndex::page`]) waits for its vector.
+//! ([`TantivyIndex::matches`]) and the rows to compare ([`TantivyIndex::comparable`]) are
+//! collected while the query is embedded; the rest ([`TantivyIndex::page`]) waits for its
+//! vector.
 
 use super::SearchIndex;
 use super::compound::Vocabulary;
@@ -721,7 +722,57 @@ impl TantivyIndex {
         vector: Option<&[f32]>,
     ) -> AppResult<SearchResults> {
         let matches = self.matches(searcher, q)?;
-        self.page(searcher, q, matches, vector)
+        match vector.filter(|_| wants_meaning(q)) {
+            Some(v) => {
+                let rows = self.comparable(searcher, q)?;
+                self.page(searcher, q, matches, Some((v, &rows)))
+            }
+            None => self.page(searcher, q, matches, None),
+        }
+    }
+
+    /// The offers a vector search for `q` compares: those passing its filters and radius
+    /// that have a vector, with their rows. Gathered before the query vector is there.
+    fn comparable(&self, searcher: &tantivy::Searcher, q: &SearchQuery) -> AppResult<Comparable> {
+        let weight = self
+            .query(q, &[])
+            .weight(EnableScoring::disabled_from_searcher(searcher))
+            .map_err(internal)?;
+        let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
+        let mut out = Comparable::default();
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let ff = reader.fast_fields();
+            let rows = ff.u64("vec_row").map_err(internal)?;
+            let lat = ff.f64("lat").map_err(internal)?;
+            let lon = ff.f64("lon").map_err(internal)?;
+            let alive = reader.alive_bitset();
+            let segment = ord as SegmentOrdinal;
+            out.max_docs.push(reader.max_doc());
+            weight
+                .for_each_no_score(reader, &mut |docs: &[DocId]| {
+                    for &doc in docs {
+                        if alive.is_some_and(|a| !a.is_alive(doc)) {
+                            continue;
+                        }
+                        let Some(row) = rows.first(doc).and_then(|r| u32::try_from(r).ok()) else {
+                            continue;
+                        };
+                        if let Some((plat, plon, r)) = radius {
+                            let within = lat
+                                .values_for_doc(doc)
+                                .zip(lon.values_for_doc(doc))
+                                .any(|p| distance_km((plat, plon), p) <= r);
+                            if !within {
+                                continue;
+                            }
+                        }
+                        out.rows.push(row);
+                        out.addrs.push(DocAddress::new(segment, doc));
+                    }
+                })
+                .map_err(internal)?;
+        }
+        Ok(out)
     }
 
     /// The offers matching the words and filters of `q`, and when fewer match every word than
@@ -755,14 +806,15 @@ impl TantivyIndex {
         })
     }
 
-    /// The page of `q` from its `matches`: with a query `vector`, the offers nearest in
-    /// meaning join them ([`Self::add_nearest`]); then ranked, cut to the page and read.
+    /// The page of `q` from its `matches`: with `meaning` (a query vector and the offers
+    /// [`Self::comparable`] for `q`), the offers nearest in meaning join them
+    /// ([`Self::add_nearest`]); then ranked, cut to the page and read.
     fn page(
         &self,
         searcher: &tantivy::Searcher,
         q: &SearchQuery,
         matches: Matches,
-        vector: Option<&[f32]>,
+        meaning: Option<(&[f32], &Comparable)>,
     ) -> AppResult<SearchResults> {
         let Matches {
             mut found,
@@ -770,8 +822,8 @@ impl TantivyIndex {
         } = matches;
         let collector = collector(q);
         let mut by_meaning = 0;
-        if let Some(v) = vector.filter(|_| wants_meaning(q)) {
-            by_meaning = self.add_nearest(searcher, q, &collector, &mut found, v)?;
+        if let Some((v, rows)) = meaning {
+            by_meaning = self.add_nearest(searcher, q, &collector, &mut found, v, rows)?;
         }
         let by_distance =
             q.sort == SearchSort::Distance || (q.words.is_empty() && q.near.is_some());
@@ -835,8 +887,8 @@ impl TantivyIndex {
         })
     }
 
-    /// Hybrid search: joins the offers nearest in meaning to `vector` that pass the filters of
-    /// `q` (as many as the page needs) to the keyword matches in `found`, counted in the total
+    /// Hybrid search: joins the offers nearest in meaning to `vector` among the `comparable`
+    /// ones (as many as the page needs) to the keyword matches in `found`, counted in the total
     /// and the facets, below the matches of every word, and ranks each tier by
     /// [`hybrid::blend`]. Returns how many joined.
     fn add_nearest(
@@ -846,12 +898,13 @@ impl TantivyIndex {
         collector: &SearchCollector,
         found: &mut Found,
         vector: &[f32],
+        comparable: &Comparable,
     ) -> AppResult<u64> {
         let store = self.vectors.read().map_err(poisoned)?;
         let vector = vectors::Query::new(vector);
         let page = q.offset + q.limit;
         let k = page.max(hybrid::NEAREST);
-        let (nearest, sims) = self.nearest(searcher, q, &vector, &store, k)?;
+        let (nearest, sims) = nearest(comparable, &vector, &store, k);
         let (Some(top), Some(floor)) = (nearest.first(), nearest.last()) else {
             return Ok(0);
         };
@@ -908,70 +961,6 @@ impl TantivyIndex {
             c.tier = c.tier.min(1);
         }
         Ok(found.total - before)
-    }
-
-    /// The `k` offers most similar to `vector` among those passing the filters of `q` (and
-    /// its radius), nearest first, and the similarity of every offer compared. Only the rows
-    /// of those offers are compared (an exact scan of them; all rows without filters).
-    fn nearest(
-        &self,
-        searcher: &tantivy::Searcher,
-        q: &SearchQuery,
-        vector: &vectors::Query,
-        store: &Vectors,
-        k: usize,
-    ) -> AppResult<(Vec<Nearest>, Similarities)> {
-        let weight = self
-            .query(q, &[])
-            .weight(EnableScoring::disabled_from_searcher(searcher))
-            .map_err(internal)?;
-        let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
-        let mut best: Vec<Nearest> = Vec::new();
-        let mut sims = Similarities::default();
-        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let ff = reader.fast_fields();
-            let rows = ff.u64("vec_row").map_err(internal)?;
-            let lat = ff.f64("lat").map_err(internal)?;
-            let lon = ff.f64("lon").map_err(internal)?;
-            let alive = reader.alive_bitset();
-            let segment = ord as SegmentOrdinal;
-            let seen = sims.segment(reader.max_doc());
-            weight
-                .for_each_no_score(reader, &mut |docs: &[DocId]| {
-                    for &doc in docs {
-                        if alive.is_some_and(|a| !a.is_alive(doc)) {
-                            continue;
-                        }
-                        let Some(sim) = rows
-                            .first(doc)
-                            .and_then(|r| u32::try_from(r).ok())
-                            .and_then(|r| store.similarity(r, vector))
-                        else {
-                            continue;
-                        };
-                        if let Some((plat, plon, r)) = radius {
-                            let within = lat
-                                .values_for_doc(doc)
-                                .zip(lon.values_for_doc(doc))
-                                .any(|p| distance_km((plat, plon), p) <= r);
-                            if !within {
-                                continue;
-                            }
-                        }
-                        seen[doc as usize] = sim;
-                        best.push(Nearest {
-                            sim,
-                            addr: DocAddress::new(segment, doc),
-                        });
-                        if best.len() >= 4 * k.max(16) {
-                            keep_nearest(&mut best, k);
-                        }
-                    }
-                })
-                .map_err(internal)?;
-        }
-        keep_nearest(&mut best, k);
-        Ok((best, sims))
     }
 
     /// [`query::fallback`] with this index's counts (computed in place: the future is ready
@@ -1043,16 +1032,24 @@ impl SearchIndex for Arc<TantivyIndex> {
         let Some(embedder) = embedder else {
             return blocking(move || this.search_blocking(&q, None)).await;
         };
-        // Hybrid: the keyword matches are collected while the query is embedded, on one
-        // searcher, and the nearest offers join them once the vector is there.
+        // Hybrid: the keyword matches and the rows to compare are collected while the query
+        // is embedded, on one searcher, and the nearest offers join once the vector is there.
         let searcher = self.reader.searcher();
-        let (vector, matches) = tokio::join!(embedder.query(&query.text), {
+        let (vector, gathered) = tokio::join!(embedder.query(&query.text), {
             let (this, q, searcher) = (this.clone(), q.clone(), searcher.clone());
-            blocking(move || this.matches(&searcher, &q))
+            blocking(move || {
+                Ok((
+                    this.matches(&searcher, &q)?,
+                    this.comparable(&searcher, &q)?,
+                ))
+            })
         });
-        let matches = matches?;
-        blocking(move || this.page(&searcher, &q, matches, vector.as_deref().map(Vec::as_slice)))
-            .await
+        let (matches, rows) = gathered?;
+        blocking(move || {
+            let meaning = vector.as_deref().map(|v| (v.as_slice(), &rows));
+            this.page(&searcher, &q, matches, meaning)
+        })
+        .await
     }
 
     async fn count(&self) -> AppResult<u64> {
@@ -1460,16 +1457,70 @@ struct Nearest {
     addr: DocAddress,
 }
 
+/// The offers a vector search compares ([`TantivyIndex::comparable`]): their rows in
+/// [`Vectors`] and their documents, in step, and each segment's document count.
+#[derive(Default)]
+struct Comparable {
+    rows: Vec<u32>,
+    addrs: Vec<DocAddress>,
+    max_docs: Vec<DocId>,
+}
+
+/// The `k` offers of `comparable` most similar to `vector`, nearest first, and the similarity
+/// of every offer compared (an exact scan of their rows).
+fn nearest(
+    comparable: &Comparable,
+    vector: &vectors::Query,
+    store: &Vectors,
+    k: usize,
+) -> (Vec<Nearest>, Similarities) {
+    let mut sims = Similarities::new(&comparable.max_docs);
+    let mut best: Vec<Nearest> = Vec::new();
+    let mut bar = f32::NEG_INFINITY;
+    for (&row, &addr) in comparable.rows.iter().zip(&comparable.addrs) {
+        let Some(sim) = store.similarity(row, vector) else {
+            continue;
+        };
+        sims.set(addr, sim);
+        if sim < bar {
+            continue;
+        }
+        best.push(Nearest { sim, addr });
+        if best.len() >= 4 * k.max(16) {
+            keep_nearest(&mut best, k);
+            // No offer less similar than the k-th kept can enter any more.
+            bar = best.last().map_or(bar, |n| n.sim);
+        }
+    }
+    keep_nearest(&mut best, k);
+    (best, sims)
+}
+
 /// The similarities a scan computed, by segment and document (NaN: not compared), so the
 /// blend does not compare a row twice.
 #[derive(Default)]
 struct Similarities(Vec<Vec<f32>>);
 
 impl Similarities {
-    /// The slots of the next segment, of `max_doc` documents.
-    fn segment(&mut self, max_doc: DocId) -> &mut [f32] {
-        self.0.push(vec![f32::NAN; max_doc as usize]);
-        self.0.last_mut().map_or(&mut [], Vec::as_mut_slice)
+    /// Empty slots for segments of `max_docs` documents.
+    fn new(max_docs: &[DocId]) -> Self {
+        Self(
+            max_docs
+                .iter()
+                .map(|&n| vec![f32::NAN; n as usize])
+                .collect(),
+        )
+    }
+
+    /// Records the similarity of `addr`.
+    fn set(&mut self, addr: DocAddress, sim: f32) {
+        if let Some(slot) = self
+            .0
+            .get_mut(addr.segment_ord as usize)
+            .and_then(|s| s.get_mut(addr.doc_id as usize))
+        {
+            *slot = sim;
+        }
     }
 
     /// The similarity of `addr`, if the scan compared it.
