@@ -24,6 +24,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use api::domain::AreaCode;
 use api::geo::{AreaRow, area_rows};
 use api::search::doc::DocArea;
@@ -39,6 +41,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use support::{env_or, ms, percentile, smoke};
 
 const ACTIVITIES: &[(&str, &str)] = &[
     (
@@ -324,11 +327,6 @@ struct Row {
     avg_hits: f64,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
 async fn run(
     index: &dyn SearchIndex,
     docs: &[SearchDoc],
@@ -396,7 +394,6 @@ fn print_slowest(qs: &[SearchQuery], latencies: &[Duration], results: &[(u64, Ve
     }
 }
 
-/// Whether this is a smoke run (`BENCH_SMOKE` set to anything but `0`).
 /// Dimensions of the vectors (multilingual-e5-small).
 const DIMS: usize = 384;
 
@@ -547,19 +544,19 @@ fn hybrid(
          {:.2} ms; embedding, then searching: p50 {:.2} / p99 {:.2} ms (the row is the node's \
          path, which matches the words while the query is embedded)",
         text.len(),
-        percentile(&embed_ms, 0.5),
-        percentile(&embed_ms, 0.99),
+        ms(percentile(&embed_ms, 0.5)),
+        ms(percentile(&embed_ms, 0.99)),
         if embedder.is_none() {
             " (random, not embedded)"
         } else {
             ""
         },
-        percentile(&search_ms, 0.5),
-        percentile(&search_ms, 0.99),
-        percentile(&keyword_ms, 0.5),
-        percentile(&keyword_ms, 0.99),
-        percentile(&serial_ms, 0.5),
-        percentile(&serial_ms, 0.99),
+        ms(percentile(&search_ms, 0.5)),
+        ms(percentile(&search_ms, 0.99)),
+        ms(percentile(&keyword_ms, 0.5)),
+        ms(percentile(&keyword_ms, 0.99)),
+        ms(percentile(&serial_ms, 0.5)),
+        ms(percentile(&serial_ms, 0.99)),
     );
     Row {
         backend: "embedded+hybrid",
@@ -568,10 +565,6 @@ fn hybrid(
         rss: memory_mib(),
         avg_hits: hits as f64 / text.len().max(1) as f64,
     }
-}
-
-fn smoke() -> bool {
-    std::env::var("BENCH_SMOKE").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The correctness checks of a run: the index holds every offer, every hit is a known offer,
@@ -613,19 +606,8 @@ fn check(backend: &str, docs: &[SearchDoc], all: u64, results: &[(u64, Vec<Strin
 }
 
 fn main() {
-    let (default_offers, default_queries) = if smoke() {
-        (2_000, 200)
-    } else {
-        (100_000, 2_000)
-    };
-    let offers: usize = std::env::var("BENCH_OFFERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_offers);
-    let n_queries: usize = std::env::var("BENCH_QUERIES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default_queries);
+    let offers = env_or("BENCH_OFFERS", 100_000, 2_000) as usize;
+    let n_queries = env_or("BENCH_QUERIES", 2_000, 200) as usize;
     let everything = SearchQuery::text("", 20).unwrap();
     let mut rng = StdRng::seed_from_u64(2026);
     let geo = geography();
@@ -722,8 +704,8 @@ fn main() {
             r.backend,
             docs.len(),
             r.build.as_secs_f64(),
-            percentile(&r.latencies, 0.5),
-            percentile(&r.latencies, 0.99),
+            ms(percentile(&r.latencies, 0.5)),
+            ms(percentile(&r.latencies, 0.99)),
             mean,
             r.avg_hits,
             r.rss.0,
