@@ -20,7 +20,7 @@
 //! Rows older than `search.demand_retention_weeks` are purged when a search is recorded.
 
 use super::query::{SearchQuery, SearchResults};
-use super::suggest::fold;
+use super::text::fold;
 use crate::error::{AppError, AppResult};
 use crate::geo::Gazetteer;
 use chrono::{Datelike, NaiveDate};

@@ -13,7 +13,7 @@
 
 use super::doc::SearchDoc;
 use super::synonyms::Synonyms;
-use super::text::{self, QueryWord};
+use super::text::{self, QueryWord, fold};
 use crate::error::{AppError, AppResult};
 use entities::{LifeDomain, TargetGroup};
 use sea_orm::Iterable;
@@ -122,14 +122,6 @@ pub struct Suggester {
     loaded: std::sync::atomic::AtomicBool,
     /// Offers were staged since the last rebuild.
     stale: std::sync::atomic::AtomicBool,
-}
-
-/// Lower case, accents folded, runs of spaces as one.
-pub fn fold(s: &str) -> String {
-    text::sort_key(s)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Dutch label of a life domain.

@@ -150,6 +150,12 @@ pub fn matches(query: &QueryWord, word: &Word) -> bool {
         || (query.typos > 0 && strsim::osa_distance(&query.raw, &word.raw) <= query.typos as usize)
 }
 
+/// Lower case, accents folded, runs of spaces as one (suggestions and unmet demand compare
+/// texts this way).
+pub fn fold(s: &str) -> String {
+    sort_key(s).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The title as sorted: lower case, accents folded.
 pub fn sort_key(title: &str) -> String {
     let mut analyzer = TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
