@@ -4,7 +4,7 @@
 //! (GraphQL, the editor form, the federation mirror, the demo seed) gives; [`CirclePlan::parse`]
 //! turns it into domain types, each error naming its field (`evaluations.0.url`).
 
-use super::commands::{begin_edit, save};
+use super::edit::{begin_edit, save};
 use super::patch::{PeriodPatch, SchedulePeriodFields, parse_schedule};
 use crate::domain::circle::{self as rules, ACTIVITIES, AGREEMENTS, INVITEES, KLANKBORD_ROLES};
 use crate::domain::{Actor, Email, GlobalId, Phone, WebUrl, optional_text, required_text};

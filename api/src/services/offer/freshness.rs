@@ -5,7 +5,7 @@
 //! confirmation too ([`touch`]). Offers without a row (none after the migration, which
 //! started every offer confirmed at its `updated_at`) count as confirmed at `updated_at`.
 
-use super::commands::load_own;
+use super::edit::load_own;
 use crate::db;
 use crate::domain::{Actor, GlobalId};
 use crate::error::AppResult;

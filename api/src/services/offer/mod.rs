@@ -17,6 +17,7 @@
 mod check;
 pub mod circle;
 mod commands;
+mod edit;
 pub mod freshness;
 mod lists;
 mod patch;
@@ -24,7 +25,8 @@ pub mod recovery_focus;
 pub mod suitability;
 
 pub use check::check_received;
-pub use commands::{begin_edit, create, delete, end, load_own, publish, update};
+pub use commands::{create, delete, end, publish, update};
+pub use edit::{begin_edit, load_own};
 pub use lists::{OfferLists, replace_lists, replace_lists_many};
 pub use patch::{
     LocationFields, LocationPatch, OfferFields, OfferPatch, PeriodPatch, SchedulePeriodFields,

@@ -2,7 +2,7 @@
 //! one statement, setting it (its editors, with the offer's optimistic version), and storing
 //! what a peer or an import sent.
 
-use super::commands::{begin_edit, save};
+use super::edit::{begin_edit, save};
 use super::freshness;
 use crate::db;
 use crate::domain::recovery_focus::RecoveryFocus;

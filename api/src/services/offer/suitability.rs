@@ -5,7 +5,7 @@
 //! the offer's range) is refused with `NEEDS_CONFIRMATION` naming the conflicts, unless the
 //! referrer confirms; then only the moment of that confirmation is stored with the referral.
 
-use super::commands::{begin_edit, save};
+use super::edit::{begin_edit, save};
 use super::freshness;
 use crate::db;
 use crate::domain::suitability::{Conflict, ContraIndication, Suitability, SuitabilityAnswers};
