@@ -8,7 +8,7 @@
 //! to its previous year when that was imported with it; a plan that fails its checks is
 //! reported (`circle plan not imported: ...`) and the offer stays.
 
-use super::export::{AREA_URN, KIND, LIFE_DOMAIN, TARGET_GROUP};
+use super::ids::{AREA_URN, KIND, LIFE_DOMAIN, TARGET_GROUP};
 use super::types::{CostOption, Schedule as HsdsSchedule};
 use super::types::{Dataset, Service};
 use crate::auth::Actor;

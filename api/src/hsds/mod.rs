@@ -9,6 +9,7 @@
 //! recovery focus (with the `wijkwijzer:` extension attributes) in [`recovery`].
 
 pub mod export;
+pub mod ids;
 pub mod import;
 pub mod network;
 pub mod recovery;

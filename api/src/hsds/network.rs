@@ -4,7 +4,7 @@
 //! as service `attributes` with their own `wijkwijzer:` taxonomies. Import reads them back
 //! through the same parsing as every edge ([`NetworkDetails::parse`]).
 
-use super::export::{record_uuid, sub_uuid};
+use super::ids::{record_uuid, sub_uuid};
 use super::types::{Accessibility, Attribute, Funding, Service};
 use crate::domain::funding::{
     Access, DeliveryMode, FunderKind, NetworkDetails, NetworkDetailsFields, attribute,

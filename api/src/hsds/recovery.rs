@@ -19,7 +19,7 @@
 //! the klankbord members, the partner practices; see [`crate::read_model::circle`]), which
 //! [`CircleRecord`] does not carry. Import parses everything as a local editor's input.
 
-use super::export::{GLOBAL_ID, record_uuid, sub_uuid};
+use super::ids::{GLOBAL_ID, record_uuid, sub_uuid};
 use super::types::{Attribute, Service};
 use crate::domain::recovery_focus::RecoveryFocus;
 use crate::domain::{Actor, ContraIndication, GlobalId, Suitability};

@@ -2,7 +2,7 @@
 //! parameters, and an import round trip.
 
 use api::auth::Actor;
-use api::hsds::{export, import};
+use api::hsds::{export, ids, import};
 use serde_json::Value;
 use std::path::PathBuf;
 use tests::TestApp;
@@ -440,8 +440,8 @@ async fn a_service_at_location_is_looked_up_by_index_whatever_the_catalogue_size
     }
     let (large, _) = cost(first["id"].as_str().unwrap().to_string()).await;
     let last = new_ids.last().unwrap();
-    let (newest, sal) = cost(export::service_at_location_uuid(last)).await;
-    assert_eq!(sal["location"]["id"], export::record_uuid(last));
+    let (newest, sal) = cost(ids::service_at_location_uuid(last)).await;
+    assert_eq!(sal["location"]["id"], ids::record_uuid(last));
     assert!(
         small <= 3 && large == small && newest == small,
         "statements: {small} before, {large} and {newest} after 3,000 more locations"
