@@ -24,6 +24,7 @@ use super::doc::SearchDoc;
 use super::embed::{Embedder, Unembedded, Vector};
 use super::highlight;
 use super::hybrid;
+use super::nearest::{Comparable, nearest};
 use super::query::{
     self, FacetValue, Facets, Near, SearchHit, SearchQuery, SearchResults, SearchSort, Unit,
 };
@@ -747,7 +748,7 @@ impl TantivyIndex {
             let lon = ff.f64("lon").map_err(internal)?;
             let alive = reader.alive_bitset();
             let segment = ord as SegmentOrdinal;
-            out.max_docs.push(reader.max_doc());
+            out.segment(reader.max_doc());
             weight
                 .for_each_no_score(reader, &mut |docs: &[DocId]| {
                     for &doc in docs {
@@ -766,8 +767,7 @@ impl TantivyIndex {
                                 continue;
                             }
                         }
-                        out.rows.push(row);
-                        out.addrs.push(DocAddress::new(segment, doc));
+                        out.push(row, DocAddress::new(segment, doc));
                     }
                 })
                 .map_err(internal)?;
@@ -1448,99 +1448,6 @@ impl SegmentCollector for SegmentWithinCount {
     fn harvest(self) -> u64 {
         self.n
     }
-}
-
-/// An offer near in meaning.
-#[derive(Clone, Copy)]
-struct Nearest {
-    sim: f32,
-    addr: DocAddress,
-}
-
-/// The offers a vector search compares ([`TantivyIndex::comparable`]): their rows in
-/// [`Vectors`] and their documents, in step, and each segment's document count.
-#[derive(Default)]
-struct Comparable {
-    rows: Vec<u32>,
-    addrs: Vec<DocAddress>,
-    max_docs: Vec<DocId>,
-}
-
-/// The `k` offers of `comparable` most similar to `vector`, nearest first, and the similarity
-/// of every offer compared (an exact scan of their rows).
-fn nearest(
-    comparable: &Comparable,
-    vector: &vectors::Query,
-    store: &Vectors,
-    k: usize,
-) -> (Vec<Nearest>, Similarities) {
-    let mut sims = Similarities::new(&comparable.max_docs);
-    let mut best: Vec<Nearest> = Vec::new();
-    let mut bar = f32::NEG_INFINITY;
-    for (&row, &addr) in comparable.rows.iter().zip(&comparable.addrs) {
-        let Some(sim) = store.similarity(row, vector) else {
-            continue;
-        };
-        sims.set(addr, sim);
-        if sim < bar {
-            continue;
-        }
-        best.push(Nearest { sim, addr });
-        if best.len() >= 4 * k.max(16) {
-            keep_nearest(&mut best, k);
-            // No offer less similar than the k-th kept can enter any more.
-            bar = best.last().map_or(bar, |n| n.sim);
-        }
-    }
-    keep_nearest(&mut best, k);
-    (best, sims)
-}
-
-/// The similarities a scan computed, by segment and document (NaN: not compared), so the
-/// blend does not compare a row twice.
-#[derive(Default)]
-struct Similarities(Vec<Vec<f32>>);
-
-impl Similarities {
-    /// Empty slots for segments of `max_docs` documents.
-    fn new(max_docs: &[DocId]) -> Self {
-        Self(
-            max_docs
-                .iter()
-                .map(|&n| vec![f32::NAN; n as usize])
-                .collect(),
-        )
-    }
-
-    /// Records the similarity of `addr`.
-    fn set(&mut self, addr: DocAddress, sim: f32) {
-        if let Some(slot) = self
-            .0
-            .get_mut(addr.segment_ord as usize)
-            .and_then(|s| s.get_mut(addr.doc_id as usize))
-        {
-            *slot = sim;
-        }
-    }
-
-    /// The similarity of `addr`, if the scan compared it.
-    fn get(&self, addr: DocAddress) -> Option<f32> {
-        let sim = *self
-            .0
-            .get(addr.segment_ord as usize)?
-            .get(addr.doc_id as usize)?;
-        (!sim.is_nan()).then_some(sim)
-    }
-}
-
-/// Keeps the `k` nearest of `v`, nearest first (ties by document).
-fn keep_nearest(v: &mut Vec<Nearest>, k: usize) {
-    let cmp = |a: &Nearest, b: &Nearest| b.sim.total_cmp(&a.sim).then(a.addr.cmp(&b.addr));
-    if v.len() > k && k > 0 {
-        v.select_nth_unstable_by(k - 1, cmp);
-    }
-    v.truncate(k);
-    v.sort_by(cmp);
 }
 
 #[cfg(test)]

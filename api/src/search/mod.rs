@@ -22,6 +22,7 @@ pub mod embedded;
 pub mod highlight;
 pub mod hybrid;
 pub mod meili;
+mod nearest;
 pub mod outbox;
 pub mod query;
 pub mod suggest;
