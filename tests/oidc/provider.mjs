@@ -7,10 +7,15 @@
 // Access tokens are JWTs (typ at+jwt) for the requested resource (RFC 8707 `resource`), by
 // default AUDIENCE (resource indicators). Each start signs with a new key.
 // Listens first (PORT 0: a port the system picks, so no test races for a free port), then
-// prints "ready <issuer>" with the port it got.
-import Provider from 'oidc-provider';
+// prints "ready <issuer>" with the port it got. Each step of the start is timed on stderr,
+// which the tests show when the provider is not ready in time (a rare stall, cause unknown).
 import http from 'node:http';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+
+const step = (what) => console.error(`provider: ${what} at ${Math.round(process.uptime() * 1000)} ms`);
+step('started');
+const { default: Provider } = await import('oidc-provider');
+step('oidc-provider loaded');
 
 const port = Number(process.env.PORT || 0);
 const audience = process.env.AUDIENCE || 'wijkwijzer';
@@ -27,6 +32,7 @@ const peerClients = JSON.parse(process.env.PEER_CLIENTS || '[]').map((c) => ({
 // A fresh signing key (and kid) per start, so a restart rotates keys.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+step('signing key generated');
 
 const makeProvider = (issuer) => new Provider(issuer, {
   jwks: { keys: [signingKey] },
@@ -65,7 +71,9 @@ const makeProvider = (issuer) => new Provider(issuer, {
 const server = http.createServer();
 server.listen(port, '127.0.0.1', () => {
   const issuer = `http://127.0.0.1:${server.address().port}`;
+  step('listening');
   server.on('request', makeProvider(issuer).callback());
+  step('provider configured');
   console.log(`ready ${issuer}`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
