@@ -123,14 +123,7 @@ mod tests {
     /// drops one of them), nearest first, and records every similarity it computed.
     #[test]
     fn the_scan_finds_the_exact_nearest_and_records_every_similarity() {
-        // A small deterministic generator (xorshift), so the test needs no seed crate.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-        };
+        let mut next = vectors::tests::noise(0x2545_f491_4f6c_dd1d);
         let mut store = Vectors::default();
         let mut comparable = Comparable::default();
         let (segments, per_segment) = (3u32, 700u32);

@@ -172,8 +172,19 @@ pub fn from_bytes(b: &[u8]) -> Vec<f32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// Numbers in -0.5..0.5 from a small deterministic generator (xorshift) seeded with
+    /// `state`, so tests need no seed crate.
+    pub(in crate::search) fn noise(mut state: u64) -> impl FnMut() -> f32 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        }
+    }
 
     #[test]
     fn rows_are_kept_per_offer_and_similarities_follow_them() {
@@ -209,14 +220,7 @@ mod tests {
     /// (384 dimensions, unit length, no dominant dimension), the worst over many pairs.
     #[test]
     fn quantised_similarities_are_close_to_the_exact_cosine() {
-        // A small deterministic generator (xorshift), so the test needs no seed crate.
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-        };
+        let mut next = noise(0x9e37_79b9_7f4a_7c15);
         let mut unit = |base: &[f32], noise: f32| -> Vec<f32> {
             let v: Vec<f32> = base.iter().map(|b| b + noise * next()).collect();
             let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
