@@ -1,7 +1,7 @@
 //! `suspended_indexes`: the definitions of list indexes a node dropped while it writes a
 //! large backlog (a first mirror of a peer) and creates again, sorted once, when it is done.
 //! Stored in the transaction that drops them, so an index lost to a crash in between is
-//! created again when the node next starts (`api::read_model::bulk_load`).
+//! created again when the node next starts (`api::db::bulk_load`).
 
 use sea_orm_migration::prelude::*;
 

@@ -758,14 +758,10 @@ impl TantivyIndex {
                         let Some(row) = rows.first(doc).and_then(|r| u32::try_from(r).ok()) else {
                             continue;
                         };
-                        if let Some((plat, plon, r)) = radius {
-                            let within = lat
-                                .values_for_doc(doc)
-                                .zip(lon.values_for_doc(doc))
-                                .any(|p| distance_km((plat, plon), p) <= r);
-                            if !within {
-                                continue;
-                            }
+                        if radius.is_some_and(|(plat, plon, r)| {
+                            nearest_km(&lat, &lon, doc, (plat, plon)) > r
+                        }) {
+                            continue;
                         }
                         out.push(row, DocAddress::new(segment, doc));
                     }

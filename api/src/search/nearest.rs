@@ -70,7 +70,6 @@ pub fn nearest(
 
 /// The similarities a scan computed, by segment and document (NaN: not compared), so the
 /// blend does not compare a row twice.
-#[derive(Default)]
 pub struct Similarities(Vec<Vec<f32>>);
 
 impl Similarities {
