@@ -221,6 +221,33 @@ impl Subscription {
         }
     }
 
+    /// Asserts that no update is waiting: the socket answers two pings, and an update it had
+    /// been sent would come before the second pong (the connection polls its subscription
+    /// again between the two).
+    pub(crate) async fn hears_nothing(&mut self) {
+        for ping in 0..2 {
+            self.0
+                .send(Message::text(json!({"type": "ping"}).to_string()))
+                .await
+                .unwrap();
+            loop {
+                let msg = tokio::time::timeout(Duration::from_secs(15), self.0.next())
+                    .await
+                    .expect("a pong within 15 s")
+                    .expect("the socket stays open")
+                    .unwrap();
+                let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+                assert_ne!(
+                    v["type"], "next",
+                    "an update reached this socket: {v} (ping {ping})"
+                );
+                if v["type"] == "pong" {
+                    break;
+                }
+            }
+        }
+    }
+
     /// Waits for the first update about referral `id` and returns every update up to it.
     pub(crate) async fn until(&mut self, id: &Value) -> Vec<(String, String)> {
         let mut seen = Vec::new();

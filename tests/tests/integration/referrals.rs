@@ -2,12 +2,11 @@
 //! and status updates over the websocket subscription.
 
 use crate::auth::offer_by_title;
+use crate::referral_isolation::Subscription;
 use entities::{audit_log, referral};
-use futures::{SinkExt, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use tests::{TestApp, demo, error_code, error_field};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
 const SEND: &str = r#"mutation($input: ReferralInput!) {
   sendReferral(input: $input) { id status version offerWasFull patientRef reasonDomains consent } }"#;
@@ -314,80 +313,17 @@ async fn both_sides_hear_status_changes_over_the_websocket() {
     let editor = app.sign_in(demo::EDITOR).await;
     let analyst = app.sign_in(demo::ANALYST).await;
     let (offer, _) = offer_by_title(&app, "Wandelgroep Lent").await;
-
-    async fn subscribe(
-        app: &TestApp,
-        token: &str,
-    ) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>
-    {
-        let mut req = format!("ws://{}/graphql/ws", app.addr)
-            .into_client_request()
-            .unwrap();
-        req.headers_mut().insert(
-            "sec-websocket-protocol",
-            "graphql-transport-ws".parse().unwrap(),
-        );
-        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
-        let init = json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {token}")}});
-        ws.send(Message::text(init.to_string())).await.unwrap();
-        let ack = ws.next().await.unwrap().unwrap();
-        assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack}");
-        let sub = json!({"id": "1", "type": "subscribe",
-            "payload": {"query": "subscription { referralUpdates { referralId status version } }"}});
-        ws.send(Message::text(sub.to_string())).await.unwrap();
-        ws
-    }
-
-    let mut gp_ws = subscribe(&app, &gp).await;
-    let mut editor_ws = subscribe(&app, &editor).await;
-    let mut analyst_ws = subscribe(&app, &analyst).await;
-    // Each subscription holds a receiver of the node's change channel once it is registered.
-    tests::eventually(5, "three subscriptions registered", || async {
-        (app.state.referral_changes.receiver_count() >= 3).then_some(())
-    })
-    .await;
+    let mut gp_ws = Subscription::open(&app, &gp).await;
+    let mut editor_ws = Subscription::open(&app, &editor).await;
+    let mut analyst_ws = Subscription::open(&app, &analyst).await;
 
     let r = send(&app, &gp, &offer).await;
     let r = step(&app, &editor, &r, "RECEIVED", None).await;
-
+    let id = r["id"].as_str().unwrap();
     for ws in [&mut gp_ws, &mut editor_ws] {
-        let mut statuses = Vec::new();
-        while statuses.len() < 2 {
-            let msg = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
-                .await
-                .expect("an update within 5 s")
-                .unwrap()
-                .unwrap();
-            let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
-            if v["type"] == "next" {
-                let u = &v["payload"]["data"]["referralUpdates"];
-                assert_eq!(u["referralId"], r["id"]);
-                statuses.push(u["status"].as_str().unwrap().to_string());
-            }
-        }
-        assert_eq!(statuses, ["REQUESTED", "RECEIVED"]);
+        let heard = [ws.next().await, ws.next().await];
+        let want = ["REQUESTED", "RECEIVED"].map(|s| (id.to_string(), s.to_string()));
+        assert_eq!(heard, want);
     }
-    // The analyst's socket answers two pings; an update it was sent would come before the
-    // second pong (the connection polls its subscription again between the two).
-    for ping in 0..2 {
-        analyst_ws
-            .send(Message::text(json!({"type": "ping"}).to_string()))
-            .await
-            .unwrap();
-        loop {
-            let msg = tokio::time::timeout(std::time::Duration::from_secs(5), analyst_ws.next())
-                .await
-                .expect("a pong within 5 s")
-                .unwrap()
-                .unwrap();
-            let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
-            assert_ne!(
-                v["type"], "next",
-                "the analyst hears nothing: {v} (ping {ping})"
-            );
-            if v["type"] == "pong" {
-                break;
-            }
-        }
-    }
+    analyst_ws.hears_nothing().await;
 }

@@ -253,8 +253,9 @@ impl Delivery {
     /// Runs deliveries whenever a referral change is announced and every
     /// `federation.delivery_poll_ms`, until `shutdown`.
     pub fn spawn_worker(self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        // Subscribed before the task runs: no change announced after this returns is missed.
+        let mut changes = self.ctx.referral_changes.subscribe();
         tokio::spawn(async move {
-            let mut changes = self.ctx.referral_changes.subscribe();
             loop {
                 if let Err(e) = self.deliver_due().await {
                     e.log_if_internal();
