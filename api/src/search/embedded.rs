@@ -739,7 +739,7 @@ impl TantivyIndex {
             .query(q, &[])
             .weight(EnableScoring::disabled_from_searcher(searcher))
             .map_err(internal)?;
-        let radius = q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)));
+        let radius = q.circle();
         let mut out = Comparable::default();
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let ff = reader.fast_fields();
@@ -968,9 +968,7 @@ impl TantivyIndex {
         units: &[Unit],
         full: u64,
     ) -> AppResult<Option<Vec<Unit>>> {
-        let count = WithinCount {
-            near: q.near.and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r))),
-        };
+        let count = WithinCount { near: q.circle() };
         futures::executor::block_on(query::fallback(units, full, &self.vocab, |units| {
             std::future::ready(
                 searcher

@@ -128,6 +128,13 @@ impl NearFields {
 }
 
 impl SearchQuery {
+    /// The circle every offer must have a location in: `(lat, lon, radius_km)`, when the
+    /// search has a radius.
+    pub fn circle(&self) -> Option<(f64, f64, f64)> {
+        self.near
+            .and_then(|n| n.radius_km.map(|r| (n.lat, n.lon, r)))
+    }
+
     /// Validates a search. `near` must already be parsed (see [`NearFields::parse`]).
     pub fn new(
         text: Option<&str>,
