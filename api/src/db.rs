@@ -13,8 +13,8 @@ use sea_orm::sea_query::{Alias, Expr, IntoIden, OnConflict, Query};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbErr, EntityTrait, Iterable, QueryFilter, SqliteTransactionMode,
-    Statement, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, EntityTrait, Iterable, QueryFilter, Select, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait, TryGetableMany,
 };
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -225,6 +225,37 @@ where
         db.execute(&insert).await?;
     }
     Ok(())
+}
+
+/// The rows `select` finds whose `column` is one of `values`, in as few statements as the
+/// parameter limit allows.
+pub async fn find_in<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    column: E::Column,
+    values: &[impl AsRef<str>],
+) -> Result<Vec<E::Model>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(MAX_PARAMS) {
+        let filter = column.is_in(chunk.iter().map(AsRef::as_ref));
+        out.extend(select.clone().filter(filter).all(db).await?);
+    }
+    Ok(out)
+}
+
+/// [`find_in`] for a `select` of chosen columns (`select_only`), read as tuples.
+pub async fn tuples_in<E: EntityTrait, T: TryGetableMany>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    column: E::Column,
+    values: &[impl AsRef<str>],
+) -> Result<Vec<T>, DbErr> {
+    let mut out = Vec::new();
+    for chunk in values.chunks(MAX_PARAMS) {
+        let filter = column.is_in(chunk.iter().map(AsRef::as_ref));
+        out.extend(select.clone().filter(filter).into_tuple().all(db).await?);
+    }
+    Ok(out)
 }
 
 /// Deletes the rows of `E` whose `column` is one of `values`, in as few statements as the

@@ -389,19 +389,12 @@ async fn stored_versions<E>(
 where
     E: EntityTrait,
 {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        let rows: Vec<(String, i32)> = E::find()
-            .select_only()
-            .column(id_column)
-            .column(version_column)
-            .filter(id_column.is_in(chunk.iter().cloned()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        out.extend(rows);
-    }
-    Ok(out)
+    let select = E::find()
+        .select_only()
+        .column(id_column)
+        .column(version_column);
+    let rows: Vec<(String, i32)> = db::tuples_in(txn, select, id_column, &ids).await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The records not older than their stored copy (a replayed page is ignored).
@@ -592,15 +585,9 @@ async fn stored_organisations(
     txn: &DatabaseTransaction,
     ids: Vec<String>,
 ) -> AppResult<HashMap<String, organisation::Model>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        let rows = organisation::Entity::find()
-            .filter(organisation::Column::Id.is_in(chunk.iter().cloned()))
-            .all(txn)
-            .await?;
-        out.extend(rows.into_iter().map(|o| (o.id.clone(), o)));
-    }
-    Ok(out)
+    let column = organisation::Column::Id;
+    let rows = db::find_in(txn, organisation::Entity::find(), column, &ids).await?;
+    Ok(rows.into_iter().map(|o| (o.id.clone(), o)).collect())
 }
 
 /// The locations of a received offer as stored, in its order.
@@ -674,19 +661,8 @@ async fn peers_rows<E: EntityTrait>(
     values: &[String],
     peer: &str,
 ) -> AppResult<Vec<String>> {
-    let mut out = Vec::new();
-    for chunk in values.chunks(db::MAX_PARAMS) {
-        let ids: Vec<String> = E::find()
-            .select_only()
-            .column(id)
-            .filter(column.is_in(chunk.iter().map(String::as_str)))
-            .filter(origin.eq(peer))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        out.extend(ids);
-    }
-    Ok(out)
+    let select = E::find().select_only().column(id).filter(origin.eq(peer));
+    Ok(db::tuples_in(txn, select, column, values).await?)
 }
 
 /// Removes the peer's offers named by tombstones, and logs each removal: a constant number of

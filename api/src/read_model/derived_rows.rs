@@ -9,10 +9,7 @@ use super::{derived, rules};
 use crate::db;
 use entities::{AreaKind, LifeDomain, TargetGroup, area, location, offer, organisation};
 use sea_orm::sea_query::{Alias, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-    Value,
-};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QuerySelect, Value};
 use std::collections::{BTreeSet, HashMap};
 
 /// What an offer's rows store of the offer, its organisation and its lists.
@@ -91,20 +88,17 @@ async fn areas_of(
     codes: BTreeSet<&str>,
 ) -> Result<HashMap<String, (Option<String>, Option<String>)>, DbErr> {
     let codes: Vec<&str> = codes.into_iter().collect();
-    let mut out = HashMap::new();
-    for chunk in codes.chunks(db::MAX_PARAMS) {
-        let rows: Vec<(String, String, Option<String>)> = area::Entity::find()
-            .select_only()
-            .column(area::Column::Code)
-            .column(area::Column::GemeenteCode)
-            .column(area::Column::ParentCode)
-            .filter(area::Column::Code.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        out.extend(rows.into_iter().map(|(c, g, w)| (c, (Some(g), w))));
-    }
-    Ok(out)
+    let select = area::Entity::find()
+        .select_only()
+        .column(area::Column::Code)
+        .column(area::Column::GemeenteCode)
+        .column(area::Column::ParentCode);
+    let rows: Vec<(String, String, Option<String>)> =
+        db::tuples_in(db, select, area::Column::Code, &codes).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, g, w)| (c, (Some(g), w)))
+        .collect())
 }
 
 /// Whether each of `located` (an offer's locations: id and area) is the first (lowest id) of

@@ -159,15 +159,9 @@ pub async fn rows_by_offer(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
 ) -> AppResult<HashMap<String, offer_confirmation::Model>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        let rows = offer_confirmation::Entity::find()
-            .filter(offer_confirmation::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
-            .all(db)
-            .await?;
-        out.extend(rows.into_iter().map(|r| (r.offer_id.clone(), r)));
-    }
-    Ok(out)
+    let column = offer_confirmation::Column::OfferId;
+    let rows = db::find_in(db, offer_confirmation::Entity::find(), column, ids).await?;
+    Ok(rows.into_iter().map(|r| (r.offer_id.clone(), r)).collect())
 }
 
 /// Stores when a peer says each of its offers was last confirmed current (never by whom:

@@ -10,7 +10,7 @@ use crate::domain::{Actor, GlobalId};
 use crate::error::AppResult;
 use crate::services::Ctx;
 use entities::{offer, offer_recovery_focus};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use std::collections::{BTreeSet, HashMap};
 
 /// A set of recovery-focus words (sorted, without duplicates).
@@ -22,17 +22,12 @@ pub async fn by_offer(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
 ) -> AppResult<HashMap<String, FocusSet>> {
+    let column = offer_recovery_focus::Column::OfferId;
+    let rows = db::find_in(db, offer_recovery_focus::Entity::find(), column, ids).await?;
     let mut out: HashMap<String, FocusSet> = HashMap::new();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        let rows = offer_recovery_focus::Entity::find()
-            .filter(offer_recovery_focus::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
-            .order_by_asc(offer_recovery_focus::Column::OfferId)
-            .all(db)
-            .await?;
-        for r in rows {
-            if let Ok(f) = RecoveryFocus::parse(&r.focus) {
-                out.entry(r.offer_id).or_default().insert(f);
-            }
+    for r in rows {
+        if let Ok(f) = RecoveryFocus::parse(&r.focus) {
+            out.entry(r.offer_id).or_default().insert(f);
         }
     }
     Ok(out)

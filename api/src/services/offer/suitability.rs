@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use entities::json::StringList;
 use entities::{offer, offer_suitability, referral_suitability_confirmation};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use std::collections::HashMap;
 
 /// The suitability stored for `offer_id` (empty when none is); unknown codes are skipped.
@@ -49,15 +49,12 @@ pub async fn by_offer(
     db: &impl ConnectionTrait,
     ids: &[impl AsRef<str>],
 ) -> AppResult<HashMap<String, Suitability>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(db::MAX_PARAMS) {
-        let rows = offer_suitability::Entity::find()
-            .filter(offer_suitability::Column::OfferId.is_in(chunk.iter().map(AsRef::as_ref)))
-            .all(db)
-            .await?;
-        out.extend(rows.into_iter().map(|r| (r.offer_id.clone(), from_row(r))));
-    }
-    Ok(out)
+    let column = offer_suitability::Column::OfferId;
+    let rows = db::find_in(db, offer_suitability::Entity::find(), column, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.offer_id.clone(), from_row(r)))
+        .collect())
 }
 
 /// Replaces the stored suitability of each offer of `items` (none: removes it), in a constant
