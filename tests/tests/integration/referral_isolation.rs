@@ -200,16 +200,25 @@ impl Subscription {
         Self(ws)
     }
 
-    /// The next update: `(referralId, status)`; panics after 15 s without one.
-    pub(crate) async fn next(&mut self) -> (String, String) {
+    /// The next protocol message (a text frame, as JSON); panics after 15 s without one,
+    /// saying it `awaited` that.
+    async fn message(&mut self, awaited: &str) -> Value {
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(15), self.0.next())
                 .await
-                .expect("an update within 15 s")
+                .unwrap_or_else(|_| panic!("{awaited} within 15 s"))
                 .expect("the socket stays open")
                 .unwrap();
-            let Ok(text) = msg.to_text() else { continue };
-            let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+            if let Message::Text(text) = msg {
+                return serde_json::from_str(&text).expect("a JSON message");
+            }
+        }
+    }
+
+    /// The next update: `(referralId, status)`; panics after 15 s without one.
+    pub(crate) async fn next(&mut self) -> (String, String) {
+        loop {
+            let v = self.message("an update").await;
             if v["type"] == "next" {
                 let u = &v["payload"]["data"]["referralUpdates"];
                 return (
@@ -231,12 +240,7 @@ impl Subscription {
                 .await
                 .unwrap();
             loop {
-                let msg = tokio::time::timeout(Duration::from_secs(15), self.0.next())
-                    .await
-                    .expect("a pong within 15 s")
-                    .expect("the socket stays open")
-                    .unwrap();
-                let v: Value = serde_json::from_str(msg.to_text().unwrap()).unwrap();
+                let v = self.message("a pong").await;
                 assert_ne!(
                     v["type"], "next",
                     "an update reached this socket: {v} (ping {ping})"
