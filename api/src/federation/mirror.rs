@@ -384,7 +384,7 @@ async fn stored_versions<E>(
     txn: &DatabaseTransaction,
     id_column: E::Column,
     version_column: E::Column,
-    ids: Vec<String>,
+    ids: &[&str],
 ) -> AppResult<HashMap<String, i32>>
 where
     E: EntityTrait,
@@ -393,7 +393,7 @@ where
         .select_only()
         .column(id_column)
         .column(version_column);
-    let rows: Vec<(String, i32)> = db::tuples_in(txn, select, id_column, &ids).await?;
+    let rows: Vec<(String, i32)> = db::tuples_in(txn, select, id_column, ids).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -430,12 +430,12 @@ async fn upsert_organisations(
     records: Vec<&OrganisationRecord>,
     stats: &mut ApplyStats,
 ) -> AppResult<()> {
-    let ids = records.iter().map(|o| o.id.clone()).collect();
+    let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
     let stored = stored_versions::<organisation::Entity>(
         txn,
         organisation::Column::Id,
         organisation::Column::Version,
-        ids,
+        &ids,
     )
     .await?;
     let records = fresh(records, &stored, |o| (o.id.as_str(), o.version), stats);
@@ -483,18 +483,18 @@ async fn upsert_offers(
     records: Vec<&OfferRecord>,
     stats: &mut ApplyStats,
 ) -> AppResult<()> {
-    let ids = records.iter().map(|o| o.id.clone()).collect();
+    let ids: Vec<&str> = records.iter().map(|o| o.id.as_str()).collect();
     let stored =
-        stored_versions::<offer::Entity>(txn, offer::Column::Id, offer::Column::Version, ids)
+        stored_versions::<offer::Entity>(txn, offer::Column::Id, offer::Column::Version, &ids)
             .await?;
     let records = fresh(records, &stored, |o| (o.id.as_str(), o.version), stats);
-    let org_ids: Vec<String> = records
+    let org_ids: Vec<&str> = records
         .iter()
-        .map(|o| o.organisation_id.clone())
+        .map(|&o| o.organisation_id.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let orgs = stored_organisations(txn, org_ids).await?;
+    let orgs = stored_organisations(txn, &org_ids).await?;
     // Each offer with its organisation; an offer whose organisation is not mirrored is skipped.
     let mut owned = Vec::with_capacity(records.len());
     for o in records {
@@ -583,10 +583,10 @@ async fn upsert_offers(
 /// The stored organisations with `ids` (those a page's offers may belong to).
 async fn stored_organisations(
     txn: &DatabaseTransaction,
-    ids: Vec<String>,
+    ids: &[&str],
 ) -> AppResult<HashMap<String, organisation::Model>> {
     let column = organisation::Column::Id;
-    let rows = db::find_in(txn, organisation::Entity::find(), column, &ids).await?;
+    let rows = db::find_in(txn, organisation::Entity::find(), column, ids).await?;
     Ok(rows.into_iter().map(|o| (o.id.clone(), o)).collect())
 }
 
